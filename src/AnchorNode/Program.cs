@@ -1,0 +1,2 @@
+Console.Error.WriteLine("AnchorNode: not built yet.");
+return 2;
