@@ -1,0 +1,422 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Firmware.Contracts.Hashing;
+using Firmware.Contracts.Merkle;
+
+namespace Firmware.Contracts.Readings;
+
+/// <summary>
+/// One leaf of a device log: a SenML (RFC 8428) record in UTF-8 JSON with EdgeTrace's fields.
+/// The bytes are produced once by <see cref="Create"/> and never re-serialised: the leaf hash,
+/// the signature chain and every verifier work on <see cref="Bytes"/> exactly as stored.
+/// </summary>
+/// <remarks>
+/// Written field order: ver, dev, seq, kind, sensor, zone, rule, n, u, t, v, vs, detail, salt.
+/// Readers accept any order but reject unknown or repeated fields. <c>t</c> is SenML time in
+/// seconds with exactly three decimals (millisecond precision); <c>salt</c> is 16 random bytes in
+/// lower-case hex so that a disclosed sibling hash reveals nothing about its reading.
+/// </remarks>
+public sealed partial class ReadingLeaf
+{
+    /// <summary>The leaf format version this code writes and reads.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>Bytes in a salt.</summary>
+    public const int SaltLength = 16;
+
+    /// <summary>The largest leaf accepted, in bytes.</summary>
+    public const int MaxBytes = 2048;
+
+    /// <summary>Latest accepted time: 9999-12-31.</summary>
+    public const long MaxTimeMs = 253_402_300_799_999;
+
+    private const int MaxDetailLength = 512;
+
+    private readonly byte[] _bytes;
+    private readonly byte[] _salt;
+
+    private ReadingLeaf(byte[] bytes, LeafContent content, byte[] salt)
+    {
+        _bytes = bytes;
+        _salt = salt;
+        Content = content;
+        LeafHash = Rfc9162.HashLeaf(bytes);
+    }
+
+    /// <summary>The leaf's bytes, exactly as hashed.</summary>
+    public ReadOnlyMemory<byte> Bytes => _bytes;
+
+    /// <summary>What the leaf says.</summary>
+    public LeafContent Content { get; }
+
+    /// <summary>The 16-byte salt.</summary>
+    public ReadOnlyMemory<byte> Salt => _salt;
+
+    /// <summary>SHA-256(0x00 ‖ bytes): the leaf's hash in the device log.</summary>
+    public Hash32 LeafHash { get; }
+
+    /// <summary>The bytes as text (they are UTF-8 JSON).</summary>
+    public override string ToString() => Encoding.UTF8.GetString(_bytes);
+
+    /// <summary>
+    /// Writes <paramref name="content"/> as leaf bytes with <paramref name="salt"/> (16 bytes that the
+    /// caller draws from a cryptographic random source).
+    /// </summary>
+    /// <exception cref="ArgumentException">When the content is not a valid leaf; the message names the field.</exception>
+    public static ReadingLeaf Create(LeafContent content, ReadOnlySpan<byte> salt)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        if (salt.Length != SaltLength)
+        {
+            throw new ArgumentException($"salt must be {SaltLength} bytes, got {salt.Length}", nameof(salt));
+        }
+        var problem = Validate(content);
+        if (problem is not null)
+        {
+            throw new ArgumentException($"invalid leaf: {problem.Message}", nameof(content));
+        }
+
+        var json = new StringBuilder(256);
+        json.Append("{\"ver\":").Append(FormatVersion);
+        AppendString(json, "dev", content.DeviceId);
+        json.Append(",\"seq\":").Append(content.Sequence.ToString(CultureInfo.InvariantCulture));
+        AppendString(json, "kind", content.Kind.ToWire());
+        AppendOptionalString(json, "sensor", content.SensorId);
+        AppendOptionalString(json, "zone", content.Zone);
+        AppendOptionalString(json, "rule", content.Rule);
+        AppendString(json, "n", content.Name);
+        AppendOptionalString(json, "u", content.Unit);
+        json.Append(",\"t\":").Append(FormatTime(content.TimeMs));
+        if (content.Value is { } value)
+        {
+            json.Append(",\"v\":").Append(value.ToString("R", CultureInfo.InvariantCulture));
+        }
+        AppendOptionalString(json, "vs", content.StringValue);
+        AppendOptionalString(json, "detail", content.Detail);
+        AppendString(json, "salt", Convert.ToHexStringLower(salt));
+        json.Append('}');
+
+        var bytes = Encoding.UTF8.GetBytes(json.ToString());
+        if (bytes.Length > MaxBytes)
+        {
+            throw new ArgumentException($"invalid leaf: {bytes.Length} bytes, more than the {MaxBytes} allowed", nameof(content));
+        }
+        return new ReadingLeaf(bytes, content, salt.ToArray());
+    }
+
+    /// <summary>
+    /// Reads leaf bytes. The result keeps the bytes as given; nothing is re-serialised.
+    /// Fails with a reason for anything that is not a well-formed v1 leaf.
+    /// </summary>
+    public static Result<ReadingLeaf> Parse(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty || bytes.Length > MaxBytes)
+        {
+            return Result<ReadingLeaf>.Fail("leaf-size", $"a leaf is 1..{MaxBytes} bytes, got {bytes.Length}");
+        }
+        if (bytes[0] != (byte)'{' || bytes[^1] != (byte)'}')
+        {
+            return Result<ReadingLeaf>.Fail("leaf-json", "a leaf is one JSON object with nothing before or after it");
+        }
+        try
+        {
+            return ParseObject(bytes);
+        }
+        catch (JsonException e)
+        {
+            return Result<ReadingLeaf>.Fail("leaf-json", $"not valid JSON: {e.Message}");
+        }
+        catch (InvalidOperationException e)
+        {
+            return Result<ReadingLeaf>.Fail("leaf-json", $"a field has the wrong JSON type: {e.Message}");
+        }
+    }
+
+    /// <summary>Formats Unix milliseconds as SenML seconds with three decimals, e.g. <c>1795428000.123</c>.</summary>
+    public static string FormatTime(long timeMs) =>
+        string.Create(CultureInfo.InvariantCulture, $"{timeMs / 1000}.{timeMs % 1000:000}");
+
+    private static Result<ReadingLeaf> ParseObject(ReadOnlySpan<byte> bytes)
+    {
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 1 });
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return Result<ReadingLeaf>.Fail("leaf-json", "a leaf is a JSON object");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        long? version = null, sequence = null, timeMs = null;
+        string? dev = null, kind = null, sensor = null, zone = null, rule = null, name = null, unit = null, vs = null, detail = null, saltHex = null;
+        double? value = null;
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var field = reader.GetString()!;
+            if (!seen.Add(field))
+            {
+                return Result<ReadingLeaf>.Fail("leaf-field", $"field '{field}' appears twice");
+            }
+            reader.Read();
+            switch (field)
+            {
+                case "ver": version = ReadInteger(ref reader, field); break;
+                case "seq": sequence = ReadInteger(ref reader, field); break;
+                case "t":
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDecimal(out var seconds))
+                    {
+                        return Result<ReadingLeaf>.Fail("leaf-field", "'t' must be a number of seconds");
+                    }
+                    var ms = seconds * 1000m;
+                    if (ms != decimal.Truncate(ms) || ms < 0 || ms > MaxTimeMs)
+                    {
+                        return Result<ReadingLeaf>.Fail("leaf-field", $"'t' must be non-negative seconds with at most 3 decimals, got {seconds}");
+                    }
+                    timeMs = (long)ms;
+                    break;
+                case "v":
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out var v) || !double.IsFinite(v))
+                    {
+                        return Result<ReadingLeaf>.Fail("leaf-field", "'v' must be a finite number");
+                    }
+                    value = v;
+                    break;
+                case "dev": dev = ReadString(ref reader, field); break;
+                case "kind": kind = ReadString(ref reader, field); break;
+                case "sensor": sensor = ReadString(ref reader, field); break;
+                case "zone": zone = ReadString(ref reader, field); break;
+                case "rule": rule = ReadString(ref reader, field); break;
+                case "n": name = ReadString(ref reader, field); break;
+                case "u": unit = ReadString(ref reader, field); break;
+                case "vs": vs = ReadString(ref reader, field); break;
+                case "detail": detail = ReadString(ref reader, field); break;
+                case "salt": saltHex = ReadString(ref reader, field); break;
+                default:
+                    return Result<ReadingLeaf>.Fail("leaf-field", $"unknown field '{field}'");
+            }
+        }
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            return Result<ReadingLeaf>.Fail("leaf-json", "a leaf is a single flat JSON object");
+        }
+
+        if (version != FormatVersion)
+        {
+            return Result<ReadingLeaf>.Fail("leaf-version", version is null ? "missing 'ver'" : $"leaf version {version} is not supported (this reader knows {FormatVersion})");
+        }
+        if (dev is null || sequence is null || kind is null || name is null || timeMs is null || saltHex is null)
+        {
+            var missing = new[] { ("dev", dev is null), ("seq", sequence is null), ("kind", kind is null), ("n", name is null), ("t", timeMs is null), ("salt", saltHex is null) }
+                .First(f => f.Item2).Item1;
+            return Result<ReadingLeaf>.Fail("leaf-field", $"missing '{missing}'");
+        }
+        if (!LeafKinds.TryParse(kind, out var leafKind))
+        {
+            return Result<ReadingLeaf>.Fail("leaf-field", $"unknown kind '{kind}'");
+        }
+        if (saltHex.Length != SaltLength * 2 || !IsLowerHex(saltHex))
+        {
+            return Result<ReadingLeaf>.Fail("leaf-field", $"'salt' must be {SaltLength * 2} lower-case hex digits");
+        }
+
+        string? quantity = null;
+        if (leafKind is LeafKind.Measurement or LeafKind.Observation or LeafKind.Fault)
+        {
+            var slash = name.LastIndexOf('/');
+            quantity = slash < 0 ? null : name[(slash + 1)..];
+        }
+        var content = new LeafContent
+        {
+            DeviceId = dev,
+            Sequence = sequence.Value,
+            Kind = leafKind,
+            TimeMs = timeMs.Value,
+            SensorId = sensor,
+            Quantity = quantity,
+            Zone = zone,
+            Rule = rule,
+            Unit = unit,
+            Value = value,
+            StringValue = vs,
+            Detail = detail,
+        };
+        var problem = Validate(content);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        if (!string.Equals(content.Name, name, StringComparison.Ordinal))
+        {
+            return Result<ReadingLeaf>.Fail("leaf-field", $"'n' is '{name}' but the other fields give '{content.Name}'");
+        }
+        return new ReadingLeaf(bytes.ToArray(), content, Convert.FromHexString(saltHex));
+    }
+
+    private static long ReadInteger(ref Utf8JsonReader reader, string field) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) && n >= 0
+            ? n
+            : throw new JsonException($"'{field}' must be a non-negative integer");
+
+    private static string ReadString(ref Utf8JsonReader reader, string field) =>
+        reader.TokenType == JsonTokenType.String ? reader.GetString()! : throw new JsonException($"'{field}' must be a string");
+
+    private static Failure? Validate(LeafContent c)
+    {
+        Failure Bad(string message) => new("leaf-field", message);
+
+        if (!IdPattern().IsMatch(c.DeviceId))
+        {
+            return Bad($"device id '{c.DeviceId}' must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit");
+        }
+        if (c.Sequence < 0)
+        {
+            return Bad($"sequence {c.Sequence} is negative");
+        }
+        if (c.TimeMs < 0 || c.TimeMs > MaxTimeMs)
+        {
+            return Bad($"time {c.TimeMs} ms is outside 0..{MaxTimeMs}");
+        }
+        if (c.Value is { } v && !double.IsFinite(v))
+        {
+            return Bad("value must be a finite number");
+        }
+        if (c.Detail is { } d && (d.Length > MaxDetailLength || d.Any(char.IsControl)))
+        {
+            return Bad($"detail must be at most {MaxDetailLength} characters without control characters");
+        }
+        if (c.StringValue is { } s && !StringValuePattern().IsMatch(s))
+        {
+            return Bad($"string value '{s}' must be 1-256 printable ASCII characters without spaces, quotes or backslashes");
+        }
+        if (c.Unit is { } u && !Senml.IsKnownUnit(u))
+        {
+            return Bad($"unit '{u}' is not one of Cel, %RH, Pa");
+        }
+
+        switch (c.Kind)
+        {
+            case LeafKind.Measurement or LeafKind.Observation or LeafKind.Fault:
+                if (c.SensorId is null || !SensorPattern().IsMatch(c.SensorId))
+                {
+                    return Bad($"sensor id '{c.SensorId}' must be 1-128 characters of A-Z a-z 0-9 . _ - : / starting with a letter or digit");
+                }
+                if (c.Quantity is null || !QuantityPattern().IsMatch(c.Quantity))
+                {
+                    return Bad($"quantity '{c.Quantity}' must be a lower-case word such as temperature");
+                }
+                if (c.Rule is not null)
+                {
+                    return Bad($"a {c.Kind.ToWire()} leaf has no rule");
+                }
+                break;
+            case LeafKind.Alarm:
+                if (c.Rule is null || !IdPattern().IsMatch(c.Rule))
+                {
+                    return Bad($"alarm rule '{c.Rule}' must be an id of A-Z a-z 0-9 . _ -");
+                }
+                if (c.Zone is null)
+                {
+                    return Bad("an alarm leaf names its zone");
+                }
+                if (c.StringValue is not ("start" or "end"))
+                {
+                    return Bad($"an alarm's string value is start or end, got '{c.StringValue}'");
+                }
+                if (c.SensorId is not null && !SensorPattern().IsMatch(c.SensorId))
+                {
+                    return Bad($"sensor id '{c.SensorId}' is not valid");
+                }
+                if ((c.Value is null) != (c.Unit is null))
+                {
+                    return Bad("an alarm value and its unit come together");
+                }
+                break;
+            case LeafKind.Event:
+                if (c.StringValue is null || !CodePattern().IsMatch(c.StringValue))
+                {
+                    return Bad($"an event's string value is a lower-case code, got '{c.StringValue}'");
+                }
+                if (c.SensorId is not null || c.Rule is not null || c.Value is not null || c.Unit is not null)
+                {
+                    return Bad("an event leaf has no sensor, rule, value or unit");
+                }
+                break;
+            default:
+                return Bad($"unknown kind {c.Kind}");
+        }
+        if (c.Zone is not null && !IdPattern().IsMatch(c.Zone))
+        {
+            return Bad($"zone '{c.Zone}' must be an id of A-Z a-z 0-9 . _ -");
+        }
+
+        switch (c.Kind)
+        {
+            case LeafKind.Measurement:
+                if (c.Value is null || c.Unit is null || c.StringValue is not null)
+                {
+                    return Bad("a measurement has a value and a unit and no string value");
+                }
+                if (Senml.UnitOf(c.Quantity!) is { } expected && expected != c.Unit)
+                {
+                    return Bad($"{c.Quantity} is measured in {expected}, not {c.Unit}");
+                }
+                break;
+            case LeafKind.Observation:
+                if (c.StringValue is null || c.Value is not null || c.Unit is not null || c.Quantity != Senml.Epc)
+                {
+                    return Bad("an observation has quantity epc and a string value, and no value or unit");
+                }
+                break;
+            case LeafKind.Fault:
+                if (c.StringValue is null || !CodePattern().IsMatch(c.StringValue) || c.Value is not null || c.Unit is not null)
+                {
+                    return Bad("a fault has a lower-case fault code as string value, and no value or unit");
+                }
+                break;
+        }
+        return null;
+    }
+
+    private static void AppendString(StringBuilder json, string field, string value)
+    {
+        json.Append(",\"").Append(field).Append("\":\"");
+        foreach (var ch in value)
+        {
+            switch (ch)
+            {
+                case '"': json.Append("\\\""); break;
+                case '\\': json.Append("\\\\"); break;
+                case < ' ': json.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture)); break;
+                default: json.Append(ch); break;
+            }
+        }
+        json.Append('"');
+    }
+
+    private static void AppendOptionalString(StringBuilder json, string field, string? value)
+    {
+        if (value is not null)
+        {
+            AppendString(json, field, value);
+        }
+    }
+
+    private static bool IsLowerHex(string s) => s.All(ch => ch is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z")]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}\\z")]
+    private static partial Regex SensorPattern();
+
+    [GeneratedRegex("^[a-z][a-z0-9_-]{0,31}\\z")]
+    private static partial Regex QuantityPattern();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}\\z")]
+    private static partial Regex CodePattern();
+
+    [GeneratedRegex("^[\\x21\\x23-\\x5b\\x5d-\\x7e]{1,256}\\z")]
+    private static partial Regex StringValuePattern();
+}

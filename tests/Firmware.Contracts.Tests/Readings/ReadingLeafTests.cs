@@ -1,0 +1,143 @@
+using System.Text;
+using Firmware.Contracts.Merkle;
+using Firmware.Contracts.Readings;
+
+namespace Firmware.Contracts.Tests.Readings;
+
+public class ReadingLeafTests
+{
+    private static readonly byte[] Salt = Convert.FromHexString("00112233445566778899aabbccddeeff");
+
+    private static LeafContent Temperature(double value = 4.25, long seq = 42) => new()
+    {
+        DeviceId = "gw-01",
+        Sequence = seq,
+        Kind = LeafKind.Measurement,
+        TimeMs = 1_795_428_000_123,
+        SensorId = "hwmon/sht3x/1-0044",
+        Quantity = Senml.Temperature,
+        Zone = "chiller-1",
+        Unit = Senml.Celsius,
+        Value = value,
+    };
+
+    [Fact]
+    public void Create_Measurement_WritesGoldenBytes()
+    {
+        var leaf = ReadingLeaf.Create(Temperature(), Salt);
+        Assert.Equal(
+            """{"ver":1,"dev":"gw-01","seq":42,"kind":"measurement","sensor":"hwmon/sht3x/1-0044","zone":"chiller-1","n":"gw-01/hwmon/sht3x/1-0044/temperature","u":"Cel","t":1795428000.123,"v":4.25,"salt":"00112233445566778899aabbccddeeff"}""",
+            leaf.ToString());
+        Assert.Equal(Rfc9162.HashLeaf(leaf.Bytes.Span), leaf.LeafHash);
+    }
+
+    [Fact]
+    public void Create_Observation_CarriesEpcAsStringValue()
+    {
+        var leaf = ReadingLeaf.Create(new LeafContent
+        {
+            DeviceId = "gw-01", Sequence = 7, Kind = LeafKind.Observation, TimeMs = 1_000, SensorId = "rfid/dock-1",
+            Quantity = Senml.Epc, Zone = "dock", StringValue = "urn:epc:id:sgtin:0614141.812345.6789",
+        }, Salt);
+        Assert.Contains("\"n\":\"gw-01/rfid/dock-1/epc\",\"t\":1.000,\"vs\":\"urn:epc:id:sgtin:0614141.812345.6789\"", leaf.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_RoundTripsEveryKind_KeepingBytesAndContent()
+    {
+        LeafContent[] contents =
+        [
+            Temperature(-18.5),
+            Temperature(0) with { Quantity = Senml.Humidity, Unit = Senml.RelativeHumidity, Value = 87.125 },
+            new() { DeviceId = "gw-01", Sequence = 1, Kind = LeafKind.Observation, TimeMs = 5, SensorId = "rfid/dock-1", Quantity = Senml.Epc, StringValue = "raw:04A1B2C3" },
+            new() { DeviceId = "gw-01", Sequence = 2, Kind = LeafKind.Fault, TimeMs = 6, SensorId = "w1/28-0316a2791c3f", Quantity = Senml.Temperature, StringValue = "power-on-reset", Detail = "DS18B20 reported 85.000 \"°C\" after power-on" },
+            new() { DeviceId = "gw-01", Sequence = 3, Kind = LeafKind.Alarm, TimeMs = 7, Zone = "chiller-1", Rule = "high-8c-10m", StringValue = "start", SensorId = "sim/chiller-1/t0", Value = 8.4, Unit = Senml.Celsius },
+            new() { DeviceId = "gw-01", Sequence = 4, Kind = LeafKind.Event, TimeMs = 8, StringValue = "gateway-start", Detail = "version 1.0" },
+        ];
+        foreach (var content in contents)
+        {
+            var leaf = ReadingLeaf.Create(content, Salt);
+            var parsed = ReadingLeaf.Parse(leaf.Bytes.Span);
+            Assert.True(parsed.Succeeded, $"{leaf}: {parsed}");
+            Assert.Equal(content, parsed.Value.Content);
+            Assert.Equal(leaf.Bytes.ToArray(), parsed.Value.Bytes.ToArray());
+            Assert.Equal(leaf.LeafHash, parsed.Value.LeafHash);
+            Assert.Equal(Salt, parsed.Value.Salt.ToArray());
+        }
+    }
+
+    [Fact]
+    public void Parse_FieldsInAnotherOrder_KeepsTheGivenBytes()
+    {
+        var text = """{"salt":"00112233445566778899aabbccddeeff","t":1.5,"v":3,"u":"Cel","n":"d/s/temperature","kind":"measurement","seq":0,"dev":"d","sensor":"s","ver":1}""";
+        var parsed = ReadingLeaf.Parse(Encoding.UTF8.GetBytes(text));
+        Assert.True(parsed.Succeeded, parsed.ToString());
+        Assert.Equal(text, parsed.Value.ToString());
+        Assert.Equal(1500, parsed.Value.Content.TimeMs);
+        Assert.Equal(Rfc9162.HashLeaf(Encoding.UTF8.GetBytes(text)), parsed.Value.LeafHash);
+    }
+
+    [Theory]
+    [InlineData("", "leaf-size")]
+    [InlineData("[]", "leaf-json")]
+    [InlineData("{} ", "leaf-json")]
+    [InlineData("""{"ver":2,"dev":"d","seq":0,"kind":"event","n":"d/event/x","t":1.000,"vs":"x","salt":"00112233445566778899aabbccddeeff"}""", "leaf-version")]
+    [InlineData("""{"ver":1,"ver":1,"dev":"d","seq":0,"kind":"event","n":"d/event/x","t":1.000,"vs":"x","salt":"00112233445566778899aabbccddeeff"}""", "leaf-field")]
+    [InlineData("""{"ver":1,"dev":"d","seq":0,"kind":"event","n":"d/event/x","t":1.000,"vs":"x","salt":"00112233445566778899aabbccddeeff","extra":1}""", "leaf-field")]
+    [InlineData("""{"ver":1,"dev":"d","seq":0,"kind":"event","n":"d/event/x","t":1.0001,"vs":"x","salt":"00112233445566778899aabbccddeeff"}""", "leaf-field")]
+    [InlineData("""{"ver":1,"dev":"d","seq":-1,"kind":"event","n":"d/event/x","t":1.000,"vs":"x","salt":"00112233445566778899aabbccddeeff"}""", "leaf-json")]
+    [InlineData("""{"ver":1,"dev":"d","seq":0,"kind":"event","n":"d/event/y","t":1.000,"vs":"x","salt":"00112233445566778899aabbccddeeff"}""", "leaf-field")]
+    [InlineData("""{"ver":1,"dev":"d","seq":0,"kind":"event","n":"d/event/x","t":1.000,"vs":"x","salt":"00112233445566778899AABBCCDDEEFF"}""", "leaf-field")]
+    [InlineData("""{"ver":1,"dev":"d","seq":0,"kind":"event","n":"d/event/x","t":1.000,"vs":"x","salt":"0011"}""", "leaf-field")]
+    [InlineData("""{"ver":1,"dev":"d","seq":0,"kind":"boom","n":"d/event/x","t":1.000,"vs":"x","salt":"00112233445566778899aabbccddeeff"}""", "leaf-field")]
+    [InlineData("""{"ver":1,"dev":"d","seq":0,"kind":"measurement","sensor":"s","n":"d/s/temperature","u":"%RH","t":1.000,"v":1,"salt":"00112233445566778899aabbccddeeff"}""", "leaf-field")]
+    [InlineData("""{"ver":1,"dev":"d","seq":0,"kind":"measurement","sensor":"s","n":"d/s/temperature","u":"Cel","t":1.000,"salt":"00112233445566778899aabbccddeeff"}""", "leaf-field")]
+    [InlineData("""{"ver":1,"dev":"d","seq":0,"kind":"measurement","sensor":"s","n":"d/s/temperature","u":"Cel","t":1.000,"v":"4","salt":"00112233445566778899aabbccddeeff"}""", "leaf-field")]
+    [InlineData("""{"ver":1,"dev":"d","seq":0,"kind":"measurement","sensor":"s","n":"d/s/temperature","u":"Cel","t":1.000,"v":1,"salt":"00112233445566778899aabbccddeeff"}{}""", "leaf-json")]
+    [InlineData("""{"ver":1,"dev":"d e","seq":0,"kind":"event","n":"d e/event/x","t":1.000,"vs":"x","salt":"00112233445566778899aabbccddeeff"}""", "leaf-field")]
+    public void Parse_Malformed_FailsWithReason(string text, string code)
+    {
+        var parsed = ReadingLeaf.Parse(Encoding.UTF8.GetBytes(text));
+        Assert.False(parsed.Succeeded, $"accepted: {text}");
+        Assert.Equal(code, parsed.Failure!.Code);
+    }
+
+    [Fact]
+    public void Parse_InvalidUtf8_Fails()
+    {
+        var bytes = Encoding.UTF8.GetBytes("""{"ver":1,"dev":"d","seq":0,"kind":"event","n":"d/event/x","t":1.000,"vs":"x","detail":"AB","salt":"00112233445566778899aabbccddeeff"}""");
+        var at = Array.IndexOf(bytes, (byte)'A');
+        bytes[at] = 0xC3;
+        bytes[at + 1] = 0x28; // an invalid two-byte sequence
+        Assert.False(ReadingLeaf.Parse(bytes).Succeeded);
+    }
+
+    [Fact]
+    public void Create_InvalidContent_ThrowsNamingTheField()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ReadingLeaf.Create(Temperature() with { Value = double.NaN }, Salt));
+        Assert.Contains("finite", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => ReadingLeaf.Create(Temperature() with { DeviceId = "bad id" }, Salt));
+        Assert.Contains("device id", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => ReadingLeaf.Create(Temperature() with { SensorId = "x\n" }, Salt));
+        Assert.Contains("sensor id", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => ReadingLeaf.Create(Temperature() with { Unit = Senml.RelativeHumidity }, Salt));
+        Assert.Contains("Cel", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => ReadingLeaf.Create(Temperature(), Salt.AsSpan(0, 15)));
+    }
+
+    [Fact]
+    public void Salt_ChangesTheLeafHash_ForTheSameReading()
+    {
+        var a = ReadingLeaf.Create(Temperature(), Salt);
+        var b = ReadingLeaf.Create(Temperature(), Convert.FromHexString("ffeeddccbbaa99887766554433221100"));
+        Assert.NotEqual(a.LeafHash, b.LeafHash);
+    }
+
+    [Theory]
+    [InlineData(0L, "0.000")]
+    [InlineData(1L, "0.001")]
+    [InlineData(999L, "0.999")]
+    [InlineData(1_795_428_000_123L, "1795428000.123")]
+    public void FormatTime_WritesSecondsWithThreeDecimals(long ms, string expected) => Assert.Equal(expected, ReadingLeaf.FormatTime(ms));
+}
