@@ -43,6 +43,9 @@ public sealed class EvdevRfidReader : ISensorSource
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentException.ThrowIfNullOrEmpty(options.DevicePath);
+        // A zero reopen delay would spin on a device that is gone.
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ReopenDelay, TimeSpan.Zero, nameof(options.ReopenDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.DebounceWindow, TimeSpan.Zero, nameof(options.DebounceWindow));
         _options = options;
         var id = options.SensorId ?? "rfid/" + Path.GetFileName(options.DevicePath);
         var info = new SensorInfo(id, "rfid-hid", Quantity.Tag, SenmlUnits.For(Quantity.Tag), options.Zone);

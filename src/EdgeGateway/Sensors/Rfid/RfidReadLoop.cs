@@ -25,6 +25,7 @@ internal sealed class RfidReadLoop(
     TimeProvider timeProvider)
 {
     private static readonly TimeSpan MaxReopenDelay = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StableSession = TimeSpan.FromSeconds(10);
     private volatile RfidReaderState _state = new(false, "not started");
 
     public RfidReaderState State => _state;
@@ -67,7 +68,7 @@ internal sealed class RfidReadLoop(
                     if (!reportedDown)
                     {
                         var code = ex is FileNotFoundException ? SensorFaultCodes.Missing : SensorFaultCodes.IoError;
-                        await writer.WriteAsync(Fault(code, $"{ex.Message}; retrying every {delay.TotalSeconds:0.#} s up to {MaxReopenDelay.TotalSeconds:0} s."), cancellationToken);
+                        await writer.WriteAsync(Fault(code, $"{ex.Message}; retrying after {delay.TotalSeconds:0.#} s, backing off to every {MaxReopenDelay.TotalSeconds:0} s."), cancellationToken);
                         reportedDown = true;
                     }
                     await Task.Delay(delay, timeProvider, cancellationToken);
@@ -75,9 +76,9 @@ internal sealed class RfidReadLoop(
                     continue;
                 }
 
-                delay = reopenDelay;
                 reportedDown = false;
                 _state = new RfidReaderState(true, $"reading {devicePath}");
+                var opened = timeProvider.GetTimestamp();
                 string ended;
                 using (fd)
                 {
@@ -88,6 +89,11 @@ internal sealed class RfidReadLoop(
                 _state = new RfidReaderState(false, ended);
                 await writer.WriteAsync(Fault(SensorFaultCodes.Missing, $"{devicePath}: {ended}; reopening."), cancellationToken);
                 reportedDown = true;
+                // A device that keeps closing right after it opens (a wrong path, a flapping USB
+                // port) backs off like one that cannot be opened; one that ran a while starts over.
+                delay = timeProvider.GetElapsedTime(opened) > StableSession
+                    ? reopenDelay
+                    : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxReopenDelay.Ticks));
                 await Task.Delay(delay, timeProvider, cancellationToken);
             }
         }
@@ -104,22 +110,27 @@ internal sealed class RfidReadLoop(
     // Runs on its own thread: blocking reads, woken by cancellation. Returns why the device closed.
     private string RunSession(UnixFd fd, TagDebouncer debouncer, ChannelWriter<SensorEvent> writer, CancellationToken cancellationToken)
     {
-        using var reader = new FdPollReader(fd);
+        try
+        {
+            using var reader = new FdPollReader(fd);
+            ReadUntilClosed(reader, debouncer, writer, cancellationToken);
+            return "end of file (device closed)";
+        }
+        catch (IOException ex)
+        {
+            return ex.HResult == LibC.ENODEV ? "device removed (ENODEV)" : ex.Message;
+        }
+    }
+
+    private void ReadUntilClosed(FdPollReader reader, TagDebouncer debouncer, ChannelWriter<SensorEvent> writer, CancellationToken cancellationToken)
+    {
         var framer = newFramer();
         var buffer = new byte[4096];
         var reads = new List<RawTagRead>();
         while (true)
         {
-            int n;
-            try
-            {
-                n = reader.Read(buffer, cancellationToken);
-            }
-            catch (IOException ex)
-            {
-                return ex.HResult == LibC.ENODEV ? "device removed (ENODEV)" : ex.Message;
-            }
-            if (n == 0) return "end of file (device closed)";
+            var n = reader.Read(buffer, cancellationToken);
+            if (n == 0) return;
 
             reads.Clear();
             framer.Push(buffer.AsSpan(0, n), reads);

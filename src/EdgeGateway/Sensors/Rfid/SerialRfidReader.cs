@@ -44,6 +44,9 @@ public sealed class SerialRfidReader : ISensorSource
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentException.ThrowIfNullOrEmpty(options.DevicePath);
+        // A zero reopen delay would spin on a device that is gone.
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ReopenDelay, TimeSpan.Zero, nameof(options.ReopenDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.DebounceWindow, TimeSpan.Zero, nameof(options.DebounceWindow));
         if (!Speeds.TryGetValue(options.BaudRate, out _speed))
             throw new ArgumentException($"Baud rate {options.BaudRate} is not supported; use one of {string.Join(", ", SupportedBaudRates)}.", nameof(options));
         _options = options;

@@ -162,6 +162,11 @@ public sealed class EvdevRfidReaderTests : IDisposable
     }
 
     [Fact]
+    public void Constructor_ZeroReopenDelay_IsRejected() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new EvdevRfidReader(new EvdevRfidOptions("/dev/input/event0") { ReopenDelay = TimeSpan.Zero }, TimeProvider.System));
+
+    [Fact]
     public async Task ReadAsync_Cancelled_WhileBlockedOnIdleDevice_Returns()
     {
         var path = MakeFifo();
