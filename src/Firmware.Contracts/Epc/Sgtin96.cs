@@ -139,9 +139,29 @@ public static class Sgtin96
         return true;
     }
 
-    /// <summary>Like <see cref="TryEncode"/>, throwing <see cref="ArgumentException"/> with the reason.</summary>
+    /// <summary>Like <see cref="TryEncode(Sgtin, SgtinFilter, out string?, out string?)"/>, throwing <see cref="ArgumentException"/> with the reason.</summary>
     public static string Encode(Sgtin sgtin, SgtinFilter filter) =>
         TryEncode(sgtin, filter, out var hex, out var error) ? hex : throw new ArgumentException(error);
+
+    /// <summary>Encodes a GTIN and a numeric serial, given the length of the GTIN's company prefix.</summary>
+    public static bool TryEncode(Gtin gtin, int companyPrefixLength, long serial, SgtinFilter filter,
+        [NotNullWhen(true)] out string? hex, [NotNullWhen(false)] out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(gtin);
+        hex = null;
+        if (serial is < 0 or > MaxSerial)
+        {
+            error = $"Serial {serial} is outside 0..{MaxSerial}, the range SGTIN-96 holds.";
+            return false;
+        }
+        if (!Sgtin.TryCreate(gtin, companyPrefixLength, serial.ToString(CultureInfo.InvariantCulture), out var sgtin, out error))
+            return false;
+        return TryEncode(sgtin, filter, out hex, out error);
+    }
+
+    /// <summary>Like <see cref="TryEncode(Gtin, int, long, SgtinFilter, out string?, out string?)"/>, throwing <see cref="ArgumentException"/> with the reason.</summary>
+    public static string Encode(Gtin gtin, int companyPrefixLength, long serial, SgtinFilter filter) =>
+        TryEncode(gtin, companyPrefixLength, serial, filter, out var hex, out var error) ? hex : throw new ArgumentException(error);
 
     private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 

@@ -32,6 +32,19 @@ public class Sgtin96Tests
         Assert.Equal(TdsExampleHex, Sgtin96.Encode(sgtin, (SgtinFilter)3));
     }
 
+    [Fact]
+    public void Encode_FromGtinSerialAndPrefixLength_GivesTdsExampleHex() =>
+        Assert.Equal(TdsExampleHex, Sgtin96.Encode(Gtin.Parse("80614141123458"), companyPrefixLength: 7, serial: 6789, (SgtinFilter)3));
+
+    [Theory]
+    [InlineData(-1L)]
+    [InlineData(274_877_906_944L)]
+    public void Encode_NumericSerialOutOf38Bits_IsRejected(long serial)
+    {
+        Assert.False(Sgtin96.TryEncode(Gtin.Parse("80614141123458"), 7, serial, SgtinFilter.UnitLoad, out _, out var error));
+        Assert.Contains("outside 0..274877906943", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("00614141123452", 12, "1")]
     [InlineData("10614141123459", 11, "274877906943")]
