@@ -51,7 +51,11 @@ public sealed partial class MosquittoMqttClient
         _attemptConnected = false;
         _lastLibraryError = null;
 
-        var rc = first ? ConnectFirst() : MosquittoNative.mosquitto_reconnect_async(_handle);
+        // Blocking connects: the TCP connect (and name lookup) happen here, so a refused or unreachable broker
+        // is reported at once with its errno. (With the asynchronous variants libmosquitto 2.0 does not notice
+        // a refused TCP connect under TLS until the keep-alive runs out.) The TLS handshake and CONNACK are
+        // still driven by mosquitto_loop below.
+        var rc = first ? ConnectFirst() : MosquittoNative.mosquitto_reconnect(_handle);
         var errno = Marshal.GetLastPInvokeError();
         if (rc == Mosq.ErrSuccess)
         {
@@ -80,28 +84,27 @@ public sealed partial class MosquittoMqttClient
         return false;
     }
 
+    /// <summary>The first attempt also stores host, port, keep-alive and CONNECT properties in the library,
+    /// which every later <c>mosquitto_reconnect</c> reuses.</summary>
     private unsafe int ConnectFirst()
     {
-        var keepAlive = (int)_options.KeepAlive.TotalSeconds;
-        if (_options.ProtocolVersion == MqttProtocolVersion.V5 && !_options.CleanSession)
+        nint properties = 0;
+        try
         {
-            // Without a session expiry interval an MQTT 5 session ends at disconnect whatever the clean-start
-            // flag says. The CONNECT properties can only be given to this (blocking) call; libmosquitto keeps
-            // them for every reconnect.
-            var expiry = _options.SessionExpiry is { } e ? (uint)e.TotalSeconds : uint.MaxValue;
-            nint properties = 0;
-            try
+            if (_options.ProtocolVersion == MqttProtocolVersion.V5 && !_options.CleanSession)
             {
+                // Without a session expiry interval an MQTT 5 session ends at disconnect whatever the
+                // clean-start flag says.
+                var expiry = _options.SessionExpiry is { } e ? (uint)e.TotalSeconds : uint.MaxValue;
                 var rc = MosquittoNative.mosquitto_property_add_int32(&properties, Mosq.PropSessionExpiryInterval, expiry);
                 if (rc != Mosq.ErrSuccess) return rc;
-                return MosquittoNative.mosquitto_connect_bind_v5(_handle, _options.Host, _options.Port, keepAlive, null, properties);
             }
-            finally
-            {
-                MosquittoNative.mosquitto_property_free_all(&properties);
-            }
+            return MosquittoNative.mosquitto_connect_bind_v5(_handle, _options.Host, _options.Port, (int)_options.KeepAlive.TotalSeconds, null, properties);
         }
-        return MosquittoNative.mosquitto_connect_bind_async(_handle, _options.Host, _options.Port, keepAlive, null);
+        finally
+        {
+            MosquittoNative.mosquitto_property_free_all(&properties);
+        }
     }
 
     /// <summary>

@@ -96,7 +96,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         var broker = new MosquittoBroker(options ?? new MosquittoBrokerOptions(), directory);
         try
         {
-            await broker.WritePasswordFileAsync(cancellationToken);
+            await broker.WritePasswordFileAsync(broker._options.Users, cancellationToken);
             for (var attempt = 1; ; attempt++)
             {
                 broker.Port = FreePort();
@@ -156,6 +156,15 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
     }
 
+    /// <summary>Replaces the password file and makes the running broker reload it (SIGHUP).</summary>
+    public async Task ReloadUsersAsync(IReadOnlyDictionary<string, string> users, CancellationToken cancellationToken = default)
+    {
+        if (_options.Users is null) throw new InvalidOperationException("The broker was started without a password file.");
+        await WritePasswordFileAsync(users, cancellationToken);
+        using var kill = Process.Start("kill", ["-HUP", _brokerPid.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync(cancellationToken);
+    }
+
     /// <summary>Stops the broker and deletes its folder.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -190,9 +199,9 @@ public sealed class MosquittoBroker : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndPoint!).Port;
     }
 
-    private async Task WritePasswordFileAsync(CancellationToken cancellationToken)
+    private async Task WritePasswordFileAsync(IReadOnlyDictionary<string, string>? users, CancellationToken cancellationToken)
     {
-        if (_options.Users is not { Count: > 0 } users) return;
+        if (users is not { Count: > 0 }) return;
         var file = Path.Combine(Directory, "passwords");
         var create = true;
         foreach (var (user, password) in users)
@@ -218,7 +227,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         config.AppendLine(CultureInfo.InvariantCulture, $"user {Environment.UserName}");
         config.AppendLine("per_listener_settings false");
         config.AppendLine(CultureInfo.InvariantCulture, $"allow_anonymous {(_options.AllowAnonymous ? "true" : "false")}");
-        if (_options.Users is { Count: > 0 }) config.AppendLine(CultureInfo.InvariantCulture, $"password_file {Path.Combine(Directory, "passwords")}");
+        if (_options.Users is not null) config.AppendLine(CultureInfo.InvariantCulture, $"password_file {Path.Combine(Directory, "passwords")}");
         config.AppendLine("persistence false");
         config.AppendLine(CultureInfo.InvariantCulture, $"log_dest file {LogPath}");
         config.AppendLine("log_type all");

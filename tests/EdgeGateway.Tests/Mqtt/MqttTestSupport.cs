@@ -8,14 +8,14 @@ namespace EdgeGateway.Tests.Mqtt;
 internal static class MqttTestSupport
 {
     /// <summary>Generous for a slow 2-core CI machine; tests finish as soon as the condition holds.</summary>
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(20);
 
     private static int s_clientIds;
 
     /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="describe"/> otherwise.</summary>
     public static async Task UntilAsync(Func<bool> condition, Func<string> describe, TimeSpan? timeout = null)
     {
-        var limit = timeout ?? Timeout;
+        var limit = timeout ?? WaitLimit;
         var clock = Stopwatch.StartNew();
         while (!condition())
         {
@@ -27,14 +27,14 @@ internal static class MqttTestSupport
     /// <summary>Reads the next message, failing with the broker's log if none arrives in time.</summary>
     public static async Task<MqttMessage> ReceiveAsync(IMqttClient client, MosquittoBroker broker, TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(timeout ?? Timeout);
+        using var cts = new CancellationTokenSource(timeout ?? WaitLimit);
         try
         {
             return await client.Messages.ReadAsync(cts.Token);
         }
         catch (OperationCanceledException)
         {
-            Assert.Fail($"No message within {timeout ?? Timeout}. Client: {client.State}, {client.LastFailure}, {client.Statistics}\n{broker.Diagnostics()}");
+            Assert.Fail($"No message within {timeout ?? WaitLimit}. Client: {client.State}, {client.LastFailure}, {client.Statistics}\n{broker.Diagnostics()}");
             throw;
         }
     }
@@ -58,7 +58,7 @@ internal static class MqttTestSupport
         var client = new MosquittoMqttClient(options);
         try
         {
-            using var cts = new CancellationTokenSource(Timeout);
+            using var cts = new CancellationTokenSource(WaitLimit);
             await client.ConnectAsync(cts.Token);
             return client;
         }
@@ -76,5 +76,5 @@ internal static class MqttTestSupport
 
     public static string Text(this MqttMessage message) => Encoding.UTF8.GetString(message.Payload.Span);
 
-    public static CancellationToken Deadline() => new CancellationTokenSource(Timeout).Token;
+    public static CancellationToken Deadline() => new CancellationTokenSource(WaitLimit).Token;
 }

@@ -64,11 +64,8 @@ internal static unsafe partial class MosquittoNative
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     internal static partial int mosquitto_connect_bind_v5(MosquittoHandle mosq, string host, int port, int keepalive, string? bindAddress, nint properties);
 
-    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    internal static partial int mosquitto_connect_bind_async(MosquittoHandle mosq, string host, int port, int keepalive, string? bindAddress);
-
     [LibraryImport(LibraryName, SetLastError = true)]
-    internal static partial int mosquitto_reconnect_async(MosquittoHandle mosq);
+    internal static partial int mosquitto_reconnect(MosquittoHandle mosq);
 
     [LibraryImport(LibraryName)]
     internal static partial int mosquitto_disconnect(MosquittoHandle mosq);
