@@ -146,7 +146,7 @@ public sealed partial class MosquittoMqttClient
         LogConnected(_options.Host, _options.Port, sessionPresent: (flags & 1) != 0, reconnect: connections > 1);
         Resubscribe();
         CompleteConnectWaiters();
-        WakePump();
+        HandOverQueued();
     }
 
     private void OnPublished(int mid, int reasonCode)
@@ -154,7 +154,8 @@ public sealed partial class MosquittoMqttClient
         // MQTT 5 PUBACK reason codes of 0x80 and above are refusals (e.g. not authorised, quota exceeded).
         var completion = _inFlight.Complete(mid, success: reasonCode < 0x80);
         if (reasonCode >= 0x80) LogPublishRejectedByBroker(mid, MosquittoNative.ReasonString(reasonCode));
-        Settle(completion);
+        // Refill the slot at once: the next PUBLISH then carries the ACK for this PUBACK.
+        if (Settle(completion)) HandOverQueued();
     }
 
     private unsafe void OnMessage(MosquittoMessage* native)

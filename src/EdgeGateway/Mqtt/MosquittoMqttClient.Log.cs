@@ -31,9 +31,6 @@ public sealed partial class MosquittoMqttClient
     [LoggerMessage(EventId = 9, Level = LogLevel.Error, Message = "MQTT: unexpected error on the network thread; it will retry")]
     private partial void LogNetworkLoopFault(Exception exception);
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Critical, Message = "MQTT: the publishing task failed; queued messages will not be sent")]
-    private partial void LogPumpFailed(Exception exception);
-
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "MQTT: {Count} message(s) were still queued or unacknowledged after waiting {Timeout} at shutdown")]
     private partial void LogFlushTimedOut(TimeSpan timeout, int count);
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using EdgeGateway.Mqtt.Native;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeGateway.Mqtt;
 
@@ -10,6 +11,7 @@ public sealed partial class MosquittoMqttClient
     private MqttConnectionFailure? _attemptFailure;
     private bool _attemptConnected;
     private string? _lastLibraryError;
+    private bool _libraryLogOn;
 
     private void RunNetwork()
     {
@@ -50,6 +52,7 @@ public sealed partial class MosquittoMqttClient
         _attemptFailure = null;
         _attemptConnected = false;
         _lastLibraryError = null;
+        LibraryLog(on: true);
 
         // Blocking connects: the TCP connect (and name lookup) happen here, so a refused or unreachable broker
         // is reported at once with its errno. (With the asynchronous variants libmosquitto 2.0 does not notice
@@ -67,6 +70,7 @@ public sealed partial class MosquittoMqttClient
                     errno = Marshal.GetLastPInvokeError();
                     break;
                 }
+                if (_connected) LibraryLog(on: false);
             }
         }
         EndConnection();
@@ -108,6 +112,20 @@ public sealed partial class MosquittoMqttClient
     }
 
     /// <summary>
+    /// Turns libmosquitto's log callback on or off (off is overridden when debug logging is enabled).
+    /// Whenever a log callback is set, the library formats a line for every packet it sends or receives;
+    /// what matters (TLS and connection errors) is logged while connecting, so the callback stays off while
+    /// connected. Called on the network thread outside callbacks: the setter takes a library lock.
+    /// </summary>
+    private unsafe void LibraryLog(bool on)
+    {
+        on |= _logger.IsEnabled(LogLevel.Debug);
+        if (on == _libraryLogOn) return;
+        MosquittoNative.mosquitto_log_callback_set(_handle, on ? &OnLogCallback : null);
+        _libraryLogOn = on;
+    }
+
+    /// <summary>
     /// Bookkeeping when a connection (or attempt) ends: stop handing over, and count the QoS 0 messages that
     /// went down with the socket.
     /// </summary>
@@ -121,7 +139,6 @@ public sealed partial class MosquittoMqttClient
             {
                 Interlocked.Add(ref _counters.LostOnDisconnect, lost);
                 LogLostOnDisconnect(lost);
-                WakePump();
                 CheckDrained();
             }
         }

@@ -14,14 +14,17 @@ namespace EdgeGateway.Mqtt;
 /// <c>libmosquitto1</c>).
 /// </summary>
 /// <remarks>
-/// <para>Three parties share the native client: callers (<see cref="TryPublish"/>, <see cref="SubscribeAsync"/>),
-/// a pump task that moves queued messages into libmosquitto while connected, and one dedicated network thread
-/// that runs <c>mosquitto_loop</c>, connects, reconnects with backoff, and receives every library callback.
-/// Callbacks only copy data and hand it on (to <see cref="Messages"/>, to waiting tasks, to counters); they
-/// catch every exception, so nothing unwinds into native code and the network thread never stops.</para>
+/// <para>Callers (<see cref="TryPublish"/>, <see cref="SubscribeAsync"/>) and one dedicated network thread share
+/// the native client. The network thread runs <c>mosquitto_loop</c>, connects, reconnects with backoff, and
+/// receives every library callback. Callbacks only copy data and hand it on (to <see cref="Messages"/>, to
+/// waiting tasks, to counters); they catch every exception, so nothing unwinds into native code and the
+/// network thread never stops.</para>
 /// <para>Handing over to the library is windowed (<see cref="MqttOptions.MaxInFlight"/>) so that messages
 /// wait in the bounded <see cref="OutgoingQueue"/>, where the overflow policy applies, rather than in the
-/// library's unbounded internal lists.</para>
+/// library's unbounded internal lists. Whoever frees or fills the window hands over: a caller of
+/// <see cref="TryPublish"/> while there is room, the network thread when a message completes or the
+/// connection comes up. The network thread refilling as each acknowledgement arrives keeps data flowing
+/// both ways, which also keeps TCP from stalling on delayed ACKs.</para>
 /// </remarks>
 public sealed partial class MosquittoMqttClient : IMqttClient
 {
@@ -36,22 +39,19 @@ public sealed partial class MosquittoMqttClient : IMqttClient
     private readonly MosquittoHandle _handle;
     private readonly OutgoingQueue _queue;
     private readonly Channel<MqttMessage> _received;
-    private readonly Channel<bool> _pumpWake = Channel.CreateBounded<bool>(
-        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly InFlightTracker _inFlight;
     private readonly Counters _counters = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _networkExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _disposal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    // Serialises the pump's hand-over against the network thread's end-of-connection bookkeeping, so that a
-    // QoS 0 message is either counted as lost with the old connection or not handed over at all.
+    // One hand-over at a time, and none during the network thread's end-of-connection bookkeeping, so that
+    // a QoS 0 message is either counted as lost with the old connection or not handed over at all.
     private readonly Lock _publishGate = new();
     private readonly Lock _waiterGate = new();
     private readonly List<TaskCompletionSource> _connectWaiters = [];
 
     private Thread? _network;
-    private Task? _pump;
     private int _started;
     private int _disposed;
     private volatile bool _connected;
@@ -59,6 +59,7 @@ public sealed partial class MosquittoMqttClient : IMqttClient
     private volatile MqttConnectionFailure? _lastFailure;
     private volatile TaskCompletionSource? _drained;
     private int _overflowWarned;
+    private int _handOverRequested;
 
     /// <summary>Creates a client; nothing is sent until <see cref="ConnectAsync"/>.</summary>
     /// <param name="options">Connection settings; validated here.</param>
@@ -191,7 +192,7 @@ public sealed partial class MosquittoMqttClient : IMqttClient
             Interlocked.Add(ref _counters.DroppedOverflow, outcome.Dropped);
             WarnOverflowOnce();
         }
-        WakePump();
+        HandOverQueued();
         return true;
     }
 
@@ -225,7 +226,6 @@ public sealed partial class MosquittoMqttClient : IMqttClient
             {
                 await FlushAsync().ConfigureAwait(false);
                 await _stop.CancelAsync().ConfigureAwait(false);
-                if (_pump is not null) await _pump.ConfigureAwait(false);
                 RequestDisconnect();
                 try
                 {
@@ -284,7 +284,6 @@ public sealed partial class MosquittoMqttClient : IMqttClient
         MosquittoNative.mosquitto_publish_v5_callback_set(_handle, &OnPublishCallback);
         MosquittoNative.mosquitto_message_callback_set(_handle, &OnMessageCallback);
         MosquittoNative.mosquitto_subscribe_callback_set(_handle, &OnSubscribeCallback);
-        MosquittoNative.mosquitto_log_callback_set(_handle, &OnLogCallback);
 
         static void Check(int rc, string what)
         {
@@ -299,7 +298,6 @@ public sealed partial class MosquittoMqttClient : IMqttClient
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) return;
         _state = (int)MqttConnectionState.Connecting;
-        _pump = Task.Run(PumpAsync);
         _network = new Thread(RunNetwork)
         {
             IsBackground = true,
@@ -338,8 +336,6 @@ public sealed partial class MosquittoMqttClient : IMqttClient
         }
     }
 
-    private void WakePump() => _pumpWake.Writer.TryWrite(true);
-
     private void WarnOverflowOnce()
     {
         if (Interlocked.Exchange(ref _overflowWarned, 1) == 0)
@@ -348,50 +344,57 @@ public sealed partial class MosquittoMqttClient : IMqttClient
         }
     }
 
-    private async Task PumpAsync()
+    /// <summary>
+    /// Moves queued messages into libmosquitto while connected and the window has room. Callable from any
+    /// thread, including library callbacks on the network thread: it never waits for another hand-over. If
+    /// one is running, it leaves a request that the running one picks up before it finishes.
+    /// </summary>
+    private void HandOverQueued()
     {
-        var reader = _pumpWake.Reader;
-        try
+        // A caller that enqueues hands over itself, so an empty queue seen here needs nothing more.
+        if (_queue.IsEmpty)
         {
-            while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
-            {
-                reader.TryRead(out _);
-                Drain();
-            }
+            CheckDrained();
+            return;
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        Volatile.Write(ref _handOverRequested, 1);
+        while (Volatile.Read(ref _handOverRequested) == 1 && _publishGate.TryEnter())
         {
-        }
-        catch (Exception ex)
-        {
-            // A bug here must not leave messages stuck silently.
-            LogPumpFailed(ex);
-            throw;
-        }
-    }
-
-    private unsafe void Drain()
-    {
-        lock (_publishGate)
-        {
-            if (!_connected) return;
-            var added = false;
             try
             {
-                _handle.DangerousAddRef(ref added);
-                var mosq = _handle.DangerousGetHandle();
-                while (_connected && _inFlight.Count < _options.MaxInFlight && _queue.TryDequeue(out var message))
-                {
-                    if (!HandOver(mosq, message)) break;
-                }
+                Volatile.Write(ref _handOverRequested, 0);
+                HandOverLocked();
             }
             finally
             {
-                if (added) _handle.DangerousRelease();
+                _publishGate.Exit();
             }
         }
-        if (_queue.Count == 0) Interlocked.Exchange(ref _overflowWarned, 0);
         CheckDrained();
+    }
+
+    private void HandOverLocked()
+    {
+        if (!_connected || _queue.IsEmpty) return;
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            var mosq = _handle.DangerousGetHandle();
+            while (_connected && _inFlight.Count < _options.MaxInFlight && _queue.TryDequeue(out var message))
+            {
+                if (!HandOver(mosq, message)) break;
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Released at shutdown; what is still queued is counted as discarded.
+        }
+        finally
+        {
+            if (added) _handle.DangerousRelease();
+        }
+        if (_queue.IsEmpty) Interlocked.Exchange(ref _overflowWarned, 0);
     }
 
     /// <returns>False when the connection has gone and handing over should stop.</returns>
@@ -424,16 +427,14 @@ public sealed partial class MosquittoMqttClient : IMqttClient
         return true;
     }
 
-    /// <summary>Counts a completion reported by <see cref="InFlightTracker"/> and wakes the pump when the
-    /// window has room again.</summary>
-    private void Settle(InFlightTracker.Completion completion)
+    /// <summary>Counts a completion reported by <see cref="InFlightTracker"/>.</summary>
+    /// <returns>Whether a message finished (and so the window has room).</returns>
+    private bool Settle(InFlightTracker.Completion completion)
     {
-        if (completion.Kind == InFlightTracker.CompletionKind.None) return;
+        if (completion.Kind == InFlightTracker.CompletionKind.None) return false;
         if (completion.Kind == InFlightTracker.CompletionKind.Delivered) Interlocked.Increment(ref _counters.Delivered);
         else Interlocked.Increment(ref _counters.Failed);
-        // Refill at half the window rather than on every acknowledgement: fewer wake-ups, bigger batches.
-        if (completion.Remaining == _options.MaxInFlight / 2 || completion.Remaining == 0) WakePump();
-        if (completion.Remaining == 0) CheckDrained();
+        return true;
     }
 
     private async Task FlushAsync()
@@ -441,8 +442,7 @@ public sealed partial class MosquittoMqttClient : IMqttClient
         if (!_connected || (_queue.Count == 0 && _inFlight.Count == 0)) return;
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _drained = drained;
-        CheckDrained();
-        WakePump();
+        HandOverQueued();
         try
         {
             await drained.Task.WaitAsync(_options.ShutdownFlushTimeout, _time).ConfigureAwait(false);
@@ -455,7 +455,7 @@ public sealed partial class MosquittoMqttClient : IMqttClient
 
     private void CheckDrained()
     {
-        if (_drained is { } drained && _queue.Count == 0 && _inFlight.Count == 0) drained.TrySetResult();
+        if (_drained is { } drained && _queue.IsEmpty && _inFlight.Count == 0) drained.TrySetResult();
     }
 
     private sealed class Counters

@@ -72,6 +72,7 @@ internal sealed class OutgoingQueue
     private readonly long _capacityBytes;
     private long _bytes;
     private long _droppableBytes;
+    private volatile int _count;
 
     public OutgoingQueue(int capacity, long capacityBytes)
     {
@@ -81,10 +82,10 @@ internal sealed class OutgoingQueue
         _capacityBytes = capacityBytes;
     }
 
-    public int Count
-    {
-        get { lock (_gate) return _all.Count; }
-    }
+    public int Count => _count;
+
+    /// <summary>Lock-free; exact when nothing is being added or taken at the same moment.</summary>
+    public bool IsEmpty => _count == 0;
 
     public long Bytes
     {
@@ -120,6 +121,7 @@ internal sealed class OutgoingQueue
                 dropped++;
             }
             Append(message, atFront: false);
+            _count = _all.Count;
             return new EnqueueOutcome(Accepted: true, dropped, Coalesced: replaced is not null);
         }
     }
@@ -135,6 +137,7 @@ internal sealed class OutgoingQueue
                 return false;
             }
             Remove(first);
+            _count = _all.Count;
             message = first.Value;
             return true;
         }
@@ -153,6 +156,7 @@ internal sealed class OutgoingQueue
         {
             if (message.Retain && _retained.ContainsKey(message.Topic)) return false;
             Append(message, atFront: true);
+            _count = _all.Count;
             return true;
         }
     }
@@ -168,6 +172,7 @@ internal sealed class OutgoingQueue
             _retained.Clear();
             _bytes = 0;
             _droppableBytes = 0;
+            _count = 0;
             return count;
         }
     }

@@ -25,6 +25,9 @@ public sealed record MosquittoBrokerOptions
     /// <summary>Adds a TLS listener on its own port.</summary>
     public BrokerTls? Tls { get; init; }
 
+    /// <summary>mosquitto <c>log_type</c> values; everything by default (load tests want less: every PUBLISH is a line).</summary>
+    public IReadOnlyList<string> LogTypes { get; init; } = ["all"];
+
     /// <summary>More mosquitto.conf lines (global section).</summary>
     public IReadOnlyList<string> ExtraConfig { get; init; } = [];
 }
@@ -81,7 +84,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>Temporary folder with the config, password file and log; deleted on dispose.</summary>
     public string Directory { get; }
 
-    /// <summary>The broker's log file (log_type all).</summary>
+    /// <summary>The broker's log file.</summary>
     public string LogPath => Path.Combine(Directory, "mosquitto.log");
 
     /// <summary>Starts a broker and waits until every listener accepts connections.</summary>
@@ -230,7 +233,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         if (_options.Users is not null) config.AppendLine(CultureInfo.InvariantCulture, $"password_file {Path.Combine(Directory, "passwords")}");
         config.AppendLine("persistence false");
         config.AppendLine(CultureInfo.InvariantCulture, $"log_dest file {LogPath}");
-        config.AppendLine("log_type all");
+        foreach (var type in _options.LogTypes) config.AppendLine(CultureInfo.InvariantCulture, $"log_type {type}");
         config.AppendLine("log_timestamp_format %H:%M:%S");
         foreach (var line in _options.ExtraConfig) config.AppendLine(line);
         config.AppendLine(CultureInfo.InvariantCulture, $"listener {Port} {Host}");
