@@ -52,7 +52,8 @@ public interface IMqttClient : IAsyncDisposable
 
     /// <summary>
     /// Subscribes now if connected, and again after every reconnect; completes when the broker has
-    /// acknowledged the subscription (which, while disconnected, is after the next connect).
+    /// acknowledged the subscription (which, while disconnected, is after the next connect). Does not start
+    /// the client: that is <see cref="ConnectAsync"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The filter is not a valid MQTT topic filter.</exception>
     /// <exception cref="MqttSubscribeException">The broker refused the subscription.</exception>

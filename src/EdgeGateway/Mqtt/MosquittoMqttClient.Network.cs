@@ -55,8 +55,8 @@ public sealed partial class MosquittoMqttClient
         LibraryLog(on: true);
 
         // Blocking connects: the TCP connect (and name lookup) happen here, so a refused or unreachable broker
-        // is reported at once with its errno. (With the asynchronous variants libmosquitto 2.0 does not notice
-        // a refused TCP connect under TLS until the keep-alive runs out.) The TLS handshake and CONNACK are
+        // is reported at once with its errno. (With the asynchronous variants, libmosquitto 2.0 under TLS did
+        // not report a refused TCP connect at all; it stayed "connecting".) The TLS handshake and CONNACK are
         // still driven by mosquitto_loop below.
         var rc = first ? ConnectFirst() : MosquittoNative.mosquitto_reconnect(_handle);
         var errno = Marshal.GetLastPInvokeError();
@@ -184,8 +184,22 @@ public sealed partial class MosquittoMqttClient
     private MqttConnectionFailure Describe(int rc, int errno)
     {
         var broker = $"{_options.Host}:{_options.Port}";
-        var detail = rc == Mosq.ErrErrno && errno != 0 ? Marshal.GetPInvokeErrorMessage(errno) : MosquittoNative.StrError(rc);
+        var detail = rc switch
+        {
+            Mosq.ErrErrno when errno != 0 => Marshal.GetPInvokeErrorMessage(errno),
+            // An MQTT 5 DISCONNECT from the broker passes its reason code through (e.g. 142 session taken over).
+            >= 128 when _options.ProtocolVersion == MqttProtocolVersion.V5 => MosquittoNative.ReasonString(rc),
+            _ => MosquittoNative.StrError(rc),
+        };
         var now = _time.GetUtcNow();
+        if (rc == Mosq.ErrInval)
+        {
+            // Options were validated, so this is the socket: mosquitto_loop uses select(), which cannot watch a
+            // file descriptor numbered 1024 or above.
+            return new MqttConnectionFailure(MqttFailureKind.Network,
+                $"libmosquitto refused to run the connection to {broker} ({detail}); it uses select(), which fails when " +
+                "the process has more than about 1,000 files and sockets open. Check for a descriptor leak.", Permanent: true, now);
+        }
         if (rc is Mosq.ErrTls or Mosq.ErrTlsHandshake || (_options.Tls is not null && !_attemptConnected && _lastLibraryError?.Contains("OpenSSL", StringComparison.Ordinal) == true))
         {
             var openssl = _lastLibraryError ?? detail;
