@@ -139,7 +139,6 @@ public sealed partial class MosquittoMqttClient
             return;
         }
         _attemptConnected = true;
-        _lastFailure = null;
         _connected = true;
         var connections = Interlocked.Increment(ref _counters.Connections);
         _state = (int)MqttConnectionState.Connected;

@@ -164,8 +164,21 @@ public sealed class MosquittoBroker : IAsyncDisposable
     {
         if (_options.Users is null) throw new InvalidOperationException("The broker was started without a password file.");
         await WritePasswordFileAsync(users, cancellationToken);
-        using var kill = Process.Start("kill", ["-HUP", _brokerPid.ToString(CultureInfo.InvariantCulture)]);
+        await SignalAsync("HUP", cancellationToken);
+    }
+
+    /// <summary>Stops the broker process (SIGSTOP): connections stay open but nothing answers, like a hung host.</summary>
+    public Task FreezeAsync(CancellationToken cancellationToken = default) => SignalAsync("STOP", cancellationToken);
+
+    /// <summary>Lets a frozen broker run again (SIGCONT).</summary>
+    public Task ThawAsync(CancellationToken cancellationToken = default) => SignalAsync("CONT", cancellationToken);
+
+    private async Task SignalAsync(string signal, CancellationToken cancellationToken)
+    {
+        if (_brokerPid == 0) throw new InvalidOperationException("The broker is not running.");
+        using var kill = Process.Start("kill", ["-" + signal, _brokerPid.ToString(CultureInfo.InvariantCulture)]);
         await kill.WaitForExitAsync(cancellationToken);
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -{signal} {_brokerPid} failed ({kill.ExitCode}).");
     }
 
     /// <summary>Stops the broker and deletes its folder.</summary>
@@ -175,6 +188,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
         {
             try
             {
+                // A frozen broker would not act on SIGTERM.
+                if (_brokerPid != 0) await SignalAsync("CONT", CancellationToken.None);
                 supervisor.StandardInput.Close();
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
                 await supervisor.WaitForExitAsync(timeout.Token);

@@ -101,4 +101,22 @@ public sealed class MqttReconnectTests : IAsyncLifetime
         await UntilAsync(() => client.Statistics.Delivered == 1, () => client.Statistics.ToString());
         Assert.Equal(0, client.Statistics.Reconnects);
     }
+
+    [Fact]
+    [Trait("Category", "Soak")]
+    public async Task BrokerHangs_KeepAliveDetectsIt_AndClientReconnectsWhenItRecovers()
+    {
+        // The shortest keep-alive libmosquitto allows; detection takes up to two of them.
+        var options = Options(_broker) with { KeepAlive = TimeSpan.FromSeconds(5) };
+        await using var client = await ConnectedAsync(options, _broker);
+
+        await _broker.FreezeAsync();
+        await UntilAsync(() => client.State != MqttConnectionState.Connected, () => client.State.ToString(), TimeSpan.FromSeconds(30));
+        Assert.Equal(MqttFailureKind.ConnectionLost, client.LastFailure?.Kind);
+        Assert.Contains("keep-alive", client.LastFailure?.Message, StringComparison.Ordinal);
+        await _broker.ThawAsync();
+
+        await UntilAsync(() => client.State == MqttConnectionState.Connected, () => $"{client.State} {client.LastFailure}", TimeSpan.FromSeconds(30));
+        Assert.True(client.Statistics.Reconnects >= 1);
+    }
 }

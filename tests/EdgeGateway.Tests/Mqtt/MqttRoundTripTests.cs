@@ -130,4 +130,23 @@ public sealed class MqttRoundTripTests : IAsyncLifetime
         var received = await ReceiveAsync(back, _broker);
         Assert.Equal("after return", received.Text());
     }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311, true, 7, "p2, c1, k7")]
+    [InlineData(MqttProtocolVersion.V311, false, 65, "p2, c0, k65")]
+    [InlineData(MqttProtocolVersion.V5, true, 9, "p5, c1, k9")]
+    public async Task ConnectOptions_ReachTheBroker(MqttProtocolVersion version, bool cleanSession, int keepAliveSeconds, string expected)
+    {
+        var id = NewClientId("options");
+
+        await using var client = await ConnectedAsync(Options(_broker, id) with
+        {
+            ProtocolVersion = version,
+            CleanSession = cleanSession,
+            KeepAlive = TimeSpan.FromSeconds(keepAliveSeconds),
+        }, _broker);
+
+        // mosquitto logs "New client connected from ... as <id> (p<protocol>, c<clean>, k<keep-alive>)".
+        Assert.Contains($"as {id} ({expected}", _broker.Diagnostics(), StringComparison.Ordinal);
+    }
 }
