@@ -20,7 +20,8 @@ public sealed partial class MosquittoMqttClient
         {
             try
             {
-                first = RunOneConnection(first);
+                RunOneConnection(first);
+                first = false;
             }
             catch (Exception ex) when (ex is not ObjectDisposedException || !_stop.IsCancellationRequested)
             {
@@ -45,8 +46,8 @@ public sealed partial class MosquittoMqttClient
         }
     }
 
-    /// <returns>Whether the next attempt is still the first one.</returns>
-    private bool RunOneConnection(bool first)
+    /// <summary>One attempt: connect, run the loop until the connection ends, record why, wait the backoff delay.</summary>
+    private void RunOneConnection(bool first)
     {
         _state = (int)MqttConnectionState.Connecting;
         _attemptFailure = null;
@@ -74,7 +75,7 @@ public sealed partial class MosquittoMqttClient
             }
         }
         EndConnection();
-        if (_stop.IsCancellationRequested) return false;
+        if (_stop.IsCancellationRequested) return;
 
         var failure = _attemptFailure ?? Describe(rc, errno);
         _lastFailure = failure;
@@ -85,7 +86,6 @@ public sealed partial class MosquittoMqttClient
         var delay = _backoff.Next();
         LogConnectionFailed(failure.Kind, failure.Message, delay);
         WaitBeforeRetry(delay);
-        return false;
     }
 
     /// <summary>The first attempt also stores host, port, keep-alive and CONNECT properties in the library,
@@ -200,7 +200,20 @@ public sealed partial class MosquittoMqttClient
                 $"libmosquitto refused to run the connection to {broker} ({detail}); it uses select(), which fails when " +
                 "the process has more than about 1,000 files and sockets open. Check for a descriptor leak.", Permanent: true, now);
         }
-        if (rc is Mosq.ErrTls or Mosq.ErrTlsHandshake || (_options.Tls is not null && !_attemptConnected && _lastLibraryError?.Contains("OpenSSL", StringComparison.Ordinal) == true))
+        if (_attemptConnected)
+        {
+            var why = rc switch
+            {
+                Mosq.ErrKeepalive => "no response within the keep-alive interval",
+                Mosq.ErrConnLost or Mosq.ErrNoConn => "the broker closed the connection",
+                Mosq.ErrTls => "TLS error" + (_lastLibraryError is null ? "" : $" ({_lastLibraryError})"),
+                _ => detail,
+            };
+            return new MqttConnectionFailure(MqttFailureKind.ConnectionLost, $"Connection to broker {broker} lost: {why}.", Permanent: false, now);
+        }
+        // Checked after the connected case: a TLS error on an established connection (broker restarted) is a
+        // lost connection, not a certificate problem.
+        if (rc is Mosq.ErrTls or Mosq.ErrTlsHandshake || (_options.Tls is not null && _lastLibraryError?.Contains("OpenSSL", StringComparison.Ordinal) == true))
         {
             var openssl = _lastLibraryError ?? detail;
             if (openssl.Contains("verify failed", StringComparison.OrdinalIgnoreCase) || openssl.Contains("certificate verify", StringComparison.OrdinalIgnoreCase))
@@ -209,19 +222,13 @@ public sealed partial class MosquittoMqttClient
                     $"TLS verification failed for broker {broker}: its certificate does not chain to a CA in MqttOptions.Tls.CaFile " +
                     $"('{_options.Tls?.CaFile}') or does not name '{_options.Host}' ({openssl}).", Permanent: true, now);
             }
+            // Certificate trouble (required, rejected, unknown CA) needs someone to act; anything else, such as
+            // a broker going away mid-handshake, may pass.
             return new MqttConnectionFailure(MqttFailureKind.Tls,
                 $"TLS handshake with broker {broker} failed ({openssl}). If the broker requires a client certificate, " +
-                "check MqttOptions.Tls.CertFile and KeyFile.", Permanent: true, now);
-        }
-        if (_attemptConnected)
-        {
-            var why = rc switch
-            {
-                Mosq.ErrKeepalive => "no response within the keep-alive interval",
-                Mosq.ErrConnLost or Mosq.ErrNoConn => "the broker closed the connection",
-                _ => detail,
-            };
-            return new MqttConnectionFailure(MqttFailureKind.ConnectionLost, $"Connection to broker {broker} lost: {why}.", Permanent: false, now);
+                "check MqttOptions.Tls.CertFile and KeyFile.",
+                Permanent: openssl.Contains("certificate", StringComparison.OrdinalIgnoreCase) || openssl.Contains("unknown ca", StringComparison.OrdinalIgnoreCase),
+                now);
         }
         return rc switch
         {

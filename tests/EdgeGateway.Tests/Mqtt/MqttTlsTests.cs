@@ -95,6 +95,23 @@ public sealed class MqttTlsTests : IAsyncLifetime
         Assert.Equal(0, client.Statistics.Connections);
     }
 
+    [Fact]
+    public async Task TlsBrokerKilledAndRestarted_ReconnectsAndResubscribes()
+    {
+        await using var broker = await MosquittoBroker.StartAsync(new() { Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey) });
+        await using var client = await ConnectedAsync(TlsOptions(broker, _pki.CaCert), broker);
+        await client.SubscribeAsync("tls/after", MqttQos.AtLeastOnce, Deadline());
+
+        await broker.KillAsync();
+        await UntilAsync(() => client.State != MqttConnectionState.Connected, () => client.State.ToString());
+        Assert.True(client.TryPublish(Text("tls/after", "queued during the outage", MqttQos.AtLeastOnce)));
+        await broker.RestartAsync();
+
+        Assert.Equal("queued during the outage", (await ReceiveAsync(client, broker)).Text());
+        Assert.Equal(MqttFailureKind.ConnectionLost, client.LastFailure?.Kind);
+        Assert.Equal(1, client.Statistics.Reconnects);
+    }
+
     private static MqttOptions TlsOptions(MosquittoBroker broker, string caFile) => Options(broker) with
     {
         Port = broker.TlsPort!.Value,
