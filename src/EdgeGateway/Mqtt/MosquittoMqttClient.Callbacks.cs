@@ -178,13 +178,10 @@ public sealed partial class MosquittoMqttClient
             return;
         }
         var line = Marshal.PtrToStringUTF8((nint)text);
+        // Errors reach the operator inside the connection failure (one warning per change of reason), so the
+        // raw lines, which repeat on every attempt, stay at Debug.
         if (level == Mosq.LogErr) _lastLibraryError = line;
-        LogLibrary(level switch
-        {
-            Mosq.LogErr or Mosq.LogWarning => LogLevel.Warning,
-            Mosq.LogNotice or Mosq.LogInfo => LogLevel.Information,
-            _ => LogLevel.Debug,
-        }, line);
+        LogLibrary(LogLevel.Debug, line);
     }
 
     private Task AddSubscription(string filter, MqttQos qos)

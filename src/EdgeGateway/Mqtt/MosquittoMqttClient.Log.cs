@@ -7,8 +7,8 @@ public sealed partial class MosquittoMqttClient
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "MQTT connected to {Host}:{Port} (session present: {SessionPresent}, reconnect: {Reconnect})")]
     private partial void LogConnected(string host, int port, bool sessionPresent, bool reconnect);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "MQTT {Kind}: {Reason} Retrying in {Delay}.")]
-    private partial void LogConnectionFailed(MqttFailureKind kind, string reason, TimeSpan delay);
+    [LoggerMessage(EventId = 2, Message = "MQTT {Kind}: {Reason} Retrying in {Delay}.")]
+    private partial void LogConnectionFailed(LogLevel level, MqttFailureKind kind, string reason, TimeSpan delay);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "MQTT: {Count} QoS 0 message(s) were handed to the library but not written before the connection dropped; they are lost (QoS 0)")]
     private partial void LogLostOnDisconnect(int count);

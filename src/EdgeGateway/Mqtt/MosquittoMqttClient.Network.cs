@@ -78,13 +78,15 @@ public sealed partial class MosquittoMqttClient
         if (_stop.IsCancellationRequested) return;
 
         var failure = _attemptFailure ?? Describe(rc, errno);
+        // A broker that stays away fails the same way for hours: warn when the reason changes, not every attempt.
+        var level = failure.Message == _lastFailure?.Message ? LogLevel.Debug : LogLevel.Warning;
         _lastFailure = failure;
         Interlocked.Increment(ref _counters.ConnectionFailures);
         _state = (int)(failure.Permanent ? MqttConnectionState.Refused : MqttConnectionState.Reconnecting);
         if (failure.Permanent) FailConnectWaiters(new MqttConnectException(failure));
         if (_attemptConnected) _backoff.Reset();
         var delay = _backoff.Next();
-        LogConnectionFailed(failure.Kind, failure.Message, delay);
+        LogConnectionFailed(level, failure.Kind, failure.Message, delay);
         WaitBeforeRetry(delay);
     }
 

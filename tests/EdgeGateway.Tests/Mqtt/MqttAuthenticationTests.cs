@@ -1,4 +1,5 @@
 using EdgeGateway.Mqtt;
+using Microsoft.Extensions.Logging;
 using static EdgeGateway.Tests.Mqtt.MqttTestSupport;
 
 namespace EdgeGateway.Tests.Mqtt;
@@ -73,6 +74,28 @@ public sealed class MqttAuthenticationTests : IAsyncLifetime
         await UntilAsync(() => client.State == MqttConnectionState.Connected, () => $"{client.State} {client.LastFailure}\n{_broker.Diagnostics()}");
         Assert.Equal(1, client.Statistics.Connections);
         Assert.True(client.Statistics.ConnectionFailures >= 1);
+    }
+
+    [Fact]
+    public async Task RepeatedRefusals_WarnOnce_AndConnectingIsLogged()
+    {
+        var logger = new InMemoryLogger<MosquittoMqttClient>();
+        await using (var refused = new MosquittoMqttClient(Options(_broker) with { Credentials = new MqttCredentials("gateway-7", "wrong") }, logger))
+        {
+            await Assert.ThrowsAsync<MqttConnectException>(() => refused.ConnectAsync(Deadline()));
+            await UntilAsync(() => refused.Statistics.ConnectionFailures >= 3, () => refused.Statistics.ToString());
+        }
+
+        var warnings = logger.Entries.Where(e => e.Level == LogLevel.Warning).ToList();
+        Assert.Single(warnings);
+        Assert.Contains("NotAuthorized", warnings[0].Message, StringComparison.Ordinal);
+        Assert.Contains("refused the connection", warnings[0].Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(logger.Entries, e => e.Message.Contains("correct horse", StringComparison.Ordinal));
+
+        var connectedLogger = new InMemoryLogger<MosquittoMqttClient>();
+        await using var client = new MosquittoMqttClient(Options(_broker) with { Credentials = new MqttCredentials("gateway-7", "correct horse battery staple") }, connectedLogger);
+        await client.ConnectAsync(Deadline());
+        Assert.Contains(connectedLogger.Entries, e => e.Level == LogLevel.Information && e.Message.StartsWith("MQTT connected to 127.0.0.1", StringComparison.Ordinal));
     }
 
     [Fact]
