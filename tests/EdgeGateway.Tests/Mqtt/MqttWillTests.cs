@@ -60,4 +60,25 @@ public sealed class MqttWillTests : IAsyncLifetime
         Assert.Equal(1, client.Statistics.Delivered);
         Assert.Equal(MqttConnectionState.Disposed, client.State);
     }
+
+    [Fact]
+    public async Task ProcessExitsNormally_NoWill_AndLibraryCleanupAtExitIsClean()
+    {
+        await using var subscriber = await ConnectedAsync(Options(_broker), _broker);
+        await subscriber.SubscribeAsync("gateway/+/status", MqttQos.AtLeastOnce, Deadline());
+        await using var probe = WillProbeProcess.Start(
+            "--host", _broker.Host, "--port", _broker.Port.ToString(CultureInfo.InvariantCulture),
+            "--client-id", NewClientId("probe"), "--will-topic", "gateway/g-probe/status", "--will-payload", "offline (unexpected)");
+        Assert.Equal("connected", await probe.FirstLineAsync(WaitLimit));
+
+        probe.CloseInput();
+
+        Assert.Equal(0, await probe.WaitForExitAsync(WaitLimit));
+        Assert.Equal("", probe.Stderr);
+        await using (var other = await ConnectedAsync(Options(_broker), _broker))
+        {
+            Assert.True(other.TryPublish(Text("gateway/marker/status", "after exit", MqttQos.AtLeastOnce)));
+        }
+        Assert.Equal("after exit", (await ReceiveAsync(subscriber, _broker)).Text());
+    }
 }

@@ -57,6 +57,9 @@ internal sealed class WillProbeProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>Closes the probe's stdin: it disposes its client (DISCONNECT) and exits normally.</summary>
+    public void CloseInput() => _process.StandardInput.Close();
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
