@@ -112,8 +112,9 @@ public sealed partial class MosquittoMqttClient
         {
             return MosquittoHandle.Owner<MosquittoMqttClient>(userdata);
         }
-        catch (InvalidOperationException)
+        catch (Exception)
         {
+            // Not ours, or already freed: nothing to call back into.
             return null;
         }
     }

@@ -1,11 +1,7 @@
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using EdgeGateway.Mqtt.Native;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-
-[assembly: InternalsVisibleTo("EdgeGateway.Tests")]
-[assembly: InternalsVisibleTo("MqttWillProbe")]
 
 namespace EdgeGateway.Mqtt;
 

@@ -4,7 +4,7 @@ using EdgeGateway.Mqtt;
 
 namespace EdgeGateway.Tests.Mqtt;
 
-/// <summary>Waiting on conditions with a deadline, and small helpers shared by the MQTT tests.</summary>
+/// <summary>Waiting on conditions with a deadline, and small pieces shared by the MQTT tests.</summary>
 internal static class MqttTestSupport
 {
     /// <summary>Generous for a slow 2-core CI machine; tests finish as soon as the condition holds.</summary>
