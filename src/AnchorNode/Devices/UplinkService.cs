@@ -1,0 +1,320 @@
+using System.Globalization;
+using AnchorNode.Endpoints;
+using AnchorNode.Ledger;
+using AnchorNode.Storage;
+using Firmware.Contracts;
+using Firmware.Contracts.Checkpoints;
+using Firmware.Contracts.Hashing;
+using Firmware.Contracts.Ledger;
+using Firmware.Contracts.Merkle;
+using Firmware.Contracts.Notes;
+using Firmware.Contracts.Readings;
+using Firmware.Contracts.Uplink;
+using Microsoft.Extensions.Logging;
+
+namespace AnchorNode.Devices;
+
+/// <summary>The answer to an upload: a receipt, or a problem (nothing of the upload was kept).</summary>
+public sealed record UplinkOutcome(UplinkReceipt? Receipt, NodeProblem? Problem)
+{
+    internal static UplinkOutcome Fail(string code, string detail) => new(null, new NodeProblem(code, NodeProblem.StatusOf(code), detail));
+}
+
+/// <summary>
+/// Takes a device's new leaves and signed checkpoint (the uplink contract) and anchors them.
+/// Everything that can be checked without the writer is checked here, in parallel with other
+/// uploads: the request's form, the device's standing, the signature with the enrolled key, each
+/// leaf, re-sent leaves against stored ones, the root over stored plus new leaves, and the
+/// consistency proof for the anchor entry. The writer then appends the entry and stores the leaves
+/// in one transaction, and only after it committed does the device get its receipt.
+/// </summary>
+public sealed partial class UplinkService
+{
+    private const int Attempts = 4;
+
+    private readonly ILedgerSequencer _sequencer;
+    private readonly NodeReaders _readers;
+    private readonly SignatureChecker _signatures;
+    private readonly TimeProvider _time;
+    private readonly ILogger<UplinkService> _logger;
+
+    /// <summary>A service appending through <paramref name="sequencer"/>.</summary>
+    public UplinkService(ILedgerSequencer sequencer, NodeReaders readers, SignatureChecker signatures, TimeProvider time, ILogger<UplinkService> logger)
+    {
+        _sequencer = sequencer;
+        _readers = readers;
+        _signatures = signatures;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>How far the node got with a device's log; null when the device was never enrolled.</summary>
+    public DeviceLogStatus? Status(string deviceId)
+    {
+        using var lease = _readers.Rent();
+        var reader = lease.Reader;
+        using var snapshot = reader.Snapshot();
+        var device = reader.State.Device(deviceId);
+        if (device is null)
+        {
+            return null;
+        }
+        string? checkpoint = null;
+        if (device.AnchorIndex is { } anchor && reader.Entry(anchor) is { } bytes && LedgerEntry.Parse(bytes) is { Succeeded: true } entry)
+        {
+            checkpoint = entry.Value.Note.ToString();
+        }
+        var held = reader.DeviceLog(deviceId)?.Size ?? 0;
+        return new DeviceLogStatus(deviceId, true, !device.IsActive, device.EquivocationIndex is not null, held, checkpoint, device.AnchorIndex);
+    }
+
+    /// <summary>Checks and anchors an upload.</summary>
+    public async Task<UplinkOutcome> UploadAsync(string deviceId, UplinkRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var parsed = Parse(deviceId, request);
+        if (parsed.Problem is not null)
+        {
+            return parsed.Problem;
+        }
+        var upload = parsed.Upload!;
+        for (var attempt = 1; ; attempt++)
+        {
+            var plan = Check(upload);
+            if (plan.Outcome is not null)
+            {
+                return plan.Outcome;
+            }
+            var result = await _sequencer.AppendAsync(plan.Proposal!, cancellationToken);
+            if (result.Succeeded)
+            {
+                return plan.Equivocation
+                    ? Equivocated(deviceId, result.Value.Index, "the checkpoint contradicts the device's anchored history; the evidence is recorded")
+                    : new UplinkOutcome(new UplinkReceipt(deviceId, upload.Checkpoint.Size, result.Value.Index, result.Value.LedgerSize), null);
+            }
+            var failure = result.Failure!;
+            // Another upload or entry for this device got in first: look again from the new state.
+            if (failure.Code is LedgerFailures.StaleReference or DeviceLeavesAttachment.Moved or LedgerFailures.StaleCheckpoint)
+            {
+                if (attempt < Attempts)
+                {
+                    LogRetry(_logger, deviceId, failure.Message);
+                    continue;
+                }
+                return UplinkOutcome.Fail(ProblemTypes.ConcurrentUpload, $"other uploads for {deviceId} kept committing first ({failure.Message}); ask {UplinkRoutes.DeviceLogPath(deviceId)} and resume");
+            }
+            return new UplinkOutcome(null, NodeProblem.From(failure));
+        }
+    }
+
+    private ParsedUpload.Result Parse(string deviceId, UplinkRequest request)
+    {
+        if (!LedgerNames.IsValidDeviceId(deviceId))
+        {
+            return UplinkOutcome.Fail(ProblemTypes.UnknownDevice, $"'{deviceId}' is not a device id");
+        }
+        if (request.Checkpoint is null || request.Leaves is null)
+        {
+            return UplinkOutcome.Fail(ProblemTypes.MalformedRequest, "the body needs 'checkpoint' (the signed note), 'firstSequence' and 'leaves' (base64 leaf bytes)");
+        }
+        if (request.Leaves.Count > UplinkRoutes.MaxLeavesPerUpload)
+        {
+            return UplinkOutcome.Fail(ProblemTypes.TooLarge, $"{request.Leaves.Count} leaves in one upload; send at most {UplinkRoutes.MaxLeavesPerUpload} per request");
+        }
+        if (request.FirstSequence < 0)
+        {
+            return UplinkOutcome.Fail(ProblemTypes.MalformedRequest, $"firstSequence {request.FirstSequence} is negative");
+        }
+        var note = SignedNote.Parse(request.Checkpoint);
+        if (!note.Succeeded)
+        {
+            return UplinkOutcome.Fail(ProblemTypes.MalformedRequest, $"'checkpoint' is not a signed note: {note.Failure!.Message}");
+        }
+        var checkpoint = Checkpoint.ParseText(note.Value.Text);
+        if (!checkpoint.Succeeded)
+        {
+            return UplinkOutcome.Fail(ProblemTypes.MalformedRequest, $"'checkpoint' is not a tlog checkpoint: {checkpoint.Failure!.Message}");
+        }
+        var origin = DeviceLogs.Origin(deviceId);
+        if (checkpoint.Value.Origin != origin)
+        {
+            return UplinkOutcome.Fail(ProblemTypes.WrongOrigin, $"the checkpoint is for '{checkpoint.Value.Origin}', this upload is for '{origin}'");
+        }
+        var leaves = new ReadingLeaf[request.Leaves.Count];
+        for (var i = 0; i < leaves.Length; i++)
+        {
+            var seq = request.FirstSequence + i;
+            byte[] bytes;
+            try
+            {
+                bytes = Convert.FromBase64String(request.Leaves[i] ?? throw new FormatException());
+            }
+            catch (FormatException)
+            {
+                return UplinkOutcome.Fail(ProblemTypes.BadBase64, $"leaf {i} (sequence {seq}) is not valid standard base64");
+            }
+            var leaf = ReadingLeaf.Parse(bytes);
+            if (!leaf.Succeeded)
+            {
+                return UplinkOutcome.Fail(ProblemTypes.MalformedLeaf, $"leaf {i} (sequence {seq}) is not a v1 reading leaf: {leaf.Failure}");
+            }
+            var content = leaf.Value.Content;
+            if (content.DeviceId != deviceId)
+            {
+                return UplinkOutcome.Fail(ProblemTypes.LeafOutOfSequence, $"leaf {i} belongs to device '{content.DeviceId}', not '{deviceId}'");
+            }
+            if (content.Sequence != seq)
+            {
+                return UplinkOutcome.Fail(ProblemTypes.LeafOutOfSequence, $"leaf {i} has sequence {content.Sequence}; at this position it must be {seq}");
+            }
+            leaves[i] = leaf.Value;
+        }
+        if (checkpoint.Value.Size != request.FirstSequence + leaves.Length)
+        {
+            return UplinkOutcome.Fail(ProblemTypes.SizeMismatch, $"the leaves end at size {request.FirstSequence + leaves.Length} but the checkpoint is for size {checkpoint.Value.Size}");
+        }
+        return new ParsedUpload(deviceId, note.Value, checkpoint.Value, request.FirstSequence, leaves);
+    }
+
+    private Plan Check(ParsedUpload upload)
+    {
+        var deviceId = upload.DeviceId;
+        var cp = upload.Checkpoint;
+        using var lease = _readers.Rent();
+        var reader = lease.Reader;
+        using var snapshot = reader.Snapshot();
+        var device = reader.State.Device(deviceId);
+        if (device is null)
+        {
+            return UplinkOutcome.Fail(ProblemTypes.UnknownDevice, $"device '{deviceId}' is not enrolled; an operator enrols it first");
+        }
+        if (!device.IsActive)
+        {
+            return UplinkOutcome.Fail(ProblemTypes.RevokedDevice, $"the enrolment of '{deviceId}' was revoked at ledger index {device.RevocationIndex}; nothing more is anchored for it");
+        }
+        if (device.EquivocationIndex is { } flagged)
+        {
+            return Equivocated(deviceId, flagged, "uploads are refused until an operator reviews and clears the equivocation");
+        }
+        var signed = _signatures.VerifyDevice(upload.Note, deviceId, device.PublicKey);
+        if (!signed.Succeeded)
+        {
+            return UplinkOutcome.Fail(ProblemTypes.BadSignature, signed.Failure!.Message);
+        }
+        var log = reader.DeviceLog(deviceId);
+        var held = log?.Size ?? 0;
+        if (held != device.AnchoredSize)
+        {
+            return new UplinkOutcome(null, new NodeProblem("node-out-of-step", 503,
+                $"this node holds {held} leaves of {deviceId} but the ledger anchors {device.AnchoredSize}; it cannot check uploads for this device"));
+        }
+        if (upload.FirstSequence > held)
+        {
+            return UplinkOutcome.Fail(ProblemTypes.Gap, $"the node holds {held} leaves of {deviceId}; the upload starts at {upload.FirstSequence}. Resend from sequence {held}");
+        }
+        if (cp.Size == 0)
+        {
+            return UplinkOutcome.Fail(ProblemTypes.StaleCheckpoint, "a checkpoint of size 0 anchors nothing");
+        }
+
+        var tree = log is null ? null : reader.DeviceTree(log.LogId);
+        var mismatch = FirstMismatch(reader, log, upload, held);
+        if (cp.Size <= held)
+        {
+            // The checkpoint alone says whether the device signed something else for this size.
+            var trueRoot = cp.Size == held ? device.AnchoredRoot : tree!.Root(cp.Size);
+            if (trueRoot != cp.Root)
+            {
+                var proof = cp.Size == held ? [] : tree!.ConsistencyProof(cp.Size, held);
+                return ProposeEquivocation(device, upload, cp.Size == held ? null : trueRoot, proof);
+            }
+            if (mismatch is { } seq)
+            {
+                return UplinkOutcome.Fail(ProblemTypes.LeafMismatch, $"re-sent leaf {seq} differs from the one the node holds");
+            }
+            if (cp.Size == held)
+            {
+                return new UplinkOutcome(new UplinkReceipt(deviceId, held, device.AnchorIndex!.Value, reader.LedgerSize), null);
+            }
+            return UplinkOutcome.Fail(ProblemTypes.StaleCheckpoint, $"the node already anchored {held} leaves of {deviceId} (ledger index {device.AnchorIndex}); this checkpoint of size {cp.Size} is older");
+        }
+
+        if (mismatch is { } differing)
+        {
+            // A re-sent leaf differs. If the device signed the tree with the different leaves, it
+            // signed a second history: that is provable equivocation, not a transmission error.
+            var alternate = new ExtendedTree(tree!, upload.FirstSequence, upload.Leaves.Select(l => l.LeafHash).ToList());
+            if (alternate.Root() == cp.Root)
+            {
+                return ProposeEquivocation(device, upload, alternate.PrefixRoot(held), alternate.ConsistencyProof(held, cp.Size));
+            }
+            return UplinkOutcome.Fail(ProblemTypes.LeafMismatch, $"re-sent leaf {differing} differs from the one the node holds");
+        }
+
+        var added = upload.Leaves.Skip((int)(held - upload.FirstSequence)).ToList();
+        var extended = new ExtendedTree(tree ?? new MerkleTreeReader(new InMemoryMerkleHashStore()), held, added.Select(l => l.LeafHash).ToList());
+        var root = extended.Root();
+        if (root != cp.Root)
+        {
+            return UplinkOutcome.Fail(ProblemTypes.RootMismatch, $"the root over the node's {held} leaves and the {added.Count} new ones is {root.ToBase64()}, but the checkpoint says {cp.Root.ToBase64()}");
+        }
+        var consistency = held == 0 ? [] : extended.ConsistencyProof(held, cp.Size);
+        var entry = AnchorEntry.Create(Now(), device.EnrolmentIndex, device.AnchorIndex, consistency, upload.Note);
+        return new Plan(new LedgerProposal(entry.Bytes.ToArray(), new DeviceLeavesAttachment(deviceId, held, added)), false);
+    }
+
+    private Plan ProposeEquivocation(DeviceRecord device, ParsedUpload upload, Hash32? alternateRoot, IReadOnlyList<Hash32> proof)
+    {
+        var entry = EquivocationEntry.Create(Now(), device.AnchorIndex!.Value, alternateRoot, proof, upload.Note);
+        LogEquivocation(_logger, device.DeviceId, upload.Checkpoint.Size, device.AnchoredSize);
+        return new Plan(new LedgerProposal(entry.Bytes.ToArray()), true);
+    }
+
+    private static long? FirstMismatch(NodeReader reader, DeviceLogInfo? log, ParsedUpload upload, long held)
+    {
+        var resent = Math.Min(held, upload.FirstSequence + upload.Leaves.Count) - upload.FirstSequence;
+        if (resent <= 0 || log is null)
+        {
+            return null;
+        }
+        var stored = reader.Leaves(log.LogId, upload.FirstSequence, resent);
+        for (var i = 0; i < resent; i++)
+        {
+            var seq = upload.FirstSequence + i;
+            if (i >= stored.Count || stored[i].Seq != seq || !stored[i].Bytes.AsSpan().SequenceEqual(upload.Leaves[i].Bytes.Span))
+            {
+                return seq;
+            }
+        }
+        return null;
+    }
+
+    private static UplinkOutcome Equivocated(string deviceId, long index, string detail) =>
+        new(null, new NodeProblem(ProblemTypes.Equivocation, 409, $"device '{deviceId}' signed two different histories (ledger index {index}); {detail}")
+        {
+            Extensions = new Dictionary<string, object?> { ["ledgerIndex"] = index },
+        });
+
+    private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Upload for {DeviceId} raced another write ({Reason}); checking again")]
+    private static partial void LogRetry(ILogger logger, string deviceId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} equivocated: its checkpoint of size {Size} contradicts its anchored log of size {Anchored}")]
+    private static partial void LogEquivocation(ILogger logger, string deviceId, long size, long anchored);
+
+    private sealed record ParsedUpload(string DeviceId, SignedNote Note, Checkpoint Checkpoint, long FirstSequence, IReadOnlyList<ReadingLeaf> Leaves)
+    {
+        public sealed record Result(ParsedUpload? Upload, UplinkOutcome? Problem)
+        {
+            public static implicit operator Result(ParsedUpload upload) => new(upload, null);
+
+            public static implicit operator Result(UplinkOutcome problem) => new(null, problem);
+        }
+    }
+
+    private sealed record Plan(LedgerProposal? Proposal, bool Equivocation, UplinkOutcome? Outcome = null)
+    {
+        public static implicit operator Plan(UplinkOutcome outcome) => new(null, false, outcome);
+    }
+}
