@@ -17,7 +17,9 @@ namespace AnchorNode.Devices;
 /// <summary>The answer to an upload: a receipt, or a problem (nothing of the upload was kept).</summary>
 public sealed record UplinkOutcome(UplinkReceipt? Receipt, NodeProblem? Problem)
 {
-    internal static UplinkOutcome Fail(string code, string detail) => new(null, new NodeProblem(code, NodeProblem.StatusOf(code), detail));
+    // The uplink contract answers an unknown device with 403 (the status endpoint says 404).
+    internal static UplinkOutcome Fail(string code, string detail) =>
+        new(null, new NodeProblem(code, code == ProblemTypes.UnknownDevice ? 403 : NodeProblem.StatusOf(code), detail));
 }
 
 /// <summary>
@@ -103,7 +105,7 @@ public sealed partial class UplinkService
                 }
                 return UplinkOutcome.Fail(ProblemTypes.ConcurrentUpload, $"other uploads for {deviceId} kept committing first ({failure.Message}); ask {UplinkRoutes.DeviceLogPath(deviceId)} and resume");
             }
-            return new UplinkOutcome(null, NodeProblem.From(failure));
+            return UplinkOutcome.Fail(failure.Code, failure.Message);
         }
     }
 

@@ -31,7 +31,8 @@ internal static class Cli
         }
         try
         {
-            return parse.Invoke();
+            // Our exceptions carry the exit code; the library's own handler would print a stack trace and exit 1.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (UsageException e)
         {
