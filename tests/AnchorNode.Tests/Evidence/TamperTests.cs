@@ -1,0 +1,138 @@
+using System.Net;
+using AnchorNode.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+
+namespace AnchorNode.Tests.Evidence;
+
+/// <summary>
+/// Someone with write access to the node's database changes what it holds; the bundle the node then
+/// exports fails the real Verifier, which names the break.
+/// </summary>
+public class TamperTests(TestNode node) : IClassFixture<TestNode>
+{
+    private async Task<(SimulatedDevice Device, long Enrolment, long Anchor)> AnchoredAsync(string id)
+    {
+        var device = new SimulatedDevice(id, seed: id.Length).Add(12);
+        var enrolment = await node.EnrolAsync(device);
+        await node.AnchorAsync(device, 0);
+        device.Add(12);
+        var receipt = await node.AnchorAsync(device, 12);
+        await node.WaitForCheckpointAsync();
+        return (device, enrolment, receipt.LedgerIndex);
+    }
+
+    private void Tamper(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var connection = new SqliteConnection($"Data Source={node.Runtime.Database.Path}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        Assert.True(command.ExecuteNonQuery() > 0, $"the tampering changed nothing: {sql}");
+    }
+
+    private const string LogOf = "(SELECT log FROM device_logs WHERE device = $device)";
+
+    private async Task<Programs.Run> VerifyExportAsync(string deviceId)
+    {
+        using var client = node.Client(node.AuditorKey);
+        using var response = await client.GetAsync($"v1/devices/{deviceId}/bundle");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var path = Path.Combine(node.Root, deviceId + ".evidence.json");
+        await File.WriteAllBytesAsync(path, await response.Content.ReadAsByteArrayAsync());
+        return await Programs.RunAsync(Programs.Verifier, ["bundle", path, .. node.VerifierKeyArgs]);
+    }
+
+    private static void FailsNaming(Programs.Run run, string expected)
+    {
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith("failed: ", run.Output, StringComparison.Ordinal);
+        Assert.Contains(expected, run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Untampered_Verifies()
+    {
+        var (device, _, _) = await AnchoredAsync("gw-clean");
+        var run = await VerifyExportAsync(device.Id);
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+    }
+
+    [Fact]
+    public async Task ChangedReading_NamesTheReading()
+    {
+        var (device, _, _) = await AnchoredAsync("gw-changed");
+        var original = device.Leaves[5].ToString();
+        var altered = original.Replace("\"v\":", "\"v\":1", StringComparison.Ordinal);
+        Tamper($"UPDATE leaves SET bytes = $bytes WHERE log = {LogOf} AND seq = 5", ("$device", device.Id), ("$bytes", System.Text.Encoding.UTF8.GetBytes(altered)));
+
+        FailsNaming(await VerifyExportAsync(device.Id), "reading 5 of gw-changed (gw-changed/h1/humidity at ");
+    }
+
+    [Fact]
+    public async Task DeletedReading_IsAGap()
+    {
+        var (device, _, _) = await AnchoredAsync("gw-deleted");
+        Tamper($"DELETE FROM leaves WHERE log = {LogOf} AND seq = 7", ("$device", device.Id));
+
+        FailsNaming(await VerifyExportAsync(device.Id), "failed: reading-gap: device gw-deleted: readings 7..7 are missing between reading 6 and reading 8");
+    }
+
+    [Fact]
+    public async Task ReorderedReadings_NameTheFirstMisplaced()
+    {
+        var (device, _, _) = await AnchoredAsync("gw-reordered");
+        Tamper($"""
+            UPDATE leaves SET bytes = CASE seq WHEN 3 THEN (SELECT bytes FROM leaves WHERE log = {LogOf} AND seq = 4)
+                                               ELSE (SELECT bytes FROM leaves WHERE log = {LogOf} AND seq = 3) END
+            WHERE log = {LogOf} AND seq IN (3, 4)
+            """, ("$device", device.Id));
+
+        FailsNaming(await VerifyExportAsync(device.Id), "reading 3 of gw-reordered: the leaf says it is reading 4");
+    }
+
+    [Fact]
+    public async Task SwappedDeviceCheckpoint_InTheAnchor_NamesTheEntry()
+    {
+        var (device, _, anchor) = await AnchoredAsync("gw-swapped");
+        // The anchor now carries the device's earlier checkpoint (size 12) instead of size 24.
+        var older = device.Checkpoint(12, device.Log.Reader.Root(12)).ToString();
+        using var lease = node.Runtime.Readers.Rent();
+        var entry = System.Text.Encoding.UTF8.GetString(lease.Reader.Entry(anchor)!);
+        var swapped = entry[..(entry.IndexOf("\n\n", StringComparison.Ordinal) + 2)] + older;
+        Tamper("UPDATE entries SET bytes = $bytes WHERE idx = $idx", ("$idx", anchor), ("$bytes", System.Text.Encoding.UTF8.GetBytes(swapped)));
+
+        FailsNaming(await VerifyExportAsync(device.Id), $"ledger entry {anchor} (anchor): not included in the ledger checkpoint");
+    }
+
+    [Fact]
+    public async Task SwappedLedgerCheckpoint_NamesTheFirstEntryThatNoLongerFits()
+    {
+        var (device, _, _) = await AnchoredAsync("gw-ledger-swap");
+        using var lease = node.Runtime.Readers.Rent();
+        var latest = lease.Reader.LatestCheckpoint()!;
+        var older = lease.Reader.CheckpointsAfter(0, 1).Single();
+        Assert.NotEqual(older.Size, latest.Size);
+        Tamper("UPDATE checkpoints SET note = $note WHERE size = $size", ("$note", older.Note), ("$size", latest.Size));
+        try
+        {
+            FailsNaming(await VerifyExportAsync(device.Id), "ledger entry 0 (genesis): not included in the ledger checkpoint of size " + older.Size);
+        }
+        finally
+        {
+            Tamper("UPDATE checkpoints SET note = $note WHERE size = $size", ("$note", latest.Note), ("$size", latest.Size));
+        }
+    }
+
+    [Fact]
+    public async Task DroppedEnrolment_IsNamed()
+    {
+        var (device, enrolment, _) = await AnchoredAsync("gw-unenrolled");
+        Tamper("DELETE FROM entries WHERE idx = $idx", ("$idx", enrolment));
+
+        FailsNaming(await VerifyExportAsync(device.Id), $"failed: missing-enrolment: device gw-unenrolled: the bundle lacks its enrolment entry (ledger index {enrolment})");
+    }
+}
