@@ -1,7 +1,8 @@
 using AnchorNode.Ledger;
+using AnchorNode.Storage;
+using Firmware.Contracts.Merkle;
 using Firmware.Contracts;
 using Firmware.Contracts.Ledger;
-using Firmware.Contracts.Merkle;
 using Firmware.Contracts.Readings;
 
 namespace AnchorNode.Devices;
@@ -19,12 +20,18 @@ internal sealed class DeviceLeavesAttachment : ILedgerAttachment
     private readonly string _deviceId;
     private readonly long _expectedSize;
     private readonly IReadOnlyList<ReadingLeaf> _leaves;
+    private readonly IReadOnlyList<MerkleNode> _nodes;
 
-    public DeviceLeavesAttachment(string deviceId, long expectedSize, IReadOnlyList<ReadingLeaf> leaves)
+    /// <summary>
+    /// Leaves <paramref name="leaves"/> going after the first <paramref name="expectedSize"/>, and the
+    /// stored-level nodes they complete (computed, with the root the anchor carries, by <see cref="ExtendedTree"/>).
+    /// </summary>
+    public DeviceLeavesAttachment(string deviceId, long expectedSize, IReadOnlyList<ReadingLeaf> leaves, IReadOnlyList<MerkleNode> storedLevelNodes)
     {
         _deviceId = deviceId;
         _expectedSize = expectedSize;
         _leaves = leaves;
+        _nodes = storedLevelNodes;
     }
 
     public Result Apply(LedgerWriteContext context, LedgerEntry entry, long index)
@@ -34,43 +41,41 @@ internal sealed class DeviceLeavesAttachment : ILedgerAttachment
         {
             return Result.Fail(Moved, $"the node's copy of {_deviceId}'s log has {size} leaves, the upload was checked against {_expectedSize}");
         }
-        var insert = context.Command("INSERT INTO leaves (log, seq, time_ms, bytes) VALUES ($log, $seq, $time, $bytes)", "$log", "$seq", "$time", "$bytes");
-        var hashes = new Firmware.Contracts.Hashing.Hash32[_leaves.Count];
+        var stored = new StoredLeaf[_leaves.Count];
         long minTime = long.MaxValue, maxTime = long.MinValue;
         for (var i = 0; i < _leaves.Count; i++)
         {
             var leaf = _leaves[i];
-            insert.Parameters[0].Value = logId;
-            insert.Parameters[1].Value = size + i;
-            insert.Parameters[2].Value = leaf.Content.TimeMs;
-            insert.Parameters[3].Value = leaf.Bytes.ToArray();
-            insert.ExecuteNonQuery();
-            hashes[i] = leaf.LeafHash;
+            stored[i] = new StoredLeaf(size + i, leaf.Content.TimeMs, leaf.Bytes);
             minTime = Math.Min(minTime, leaf.Content.TimeMs);
             maxTime = Math.Max(maxTime, leaf.Content.TimeMs);
         }
-        var log = new MerkleLog(context.Tiles.Log(logId), size);
-        log.Append(hashes);
-        var anchored = AnchorEntry.From(entry).Value.Checkpoint;
-        if (log.Size != anchored.Size || log.Root() != anchored.Root)
-        {
-            // Checked before proposing; failing here means the stored tree changed underneath.
-            return Result.Fail(Moved, $"the stored log of {_deviceId} does not give the anchored root at size {anchored.Size}");
-        }
+        WriteStoredLevels(context.Tiles.Log(logId), _nodes);
+        var insert = context.Command("INSERT INTO leaf_chunks (log, first_seq, count, min_time, max_time, anchor, leaves) VALUES ($log, $first, $count, $min, $max, $anchor, $leaves)",
+            "$log", "$first", "$count", "$min", "$max", "$anchor", "$leaves");
+        insert.Parameters[0].Value = logId;
+        insert.Parameters[1].Value = size;
+        insert.Parameters[2].Value = _leaves.Count;
+        insert.Parameters[3].Value = minTime;
+        insert.Parameters[4].Value = maxTime;
+        insert.Parameters[5].Value = index;
+        insert.Parameters[6].Value = LeafChunk.Encode(stored);
+        insert.ExecuteNonQuery();
         var update = context.Command("UPDATE device_logs SET size = $size WHERE log = $log", "$size", "$log");
-        update.Parameters[0].Value = log.Size;
+        update.Parameters[0].Value = size + _leaves.Count;
         update.Parameters[1].Value = logId;
         update.ExecuteNonQuery();
-        var batch = context.Command("INSERT INTO leaf_batches (log, first_seq, count, min_time, max_time, anchor) VALUES ($log, $first, $count, $min, $max, $anchor)",
-            "$log", "$first", "$count", "$min", "$max", "$anchor");
-        batch.Parameters[0].Value = logId;
-        batch.Parameters[1].Value = size;
-        batch.Parameters[2].Value = _leaves.Count;
-        batch.Parameters[3].Value = minTime;
-        batch.Parameters[4].Value = maxTime;
-        batch.Parameters[5].Value = index;
-        batch.ExecuteNonQuery();
         return Result.Ok;
+    }
+
+    // The nodes come in append order, so each stored level's nodes form one contiguous run.
+    private static void WriteStoredLevels(IMerkleHashStore store, IReadOnlyList<MerkleNode> nodes)
+    {
+        foreach (var level in nodes.GroupBy(n => n.Level))
+        {
+            var run = level.ToList();
+            store.Write(level.Key, run[0].Index, run.Select(n => n.Hash).ToArray());
+        }
     }
 }
 

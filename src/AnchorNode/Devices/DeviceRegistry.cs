@@ -34,7 +34,7 @@ public sealed class DeviceRegistry
             return check.Failure!;
         }
         var entry = _signer.Sign(EntryKinds.Enrol, enrolment.ToBody());
-        return await _sequencer.AppendAsync(new LedgerProposal(entry.Bytes.ToArray()), cancellationToken);
+        return await _sequencer.AppendAsync(new LedgerProposal(entry), cancellationToken);
     }
 
     /// <summary>Revokes the enrolment in force.</summary>
@@ -74,7 +74,7 @@ public sealed class DeviceRegistry
                     : Result<AppendedEntry>.Fail(LedgerFailures.StaleReference, $"device '{deviceId}' is not flagged for equivocation");
             }
             var entry = _signer.Sign(kind, lines);
-            var result = await _sequencer.AppendAsync(new LedgerProposal(entry.Bytes.ToArray()), cancellationToken);
+            var result = await _sequencer.AppendAsync(new LedgerProposal(entry), cancellationToken);
             if (result.Succeeded || result.Failure!.Code != LedgerFailures.StaleReference || attempt == 2)
             {
                 return result;

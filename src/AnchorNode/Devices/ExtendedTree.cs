@@ -4,27 +4,64 @@ using Firmware.Contracts.Merkle;
 namespace AnchorNode.Devices;
 
 /// <summary>
-/// A device log as it would be with new leaf hashes after the first <c>storedSize</c> stored
-/// leaves, without writing anything: its root and RFC 9162 consistency proofs. Lets an upload be
-/// checked, and its anchor entry (with the proof from the last anchored size) be built, outside
-/// the writer.
+/// A device log as it would be with new leaf hashes after its first <c>storedSize</c> stored leaves,
+/// without writing anything: the new leaves are hashed into the tree once (a
+/// <see cref="MerkleAppender"/> that records every perfect subtree it completes), and the root,
+/// the peaks, consistency proofs and the stored-level nodes for the writer all come from that.
+/// Lets an upload be checked, and its anchor entry built, in parallel with other uploads; the
+/// single writer then only stores what was computed here.
 /// </summary>
 internal sealed class ExtendedTree
 {
-    private readonly MerkleTreeReader _stored;
+    private readonly Func<int, long, Hash32> _stored;
     private readonly long _storedSize;
-    private readonly IReadOnlyList<Hash32> _added;
+    private readonly MerkleAppender _appender;
+    private readonly List<MerkleNode> _completed;
+    private readonly Dictionary<(int Level, long Index), Hash32> _new;
 
-    public ExtendedTree(MerkleTreeReader stored, long storedSize, IReadOnlyList<Hash32> added)
+    /// <summary>
+    /// The tree of <paramref name="storedSize"/> stored leaves, whose right edge is
+    /// <paramref name="storedPeaks"/> and whose other perfect subtrees <paramref name="stored"/>
+    /// gives as (level, index), followed by <paramref name="added"/>.
+    /// </summary>
+    public ExtendedTree(Func<int, long, Hash32> stored, long storedSize, IReadOnlyList<Hash32> storedPeaks, IReadOnlyList<Hash32> added)
     {
         _stored = stored;
         _storedSize = storedSize;
-        _added = added;
+        _appender = MerkleAppender.Restore(storedSize, storedPeaks);
+        _completed = new List<MerkleNode>(added.Count * 2 + 8);
+        foreach (var leaf in added)
+        {
+            _appender.Append(leaf, _completed);
+        }
+        _new = new Dictionary<(int, long), Hash32>(_completed.Count + storedPeaks.Count);
+        foreach (var node in _completed)
+        {
+            _new[(node.Level, node.Index)] = node.Hash;
+        }
+        // The stored peaks are the perfect subtrees a consistency proof from the stored size needs
+        // on its left side; knowing them spares the database.
+        long begin = 0;
+        var peak = 0;
+        for (var level = 62; level >= 0 && peak < storedPeaks.Count; level--)
+        {
+            if ((storedSize & (1L << level)) != 0)
+            {
+                _new.TryAdd((level, begin >> level), storedPeaks[peak++]);
+                begin += 1L << level;
+            }
+        }
     }
 
-    public long Size => _storedSize + _added.Count;
+    public long Size => _appender.Size;
 
-    public Hash32 Root() => Size == 0 ? Rfc9162.EmptyRoot : Node(0, Size);
+    public Hash32 Root() => _appender.Root();
+
+    /// <summary>The roots of the perfect subtrees along the right edge, largest first.</summary>
+    public Hash32[] Peaks() => [.. _appender.Peaks];
+
+    /// <summary>The nodes of the stored levels (multiples of <see cref="MerkleLog.LevelStride"/>) that the new leaves complete, in append order.</summary>
+    public List<MerkleNode> StoredLevelNodes() => _completed.Where(n => n.Level % MerkleLog.LevelStride == 0).ToList();
 
     /// <summary>The root of the first <paramref name="size"/> leaves of this tree.</summary>
     public Hash32 PrefixRoot(long size) =>
@@ -68,24 +105,10 @@ internal sealed class ExtendedTree
         return [.. proof];
     }
 
-    // MTH(D[begin:end]) for a range of RFC 9162's recursion from the root.
+    // MTH(D[begin:end]) for a range of RFC 9162's recursion: begin is a multiple of a power of two
+    // at least the range's length, so the range splits into perfect subtrees along the binary
+    // digits of its length, largest first, folded from the right.
     private Hash32 Node(long begin, long end)
-    {
-        if (end <= _storedSize)
-        {
-            return Stored(begin, end);
-        }
-        if (begin >= _storedSize)
-        {
-            return Added((int)(begin - _storedSize), (int)(end - _storedSize));
-        }
-        var k = Rfc9162.SplitPoint(end - begin);
-        return Rfc9162.HashChildren(Node(begin, begin + k), Node(begin + k, end));
-    }
-
-    // Such a range starts at a multiple of a power of two at least its length, so it splits into
-    // perfect subtrees along the binary digits of its length, largest first.
-    private Hash32 Stored(long begin, long end)
     {
         Span<Hash32> parts = stackalloc Hash32[64];
         var count = 0;
@@ -95,7 +118,7 @@ internal sealed class ExtendedTree
             var width = 1L << level;
             if (end - at >= width)
             {
-                parts[count++] = _stored.PerfectNode(level, at >> level);
+                parts[count++] = Perfect(level, at >> level);
                 at += width;
             }
         }
@@ -107,13 +130,17 @@ internal sealed class ExtendedTree
         return hash;
     }
 
-    private Hash32 Added(int begin, int end)
+    // A perfect subtree is either completed by the new leaves or lies wholly in the stored part.
+    private Hash32 Perfect(int level, long index)
     {
-        if (end - begin == 1)
+        if (_new.TryGetValue((level, index), out var hash))
         {
-            return _added[begin];
+            return hash;
         }
-        var k = (int)Rfc9162.SplitPoint(end - begin);
-        return Rfc9162.HashChildren(Added(begin, begin + k), Added(begin + k, end));
+        if ((index + 1) << level <= _storedSize)
+        {
+            return _stored(level, index);
+        }
+        throw new InvalidOperationException($"node ({level}, {index}) is neither stored nor completed by the new leaves");
     }
 }

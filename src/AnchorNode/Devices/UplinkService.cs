@@ -39,6 +39,7 @@ public sealed partial class UplinkService
     private readonly SignatureChecker _signatures;
     private readonly TimeProvider _time;
     private readonly ILogger<UplinkService> _logger;
+    private readonly DeviceEdges _edges = new();
 
     /// <summary>A service appending through <paramref name="sequencer"/>.</summary>
     public UplinkService(ILedgerSequencer sequencer, NodeReaders readers, SignatureChecker signatures, TimeProvider time, ILogger<UplinkService> logger)
@@ -70,11 +71,32 @@ public sealed partial class UplinkService
         return new DeviceLogStatus(deviceId, true, !device.IsActive, device.EquivocationIndex is not null, held, checkpoint, device.AnchorIndex);
     }
 
-    /// <summary>Checks and anchors an upload.</summary>
-    public async Task<UplinkOutcome> UploadAsync(string deviceId, UplinkRequest request, CancellationToken cancellationToken)
+    /// <summary>Checks and anchors an upload in the contract's form (leaves as base64 strings).</summary>
+    public Task<UplinkOutcome> UploadAsync(string deviceId, UplinkRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var parsed = Parse(deviceId, request);
+        IReadOnlyList<byte[]?>? leaves = request.Leaves is { Count: > UplinkRoutes.MaxLeavesPerUpload }
+            ? new byte[]?[request.Leaves.Count] // refused for its count before any leaf is read
+            : request.Leaves?.Select(Base64OrNull).ToList();
+        return UploadAsync(deviceId, request.Checkpoint, request.FirstSequence, leaves, cancellationToken);
+    }
+
+    private static byte[]? Base64OrNull(string? text)
+    {
+        try
+        {
+            return text is null ? null : Convert.FromBase64String(text);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Checks and anchors an upload whose leaves are decoded already (null for a leaf that was not valid base64).</summary>
+    public async Task<UplinkOutcome> UploadAsync(string deviceId, string? checkpoint, long firstSequence, IReadOnlyList<byte[]?>? leaves, CancellationToken cancellationToken)
+    {
+        var parsed = Parse(deviceId, checkpoint, firstSequence, leaves);
         if (parsed.Problem is not null)
         {
             return parsed.Problem;
@@ -90,6 +112,10 @@ public sealed partial class UplinkService
             var result = await _sequencer.AppendAsync(plan.Proposal!, cancellationToken);
             if (result.Succeeded)
             {
+                if (plan.Edge is { } edge)
+                {
+                    _edges.Committed(deviceId, upload.Checkpoint.Size, edge);
+                }
                 return plan.Equivocation
                     ? Equivocated(deviceId, result.Value.Index, "the checkpoint contradicts the device's anchored history; the evidence is recorded")
                     : new UplinkOutcome(new UplinkReceipt(deviceId, upload.Checkpoint.Size, result.Value.Index, result.Value.LedgerSize), null);
@@ -109,25 +135,25 @@ public sealed partial class UplinkService
         }
     }
 
-    private ParsedUpload.Result Parse(string deviceId, UplinkRequest request)
+    private ParsedUpload.Result Parse(string deviceId, string? checkpointNote, long firstSequence, IReadOnlyList<byte[]?>? leafBytes)
     {
         if (!LedgerNames.IsValidDeviceId(deviceId))
         {
             return UplinkOutcome.Fail(ProblemTypes.UnknownDevice, $"'{deviceId}' is not a device id");
         }
-        if (request.Checkpoint is null || request.Leaves is null)
+        if (checkpointNote is null || leafBytes is null)
         {
             return UplinkOutcome.Fail(ProblemTypes.MalformedRequest, "the body needs 'checkpoint' (the signed note), 'firstSequence' and 'leaves' (base64 leaf bytes)");
         }
-        if (request.Leaves.Count > UplinkRoutes.MaxLeavesPerUpload)
+        if (leafBytes.Count > UplinkRoutes.MaxLeavesPerUpload)
         {
-            return UplinkOutcome.Fail(ProblemTypes.TooLarge, $"{request.Leaves.Count} leaves in one upload; send at most {UplinkRoutes.MaxLeavesPerUpload} per request");
+            return UplinkOutcome.Fail(ProblemTypes.TooLarge, $"{leafBytes.Count} leaves in one upload; send at most {UplinkRoutes.MaxLeavesPerUpload} per request");
         }
-        if (request.FirstSequence < 0)
+        if (firstSequence < 0)
         {
-            return UplinkOutcome.Fail(ProblemTypes.MalformedRequest, $"firstSequence {request.FirstSequence} is negative");
+            return UplinkOutcome.Fail(ProblemTypes.MalformedRequest, $"firstSequence {firstSequence} is negative");
         }
-        var note = SignedNote.Parse(request.Checkpoint);
+        var note = SignedNote.Parse(checkpointNote);
         if (!note.Succeeded)
         {
             return UplinkOutcome.Fail(ProblemTypes.MalformedRequest, $"'checkpoint' is not a signed note: {note.Failure!.Message}");
@@ -142,16 +168,11 @@ public sealed partial class UplinkService
         {
             return UplinkOutcome.Fail(ProblemTypes.WrongOrigin, $"the checkpoint is for '{checkpoint.Value.Origin}', this upload is for '{origin}'");
         }
-        var leaves = new ReadingLeaf[request.Leaves.Count];
+        var leaves = new ReadingLeaf[leafBytes.Count];
         for (var i = 0; i < leaves.Length; i++)
         {
-            var seq = request.FirstSequence + i;
-            byte[] bytes;
-            try
-            {
-                bytes = Convert.FromBase64String(request.Leaves[i] ?? throw new FormatException());
-            }
-            catch (FormatException)
+            var seq = firstSequence + i;
+            if (leafBytes[i] is not { } bytes)
             {
                 return UplinkOutcome.Fail(ProblemTypes.BadBase64, $"leaf {i} (sequence {seq}) is not valid standard base64");
             }
@@ -171,11 +192,11 @@ public sealed partial class UplinkService
             }
             leaves[i] = leaf.Value;
         }
-        if (checkpoint.Value.Size != request.FirstSequence + leaves.Length)
+        if (checkpoint.Value.Size != firstSequence + leaves.Length)
         {
-            return UplinkOutcome.Fail(ProblemTypes.SizeMismatch, $"the leaves end at size {request.FirstSequence + leaves.Length} but the checkpoint is for size {checkpoint.Value.Size}");
+            return UplinkOutcome.Fail(ProblemTypes.SizeMismatch, $"the leaves end at size {firstSequence + leaves.Length} but the checkpoint is for size {checkpoint.Value.Size}");
         }
-        return new ParsedUpload(deviceId, note.Value, checkpoint.Value, request.FirstSequence, leaves);
+        return new ParsedUpload(deviceId, note.Value, checkpoint.Value, firstSequence, leaves);
     }
 
     private Plan Check(ParsedUpload upload)
@@ -184,9 +205,9 @@ public sealed partial class UplinkService
         var cp = upload.Checkpoint;
         using var lease = _readers.Rent();
         var reader = lease.Reader;
-        using var snapshot = reader.Snapshot();
-        var device = reader.State.Device(deviceId);
-        if (device is null)
+        // One statement, so the device's standing and the node's copy of its log agree. Whatever is
+        // read later (stored hashes and leaves below that size) never changes once written.
+        if (reader.DeviceStanding(deviceId) is not var (device, log, ledgerSize))
         {
             return UplinkOutcome.Fail(ProblemTypes.UnknownDevice, $"device '{deviceId}' is not enrolled; an operator enrols it first");
         }
@@ -203,7 +224,6 @@ public sealed partial class UplinkService
         {
             return UplinkOutcome.Fail(ProblemTypes.BadSignature, signed.Failure!.Message);
         }
-        var log = reader.DeviceLog(deviceId);
         var held = log?.Size ?? 0;
         if (held != device.AnchoredSize)
         {
@@ -236,7 +256,7 @@ public sealed partial class UplinkService
             }
             if (cp.Size == held)
             {
-                return new UplinkOutcome(new UplinkReceipt(deviceId, held, device.AnchorIndex!.Value, reader.LedgerSize), null);
+                return new UplinkOutcome(new UplinkReceipt(deviceId, held, device.AnchorIndex!.Value, ledgerSize), null);
             }
             return UplinkOutcome.Fail(ProblemTypes.StaleCheckpoint, $"the node already anchored {held} leaves of {deviceId} (ledger index {device.AnchorIndex}); this checkpoint of size {cp.Size} is older");
         }
@@ -245,7 +265,10 @@ public sealed partial class UplinkService
         {
             // A re-sent leaf differs. If the device signed the tree with the different leaves, it
             // signed a second history: that is provable equivocation, not a transmission error.
-            var alternate = new ExtendedTree(tree!, upload.FirstSequence, upload.Leaves.Select(l => l.LeafHash).ToList());
+            // A mismatch means the node holds leaves, so the stored tree exists.
+            var stored = tree!;
+            var prefix = upload.FirstSequence;
+            var alternate = new ExtendedTree(stored.PerfectNode, prefix, prefix == 0 ? [] : stored.Peaks(prefix), upload.Leaves.Select(l => l.LeafHash).ToList());
             if (alternate.Root() == cp.Root)
             {
                 return ProposeEquivocation(device, upload, alternate.PrefixRoot(held), alternate.ConsistencyProof(held, cp.Size));
@@ -254,7 +277,7 @@ public sealed partial class UplinkService
         }
 
         var added = upload.Leaves.Skip((int)(held - upload.FirstSequence)).ToList();
-        var extended = new ExtendedTree(tree ?? new MerkleTreeReader(new InMemoryMerkleHashStore()), held, added.Select(l => l.LeafHash).ToList());
+        var extended = new ExtendedTree(StoredNode(tree), held, _edges.Peaks(deviceId, held, tree), added.Select(l => l.LeafHash).ToList());
         var root = extended.Root();
         if (root != cp.Root)
         {
@@ -262,14 +285,18 @@ public sealed partial class UplinkService
         }
         var consistency = held == 0 ? [] : extended.ConsistencyProof(held, cp.Size);
         var entry = AnchorEntry.Create(Now(), device.EnrolmentIndex, device.AnchorIndex, consistency, upload.Note);
-        return new Plan(new LedgerProposal(entry.Bytes.ToArray(), new DeviceLeavesAttachment(deviceId, held, added)), false);
+        var attachment = new DeviceLeavesAttachment(deviceId, held, added, extended.StoredLevelNodes());
+        return new Plan(new LedgerProposal(entry, attachment), false) { Edge = extended.Peaks() };
     }
+
+    private static Func<int, long, Hash32> StoredNode(MerkleTreeReader? tree) =>
+        (level, index) => (tree ?? throw new InvalidOperationException("the device log has no stored leaves")).PerfectNode(level, index);
 
     private Plan ProposeEquivocation(DeviceRecord device, ParsedUpload upload, Hash32? alternateRoot, IReadOnlyList<Hash32> proof)
     {
         var entry = EquivocationEntry.Create(Now(), device.AnchorIndex!.Value, alternateRoot, proof, upload.Note);
         LogEquivocation(_logger, device.DeviceId, upload.Checkpoint.Size, device.AnchoredSize);
-        return new Plan(new LedgerProposal(entry.Bytes.ToArray()), true);
+        return new Plan(new LedgerProposal(entry), true);
     }
 
     private static long? FirstMismatch(NodeReader reader, DeviceLogInfo? log, ParsedUpload upload, long held)
@@ -283,7 +310,7 @@ public sealed partial class UplinkService
         for (var i = 0; i < resent; i++)
         {
             var seq = upload.FirstSequence + i;
-            if (i >= stored.Count || stored[i].Seq != seq || !stored[i].Bytes.AsSpan().SequenceEqual(upload.Leaves[i].Bytes.Span))
+            if (i >= stored.Count || stored[i].Seq != seq || !stored[i].Bytes.Span.SequenceEqual(upload.Leaves[i].Bytes.Span))
             {
                 return seq;
             }
@@ -317,6 +344,9 @@ public sealed partial class UplinkService
 
     private sealed record Plan(LedgerProposal? Proposal, bool Equivocation, UplinkOutcome? Outcome = null)
     {
+        /// <summary>The device log's peaks once the proposal is committed.</summary>
+        public Hash32[]? Edge { get; init; }
+
         public static implicit operator Plan(UplinkOutcome outcome) => new(null, false, outcome);
     }
 }

@@ -104,6 +104,16 @@ public sealed record CosignView(
     [property: JsonPropertyName("added")] IReadOnlyList<string> Added,
     [property: JsonPropertyName("note")] string Note);
 
+/// <summary>
+/// The uplink body (<see cref="Firmware.Contracts.Uplink.UplinkRequest"/>) with its leaves decoded
+/// from base64 straight into bytes, without a string per leaf; the contract's string form is read
+/// only when this fails, to name the bad leaf.
+/// </summary>
+internal sealed record UplinkBody(
+    [property: JsonPropertyName("checkpoint")] string? Checkpoint,
+    [property: JsonPropertyName("firstSequence")] long FirstSequence,
+    [property: JsonPropertyName("leaves")] IReadOnlyList<byte[]?>? Leaves);
+
 /// <summary>JSON of the node's own API types.</summary>
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(EnrolRequest))]
@@ -118,4 +128,5 @@ public sealed record CosignView(
 [JsonSerializable(typeof(EntriesView))]
 [JsonSerializable(typeof(ReadingsView))]
 [JsonSerializable(typeof(CosignView))]
-public sealed partial class NodeJsonContext : JsonSerializerContext;
+[JsonSerializable(typeof(UplinkBody))]
+internal sealed partial class NodeJsonContext : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using AnchorNode.Auth;
+using AnchorNode.Devices;
 using AnchorNode.Hosting;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Uplink;
@@ -25,12 +26,27 @@ internal static class DeviceEndpoints
 
         devices.MapPost("/{deviceId}/uplink", async (string deviceId, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                var (body, problem) = await Problems.ReadJsonAsync(request, UplinkJsonContext.Default.UplinkRequest, UplinkRoutes.MaxRequestBytes, cancellationToken);
-                if (problem is not null)
+                var (body, tooLarge) = await Problems.ReadBodyAsync(request, UplinkRoutes.MaxRequestBytes, cancellationToken);
+                if (tooLarge is not null)
                 {
-                    return problem;
+                    return tooLarge;
                 }
-                var outcome = await node.Uplink.UploadAsync(deviceId, body!, cancellationToken);
+                UplinkOutcome outcome;
+                var (fast, _) = Problems.Deserialize(body!.Value, NodeJsonContext.Default.UplinkBody);
+                if (fast is not null)
+                {
+                    outcome = await node.Uplink.UploadAsync(deviceId, fast.Checkpoint, fast.FirstSequence, fast.Leaves, cancellationToken);
+                }
+                else
+                {
+                    // Not decodable as bytes: read the contract's string form to say exactly what is wrong.
+                    var (strings, problem) = Problems.Deserialize(body.Value, UplinkJsonContext.Default.UplinkRequest);
+                    if (problem is not null)
+                    {
+                        return problem;
+                    }
+                    outcome = await node.Uplink.UploadAsync(deviceId, strings!, cancellationToken);
+                }
                 return outcome.Receipt is { } receipt
                     ? Results.Json(receipt, UplinkJsonContext.Default.UplinkReceipt)
                     : Problems.Result(outcome.Problem!);
@@ -150,7 +166,7 @@ internal static class DeviceEndpoints
                 var log = reader.DeviceLog(deviceId);
                 var count = Math.Clamp(limit ?? 1000, 1, 10_000);
                 var readings = log is null ? [] : reader.Leaves(log.LogId, Math.Max(0, from ?? 0), count)
-                    .Select(l => new ReadingView(l.Seq, Convert.ToBase64String(l.Bytes))).ToList();
+                    .Select(l => new ReadingView(l.Seq, Convert.ToBase64String(l.Bytes.Span))).ToList();
                 return Results.Json(new ReadingsView(deviceId, log?.Size ?? 0, readings), NodeJsonContext.Default.ReadingsView);
             })
             .RequireAuthorization(Policies.Reader)

@@ -26,6 +26,30 @@ internal static class Problems
     public static async Task<(T? Value, IResult? Problem)> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type, long maxBytes, CancellationToken cancellationToken)
         where T : class
     {
+        var (body, problem) = await ReadBodyAsync(request, maxBytes, cancellationToken);
+        return problem is not null ? (null, problem) : Deserialize(body!.Value, type);
+    }
+
+    /// <summary>Deserializes <paramref name="body"/>, or says why it is not the expected JSON.</summary>
+    public static (T? Value, IResult? Problem) Deserialize<T>(ReadOnlyMemory<byte> body, JsonTypeInfo<T> type)
+        where T : class
+    {
+        try
+        {
+            var value = JsonSerializer.Deserialize(body.Span, type);
+            return value is null
+                ? (null, Of(ProblemTypes.MalformedRequest, "the body is JSON null; send a JSON object"))
+                : (value, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, Of(ProblemTypes.MalformedRequest, $"the body is not the expected JSON: {e.Message}"));
+        }
+    }
+
+    /// <summary>Reads a body of at most <paramref name="maxBytes"/>, or a too-large problem.</summary>
+    public static async Task<(ReadOnlyMemory<byte>? Body, IResult? Problem)> ReadBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
         if (request.ContentLength > maxBytes)
         {
             return (null, Of(ProblemTypes.TooLarge, $"the body is {request.ContentLength} bytes; at most {maxBytes} are accepted"));
@@ -34,10 +58,9 @@ internal static class Problems
         {
             limit.MaxRequestBodySize = maxBytes + 1;
         }
-        byte[] body;
         try
         {
-            using var buffer = new MemoryStream();
+            using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 64 * 1024);
             var chunk = new byte[64 * 1024];
             int read;
             while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
@@ -48,22 +71,11 @@ internal static class Problems
                 }
                 buffer.Write(chunk, 0, read);
             }
-            body = buffer.ToArray();
+            return (buffer.GetBuffer().AsMemory(0, (int)buffer.Length), null);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return (null, Of(ProblemTypes.TooLarge, $"the body exceeds {maxBytes} bytes"));
-        }
-        try
-        {
-            var value = JsonSerializer.Deserialize(body, type);
-            return value is null
-                ? (null, Of(ProblemTypes.MalformedRequest, "the body is JSON null; send a JSON object"))
-                : (value, null);
-        }
-        catch (JsonException e)
-        {
-            return (null, Of(ProblemTypes.MalformedRequest, $"the body is not the expected JSON: {e.Message}"));
         }
     }
 }

@@ -95,10 +95,19 @@ public sealed class BundleExporter
 
         var tree = reader.DeviceTree(log.LogId);
         var readings = new List<BundleReading>((int)(last - first + 1));
-        foreach (var (seq, bytes) in reader.Leaves(log.LogId, first, last - first + 1))
+        List<StoredLeaf> stored;
+        try
         {
-            var proof = tree.InclusionProof(seq, anchoredSize);
-            readings.Add(new BundleReading(seq, Convert.ToBase64String(bytes), proof.Select(h => h.ToBase64()).ToList()));
+            stored = reader.Leaves(log.LogId, first, last - first + 1);
+        }
+        catch (InvalidDataException e)
+        {
+            return Result<ExportedBundle>.Fail("damaged-store", $"the node's copy of {deviceId}'s readings is damaged: {e.Message}");
+        }
+        foreach (var leaf in stored)
+        {
+            var proof = tree.InclusionProof(leaf.Seq, anchoredSize);
+            readings.Add(new BundleReading(leaf.Seq, Convert.ToBase64String(leaf.Bytes.Span), proof.Select(h => h.ToBase64()).ToList()));
         }
         if (readings.Count != last - first + 1)
         {

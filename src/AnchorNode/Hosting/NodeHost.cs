@@ -1,6 +1,7 @@
 using AnchorNode.Auth;
 using AnchorNode.Endpoints;
 using AnchorNode.Ledger;
+using AnchorNode.Storage;
 using Firmware.Contracts.Evidence;
 using Firmware.Contracts.Uplink;
 using Microsoft.AspNetCore.Authentication;
@@ -23,6 +24,9 @@ public static class NodeHost
         {
             ContentRootPath = node.Folder.Path,
             ApplicationName = typeof(NodeHost).Assembly.GetName().Name,
+            // The content root is the data folder, where the database changes all the time; watching
+            // it for appsettings.json changes would cost a core's worth of file events under load.
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
         if (urls.Count > 0)
         {
@@ -45,6 +49,7 @@ public static class NodeHost
         builder.Services.AddSingleton(node.Time);
         builder.Services.AddHostedService(services => new CheckpointService(node.Checkpointer,
             TimeSpan.FromMilliseconds(node.Config.CheckpointIntervalMs), node.Time, services.GetRequiredService<ILogger<CheckpointService>>()));
+        builder.Services.AddHostedService(services => new WalCheckpointService(node.Database, node.Time, services.GetRequiredService<ILogger<WalCheckpointService>>()));
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization(Policies.Add);

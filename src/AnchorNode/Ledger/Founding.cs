@@ -99,6 +99,6 @@ public sealed class Founding
             return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, $"the quorum must be between 1 and the {founders.Count} founding members, got {k}");
         }
         var entry = _signer.Sign(EntryKinds.Genesis, new GenesisStatement(k, founders).ToBody());
-        return await _sequencer.AppendAsync(new LedgerProposal(entry.Bytes.ToArray()), cancellationToken);
+        return await _sequencer.AppendAsync(new LedgerProposal(entry), cancellationToken);
     }
 }

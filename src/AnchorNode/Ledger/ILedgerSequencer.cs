@@ -21,9 +21,34 @@ public interface ILedgerSequencer
 }
 
 /// <summary>An entry to append, and what this node must store with it (e.g. the device leaves of an anchor).</summary>
-/// <param name="Entry">The entry bytes.</param>
-/// <param name="Attachment">Local data committed in the same transaction as the entry, or null.</param>
-public sealed record LedgerProposal(byte[] Entry, ILedgerAttachment? Attachment = null);
+public sealed class LedgerProposal
+{
+    /// <summary>A proposal of entry bytes received from elsewhere (a replica's feed, a CLI): parsed by the writer.</summary>
+    public LedgerProposal(byte[] entry, ILedgerAttachment? attachment = null)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        Entry = entry;
+        Attachment = attachment;
+    }
+
+    /// <summary>A proposal of an entry this node made, so the writer need not parse it again.</summary>
+    public LedgerProposal(LedgerEntry entry, ILedgerAttachment? attachment = null)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        Entry = entry.Bytes.ToArray();
+        Parsed = entry;
+        Attachment = attachment;
+    }
+
+    /// <summary>The entry bytes.</summary>
+    public byte[] Entry { get; }
+
+    /// <summary>The entry, when the proposer made it with <see cref="LedgerEntry.Create"/>.</summary>
+    public LedgerEntry? Parsed { get; }
+
+    /// <summary>Local data committed in the same transaction as the entry, or null.</summary>
+    public ILedgerAttachment? Attachment { get; }
+}
 
 /// <summary>An appended entry.</summary>
 /// <param name="Index">Its ledger index.</param>

@@ -123,10 +123,18 @@ public sealed partial class SqliteLedgerSequencer : ILedgerSequencer, IAsyncDisp
         {
             _context.Execute("BEGIN IMMEDIATE");
             _context.Resync();
+            var leafHashes = new List<Firmware.Contracts.Hashing.Hash32>(batch.Count);
             for (var i = 0; i < batch.Count; i++)
             {
                 results[i] = AppendOne(batch[i].Proposal);
+                if (results[i].Succeeded)
+                {
+                    leafHashes.Add(results[i].Value.Entry.LeafHash);
+                }
             }
+            // The ledger's hash tiles are written once per batch: entries appended one by one would
+            // rewrite the same partly filled tile each time.
+            _context.Ledger.Append(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(leafHashes));
             _context.Execute("COMMIT");
             Commits++;
         }
@@ -152,11 +160,10 @@ public sealed partial class SqliteLedgerSequencer : ILedgerSequencer, IAsyncDisp
     private Result<AppendedEntry> AppendOne(LedgerProposal proposal)
     {
         _context.Execute("SAVEPOINT proposal");
-        var mark = _context.Ledger.Mark();
         var keep = false;
         try
         {
-            var appended = _rules.Append(proposal.Entry, _context.State);
+            var appended = proposal.Parsed is { } parsed ? _rules.Append(parsed, _context.State) : _rules.Append(proposal.Entry, _context.State);
             if (!appended.Succeeded)
             {
                 return appended.Failure!;
@@ -167,7 +174,6 @@ public sealed partial class SqliteLedgerSequencer : ILedgerSequencer, IAsyncDisp
             {
                 return refused.Failure!;
             }
-            _context.Ledger.Append(entry.LeafHash);
             _context.InsertEntry(index, entry);
             foreach (var projection in _projections)
             {
@@ -181,7 +187,6 @@ public sealed partial class SqliteLedgerSequencer : ILedgerSequencer, IAsyncDisp
             if (!keep)
             {
                 _context.Execute("ROLLBACK TO proposal");
-                _context.Ledger.Rewind(mark);
             }
             _context.Execute("RELEASE proposal");
         }

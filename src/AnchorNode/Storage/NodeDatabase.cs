@@ -49,11 +49,15 @@ public sealed class NodeDatabase
         tx.Commit();
     }
 
-    /// <summary>A connection for the writer: synchronous=FULL, so a commit is on disk when it returns.</summary>
+    /// <summary>
+    /// A connection for the writer: synchronous=FULL, so a commit is on disk when it returns; no
+    /// automatic WAL checkpoints (<see cref="WalCheckpointService"/> runs them off the commit path);
+    /// savepoint journals in memory rather than in a temporary file opened per transaction.
+    /// </summary>
     public SqliteConnection OpenWriter()
     {
         var connection = Open(SqliteOpenMode.ReadWrite);
-        Execute(connection, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;");
+        Execute(connection, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;");
         return connection;
     }
 

@@ -57,6 +57,28 @@ public sealed class NodeReader : IDisposable
         return new SnapshotScope(_connection);
     }
 
+    /// <summary>
+    /// A device's ledger record, this node's copy of its log and the ledger size, read with one
+    /// statement (so consistent with each other); null when the device was never enrolled.
+    /// </summary>
+    public (DeviceRecord Device, DeviceLogInfo? Log, long LedgerSize)? DeviceStanding(string deviceId)
+    {
+        var command = Command("""
+            SELECT d.device, d.spki, d.site, d.zone, d.sensors, d.enrolment, d.enrolled_by, d.revocation, d.anchor, d.anchored_size, d.anchored_root, d.equivocation,
+                   l.log, l.size, (SELECT value FROM meta WHERE key = 'ledger_size')
+            FROM devices d LEFT JOIN device_logs l ON l.device = d.device
+            WHERE d.device = $p0
+            """, 1);
+        command.Parameters[0].Value = deviceId;
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+        var log = reader.IsDBNull(12) ? null : new DeviceLogInfo(reader.GetInt64(12), reader.GetInt64(13));
+        return (SqliteLedgerState.ReadDevice(reader), log, long.Parse(reader.GetString(14), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>The number of ledger entries.</summary>
     public long LedgerSize => State.Size;
 
@@ -106,36 +128,52 @@ public sealed class NodeReader : IDisposable
         return reader.Read() ? new DeviceLogInfo(reader.GetInt64(0), reader.GetInt64(1)) : null;
     }
 
-    /// <summary>Leaves <paramref name="from"/>..<paramref name="from"/>+<paramref name="count"/>−1 that are stored (missing ones are skipped).</summary>
-    public List<(long Seq, byte[] Bytes)> Leaves(long logId, long from, long count)
+    /// <summary>
+    /// Stored leaves with sequence in [<paramref name="from"/>, <paramref name="from"/>+<paramref name="count"/>),
+    /// in stored order (missing ones are simply absent).
+    /// </summary>
+    public List<StoredLeaf> Leaves(long logId, long from, long count)
     {
-        var command = Command("SELECT seq, bytes FROM leaves WHERE log = $p0 AND seq >= $p1 AND seq < $p2 ORDER BY seq", 3);
+        var end = from + count;
+        var list = new List<StoredLeaf>();
+        var command = Command("""
+            SELECT leaves FROM leaf_chunks
+            WHERE log = $p0 AND first_seq >= coalesce((SELECT max(first_seq) FROM leaf_chunks WHERE log = $p0 AND first_seq <= $p1), 0) AND first_seq < $p2
+            ORDER BY first_seq
+            """, 3);
         command.Parameters[0].Value = logId;
         command.Parameters[1].Value = from;
-        command.Parameters[2].Value = from + count;
+        command.Parameters[2].Value = end;
         using var reader = command.ExecuteReader();
-        var list = new List<(long, byte[])>();
         while (reader.Read())
         {
-            list.Add((reader.GetInt64(0), (byte[])reader.GetValue(1)));
+            list.AddRange(LeafChunk.Decode((byte[])reader.GetValue(0)).Where(l => l.Seq >= from && l.Seq < end));
         }
         return list;
     }
 
-    /// <summary>Sequences of stored leaves with time in [<paramref name="fromMs"/>, <paramref name="toMs"/>]: the first and the last.</summary>
+    /// <summary>The first and last sequence of stored leaves with time in [<paramref name="fromMs"/>, <paramref name="toMs"/>].</summary>
     public (long First, long Last)? SequenceRange(long logId, long fromMs, long toMs)
     {
-        // Uploads record their time span, so only the uploads that overlap the window are scanned.
-        var command = Command("""
-            SELECT min(l.seq), max(l.seq) FROM leaf_batches b JOIN leaves l
-              ON l.log = b.log AND l.seq >= b.first_seq AND l.seq < b.first_seq + b.count
-            WHERE b.log = $p0 AND b.max_time >= $p1 AND b.min_time <= $p2 AND l.time_ms >= $p1 AND l.time_ms <= $p2
-            """, 3);
+        // Each upload records its time span, so only the uploads overlapping the window are decoded.
+        var command = Command("SELECT leaves FROM leaf_chunks WHERE log = $p0 AND max_time >= $p1 AND min_time <= $p2 ORDER BY first_seq", 3);
         command.Parameters[0].Value = logId;
         command.Parameters[1].Value = fromMs;
         command.Parameters[2].Value = toMs;
         using var reader = command.ExecuteReader();
-        return reader.Read() && !reader.IsDBNull(0) ? (reader.GetInt64(0), reader.GetInt64(1)) : null;
+        long? first = null, last = null;
+        while (reader.Read())
+        {
+            foreach (var leaf in LeafChunk.Decode((byte[])reader.GetValue(0)))
+            {
+                if (leaf.TimeMs >= fromMs && leaf.TimeMs <= toMs)
+                {
+                    first = first is null ? leaf.Seq : Math.Min(first.Value, leaf.Seq);
+                    last = last is null ? leaf.Seq : Math.Max(last.Value, leaf.Seq);
+                }
+            }
+        }
+        return first is null ? null : (first.Value, last!.Value);
     }
 
     /// <summary>The device's anchors (ledger index, anchored size), newest first.</summary>

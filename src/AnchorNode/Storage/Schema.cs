@@ -5,8 +5,8 @@ internal static class Schema
 {
     public const int Version = 1;
 
-    // page_size only takes effect on a new file; 8 KiB keeps reading leaves (≈300 B) and hash
-    // tiles (256 B) inside WITHOUT ROWID b-tree pages.
+    // page_size only takes effect on a new file; 8 KiB keeps hash tiles (1 KiB) inside the pages
+    // of their WITHOUT ROWID b-tree.
     public const string Pragmas = "PRAGMA page_size = 8192;";
 
     public const string Create = """
@@ -14,7 +14,7 @@ internal static class Schema
           key TEXT PRIMARY KEY,
           value TEXT NOT NULL) WITHOUT ROWID;
 
-        -- Stored levels (0, 4, 8, …) of every Merkle log, 8 hashes per row. Log 0 is the ledger;
+        -- Stored levels (0, 4, 8, …) of every Merkle log, 32 hashes per row. Log 0 is the ledger;
         -- device logs get their numbers from device_logs.
         CREATE TABLE IF NOT EXISTS tiles (
           log INTEGER NOT NULL,
@@ -73,20 +73,19 @@ internal static class Schema
           device TEXT PRIMARY KEY,
           log INTEGER NOT NULL UNIQUE,
           size INTEGER NOT NULL) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS leaves (
-          log INTEGER NOT NULL,
-          seq INTEGER NOT NULL,
-          time_ms INTEGER NOT NULL,
-          bytes BLOB NOT NULL,
-          PRIMARY KEY (log, seq)) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS leaf_batches (
+        -- One row per upload: its leaves (see LeafChunk), their sequence and time span, and the
+        -- anchor entry they came with. The blob goes last, so scanning the other columns does not
+        -- read it.
+        CREATE TABLE IF NOT EXISTS leaf_chunks (
+          id INTEGER PRIMARY KEY,
           log INTEGER NOT NULL,
           first_seq INTEGER NOT NULL,
           count INTEGER NOT NULL,
           min_time INTEGER NOT NULL,
           max_time INTEGER NOT NULL,
           anchor INTEGER NOT NULL,
-          PRIMARY KEY (log, first_seq)) WITHOUT ROWID;
+          leaves BLOB NOT NULL);
+        CREATE UNIQUE INDEX IF NOT EXISTS leaf_chunks_at ON leaf_chunks (log, first_seq);
 
         -- Members named for the genesis entry, before it is written.
         CREATE TABLE IF NOT EXISTS founders (

@@ -173,7 +173,8 @@ public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
         return list;
     }
 
-    private static DeviceRecord ReadDevice(SqliteDataReader reader)
+    /// <summary>Reads a device row whose first twelve columns are those of <c>devices</c> in table order.</summary>
+    internal static DeviceRecord ReadDevice(SqliteDataReader reader)
     {
         var sensorText = reader.GetString(4);
         var sensors = sensorText.Length == 0

@@ -5,15 +5,16 @@ using Microsoft.Data.Sqlite;
 namespace AnchorNode.Storage;
 
 /// <summary>
-/// The stored levels of Merkle logs in the <c>tiles</c> table: 8 consecutive hashes of one level
+/// The stored levels of Merkle logs in the <c>tiles</c> table: 32 consecutive hashes of one level
 /// per row. A stored-level read for a proof asks for 1, 2, 4 or 8 aligned hashes (the stride is 4),
-/// so every read is one row lookup; appends rewrite only the last, partly filled tile of a level.
+/// which always lie in one tile, so every read is one row lookup; an upload of 100 leaves writes
+/// about four rows, and appends rewrite only the last, partly filled tile of a level.
 /// Runs its statements on the connection it is given, in that connection's transaction.
 /// </summary>
 public sealed class SqliteTileStore : IDisposable
 {
     /// <summary>Hashes per tile row.</summary>
-    public const int TileWidth = 8;
+    public const int TileWidth = 32;
 
     private readonly SqliteCommand _select;
     private readonly SqliteCommand _upsert;

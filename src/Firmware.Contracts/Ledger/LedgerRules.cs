@@ -62,7 +62,21 @@ public sealed class LedgerRules
     public Result<LedgerEntry> Append(ReadOnlySpan<byte> bytes, ILedgerStateWriter state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var checkedEntry = Check(bytes, state);
+        var parsed = LedgerEntry.Parse(bytes);
+        return parsed.Succeeded
+            ? Append(parsed.Value, state)
+            : Result<LedgerEntry>.Fail(LedgerFailures.EntryFormat, parsed.Failure!.Message);
+    }
+
+    /// <summary>
+    /// Validates an entry already parsed (or made by <see cref="LedgerEntry.Create"/>, which gives
+    /// the same object) and, when valid, applies its effect and grows the state by one entry.
+    /// </summary>
+    public Result<LedgerEntry> Append(LedgerEntry entry, ILedgerStateWriter state)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(state);
+        var checkedEntry = Check(entry, state);
         if (!checkedEntry.Succeeded)
         {
             return checkedEntry.Failure!;
@@ -77,11 +91,13 @@ public sealed class LedgerRules
     {
         ArgumentNullException.ThrowIfNull(state);
         var parsed = LedgerEntry.Parse(bytes);
-        if (!parsed.Succeeded)
-        {
-            return Result<(LedgerEntry, IEntryEffect)>.Fail(LedgerFailures.EntryFormat, parsed.Failure!.Message);
-        }
-        var entry = parsed.Value;
+        return parsed.Succeeded
+            ? Check(parsed.Value, state)
+            : Result<(LedgerEntry, IEntryEffect)>.Fail(LedgerFailures.EntryFormat, parsed.Failure!.Message);
+    }
+
+    private Result<(LedgerEntry Entry, IEntryEffect Effect)> Check(LedgerEntry entry, ILedgerState state)
+    {
         if (!_rules.TryGetValue(entry.Kind, out var rule))
         {
             return Result<(LedgerEntry, IEntryEffect)>.Fail(LedgerFailures.UnknownKind, $"no rule for entry kind '{entry.Kind}'; known: {string.Join(", ", _rules.Keys)}");

@@ -1,4 +1,5 @@
 using System.Net;
+using AnchorNode.Storage;
 using AnchorNode.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 
@@ -34,7 +35,29 @@ public class TamperTests(TestNode node) : IClassFixture<TestNode>
         Assert.True(command.ExecuteNonQuery() > 0, $"the tampering changed nothing: {sql}");
     }
 
-    private const string LogOf = "(SELECT log FROM device_logs WHERE device = $device)";
+    /// <summary>Rewrites the stored chunk (one upload's leaves) that holds <paramref name="seq"/>.</summary>
+    private void EditReadings(string deviceId, long seq, Func<List<StoredLeaf>, List<StoredLeaf>> edit)
+    {
+        using var connection = new SqliteConnection($"Data Source={node.Runtime.Database.Path}");
+        connection.Open();
+        using var select = connection.CreateCommand();
+        select.CommandText = "SELECT id, leaves FROM leaf_chunks WHERE log = (SELECT log FROM device_logs WHERE device = $device) AND first_seq <= $seq AND first_seq + count > $seq";
+        select.Parameters.AddWithValue("$device", deviceId);
+        select.Parameters.AddWithValue("$seq", seq);
+        long id;
+        byte[] chunk;
+        using (var reader = select.ExecuteReader())
+        {
+            Assert.True(reader.Read(), $"no stored chunk holds reading {seq}");
+            id = reader.GetInt64(0);
+            chunk = (byte[])reader.GetValue(1);
+        }
+        using var update = connection.CreateCommand();
+        update.CommandText = "UPDATE leaf_chunks SET leaves = $leaves WHERE id = $id";
+        update.Parameters.AddWithValue("$leaves", LeafChunk.Encode(edit(LeafChunk.Decode(chunk))));
+        update.Parameters.AddWithValue("$id", id);
+        Assert.Equal(1, update.ExecuteNonQuery());
+    }
 
     private async Task<Programs.Run> VerifyExportAsync(string deviceId)
     {
@@ -65,9 +88,8 @@ public class TamperTests(TestNode node) : IClassFixture<TestNode>
     public async Task ChangedReading_NamesTheReading()
     {
         var (device, _, _) = await AnchoredAsync("gw-changed");
-        var original = device.Leaves[5].ToString();
-        var altered = original.Replace("\"v\":", "\"v\":1", StringComparison.Ordinal);
-        Tamper($"UPDATE leaves SET bytes = $bytes WHERE log = {LogOf} AND seq = 5", ("$device", device.Id), ("$bytes", System.Text.Encoding.UTF8.GetBytes(altered)));
+        var altered = device.Leaves[5].ToString().Replace("\"v\":", "\"v\":1", StringComparison.Ordinal);
+        EditReadings(device.Id, 5, leaves => leaves.Select(l => l.Seq == 5 ? l with { Bytes = System.Text.Encoding.UTF8.GetBytes(altered) } : l).ToList());
 
         FailsNaming(await VerifyExportAsync(device.Id), "reading 5 of gw-changed (gw-changed/h1/humidity at ");
     }
@@ -76,7 +98,7 @@ public class TamperTests(TestNode node) : IClassFixture<TestNode>
     public async Task DeletedReading_IsAGap()
     {
         var (device, _, _) = await AnchoredAsync("gw-deleted");
-        Tamper($"DELETE FROM leaves WHERE log = {LogOf} AND seq = 7", ("$device", device.Id));
+        EditReadings(device.Id, 7, leaves => leaves.Where(l => l.Seq != 7).ToList());
 
         FailsNaming(await VerifyExportAsync(device.Id), "failed: reading-gap: device gw-deleted: readings 7..7 are missing between reading 6 and reading 8");
     }
@@ -85,11 +107,11 @@ public class TamperTests(TestNode node) : IClassFixture<TestNode>
     public async Task ReorderedReadings_NameTheFirstMisplaced()
     {
         var (device, _, _) = await AnchoredAsync("gw-reordered");
-        Tamper($"""
-            UPDATE leaves SET bytes = CASE seq WHEN 3 THEN (SELECT bytes FROM leaves WHERE log = {LogOf} AND seq = 4)
-                                               ELSE (SELECT bytes FROM leaves WHERE log = {LogOf} AND seq = 3) END
-            WHERE log = {LogOf} AND seq IN (3, 4)
-            """, ("$device", device.Id));
+        EditReadings(device.Id, 3, leaves =>
+        {
+            (leaves[3], leaves[4]) = (leaves[3] with { Bytes = leaves[4].Bytes }, leaves[4] with { Bytes = leaves[3].Bytes });
+            return leaves;
+        });
 
         FailsNaming(await VerifyExportAsync(device.Id), "reading 3 of gw-reordered: the leaf says it is reading 4");
     }
