@@ -32,7 +32,7 @@ public sealed record NodeProblem(string Code, int Status, string Detail)
             or ProblemTypes.ConcurrentUpload or LedgerFailures.DeviceEnrolled or LedgerFailures.StaleReference
             or LedgerFailures.DuplicateStatement or LedgerFailures.MemberExists => 409,
         ProblemTypes.TooLarge => 413,
-        ProblemTypes.NoGenesis or LedgerFailures.Genesis => 503,
+        LedgerFailures.Genesis => 503,
         _ => 422,
     };
 

@@ -133,6 +133,11 @@ public sealed partial class CheckpointService : BackgroundService
             {
                 LogRefused(_logger, e.Message);
             }
+            catch (Microsoft.Data.Sqlite.SqliteException e)
+            {
+                // A busy or failing disk must not stop the node from serving; the next tick retries.
+                LogRefused(_logger, e.Message);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }

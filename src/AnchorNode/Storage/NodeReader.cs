@@ -31,10 +31,10 @@ public sealed class NodeReader : IDisposable
     private readonly SqliteTileStore _tiles;
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
 
-    internal NodeReader(SqliteConnection connection, string consortium)
+    internal NodeReader(SqliteConnection connection, string consortium, TileCache? tiles = null)
     {
         _connection = connection;
-        _tiles = new SqliteTileStore(connection);
+        _tiles = new SqliteTileStore(connection, tiles);
         State = new SqliteLedgerState(connection, consortium);
         Ledger = new MerkleTreeReader(_tiles.Log(0));
     }
@@ -271,6 +271,7 @@ public sealed class NodeReaders : IDisposable
     private readonly NodeDatabase _database;
     private readonly string _consortium;
     private readonly ConcurrentBag<NodeReader> _idle = [];
+    private readonly TileCache _tiles = new();
     private readonly int _maxIdle;
     private bool _disposed;
 
@@ -283,7 +284,7 @@ public sealed class NodeReaders : IDisposable
     }
 
     /// <summary>A reader; dispose the lease to give it back.</summary>
-    public Lease Rent() => new(this, _idle.TryTake(out var reader) ? reader : new NodeReader(_database.OpenReader(), _consortium));
+    public Lease Rent() => new(this, _idle.TryTake(out var reader) ? reader : new NodeReader(_database.OpenReader(), _consortium, _tiles));
 
     /// <inheritdoc/>
     public void Dispose()

@@ -18,10 +18,17 @@ public sealed class SqliteTileStore : IDisposable
 
     private readonly SqliteCommand _select;
     private readonly SqliteCommand _upsert;
+    private readonly TileCache? _cache;
+    private (long Log, int Level, long Tile, byte[]? Bytes) _last;
 
-    /// <summary>Prepares the statements on <paramref name="connection"/>.</summary>
-    public SqliteTileStore(SqliteConnection connection)
+    /// <summary>
+    /// Prepares the statements on <paramref name="connection"/>. A reader may pass a shared
+    /// <paramref name="cache"/> of full tiles: a full tile never changes once committed. The
+    /// writer must not (a full tile it writes may yet be rolled back).
+    /// </summary>
+    public SqliteTileStore(SqliteConnection connection, TileCache? cache = null)
     {
+        _cache = cache;
         ArgumentNullException.ThrowIfNull(connection);
         _select = connection.CreateCommand();
         _select.CommandText = "SELECT hashes FROM tiles WHERE log = $log AND level = $level AND tile = $tile";
@@ -50,10 +57,28 @@ public sealed class SqliteTileStore : IDisposable
 
     private byte[]? ReadTile(long log, int level, long tile)
     {
+        if (_cache is not null)
+        {
+            // A proof reads the same leaf-level tile for its lowest four levels: remember the last one.
+            if (_last.Bytes is not null && _last.Log == log && _last.Level == level && _last.Tile == tile)
+            {
+                return _last.Bytes;
+            }
+            if (_cache.TryGet(log, level, tile, out var cached))
+            {
+                return cached;
+            }
+        }
         _select.Parameters[0].Value = log;
         _select.Parameters[1].Value = level;
         _select.Parameters[2].Value = tile;
-        return _select.ExecuteScalar() as byte[];
+        var bytes = _select.ExecuteScalar() as byte[];
+        if (_cache is not null && bytes is { Length: TileWidth * Hash32.Length })
+        {
+            _last = (log, level, tile, bytes);
+            _cache.Add(log, level, tile, bytes);
+        }
+        return bytes;
     }
 
     private void WriteTile(long log, int level, long tile, byte[] hashes)
@@ -118,5 +143,33 @@ public sealed class SqliteTileStore : IDisposable
                 done += take;
             }
         }
+    }
+}
+
+/// <summary>
+/// Full hash tiles shared by readers. Leaf-level tiles are not kept (random proofs rarely reuse
+/// them); upper levels are few and read by every proof.
+/// </summary>
+public sealed class TileCache
+{
+    private readonly int _capacity;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(long, int, long), byte[]> _tiles = new();
+
+    /// <summary>A cache of at most <paramref name="capacity"/> tiles (1 KiB each).</summary>
+    public TileCache(int capacity = 65_536) => _capacity = capacity;
+
+    internal bool TryGet(long log, int level, long tile, out byte[] bytes) => _tiles.TryGetValue((log, level, tile), out bytes!);
+
+    internal void Add(long log, int level, long tile, byte[] bytes)
+    {
+        if (level == 0)
+        {
+            return;
+        }
+        if (_tiles.Count >= _capacity)
+        {
+            _tiles.Clear();
+        }
+        _tiles.TryAdd((log, level, tile), bytes);
     }
 }

@@ -71,7 +71,4 @@ public static class ProblemTypes
 
     /// <summary>No such resource (404).</summary>
     public const string NotFound = "not-found";
-
-    /// <summary>The node has no genesis entry yet, so it cannot take entries (503).</summary>
-    public const string NoGenesis = "no-genesis";
 }
