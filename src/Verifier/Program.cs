@@ -8,4 +8,5 @@ var root = new RootCommand("EdgeTrace offline verifier: Merkle proofs, signed no
 MerkleCommands.AddTo(root);
 NoteCommands.AddTo(root);
 ProofCommands.AddTo(root);
+BundleCommands.AddTo(root);
 return Cli.Run(root, args);

@@ -59,4 +59,16 @@ public static class ProblemTypes
 
     /// <summary>The checkpoint is smaller than what the node already anchored (409).</summary>
     public const string StaleCheckpoint = "stale-checkpoint";
+
+    /// <summary>Another upload for the device was committed while this one was checked; ask the status and resume (409).</summary>
+    public const string ConcurrentUpload = "concurrent-upload";
+
+    /// <summary>The request has no valid API key (401).</summary>
+    public const string Unauthenticated = "unauthenticated";
+
+    /// <summary>The API key's organisation lacks the role the endpoint needs (403).</summary>
+    public const string Forbidden = "forbidden";
+
+    /// <summary>No such resource (404).</summary>
+    public const string NotFound = "not-found";
 }

@@ -31,6 +31,7 @@ internal static class Cli
         }
         try
         {
+            // Our exceptions carry the exit code; the library's own handler would print a stack trace and exit 1.
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (UsageException e)

@@ -1,0 +1,178 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net.Http.Headers;
+using AnchorNode.Ledger;
+using Firmware.Contracts.Evidence;
+using Firmware.Contracts.Notes;
+
+namespace AnchorNode.Cli;
+
+/// <summary><c>checkpoint</c>, <c>cosign</c>, <c>export-bundle</c>, <c>status</c>.</summary>
+internal static class LedgerCommands
+{
+    public static void AddTo(RootCommand root)
+    {
+        root.Subcommands.Add(Checkpoint());
+        root.Subcommands.Add(Cosign());
+        root.Subcommands.Add(ExportBundle());
+        root.Subcommands.Add(Status());
+    }
+
+    private static Command Checkpoint()
+    {
+        var data = NodeCli.DataOption();
+        var command = new Command("checkpoint", "Sign a ledger checkpoint now if the ledger grew (the running node does this every interval).") { data };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var node = NodeCli.Open(parse.GetValue(data)!);
+            var signed = await SignAsync(node, cancellationToken);
+            using var lease = node.Readers.Rent();
+            var latest = lease.Reader.LatestCheckpoint();
+            NodeCli.Print("signed", signed?.Size is null ? "no (the ledger did not grow)" : "yes");
+            NodeCli.Print("size", latest?.Size);
+            NodeCli.Print("signatures", latest?.Signatures);
+            return NodeCli.Ok;
+        });
+        return command;
+    }
+
+    private static Command Cosign()
+    {
+        var data = NodeCli.DataOption();
+        var url = new Option<string>("--node") { Description = "The node whose checkpoint to cosign, e.g. http://127.0.0.1:8080", Required = true };
+        var apiKeyFile = new Option<string?>("--api-key-file") { Description = "A file holding an API key of the node (any role) to read its entries; or set EDGETRACE_API_KEY" };
+        var command = new Command("cosign", "As this data folder's member: replay the node's ledger into this folder's replica through the rules, and cosign the node's latest checkpoint if the roots agree.")
+        {
+            data, url, apiKeyFile,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (!Uri.TryCreate(parse.GetValue(url)!.TrimEnd('/') + "/", UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
+            {
+                throw new UsageException($"--node {parse.GetValue(url)}: expected http(s)://HOST:PORT");
+            }
+            var key = parse.GetValue(apiKeyFile) is { } file
+                ? (File.Exists(file) ? File.ReadAllText(file).Trim() : throw new UsageException($"--api-key-file {file}: no such file"))
+                : Environment.GetEnvironmentVariable("EDGETRACE_API_KEY");
+            if (string.IsNullOrEmpty(key))
+            {
+                throw new UsageException("give the node's API key with --api-key-file FILE or EDGETRACE_API_KEY");
+            }
+            await using var node = NodeCli.Open(parse.GetValue(data)!);
+            using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromMinutes(2) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            Firmware.Contracts.Result<CosignReport> result;
+            try
+            {
+                result = await new Cosigner(node, http).CosignLatestAsync(cancellationToken);
+            }
+            catch (HttpRequestException e)
+            {
+                await Console.Error.WriteLineAsync($"error: cannot reach {baseUri}: {e.Message}");
+                return NodeCli.Refused;
+            }
+            if (!result.Succeeded)
+            {
+                return NodeCli.Fail(result.Failure!);
+            }
+            NodeCli.Print("cosigned-size", result.Value.Size);
+            NodeCli.Print("replayed", result.Value.Replayed);
+            NodeCli.Print("signers", string.Join(", ", result.Value.Signers));
+            return NodeCli.Ok;
+        });
+        return command;
+    }
+
+    private static Command ExportBundle()
+    {
+        var data = NodeCli.DataOption();
+        var device = new Option<string>("--device") { Description = "The device id", Required = true };
+        var from = new Option<string?>("--from") { Description = "Earliest reading time, ISO 8601 (e.g. 2026-03-01T00:00:00Z)" };
+        var to = new Option<string?>("--to") { Description = "Latest reading time, ISO 8601" };
+        var output = new Option<string>("--out") { Description = "The bundle file to write", Required = true };
+        var command = new Command("export-bundle", "Write an evidence bundle for a device and time window (safe while the node runs); check it with 'Verifier bundle'.")
+        {
+            data, device, from, to, output,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var fromTime = Time(parse.GetValue(from), "--from");
+            var toTime = Time(parse.GetValue(to), "--to");
+            if (fromTime > toTime)
+            {
+                throw new UsageException($"--from {parse.GetValue(from)} is after --to {parse.GetValue(to)}");
+            }
+            await using var node = NodeCli.Open(parse.GetValue(data)!);
+            // The bundle needs a checkpoint that covers the newest anchor; this member may sign one.
+            await SignAsync(node, cancellationToken);
+            var exported = node.Exporter.Export(parse.GetValue(device)!, fromTime, toTime);
+            if (!exported.Succeeded)
+            {
+                return NodeCli.Fail(exported.Failure!);
+            }
+            foreach (var warning in exported.Value.Warnings)
+            {
+                await Console.Error.WriteLineAsync($"warning: {warning}");
+            }
+            var bundle = exported.Value.Bundle;
+            var path = parse.GetValue(output)!;
+            await using (var file = File.Create(path))
+            {
+                bundle.WriteTo(file);
+            }
+            var readings = bundle.Devices[0].Readings;
+            NodeCli.Print("out", Path.GetFullPath(path));
+            NodeCli.Print("device", bundle.Devices[0].Device);
+            NodeCli.Print("readings", readings.Count == 0 ? "0" : $"{readings.Count} (seq {readings[0].Seq}..{readings[^1].Seq})");
+            NodeCli.Print("ledger-size", Firmware.Contracts.Checkpoints.Checkpoint.ParseText(SignedNote.Parse(bundle.Ledger.Checkpoint).Value.Text).Value.Size);
+            NodeCli.Print("ledger-signatures", string.Join(", ", SignedNote.Parse(bundle.Ledger.Checkpoint).Value.Signatures.Select(s => s.KeyName)));
+            return NodeCli.Ok;
+        });
+        return command;
+    }
+
+    private static Command Status()
+    {
+        var data = NodeCli.DataOption();
+        var command = new Command("status", "The ledger's size, latest checkpoint and members.") { data };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var node = NodeCli.Open(parse.GetValue(data)!);
+            using var lease = node.Readers.Rent();
+            var reader = lease.Reader;
+            NodeCli.Print("origin", node.Config.Origin);
+            NodeCli.Print("member", node.Config.Member);
+            NodeCli.Print("ledger-size", reader.LedgerSize);
+            var latest = reader.LatestCheckpoint();
+            NodeCli.Print("checkpoint", latest is null ? "none" : $"size {latest.Size}, {latest.Signatures} signature(s), {EvidenceVerifier.Iso(latest.TimeMs)}");
+            NodeCli.Print("members", string.Join(", ", reader.State.Members().Select(m => m.Name)));
+            NodeCli.Print("devices", reader.State.Devices().Count());
+            return NodeCli.Ok;
+        });
+        return command;
+    }
+
+    private static async Task<Storage.StoredCheckpoint?> SignAsync(Hosting.NodeRuntime node, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await node.Checkpointer.SignIfGrownAsync(cancellationToken);
+        }
+        catch (InvalidOperationException e)
+        {
+            await Console.Error.WriteLineAsync($"warning: not signing a checkpoint: {e.Message}");
+            return null;
+        }
+    }
+
+    private static DateTimeOffset? Time(string? text, string option)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : throw new UsageException($"{option} {text}: expected an ISO 8601 time such as 2026-03-01T00:00:00Z");
+    }
+}

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using AnchorNode.Configuration;
+using AnchorNode.Hosting;
+using Firmware.Contracts;
+using Microsoft.Extensions.Logging;
+
+namespace AnchorNode.Cli;
+
+/// <summary>Bad arguments: the message says which and how; the process exits 2.</summary>
+internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>
+/// The node's command line. Exit codes: 0 done, 1 refused (the ledger rules or the node said no;
+/// the reason is printed), 2 bad arguments or an unusable data folder (what to do is printed).
+/// Results are printed as <c>name: value</c> lines.
+/// </summary>
+public static class NodeCli
+{
+    /// <summary>Done.</summary>
+    public const int Ok = 0;
+
+    /// <summary>Refused; the reason is printed.</summary>
+    public const int Refused = 1;
+
+    /// <summary>Bad arguments.</summary>
+    public const int Usage = 2;
+
+    /// <summary>Runs the command line.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("EdgeTrace anchor node: a consortium member's ledger, device anchoring, proofs and evidence bundles.");
+        SetupCommands.AddTo(root);
+        ServeCommand.AddTo(root);
+        DeviceCommands.AddTo(root);
+        LedgerCommands.AddTo(root);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync($"error: {error.Message}");
+            }
+            await Console.Error.WriteLineAsync("Run with --help for usage.");
+            return Usage;
+        }
+        try
+        {
+            // Our exceptions carry the exit code; the library's handler would print a stack trace and exit 1.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (UsageException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            await Console.Error.WriteLineAsync("Run with --help for usage.");
+            return Usage;
+        }
+        catch (InvalidDataException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return Usage;
+        }
+        catch (IOException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return Usage;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return Usage;
+        }
+    }
+
+    internal static Option<string> DataOption() => new("--data") { Description = "The node's data folder", Required = true };
+
+    internal static NodeRuntime Open(string data)
+    {
+        var folder = new DataFolder(data);
+        if (!folder.IsInitialised)
+        {
+            throw new UsageException($"--data {data}: not an initialised data folder; run 'AnchorNode init --data {data} --consortium ID --member NAME' first");
+        }
+        return NodeRuntime.Open(folder, CommandLoggers);
+    }
+
+    internal static ILoggerFactory CommandLoggers { get; } = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+
+    internal static void Print(string name, object? value) => Console.WriteLine($"{name}: {value}");
+
+    internal static int Fail(Failure failure)
+    {
+        Console.Error.WriteLine($"refused: {failure}");
+        return Refused;
+    }
+}

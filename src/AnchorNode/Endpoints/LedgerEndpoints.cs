@@ -1,0 +1,114 @@
+using AnchorNode.Hosting;
+using Firmware.Contracts.Ledger;
+using Firmware.Contracts.Uplink;
+
+namespace AnchorNode.Endpoints;
+
+/// <summary>The ledger: checkpoints (public), cosignatures (member-signed), entries (any role), members (public).</summary>
+internal static class LedgerEndpoints
+{
+    private const string Text = "text/plain; charset=utf-8";
+
+    public static void Map(WebApplication app)
+    {
+        var ledger = app.MapGroup("/v1/ledger").WithTags("Ledger");
+
+        ledger.MapGet("/checkpoint", (NodeRuntime node) =>
+            {
+                using var lease = node.Readers.Rent();
+                return lease.Reader.LatestCheckpoint() is { } latest
+                    ? Results.Text(latest.Note, Text)
+                    : Problems.Of(ProblemTypes.NotFound, "the node has signed no ledger checkpoint yet");
+            })
+            .WithName("GetLatestCheckpoint")
+            .WithSummary("The latest ledger checkpoint: a C2SP signed note with every member cosignature gathered so far.")
+            .Produces<string>(200, Text)
+            .ProducesProblem(404);
+
+        ledger.MapGet("/checkpoints", (long? after, int? limit, NodeRuntime node) =>
+            {
+                using var lease = node.Readers.Rent();
+                var list = lease.Reader.CheckpointsAfter(after ?? 0, Math.Clamp(limit ?? 100, 1, 1000))
+                    .Select(c => new CheckpointView(c.Size, c.TimeMs, c.Signatures, c.Note)).ToList();
+                return Results.Json(new CheckpointsView(list), NodeJsonContext.Default.CheckpointsView);
+            })
+            .WithName("ListCheckpoints")
+            .WithSummary("Checkpoint history, oldest first, after a ledger size.")
+            .Produces<CheckpointsView>();
+
+        ledger.MapGet("/checkpoints/{size:long}", (long size, NodeRuntime node) =>
+            {
+                using var lease = node.Readers.Rent();
+                return lease.Reader.CheckpointAt(size) is { } checkpoint
+                    ? Results.Text(checkpoint.Note, Text)
+                    : Problems.Of(ProblemTypes.NotFound, $"no ledger checkpoint of size {size}; see /v1/ledger/checkpoints");
+            })
+            .WithName("GetCheckpoint")
+            .WithSummary("The ledger checkpoint of a given size.")
+            .Produces<string>(200, Text)
+            .ProducesProblem(404);
+
+        ledger.MapPost("/cosignatures", async (HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
+            {
+                using var reader = new StreamReader(request.Body);
+                var buffer = new char[Firmware.Contracts.Notes.SignedNote.MaxBytes + 1];
+                var read = await reader.ReadBlockAsync(buffer, cancellationToken);
+                if (read > Firmware.Contracts.Notes.SignedNote.MaxBytes)
+                {
+                    return Problems.Of(ProblemTypes.TooLarge, "a checkpoint note is at most 64 KiB");
+                }
+                var result = await node.Cosignatures.AddAsync(new string(buffer, 0, read), cancellationToken);
+                return result.Succeeded
+                    ? Results.Json(new CosignView(result.Value.Size, result.Value.Added, result.Value.Note), NodeJsonContext.Default.CosignView)
+                    : Problems.Result(NodeProblem.From(result.Failure!));
+            })
+            .WithName("Cosign")
+            .WithSummary("Adds member cosignatures to a checkpoint this node signed. The body is the checkpoint note (text/plain) with the member's signature line; it authenticates itself.")
+            .Accepts<string>("text/plain")
+            .Produces<CosignView>()
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404);
+
+        ledger.MapGet("/entries", (long? from, int? count, NodeRuntime node) =>
+            {
+                using var lease = node.Readers.Rent();
+                var reader = lease.Reader;
+                using var snapshot = reader.Snapshot();
+                var entries = reader.Entries(Math.Max(0, from ?? 0), Math.Clamp(count ?? 100, 1, 1000))
+                    .Select(e => new EntryView(e.Index, LedgerEntry.Parse(e.Bytes) is { Succeeded: true } p ? p.Value.Kind : "?", Convert.ToBase64String(e.Bytes)))
+                    .ToList();
+                return Results.Json(new EntriesView(reader.LedgerSize, entries), NodeJsonContext.Default.EntriesView);
+            })
+            .RequireAuthorization(Policies.Reader)
+            .WithName("ListEntries")
+            .WithSummary("Ledger entries from an index on (base64 of the entry bytes): what a replica replays.")
+            .Produces<EntriesView>()
+            .ProducesProblem(401);
+
+        ledger.MapGet("/entries/{index:long}", (long index, NodeRuntime node) =>
+            {
+                using var lease = node.Readers.Rent();
+                return lease.Reader.Entry(index) is { } bytes
+                    ? Results.Bytes(bytes, Text)
+                    : Problems.Of(ProblemTypes.NotFound, $"no ledger entry {index}");
+            })
+            .RequireAuthorization(Policies.Reader)
+            .WithName("GetEntry")
+            .WithSummary("One ledger entry, its bytes exactly as appended.")
+            .Produces<string>(200, Text)
+            .ProducesProblem(401).ProducesProblem(404);
+
+        app.MapGet("/v1/members", (NodeRuntime node) =>
+            {
+                using var lease = node.Readers.Rent();
+                var state = lease.Reader.State;
+                var members = state.Members()
+                    .Select(m => new MemberView(m.Name, MemberRoleNames.Format(m.Roles), m.PublicKey, m.KeyId.ToString("x8", System.Globalization.CultureInfo.InvariantCulture), m.AdmittedAt))
+                    .ToList();
+                return Results.Json(new MembersView(state.Consortium, LedgerNames.Origin(state.Consortium), state.Quorum, members), NodeJsonContext.Default.MembersView);
+            })
+            .WithTags("Ledger")
+            .WithName("GetMembers")
+            .WithSummary("The consortium's members and keys as the ledger records them (what a verifier's --key options name).")
+            .Produces<MembersView>();
+    }
+}

@@ -1,0 +1,51 @@
+using Firmware.Contracts;
+using Firmware.Contracts.Ledger;
+using Firmware.Contracts.Uplink;
+
+namespace AnchorNode.Endpoints;
+
+/// <summary>
+/// A failure as the node reports it: an RFC 9457 problem with a stable type per failure
+/// (<see cref="ProblemTypes.For"/>), an HTTP status and a detail that says what to do.
+/// </summary>
+/// <param name="Code">The failure code; the type URI is <c>urn:edgetrace:problem:&lt;code&gt;</c>.</param>
+/// <param name="Status">The HTTP status.</param>
+/// <param name="Detail">What went wrong and what to do.</param>
+public sealed record NodeProblem(string Code, int Status, string Detail)
+{
+    /// <summary>Extra members of the problem object (e.g. <c>ledgerIndex</c>).</summary>
+    public IReadOnlyDictionary<string, object?> Extensions { get; init; } = new Dictionary<string, object?>();
+
+    /// <summary>A problem for a failure, with the status its code implies.</summary>
+    public static NodeProblem From(Failure failure) => new(failure.Code, StatusOf(failure.Code), failure.Message);
+
+    /// <summary>The HTTP status of a failure code.</summary>
+    public static int StatusOf(string code) => code switch
+    {
+        ProblemTypes.MalformedRequest or ProblemTypes.BadBase64 or ProblemTypes.MalformedLeaf or ProblemTypes.WrongOrigin
+            or ProblemTypes.LeafOutOfSequence or ProblemTypes.SizeMismatch or ProblemTypes.RootMismatch
+            or LedgerFailures.EntryFormat or LedgerFailures.EntryField or LedgerFailures.UnknownKind => 400,
+        ProblemTypes.BadSignature or ProblemTypes.Unauthenticated => 401,
+        ProblemTypes.Forbidden or ProblemTypes.RevokedDevice or LedgerFailures.RoleRequired or LedgerFailures.NotAMember => 403,
+        ProblemTypes.NotFound or ProblemTypes.UnknownDevice or Ledger.CosignatureService.UnknownCheckpoint => 404,
+        ProblemTypes.Equivocation or ProblemTypes.Gap or ProblemTypes.LeafMismatch or ProblemTypes.StaleCheckpoint
+            or ProblemTypes.ConcurrentUpload or LedgerFailures.DeviceEnrolled or LedgerFailures.StaleReference
+            or LedgerFailures.DuplicateStatement or LedgerFailures.MemberExists => 409,
+        ProblemTypes.TooLarge => 413,
+        LedgerFailures.Genesis => 503,
+        _ => 422,
+    };
+
+    /// <summary>A short title per status, for people.</summary>
+    public string Title => Status switch
+    {
+        400 => "Bad request",
+        401 => "Unauthenticated",
+        403 => "Forbidden",
+        404 => "Not found",
+        409 => "Conflict",
+        413 => "Too large",
+        503 => "Not ready",
+        _ => "Refused",
+    };
+}

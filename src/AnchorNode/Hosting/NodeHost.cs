@@ -1,0 +1,82 @@
+using AnchorNode.Auth;
+using AnchorNode.Endpoints;
+using AnchorNode.Ledger;
+using AnchorNode.Storage;
+using Firmware.Contracts.Evidence;
+using Firmware.Contracts.Uplink;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
+
+namespace AnchorNode.Hosting;
+
+/// <summary>
+/// Builds the node's web application around a <see cref="NodeRuntime"/>. Kestrel reads its
+/// endpoints from configuration, so HTTPS is a matter of settings (see docs/anchor-node.md):
+/// <c>appsettings.json</c> in the data folder or <c>Kestrel__Endpoints__…</c> environment variables.
+/// </summary>
+public static class NodeHost
+{
+    /// <summary>The web application; <paramref name="urls"/> (e.g. <c>http://127.0.0.1:0</c>) unless Kestrel endpoints are configured.</summary>
+    public static WebApplication Build(NodeRuntime node, IReadOnlyList<string> urls, Action<WebApplicationBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = node.Folder.Path,
+            ApplicationName = typeof(NodeHost).Assembly.GetName().Name,
+            // The content root is the data folder, where the database changes all the time; watching
+            // it for appsettings.json changes would cost a core's worth of file events under load.
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
+        if (urls.Count > 0)
+        {
+            builder.WebHost.UseUrls([.. urls]);
+        }
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // The uplink checks its own, slightly smaller limit and answers with a problem; this
+            // is the backstop for every other endpoint.
+            kestrel.Limits.MaxRequestBodySize = UplinkRoutes.MaxRequestBytes + (1 << 20);
+            kestrel.AddServerHeader = false;
+        });
+        // Request logs at Information would cost more than the requests; settings can lower this.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Kept with the node, not in the user's profile (nothing here encrypts with them today).
+        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(node.Folder.Path, "data-protection")));
+        builder.Services.AddSingleton(node);
+        builder.Services.AddSingleton(node.Organisations);
+        builder.Services.AddSingleton(node.Readers);
+        builder.Services.AddSingleton(node.Time);
+        builder.Services.AddHostedService(services => new CheckpointService(node.Checkpointer,
+            TimeSpan.FromMilliseconds(node.Config.CheckpointIntervalMs), node.Time, services.GetRequiredService<ILogger<CheckpointService>>()));
+        builder.Services.AddHostedService(services => new WalCheckpointService(node.Database, node.Time, services.GetRequiredService<ILogger<WalCheckpointService>>()));
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization(Policies.Add);
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, NodeJsonContext.Default);
+            options.SerializerOptions.TypeInfoResolverChain.Insert(1, UplinkJsonContext.Default);
+            options.SerializerOptions.TypeInfoResolverChain.Insert(2, EvidenceJsonContext.Default);
+        });
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "EdgeTrace anchor node";
+            document.Info.Description = "Consortium ledger, device anchoring, proofs and evidence bundles. Errors are RFC 9457 problems whose type is urn:edgetrace:problem:<code>.";
+            return Task.CompletedTask;
+        }));
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        DeviceEndpoints.Map(app);
+        LedgerEndpoints.Map(app);
+        ProofEndpoints.Map(app);
+        return app;
+    }
+}

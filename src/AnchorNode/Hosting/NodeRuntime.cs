@@ -1,0 +1,121 @@
+using AnchorNode.Auth;
+using AnchorNode.Configuration;
+using AnchorNode.Devices;
+using AnchorNode.Evidence;
+using AnchorNode.Ledger;
+using AnchorNode.Storage;
+using Firmware.Contracts.Ledger;
+using Firmware.Contracts.Notes;
+using Microsoft.Extensions.Logging;
+
+namespace AnchorNode.Hosting;
+
+/// <summary>
+/// The node's parts, wired from a data folder: what <c>serve</c> puts behind HTTP and what the CLI
+/// commands use directly. Every part writes through the one sequencer.
+/// </summary>
+public sealed class NodeRuntime : IAsyncDisposable
+{
+    private NodeRuntime(DataFolder folder, NodeConfig config, EcdsaNoteSigner member, ILoggerFactory loggers, TimeProvider time, IRandomSource random)
+    {
+        Folder = folder;
+        Config = config;
+        Member = member;
+        Time = time;
+        Database = new NodeDatabase(folder.DatabaseFile);
+        Database.EnsureCreated();
+        Signatures = new SignatureChecker();
+        Rules = new LedgerRules(Signatures);
+        Sequencer = new SqliteLedgerSequencer(Database, config.Consortium, Rules, [new AnchorProjection()], loggers.CreateLogger<SqliteLedgerSequencer>(), config.MaxBatch);
+        Readers = new NodeReaders(Database, config.Consortium);
+        Statements = new StatementSigner(config.Consortium, member, time, random);
+        Devices = new DeviceRegistry(Sequencer, Statements, Readers);
+        Uplink = new UplinkService(Sequencer, Readers, Signatures, time, loggers.CreateLogger<UplinkService>());
+        Guard = new CheckpointGuard(folder.GuardFile);
+        Checkpointer = new LedgerCheckpointer(Sequencer, member, config.Origin, time, Guard);
+        Cosignatures = new CosignatureService(Sequencer, Signatures);
+        Exporter = new BundleExporter(Readers);
+        Organisations = new OrganisationStore(Database, random, time);
+        Founding = new Founding(Database, config, Convert.ToBase64String(member.PublicKey.Span), Statements, Sequencer, Readers);
+    }
+
+    /// <summary>The data folder.</summary>
+    public DataFolder Folder { get; }
+
+    /// <summary>The settings.</summary>
+    public NodeConfig Config { get; }
+
+    /// <summary>This member's key.</summary>
+    public EcdsaNoteSigner Member { get; }
+
+    /// <summary>The clock.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>The database.</summary>
+    public NodeDatabase Database { get; }
+
+    /// <summary>Signature checks shared by the rules and the uplink.</summary>
+    public SignatureChecker Signatures { get; }
+
+    /// <summary>The ledger rules.</summary>
+    public LedgerRules Rules { get; }
+
+    /// <summary>The ordering port (and the writer).</summary>
+    public SqliteLedgerSequencer Sequencer { get; }
+
+    /// <summary>Pooled readers.</summary>
+    public NodeReaders Readers { get; }
+
+    /// <summary>Member statements signed with this node's key.</summary>
+    public StatementSigner Statements { get; }
+
+    /// <summary>Enrolment, revocation, clearance.</summary>
+    public DeviceRegistry Devices { get; }
+
+    /// <summary>Device uploads.</summary>
+    public UplinkService Uplink { get; }
+
+    /// <summary>The signing guard.</summary>
+    public CheckpointGuard Guard { get; }
+
+    /// <summary>Ledger checkpoints.</summary>
+    public LedgerCheckpointer Checkpointer { get; }
+
+    /// <summary>Cosignatures by other members.</summary>
+    public CosignatureService Cosignatures { get; }
+
+    /// <summary>Evidence bundles.</summary>
+    public BundleExporter Exporter { get; }
+
+    /// <summary>API clients.</summary>
+    public OrganisationStore Organisations { get; }
+
+    /// <summary>Founding members and the genesis.</summary>
+    public Founding Founding { get; }
+
+    /// <summary>Opens the node in <paramref name="folder"/>.</summary>
+    /// <exception cref="InvalidDataException">When the folder is not initialised or its files are invalid.</exception>
+    public static NodeRuntime Open(DataFolder folder, ILoggerFactory loggers, TimeProvider? time = null, IRandomSource? random = null)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        var config = folder.ReadConfig();
+        EcdsaNoteSigner member;
+        try
+        {
+            member = EcdsaNoteSigner.FromPkcs8Pem(config.Member, folder.ReadKey());
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{folder.KeyFile}: {e.Message}", e);
+        }
+        return new NodeRuntime(folder, config, member, loggers, time ?? TimeProvider.System, random ?? CryptoRandomSource.Instance);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await Sequencer.DisposeAsync();
+        Readers.Dispose();
+        Member.Dispose();
+    }
+}

@@ -1,0 +1,162 @@
+using System.Text;
+using AnchorNode.Storage;
+using Firmware.Contracts.Checkpoints;
+using Firmware.Contracts.Hashing;
+using Firmware.Contracts.Merkle;
+using Firmware.Contracts.Notes;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AnchorNode.Ledger;
+
+/// <summary>
+/// Signs ledger checkpoints with this member's key and keeps every one. Before signing it proves,
+/// from the stored tree, that the new checkpoint extends the previous one and the one in the guard
+/// file; so the key never signs two inconsistent checkpoints. Runs in the writer's exclusive slot,
+/// so it sees a ledger no append is changing.
+/// </summary>
+public sealed class LedgerCheckpointer
+{
+    private readonly SqliteLedgerSequencer _writer;
+    private readonly INoteSigner _member;
+    private readonly string _origin;
+    private readonly TimeProvider _time;
+    private readonly CheckpointGuard _guard;
+
+    /// <summary>Signs checkpoints of <paramref name="origin"/> with <paramref name="member"/>.</summary>
+    public LedgerCheckpointer(SqliteLedgerSequencer writer, INoteSigner member, string origin, TimeProvider time, CheckpointGuard guard)
+    {
+        _writer = writer;
+        _member = member;
+        _origin = origin;
+        _time = time;
+        _guard = guard;
+    }
+
+    /// <summary>Signs a checkpoint of the current ledger if it grew since the last one; returns the new one or null.</summary>
+    public Task<StoredCheckpoint?> SignIfGrownAsync(CancellationToken cancellationToken) =>
+        _writer.RunExclusiveAsync(SignIfGrown, cancellationToken);
+
+    private StoredCheckpoint? SignIfGrown(LedgerWriteContext context)
+    {
+        var size = context.Ledger.Size;
+        if (size == 0)
+        {
+            return null;
+        }
+        var last = context.Command("SELECT size, root, time_ms FROM checkpoints ORDER BY size DESC LIMIT 1");
+        long lastSize = 0, lastTime = 0;
+        Hash32 lastRoot = default;
+        using (var reader = last.ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                lastSize = reader.GetInt64(0);
+                lastRoot = new Hash32((byte[])reader.GetValue(1));
+                lastTime = reader.GetInt64(2);
+            }
+        }
+        if (lastSize == size)
+        {
+            return null;
+        }
+        var tree = context.Ledger.Reader;
+        var root = tree.Root(size);
+        if (root != context.Ledger.Root())
+        {
+            throw new InvalidOperationException($"refusing to sign: the stored tree's root at size {size} differs from the writer's; the hash tiles are damaged");
+        }
+        if (lastSize > size)
+        {
+            throw new InvalidOperationException($"refusing to sign: a checkpoint of size {lastSize} exists but the ledger has {size} entries");
+        }
+        if (lastSize > 0)
+        {
+            var proof = tree.ConsistencyProof(lastSize, size);
+            var consistent = MerkleVerifier.VerifyConsistency(lastSize, size, lastRoot, root, proof);
+            if (!consistent.Succeeded)
+            {
+                throw new InvalidOperationException($"refusing to sign: size {size} is not consistent with the last checkpoint (size {lastSize}): {consistent.Failure}");
+            }
+        }
+        _guard.Check(size, tree);
+        // Checkpoint times never go backwards, even if the clock does.
+        var time = Math.Max(_time.GetUtcNow().ToUnixTimeMilliseconds(), lastTime);
+        var note = new Checkpoint(_origin, size, root, [Checkpoint.TimeExtension(time)]).Sign(_member);
+        _guard.Record(size, root);
+        var insert = context.Command("INSERT INTO checkpoints (size, root, time_ms, note, signatures) VALUES ($size, $root, $time, $note, 1)", "$size", "$root", "$time", "$note");
+        insert.Parameters[0].Value = size;
+        insert.Parameters[1].Value = root.Bytes.ToArray();
+        insert.Parameters[2].Value = time;
+        insert.Parameters[3].Value = note.ToString();
+        insert.ExecuteNonQuery();
+        return new StoredCheckpoint(size, time, note.ToString(), 1);
+    }
+}
+
+/// <summary>Signs a ledger checkpoint every interval while entries arrive.</summary>
+public sealed partial class CheckpointService : BackgroundService
+{
+    private readonly LedgerCheckpointer _checkpointer;
+    private readonly TimeSpan _interval;
+    private readonly TimeProvider _time;
+    private readonly ILogger<CheckpointService> _logger;
+
+    /// <summary>Signs with <paramref name="checkpointer"/> every <paramref name="interval"/>.</summary>
+    public CheckpointService(LedgerCheckpointer checkpointer, TimeSpan interval, TimeProvider time, ILogger<CheckpointService> logger)
+    {
+        _checkpointer = checkpointer;
+        _interval = interval;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_interval, _time);
+        do
+        {
+            try
+            {
+                if (await _checkpointer.SignIfGrownAsync(stoppingToken) is { } signed)
+                {
+                    LogSigned(_logger, signed.Size);
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                // Refusing to sign is the safe outcome; keep serving and keep saying why.
+                LogRefused(_logger, e.Message);
+            }
+            catch (LedgerWriteException e)
+            {
+                LogRefused(_logger, e.Message);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException e)
+            {
+                // A busy or failing disk must not stop the node from serving; the next tick retries.
+                LogRefused(_logger, e.Message);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Signed ledger checkpoint at size {Size}")]
+    private static partial void LogSigned(ILogger logger, long size);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Not signing a ledger checkpoint: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string reason);
+}
+
+internal static class NoteText
+{
+    /// <summary>The text part of a note in wire form (up to and including the newline before the blank line).</summary>
+    public static string TextOf(string note)
+    {
+        var split = note.LastIndexOf("\n\n", StringComparison.Ordinal);
+        return split < 0 ? note : note[..(split + 1)];
+    }
+
+    public static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
+}

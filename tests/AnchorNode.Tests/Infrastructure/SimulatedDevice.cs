@@ -1,0 +1,88 @@
+using Firmware.Contracts.Checkpoints;
+using Firmware.Contracts.Hashing;
+using Firmware.Contracts.Merkle;
+using Firmware.Contracts.Notes;
+using Firmware.Contracts.Readings;
+using Firmware.Contracts.Uplink;
+
+namespace AnchorNode.Tests.Infrastructure;
+
+/// <summary>
+/// A gateway's device log in memory, as EdgeGateway keeps it: measurement leaves (temperature and
+/// humidity alternating, a minute apart) with seeded salts, an RFC 9162 log, checkpoints signed by
+/// the device key.
+/// </summary>
+public sealed class SimulatedDevice : IDisposable
+{
+    public const long StartMs = 1_795_428_000_000;
+
+    private readonly Random _random;
+
+    public SimulatedDevice(string id, int seed = 1, EcdsaNoteSigner? key = null)
+    {
+        Id = id;
+        Key = key ?? EcdsaNoteSigner.Generate(DeviceLogs.Origin(id));
+        _random = new Random(seed);
+    }
+
+    public string Id { get; }
+    public EcdsaNoteSigner Key { get; }
+    public string PublicKey => Convert.ToBase64String(Key.PublicKey.Span);
+    public MerkleLog Log { get; } = new(new InMemoryMerkleHashStore());
+    public List<ReadingLeaf> Leaves { get; } = [];
+    public long Size => Leaves.Count;
+
+    public SimulatedDevice Add(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var seq = Leaves.Count;
+            var salt = new byte[ReadingLeaf.SaltLength];
+            _random.NextBytes(salt);
+            var temperature = seq % 2 == 0;
+            var leaf = ReadingLeaf.Create(new LeafContent
+            {
+                DeviceId = Id,
+                Sequence = seq,
+                Kind = LeafKind.Measurement,
+                TimeMs = StartMs + seq * 30_000L,
+                SensorId = temperature ? "t1" : "h1",
+                Quantity = temperature ? Senml.Temperature : Senml.Humidity,
+                Zone = "cold-a",
+                Unit = temperature ? Senml.Celsius : Senml.RelativeHumidity,
+                Value = temperature ? Math.Round(3 + 2 * _random.NextDouble(), 2) : Math.Round(60 + 10 * _random.NextDouble(), 1),
+            }, salt);
+            Leaves.Add(leaf);
+            Log.Append(leaf.LeafHash);
+        }
+        return this;
+    }
+
+    public SignedNote Checkpoint() => Checkpoint(Log.Size, Log.Root());
+
+    public SignedNote Checkpoint(long size, Hash32 root) =>
+        new Checkpoint(DeviceLogs.Origin(Id), size, root, [Firmware.Contracts.Checkpoints.Checkpoint.TimeExtension(StartMs + size)]).Sign(Key);
+
+    /// <summary>Leaves [from, size) with the checkpoint at the current size.</summary>
+    public UplinkRequest Request(long from) => Request(from, Checkpoint());
+
+    public UplinkRequest Request(long from, SignedNote checkpoint) =>
+        new(checkpoint.ToString(), from, Leaves.Skip((int)from).Select(l => Convert.ToBase64String(l.Bytes.Span)).ToList());
+
+    /// <summary>A device with the same id and key whose log shares the first <paramref name="prefix"/> leaves and then differs.</summary>
+    public SimulatedDevice Fork(int prefix, int seed)
+    {
+        var fork = new SimulatedDevice(Id, seed, Key);
+        foreach (var leaf in Leaves.Take(prefix))
+        {
+            fork.Leaves.Add(leaf);
+            fork.Log.Append(leaf.LeafHash);
+        }
+        return fork;
+    }
+
+    public void Dispose()
+    {
+        // The key may be shared with forks; nothing holds native resources beyond it.
+    }
+}
