@@ -8,6 +8,9 @@ namespace Firmware.Contracts;
 /// <param name="Message">What went wrong, with the values involved.</param>
 public sealed record Failure(string Code, string Message)
 {
+    /// <summary>The ledger entry the failure is about, when there is one (e.g. the active pledge a new pledge collides with).</summary>
+    public long? LedgerIndex { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() => $"{Code}: {Message}";
 }

@@ -42,6 +42,16 @@ public sealed class EvidenceBundle
     [JsonPropertyName("devices")]
     public required IReadOnlyList<BundleDevice> Devices { get; init; }
 
+    /// <summary>A warehouse receipt the bundle is about (its public entries; for lenders also its title and status entries), or null.</summary>
+    [JsonPropertyName("lot")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public BundleLot? Lot { get; init; }
+
+    /// <summary>How to compute the lot's condition report from the bundle, or null. Needs <see cref="Lot"/>.</summary>
+    [JsonPropertyName("report")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public BundleReport? Report { get; init; }
+
     /// <summary>Writes the bundle as UTF-8 JSON.</summary>
     public void WriteTo(Stream stream) => JsonSerializer.Serialize(stream, this, EvidenceJsonContext.Default.EvidenceBundle);
 
@@ -66,7 +76,8 @@ public sealed class EvidenceBundle
             {
                 return Result<EvidenceBundle>.Fail("bundle-format", $"format '{bundle.Format}' is not '{FormatV1}'");
             }
-            if (bundle.Entries.Any(e => e is null) || bundle.Devices.Any(d => d is null || d.Readings is null || d.Readings.Any(r => r is null)))
+            if (bundle.Entries.Any(e => e is null) || bundle.Devices.Any(d => d is null || d.Readings is null || d.Readings.Any(r => r is null))
+                || bundle.Lot is { Moves: null })
             {
                 return Result<EvidenceBundle>.Fail("bundle-format", "the bundle has null entries, devices or readings");
             }
@@ -149,6 +160,61 @@ public sealed record BundleReading(
     {
         var hashes = EvidenceBundle.Hashes(Proof, $"reading {Seq}");
         return hashes.Succeeded ? new TlogProof(Seq, hashes.Value, deviceCheckpoint) : hashes.Failure!;
+    }
+}
+
+/// <summary>
+/// A lot in a bundle: the ledger indices (all in the bundle's entries) of its lot entry, its
+/// location chain (moves, in order), and, in a lender's bundle, its title (the private part the
+/// lot commits to), its status chain (pledges, releases, transfers, enforcements, deliveries,
+/// cancellation, in order) and the registrations of the parties that signed in it. A public
+/// bundle has none of the last three.
+/// </summary>
+/// <param name="Receipt">The receipt number.</param>
+/// <param name="LotEntry">The lot entry's index.</param>
+/// <param name="Moves">The move entries, in chain order.</param>
+/// <param name="Title">The title entry's index (lender bundles).</param>
+/// <param name="Events">The status chain (lender bundles).</param>
+/// <param name="Parties">Party registrations whose keys sign in the status chain (lender bundles).</param>
+public sealed record BundleLot(
+    [property: JsonPropertyName("receipt")] string Receipt,
+    [property: JsonPropertyName("entry")] long LotEntry,
+    [property: JsonPropertyName("moves")] IReadOnlyList<long> Moves,
+    [property: JsonPropertyName("title"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Title = null,
+    [property: JsonPropertyName("events"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<long>? Events = null,
+    [property: JsonPropertyName("parties"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<long>? Parties = null);
+
+/// <summary>
+/// The parameters of the condition report the bundle reproduces (not claims: a verifier shows
+/// them, and the bands, covenants and readings come from verified entries and leaves).
+/// </summary>
+/// <param name="From">Window start, Unix ms.</param>
+/// <param name="To">Window end, Unix ms (exclusive).</param>
+/// <param name="ActivationEnergyK">ΔH/R for the MKT, kelvin.</param>
+/// <param name="IntervalMs">The sensors' logging interval.</param>
+/// <param name="DelayMs">Out-of-range periods up to this long are not excursions.</param>
+/// <param name="CumulativeMs">The most time out of range allowed per sensor, or null.</param>
+/// <param name="Pledge">The pledge (in the lot's status chain) whose covenants the report checks, or null.</param>
+public sealed record BundleReport(
+    [property: JsonPropertyName("from")] long From,
+    [property: JsonPropertyName("to")] long To,
+    [property: JsonPropertyName("activationEnergyK")] double ActivationEnergyK,
+    [property: JsonPropertyName("intervalMs")] long IntervalMs,
+    [property: JsonPropertyName("delayMs")] long DelayMs,
+    [property: JsonPropertyName("cumulativeMs"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? CumulativeMs = null,
+    [property: JsonPropertyName("pledge"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Pledge = null)
+{
+    /// <summary>The same values as report parameters.</summary>
+    public Conditions.ReportParameters ToParameters() => new()
+    {
+        FromMs = From, ToMs = To, ActivationEnergyK = ActivationEnergyK, IntervalMs = IntervalMs, DelayMs = DelayMs, CumulativeMs = CumulativeMs,
+    };
+
+    /// <summary>The bundle form of <paramref name="parameters"/>.</summary>
+    public static BundleReport Of(Conditions.ReportParameters parameters, long? pledge)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new BundleReport(parameters.FromMs, parameters.ToMs, parameters.ActivationEnergyK, parameters.IntervalMs, parameters.DelayMs, parameters.CumulativeMs, pledge);
     }
 }
 

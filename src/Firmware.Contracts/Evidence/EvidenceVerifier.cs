@@ -29,6 +29,9 @@ public sealed record EvidenceSummary
 
     /// <summary>Per device, what its readings prove.</summary>
     public required IReadOnlyList<DeviceEvidence> Devices { get; init; }
+
+    /// <summary>What the bundle proves about a lot, or null when it is about devices only.</summary>
+    public LotEvidence? Lot { get; init; }
 }
 
 /// <summary>What a bundle proves about one device.</summary>
@@ -72,7 +75,7 @@ public sealed record DeviceEvidence
 /// the device's previous one, are ledger rules: the members whose signatures the policy requires
 /// attest to them by signing a checkpoint of a ledger that includes the anchor.
 /// </remarks>
-public static class EvidenceVerifier
+public static partial class EvidenceVerifier
 {
     /// <summary>Parses and verifies bundle JSON.</summary>
     public static Result<EvidenceSummary> Verify(ReadOnlySpan<byte> json, TrustPolicy policy)
@@ -129,6 +132,20 @@ public static class EvidenceVerifier
             }
             devices.Add(evidence.Value);
         }
+        LotEvidence? lot = null;
+        if (bundle.Lot is not null)
+        {
+            var verified = VerifyLot(bundle.Lot, bundle.Report, entries, members.Value, consortium, signatures);
+            if (!verified.Succeeded)
+            {
+                return verified.Failure!;
+            }
+            lot = verified.Value;
+        }
+        else if (bundle.Report is not null)
+        {
+            return Fail("bundle-format", "the bundle has report parameters but no lot to report on");
+        }
         return new EvidenceSummary
         {
             Consortium = consortium,
@@ -137,6 +154,7 @@ public static class EvidenceVerifier
             Members = members.Value,
             Entries = entries,
             Devices = devices,
+            Lot = lot,
         };
     }
 

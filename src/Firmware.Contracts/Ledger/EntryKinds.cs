@@ -27,6 +27,36 @@ public static class EntryKinds
     /// <summary>A device checkpoint that contradicts the device's anchored history, with the proof.</summary>
     public const string Equivocation = "equivocation";
 
+    /// <summary>A depositor or owner of goods and its public key, registered by an operator member.</summary>
+    public const string Party = "party";
+
+    /// <summary>The private part of a warehouse receipt (depositor, owner, quantity, insurance), signed by an operator member.</summary>
+    public const string Title = "title";
+
+    /// <summary>A warehouse receipt's public facts and a commitment to its title, signed by an operator member.</summary>
+    public const string Lot = "lot";
+
+    /// <summary>A lot moved to another zone or site, signed by an operator member.</summary>
+    public const string Move = "move";
+
+    /// <summary>Goods of a lot delivered (all or part), signed by an operator member.</summary>
+    public const string Deliver = "deliver";
+
+    /// <summary>A receipt cancelled, signed by an operator member.</summary>
+    public const string Cancel = "cancel";
+
+    /// <summary>A lot pledged: signed by the lender member and the owner party.</summary>
+    public const string Pledge = "pledge";
+
+    /// <summary>A pledge released by its lender.</summary>
+    public const string Release = "release";
+
+    /// <summary>A pledge transferred to another lender, signed by both.</summary>
+    public const string Transfer = "transfer";
+
+    /// <summary>A pledge enforced by its lender.</summary>
+    public const string Enforce = "enforce";
+
     /// <summary>True for a kind name's syntax: a lower-case word of a-z 0-9 and '-'.</summary>
     public static bool IsValidKindName(string? kind) =>
         kind is { Length: > 0 and <= 32 } && kind[0] is >= 'a' and <= 'z' && kind.All(ch => ch is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');

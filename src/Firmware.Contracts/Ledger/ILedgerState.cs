@@ -1,4 +1,5 @@
 using Firmware.Contracts.Hashing;
+using Firmware.Contracts.Inventory;
 
 namespace Firmware.Contracts.Ledger;
 
@@ -35,6 +36,36 @@ public interface ILedgerState
 
     /// <summary>The ledger index of the entry that carried the statement with this hash, or null.</summary>
     long? StatementIndex(Hash32 statementHash);
+
+    /// <summary>A registered party, or null.</summary>
+    PartyRecord? Party(string partyId);
+
+    /// <summary>Every registered party, by id (ordinal).</summary>
+    IEnumerable<PartyRecord> Parties();
+
+    /// <summary>The title entry whose statement hash is <paramref name="statementHash"/>, or null.</summary>
+    TitleRecord? Title(Hash32 statementHash);
+
+    /// <summary>Every title entry, by ledger index.</summary>
+    IEnumerable<TitleRecord> Titles();
+
+    /// <summary>The lot with this receipt number, or null.</summary>
+    LotRecord? Lot(string receipt);
+
+    /// <summary>Every lot, by receipt number (ordinal).</summary>
+    IEnumerable<LotRecord> Lots();
+
+    /// <summary>The receipt of the open lot whose cargo includes <paramref name="epc"/>, or null.</summary>
+    string? EpcHolder(string epc);
+
+    /// <summary>The EPCs still in an open lot's cargo (ordinal order).</summary>
+    IReadOnlyList<string> Cargo(string receipt);
+
+    /// <summary>The pledge entered at <paramref name="index"/>, or null.</summary>
+    PledgeRecord? Pledge(long index);
+
+    /// <summary>Every pledge, by ledger index.</summary>
+    IEnumerable<PledgeRecord> Pledges();
 }
 
 /// <summary>The state the rules write when an entry is appended.</summary>
@@ -48,6 +79,21 @@ public interface ILedgerStateWriter : ILedgerState
 
     /// <summary>Adds or replaces a device.</summary>
     void PutDevice(DeviceRecord device);
+
+    /// <summary>Adds or replaces a party.</summary>
+    void PutParty(PartyRecord party);
+
+    /// <summary>Adds or replaces a title.</summary>
+    void PutTitle(TitleRecord title);
+
+    /// <summary>Adds or replaces a lot.</summary>
+    void PutLot(LotRecord lot);
+
+    /// <summary>Puts <paramref name="epc"/> in the cargo of <paramref name="receipt"/>, or takes it out of any lot when null.</summary>
+    void PutEpcHolder(string epc, string? receipt);
+
+    /// <summary>Adds or replaces a pledge.</summary>
+    void PutPledge(PledgeRecord pledge);
 
     /// <summary>Records that a statement was appended at <paramref name="index"/>.</summary>
     void AddStatement(Hash32 statementHash, long index);
@@ -66,6 +112,14 @@ public static class LedgerStateDescription
         var lines = new List<string> { $"consortium {state.Consortium}", $"size {state.Size}", $"quorum {state.Quorum}" };
         lines.AddRange(state.Members().Select(m => $"member {m.Name} {MemberRoleNames.Format(m.Roles)} {m.PublicKey} {m.AdmittedAt}"));
         lines.AddRange(state.Devices().Select(d => d.Describe()));
+        lines.AddRange(state.Parties().Select(p => p.Describe()));
+        lines.AddRange(state.Titles().Select(t => t.Describe()));
+        foreach (var lot in state.Lots())
+        {
+            lines.Add(lot.Describe());
+            lines.Add($"cargo {lot.Receipt} [{string.Join(";", state.Cargo(lot.Receipt))}]");
+        }
+        lines.AddRange(state.Pledges().Select(p => p.Describe()));
         return string.Join('\n', lines);
     }
 }

@@ -1,4 +1,5 @@
 using Firmware.Contracts.Hashing;
+using Firmware.Contracts.Inventory;
 
 namespace Firmware.Contracts.Ledger;
 
@@ -8,6 +9,11 @@ public sealed class InMemoryLedgerState : ILedgerStateWriter
     private readonly List<LedgerMember> _members = [];
     private readonly SortedDictionary<string, DeviceRecord> _devices = new(StringComparer.Ordinal);
     private readonly Dictionary<Hash32, long> _statements = [];
+    private readonly SortedDictionary<string, PartyRecord> _parties = new(StringComparer.Ordinal);
+    private readonly Dictionary<Hash32, TitleRecord> _titles = [];
+    private readonly SortedDictionary<string, LotRecord> _lots = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _epcs = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<long, PledgeRecord> _pledges = [];
 
     /// <summary>An empty ledger of <paramref name="consortium"/>.</summary>
     public InMemoryLedgerState(string consortium)
@@ -44,7 +50,79 @@ public sealed class InMemoryLedgerState : ILedgerStateWriter
     public long? StatementIndex(Hash32 statementHash) => _statements.TryGetValue(statementHash, out var index) ? index : null;
 
     /// <inheritdoc/>
+    public PartyRecord? Party(string partyId) => _parties.GetValueOrDefault(partyId);
+
+    /// <inheritdoc/>
+    public IEnumerable<PartyRecord> Parties() => _parties.Values.ToList();
+
+    /// <inheritdoc/>
+    public TitleRecord? Title(Hash32 statementHash) => _titles.GetValueOrDefault(statementHash);
+
+    /// <inheritdoc/>
+    public IEnumerable<TitleRecord> Titles() => _titles.Values.OrderBy(t => t.Index).ToList();
+
+    /// <inheritdoc/>
+    public LotRecord? Lot(string receipt) => _lots.GetValueOrDefault(receipt);
+
+    /// <inheritdoc/>
+    public IEnumerable<LotRecord> Lots() => _lots.Values.ToList();
+
+    /// <inheritdoc/>
+    public string? EpcHolder(string epc) => _epcs.GetValueOrDefault(epc);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Cargo(string receipt) =>
+        _epcs.Where(e => e.Value == receipt).Select(e => e.Key).Order(StringComparer.Ordinal).ToList();
+
+    /// <inheritdoc/>
+    public PledgeRecord? Pledge(long index) => _pledges.GetValueOrDefault(index);
+
+    /// <inheritdoc/>
+    public IEnumerable<PledgeRecord> Pledges() => _pledges.Values.ToList();
+
+    /// <inheritdoc/>
     public void SetQuorum(int quorum) => Quorum = quorum;
+
+    /// <inheritdoc/>
+    public void PutParty(PartyRecord party)
+    {
+        ArgumentNullException.ThrowIfNull(party);
+        _parties[party.PartyId] = party;
+    }
+
+    /// <inheritdoc/>
+    public void PutTitle(TitleRecord title)
+    {
+        ArgumentNullException.ThrowIfNull(title);
+        _titles[title.Hash] = title;
+    }
+
+    /// <inheritdoc/>
+    public void PutLot(LotRecord lot)
+    {
+        ArgumentNullException.ThrowIfNull(lot);
+        _lots[lot.Receipt] = lot;
+    }
+
+    /// <inheritdoc/>
+    public void PutEpcHolder(string epc, string? receipt)
+    {
+        if (receipt is null)
+        {
+            _epcs.Remove(epc);
+        }
+        else
+        {
+            _epcs[epc] = receipt;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void PutPledge(PledgeRecord pledge)
+    {
+        ArgumentNullException.ThrowIfNull(pledge);
+        _pledges[pledge.Index] = pledge;
+    }
 
     /// <inheritdoc/>
     public void PutMember(LedgerMember member)

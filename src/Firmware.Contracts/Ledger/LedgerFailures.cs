@@ -64,4 +64,52 @@ public static class LedgerFailures
 
     /// <summary>The equivocation evidence does not show two histories.</summary>
     public const string NoEquivocation = "not-an-equivocation";
+
+    /// <summary>A lot with this receipt number exists.</summary>
+    public const string ReceiptExists = "receipt-exists";
+
+    /// <summary>No lot has this receipt number, or the statement names another lot entry.</summary>
+    public const string UnknownLot = "unknown-lot";
+
+    /// <summary>The party is not registered.</summary>
+    public const string UnknownParty = "unknown-party";
+
+    /// <summary>The party is registered already.</summary>
+    public const string PartyExists = "party-exists";
+
+    /// <summary>The lot's title commitment names no unused title entry of this receipt.</summary>
+    public const string UnknownTitle = "unknown-title";
+
+    /// <summary>An EPC belongs to another open lot.</summary>
+    public const string EpcInUse = "epc-in-use";
+
+    /// <summary>The lot has an active pledge (the failure names its ledger index).</summary>
+    public const string LotPledged = "lot-pledged";
+
+    /// <summary>The lot was delivered or cancelled (the failure names the closing entry).</summary>
+    public const string LotClosed = "lot-closed";
+
+    /// <summary>The lot's pledge was enforced; only a delivery to the lender's order may follow.</summary>
+    public const string LotEnforced = "lot-enforced";
+
+    /// <summary>The pledge is not the lot's active pledge.</summary>
+    public const string NotPledged = "not-pledged";
+
+    /// <summary>The statement is not signed by the pledge's lender.</summary>
+    public const string NotTheLender = "not-the-lender";
+
+    /// <summary>The pledge names an owner who does not hold the lot.</summary>
+    public const string NotTheOwner = "not-the-owner";
+
+    /// <summary>The pledge lacks the owner's signature.</summary>
+    public const string OwnerConsentRequired = "owner-consent-required";
+
+    /// <summary>More would be delivered than the lot holds.</summary>
+    public const string QuantityExceeded = "quantity-exceeded";
+
+    /// <summary>The pledge's term ends after the receipt's validity.</summary>
+    public const string TermBeyondValidity = "term-beyond-validity";
+
+    /// <summary>A time goes backwards against the lot's earlier entries.</summary>
+    public const string TimeOrder = "time-order";
 }

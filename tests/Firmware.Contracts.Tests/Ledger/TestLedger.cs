@@ -25,7 +25,7 @@ internal sealed class TestLedger
     public EcdsaNoteSigner Bank { get; } = Signer("bank", BetaPem);
     public EcdsaNoteSigner Auditor { get; } = Signer("auditor", GammaPem);
     public InMemoryLedgerState State { get; } = new(Consortium);
-    public LedgerRules Rules { get; } = new();
+    public LedgerRules Rules { get; } = new(null, Firmware.Contracts.Inventory.InventoryRules.All);
     public MerkleLog Log { get; } = new(new InMemoryMerkleHashStore());
     public List<LedgerEntry> Entries { get; } = [];
 

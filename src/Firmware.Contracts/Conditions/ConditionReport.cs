@@ -1,0 +1,243 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Firmware.Contracts.Conditions;
+
+/// <summary>
+/// How a condition report is computed: the window, ΔH/R for the MKT, the sensors' logging interval
+/// (for expected readings and gaps), and the excursion rules: an out-of-range period counts as an
+/// excursion only if it lasts longer than <see cref="DelayMs"/>, and the time out of range of a
+/// sensor may add up to at most <see cref="CumulativeMs"/> (none when null).
+/// </summary>
+public sealed record ReportParameters
+{
+    /// <summary>Window start, Unix ms (inclusive).</summary>
+    [JsonPropertyName("from")]
+    public required long FromMs { get; init; }
+
+    /// <summary>Window end, Unix ms (exclusive).</summary>
+    [JsonPropertyName("to")]
+    public required long ToMs { get; init; }
+
+    /// <summary>ΔH/R in kelvin.</summary>
+    [JsonPropertyName("activationEnergyK")]
+    public double ActivationEnergyK { get; init; } = MeanKineticTemperature.DefaultActivationEnergyK;
+
+    /// <summary>The sensors' logging interval in ms; gaps are longer than twice this.</summary>
+    [JsonPropertyName("intervalMs")]
+    public long IntervalMs { get; init; } = 60_000;
+
+    /// <summary>Out-of-range periods this long or shorter are not excursions (door openings).</summary>
+    [JsonPropertyName("delayMs")]
+    public long DelayMs { get; init; }
+
+    /// <summary>The most time out of range allowed per sensor over the window, or null for no limit.</summary>
+    [JsonPropertyName("cumulativeMs")]
+    public long? CumulativeMs { get; init; }
+
+    /// <summary>Why the parameters cannot be used, or null.</summary>
+    public string? Problem() =>
+        ToMs <= FromMs ? $"the window must end ({ToMs}) after it starts ({FromMs})"
+        : !double.IsFinite(ActivationEnergyK) || ActivationEnergyK <= 0 ? "ΔH/R must be a positive number of kelvin"
+        : IntervalMs <= 0 ? "the logging interval must be positive"
+        : DelayMs < 0 ? "the delay cannot be negative"
+        : CumulativeMs < 0 ? "the cumulative allowance cannot be negative"
+        : null;
+}
+
+/// <summary>A lot's condition over a window: per sensor statistics, excursions, completeness and faults, and covenant status.</summary>
+public sealed record ConditionReport
+{
+    /// <summary>How it was computed.</summary>
+    [JsonPropertyName("parameters")]
+    public required ReportParameters Parameters { get; init; }
+
+    /// <summary>The lot's required storage conditions.</summary>
+    [JsonPropertyName("bands")]
+    public required IReadOnlyList<BandView> Bands { get; init; }
+
+    /// <summary>Where the lot was during the window.</summary>
+    [JsonPropertyName("storage")]
+    public required IReadOnlyList<StorageInterval> Storage { get; init; }
+
+    /// <summary>One report per sensor that describes the lot during the window, by device then sensor.</summary>
+    [JsonPropertyName("sensors")]
+    public required IReadOnlyList<SensorReport> Sensors { get; init; }
+
+    /// <summary>Storage intervals where no enrolled sensor measured a banded quantity.</summary>
+    [JsonPropertyName("uncovered")]
+    public required IReadOnlyList<UncoveredInterval> Uncovered { get; init; }
+
+    /// <summary>The pledge's covenants and whether they held.</summary>
+    [JsonPropertyName("covenants")]
+    public required IReadOnlyList<CovenantStatus> Covenants { get; init; }
+
+    /// <summary>Excursions (beyond the delay) over every sensor.</summary>
+    [JsonPropertyName("excursionCount")]
+    public int ExcursionCount => Sensors.Sum(s => s.Excursions.Count);
+
+    /// <summary>True when no sensor had an excursion or went over the cumulative allowance.</summary>
+    [JsonPropertyName("withinRange")]
+    public bool WithinRange => Sensors.All(s => s.Excursions.Count == 0 && !s.CumulativeExceeded);
+
+    /// <summary>True when some covenant was breached.</summary>
+    [JsonPropertyName("covenantBreached")]
+    public bool CovenantBreached => Covenants.Any(c => c.Breached);
+
+    /// <summary>True when every storage interval was covered and no sensor has a gap.</summary>
+    [JsonPropertyName("complete")]
+    public bool Complete => Uncovered.Count == 0 && Sensors.All(s => s.Gaps.Count == 0);
+
+    /// <summary>The report as JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, ConditionJsonContext.Default.ConditionReport);
+}
+
+/// <summary>A band as the report shows it.</summary>
+public sealed record BandView(
+    [property: JsonPropertyName("quantity")] string Quantity,
+    [property: JsonPropertyName("unit")] string Unit,
+    [property: JsonPropertyName("min")] decimal Min,
+    [property: JsonPropertyName("max")] decimal Max);
+
+/// <summary>One sensor over the parts of the window it describes the lot.</summary>
+public sealed record SensorReport
+{
+    /// <summary>The device.</summary>
+    [JsonPropertyName("device")]
+    public required string DeviceId { get; init; }
+
+    /// <summary>The sensor (as its leaves and the enrolment name it).</summary>
+    [JsonPropertyName("sensor")]
+    public required string SensorId { get; init; }
+
+    /// <summary>temperature or humidity.</summary>
+    [JsonPropertyName("quantity")]
+    public required string Quantity { get; init; }
+
+    /// <summary>SenML unit.</summary>
+    [JsonPropertyName("unit")]
+    public required string Unit { get; init; }
+
+    /// <summary>Its site, when enrolled with one.</summary>
+    [JsonPropertyName("site")]
+    public string? Site { get; init; }
+
+    /// <summary>Its zone.</summary>
+    [JsonPropertyName("zone")]
+    public required string Zone { get; init; }
+
+    /// <summary>The parts of the window it covers (the lot's intervals in its zone).</summary>
+    [JsonPropertyName("covered")]
+    public required IReadOnlyList<StorageInterval> Covered { get; init; }
+
+    /// <summary>Readings in those parts.</summary>
+    [JsonPropertyName("count")]
+    public required int Count { get; init; }
+
+    /// <summary>Lowest reading.</summary>
+    [JsonPropertyName("min")]
+    public double? Min { get; init; }
+
+    /// <summary>Highest reading.</summary>
+    [JsonPropertyName("max")]
+    public double? Max { get; init; }
+
+    /// <summary>Arithmetic mean.</summary>
+    [JsonPropertyName("mean")]
+    public double? Mean { get; init; }
+
+    /// <summary>Mean kinetic temperature, °C (temperature sensors).</summary>
+    [JsonPropertyName("mkt")]
+    public double? Mkt { get; init; }
+
+    /// <summary>Total time outside the band (every out-of-range period, however short).</summary>
+    [JsonPropertyName("timeOutOfRangeMs")]
+    public required long TimeOutOfRangeMs { get; init; }
+
+    /// <summary>True when <see cref="TimeOutOfRangeMs"/> is over the cumulative allowance.</summary>
+    [JsonPropertyName("cumulativeExceeded")]
+    public required bool CumulativeExceeded { get; init; }
+
+    /// <summary>Out-of-range periods longer than the delay.</summary>
+    [JsonPropertyName("excursions")]
+    public required IReadOnlyList<Excursion> Excursions { get; init; }
+
+    /// <summary>Readings expected: ⌊covered duration / logging interval⌋ per covered part.</summary>
+    [JsonPropertyName("expected")]
+    public required long Expected { get; init; }
+
+    /// <summary>Readings received (= <see cref="Count"/>).</summary>
+    [JsonPropertyName("received")]
+    public required long Received { get; init; }
+
+    /// <summary>Received over expected, at most 1 (1 when none were expected).</summary>
+    [JsonPropertyName("completeness")]
+    public required double Completeness { get; init; }
+
+    /// <summary>Stretches longer than twice the logging interval without a reading.</summary>
+    [JsonPropertyName("gaps")]
+    public required IReadOnlyList<Gap> Gaps { get; init; }
+
+    /// <summary>Fault leaves of this sensor and quantity.</summary>
+    [JsonPropertyName("faults")]
+    public required IReadOnlyList<FaultView> Faults { get; init; }
+}
+
+/// <summary>
+/// An out-of-range period: from the first reading beyond the limit to the first reading back
+/// within it (each reading holds until the next one, or for one logging interval when the next is
+/// more than two intervals away or beyond the covered part).
+/// </summary>
+public sealed record Excursion(
+    [property: JsonPropertyName("side")] string Side,
+    [property: JsonPropertyName("limit")] decimal Limit,
+    [property: JsonPropertyName("start")] long StartMs,
+    [property: JsonPropertyName("end")] long EndMs,
+    [property: JsonPropertyName("durationMs")] long DurationMs,
+    [property: JsonPropertyName("peak")] double Peak,
+    [property: JsonPropertyName("readings")] int Readings,
+    [property: JsonPropertyName("ongoing")] bool Ongoing);
+
+/// <summary>A stretch without readings.</summary>
+public sealed record Gap(
+    [property: JsonPropertyName("from")] long FromMs,
+    [property: JsonPropertyName("to")] long ToMs,
+    [property: JsonPropertyName("durationMs")] long DurationMs);
+
+/// <summary>A sensor fault leaf.</summary>
+public sealed record FaultView(
+    [property: JsonPropertyName("time")] long TimeMs,
+    [property: JsonPropertyName("code")] string Code);
+
+/// <summary>A storage interval no sensor of a banded quantity covered.</summary>
+public sealed record UncoveredInterval(
+    [property: JsonPropertyName("quantity")] string Quantity,
+    [property: JsonPropertyName("site")] string? Site,
+    [property: JsonPropertyName("zone")] string Zone,
+    [property: JsonPropertyName("from")] long FromMs,
+    [property: JsonPropertyName("to")] long ToMs);
+
+/// <summary>A covenant and its breaches.</summary>
+public sealed record CovenantStatus(
+    [property: JsonPropertyName("covenant")] string Covenant,
+    [property: JsonPropertyName("breached")] bool Breached,
+    [property: JsonPropertyName("breaches")] IReadOnlyList<CovenantBreach> Breaches);
+
+/// <summary>
+/// A covenant breach on one sensor: the period (or, for <c>total</c>, the first to the last
+/// period) beyond the limit, and the moment the allowed duration was used up.
+/// </summary>
+public sealed record CovenantBreach(
+    [property: JsonPropertyName("device")] string DeviceId,
+    [property: JsonPropertyName("sensor")] string SensorId,
+    [property: JsonPropertyName("start")] long StartMs,
+    [property: JsonPropertyName("end")] long EndMs,
+    [property: JsonPropertyName("durationMs")] long DurationMs,
+    [property: JsonPropertyName("exceededAt")] long ExceededAtMs,
+    [property: JsonPropertyName("peak")] double Peak,
+    [property: JsonPropertyName("ongoing")] bool Ongoing);
+
+/// <summary>JSON of condition reports (what the node serves and <c>Verifier report --json</c> prints).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(ConditionReport))]
+public sealed partial class ConditionJsonContext : JsonSerializerContext;
