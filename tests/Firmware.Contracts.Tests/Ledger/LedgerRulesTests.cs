@@ -249,7 +249,7 @@ public class LedgerRulesTests
     public void UnknownKind_IsRefused()
     {
         var ledger = new TestLedger().WithGenesis();
-        var entry = LedgerEntry.Create("lot", [], SignedNote.Sign(ledger.NewStatement("lot", [new EntryField("receipt", "R-1")]).Text, ledger.Warehouse));
+        var entry = LedgerEntry.Create("appraisal", [], SignedNote.Sign(ledger.NewStatement("appraisal", [new EntryField("receipt", "R-1")]).Text, ledger.Warehouse));
         Assert.Equal(LedgerFailures.UnknownKind, Code(ledger.Append(entry)));
     }
 
