@@ -29,6 +29,10 @@ public sealed record NodeConfig
     [JsonPropertyName("maxBatch")]
     public int MaxBatch { get; init; } = 1024;
 
+    /// <summary>How often the node checks the covenants of active pledges (when the ledger grew).</summary>
+    [JsonPropertyName("covenantCheckIntervalMs")]
+    public int CovenantCheckIntervalMs { get; init; } = 5000;
+
     /// <summary>The ledger's checkpoint origin.</summary>
     [JsonIgnore]
     public string Origin => LedgerNames.Origin(Consortium);
@@ -51,6 +55,10 @@ public sealed record NodeConfig
         if (CheckpointIntervalMs is < 10 or > 3_600_000)
         {
             return $"checkpointIntervalMs must be between 10 and 3600000, got {CheckpointIntervalMs}";
+        }
+        if (CovenantCheckIntervalMs is < 10 or > 3_600_000)
+        {
+            return $"covenantCheckIntervalMs must be between 10 and 3600000, got {CovenantCheckIntervalMs}";
         }
         if (MaxBatch is < 1 or > 100_000)
         {
@@ -89,6 +97,9 @@ public sealed class DataFolder
 
     /// <summary>The database.</summary>
     public string DatabaseFile => System.IO.Path.Combine(Path, "node.db");
+
+    /// <summary>The ASP.NET Core data-protection key ring (report links).</summary>
+    public string DataProtectionDirectory => System.IO.Path.Combine(Path, "data-protection");
 
     /// <summary>The signing guard.</summary>
     public string GuardFile => System.IO.Path.Combine(Path, "checkpoint-guard");

@@ -61,6 +61,16 @@ internal sealed class DeviceLeavesAttachment : ILedgerAttachment
         insert.Parameters[5].Value = index;
         insert.Parameters[6].Value = LeafChunk.Encode(stored);
         insert.ExecuteNonQuery();
+        // RFID reads are indexed by EPC for trace links; other leaves cost nothing here.
+        var observations = context.Command(EpcObservations.InsertSql, "$epc", "$device", "$seq", "$time", "$sensor");
+        foreach (var leaf in _leaves)
+        {
+            if (EpcObservations.IsIndexed(leaf.Content))
+            {
+                EpcObservations.Bind(observations, _deviceId, leaf.Content);
+                observations.ExecuteNonQuery();
+            }
+        }
         var update = context.Command("UPDATE device_logs SET size = $size WHERE log = $log", "$size", "$log");
         update.Parameters[0].Value = size + _leaves.Count;
         update.Parameters[1].Value = logId;

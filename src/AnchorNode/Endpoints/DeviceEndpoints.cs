@@ -190,9 +190,17 @@ internal static class Policies
     /// <summary>Any authenticated organisation.</summary>
     public const string Reader = "reader";
 
+    /// <summary>Lenders only (pledges are theirs to submit).</summary>
+    public const string Lender = "lender";
+
+    /// <summary>Lenders and auditors (condition reports, bundles, pledges and breaches).</summary>
+    public const string LenderOrAuditor = "lender-or-auditor";
+
     public static void Add(Microsoft.AspNetCore.Authorization.AuthorizationOptions options)
     {
         options.AddPolicy(Operator, p => p.RequireRole(Roles.Operator));
         options.AddPolicy(Reader, p => p.RequireRole(Roles.Operator, Roles.Lender, Roles.Auditor));
+        options.AddPolicy(Lender, p => p.RequireRole(Roles.Lender));
+        options.AddPolicy(LenderOrAuditor, p => p.RequireRole(Roles.Lender, Roles.Auditor));
     }
 }

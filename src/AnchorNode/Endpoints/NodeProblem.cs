@@ -17,7 +17,12 @@ public sealed record NodeProblem(string Code, int Status, string Detail)
     public IReadOnlyDictionary<string, object?> Extensions { get; init; } = new Dictionary<string, object?>();
 
     /// <summary>A problem for a failure, with the status its code implies.</summary>
-    public static NodeProblem From(Failure failure) => new(failure.Code, StatusOf(failure.Code), failure.Message);
+    public static NodeProblem From(Failure failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        var problem = new NodeProblem(failure.Code, StatusOf(failure.Code), failure.Message);
+        return failure.LedgerIndex is { } index ? problem with { Extensions = new Dictionary<string, object?> { ["ledgerIndex"] = index } } : problem;
+    }
 
     /// <summary>The HTTP status of a failure code.</summary>
     public static int StatusOf(string code) => code switch
@@ -27,7 +32,13 @@ public sealed record NodeProblem(string Code, int Status, string Detail)
             or LedgerFailures.EntryFormat or LedgerFailures.EntryField or LedgerFailures.UnknownKind => 400,
         ProblemTypes.BadSignature or ProblemTypes.Unauthenticated => 401,
         ProblemTypes.Forbidden or ProblemTypes.RevokedDevice or LedgerFailures.RoleRequired or LedgerFailures.NotAMember => 403,
-        ProblemTypes.NotFound or ProblemTypes.UnknownDevice or Ledger.CosignatureService.UnknownCheckpoint => 404,
+        ProblemTypes.NotFound or ProblemTypes.UnknownDevice or Ledger.CosignatureService.UnknownCheckpoint or LedgerFailures.UnknownLot or "empty-window" => 404,
+        LedgerFailures.NotTheLender or LedgerFailures.NotTheOwner or LedgerFailures.OwnerConsentRequired => 403,
+        LedgerFailures.ReceiptExists or LedgerFailures.PartyExists or LedgerFailures.EpcInUse or LedgerFailures.LotPledged or LedgerFailures.LotClosed
+            or LedgerFailures.LotEnforced or LedgerFailures.NotPledged or LedgerFailures.QuantityExceeded or LedgerFailures.UnknownTitle
+            or LedgerFailures.TimeOrder => 409,
+        "damaged-store" or "evidence-invalid" => 500,
+        "no-checkpoint" => 503,
         ProblemTypes.Equivocation or ProblemTypes.Gap or ProblemTypes.LeafMismatch or ProblemTypes.StaleCheckpoint
             or ProblemTypes.ConcurrentUpload or LedgerFailures.DeviceEnrolled or LedgerFailures.StaleReference
             or LedgerFailures.DuplicateStatement or LedgerFailures.MemberExists => 409,
@@ -45,6 +56,7 @@ public sealed record NodeProblem(string Code, int Status, string Detail)
         404 => "Not found",
         409 => "Conflict",
         413 => "Too large",
+        500 => "Evidence damaged",
         503 => "Not ready",
         _ => "Refused",
     };

@@ -1,5 +1,6 @@
 using AnchorNode.Auth;
 using AnchorNode.Endpoints;
+using AnchorNode.Inventory;
 using AnchorNode.Ledger;
 using AnchorNode.Storage;
 using Firmware.Contracts.Evidence;
@@ -42,13 +43,16 @@ public static class NodeHost
         // Request logs at Information would cost more than the requests; settings can lower this.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // Kept with the node, not in the user's profile (nothing here encrypts with them today).
-        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(node.Folder.Path, "data-protection")));
+        // Report links are protected with this key ring; the CLI mints them from the same folder.
+        builder.Services.AddDataProtection().SetApplicationName(ReportLinks.ApplicationName).PersistKeysToFileSystem(new DirectoryInfo(node.Folder.DataProtectionDirectory));
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(node.Organisations);
         builder.Services.AddSingleton(node.Readers);
         builder.Services.AddSingleton(node.Time);
         builder.Services.AddHostedService(services => new CheckpointService(node.Checkpointer,
             TimeSpan.FromMilliseconds(node.Config.CheckpointIntervalMs), node.Time, services.GetRequiredService<ILogger<CheckpointService>>()));
+        builder.Services.AddHostedService(services => new CovenantMonitorService(node.Covenants, node.Readers,
+            TimeSpan.FromMilliseconds(node.Config.CovenantCheckIntervalMs), node.Time, services.GetRequiredService<ILogger<CovenantMonitorService>>()));
         builder.Services.AddHostedService(services => new WalCheckpointService(node.Database, node.Time, services.GetRequiredService<ILogger<WalCheckpointService>>()));
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -59,6 +63,7 @@ public static class NodeHost
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, NodeJsonContext.Default);
             options.SerializerOptions.TypeInfoResolverChain.Insert(1, UplinkJsonContext.Default);
             options.SerializerOptions.TypeInfoResolverChain.Insert(2, EvidenceJsonContext.Default);
+            options.SerializerOptions.TypeInfoResolverChain.Insert(3, InventoryJsonContext.Default);
         });
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
@@ -77,6 +82,10 @@ public static class NodeHost
         DeviceEndpoints.Map(app);
         LedgerEndpoints.Map(app);
         ProofEndpoints.Map(app);
+        LotEndpoints.Map(app);
+        PledgeEndpoints.Map(app);
+        ReportEndpoints.Map(app);
+        PublicLotEndpoints.Map(app);
         return app;
     }
 }

@@ -2,8 +2,10 @@ using AnchorNode.Auth;
 using AnchorNode.Configuration;
 using AnchorNode.Devices;
 using AnchorNode.Evidence;
+using AnchorNode.Inventory;
 using AnchorNode.Ledger;
 using AnchorNode.Storage;
+using Firmware.Contracts.Inventory;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Notes;
 using Microsoft.Extensions.Logging;
@@ -16,7 +18,7 @@ namespace AnchorNode.Hosting;
 /// </summary>
 public sealed class NodeRuntime : IAsyncDisposable
 {
-    private NodeRuntime(DataFolder folder, NodeConfig config, EcdsaNoteSigner member, ILoggerFactory loggers, TimeProvider time, IRandomSource random)
+    private NodeRuntime(DataFolder folder, NodeConfig config, EcdsaNoteSigner member, ILoggerFactory loggers, TimeProvider time, IRandomSource random, ICovenantEvents? covenantEvents)
     {
         Folder = folder;
         Config = config;
@@ -25,7 +27,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         Database = new NodeDatabase(folder.DatabaseFile);
         Database.EnsureCreated();
         Signatures = new SignatureChecker();
-        Rules = new LedgerRules(Signatures);
+        Rules = new LedgerRules(Signatures, InventoryRules.All);
         Sequencer = new SqliteLedgerSequencer(Database, config.Consortium, Rules, [new AnchorProjection()], loggers.CreateLogger<SqliteLedgerSequencer>(), config.MaxBatch);
         Readers = new NodeReaders(Database, config.Consortium);
         Statements = new StatementSigner(config.Consortium, member, time, random);
@@ -37,6 +39,13 @@ public sealed class NodeRuntime : IAsyncDisposable
         Exporter = new BundleExporter(Readers);
         Organisations = new OrganisationStore(Database, random, time);
         Founding = new Founding(Database, config, Convert.ToBase64String(member.PublicKey.Span), Statements, Sequencer, Readers);
+        Lots = new LotRegistry(Sequencer, Statements, Readers, time);
+        LotExporter = new LotBundleExporter(Readers);
+        Reports = new ConditionReports(LotExporter, Readers);
+        PublicLots = new PublicLots(LotExporter, Reports, Readers);
+        CovenantEvents = covenantEvents ?? new LoggingCovenantEvents(loggers.CreateLogger<LoggingCovenantEvents>());
+        Covenants = new CovenantMonitor(Reports, Readers, Sequencer, CovenantEvents, time, loggers.CreateLogger<CovenantMonitor>());
+        ReportLinks = new ReportLinks(folder.DataProtectionDirectory, time);
     }
 
     /// <summary>The data folder.</summary>
@@ -93,9 +102,30 @@ public sealed class NodeRuntime : IAsyncDisposable
     /// <summary>Founding members and the genesis.</summary>
     public Founding Founding { get; }
 
+    /// <summary>Warehouse receipts: parties, lots, moves, deliveries, pledge drafts and submissions.</summary>
+    public LotRegistry Lots { get; }
+
+    /// <summary>Lot evidence bundles (lender and public).</summary>
+    public LotBundleExporter LotExporter { get; }
+
+    /// <summary>Condition reports, computed from verified lot bundles.</summary>
+    public ConditionReports Reports { get; }
+
+    /// <summary>Public lot facts for consumer pages.</summary>
+    public PublicLots PublicLots { get; }
+
+    /// <summary>Where new covenant breaches are published.</summary>
+    public ICovenantEvents CovenantEvents { get; }
+
+    /// <summary>Covenant breach detection.</summary>
+    public CovenantMonitor Covenants { get; }
+
+    /// <summary>Time-limited links to a lot's report page.</summary>
+    public ReportLinks ReportLinks { get; }
+
     /// <summary>Opens the node in <paramref name="folder"/>.</summary>
     /// <exception cref="InvalidDataException">When the folder is not initialised or its files are invalid.</exception>
-    public static NodeRuntime Open(DataFolder folder, ILoggerFactory loggers, TimeProvider? time = null, IRandomSource? random = null)
+    public static NodeRuntime Open(DataFolder folder, ILoggerFactory loggers, TimeProvider? time = null, IRandomSource? random = null, ICovenantEvents? covenantEvents = null)
     {
         ArgumentNullException.ThrowIfNull(folder);
         var config = folder.ReadConfig();
@@ -108,7 +138,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         {
             throw new InvalidDataException($"{folder.KeyFile}: {e.Message}", e);
         }
-        return new NodeRuntime(folder, config, member, loggers, time ?? TimeProvider.System, random ?? CryptoRandomSource.Instance);
+        return new NodeRuntime(folder, config, member, loggers, time ?? TimeProvider.System, random ?? CryptoRandomSource.Instance, covenantEvents);
     }
 
     /// <inheritdoc/>

@@ -46,6 +46,7 @@ public sealed class NodeDatabase
         {
             throw new InvalidOperationException($"{Path} has schema version {version}; this node reads version {Schema.Version}");
         }
+        EpcObservations.EnsureBuilt(connection, tx);
         tx.Commit();
     }
 

@@ -17,6 +17,14 @@ public sealed record StoredCheckpoint(long Size, long TimeMs, string Note, int S
 /// <param name="Size">Leaves held.</param>
 public sealed record DeviceLogInfo(long LogId, long Size);
 
+/// <summary>An RFID read in a device's log.</summary>
+/// <param name="Epc">The EPC URI read.</param>
+/// <param name="DeviceId">The device whose log holds it.</param>
+/// <param name="Seq">Its sequence in that log.</param>
+/// <param name="TimeMs">When it was read.</param>
+/// <param name="SensorId">The reader.</param>
+public sealed record EpcObservation(string Epc, string DeviceId, long Seq, long TimeMs, string SensorId);
+
 /// <summary>One upload's leaves.</summary>
 public sealed record LeafBatch(long FirstSeq, int Count, long MinTimeMs, long MaxTimeMs, long AnchorIndex);
 
@@ -216,6 +224,34 @@ public sealed class NodeReader : IDisposable
         return list;
     }
 
+    /// <summary>The RFID reads of <paramref name="epc"/> in this node's device leaves, in time order.</summary>
+    public List<EpcObservation> Observations(string epc)
+    {
+        var command = Command("SELECT epc, device, seq, time_ms, sensor FROM epc_observations WHERE epc = $p0 ORDER BY time_ms, device, seq", 1);
+        command.Parameters[0].Value = epc;
+        return ReadObservations(command);
+    }
+
+    /// <summary>RFID reads from <paramref name="fromMs"/> on (oldest first), at most <paramref name="limit"/>.</summary>
+    public List<EpcObservation> ObservationsSince(long fromMs, int limit)
+    {
+        var command = Command("SELECT epc, device, seq, time_ms, sensor FROM epc_observations WHERE time_ms >= $p0 ORDER BY time_ms, device, seq LIMIT $p1", 2);
+        command.Parameters[0].Value = fromMs;
+        command.Parameters[1].Value = limit;
+        return ReadObservations(command);
+    }
+
+    /// <summary>The time of the last stored leaf with sequence below <paramref name="size"/>, or null.</summary>
+    public long? TimeOfLastLeaf(long logId, long size)
+    {
+        if (size <= 0)
+        {
+            return null;
+        }
+        var leaves = Leaves(logId, size - 1, 1);
+        return leaves.Count == 0 ? null : leaves[0].TimeMs;
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
@@ -255,6 +291,17 @@ public sealed class NodeReader : IDisposable
         while (reader.Read())
         {
             list.Add(new StoredCheckpoint(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt32(3)));
+        }
+        return list;
+    }
+
+    private static List<EpcObservation> ReadObservations(Microsoft.Data.Sqlite.SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var list = new List<EpcObservation>();
+        while (reader.Read())
+        {
+            list.Add(new EpcObservation(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetString(4)));
         }
         return list;
     }

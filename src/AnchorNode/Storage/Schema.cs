@@ -60,6 +60,61 @@ internal static class Schema
         CREATE TABLE IF NOT EXISTS statements (
           hash BLOB PRIMARY KEY,
           idx INTEGER NOT NULL) WITHOUT ROWID;
+        -- Warehouse receipts (quantities and amounts as canonical decimal text).
+        CREATE TABLE IF NOT EXISTS parties (
+          party TEXT PRIMARY KEY,
+          spki TEXT NOT NULL,
+          registration INTEGER NOT NULL,
+          registered_by TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS titles (
+          hash BLOB PRIMARY KEY,
+          idx INTEGER NOT NULL,
+          receipt TEXT NOT NULL,
+          depositor TEXT NOT NULL,
+          owner TEXT NOT NULL,
+          quantity TEXT NOT NULL,
+          unit TEXT NOT NULL,
+          lot INTEGER) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS lots (
+          receipt TEXT PRIMARY KEY,
+          lot INTEGER NOT NULL,
+          title INTEGER NOT NULL,
+          gtin TEXT NOT NULL,
+          batch TEXT NOT NULL,
+          site TEXT NOT NULL,
+          zone TEXT NOT NULL,
+          status TEXT NOT NULL,
+          depositor TEXT NOT NULL,
+          owner TEXT NOT NULL,
+          quantity TEXT NOT NULL,
+          unit TEXT NOT NULL,
+          issued INTEGER NOT NULL,
+          valid_until INTEGER NOT NULL,
+          location_head INTEGER NOT NULL,
+          location_time INTEGER NOT NULL,
+          status_head INTEGER NOT NULL,
+          pledge INTEGER,
+          controller TEXT,
+          closed INTEGER) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS lots_by_gtin ON lots (gtin, batch);
+        CREATE TABLE IF NOT EXISTS lot_epcs (
+          epc TEXT PRIMARY KEY,
+          receipt TEXT NOT NULL) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS lot_epcs_by_receipt ON lot_epcs (receipt);
+        CREATE TABLE IF NOT EXISTS pledges (
+          idx INTEGER PRIMARY KEY,
+          receipt TEXT NOT NULL,
+          lot INTEGER NOT NULL,
+          lender TEXT NOT NULL,
+          owner TEXT NOT NULL,
+          amount TEXT NOT NULL,
+          currency TEXT NOT NULL,
+          start_ms INTEGER NOT NULL,
+          end_ms INTEGER NOT NULL,
+          status TEXT NOT NULL,
+          ended_at INTEGER,
+          ended_ms INTEGER);
+        CREATE INDEX IF NOT EXISTS pledges_by_receipt ON pledges (receipt);
 
         -- Local projections of the ledger (rebuildable from entries).
         CREATE TABLE IF NOT EXISTS anchors (
@@ -67,6 +122,31 @@ internal static class Schema
           idx INTEGER NOT NULL,
           size INTEGER NOT NULL,
           PRIMARY KEY (device, idx)) WITHOUT ROWID;
+
+        -- RFID reads in this node's device leaves (trace links of EPCs to lots; rebuilt from leaf_chunks when missing).
+        CREATE TABLE IF NOT EXISTS epc_observations (
+          epc TEXT NOT NULL,
+          device TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          time_ms INTEGER NOT NULL,
+          sensor TEXT NOT NULL,
+          PRIMARY KEY (epc, device, seq)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS epc_observations_by_time ON epc_observations (time_ms);
+
+        -- Covenant breaches this node detected (rebuildable by evaluating the pledges again).
+        CREATE TABLE IF NOT EXISTS covenant_breaches (
+          pledge INTEGER NOT NULL,
+          covenant TEXT NOT NULL,
+          device TEXT NOT NULL,
+          sensor TEXT NOT NULL,
+          start_ms INTEGER NOT NULL,
+          end_ms INTEGER NOT NULL,
+          duration_ms INTEGER NOT NULL,
+          exceeded_ms INTEGER NOT NULL,
+          peak REAL NOT NULL,
+          ongoing INTEGER NOT NULL,
+          detected_ms INTEGER NOT NULL,
+          PRIMARY KEY (pledge, covenant, device, sensor, start_ms)) WITHOUT ROWID;
 
         -- This node's copy of device logs: leaves as received, and what each upload brought.
         CREATE TABLE IF NOT EXISTS device_logs (

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Firmware.Contracts.Hashing;
+using Firmware.Contracts.Inventory;
 using Firmware.Contracts.Ledger;
 using Microsoft.Data.Sqlite;
 
@@ -7,7 +8,8 @@ namespace AnchorNode.Storage;
 
 /// <summary>
 /// The ledger state in the node database (tables <c>meta</c>, <c>members</c>, <c>devices</c>,
-/// <c>statements</c>). Runs on the connection it is given: inside the writer's transaction the
+/// <c>statements</c>, and for warehouse receipts <c>parties</c>, <c>titles</c>, <c>lots</c>,
+/// <c>lot_epcs</c>, <c>pledges</c>). Runs on the connection it is given: inside the writer's transaction the
 /// rules see their own batch's changes; on a reader it sees the last commit.
 /// </summary>
 public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
@@ -19,6 +21,7 @@ public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
     private readonly SqliteCommand _addStatement;
     private readonly SqliteCommand _meta;
     private readonly SqliteCommand _putMeta;
+    private readonly Dictionary<string, SqliteCommand> _cached = new(StringComparer.Ordinal);
 
     /// <summary>The state of the ledger of <paramref name="consortium"/> on <paramref name="connection"/>.</summary>
     public SqliteLedgerState(SqliteConnection connection, string consortium)
@@ -82,6 +85,97 @@ public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
         return _statement.ExecuteScalar() is long index ? index : null;
     }
 
+    private const string LotColumns = "receipt, lot, title, gtin, batch, site, zone, status, depositor, owner, quantity, unit, issued, valid_until, location_head, location_time, status_head, pledge, controller, closed";
+    private const string PledgeColumns = "idx, receipt, lot, lender, owner, amount, currency, start_ms, end_ms, status, ended_at, ended_ms";
+    private const string TitleColumns = "hash, idx, receipt, depositor, owner, quantity, unit, lot";
+
+    /// <inheritdoc/>
+    public PartyRecord? Party(string partyId) => Query("SELECT party, spki, registration, registered_by FROM parties WHERE party = $p0", ReadParty, partyId).FirstOrDefault();
+
+    /// <inheritdoc/>
+    public IEnumerable<PartyRecord> Parties() => Query("SELECT party, spki, registration, registered_by FROM parties ORDER BY party", ReadParty);
+
+    /// <inheritdoc/>
+    public TitleRecord? Title(Hash32 statementHash) => Query($"SELECT {TitleColumns} FROM titles WHERE hash = $p0", ReadTitle, statementHash.Bytes.ToArray()).FirstOrDefault();
+
+    /// <inheritdoc/>
+    public IEnumerable<TitleRecord> Titles() => Query($"SELECT {TitleColumns} FROM titles ORDER BY idx", ReadTitle);
+
+    /// <inheritdoc/>
+    public LotRecord? Lot(string receipt) => Query($"SELECT {LotColumns} FROM lots WHERE receipt = $p0", ReadLot, receipt).FirstOrDefault();
+
+    /// <inheritdoc/>
+    public IEnumerable<LotRecord> Lots() => Query($"SELECT {LotColumns} FROM lots ORDER BY receipt", ReadLot);
+
+    /// <summary>The lots of a GTIN (and batch, when given), by receipt.</summary>
+    public IReadOnlyList<LotRecord> LotsOf(string gtin, string? batch) =>
+        batch is null
+            ? Query($"SELECT {LotColumns} FROM lots WHERE gtin = $p0 ORDER BY receipt", ReadLot, gtin)
+            : Query($"SELECT {LotColumns} FROM lots WHERE gtin = $p0 AND batch = $p1 ORDER BY receipt", ReadLot, gtin, batch);
+
+    /// <inheritdoc/>
+    public string? EpcHolder(string epc) => Query("SELECT receipt FROM lot_epcs WHERE epc = $p0", r => r.GetString(0), epc).FirstOrDefault();
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Cargo(string receipt) => Query("SELECT epc FROM lot_epcs WHERE receipt = $p0 ORDER BY epc", r => r.GetString(0), receipt);
+
+    /// <inheritdoc/>
+    public PledgeRecord? Pledge(long index) => Query($"SELECT {PledgeColumns} FROM pledges WHERE idx = $p0", ReadPledge, index).FirstOrDefault();
+
+    /// <inheritdoc/>
+    public IEnumerable<PledgeRecord> Pledges() => Query($"SELECT {PledgeColumns} FROM pledges ORDER BY idx", ReadPledge);
+
+    /// <summary>The pledges of a receipt, by ledger index.</summary>
+    public IReadOnlyList<PledgeRecord> PledgesOf(string receipt) => Query($"SELECT {PledgeColumns} FROM pledges WHERE receipt = $p0 ORDER BY idx", ReadPledge, receipt);
+
+    /// <inheritdoc/>
+    public void PutParty(PartyRecord party)
+    {
+        ArgumentNullException.ThrowIfNull(party);
+        Run("INSERT OR REPLACE INTO parties (party, spki, registration, registered_by) VALUES ($p0, $p1, $p2, $p3)",
+            party.PartyId, party.PublicKey, party.RegistrationIndex, party.RegisteredBy);
+    }
+
+    /// <inheritdoc/>
+    public void PutTitle(TitleRecord title)
+    {
+        ArgumentNullException.ThrowIfNull(title);
+        Run($"INSERT OR REPLACE INTO titles ({TitleColumns}) VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7)",
+            title.Hash.Bytes.ToArray(), title.Index, title.Receipt, title.Depositor, title.Owner, CanonicalValues.Decimal(title.Quantity), title.Unit, title.LotIndex);
+    }
+
+    /// <inheritdoc/>
+    public void PutLot(LotRecord lot)
+    {
+        ArgumentNullException.ThrowIfNull(lot);
+        Run($"INSERT OR REPLACE INTO lots ({LotColumns}) VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10, $p11, $p12, $p13, $p14, $p15, $p16, $p17, $p18, $p19)",
+            lot.Receipt, lot.LotIndex, lot.TitleIndex, lot.Gtin, lot.Batch, lot.Site, lot.Zone, lot.Status.Name(), lot.Depositor, lot.Owner,
+            CanonicalValues.Decimal(lot.Quantity), lot.Unit, lot.IssuedMs, lot.ValidUntilMs, lot.LocationHead, lot.LocationTimeMs, lot.StatusHead,
+            lot.ActivePledge, lot.Controller, lot.ClosedAt);
+    }
+
+    /// <inheritdoc/>
+    public void PutEpcHolder(string epc, string? receipt)
+    {
+        if (receipt is null)
+        {
+            Run("DELETE FROM lot_epcs WHERE epc = $p0", epc);
+        }
+        else
+        {
+            Run("INSERT OR REPLACE INTO lot_epcs (epc, receipt) VALUES ($p0, $p1)", epc, receipt);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void PutPledge(PledgeRecord pledge)
+    {
+        ArgumentNullException.ThrowIfNull(pledge);
+        Run($"INSERT OR REPLACE INTO pledges ({PledgeColumns}) VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10, $p11)",
+            pledge.Index, pledge.Receipt, pledge.LotIndex, pledge.Lender, pledge.Owner, CanonicalValues.Decimal(pledge.Amount), pledge.Currency,
+            pledge.StartMs, pledge.EndMs, pledge.Status.Name(), pledge.EndedAt, pledge.EndedAtMs);
+    }
+
     /// <inheritdoc/>
     public void SetQuorum(int quorum) => PutMeta("quorum", quorum.ToString(CultureInfo.InvariantCulture));
 
@@ -141,6 +235,10 @@ public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
         _addStatement.Dispose();
         _meta.Dispose();
         _putMeta.Dispose();
+        foreach (var command in _cached.Values)
+        {
+            command.Dispose();
+        }
     }
 
     private string? Meta(string key)
@@ -172,6 +270,69 @@ public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
         }
         return list;
     }
+
+    private List<T> Query<T>(string sql, Func<SqliteDataReader, T> read, params object?[] values)
+    {
+        var command = Cached(sql, values.Length);
+        for (var i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i] ?? DBNull.Value;
+        }
+        using var reader = command.ExecuteReader();
+        var list = new List<T>();
+        while (reader.Read())
+        {
+            list.Add(read(reader));
+        }
+        return list;
+    }
+
+    private void Run(string sql, params object?[] values)
+    {
+        var command = Cached(sql, values.Length);
+        for (var i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i] ?? DBNull.Value;
+        }
+        command.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Cached(string sql, int parameters)
+    {
+        if (!_cached.TryGetValue(sql, out var command))
+        {
+            command = Prepare(sql, parameters);
+            _cached.Add(sql, command);
+        }
+        return command;
+    }
+
+    private static PartyRecord ReadParty(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3));
+
+    private static TitleRecord ReadTitle(SqliteDataReader r) => new()
+    {
+        Hash = new Hash32((byte[])r.GetValue(0)), Index = r.GetInt64(1), Receipt = r.GetString(2), Depositor = r.GetString(3), Owner = r.GetString(4),
+        Quantity = DecimalOf(r.GetString(5)), Unit = r.GetString(6), LotIndex = r.IsDBNull(7) ? null : r.GetInt64(7),
+    };
+
+    private static LotRecord ReadLot(SqliteDataReader r) => new()
+    {
+        Receipt = r.GetString(0), LotIndex = r.GetInt64(1), TitleIndex = r.GetInt64(2), Gtin = r.GetString(3), Batch = r.GetString(4), Site = r.GetString(5),
+        Zone = r.GetString(6), Status = Enum.Parse<LotStatus>(r.GetString(7), ignoreCase: true), Depositor = r.GetString(8), Owner = r.GetString(9),
+        Quantity = DecimalOf(r.GetString(10)), Unit = r.GetString(11), IssuedMs = r.GetInt64(12), ValidUntilMs = r.GetInt64(13), LocationHead = r.GetInt64(14),
+        LocationTimeMs = r.GetInt64(15), StatusHead = r.GetInt64(16), ActivePledge = r.IsDBNull(17) ? null : r.GetInt64(17),
+        Controller = r.IsDBNull(18) ? null : r.GetString(18), ClosedAt = r.IsDBNull(19) ? null : r.GetInt64(19),
+    };
+
+    private static PledgeRecord ReadPledge(SqliteDataReader r) => new()
+    {
+        Index = r.GetInt64(0), Receipt = r.GetString(1), LotIndex = r.GetInt64(2), Lender = r.GetString(3), Owner = r.GetString(4), Amount = DecimalOf(r.GetString(5)),
+        Currency = r.GetString(6), StartMs = r.GetInt64(7), EndMs = r.GetInt64(8), Status = Enum.Parse<PledgeStatus>(r.GetString(9), ignoreCase: true),
+        EndedAt = r.IsDBNull(10) ? null : r.GetInt64(10), EndedAtMs = r.IsDBNull(11) ? null : r.GetInt64(11),
+    };
+
+    private static decimal DecimalOf(string text) =>
+        CanonicalValues.TryParseDecimal(text, out var value) ? value : throw new InvalidDataException($"the database holds '{text}' where a canonical decimal belongs");
 
     /// <summary>Reads a device row whose first twelve columns are those of <c>devices</c> in table order.</summary>
     internal static DeviceRecord ReadDevice(SqliteDataReader reader)

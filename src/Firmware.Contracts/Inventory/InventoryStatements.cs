@@ -323,6 +323,20 @@ public readonly record struct LotReference(string Receipt, long LotIndex, long A
     internal IEnumerable<EntryField> ToBody() =>
         [new EntryField("receipt", Receipt), EntryField.Number("lot", LotIndex), EntryField.Number("after", After)];
 
+    /// <summary>The reference at the start of a lot statement's body (move, deliver, cancel, pledge, release, transfer, enforce).</summary>
+    public static Result<LotReference> Of(Statement statement)
+    {
+        ArgumentNullException.ThrowIfNull(statement);
+        var reader = new FieldReader(statement.Body.Take(3).ToList(), $"{statement.Kind} statement");
+        var reference = Read(reader);
+        if (reader.End() is { } failure)
+        {
+            return failure;
+        }
+        var check = reference.Check($"{statement.Kind} statement");
+        return check.Succeeded ? reference : check.Failure!;
+    }
+
     internal static LotReference Read(FieldReader reader) =>
         new(reader.Required("receipt"), reader.RequiredNumber("lot"), reader.RequiredNumber("after"));
 

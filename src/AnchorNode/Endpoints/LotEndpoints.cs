@@ -1,0 +1,211 @@
+using AnchorNode.Hosting;
+using AnchorNode.Inventory;
+using Firmware.Contracts.Inventory;
+using Firmware.Contracts.Ledger;
+using Firmware.Contracts.Uplink;
+
+namespace AnchorNode.Endpoints;
+
+/// <summary>Parties and lots: operators register and move, every role reads (members see private parts; the public has its own routes).</summary>
+internal static class LotEndpoints
+{
+    private const int SmallBody = 256 * 1024;
+
+    public static void Map(WebApplication app)
+    {
+        var parties = app.MapGroup("/v1/parties").WithTags("Inventory");
+
+        parties.MapPost("", async (HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
+            {
+                var (body, problem) = await Problems.ReadJsonAsync(request, InventoryJsonContext.Default.PartyRequest, SmallBody, cancellationToken);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+                if (body!.Party is null || body.PublicKey is null)
+                {
+                    return Problems.Of(ProblemTypes.MalformedRequest, "a party needs 'party' (its id) and 'publicKey' (base64 DER SPKI of the P-256 key it signs with)");
+                }
+                var result = await node.Lots.RegisterPartyAsync(body.Party, body.PublicKey, body.NewKey, cancellationToken);
+                return result.Succeeded
+                    ? Results.Json(new AppendedResponse(result.Value.Index, result.Value.LedgerSize, EntryKinds.Party), NodeJsonContext.Default.AppendedResponse, statusCode: 201)
+                    : Problems.Result(NodeProblem.From(result.Failure!));
+            })
+            .RequireAuthorization(Policies.Operator)
+            .WithName("RegisterParty")
+            .WithSummary("Registers a depositor or owner and the key it signs pledge consents with (key name edgetrace/party/<id>); newKey=true replaces a registered party's key.")
+            .Accepts<PartyRequest>("application/json")
+            .Produces<AppendedResponse>(201)
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409);
+
+        parties.MapGet("", (NodeRuntime node) =>
+            {
+                using var lease = node.Readers.Rent();
+                var list = lease.Reader.State.Parties()
+                    .Select(p => new PartyView(p.PartyId, p.PublicKey, InventoryNames.PartyKeyName(p.PartyId), p.RegistrationIndex, p.RegisteredBy)).ToList();
+                return Results.Json(list, InventoryJsonContext.Default.ListPartyView);
+            })
+            .RequireAuthorization(Policies.Reader)
+            .WithName("ListParties")
+            .WithSummary("Registered parties and their keys.")
+            .Produces<List<PartyView>>()
+            .ProducesProblem(401);
+
+        var lots = app.MapGroup("/v1/lots").WithTags("Inventory");
+
+        lots.MapPost("", async (HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
+            {
+                var (body, problem) = await Problems.ReadJsonAsync(request, InventoryJsonContext.Default.LotRequest, SmallBody, cancellationToken);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+                var parts = LotViews.FromRequest(body!, node.Time.GetUtcNow().ToUnixTimeMilliseconds());
+                if (!parts.Succeeded)
+                {
+                    return Problems.Result(NodeProblem.From(parts.Failure!));
+                }
+                var issued = await node.Lots.IssueAsync(parts.Value.Title, parts.Value.Lot, cancellationToken);
+                return issued.Succeeded
+                    ? Results.Json(new IssuedLotResponse(issued.Value.Receipt, issued.Value.TitleIndex, issued.Value.LotIndex, issued.Value.LedgerSize),
+                        InventoryJsonContext.Default.IssuedLotResponse, statusCode: 201)
+                    : Problems.Result(NodeProblem.From(issued.Failure!));
+            })
+            .RequireAuthorization(Policies.Operator)
+            .WithName("IssueLot")
+            .WithSummary("Issues a warehouse receipt: a title entry (depositor, owner, quantity, insurance) and a lot entry (public facts and the title's hash), signed with this node's operator key.")
+            .Accepts<LotRequest>("application/json")
+            .Produces<IssuedLotResponse>(201)
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(422);
+
+        lots.MapGet("", (string? status, NodeRuntime node) =>
+            {
+                using var lease = node.Readers.Rent();
+                var list = lease.Reader.State.Lots().Where(l => status is null || l.Status.Name() == status).Select(LotViews.Summary).ToList();
+                return Results.Json(list, InventoryJsonContext.Default.ListLotSummaryView);
+            })
+            .RequireAuthorization(Policies.Reader)
+            .WithName("ListLots")
+            .WithSummary("Every lot with its status (?status=issued|pledged|enforced|delivered|cancelled).")
+            .Produces<List<LotSummaryView>>()
+            .ProducesProblem(401);
+
+        lots.MapGet("/{receipt}", (string receipt, NodeRuntime node) =>
+            {
+                using var lease = node.Readers.Rent();
+                using var snapshot = lease.Reader.Snapshot();
+                return LotViews.Lot(lease.Reader, receipt) is { } view
+                    ? Results.Json(view, InventoryJsonContext.Default.LotView)
+                    : Problems.Of(LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
+            })
+            .RequireAuthorization(Policies.Reader)
+            .WithName("GetLot")
+            .WithSummary("A lot: status, public facts, private part, cargo, moves, status chain and pledges.")
+            .Produces<LotView>()
+            .ProducesProblem(401).ProducesProblem(404);
+
+        lots.MapGet("/{receipt}/history", (string receipt, NodeRuntime node) =>
+            {
+                using var lease = node.Readers.Rent();
+                var reader = lease.Reader;
+                using var snapshot = reader.Snapshot();
+                if (reader.State.Lot(receipt) is not { } lot)
+                {
+                    return Problems.Of(LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
+                }
+                var entries = LotChains.Read(reader, lot);
+                var end = node.Time.GetUtcNow().ToUnixTimeMilliseconds();
+                var storage = LotBundleExporter.LocalHistory(reader, lot, entries, Math.Max(end, lot.LocationTimeMs + 1));
+                return Results.Json(new HistoryView(receipt, storage, entries.Moves.Select(LotViews.Move).ToList(), LotViews.Trace(reader, entries)),
+                    InventoryJsonContext.Default.HistoryView);
+            })
+            .RequireAuthorization(Policies.Reader)
+            .WithName("GetLotHistory")
+            .WithSummary("Where the lot was (zone, from, to), derived from its issue, the operator's moves and the RFID reads of its cargo (trace links), up to now.")
+            .Produces<HistoryView>()
+            .ProducesProblem(401).ProducesProblem(404);
+
+        lots.MapPost("/{receipt}/moves", async (string receipt, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
+            {
+                var (body, problem) = await Problems.ReadJsonAsync(request, InventoryJsonContext.Default.MoveRequest, SmallBody, cancellationToken);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+                if (string.IsNullOrEmpty(body!.Zone))
+                {
+                    return Problems.Of(ProblemTypes.MalformedRequest, "a move needs 'zone' (and optionally 'site' and 'atMs')");
+                }
+                return Appended(await node.Lots.MoveAsync(receipt, body.Site, body.Zone, body.AtMs, cancellationToken), EntryKinds.Move, 201);
+            })
+            .RequireAuthorization(Policies.Operator)
+            .WithName("MoveLot")
+            .WithSummary("Records that the whole lot moved to another zone (or site).")
+            .Accepts<MoveRequest>("application/json")
+            .Produces<AppendedResponse>(201)
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+
+        lots.MapPost("/{receipt}/deliveries", async (string receipt, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
+            {
+                var (body, problem) = await Problems.ReadJsonAsync(request, InventoryJsonContext.Default.DeliverRequest, SmallBody, cancellationToken);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+                return Appended(await node.Lots.DeliverAsync(receipt, body!.Quantity, body.Epcs ?? [], body.AtMs, cancellationToken), EntryKinds.Deliver, 201);
+            })
+            .RequireAuthorization(Policies.Operator)
+            .WithName("DeliverLot")
+            .WithSummary("Records a delivery: part of the quantity (splitting it) or, without 'quantity', all that remains (closing the lot). Refused while pledged.")
+            .Accepts<DeliverRequest>("application/json")
+            .Produces<AppendedResponse>(201)
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+
+        lots.MapPost("/{receipt}/cancel", async (string receipt, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
+            {
+                var (body, problem) = await Problems.ReadJsonAsync(request, NodeJsonContext.Default.ReasonRequest, SmallBody, cancellationToken);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+                if (string.IsNullOrWhiteSpace(body!.Reason))
+                {
+                    return Problems.Of(ProblemTypes.MalformedRequest, "say why in 'reason'; it goes on the ledger");
+                }
+                return Appended(await node.Lots.CancelAsync(receipt, body.Reason.Trim(), cancellationToken), EntryKinds.Cancel, 200);
+            })
+            .RequireAuthorization(Policies.Operator)
+            .WithName("CancelLot")
+            .WithSummary("Cancels an issued receipt that is not pledged; its EPCs are free again.")
+            .Accepts<ReasonRequest>("application/json")
+            .Produces<AppendedResponse>()
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+
+        app.MapGet("/v1/cargo/arrivals", (string? gtin, DateTimeOffset? since, string? zone, NodeRuntime node) =>
+            {
+                string? normalised = null;
+                if (gtin is not null)
+                {
+                    if (!Firmware.Contracts.Epc.Gtin.TryParse(gtin, out var parsed, out var error))
+                    {
+                        return Problems.Of(ProblemTypes.MalformedRequest, error);
+                    }
+                    normalised = parsed.Value;
+                }
+                using var lease = node.Readers.Rent();
+                var list = LotViews.Arrivals(lease.Reader, normalised, since?.ToUnixTimeMilliseconds() ?? 0, zone);
+                return Results.Json(list, InventoryJsonContext.Default.ListArrivalView);
+            })
+            .RequireAuthorization(Policies.Operator)
+            .WithTags("Inventory")
+            .WithName("ListArrivals")
+            .WithSummary("EPCs the gateways' readers saw (since ?since=, of ?gtin=, at readers of ?zone=, e.g. dock-1) that no open lot holds: what a new receipt can list.")
+            .Produces<List<ArrivalView>>()
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
+    }
+
+    internal static IResult Appended(Firmware.Contracts.Result<Ledger.AppendedEntry> result, string kind, int status) =>
+        result.Succeeded
+            ? Results.Json(new AppendedResponse(result.Value.Index, result.Value.LedgerSize, kind), NodeJsonContext.Default.AppendedResponse, statusCode: status)
+            : Problems.Result(NodeProblem.From(result.Failure!));
+}

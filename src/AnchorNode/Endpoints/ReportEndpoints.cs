@@ -1,0 +1,249 @@
+using System.Security.Claims;
+using AnchorNode.Auth;
+using AnchorNode.Hosting;
+using AnchorNode.Inventory;
+using Firmware.Contracts;
+using Firmware.Contracts.Conditions;
+using Firmware.Contracts.Evidence;
+using Firmware.Contracts.Inventory;
+using Firmware.Contracts.Ledger;
+using Firmware.Contracts.Notes;
+using Firmware.Contracts.Uplink;
+
+namespace AnchorNode.Endpoints;
+
+/// <summary>
+/// Condition reports for lenders and auditors: JSON, an HTML page, the evidence bundle that
+/// reproduces them offline, and time-limited page links. Every report is computed from the bundle
+/// it offers for download, verified first.
+/// </summary>
+internal static class ReportEndpoints
+{
+    public static void Map(WebApplication app)
+    {
+        var lots = app.MapGroup("/v1/lots/{receipt}").WithTags("Reports");
+
+        lots.MapGet("/report", async (string receipt, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
+            {
+                var (query, problem) = Query(request);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+                var built = await BuildAsync(node, receipt, query!.Value.Request, query.Value.Threshold, cancellationToken);
+                if (!built.Succeeded)
+                {
+                    return Problems.Result(NodeProblem.From(built.Failure!));
+                }
+                var report = built.Value;
+                var pledge = PledgeOf(node, report);
+                var response = new LotReportResponse(receipt, report.Lot.LotIndex, LotViews.Public(report.Lot.Lot), report.Lot.Title is { } title ? LotViews.Title(title) : null,
+                    pledge is null ? null : LotViews.Pledge(pledge, report.Lot.ReportPledge?.Statement.Covenants ?? []),
+                    report.Conditions, report.Proof, BundlePath(receipt, request.QueryString.Value), $"/v1/lots/{Uri.EscapeDataString(receipt)}/report.html{request.QueryString.Value}");
+                return Results.Json(response, InventoryJsonContext.Default.LotReportResponse);
+            })
+            .RequireAuthorization(Policies.LenderOrAuditor)
+            .WithName("GetConditionReport")
+            .WithSummary("The lot's condition report (default window: its pledge). Query: pledge, from, to (ISO 8601), threshold (member signatures the proof needs), activationEnergyK, intervalMs, delayMs, cumulativeMs.")
+            .Produces<LotReportResponse>()
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(503);
+
+        lots.MapGet("/report.html", async (string receipt, string? access, HttpContext context, NodeRuntime node, CancellationToken cancellationToken) =>
+            {
+                if (Deny(context, node, receipt, access) is { } denied)
+                {
+                    return denied;
+                }
+                var (query, problem) = Query(context.Request);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+                var built = await BuildAsync(node, receipt, query!.Value.Request, query.Value.Threshold, cancellationToken);
+                if (!built.Succeeded)
+                {
+                    return Problems.Result(NodeProblem.From(built.Failure!));
+                }
+                var keys = built.Value.Evidence.Members.Select(m => $"{m.Name}={m.PublicKey}").ToList();
+                var page = ReportPage.Render(built.Value, new ReportPageContext(PledgeOf(node, built.Value), BundlePath(receipt, context.Request.QueryString.Value), keys));
+                // The page needs nothing from anywhere: say so, so that a browser refuses if it ever tried.
+                context.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'";
+                context.Response.Headers.CacheControl = "no-store";
+                return Results.Content(page, "text/html; charset=utf-8");
+            })
+            .WithName("GetConditionReportPage")
+            .WithSummary("The condition report as an HTML page with an SVG temperature chart. Lenders and auditors by API key, or anyone with a report link (?access=).")
+            .Produces<string>(200, "text/html")
+            .ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(503);
+
+        lots.MapGet("/bundle", async (string receipt, string? access, HttpContext context, NodeRuntime node, CancellationToken cancellationToken) =>
+            {
+                if (Deny(context, node, receipt, access) is { } denied)
+                {
+                    return denied;
+                }
+                var (query, problem) = Query(context.Request);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+                var exported = node.LotExporter.Export(receipt, query!.Value.Request);
+                if (!exported.Succeeded && exported.Failure!.Code == "no-checkpoint" && await SignAsync(node, cancellationToken))
+                {
+                    exported = node.LotExporter.Export(receipt, query.Value.Request);
+                }
+                return exported.Succeeded
+                    ? Results.Bytes(exported.Value.Bundle.ToJson(), "application/json", $"{receipt}.lot-evidence.json")
+                    : Problems.Result(NodeProblem.From(exported.Failure!));
+            })
+            .WithName("GetLotBundle")
+            .WithSummary("The lot's evidence bundle for the same query as the report: 'Verifier bundle' checks it, 'Verifier report' recomputes the report from it. Lenders and auditors, or a report link.")
+            .Produces<EvidenceBundle>(200, "application/json")
+            .ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(503);
+
+        lots.MapPost("/report-links", (string receipt, int? hours, HttpRequest request, NodeRuntime node) =>
+            {
+                using (var lease = node.Readers.Rent())
+                {
+                    if (lease.Reader.State.Lot(receipt) is null)
+                    {
+                        return Problems.Of(LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
+                    }
+                }
+                var valid = Math.Clamp(hours ?? 24, 1, 24 * 31);
+                var (token, expires) = node.ReportLinks.Create(receipt, TimeSpan.FromHours(valid));
+                var path = ReportLinks.PagePath(receipt, token);
+                return Results.Json(new ReportLinkView(receipt, path, $"{request.Scheme}://{request.Host}{path}", expires), InventoryJsonContext.Default.ReportLinkView, statusCode: 201);
+            })
+            .RequireAuthorization(Policies.LenderOrAuditor)
+            .WithName("CreateReportLink")
+            .WithSummary("A link to the lot's report page that works in a browser without an API key, for ?hours= (default 24, at most 744).")
+            .Produces<ReportLinkView>(201)
+            .ProducesProblem(401).ProducesProblem(403).ProducesProblem(404);
+    }
+
+    /// <summary>Builds the report, signing a checkpoint first when none covers the lot's newest entries yet.</summary>
+    internal static async Task<Result<LotReport>> BuildAsync(NodeRuntime node, string receipt, LotBundleRequest request, int threshold, CancellationToken cancellationToken)
+    {
+        var built = node.Reports.Build(receipt, request, threshold);
+        if (!built.Succeeded && built.Failure!.Code == "no-checkpoint" && await SignAsync(node, cancellationToken))
+        {
+            built = node.Reports.Build(receipt, request, threshold);
+        }
+        return built;
+    }
+
+    private static async Task<bool> SignAsync(NodeRuntime node, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await node.Checkpointer.SignIfGrownAsync(cancellationToken) is not null;
+        }
+        catch (InvalidOperationException)
+        {
+            // The signing guard refused (see docs/anchor-node.md); the caller answers no-checkpoint.
+            return false;
+        }
+    }
+
+    private static PledgeRecord? PledgeOf(NodeRuntime node, LotReport report)
+    {
+        if (report.Lot.ReportPledge is not { } pledge)
+        {
+            return null;
+        }
+        using var lease = node.Readers.Rent();
+        return lease.Reader.State.Pledge(pledge.Index);
+    }
+
+    private static IResult? Deny(HttpContext context, NodeRuntime node, string receipt, string? access)
+    {
+        if (node.ReportLinks.Allows(access, receipt))
+        {
+            return null;
+        }
+        var user = context.User;
+        if (user.Identity?.IsAuthenticated != true)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return Problems.Result(new NodeProblem(ProblemTypes.Unauthenticated, 401,
+                access is null
+                    ? "this page needs an API key of a lender or auditor ('Authorization: Bearer etk_…') or a report link (POST /v1/lots/{receipt}/report-links)"
+                    : "the report link is not valid for this lot or has expired; ask for a new one"));
+        }
+        return user.IsInRole(Roles.Lender) || user.IsInRole(Roles.Auditor)
+            ? null
+            : Problems.Result(new NodeProblem(ProblemTypes.Forbidden, 403, $"organisation '{user.Identity.Name}' has role '{user.FindFirst(ClaimTypes.Role)?.Value}'; reports are for lenders and auditors"));
+    }
+
+    private static string BundlePath(string receipt, string? query) => $"/v1/lots/{Uri.EscapeDataString(receipt)}/bundle{query}";
+
+    /// <summary>Reads the report query: pledge, from, to, threshold, activationEnergyK, intervalMs, delayMs, cumulativeMs.</summary>
+    internal static ((LotBundleRequest Request, int Threshold)? Value, IResult? Problem) Query(HttpRequest request)
+    {
+        var q = request.Query;
+        var problems = new List<string>();
+        long? Long(string name)
+        {
+            if (!q.TryGetValue(name, out var text))
+            {
+                return null;
+            }
+            if (long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+            problems.Add($"'{name}' must be a non-negative whole number, got '{text}'");
+            return null;
+        }
+        long? Time(string name)
+        {
+            if (!q.TryGetValue(name, out var text))
+            {
+                return null;
+            }
+            if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time))
+            {
+                return time.ToUnixTimeMilliseconds();
+            }
+            problems.Add($"'{name}' must be an ISO 8601 time such as 2026-03-01T00:00:00Z, got '{text}'");
+            return null;
+        }
+        double? energy = null;
+        if (q.TryGetValue("activationEnergyK", out var energyText))
+        {
+            if (double.TryParse(energyText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var e) && double.IsFinite(e) && e > 0)
+            {
+                energy = e;
+            }
+            else
+            {
+                problems.Add($"'activationEnergyK' must be a positive number of kelvin, got '{energyText}'");
+            }
+        }
+        var request2 = new LotBundleRequest
+        {
+            Pledge = Long("pledge"),
+            FromMs = Time("from"),
+            ToMs = Time("to"),
+            ActivationEnergyK = energy ?? MeanKineticTemperature.DefaultActivationEnergyK,
+            IntervalMs = Long("intervalMs") ?? 60_000,
+            DelayMs = Long("delayMs") ?? 0,
+            CumulativeMs = Long("cumulativeMs"),
+        };
+        var threshold = Long("threshold") ?? 1;
+        if (request2.IntervalMs == 0)
+        {
+            problems.Add("'intervalMs' must be positive");
+        }
+        if (request2.FromMs is { } from && request2.ToMs is { } to && to <= from)
+        {
+            problems.Add("'to' must be after 'from'");
+        }
+        if (problems.Count > 0)
+        {
+            return (null, Problems.Of(ProblemTypes.MalformedRequest, string.Join("; ", problems)));
+        }
+        return ((request2, (int)Math.Min(threshold, 100)), null);
+    }
+}

@@ -1,0 +1,116 @@
+using AnchorNode.Evidence;
+using AnchorNode.Storage;
+using Firmware.Contracts;
+using Firmware.Contracts.Checkpoints;
+using Firmware.Contracts.Conditions;
+using Firmware.Contracts.Evidence;
+using Firmware.Contracts.Notes;
+
+namespace AnchorNode.Inventory;
+
+/// <summary>
+/// Whether a report's readings are proven: every reading, entry and checkpoint signature of its
+/// bundle verified, and whether the ledger checkpoint meets the trust policy asked for
+/// (<see cref="Threshold"/> of the consortium's member keys).
+/// </summary>
+public sealed record ProofStatus
+{
+    /// <summary>True when the bundle verifies under the policy.</summary>
+    public required bool Verified { get; init; }
+
+    /// <summary>How many member signatures the policy needs.</summary>
+    public required int Threshold { get; init; }
+
+    /// <summary>The members whose keys the policy trusts.</summary>
+    public required IReadOnlyList<string> TrustedMembers { get; init; }
+
+    /// <summary>The members that signed the ledger checkpoint.</summary>
+    public required IReadOnlyList<string> Signers { get; init; }
+
+    /// <summary>The ledger size the evidence is proven against.</summary>
+    public required long LedgerSize { get; init; }
+
+    /// <summary>The checkpoint's time, Unix ms.</summary>
+    public long? LedgerTimeMs { get; init; }
+
+    /// <summary>Readings verified to that checkpoint.</summary>
+    public required int Readings { get; init; }
+
+    /// <summary>Why the policy is not met, or null.</summary>
+    public string? Failure { get; init; }
+}
+
+/// <summary>A lot's condition report with the bundle it was computed from and what that bundle proves.</summary>
+/// <param name="Bundle">The evidence bundle (what <c>Verifier report</c> takes).</param>
+/// <param name="Evidence">What the bundle proves.</param>
+/// <param name="Conditions">The report.</param>
+/// <param name="Proof">The proof status under the requested policy.</param>
+public sealed record LotReport(ExportedBundle Bundle, EvidenceSummary Evidence, ConditionReport Conditions, ProofStatus Proof)
+{
+    /// <summary>The lot part of <see cref="Evidence"/>.</summary>
+    public LotEvidence Lot => Evidence.Lot!;
+}
+
+/// <summary>
+/// Condition reports the way a lender would compute them: export the lot bundle, verify it like
+/// the offline verifier does (every member key trusted), compute the report from what it proves,
+/// and check the ledger checkpoint against the requested threshold. The node's numbers are thus
+/// the numbers <c>Verifier report</c> prints for the downloaded bundle.
+/// </summary>
+public sealed class ConditionReports
+{
+    private readonly LotBundleExporter _exporter;
+    private readonly NodeReaders _readers;
+
+    /// <summary>Reports over <paramref name="exporter"/>'s bundles.</summary>
+    public ConditionReports(LotBundleExporter exporter, NodeReaders readers)
+    {
+        _exporter = exporter;
+        _readers = readers;
+    }
+
+    /// <summary>The report of <paramref name="receipt"/>.</summary>
+    public Result<LotReport> Build(string receipt, LotBundleRequest request, int threshold = 1)
+    {
+        var exported = _exporter.Export(receipt, request);
+        if (!exported.Succeeded)
+        {
+            return exported.Failure!;
+        }
+        List<NoteVerifierKey> keys;
+        using (var lease = _readers.Rent())
+        {
+            keys = lease.Reader.State.Members().Select(m => NoteVerifierKey.FromSpki(m.Name, Convert.FromBase64String(m.PublicKey))).ToList();
+        }
+        if (threshold < 1 || threshold > keys.Count)
+        {
+            return Result<LotReport>.Fail(Firmware.Contracts.Uplink.ProblemTypes.MalformedRequest, $"the threshold must be between 1 and the {keys.Count} members, got {threshold}");
+        }
+        var bundle = exported.Value.Bundle;
+        var evidence = EvidenceVerifier.Verify(bundle, new TrustPolicy(keys, 1));
+        if (!evidence.Succeeded)
+        {
+            return Result<LotReport>.Fail("evidence-invalid", $"the node's own evidence for lot '{receipt}' does not verify ({evidence.Failure}); the database may be damaged: {string.Join("; ", exported.Value.Warnings)}");
+        }
+        var conditions = LotConditions.Compute(evidence.Value);
+        if (!conditions.Succeeded)
+        {
+            return conditions.Failure!;
+        }
+        // Only the checkpoint's signatures depend on the policy; everything else verified above.
+        var policy = CheckpointVerifier.Verify(bundle.Ledger.Checkpoint, new TrustPolicy(keys, threshold), bundle.Ledger.Origin);
+        var checkpoint = evidence.Value.LedgerCheckpoint;
+        var proof = new ProofStatus
+        {
+            Verified = policy.Succeeded,
+            Threshold = threshold,
+            TrustedMembers = keys.Select(k => k.Name).ToList(),
+            Signers = evidence.Value.Signers,
+            LedgerSize = checkpoint.Size,
+            LedgerTimeMs = checkpoint.TimeMs,
+            Readings = evidence.Value.Devices.Sum(d => d.Readings.Count),
+            Failure = policy.Succeeded ? null : policy.Failure!.ToString(),
+        };
+        return new LotReport(exported.Value, evidence.Value, conditions.Value, proof);
+    }
+}

@@ -1,0 +1,259 @@
+using AnchorNode.Ledger;
+using AnchorNode.Storage;
+using Firmware.Contracts;
+using Firmware.Contracts.Conditions;
+using Firmware.Contracts.Inventory;
+using Firmware.Contracts.Ledger;
+using Firmware.Contracts.Notes;
+
+namespace AnchorNode.Inventory;
+
+/// <summary>A receipt just issued.</summary>
+/// <param name="Receipt">The receipt number.</param>
+/// <param name="TitleIndex">The title entry.</param>
+/// <param name="LotIndex">The lot entry.</param>
+/// <param name="LedgerSize">The ledger size after both.</param>
+public sealed record IssuedLot(string Receipt, long TitleIndex, long LotIndex, long LedgerSize);
+
+/// <summary>The terms a lender proposes for a pledge.</summary>
+/// <param name="Lender">The lender member.</param>
+/// <param name="Amount">The amount secured.</param>
+/// <param name="Currency">ISO 4217 code.</param>
+/// <param name="StartMs">Term start, Unix ms.</param>
+/// <param name="EndMs">Term end, Unix ms.</param>
+/// <param name="Covenants">Condition covenants.</param>
+public sealed record PledgeTerms(string Lender, decimal Amount, string Currency, long StartMs, long EndMs, IReadOnlyList<Covenant> Covenants);
+
+/// <summary>
+/// Writes the inventory entries. What the operator signs (parties, titles, lots, moves, deliveries,
+/// cancellations) this node signs with its member key; what lenders and owners sign (pledges,
+/// releases, transfers, enforcements) it drafts as statement text for them to sign, and appends
+/// once they have. The API, the CLI and tests all come through here.
+/// </summary>
+public sealed class LotRegistry
+{
+    /// <summary>The kinds a lender submits, signed elsewhere.</summary>
+    public static readonly IReadOnlyList<string> SignedElsewhere = [EntryKinds.Pledge, EntryKinds.Release, EntryKinds.Transfer, EntryKinds.Enforce];
+
+    private const int Attempts = 3;
+
+    private readonly ILedgerSequencer _sequencer;
+    private readonly StatementSigner _signer;
+    private readonly NodeReaders _readers;
+    private readonly TimeProvider _time;
+
+    /// <summary>A registry appending through <paramref name="sequencer"/>.</summary>
+    public LotRegistry(ILedgerSequencer sequencer, StatementSigner signer, NodeReaders readers, TimeProvider time)
+    {
+        _sequencer = sequencer;
+        _signer = signer;
+        _readers = readers;
+        _time = time;
+    }
+
+    /// <summary>Registers a party, or gives a registered one a new key when <paramref name="newKey"/> is set.</summary>
+    public async Task<Result<AppendedEntry>> RegisterPartyAsync(string partyId, string publicKey, bool newKey, CancellationToken cancellationToken)
+    {
+        long? replaces = null;
+        if (newKey)
+        {
+            using var lease = _readers.Rent();
+            replaces = lease.Reader.State.Party(partyId)?.RegistrationIndex
+                ?? (long?)null;
+            if (replaces is null)
+            {
+                return Result<AppendedEntry>.Fail(LedgerFailures.UnknownParty, $"party '{partyId}' is not registered; register it without asking for a new key");
+            }
+        }
+        var party = new PartyStatement(partyId, publicKey, replaces);
+        var check = party.Check();
+        if (!check.Succeeded)
+        {
+            return check.Failure!;
+        }
+        return await _sequencer.AppendAsync(new LedgerProposal(_signer.Sign(EntryKinds.Party, party.ToBody())), cancellationToken);
+    }
+
+    /// <summary>
+    /// Issues a receipt: the title (private part), then the lot statement committing to its hash
+    /// (<paramref name="lot"/>'s own <c>Title</c> is replaced). Both are proposed together, so they
+    /// normally commit in one transaction.
+    /// </summary>
+    public async Task<Result<IssuedLot>> IssueAsync(TitleStatement title, LotStatement lot, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(title);
+        ArgumentNullException.ThrowIfNull(lot);
+        var titleCheck = title.Check();
+        if (!titleCheck.Succeeded)
+        {
+            return titleCheck.Failure!;
+        }
+        if (title.Receipt != lot.Receipt)
+        {
+            return Result<IssuedLot>.Fail(LedgerFailures.EntryField, $"the title is for receipt '{title.Receipt}', the lot for '{lot.Receipt}'");
+        }
+        using (var lease = _readers.Rent())
+        {
+            // Checked here too so that a doomed lot does not leave an orphan title on the ledger.
+            var state = lease.Reader.State;
+            if (state.Lot(lot.Receipt) is { } existing)
+            {
+                return new Failure(LedgerFailures.ReceiptExists, $"receipt '{existing.Receipt}' was issued at ledger index {existing.LotIndex}") { LedgerIndex = existing.LotIndex };
+            }
+            foreach (var party in new[] { title.Depositor, title.Owner })
+            {
+                if (state.Party(party) is null)
+                {
+                    return Result<IssuedLot>.Fail(LedgerFailures.UnknownParty, $"party '{party}' is not registered; register it with its public key first");
+                }
+            }
+            foreach (var epc in lot.Epcs)
+            {
+                if (state.EpcHolder(epc) is { } holder)
+                {
+                    return new Failure(LedgerFailures.EpcInUse, $"EPC {epc} is in the cargo of open lot '{holder}'") { LedgerIndex = state.Lot(holder)?.LotIndex };
+                }
+            }
+        }
+        var titleEntry = _signer.Sign(EntryKinds.Title, title.ToBody());
+        var hash = Statement.Parse(titleEntry.Note.Text).Value.Hash;
+        var publicPart = lot with { Title = hash };
+        var lotCheck = publicPart.Check();
+        if (!lotCheck.Succeeded)
+        {
+            return lotCheck.Failure!;
+        }
+        var lotEntry = _signer.Sign(EntryKinds.Lot, publicPart.ToBody());
+        var titleAppend = _sequencer.AppendAsync(new LedgerProposal(titleEntry), cancellationToken);
+        var lotAppend = _sequencer.AppendAsync(new LedgerProposal(lotEntry), cancellationToken);
+        var appendedTitle = await titleAppend;
+        var appendedLot = await lotAppend;
+        if (!appendedTitle.Succeeded)
+        {
+            return appendedTitle.Failure!;
+        }
+        if (!appendedLot.Succeeded)
+        {
+            return appendedLot.Failure! with { Message = $"{appendedLot.Failure.Message} (the title was appended at ledger index {appendedTitle.Value.Index} and stays unused)" };
+        }
+        return new IssuedLot(lot.Receipt, appendedTitle.Value.Index, appendedLot.Value.Index, appendedLot.Value.LedgerSize);
+    }
+
+    /// <summary>Records a move of the whole lot (site defaults to where it is).</summary>
+    public Task<Result<AppendedEntry>> MoveAsync(string receipt, string? site, string zone, long? atMs, CancellationToken cancellationToken) =>
+        WithLotAsync(receipt, lot => new MoveStatement(new LotReference(receipt, lot.LotIndex, lot.LocationHead), site ?? lot.Site, zone, atMs ?? Now()).ToBody(),
+            EntryKinds.Move, cancellationToken);
+
+    /// <summary>Records a delivery of <paramref name="quantity"/> (all that remains when null), and the EPCs that left.</summary>
+    public Task<Result<AppendedEntry>> DeliverAsync(string receipt, decimal? quantity, IReadOnlyList<string> epcs, long? atMs, CancellationToken cancellationToken) =>
+        WithLotAsync(receipt, lot => new DeliverStatement(Status(lot), quantity ?? lot.Quantity, atMs ?? Now(), epcs).ToBody(), EntryKinds.Deliver, cancellationToken);
+
+    /// <summary>Cancels an issued, unpledged receipt.</summary>
+    public Task<Result<AppendedEntry>> CancelAsync(string receipt, string reason, CancellationToken cancellationToken) =>
+        WithLotAsync(receipt, lot => new CancelStatement(Status(lot), reason).ToBody(), EntryKinds.Cancel, cancellationToken);
+
+    /// <summary>The pledge statement for the lender and the lot's owner to sign, against the lot's current state.</summary>
+    public Result<Statement> DraftPledge(string receipt, PledgeTerms terms)
+    {
+        ArgumentNullException.ThrowIfNull(terms);
+        using var lease = _readers.Rent();
+        if (lease.Reader.State.Lot(receipt) is not { } lot)
+        {
+            return Result<Statement>.Fail(LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
+        }
+        var pledge = new PledgeStatement
+        {
+            Lot = Status(lot), Lender = terms.Lender, Owner = lot.Owner, Amount = terms.Amount, Currency = terms.Currency,
+            StartMs = terms.StartMs, EndMs = terms.EndMs, Covenants = terms.Covenants,
+        };
+        var check = pledge.Check();
+        return check.Succeeded ? _signer.Create(EntryKinds.Pledge, pledge.ToBody()) : check.Failure!;
+    }
+
+    /// <summary>The release statement for the pledge's lender to sign.</summary>
+    public Result<Statement> DraftRelease(long pledgeIndex, long? atMs, string? reason) =>
+        Draft(pledgeIndex, EntryKinds.Release, (lot, pledge) => new ReleaseStatement(Status(lot), pledge.Index, atMs ?? Now(), reason).ToBody());
+
+    /// <summary>The transfer statement for the pledge's lender and <paramref name="to"/> to sign.</summary>
+    public Result<Statement> DraftTransfer(long pledgeIndex, string to, long? atMs) =>
+        Draft(pledgeIndex, EntryKinds.Transfer, (lot, pledge) => new TransferStatement(Status(lot), pledge.Index, pledge.Lender, to, atMs ?? Now()).ToBody());
+
+    /// <summary>The enforcement statement for the pledge's lender to sign.</summary>
+    public Result<Statement> DraftEnforce(long pledgeIndex, long? atMs, string reason) =>
+        Draft(pledgeIndex, EntryKinds.Enforce, (lot, pledge) => new EnforceStatement(Status(lot), pledge.Index, atMs ?? Now(), reason).ToBody());
+
+    /// <summary>
+    /// Appends a pledge, release, transfer or enforcement signed elsewhere: <paramref name="signedNote"/>
+    /// is the statement text with the signature lines of the lender (and, for a pledge, the owner).
+    /// </summary>
+    public async Task<Result<AppendedEntry>> SubmitAsync(string signedNote, CancellationToken cancellationToken)
+    {
+        var note = SignedNote.Parse(signedNote ?? "");
+        if (!note.Succeeded)
+        {
+            return Result<AppendedEntry>.Fail(LedgerFailures.EntryFormat, $"the body is not a signed note (statement text, a blank line, signature lines): {note.Failure!.Message}");
+        }
+        var statement = Statement.Parse(note.Value.Text);
+        if (!statement.Succeeded)
+        {
+            return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, statement.Failure!.Message);
+        }
+        if (!SignedElsewhere.Contains(statement.Value.Kind))
+        {
+            return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, $"a {statement.Value.Kind} statement is not submitted here; this takes {string.Join(", ", SignedElsewhere)} statements");
+        }
+        return await _sequencer.AppendAsync(new LedgerProposal(LedgerEntry.Create(statement.Value.Kind, [], note.Value)), cancellationToken);
+    }
+
+    private Result<Statement> Draft(long pledgeIndex, string kind, Func<LotRecord, PledgeRecord, IEnumerable<EntryField>> body)
+    {
+        using var lease = _readers.Rent();
+        var state = lease.Reader.State;
+        if (state.Pledge(pledgeIndex) is not { } pledge)
+        {
+            return Result<Statement>.Fail(LedgerFailures.NotPledged, $"ledger index {pledgeIndex} is not a pledge");
+        }
+        var lot = state.Lot(pledge.Receipt)!;
+        if (pledge.Status != PledgeStatus.Active)
+        {
+            return new Failure(LedgerFailures.NotPledged, $"pledge {pledgeIndex} was {pledge.Status.Name()} at ledger index {pledge.EndedAt}") { LedgerIndex = lot.ActivePledge };
+        }
+        return _signer.Create(kind, body(lot, pledge));
+    }
+
+    private async Task<Result<AppendedEntry>> WithLotAsync(string receipt, Func<LotRecord, IEnumerable<EntryField>> body, string kind, CancellationToken cancellationToken)
+    {
+        // The statement names the lot's last entry; if another entry lands in between, the rules
+        // refuse it as stale and it is written again against the new state.
+        for (var attempt = 1; ; attempt++)
+        {
+            LotRecord? lot;
+            using (var lease = _readers.Rent())
+            {
+                lot = lease.Reader.State.Lot(receipt);
+            }
+            if (lot is null)
+            {
+                return Result<AppendedEntry>.Fail(LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
+            }
+            IEnumerable<EntryField> lines;
+            try
+            {
+                lines = body(lot).ToList();
+            }
+            catch (ArgumentException e)
+            {
+                return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, e.Message);
+            }
+            var result = await _sequencer.AppendAsync(new LedgerProposal(_signer.Sign(kind, lines)), cancellationToken);
+            if (result.Succeeded || result.Failure!.Code != LedgerFailures.StaleReference || attempt == Attempts)
+            {
+                return result;
+            }
+        }
+    }
+
+    private static LotReference Status(LotRecord lot) => new(lot.Receipt, lot.LotIndex, lot.StatusHead);
+
+    private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+}

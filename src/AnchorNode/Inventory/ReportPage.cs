@@ -1,0 +1,312 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Firmware.Contracts.Conditions;
+using Firmware.Contracts.Evidence;
+using Firmware.Contracts.Inventory;
+using Firmware.Contracts.Readings;
+
+namespace AnchorNode.Inventory;
+
+/// <summary>What the page shows besides the report: the pledge, and where the evidence is.</summary>
+/// <param name="Pledge">The pledge reported on, or null.</param>
+/// <param name="BundleHref">The link that downloads the bundle.</param>
+/// <param name="VerifierKeys">The <c>--key</c> arguments a lender passes to <c>Verifier report</c>.</param>
+public sealed record ReportPageContext(PledgeRecord? Pledge, string BundleHref, IReadOnlyList<string> VerifierKeys);
+
+/// <summary>
+/// The lender's condition report as one self-contained HTML page: no scripts, fonts or external
+/// resources; an inline SVG temperature chart with the allowed band shaded, excursions in red and
+/// gaps hatched; then the numbers, the covenants, the storage history and the proof status.
+/// </summary>
+public static class ReportPage
+{
+    private const double Width = 960, Height = 340, Left = 52, Right = 16, Top = 16, Bottom = 40;
+    private static readonly string[] Palette = ["#1f5fa8", "#7a3fa0", "#0d7d6c", "#a35a00", "#5a5a5a", "#b0306a"];
+
+    /// <summary>The page.</summary>
+    public static string Render(LotReport report, ReportPageContext context)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(context);
+        var lot = report.Lot.Lot;
+        var c = report.Conditions;
+        var verdict = c.CovenantBreached ? ("breached", "Covenant breached") : !c.WithinRange ? ("excursion", "Excursions") : c.Complete ? ("held", "Within range") : ("incomplete", "Within range, data incomplete");
+        var html = new StringBuilder(64 * 1024);
+        html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+            .Append("<title>Condition report ").Append(E(lot.Receipt)).Append("</title><style>").Append(Css).Append("</style></head><body><main>");
+        html.Append("<header><h1>Condition report <span class=\"receipt\">").Append(E(lot.Receipt)).Append("</span></h1>")
+            .Append("<p class=\"product\">").Append(E(lot.Product)).Append(" · GTIN ").Append(E(lot.Gtin)).Append(" · batch ").Append(E(lot.Batch)).Append("</p>")
+            .Append("<p id=\"verdict\" class=\"verdict ").Append(verdict.Item1).Append("\">").Append(verdict.Item2).Append("</p>")
+            .Append("<p class=\"window\">").Append(Time(c.Parameters.FromMs)).Append(" – ").Append(Time(c.Parameters.ToMs)).Append(" (").Append(Duration(c.Parameters.ToMs - c.Parameters.FromMs)).Append(")</p></header>");
+
+        html.Append("<section><h2>Lot</h2><table class=\"facts\">");
+        Row(html, "Site, zone at issue", $"{lot.Site}, {lot.Zone}");
+        Row(html, "Required", string.Join("; ", c.Bands.Select(b => $"{b.Quantity} {F(b.Min)} to {F(b.Max)} {UnitText(b.Unit)}")));
+        Row(html, "Issued, valid until", $"{Time(lot.IssuedMs)}, {Time(lot.ValidUntilMs)}");
+        if (report.Lot.Title is { } title)
+        {
+            Row(html, "Depositor, owner", $"{title.Depositor}, {title.Owner}");
+            Row(html, "Quantity", $"{CanonicalValues.Decimal(title.Quantity)} {title.Unit}");
+        }
+        Row(html, "Cargo", $"{lot.Epcs.Count} EPC{(lot.Epcs.Count == 1 ? "" : "s")}");
+        html.Append("</table></section>");
+
+        if (context.Pledge is { } pledge)
+        {
+            html.Append("<section id=\"pledge\"><h2>Pledge at ledger index ").Append(pledge.Index).Append("</h2><table class=\"facts\">");
+            Row(html, "Lender", pledge.Lender);
+            Row(html, "Amount", $"{CanonicalValues.Decimal(pledge.Amount)} {pledge.Currency}");
+            Row(html, "Term", $"{Time(pledge.StartMs)} – {Time(pledge.EndMs)}");
+            Row(html, "Status", pledge.Status.Name() + (pledge.EndedAtMs is { } ended ? $" at {Time(ended)}" : ""));
+            html.Append("</table>");
+            if (c.Covenants.Count > 0)
+            {
+                html.Append("<ul class=\"covenants\">");
+                foreach (var covenant in c.Covenants)
+                {
+                    html.Append("<li class=\"").Append(covenant.Breached ? "breached" : "held").Append("\"><b>").Append(covenant.Breached ? "Breached" : "Held").Append("</b> ")
+                        .Append(E(covenant.Covenant));
+                    foreach (var b in covenant.Breaches)
+                    {
+                        html.Append("<br>").Append(E($"{b.DeviceId} {b.SensorId}")).Append(": ").Append(Time(b.StartMs)).Append(" – ").Append(Time(b.EndMs))
+                            .Append(" (").Append(Duration(b.DurationMs)).Append("), limit exceeded at ").Append(Time(b.ExceededAtMs)).Append(", peak ").Append(Value(b.Peak, "Cel"));
+                    }
+                    html.Append("</li>");
+                }
+                html.Append("</ul>");
+            }
+            html.Append("</section>");
+        }
+
+        html.Append("<section><h2>Temperature</h2>");
+        Chart(html, report);
+        html.Append("</section>");
+
+        html.Append("<section><h2>Sensors</h2><div class=\"wide\"><table class=\"grid\" id=\"sensors\"><thead><tr><th>Sensor</th><th>Zone</th><th>Readings</th><th>Min</th><th>Max</th><th>Mean</th><th>MKT</th><th>Out of range</th><th>Complete</th><th>Gaps</th><th>Faults</th></tr></thead><tbody>");
+        foreach (var s in c.Sensors)
+        {
+            html.Append("<tr><td>").Append(E($"{s.DeviceId} {s.SensorId}")).Append("<br><small>").Append(E(s.Quantity)).Append("</small></td><td>").Append(E(s.Zone)).Append("</td><td>")
+                .Append(s.Received).Append(" / ").Append(s.Expected).Append("</td><td>").Append(Value(s.Min, s.Unit)).Append("</td><td>").Append(Value(s.Max, s.Unit))
+                .Append("</td><td>").Append(Value(s.Mean, s.Unit)).Append("</td><td>").Append(Value(s.Mkt, s.Unit)).Append("</td><td>").Append(Duration(s.TimeOutOfRangeMs))
+                .Append(s.CumulativeExceeded ? " <b class=\"bad\">over allowance</b>" : "").Append("</td><td>")
+                .Append((s.Completeness * 100).ToString("0.0", CultureInfo.InvariantCulture)).Append(" %</td><td>").Append(s.Gaps.Count).Append("</td><td>").Append(s.Faults.Count).Append("</td></tr>");
+        }
+        html.Append("</tbody></table></div><p class=\"note\">MKT with ΔH/R = ").Append(c.Parameters.ActivationEnergyK.ToString("0.###", CultureInfo.InvariantCulture))
+            .Append(" K; logging interval ").Append(Duration(c.Parameters.IntervalMs)).Append(", gaps are longer than twice that; excursions are periods out of range longer than ")
+            .Append(Duration(c.Parameters.DelayMs)).Append(c.Parameters.CumulativeMs is { } allowance ? $", cumulative allowance {Duration(allowance)}" : "").Append(".</p></section>");
+
+        html.Append("<section><h2>Excursions</h2>");
+        var excursions = c.Sensors.SelectMany(s => s.Excursions.Select(e => (s, e))).OrderBy(x => x.e.StartMs).ToList();
+        if (excursions.Count == 0)
+        {
+            html.Append("<p class=\"none\">None.</p>");
+        }
+        else
+        {
+            html.Append("<div class=\"wide\"><table class=\"grid\" id=\"excursions\"><thead><tr><th>Sensor</th><th>Start</th><th>End</th><th>Duration</th><th>Peak</th></tr></thead><tbody>");
+            foreach (var (s, e) in excursions)
+            {
+                html.Append("<tr class=\"excursion-row\"><td>").Append(E($"{s.DeviceId} {s.SensorId}")).Append("</td><td>").Append(Time(e.StartMs)).Append("</td><td>").Append(Time(e.EndMs))
+                    .Append(e.Ongoing ? " (open)" : "").Append("</td><td>").Append(Duration(e.DurationMs)).Append("</td><td>").Append(E(e.Side)).Append(' ').Append(Value(e.Peak, s.Unit)).Append("</td></tr>");
+            }
+            html.Append("</tbody></table></div>");
+        }
+        html.Append("</section>");
+
+        var gaps = c.Sensors.SelectMany(s => s.Gaps.Select(g => (s, g))).ToList();
+        var faults = c.Sensors.SelectMany(s => s.Faults.Select(f => (s, f))).ToList();
+        html.Append("<section><h2>Data completeness</h2>");
+        if (gaps.Count == 0 && c.Uncovered.Count == 0 && faults.Count == 0)
+        {
+            html.Append("<p class=\"none\">No gaps, no uncovered storage, no device faults.</p>");
+        }
+        html.Append("<ul class=\"issues\">");
+        foreach (var (s, g) in gaps)
+        {
+            html.Append("<li class=\"gap-row\">Gap in ").Append(E($"{s.DeviceId} {s.SensorId}")).Append(": ").Append(Time(g.FromMs)).Append(" – ").Append(Time(g.ToMs)).Append(" (").Append(Duration(g.DurationMs)).Append(")</li>");
+        }
+        foreach (var u in c.Uncovered)
+        {
+            html.Append("<li>No ").Append(E(u.Quantity)).Append(" sensor in ").Append(E(u.Zone)).Append(": ").Append(Time(u.FromMs)).Append(" – ").Append(Time(u.ToMs)).Append("</li>");
+        }
+        foreach (var (s, f) in faults)
+        {
+            html.Append("<li>Fault ").Append(E(f.Code)).Append(" of ").Append(E($"{s.DeviceId} {s.SensorId}")).Append(" at ").Append(Time(f.TimeMs)).Append("</li>");
+        }
+        html.Append("</ul></section>");
+
+        html.Append("<section><h2>Storage history</h2><ul class=\"history\">");
+        foreach (var interval in c.Storage)
+        {
+            html.Append("<li>").Append(E(interval.Site ?? "")).Append(' ').Append(E(interval.Zone)).Append(": ").Append(Time(interval.FromMs)).Append(" – ").Append(Time(interval.ToMs)).Append("</li>");
+        }
+        html.Append("</ul></section>");
+
+        var proof = report.Proof;
+        html.Append("<section id=\"proof\"><h2>Proof</h2><p class=\"").Append(proof.Verified ? "ok" : "bad").Append("\">")
+            .Append(proof.Verified ? "Verified: " : "Not verified under the requested policy: ")
+            .Append(proof.Readings).Append(" readings proven to ledger checkpoint ").Append(proof.LedgerSize)
+            .Append(proof.LedgerTimeMs is { } t ? $" of {Time(t)}" : "").Append(", signed by ").Append(E(string.Join(", ", proof.Signers)))
+            .Append(" (policy: ").Append(proof.Threshold).Append(" of ").Append(E(string.Join(", ", proof.TrustedMembers))).Append(").")
+            .Append(proof.Failure is { } why ? " " + E(why) : "").Append("</p>")
+            .Append("<p><a id=\"bundle\" href=\"").Append(E(context.BundleHref)).Append("\">Download the evidence bundle</a>, then check it offline:</p><pre>Verifier report ")
+            .Append(E(lot.Receipt)).Append(".lot-evidence.json ").Append(E(string.Join(" ", context.VerifierKeys.Select(k => "--key " + k)))).Append(" --threshold ").Append(proof.Threshold).Append("</pre></section>");
+        html.Append("</main></body></html>");
+        return html.ToString();
+    }
+
+    private static void Chart(StringBuilder html, LotReport report)
+    {
+        var c = report.Conditions;
+        var temperature = c.Sensors.Where(s => s.Quantity == Senml.Temperature).ToList();
+        var series = LotConditions.Series(report.Evidence).Where(s => s.Quantity == Senml.Temperature).ToList();
+        var band = c.Bands.FirstOrDefault(b => b.Quantity == Senml.Temperature);
+        var points = new List<(SensorReport Sensor, List<Sample> Samples)>();
+        foreach (var sensor in temperature)
+        {
+            var samples = series.FirstOrDefault(s => s.DeviceId == sensor.DeviceId && s.SensorId == sensor.SensorId)?.Samples
+                .Where(x => sensor.Covered.Any(p => x.TimeMs >= p.FromMs && x.TimeMs < p.ToMs)).ToList() ?? [];
+            points.Add((sensor, samples));
+        }
+        var values = points.SelectMany(p => p.Samples.Select(s => s.Value)).ToList();
+        if (band is not null)
+        {
+            values.Add((double)band.Min);
+            values.Add((double)band.Max);
+        }
+        if (values.Count == 0)
+        {
+            html.Append("<p class=\"none\">No temperature readings describe the lot in this window.</p>");
+            return;
+        }
+        var low = Math.Floor(values.Min() - 1);
+        var high = Math.Ceiling(values.Max() + 1);
+        double from = c.Parameters.FromMs, to = c.Parameters.ToMs;
+        double X(double ms) => Left + (ms - from) / (to - from) * (Width - Left - Right);
+        double Y(double v) => Top + (high - v) / (high - low) * (Height - Top - Bottom);
+        string N(double d) => d.ToString("0.#", CultureInfo.InvariantCulture);
+
+        html.Append("<svg id=\"chart\" role=\"img\" aria-label=\"Temperature of the lot's sensors over the report window\" viewBox=\"0 0 ").Append(N(Width)).Append(' ').Append(N(Height))
+            .Append("\" xmlns=\"http://www.w3.org/2000/svg\"><defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#888\" stroke-width=\"2\"/></pattern></defs>");
+        html.Append("<rect x=\"").Append(N(Left)).Append("\" y=\"").Append(N(Top)).Append("\" width=\"").Append(N(Width - Left - Right)).Append("\" height=\"").Append(N(Height - Top - Bottom)).Append("\" fill=\"#fff\" stroke=\"#ccc\"/>");
+        if (band is not null)
+        {
+            html.Append("<rect class=\"band\" x=\"").Append(N(Left)).Append("\" y=\"").Append(N(Y((double)band.Max))).Append("\" width=\"").Append(N(Width - Left - Right))
+                .Append("\" height=\"").Append(N(Y((double)band.Min) - Y((double)band.Max))).Append("\" fill=\"#2e9b4f\" fill-opacity=\"0.14\"><title>Allowed ")
+                .Append(F(band.Min)).Append(" to ").Append(F(band.Max)).Append(" °C</title></rect>");
+        }
+        foreach (var u in c.Uncovered.Where(u => u.Quantity == Senml.Temperature))
+        {
+            html.Append("<rect class=\"uncovered\" x=\"").Append(N(X(u.FromMs))).Append("\" y=\"").Append(N(Top)).Append("\" width=\"").Append(N(Math.Max(1, X(u.ToMs) - X(u.FromMs))))
+                .Append("\" height=\"").Append(N(Height - Top - Bottom)).Append("\" fill=\"#999\" fill-opacity=\"0.12\"><title>No temperature sensor in ").Append(E(u.Zone)).Append("</title></rect>");
+        }
+        foreach (var (sensor, _) in points)
+        {
+            foreach (var g in sensor.Gaps)
+            {
+                html.Append("<rect class=\"gap\" x=\"").Append(N(X(g.FromMs))).Append("\" y=\"").Append(N(Height - Bottom - 14)).Append("\" width=\"").Append(N(Math.Max(2, X(g.ToMs) - X(g.FromMs))))
+                    .Append("\" height=\"14\" fill=\"url(#hatch)\" stroke=\"#666\"><title>Gap in ").Append(E(sensor.SensorId)).Append(": ").Append(Time(g.FromMs)).Append(" – ").Append(Time(g.ToMs)).Append("</title></rect>");
+            }
+            foreach (var e in sensor.Excursions)
+            {
+                html.Append("<rect class=\"excursion\" x=\"").Append(N(X(e.StartMs))).Append("\" y=\"").Append(N(Top)).Append("\" width=\"").Append(N(Math.Max(2, X(e.EndMs) - X(e.StartMs))))
+                    .Append("\" height=\"").Append(N(Height - Top - Bottom)).Append("\" fill=\"#d62728\" fill-opacity=\"0.18\" stroke=\"#d62728\" stroke-opacity=\"0.5\"><title>Excursion ")
+                    .Append(E(sensor.SensorId)).Append(' ').Append(Time(e.StartMs)).Append(" – ").Append(Time(e.EndMs)).Append(", peak ").Append(Value(e.Peak, sensor.Unit)).Append("</title></rect>");
+            }
+        }
+        for (var v = low; v <= high; v += Math.Max(1, Math.Ceiling((high - low) / 8)))
+        {
+            html.Append("<line x1=\"").Append(N(Left - 4)).Append("\" x2=\"").Append(N(Width - Right)).Append("\" y1=\"").Append(N(Y(v))).Append("\" y2=\"").Append(N(Y(v)))
+                .Append("\" stroke=\"#eee\"/><text x=\"").Append(N(Left - 8)).Append("\" y=\"").Append(N(Y(v) + 4)).Append("\" text-anchor=\"end\">").Append(N(v)).Append("</text>");
+        }
+        var hours = (to - from) / 3_600_000;
+        var step = hours <= 12 ? 3_600_000L : hours <= 48 ? 6 * 3_600_000L : 24 * 3_600_000L;
+        for (var t = (long)Math.Ceiling(from / step) * step; t <= to; t += step)
+        {
+            html.Append("<line x1=\"").Append(N(X(t))).Append("\" x2=\"").Append(N(X(t))).Append("\" y1=\"").Append(N(Height - Bottom)).Append("\" y2=\"").Append(N(Height - Bottom + 4))
+                .Append("\" stroke=\"#999\"/><text x=\"").Append(N(X(t))).Append("\" y=\"").Append(N(Height - Bottom + 18)).Append("\" text-anchor=\"middle\">")
+                .Append(DateTimeOffset.FromUnixTimeMilliseconds(t).UtcDateTime.ToString(step < 86_400_000 ? "HH:mm" : "MM-dd", CultureInfo.InvariantCulture)).Append("</text>");
+        }
+        for (var i = 0; i < points.Count; i++)
+        {
+            var (sensor, samples) = points[i];
+            var colour = Palette[i % Palette.Length];
+            foreach (var part in sensor.Covered)
+            {
+                var inPart = Thin(samples.Where(s => s.TimeMs >= part.FromMs && s.TimeMs < part.ToMs).ToList(), 600);
+                if (inPart.Count == 0)
+                {
+                    continue;
+                }
+                html.Append("<polyline class=\"series\" fill=\"none\" stroke=\"").Append(colour).Append("\" stroke-width=\"1.5\" points=\"");
+                foreach (var s in inPart)
+                {
+                    html.Append(N(X(s.TimeMs))).Append(',').Append(N(Y(s.Value))).Append(' ');
+                }
+                html.Append("\"><title>").Append(E($"{sensor.DeviceId} {sensor.SensorId}")).Append("</title></polyline>");
+            }
+            html.Append("<text class=\"legend\" x=\"").Append(N(Left + 8 + i * 170)).Append("\" y=\"").Append(N(Height - 6)).Append("\" fill=\"").Append(colour).Append("\">■ ")
+                .Append(E(sensor.SensorId)).Append("</text>");
+        }
+        html.Append("<text x=\"").Append(N(Left)).Append("\" y=\"11\" class=\"axis\">°C (UTC)</text></svg>");
+    }
+
+    // Keeps the shape of long series (each bucket's first, lowest and highest reading) so peaks stay visible.
+    private static List<Sample> Thin(List<Sample> samples, int buckets)
+    {
+        if (samples.Count <= buckets * 3)
+        {
+            return samples;
+        }
+        var size = (int)Math.Ceiling(samples.Count / (double)buckets);
+        var thinned = new List<Sample>();
+        for (var i = 0; i < samples.Count; i += size)
+        {
+            var bucket = samples.Skip(i).Take(size).ToList();
+            var picks = new[] { bucket[0], bucket.MinBy(s => s.Value), bucket.MaxBy(s => s.Value) }.Distinct().OrderBy(s => s.TimeMs);
+            thinned.AddRange(picks);
+        }
+        return thinned;
+    }
+
+    private static void Row(StringBuilder html, string name, string value) =>
+        html.Append("<tr><th>").Append(E(name)).Append("</th><td>").Append(E(value)).Append("</td></tr>");
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+
+    private static string F(decimal value) => CanonicalValues.Decimal(value);
+
+    private static string UnitText(string unit) => unit switch { "Cel" => "°C", "%RH" => "% RH", _ => unit };
+
+    private static string Value(double? value, string unit) =>
+        value is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) + " " + UnitText(unit) : "–";
+
+    private static string Time(long ms) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+
+    private static string Duration(long ms)
+    {
+        var span = TimeSpan.FromMilliseconds(ms);
+        return span.TotalHours >= 1 ? $"{(int)span.TotalHours} h {span.Minutes:00} min"
+            : span.TotalMinutes >= 1 ? $"{(int)span.TotalMinutes} min{(span.Seconds > 0 ? $" {span.Seconds} s" : "")}"
+            : $"{span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s";
+    }
+
+    private const string Css = """
+        body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#f5f6f7}
+        main{max-width:1000px;margin:0 auto;padding:16px}
+        header h1{margin:.2em 0;font-size:1.5em}.receipt{font-family:ui-monospace,Menlo,Consolas,monospace}
+        .product,.window{margin:.2em 0;color:#444}
+        .verdict{display:inline-block;padding:.3em .8em;border-radius:1em;font-weight:600;margin:.5em 0}
+        .verdict.held{background:#dff3e4;color:#17602c}.verdict.excursion,.verdict.breached{background:#fbe1e1;color:#9b1c1c}.verdict.incomplete{background:#fff3cd;color:#7a5a00}
+        section{background:#fff;border:1px solid #e1e4e8;border-radius:8px;padding:12px 16px;margin:12px 0}
+        h2{font-size:1.1em;margin:.2em 0 .6em}
+        table{border-collapse:collapse}.facts th{text-align:left;font-weight:500;color:#555;padding:2px 16px 2px 0}
+        .grid{width:100%;font-size:.9em}.grid th,.grid td{border-bottom:1px solid #eee;padding:4px 6px;text-align:left;white-space:nowrap}
+        .wide{overflow-x:auto}
+        svg{width:100%;height:auto;font-size:12px}svg text{fill:#555}
+        .covenants{padding-left:1.2em}.covenants .breached b,.bad{color:#9b1c1c}.covenants .held b,.ok{color:#17602c}
+        .note,.none{color:#666;font-size:.9em}pre{white-space:pre-wrap;word-break:break-all;background:#f3f3f3;padding:8px;border-radius:4px;font-size:.8em}
+        """;
+}

@@ -1,0 +1,74 @@
+using Firmware.Contracts.Readings;
+using Microsoft.Data.Sqlite;
+
+namespace AnchorNode.Storage;
+
+/// <summary>
+/// The <c>epc_observations</c> index: every RFID read (observation leaf with an EPC) in this node's
+/// copy of the device logs, by EPC. It is how a lot's cargo is traced to readers and times without
+/// decoding every stored upload. Kept in the upload's transaction; rebuilt from the stored leaves
+/// when a database from before the index is opened.
+/// </summary>
+internal static class EpcObservations
+{
+    public const string InsertSql = "INSERT OR IGNORE INTO epc_observations (epc, device, seq, time_ms, sensor) VALUES ($epc, $device, $seq, $time, $sensor)";
+
+    private const string BuiltKey = "epc_index";
+
+    /// <summary>True when the leaf is an RFID read worth indexing.</summary>
+    public static bool IsIndexed(LeafContent content) =>
+        content.Kind == LeafKind.Observation && content.StringValue is { } value && value.StartsWith("urn:epc:", StringComparison.Ordinal) && content.SensorId is not null;
+
+    /// <summary>Builds the index from the stored leaves once, inside <paramref name="tx"/>.</summary>
+    public static void EnsureBuilt(SqliteConnection connection, SqliteTransaction tx)
+    {
+        using (var check = connection.CreateCommand())
+        {
+            check.Transaction = tx;
+            check.CommandText = $"SELECT 1 FROM meta WHERE key = '{BuiltKey}'";
+            if (check.ExecuteScalar() is not null)
+            {
+                return;
+            }
+        }
+        using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = InsertSql;
+        foreach (var name in new[] { "$epc", "$device", "$seq", "$time", "$sensor" })
+        {
+            insert.Parameters.Add(new SqliteParameter(name, null));
+        }
+        using (var chunks = connection.CreateCommand())
+        {
+            chunks.Transaction = tx;
+            chunks.CommandText = "SELECT l.device, c.leaves FROM leaf_chunks c JOIN device_logs l ON l.log = c.log";
+            using var reader = chunks.ExecuteReader();
+            while (reader.Read())
+            {
+                var device = reader.GetString(0);
+                foreach (var stored in LeafChunk.Decode((byte[])reader.GetValue(1)))
+                {
+                    if (stored.Bytes.Span.IndexOf("\"observation\""u8) < 0 || ReadingLeaf.Parse(stored.Bytes.Span) is not { Succeeded: true } leaf || !IsIndexed(leaf.Value.Content))
+                    {
+                        continue;
+                    }
+                    Bind(insert, device, leaf.Value.Content);
+                    insert.ExecuteNonQuery();
+                }
+            }
+        }
+        using var done = connection.CreateCommand();
+        done.Transaction = tx;
+        done.CommandText = $"INSERT INTO meta (key, value) VALUES ('{BuiltKey}', '1')";
+        done.ExecuteNonQuery();
+    }
+
+    public static void Bind(SqliteCommand insert, string deviceId, LeafContent content)
+    {
+        insert.Parameters[0].Value = content.StringValue;
+        insert.Parameters[1].Value = deviceId;
+        insert.Parameters[2].Value = content.Sequence;
+        insert.Parameters[3].Value = content.TimeMs;
+        insert.Parameters[4].Value = content.SensorId;
+    }
+}
