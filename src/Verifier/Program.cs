@@ -9,4 +9,5 @@ MerkleCommands.AddTo(root);
 NoteCommands.AddTo(root);
 ProofCommands.AddTo(root);
 BundleCommands.AddTo(root);
+ReportCommands.AddTo(root);
 return Cli.Run(root, args);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using AnchorNode.Configuration;
 using AnchorNode.Endpoints;
 using AnchorNode.Hosting;
+using AnchorNode.Inventory;
 using Firmware.Contracts.Checkpoints;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Notes;
@@ -40,6 +41,12 @@ public sealed class TestNode : IAsyncLifetime
     /// <summary>How often the node signs checkpoints (tests wait on them).</summary>
     public int CheckpointIntervalMs { get; init; } = 100;
 
+    /// <summary>How often the node checks pledge covenants.</summary>
+    public int CovenantCheckIntervalMs { get; init; } = 200;
+
+    /// <summary>Covenant breaches the node published.</summary>
+    public InMemoryCovenantEvents CovenantEvents { get; } = new();
+
     public TrustPolicy Policy(int threshold = 1) =>
         new([Runtime.Member.VerifierKey, Bank.VerifierKey, Auditor.VerifierKey], threshold);
 
@@ -50,8 +57,8 @@ public sealed class TestNode : IAsyncLifetime
     {
         Bank = BankFolder.Initialise(new NodeConfig { Consortium = "demo", Member = "bank", Roles = "lender" });
         Auditor = AuditorFolder.Initialise(new NodeConfig { Consortium = "demo", Member = "auditor", Roles = "auditor" });
-        Folder.Initialise(new NodeConfig { Consortium = "demo", Member = "warehouse", Roles = "operator", CheckpointIntervalMs = CheckpointIntervalMs }).Dispose();
-        Runtime = NodeRuntime.Open(Folder, NullLoggerFactory.Instance);
+        Folder.Initialise(new NodeConfig { Consortium = "demo", Member = "warehouse", Roles = "operator", CheckpointIntervalMs = CheckpointIntervalMs, CovenantCheckIntervalMs = CovenantCheckIntervalMs }).Dispose();
+        Runtime = NodeRuntime.Open(Folder, NullLoggerFactory.Instance, covenantEvents: CovenantEvents);
         Ok(Runtime.Founding.AddFounder("bank", "lender", Convert.ToBase64String(Bank.PublicKey.Span)));
         Ok(Runtime.Founding.AddFounder("auditor", "auditor", Convert.ToBase64String(Auditor.PublicKey.Span)));
         var genesis = await Runtime.Founding.CreateGenesisAsync(2, CancellationToken.None);
