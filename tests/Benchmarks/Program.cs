@@ -2,9 +2,9 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using EdgeTrace.Benchmarks;
 
-// Usage: Benchmarks [--quick] [--out FILE] [suite ...]
-// With no suite names every suite runs. With --out the markdown sections are written to FILE
-// under a header naming the machine, the date and the command.
+// Usage: Benchmarks [--quick] [--out FILE] [suite ...]   (normally through ./bench.sh)
+// With no suite names every suite runs. With --out each suite's section replaces its old one in FILE;
+// sections of suites that did not run are kept.
 var quick = args.Contains("--quick");
 string? outFile = null;
 var names = new List<string>();
@@ -40,7 +40,7 @@ Directory.CreateDirectory(work);
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
 
-var sections = new List<string>();
+var sections = new Dictionary<string, string>(StringComparer.Ordinal);
 try
 {
     foreach (var suite in selected)
@@ -49,8 +49,10 @@ try
         var suiteDir = Path.Combine(work, suite.Name);
         Directory.CreateDirectory(suiteDir);
         var section = await suite.RunAsync(new BenchmarkContext(quick, suiteDir), cts.Token);
-        Console.WriteLine(section);
-        sections.Add(section);
+        var stamped = $"<!-- suite:{suite.Name} -->\n{section.TrimEnd()}\n\n"
+            + $"_Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC with `./bench.sh {suite.Name}{(quick ? " --quick" : "")}` on {MachineInfo.Describe()}._\n";
+        Console.WriteLine(stamped);
+        sections[suite.Name] = stamped;
     }
 }
 finally
@@ -60,27 +62,44 @@ finally
 
 if (outFile is not null)
 {
-    var header = $"""
+    // Sections of suites that did not run this time are kept, each with its own date and command.
+    var existing = File.Exists(outFile) ? MarkdownSections.Read(await File.ReadAllTextAsync(outFile)) : new Dictionary<string, string>(StringComparer.Ordinal);
+    foreach (var (name, text) in sections) existing[name] = text;
+    var header = """
         # Benchmarks
 
-        Produced by `{MachineInfo.CommandLine(args)}` on {DateTime.UtcNow:yyyy-MM-dd} (UTC).
-
-        Machine: {MachineInfo.Describe()}
-
+        Produced by `./bench.sh` (all suites) or `./bench.sh SUITE...` (`./bench.sh --list` names them).
         Every figure is shown next to the reference it is judged against, measured in the same run:
-        these machines are noisy, so compare within a table, not across runs.
+        these machines are noisy, so compare within a table, not across tables or runs.
 
         """;
-    await File.WriteAllTextAsync(outFile, header + "\n" + string.Join("\n", sections));
+    var body = string.Join("\n", existing.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => e.Value));
+    await File.WriteAllTextAsync(outFile, header + "\n" + body);
     Console.WriteLine($"wrote {outFile}");
 }
 return 0;
 
+static class MarkdownSections
+{
+    public static Dictionary<string, string> Read(string text)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        const string marker = "<!-- suite:";
+        var at = text.IndexOf(marker, StringComparison.Ordinal);
+        while (at >= 0)
+        {
+            var next = text.IndexOf(marker, at + marker.Length, StringComparison.Ordinal);
+            var chunk = next < 0 ? text[at..] : text[at..next];
+            var name = chunk[marker.Length..chunk.IndexOf(" -->", StringComparison.Ordinal)];
+            result[name] = chunk.TrimEnd() + "\n";
+            at = next;
+        }
+        return result;
+    }
+}
+
 static class MachineInfo
 {
-    public static string CommandLine(string[] args) =>
-        "dotnet run -c Release --project tests/Benchmarks --" + (args.Length > 0 ? " " + string.Join(' ', args) : "");
-
     public static string Describe()
     {
         var cpu = "unknown CPU";
@@ -91,6 +110,6 @@ static class MachineInfo
         }
         catch (IOException) { }
         var memGiB = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
-        return $"{cpu}, {Environment.ProcessorCount} cores, {memGiB:F0} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.ProcessArchitecture}";
+        return $"{cpu}, {Environment.ProcessorCount} cores, {memGiB:F0} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}";
     }
 }
