@@ -124,7 +124,7 @@ public sealed class AlarmEngine
                 track.Start(t, reading.Value, reading.Unit);
                 var since = track.OutSinceMs.Value;
                 return new AlarmTransition(rule.Id, rule.Zone, track.SensorId, true, t, reading.Value, reading.Unit,
-                    Invariant($"{rule.Quantity} {reading.Value} {reading.Unit} outside {rule.DescribeRange()} {reading.Unit} for {Minutes(t - since)} min (limit {Minutes(rule.Delay)} min)"));
+                    Invariant($"{rule.Quantity} {reading.Value} {reading.Unit}, {Breach(rule, reading.Value, reading.Unit)} for {Minutes(t - since)} min (delay {Minutes(rule.Delay)} min)"));
             }
             return null;
         }
@@ -134,7 +134,7 @@ public sealed class AlarmEngine
             var since = track.ActiveSinceMs;
             track.End();
             return new AlarmTransition(rule.Id, rule.Zone, track.SensorId, false, t, reading.Value, reading.Unit,
-                Invariant($"{rule.Quantity} {reading.Value} {reading.Unit} back within {rule.DescribeRange()} {reading.Unit} after {Minutes(t - since)} min in alarm"));
+                Invariant($"{rule.Quantity} {reading.Value} {reading.Unit}, back within {rule.DescribeRange()} {reading.Unit} after {Minutes(t - since)} min in alarm"));
         }
         return null;
     }
@@ -170,6 +170,9 @@ public sealed class AlarmEngine
         }
         return null;
     }
+
+    private static string Breach(AlarmRule rule, double value, string unit) =>
+        rule.Above is { } above && value > above ? Invariant($"above {above} {unit}") : Invariant($"below {rule.Below} {unit}");
 
     private static string Minutes(long ms) => (ms / 60_000.0).ToString("0.#", CultureInfo.InvariantCulture);
 

@@ -55,12 +55,12 @@ public sealed record AlarmRule
     /// <summary>Whether <paramref name="value"/> is out of range.</summary>
     public bool IsOutOfRange(double value) => (Above is { } above && value > above) || (Below is { } below && value < below);
 
-    /// <summary>The limits for people, e.g. <c>2..8</c> or <c>&gt; 8</c>.</summary>
+    /// <summary>The accepted range for people, e.g. <c>2..8</c>, <c>≤ 8</c>.</summary>
     public string DescribeRange() => (Below, Above) switch
     {
         ({ } b, { } a) => string.Create(CultureInfo.InvariantCulture, $"{b}..{a}"),
-        (null, { } a) => string.Create(CultureInfo.InvariantCulture, $"<= {a}"),
-        ({ } b, null) => string.Create(CultureInfo.InvariantCulture, $">= {b}"),
+        (null, { } a) => string.Create(CultureInfo.InvariantCulture, $"≤ {a}"),
+        ({ } b, null) => string.Create(CultureInfo.InvariantCulture, $"≥ {b}"),
         _ => "any",
     };
 }

@@ -16,7 +16,7 @@ internal static class RunCommand
     public static Command Create()
     {
         var data = GatewayCommandLine.DataOption();
-        var simulate = new Option<long?>("--simulate") { Description = "Read a simulated warehouse generated from SEED instead of real sensors" };
+        var simulate = new Option<int?>("--simulate") { Description = "Read a simulated warehouse generated from SEED instead of real sensors" };
         var speed = new Option<double?>("--speed") { Description = "With --simulate: run the warehouse N times faster than real time (readings carry simulated time)" };
         var logLevel = new Option<string>("--log-level") { Description = "trace, debug, info, warn or error", DefaultValueFactory = _ => "info" };
         var command = new Command("run", "Run the gateway daemon until SIGTERM or Ctrl-C.") { data, simulate, speed, logLevel };
@@ -25,7 +25,7 @@ internal static class RunCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string dataDirectory, long? seed, double? speed, string logLevel, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string dataDirectory, int? seed, double? speed, string logLevel, CancellationToken cancellationToken)
     {
         if (speed is not null && seed is null)
         {
@@ -46,15 +46,17 @@ internal static class RunCommand
         };
         var directory = GatewayCommandLine.ExistingDataDirectory(dataDirectory);
         var config = GatewayConfigReader.Load(Path.Combine(directory, GatewayConfig.FileName));
-        var realClock = TimeProvider.System;
-        TimeProvider clock = seed is null ? realClock : new ScaledTimeProvider(realClock, realClock.GetUtcNow(), speed ?? 1);
-        var sources = SensorSources.Create(config, seed, clock);
+        var clock = SensorSources.Clock(seed is not null, speed ?? 1);
+        var setup = seed is { } s2
+            ? SensorSources.Simulated(config, s2, (ScaledTimeProvider)clock)
+            : await SensorSources.DiscoverAsync(config, clock, cancellationToken);
         return await GatewayDaemon.RunAsync(new DaemonSettings
         {
             DataDirectory = directory,
             Config = config,
             Clock = clock,
-            Sources = sources,
+            Sources = setup.Sources,
+            SourceNotes = setup.Notes,
             LogLevel = level,
         }, cancellationToken);
     }

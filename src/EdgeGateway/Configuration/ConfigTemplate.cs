@@ -62,8 +62,21 @@ public static class ConfigTemplate
             // Sensor id -> zone, for sensors whose source does not know their zone.
             // `EdgeGateway sensors --sysfs-root /` lists the ids.
             "zones": {
-              // "hwmon/sht3x/1-0044": "chiller"
-            }
+              // "hwmon/sht3x/1-0044": "chiller-1"
+            },
+            // RFID readers: "evdev" for a USB keyboard-wedge reader, "serial" for one id per line.
+            "rfid": [
+              // { "type": "evdev", "device": "/dev/edgetrace-rfid", "sensorId": "rfid/dock", "zone": "dock-1" },
+              // { "type": "serial", "device": "/dev/edgetrace-rfid-serial", "baudRate": 9600, "zone": "chiller-1" }
+            ]
+          },
+
+          // The simulated warehouse of `run --simulate SEED` (chiller-1, freezer-1, ambient-1, dock-1).
+          "simulation": {
+            "sensorsPerZone": 2,
+            "loggingIntervalSeconds": 60,
+            "sensorFaultProbability": 0,
+            "palletCount": 12
           },
 
           // Alarm rules per zone, evaluated on the readings' own time. A value exactly at a limit is in
@@ -72,11 +85,11 @@ public static class ConfigTemplate
           // within the last windowHours, and ends when the total falls below. Start and end are leaves of
           // the signed log.
           "alarms": [
-            { "id": "chiller-high", "zone": "chiller", "quantity": "temperature", "above": 8, "delayMinutes": 10 },
-            { "id": "chiller-low", "zone": "chiller", "quantity": "temperature", "below": 2, "delayMinutes": 10 },
-            { "id": "chiller-cumulative", "zone": "chiller", "quantity": "temperature", "below": 2, "above": 8, "cumulativeMinutes": 60, "windowHours": 24 },
-            { "id": "freezer-high", "zone": "freezer", "quantity": "temperature", "above": -18, "delayMinutes": 15 },
-            { "id": "ambient-range", "zone": "ambient", "quantity": "temperature", "below": 15, "above": 25, "delayMinutes": 30 }
+            { "id": "chiller-high", "zone": "chiller-1", "quantity": "temperature", "above": 8, "delayMinutes": 10 },
+            { "id": "chiller-low", "zone": "chiller-1", "quantity": "temperature", "below": 2, "delayMinutes": 10 },
+            { "id": "chiller-cumulative", "zone": "chiller-1", "quantity": "temperature", "below": 2, "above": 8, "cumulativeMinutes": 60, "windowHours": 24 },
+            { "id": "freezer-high", "zone": "freezer-1", "quantity": "temperature", "above": -18, "delayMinutes": 15 },
+            { "id": "ambient-range", "zone": "ambient-1", "quantity": "temperature", "below": 15, "above": 25, "delayMinutes": 30 }
           ]
         }
 

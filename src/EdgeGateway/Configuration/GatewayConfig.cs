@@ -32,6 +32,9 @@ public sealed record GatewayConfig
     /// <summary>Sensor discovery and zones.</summary>
     public SensorOptions Sensors { get; init; } = new();
 
+    /// <summary>The simulated warehouse of <c>run --simulate</c>.</summary>
+    public SimulationOptions Simulation { get; init; } = new();
+
     /// <summary>Zone alarm rules.</summary>
     public IReadOnlyList<AlarmRule> Alarms { get; init; } = [];
 }
@@ -100,4 +103,52 @@ public sealed record SensorOptions
 
     /// <summary>Sensor id → zone, for sensors whose source does not know their zone.</summary>
     public IReadOnlyDictionary<string, string> Zones { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>RFID readers.</summary>
+    public IReadOnlyList<RfidReaderOptions> Rfid { get; init; } = [];
+}
+
+/// <summary>How an RFID reader is attached.</summary>
+public enum RfidReaderType
+{
+    /// <summary>A USB HID keyboard-wedge reader, read through evdev.</summary>
+    Evdev,
+
+    /// <summary>A reader on a serial port sending one id per line.</summary>
+    Serial,
+}
+
+/// <summary>One RFID reader.</summary>
+public sealed record RfidReaderOptions
+{
+    /// <summary>How it is attached.</summary>
+    public required RfidReaderType Type { get; init; }
+
+    /// <summary>The device file, e.g. <c>/dev/edgetrace-rfid</c>.</summary>
+    public required string Device { get; init; }
+
+    /// <summary>The sensor id written in observation leaves; defaults to <c>rfid/</c> and the device's name.</summary>
+    public string? SensorId { get; init; }
+
+    /// <summary>Where the reader is.</summary>
+    public string? Zone { get; init; }
+
+    /// <summary>Serial readers: the line speed.</summary>
+    public int BaudRate { get; init; } = 9600;
+}
+
+/// <summary>The simulated warehouse of <c>run --simulate SEED</c> (the seed comes from the command line).</summary>
+public sealed record SimulationOptions
+{
+    /// <summary>Temperature/humidity probes in each of the three zones (17 for a 51-sensor warehouse).</summary>
+    public int SensorsPerZone { get; init; } = 2;
+
+    /// <summary>Simulated time between two readings of a probe.</summary>
+    public TimeSpan LoggingInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Chance that a reading is a sensor fault instead.</summary>
+    public double SensorFaultProbability { get; init; }
+
+    /// <summary>Pallets arriving at the dock door.</summary>
+    public int PalletCount { get; init; } = 12;
 }

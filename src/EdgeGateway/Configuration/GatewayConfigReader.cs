@@ -103,6 +103,7 @@ public static partial class GatewayConfigReader
             Storage = ReadStorage(root.Object("storage")),
             Uplink = ReadUplink(root.Object("uplink")),
             Sensors = ReadSensors(root.Object("sensors")),
+            Simulation = ReadSimulation(root.Object("simulation")),
             Alarms = ReadAlarms(root),
         };
         root.RejectUnknown();
@@ -228,8 +229,59 @@ public static partial class GatewayConfigReader
             SysfsRoot = sensors.String("sysfsRoot") is { Length: > 0 } root ? root : "/",
             PollInterval = TimeSpan.FromSeconds(sensors.Number("pollIntervalSeconds", 0.1, 86_400, 60)),
             Zones = zones,
+            Rfid = sensors.Array("rfid").Select(item => ReadRfid(sensors.At(item.Element, item.Path))).ToList(),
         };
         sensors.RejectUnknown();
+        return options;
+    }
+
+    private static RfidReaderOptions ReadRfid(JsonFields reader)
+    {
+        var typeText = reader.RequiredString("type");
+        var type = typeText switch
+        {
+            "evdev" => RfidReaderType.Evdev,
+            "serial" => RfidReaderType.Serial,
+            _ => throw reader.Error(reader.PathOf("type"), $"must be \"evdev\" (USB keyboard-wedge reader) or \"serial\", got '{typeText}'"),
+        };
+        var device = reader.RequiredString("device");
+        if (!device.StartsWith('/'))
+        {
+            throw reader.Error(reader.PathOf("device"), $"must be an absolute device path such as /dev/edgetrace-rfid, got '{device}'");
+        }
+        var sensorId = reader.String("sensorId");
+        if (sensorId is not null && !SensorIdPattern().IsMatch(sensorId))
+        {
+            throw reader.Error(reader.PathOf("sensorId"), $"must be 1-128 characters of A-Z a-z 0-9 . _ - : / starting with a letter or digit, got '{sensorId}'");
+        }
+        var zone = reader.String("zone");
+        if (zone is not null && !ZonePattern().IsMatch(zone))
+        {
+            throw reader.Error(reader.PathOf("zone"), $"must be 1-64 characters of A-Z a-z 0-9 . _ -, got '{zone}'");
+        }
+        var baud = (int)reader.Integer("baudRate", 1, 4_000_000, 9600);
+        if (type == RfidReaderType.Serial && !EdgeGateway.Sensors.Rfid.SerialRfidReader.SupportedBaudRates.Contains(baud))
+        {
+            throw reader.Error(reader.PathOf("baudRate"), $"must be one of {string.Join(", ", EdgeGateway.Sensors.Rfid.SerialRfidReader.SupportedBaudRates)}, got {baud}");
+        }
+        reader.RejectUnknown();
+        return new RfidReaderOptions { Type = type, Device = device, SensorId = sensorId, Zone = zone, BaudRate = baud };
+    }
+
+    private static SimulationOptions ReadSimulation(JsonFields? simulation)
+    {
+        if (simulation is null)
+        {
+            return new SimulationOptions();
+        }
+        var options = new SimulationOptions
+        {
+            SensorsPerZone = (int)simulation.Integer("sensorsPerZone", 0, 1000, 2),
+            LoggingInterval = TimeSpan.FromSeconds(simulation.Number("loggingIntervalSeconds", 1, 86_400, 60)),
+            SensorFaultProbability = simulation.Number("sensorFaultProbability", 0, 1, 0),
+            PalletCount = (int)simulation.Integer("palletCount", 0, 100_000, 12),
+        };
+        simulation.RejectUnknown();
         return options;
     }
 
@@ -315,4 +367,7 @@ public static partial class GatewayConfigReader
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z")]
     private static partial Regex ZonePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}\\z")]
+    private static partial Regex SensorIdPattern();
 }

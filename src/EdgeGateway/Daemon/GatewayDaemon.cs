@@ -28,6 +28,9 @@ public sealed record DaemonSettings
     /// <summary>The sensor sources to read.</summary>
     public required IReadOnlyList<ISensorSource> Sources { get; init; }
 
+    /// <summary>What source discovery noted (skipped devices), logged at start.</summary>
+    public IReadOnlyList<string> SourceNotes { get; init; } = [];
+
     /// <summary>Where leaf salts come from.</summary>
     public ISaltSource Salts { get; init; } = CryptographicSaltSource.Instance;
 
@@ -91,6 +94,7 @@ public static class GatewayDaemon
             builder.Services.AddSingleton<Firmware.Contracts.Notes.INoteSigner>(signer);
             builder.Services.AddSingleton(settings.Clock);
             builder.Services.AddSingleton(settings.Sources);
+            builder.Services.AddSingleton(new SourceNotes(settings.SourceNotes));
             builder.Services.AddSingleton(sp => new LogWriter(
                 log,
                 new LeafDrafts(config.DeviceId, id => zones.GetValueOrDefault(id)),

@@ -6,19 +6,26 @@ using Microsoft.Extensions.Logging;
 
 namespace EdgeGateway.Daemon;
 
+/// <summary>What sensor discovery noted, for the log.</summary>
+internal sealed record SourceNotes(IReadOnlyList<string> Lines);
+
 /// <summary>
 /// Pumps every sensor source into the log writer's channel. The bounded channel makes a slow
 /// disk hold the sources back rather than grow memory. On stop the channel is completed, which
 /// tells the writer that no more events come.
 /// </summary>
 internal sealed partial class SensorIngestService(
-    IReadOnlyList<ISensorSource> sources, Channel<LogInput> channel, TimeProvider clock, ILogger<SensorIngestService> logger)
+    IReadOnlyList<ISensorSource> sources, SourceNotes notes, Channel<LogInput> channel, TimeProvider clock, ILogger<SensorIngestService> logger)
     : BackgroundService
 {
     private static readonly TimeSpan RestartDelay = TimeSpan.FromSeconds(5);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        foreach (var note in notes.Lines)
+        {
+            LogNote(note);
+        }
         foreach (var source in sources)
         {
             LogSource(source.Name, source.Sensors.Count);
@@ -80,6 +87,9 @@ internal sealed partial class SensorIngestService(
 
     [LoggerMessage(EventId = 301, EventName = "source", Level = LogLevel.Information, Message = "reading source {Source} with {Channels} channels")]
     private partial void LogSource(string source, int channels);
+
+    [LoggerMessage(EventId = 305, EventName = "discovery", Level = LogLevel.Information, Message = "{Note}")]
+    private partial void LogNote(string note);
 
     [LoggerMessage(EventId = 302, EventName = "no-sources", Level = LogLevel.Warning, Message = "no sensor source is configured or found; the gateway keeps its log and uplink running")]
     private partial void LogNoSources();
