@@ -1,0 +1,120 @@
+using EdgeGateway.Mqtt;
+using static EdgeGateway.Tests.Mqtt.MqttTestSupport;
+
+namespace EdgeGateway.Tests.Mqtt;
+
+/// <summary>TLS against a real mosquitto TLS listener, with a CA made by openssl for the test.</summary>
+public sealed class MqttTlsTests : IAsyncLifetime
+{
+    private TestPki _pki = null!;
+
+    public async Task InitializeAsync() => _pki = await TestPki.CreateAsync();
+
+    public Task DisposeAsync()
+    {
+        _pki.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", MqttProtocolVersion.V311)]
+    [InlineData("localhost", MqttProtocolVersion.V5)]
+    public async Task TrustedCa_ConnectsAndRoundTrips(string host, MqttProtocolVersion version)
+    {
+        await using var broker = await MosquittoBroker.StartAsync(new() { Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey) });
+        var options = TlsOptions(broker, _pki.CaCert) with { Host = host, ProtocolVersion = version };
+
+        await using var client = await ConnectedAsync(options, broker);
+        await client.SubscribeAsync("tls/echo", MqttQos.AtLeastOnce, Deadline());
+        Assert.True(client.TryPublish(Text("tls/echo", "over TLS", MqttQos.AtLeastOnce)));
+
+        var received = await ReceiveAsync(client, broker);
+        Assert.Equal("over TLS", received.Text());
+    }
+
+    [Fact]
+    public async Task UntrustedCa_IsRefused_SayingTlsVerificationFailed()
+    {
+        await using var broker = await MosquittoBroker.StartAsync(new() { Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey) });
+        await using var client = new MosquittoMqttClient(TlsOptions(broker, _pki.OtherCaCert));
+
+        var error = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync(Deadline()));
+
+        Assert.Equal(MqttFailureKind.TlsVerificationFailed, error.Failure?.Kind);
+        Assert.Contains("TLS verification failed", error.Message, StringComparison.Ordinal);
+        Assert.Contains(_pki.OtherCaCert, error.Message, StringComparison.Ordinal);
+        Assert.Equal(MqttConnectionState.Refused, client.State);
+        Assert.Equal(error.Failure, client.LastFailure);
+        Assert.Equal(0, client.Statistics.Connections);
+    }
+
+    [Fact]
+    public async Task CertificateForAnotherName_IsRefused_HostnameIsVerified()
+    {
+        await using var broker = await MosquittoBroker.StartAsync(new() { Tls = new BrokerTls(_pki.CaCert, _pki.MisnamedServerCert, _pki.MisnamedServerKey) });
+        await using var client = new MosquittoMqttClient(TlsOptions(broker, _pki.CaCert));
+
+        var error = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync(Deadline()));
+
+        Assert.Equal(MqttFailureKind.TlsVerificationFailed, error.Failure?.Kind);
+        Assert.Contains("does not name '127.0.0.1'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClientCertificateRequired_WithCertificateSignedByCa_Connects()
+    {
+        await using var broker = await MosquittoBroker.StartAsync(new()
+        {
+            Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey, RequireCertificate: true),
+        });
+        var options = TlsOptions(broker, _pki.CaCert) with
+        {
+            Tls = new MqttTlsOptions(_pki.CaCert) { CertFile = _pki.ClientCert, KeyFile = _pki.ClientKey },
+        };
+
+        await using var client = await ConnectedAsync(options, broker);
+        await client.SubscribeAsync("mtls/echo", MqttQos.AtLeastOnce, Deadline());
+        Assert.True(client.TryPublish(Text("mtls/echo", "mutual", MqttQos.AtLeastOnce)));
+        Assert.Equal("mutual", (await ReceiveAsync(client, broker)).Text());
+    }
+
+    [Fact]
+    public async Task ClientCertificateRequired_WithoutCertificate_IsRefused()
+    {
+        await using var broker = await MosquittoBroker.StartAsync(new()
+        {
+            Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey, RequireCertificate: true),
+        });
+        await using var client = new MosquittoMqttClient(TlsOptions(broker, _pki.CaCert));
+
+        var error = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync(Deadline()));
+
+        Assert.Equal(MqttFailureKind.Tls, error.Failure?.Kind);
+        Assert.Contains("certificate required", error.Message, StringComparison.Ordinal);
+        Assert.Contains("MqttOptions.Tls.CertFile", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, client.Statistics.Connections);
+    }
+
+    [Fact]
+    public async Task TlsBrokerKilledAndRestarted_ReconnectsAndResubscribes()
+    {
+        await using var broker = await MosquittoBroker.StartAsync(new() { Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey) });
+        await using var client = await ConnectedAsync(TlsOptions(broker, _pki.CaCert), broker);
+        await client.SubscribeAsync("tls/after", MqttQos.AtLeastOnce, Deadline());
+
+        await broker.KillAsync();
+        await UntilAsync(() => client.State != MqttConnectionState.Connected, () => client.State.ToString());
+        Assert.True(client.TryPublish(Text("tls/after", "queued during the outage", MqttQos.AtLeastOnce)));
+        await broker.RestartAsync();
+
+        Assert.Equal("queued during the outage", (await ReceiveAsync(client, broker)).Text());
+        Assert.Equal(MqttFailureKind.ConnectionLost, client.LastFailure?.Kind);
+        Assert.Equal(1, client.Statistics.Reconnects);
+    }
+
+    private static MqttOptions TlsOptions(MosquittoBroker broker, string caFile) => Options(broker) with
+    {
+        Port = broker.TlsPort!.Value,
+        Tls = new MqttTlsOptions(caFile),
+    };
+}
