@@ -88,12 +88,18 @@ public sealed class AlarmEngine
                 track = new Track(rule, reading.SensorId);
                 _tracks[key] = track;
             }
+            var before = track.Fingerprint;
             var transition = rule.IsCumulative ? EvaluateCumulative(track, reading) : EvaluateLimit(track, reading);
             if (transition is not null)
             {
                 _output.Add(transition);
             }
-            _changes[key] = track;
+            // Only what a restart needs is saved: the common in-range reading of a quiet sensor
+            // changes nothing that matters and costs no write.
+            if (track.Fingerprint != before)
+            {
+                _changes[key] = track;
+            }
         }
         return _output;
     }
@@ -283,6 +289,12 @@ public sealed class AlarmEngine
             }
             return total;
         }
+
+        // What a restart needs to continue exactly: the run start, the alarm, the held state of a
+        // cumulative rule while it is out of range, and the intervals. A limit rule does not use the
+        // last reading's time, and an in-range reading held by a cumulative rule counts nothing.
+        public (long?, bool, long, bool, long?, int, long) Fingerprint =>
+            (OutSinceMs, Active, ActiveSinceMs, LastOut, Rule.IsCumulative && LastOut ? LastTimeMs : null, _intervals.Count, _intervals.Count > 0 ? _intervals[^1] : 0);
 
         public AlarmTrackState ToState() => new()
         {

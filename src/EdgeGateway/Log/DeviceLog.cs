@@ -22,7 +22,6 @@ public sealed class DeviceLog : IDisposable
     private readonly MerkleLog _merkle;
     private readonly INoteSigner _signer;
     private readonly ISaltSource _salts;
-    private readonly byte[] _salt = new byte[ReadingLeaf.SaltLength];
     private readonly List<Hash32> _hashes = new(1024);
 
     private DeviceLog(SqliteLogStore store, MerkleLog merkle, LogMeta meta, StoredCheckpoint? last, INoteSigner signer, ISaltSource salts)
@@ -94,16 +93,22 @@ public sealed class DeviceLog : IDisposable
     /// <exception cref="ArgumentException">When the content is not a valid leaf (the message names the field).</exception>
     public ReadingLeaf CreateLeaf(LeafContent content)
     {
-        _salts.Fill(_salt);
-        return ReadingLeaf.Create(content, _salt);
+        Span<byte> salt = stackalloc byte[ReadingLeaf.SaltLength];
+        _salts.Fill(salt);
+        var leaf = ReadingLeaf.Create(content, salt);
+        salt.Clear();
+        return leaf;
     }
 
     /// <summary>
     /// Appends <paramref name="leaves"/> (sequences must continue the log), saves the alarm state
-    /// changes and meta values, and commits durably. Nothing is kept if it throws.
+    /// changes and meta values, seals the checkpoints of <paramref name="sealSizes"/> (at most the
+    /// new size) signed by the device key, and commits all of it durably in one transaction.
+    /// Nothing is kept if it throws; retrying with the same leaves gives the same roots.
     /// </summary>
-    public CommitResult Append(IReadOnlyList<ReadingLeaf> leaves, IReadOnlyList<AlarmStateChange>? alarmChanges = null,
-        IReadOnlyList<KeyValuePair<string, object?>>? meta = null)
+    /// <exception cref="LogIntegrityException">When a checkpoint of one of the sizes is stored with another root.</exception>
+    public AppendOutcome Append(IReadOnlyList<ReadingLeaf> leaves, IReadOnlyList<AlarmStateChange>? alarmChanges = null,
+        IReadOnlyList<KeyValuePair<string, object?>>? meta = null, IReadOnlyList<long>? sealSizes = null, long sealTimeMs = 0)
     {
         ArgumentNullException.ThrowIfNull(leaves);
         var first = Size;
@@ -116,6 +121,7 @@ public sealed class DeviceLog : IDisposable
             }
         }
         var mark = _merkle.Mark();
+        var sealedNow = new List<StoredCheckpoint>();
         _store.Begin();
         try
         {
@@ -142,6 +148,10 @@ public sealed class DeviceLog : IDisposable
                     _store.SetMeta(key, value);
                 }
             }
+            foreach (var size in sealSizes ?? [])
+            {
+                sealedNow.Add(SealInTransaction(size, sealTimeMs));
+            }
             _store.Commit();
         }
         catch
@@ -150,7 +160,14 @@ public sealed class DeviceLog : IDisposable
             _merkle.Rewind(mark);
             throw;
         }
-        return new CommitResult(first, leaves.Count, Size);
+        foreach (var checkpoint in sealedNow)
+        {
+            if (LastCheckpoint is null || checkpoint.Size > LastCheckpoint.Size)
+            {
+                LastCheckpoint = checkpoint;
+            }
+        }
+        return new AppendOutcome(new CommitResult(first, leaves.Count, Size), sealedNow);
     }
 
     /// <summary>
@@ -160,6 +177,28 @@ public sealed class DeviceLog : IDisposable
     /// </summary>
     /// <exception cref="LogIntegrityException">When the stored checkpoint of that size has another root.</exception>
     public StoredCheckpoint Seal(long size, long timeMs)
+    {
+        StoredCheckpoint stored;
+        _store.Begin();
+        try
+        {
+            stored = SealInTransaction(size, timeMs);
+            _store.Commit();
+        }
+        catch
+        {
+            _store.Rollback();
+            throw;
+        }
+        if (LastCheckpoint is null || size > LastCheckpoint.Size)
+        {
+            LastCheckpoint = stored;
+        }
+        return stored;
+    }
+
+    // Checks before signing: a size already sealed keeps its checkpoint, and one with another root is never signed.
+    private StoredCheckpoint SealInTransaction(long size, long timeMs)
     {
         if (size <= 0 || size > Size)
         {
@@ -177,13 +216,8 @@ public sealed class DeviceLog : IDisposable
             return existing;
         }
         var checkpoint = new Checkpoint(Origin, size, root, [Checkpoint.TimeExtension(timeMs)]);
-        var note = checkpoint.Sign(_signer).ToString();
-        var stored = new StoredCheckpoint(size, root, timeMs, note);
-        _store.InsertCheckpoint(stored);
-        if (LastCheckpoint is null || size > LastCheckpoint.Size)
-        {
-            LastCheckpoint = stored;
-        }
+        var stored = new StoredCheckpoint(size, root, timeMs, checkpoint.Sign(_signer).ToString());
+        _store.InsertCheckpointRow(stored);
         return stored;
     }
 
@@ -346,6 +380,9 @@ public sealed class DeviceLog : IDisposable
     private static string FormatTime(long ms) =>
         DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 }
+
+/// <summary>What <see cref="DeviceLog.Append"/> committed: the leaves and the checkpoints sealed with them.</summary>
+public readonly record struct AppendOutcome(CommitResult Commit, IReadOnlyList<StoredCheckpoint> Sealed);
 
 /// <summary>What a commit appended: leaves [<paramref name="First"/>, <paramref name="First"/> + <paramref name="Count"/>).</summary>
 public readonly record struct CommitResult(long First, int Count, long Size)

@@ -43,6 +43,13 @@ public sealed record LogWriterOptions
 /// logs an acknowledgement per commit, seals checkpoints when due, keeps to the disk budget, and
 /// on stop commits what is left, logs a <c>gateway-stop</c> event and seals.
 /// </summary>
+/// <remarks>
+/// Two stages overlap: while one batch is inserted and committed (SQLite, fsync) on a pool thread,
+/// the next is gathered and its leaves are built (JSON, salt, SHA-256) on the writer's. Commits
+/// stay strictly in order, one at a time; a checkpoint due at the end of a batch is signed inside
+/// that batch's transaction, so it costs no extra fsync. A batch whose commit fails is retried with
+/// the very same leaf bytes, so no size ever gets two different roots.
+/// </remarks>
 public sealed partial class LogWriter
 {
     private static readonly TimeSpan ClockStepTolerance = TimeSpan.FromSeconds(5);
@@ -57,12 +64,14 @@ public sealed partial class LogWriter
     private readonly ILogger<LogWriter> _logger;
     private readonly ClockWatch _clockWatch;
     private readonly List<LogInput> _batch;
-    private readonly List<ReadingLeaf> _leaves;
+    private readonly Queue<GatewayEvent> _pendingEvents = new();
     private readonly List<KeyValuePair<string, object?>> _meta = [];
     private long _lastSealedSize;
-    private long _lastSealTicks;
+    private long _plannedSealedSize;
+    private long _plannedSealTicks;
     private bool _refusing;
     private long _refused;
+    private long _refusedRecorded;
     private long _refusedSinceMs;
 
     /// <param name="log">The device log (owned by this writer while it runs).</param>
@@ -84,7 +93,6 @@ public sealed partial class LogWriter
         _logger = logger;
         _clockWatch = new ClockWatch(clock, ClockStepTolerance);
         _batch = new List<LogInput>(options.BatchMaxEvents);
-        _leaves = new List<ReadingLeaf>(options.BatchMaxEvents + 16);
     }
 
     /// <summary>Raised after a checkpoint is stored (on the writer's thread).</summary>
@@ -105,41 +113,69 @@ public sealed partial class LogWriter
     {
         ArgumentNullException.ThrowIfNull(input);
         await StartAsync();
+        Batch? inflight = null;
+        Task<CommitOutcome>? committing = null;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var wake = await WaitForInputAsync(input, cancellationToken);
-            if (wake == Wake.Input)
+            if (committing is null)
             {
-                await GatherAsync(input, cancellationToken);
-                await ProcessAsync();
+                var wake = await WaitForInputAsync(input, cancellationToken);
+                if (wake == Wake.SealDue)
+                {
+                    SealNow();
+                    await AfterCommitAsync();
+                    continue;
+                }
+                if (wake != Wake.Input)
+                {
+                    break;
+                }
             }
-            else if (wake != Wake.SealDue)
+            else if (!input.TryPeek(out _) && !HasPending)
             {
-                break;
+                // Nothing to prepare meanwhile: finish the commit in flight first.
+                await FinishAsync(committing, inflight!);
+                committing = null;
+                inflight = null;
+                continue;
             }
-            await CheckClockAsync();
-            SealIfDue(force: false);
-            await CheckBudgetAsync();
+
+            await GatherAsync(input, NextBatchLimit(inflight?.End ?? _log.Size), cancellationToken);
+            var next = Prepare(inflight?.End ?? _log.Size, [], sealAtEnd: false);
+            if (committing is not null)
+            {
+                await FinishAsync(committing, inflight!);
+                committing = null;
+                inflight = null;
+            }
+            if (next is not null)
+            {
+                inflight = next;
+                committing = Task.Run(() => Commit(next));
+            }
+        }
+        if (committing is not null)
+        {
+            await FinishAsync(committing, inflight!);
         }
 
         // Stopping: everything already read is committed; nothing that was acknowledged is undone.
-        while (true)
+        while (input.TryPeek(out _))
         {
             _batch.Clear();
             while (_batch.Count < _options.BatchMaxEvents && input.TryRead(out var item))
             {
                 _batch.Add(item);
             }
-            if (_batch.Count == 0)
-            {
-                break;
-            }
-            await ProcessAsync();
+            await CommitNowAsync(Prepare(_log.Size, [], sealAtEnd: false));
         }
-        await AppendEventsAsync(new GatewayEvent("gateway-stop",
-            Invariant($"stopped cleanly; log size {_log.Size}{(_refused > 0 ? $", {_refused} readings refused while the disk budget was exhausted" : "")}"), NowMs()));
-        SealIfDue(force: true);
+        _batch.Clear();
+        _pendingEvents.Enqueue(new GatewayEvent("gateway-stop",
+            Invariant($"stopped cleanly; log size {_log.Size + _pendingEvents.Count + 1}{(_refused > 0 ? $", {_refused} readings refused while the disk budget was exhausted" : "")}"), NowMs()));
+        await CommitNowAsync(Prepare(_log.Size, [], sealAtEnd: true));
     }
+
+    private bool HasPending => _pendingEvents.Count > 0 || _meta.Count > 0;
 
     private async Task StartAsync()
     {
@@ -149,19 +185,21 @@ public sealed partial class LogWriter
         {
             _refusing = true;
             _refusedSinceMs = since;
-            _refused = _log.Store.GetMetaLong(MetaKeys.RefusedReadings) ?? 0;
+            _refused = _refusedRecorded = _log.Store.GetMetaLong(MetaKeys.RefusedReadings) ?? 0;
         }
-        _lastSealedSize = _log.LastCheckpoint?.Size ?? 0;
-        _lastSealTicks = _clock.GetTimestamp();
+        _lastSealedSize = _plannedSealedSize = _log.LastCheckpoint?.Size ?? 0;
+        _plannedSealTicks = _clock.GetTimestamp();
 
-        _batch.Clear();
-        _batch.Add(LogInput.From(new GatewayEvent("gateway-start",
-            Invariant($"EdgeGateway {_options.Version} started; log size {_log.Size}, last checkpoint {_lastSealedSize}, pruned below {_log.PrunedBelow}"), now)));
+        _pendingEvents.Enqueue(new GatewayEvent("gateway-start",
+            Invariant($"EdgeGateway {_options.Version} started; log size {_log.Size}, last checkpoint {_lastSealedSize}, pruned below {_log.PrunedBelow}"), now));
+        foreach (var transition in ended)
+        {
+            LogAlarmEnded(transition.Zone, transition.RuleId, transition.SensorId, transition.Detail);
+        }
         _meta.Add(new(MetaKeys.DiskBudgetBytes, _budget.MaxBytes));
-        await ProcessAsync(ended);
+        _batch.Clear();
+        await CommitNowAsync(Prepare(_log.Size, ended, sealAtEnd: false));
         LogStarted(_log.DeviceId, _log.Size, _lastSealedSize, _log.PrunedBelow);
-        SealIfDue(force: false);
-        await CheckBudgetAsync();
     }
 
     private enum Wake
@@ -174,11 +212,11 @@ public sealed partial class LogWriter
 
     private async Task<Wake> WaitForInputAsync(ChannelReader<LogInput> input, CancellationToken cancellationToken)
     {
-        if (input.TryPeek(out _))
+        if (input.TryPeek(out _) || HasPending)
         {
             return Wake.Input;
         }
-        TimeSpan? untilSeal = _log.Size > _lastSealedSize ? _options.SealInterval - _clock.GetElapsedTime(_lastSealTicks) : null;
+        TimeSpan? untilSeal = _log.Size > _lastSealedSize ? _options.SealInterval - _clock.GetElapsedTime(_plannedSealTicks) : null;
         if (untilSeal <= TimeSpan.Zero)
         {
             return Wake.SealDue;
@@ -209,18 +247,26 @@ public sealed partial class LogWriter
         return await wait ? Wake.Input : Wake.Completed;
     }
 
-    private async Task GatherAsync(ChannelReader<LogInput> input, CancellationToken cancellationToken)
+    // A batch ends where the next size-based checkpoint is due, so that the checkpoint is signed at
+    // the end of the batch's own transaction.
+    private int NextBatchLimit(long nextSequence)
+    {
+        var untilSeal = _plannedSealedSize + _options.SealMaxLeaves - nextSequence - _pendingEvents.Count;
+        return (int)Math.Clamp(untilSeal, 1, _options.BatchMaxEvents);
+    }
+
+    private async Task GatherAsync(ChannelReader<LogInput> input, int limit, CancellationToken cancellationToken)
     {
         _batch.Clear();
         var started = _realClock.GetTimestamp();
         while (true)
         {
-            while (_batch.Count < _options.BatchMaxEvents && input.TryRead(out var item))
+            while (_batch.Count < limit && input.TryRead(out var item))
             {
                 _batch.Add(item);
             }
             var remaining = _options.BatchMaxDelay - _realClock.GetElapsedTime(started);
-            if (_batch.Count >= _options.BatchMaxEvents || remaining <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
+            if (_batch.Count >= limit || remaining <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
             {
                 return;
             }
@@ -235,52 +281,38 @@ public sealed partial class LogWriter
         }
     }
 
-    private async Task ProcessAsync(IReadOnlyList<AlarmTransition>? extraAlarms = null)
+    /// <summary>What one transaction writes.</summary>
+    private sealed class Batch(long first)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            var refusedBefore = _refused;
-            try
-            {
-                BuildLeaves(extraAlarms);
-                if (_refused != refusedBefore)
-                {
-                    _meta.Add(new(MetaKeys.RefusedReadings, _refused));
-                }
-                var changes = _alarms.TakeChanges();
-                if (_leaves.Count == 0 && changes.Count == 0 && _meta.Count == 0)
-                {
-                    return;
-                }
-                var result = _log.Append(_leaves, changes, _meta);
-                _meta.Clear();
-                if (result.Count > 0)
-                {
-                    LogCommitted(result.First, result.Last, result.Size, _log.Root().ToHex());
-                    Committed?.Invoke(result);
-                }
-                return;
-            }
-            catch (SqliteException e) when (attempt < _options.CommitAttempts)
-            {
-                _refused = refusedBefore;
-                var wait = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * (1 << Math.Min(attempt, 10))));
-                LogCommitFailed(e, _batch.Count, attempt, _options.CommitAttempts, wait.TotalSeconds);
-                // The engine ran ahead of the rolled-back transaction: back to what is committed.
-                _alarms.Restore(_log.Store.ReadAlarmStates(), NowMs());
-                await Task.Delay(wait, _realClock, CancellationToken.None);
-            }
-        }
+        public long First { get; } = first;
+
+        public List<ReadingLeaf> Leaves { get; } = new(1024);
+
+        public IReadOnlyList<AlarmStateChange> AlarmChanges { get; set; } = [];
+
+        public List<KeyValuePair<string, object?>> Meta { get; } = [];
+
+        public List<long> SealSizes { get; } = [];
+
+        public long End => First + Leaves.Count;
     }
 
-    private void BuildLeaves(IReadOnlyList<AlarmTransition>? extraAlarms)
+    private readonly record struct CommitOutcome(CommitResult Result, IReadOnlyList<StoredCheckpoint> Sealed);
+
+    // Builds the leaves of the gathered inputs (and pending gateway events, and extra alarm
+    // transitions) from sequence <paramref name="first"/> on. Null when there is nothing to write.
+    private Batch? Prepare(long first, IReadOnlyList<AlarmTransition> extraAlarms, bool sealAtEnd)
     {
-        _leaves.Clear();
+        var batch = new Batch(first);
+        while (_pendingEvents.TryDequeue(out var pending))
+        {
+            AddLeaf(batch, _drafts.ForGatewayEvent(pending, batch.End), null);
+        }
         foreach (var item in _batch)
         {
             if (item.Event is { } gatewayEvent)
             {
-                AddLeaf(_drafts.ForGatewayEvent(gatewayEvent, NextSequence), null);
+                AddLeaf(batch, _drafts.ForGatewayEvent(gatewayEvent, batch.End), null);
                 continue;
             }
             var sensorEvent = item.Sensor!;
@@ -299,22 +331,141 @@ public sealed partial class LogWriter
             }
             else
             {
-                AddLeaf(_drafts.ForSensorEvent(sensorEvent, NextSequence), sensorEvent);
+                AddLeaf(batch, _drafts.ForSensorEvent(sensorEvent, batch.End), sensorEvent);
             }
             foreach (var transition in transitions)
             {
-                AddAlarm(transition);
+                AddAlarm(batch, transition);
             }
         }
-        foreach (var transition in extraAlarms ?? [])
+        foreach (var transition in extraAlarms)
         {
-            AddAlarm(transition);
+            AddAlarm(batch, transition);
+        }
+        _batch.Clear();
+
+        batch.AlarmChanges = _alarms.TakeChanges();
+        if (_refused != _refusedRecorded)
+        {
+            _meta.Add(new(MetaKeys.RefusedReadings, _refused));
+            _refusedRecorded = _refused;
+        }
+        batch.Meta.AddRange(_meta);
+        _meta.Clear();
+        if (batch.Leaves.Count == 0 && batch.AlarmChanges.Count == 0 && batch.Meta.Count == 0)
+        {
+            return null;
+        }
+
+        while (_plannedSealedSize + _options.SealMaxLeaves <= batch.End)
+        {
+            _plannedSealedSize += _options.SealMaxLeaves;
+            batch.SealSizes.Add(_plannedSealedSize);
+        }
+        if (batch.End > _plannedSealedSize && (sealAtEnd || _clock.GetElapsedTime(_plannedSealTicks) >= _options.SealInterval))
+        {
+            _plannedSealedSize = batch.End;
+            batch.SealSizes.Add(batch.End);
+        }
+        if (batch.SealSizes.Count > 0)
+        {
+            _plannedSealTicks = _clock.GetTimestamp();
+        }
+        return batch;
+    }
+
+    private CommitOutcome Commit(Batch batch)
+    {
+        var appended = _log.Append(batch.Leaves, batch.AlarmChanges, batch.Meta, batch.SealSizes, batch.SealSizes.Count > 0 ? NowMs() : 0);
+        return new CommitOutcome(appended.Commit, appended.Sealed);
+    }
+
+    // Completes a commit that ran in the background; a failed one is retried with the same leaves.
+    private async Task FinishAsync(Task<CommitOutcome> committing, Batch batch)
+    {
+        CommitOutcome outcome;
+        try
+        {
+            outcome = await committing;
+        }
+        catch (SqliteException e)
+        {
+            outcome = await RetryAsync(batch, e);
+        }
+        await OnCommittedAsync(outcome);
+    }
+
+    private async Task CommitNowAsync(Batch? batch)
+    {
+        if (batch is null)
+        {
+            return;
+        }
+        CommitOutcome outcome;
+        try
+        {
+            outcome = Commit(batch);
+        }
+        catch (SqliteException e)
+        {
+            outcome = await RetryAsync(batch, e);
+        }
+        await OnCommittedAsync(outcome);
+    }
+
+    private async Task<CommitOutcome> RetryAsync(Batch batch, SqliteException first)
+    {
+        var failure = first;
+        for (var attempt = 1; ; attempt++)
+        {
+            if (attempt >= _options.CommitAttempts)
+            {
+                throw new IOException($"could not commit leaves {batch.First}..{batch.End - 1} after {attempt} attempts: {failure.Message}", failure);
+            }
+            var wait = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * (1 << Math.Min(attempt, 10))));
+            LogCommitFailed(failure, batch.Leaves.Count, attempt, _options.CommitAttempts, wait.TotalSeconds);
+            await Task.Delay(wait, _realClock, CancellationToken.None);
+            try
+            {
+                return Commit(batch);
+            }
+            catch (SqliteException e)
+            {
+                failure = e;
+            }
         }
     }
 
-    private long NextSequence => _log.Size + _leaves.Count;
+    private async Task OnCommittedAsync(CommitOutcome outcome)
+    {
+        var result = outcome.Result;
+        if (result.Count > 0)
+        {
+            LogCommitted(result.First, result.Last, result.Size, _log.Root().ToHex());
+            Committed?.Invoke(result);
+        }
+        foreach (var checkpoint in outcome.Sealed)
+        {
+            OnSealed(checkpoint);
+        }
+        await AfterCommitAsync();
+    }
 
-    private void AddAlarm(AlarmTransition transition)
+    private void OnSealed(StoredCheckpoint checkpoint)
+    {
+        _lastSealedSize = Math.Max(_lastSealedSize, checkpoint.Size);
+        LogSealed(checkpoint.Size, checkpoint.Root.ToHex());
+        CheckpointSealed?.Invoke(checkpoint);
+    }
+
+    private Task AfterCommitAsync()
+    {
+        CheckClock();
+        CheckBudget();
+        return Task.CompletedTask;
+    }
+
+    private void AddAlarm(Batch batch, AlarmTransition transition)
     {
         if (transition.Started)
         {
@@ -324,15 +475,15 @@ public sealed partial class LogWriter
         {
             LogAlarmEnded(transition.Zone, transition.RuleId, transition.SensorId, transition.Detail);
         }
-        var content = _drafts.ForAlarm(transition, NextSequence);
+        var content = _drafts.ForAlarm(transition, batch.End);
         try
         {
-            _leaves.Add(_log.CreateLeaf(content));
+            batch.Leaves.Add(_log.CreateLeaf(content));
         }
         catch (ArgumentException)
         {
             // The sensor id is not one a leaf may carry; the alarm is still recorded, naming it in the detail.
-            _leaves.Add(_log.CreateLeaf(content with
+            batch.Leaves.Add(_log.CreateLeaf(content with
             {
                 SensorId = null,
                 Detail = LeafDrafts.CleanDetail($"sensor {transition.SensorId}: {transition.Detail}"),
@@ -340,70 +491,48 @@ public sealed partial class LogWriter
         }
     }
 
-    private void AddLeaf(LeafContent content, SensorEvent? source)
+    private void AddLeaf(Batch batch, LeafContent content, SensorEvent? source)
     {
         try
         {
-            _leaves.Add(_log.CreateLeaf(content));
+            batch.Leaves.Add(_log.CreateLeaf(content));
         }
         catch (ArgumentException e) when (source is not null)
         {
             LogInvalidReading(source.SensorId, e.Message);
-            _leaves.Add(_log.CreateLeaf(_drafts.ForRefusedEvent(source, content.Sequence, e.Message)));
+            batch.Leaves.Add(_log.CreateLeaf(_drafts.ForRefusedEvent(source, content.Sequence, e.Message)));
         }
     }
 
-    private async Task AppendEventsAsync(params GatewayEvent[] events)
+    // A time-based seal when no batch is flowing (idle gateway): its own small transaction.
+    private void SealNow()
     {
-        _batch.Clear();
-        foreach (var e in events)
+        if (_log.Size <= _lastSealedSize)
         {
-            _batch.Add(LogInput.From(e));
+            return;
         }
-        await ProcessAsync();
-    }
-
-    private void SealIfDue(bool force)
-    {
-        while (_log.Size - _lastSealedSize >= _options.SealMaxLeaves)
-        {
-            if (!Seal(_lastSealedSize + _options.SealMaxLeaves))
-            {
-                return;
-            }
-        }
-        if (_log.Size > _lastSealedSize && (force || _clock.GetElapsedTime(_lastSealTicks) >= _options.SealInterval))
-        {
-            Seal(_log.Size);
-        }
-    }
-
-    private bool Seal(long size)
-    {
-        StoredCheckpoint checkpoint;
         try
         {
-            checkpoint = _log.Seal(size, NowMs());
+            var checkpoint = _log.Seal(_log.Size, NowMs());
+            _plannedSealedSize = _log.Size;
+            _plannedSealTicks = _clock.GetTimestamp();
+            OnSealed(checkpoint);
         }
         catch (SqliteException e)
         {
-            LogSealFailed(e, size);
-            return false;
+            LogSealFailed(e, _log.Size);
+            _plannedSealTicks = _clock.GetTimestamp();
         }
-        _lastSealedSize = size;
-        _lastSealTicks = _clock.GetTimestamp();
-        LogSealed(checkpoint.Size, checkpoint.Root.ToHex());
-        CheckpointSealed?.Invoke(checkpoint);
-        return true;
     }
 
-    private async Task CheckBudgetAsync()
+    // Checked after each commit; what it decides (events, refusing) applies from the next batch prepared.
+    private void CheckBudget()
     {
         var used = _log.Store.UsedBytes();
         if (used > _budget.PruneAtBytes)
         {
             var committed = _log.Store.GetMetaLong(MetaKeys.NodeCommittedSize) ?? 0;
-            var bound = DiskBudget.PrunableBound(committed, _log.LastCheckpoint?.Size ?? 0, _log.Size);
+            var bound = DiskBudget.PrunableBound(committed, _lastSealedSize, _log.Size);
             if (bound > _log.PrunedBelow)
             {
                 var from = _log.PrunedBelow;
@@ -413,10 +542,9 @@ public sealed partial class LogWriter
                     used = _log.Store.UsedBytes();
                 }
                 LogPruned(from, _log.PrunedBelow, used, _budget.MaxBytes);
-                await AppendEventsAsync(new GatewayEvent("disk-pruned",
+                _pendingEvents.Enqueue(new GatewayEvent("disk-pruned",
                     Invariant($"pruned leaves {from}..{_log.PrunedBelow - 1}, committed by the node, to keep the database within its budget; now {Megabytes(used)} of {Megabytes(_budget.MaxBytes)} MB"),
                     NowMs()));
-                used = _log.Store.UsedBytes();
             }
         }
         if (!_refusing && used >= _budget.MaxBytes)
@@ -426,7 +554,7 @@ public sealed partial class LogWriter
             var pending = _log.Size - (_log.Store.GetMetaLong(MetaKeys.NodeCommittedSize) ?? 0);
             LogDiskFull(used, _budget.MaxBytes, pending);
             _meta.Add(new(MetaKeys.DiskFullSinceMs, _refusedSinceMs));
-            await AppendEventsAsync(new GatewayEvent("disk-full",
+            _pendingEvents.Enqueue(new GatewayEvent("disk-full",
                 Invariant($"database at {Megabytes(used)} of {Megabytes(_budget.MaxBytes)} MB and {pending} leaves are not yet committed by the node; new readings are refused (and counted) until the node commits and space is freed"),
                 _refusedSinceMs));
         }
@@ -434,22 +562,22 @@ public sealed partial class LogWriter
         {
             _refusing = false;
             var refused = _refused;
-            _refused = 0;
+            _refused = _refusedRecorded = 0;
             LogDiskResumed(refused, used, _budget.MaxBytes);
             _meta.Add(new(MetaKeys.DiskFullSinceMs, null));
             _meta.Add(new(MetaKeys.RefusedReadings, 0L));
-            await AppendEventsAsync(new GatewayEvent("disk-resumed",
+            _pendingEvents.Enqueue(new GatewayEvent("disk-resumed",
                 Invariant($"accepting readings again; {refused} readings were refused since {DateTimeOffset.FromUnixTimeMilliseconds(_refusedSinceMs):yyyy-MM-dd'T'HH:mm:ss'Z'} while the disk budget was exhausted"),
                 NowMs()));
         }
     }
 
-    private async Task CheckClockAsync()
+    private void CheckClock()
     {
         if (_clockWatch.Check() is { } step)
         {
             LogClockStep(step.TotalSeconds);
-            await AppendEventsAsync(new GatewayEvent("clock-step",
+            _pendingEvents.Enqueue(new GatewayEvent("clock-step",
                 Invariant($"the wall clock stepped {step.TotalSeconds:+0.000;-0.000} s; readings before and after are on different time bases"), NowMs()));
         }
     }
@@ -473,11 +601,11 @@ public sealed partial class LogWriter
     private partial void LogSealed(long size, string root);
 
     [LoggerMessage(EventId = 4, EventName = "commit-failed", Level = LogLevel.Error,
-        Message = "could not commit {Count} events (attempt {Attempt} of {Attempts}); nothing of the batch was acknowledged; retrying in {WaitSeconds} s")]
+        Message = "could not commit {Count} leaves (attempt {Attempt} of {Attempts}); nothing of the batch was acknowledged; retrying the same leaves in {WaitSeconds} s")]
     private partial void LogCommitFailed(Exception exception, int count, int attempt, int attempts, double waitSeconds);
 
     [LoggerMessage(EventId = 5, EventName = "seal-failed", Level = LogLevel.Error,
-        Message = "could not store checkpoint {Size}; retrying at the next commit")]
+        Message = "could not store checkpoint {Size}; retrying when it is next due")]
     private partial void LogSealFailed(Exception exception, long size);
 
     [LoggerMessage(EventId = 6, EventName = "alarm-start", Level = LogLevel.Warning,

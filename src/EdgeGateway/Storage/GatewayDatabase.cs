@@ -145,13 +145,8 @@ public static class GatewayDatabase
     }
 
     /// <summary>Bytes of database pages in use, free pages excluded.</summary>
-    public static long UsedBytes(SqliteConnection connection, SqliteTransaction? tx = null)
-    {
-        var pages = Scalar<long>(connection, "PRAGMA page_count;", tx);
-        var free = Scalar<long>(connection, "PRAGMA freelist_count;", tx);
-        var size = Scalar<long>(connection, "PRAGMA page_size;", tx);
-        return (pages - free) * size;
-    }
+    public static long UsedBytes(SqliteConnection connection, SqliteTransaction? tx = null) =>
+        Scalar<long>(connection, "SELECT (p.page_count - f.freelist_count) * s.page_size FROM pragma_page_count() p, pragma_freelist_count() f, pragma_page_size() s;", tx);
 
     internal static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
     {

@@ -21,6 +21,8 @@ public sealed class SqliteLogStore : IDisposable
     private readonly SqliteCommand _setMeta;
     private readonly SqliteParameter _metaKey, _metaValue;
     private readonly List<Hash32> _insertedHashes = new(1024);
+    // SQLite copies bound blobs (SQLITE_TRANSIENT), so one buffer serves every insert.
+    private readonly byte[] _hashBuffer = new byte[Hash32.Length];
     private long _insertedFrom = -1;
     private SqliteTransaction? _transaction;
 
@@ -95,7 +97,8 @@ public sealed class SqliteLogStore : IDisposable
         }
         _insertLeaf.Transaction = tx;
         _leafSeq.Value = seq;
-        _leafHash.Value = hash.Bytes.ToArray();
+        hash.CopyTo(_hashBuffer);
+        _leafHash.Value = _hashBuffer;
         _leafBytes.Value = MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
             ? segment.Array
             : bytes.ToArray();
@@ -222,28 +225,18 @@ public sealed class SqliteLogStore : IDisposable
         return list;
     }
 
-    /// <summary>Stores a sealed checkpoint in its own durable transaction.</summary>
-    public void InsertCheckpoint(StoredCheckpoint checkpoint)
+    /// <summary>Stores a sealed checkpoint inside the open transaction.</summary>
+    public void InsertCheckpointRow(StoredCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        Begin();
-        try
-        {
-            using var command = _connection.CreateCommand();
-            command.Transaction = _transaction;
-            command.CommandText = "INSERT INTO checkpoints(size, root, time_ms, note) VALUES ($size, $root, $t, $note);";
-            command.Parameters.AddWithValue("$size", checkpoint.Size);
-            command.Parameters.AddWithValue("$root", checkpoint.Root.Bytes.ToArray());
-            command.Parameters.AddWithValue("$t", checkpoint.TimeMs);
-            command.Parameters.AddWithValue("$note", checkpoint.Note);
-            command.ExecuteNonQuery();
-            Commit();
-        }
-        catch
-        {
-            Rollback();
-            throw;
-        }
+        using var command = _connection.CreateCommand();
+        command.Transaction = RequireTransaction();
+        command.CommandText = "INSERT INTO checkpoints(size, root, time_ms, note) VALUES ($size, $root, $t, $note);";
+        command.Parameters.AddWithValue("$size", checkpoint.Size);
+        command.Parameters.AddWithValue("$root", checkpoint.Root.Bytes.ToArray());
+        command.Parameters.AddWithValue("$t", checkpoint.TimeMs);
+        command.Parameters.AddWithValue("$note", checkpoint.Note);
+        command.ExecuteNonQuery();
     }
 
     /// <summary>Leaf rows [<paramref name="from"/>, <paramref name="to"/>) in order, for verification.</summary>
