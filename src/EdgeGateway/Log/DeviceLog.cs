@@ -308,12 +308,9 @@ public sealed class DeviceLog : IDisposable
             CheckNote(last);
         }
 
-        var checkpoints = store.CheckpointsFrom(Math.Max(meta.PrunedBelow, 1));
-        var from = checkpoints.Where(c => c.Size <= Math.Max(meta.PrunedBelow, meta.NodeCommittedSize)).Select(c => c.Size).DefaultIfEmpty(0).Max();
-        if (from == 0 && meta.PrunedBelow > 0)
-        {
-            from = checkpoints[0].Size;
-        }
+        var lowest = Math.Max(meta.PrunedBelow, 1);
+        var from = store.LargestCheckpointSizeWithin(lowest, Math.Max(meta.PrunedBelow, meta.NodeCommittedSize))
+            ?? (meta.PrunedBelow > 0 ? store.SmallestCheckpointSizeFrom(lowest) ?? 0 : 0);
         MerkleAppender appender;
         try
         {
@@ -323,12 +320,15 @@ public sealed class DeviceLog : IDisposable
         {
             throw new LogIntegrityException($"cannot rebuild the log at size {from}: {e.Message}");
         }
-        var next = checkpoints.FindIndex(c => c.Size >= from);
+        // Checkpoints are read one by one alongside the leaves: a long backlog may have thousands.
+        using var checkpoints = store.CheckpointsFrom(Math.Max(from, 1)).GetEnumerator();
+        var pending = checkpoints.MoveNext();
         void CheckRoot(long size)
         {
-            while (next >= 0 && next < checkpoints.Count && checkpoints[next].Size == size)
+            while (pending && checkpoints.Current.Size == size)
             {
-                var checkpoint = checkpoints[next++];
+                var checkpoint = checkpoints.Current;
+                pending = checkpoints.MoveNext();
                 CheckNote(checkpoint);
                 if (appender.Root() != checkpoint.Root)
                 {

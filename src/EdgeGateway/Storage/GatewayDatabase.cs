@@ -144,6 +144,9 @@ public static class GatewayDatabase
         return SizeOf(path) + SizeOf(path + "-wal");
     }
 
+    /// <summary>The page cache of one connection, in KiB: appends touch few pages, and a board has little memory.</summary>
+    public const int CacheKibibytes = 512;
+
     /// <summary>Bytes of database pages in use, free pages excluded.</summary>
     public static long UsedBytes(SqliteConnection connection, SqliteTransaction? tx = null) =>
         Scalar<long>(connection, "SELECT (p.page_count - f.freelist_count) * s.page_size FROM pragma_page_count() p, pragma_freelist_count() f, pragma_page_size() s;", tx);
@@ -180,9 +183,10 @@ public static class GatewayDatabase
         {
             throw new IOException($"the database cannot use write-ahead logging (journal mode is {mode}); is the file system read-only?");
         }
-        Execute(connection, """
+        Execute(connection, $"""
             PRAGMA synchronous = FULL;
             PRAGMA busy_timeout = 5000;
+            PRAGMA cache_size = -{CacheKibibytes};
             PRAGMA journal_size_limit = 8388608;
             PRAGMA foreign_keys = OFF;
             """);

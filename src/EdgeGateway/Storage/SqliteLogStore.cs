@@ -209,20 +209,39 @@ public sealed class SqliteLogStore : IDisposable
     public StoredCheckpoint? LastCheckpoint() =>
         QueryCheckpoint(_connection, _transaction, "SELECT size, root, time_ms, note FROM checkpoints ORDER BY size DESC LIMIT 1;", null);
 
-    /// <summary>The sealed checkpoints of size ≥ <paramref name="minSize"/>, smallest first.</summary>
-    public List<StoredCheckpoint> CheckpointsFrom(long minSize)
+    /// <summary>The sealed checkpoints of size ≥ <paramref name="minSize"/>, smallest first, read as they are enumerated.</summary>
+    public IEnumerable<StoredCheckpoint> CheckpointsFrom(long minSize)
     {
         using var command = _connection.CreateCommand();
         command.Transaction = _transaction;
         command.CommandText = "SELECT size, root, time_ms, note FROM checkpoints WHERE size >= $min ORDER BY size;";
         command.Parameters.AddWithValue("$min", minSize);
-        var list = new List<StoredCheckpoint>();
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            list.Add(new StoredCheckpoint(reader.GetInt64(0), new Hash32(reader.GetFieldValue<byte[]>(1)), reader.GetInt64(2), reader.GetString(3)));
+            yield return new StoredCheckpoint(reader.GetInt64(0), new Hash32(reader.GetFieldValue<byte[]>(1)), reader.GetInt64(2), reader.GetString(3));
         }
-        return list;
+    }
+
+    /// <summary>The largest checkpoint size in [<paramref name="from"/>, <paramref name="to"/>], or null.</summary>
+    public long? LargestCheckpointSizeWithin(long from, long to)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = _transaction;
+        command.CommandText = "SELECT max(size) FROM checkpoints WHERE size >= $from AND size <= $to;";
+        command.Parameters.AddWithValue("$from", from);
+        command.Parameters.AddWithValue("$to", to);
+        return command.ExecuteScalar() is long size ? size : null;
+    }
+
+    /// <summary>The smallest checkpoint size of at least <paramref name="from"/>, or null.</summary>
+    public long? SmallestCheckpointSizeFrom(long from)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = _transaction;
+        command.CommandText = "SELECT min(size) FROM checkpoints WHERE size >= $from;";
+        command.Parameters.AddWithValue("$from", from);
+        return command.ExecuteScalar() is long size ? size : null;
     }
 
     /// <summary>Stores a sealed checkpoint inside the open transaction.</summary>

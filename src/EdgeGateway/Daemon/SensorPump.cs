@@ -1,28 +1,24 @@
 using System.Threading.Channels;
 using EdgeGateway.Log;
 using EdgeGateway.Sensors;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeGateway.Daemon;
 
-/// <summary>What sensor discovery noted, for the log.</summary>
-internal sealed record SourceNotes(IReadOnlyList<string> Lines);
-
 /// <summary>
-/// Pumps every sensor source into the log writer's channel. The bounded channel makes a slow
-/// disk hold the sources back rather than grow memory. On stop the channel is completed, which
-/// tells the writer that no more events come.
+/// Pumps every sensor source into the log writer's channel. The bounded channel makes a slow disk
+/// hold the sources back rather than grow memory. A source that ends or throws is restarted:
+/// sources report sensor trouble as fault events, so an exception is a defect, and the other
+/// sources must keep going.
 /// </summary>
-internal sealed partial class SensorIngestService(
-    IReadOnlyList<ISensorSource> sources, SourceNotes notes, Channel<LogInput> channel, TimeProvider clock, ILogger<SensorIngestService> logger)
-    : BackgroundService
+internal sealed partial class SensorPump(IReadOnlyList<ISensorSource> sources, ChannelWriter<LogInput> channel, TimeProvider clock, ILogger<SensorPump> logger)
 {
     private static readonly TimeSpan RestartDelay = TimeSpan.FromSeconds(5);
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Runs every source until <paramref name="stoppingToken"/> fires.</summary>
+    public Task RunAsync(IReadOnlyList<string> notes, CancellationToken stoppingToken)
     {
-        foreach (var note in notes.Lines)
+        foreach (var note in notes)
         {
             LogNote(note);
         }
@@ -37,12 +33,6 @@ internal sealed partial class SensorIngestService(
         return Task.WhenAll(sources.Select(s => PumpAsync(s, stoppingToken)));
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        channel.Writer.TryComplete();
-    }
-
     private async Task PumpAsync(ISensorSource source, CancellationToken stoppingToken)
     {
         await Task.Yield();
@@ -52,7 +42,7 @@ internal sealed partial class SensorIngestService(
             {
                 await foreach (var e in source.ReadAsync(stoppingToken))
                 {
-                    await channel.Writer.WriteAsync(LogInput.From(e), stoppingToken);
+                    await channel.WriteAsync(LogInput.From(e), stoppingToken);
                 }
                 if (stoppingToken.IsCancellationRequested)
                 {
@@ -70,8 +60,6 @@ internal sealed partial class SensorIngestService(
             }
             catch (Exception e)
             {
-                // Sources report sensor trouble as fault events; an exception is a defect, and
-                // the other sources must keep going.
                 LogSourceFailed(e, source.Name);
             }
             try
@@ -88,9 +76,6 @@ internal sealed partial class SensorIngestService(
     [LoggerMessage(EventId = 301, EventName = "source", Level = LogLevel.Information, Message = "reading source {Source} with {Channels} channels")]
     private partial void LogSource(string source, int channels);
 
-    [LoggerMessage(EventId = 305, EventName = "discovery", Level = LogLevel.Information, Message = "{Note}")]
-    private partial void LogNote(string note);
-
     [LoggerMessage(EventId = 302, EventName = "no-sources", Level = LogLevel.Warning, Message = "no sensor source is configured or found; the gateway keeps its log and uplink running")]
     private partial void LogNoSources();
 
@@ -99,4 +84,7 @@ internal sealed partial class SensorIngestService(
 
     [LoggerMessage(EventId = 304, EventName = "source-failed", Level = LogLevel.Error, Message = "source {Source} failed; restarting it")]
     private partial void LogSourceFailed(Exception exception, string source);
+
+    [LoggerMessage(EventId = 305, EventName = "discovery", Level = LogLevel.Information, Message = "{Note}")]
+    private partial void LogNote(string note);
 }
