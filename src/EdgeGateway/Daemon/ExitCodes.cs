@@ -15,15 +15,3 @@ public static class ExitCodes
     /// <summary>The stored log does not match what the device signed: the gateway will not extend it.</summary>
     public const int Integrity = 3;
 }
-
-/// <summary>How the daemon ended, set by whichever part failed first.</summary>
-public sealed class GatewayRunState
-{
-    private int _exitCode = ExitCodes.Ok;
-
-    /// <summary>The exit code to return.</summary>
-    public int ExitCode => Volatile.Read(ref _exitCode);
-
-    /// <summary>Records a failure; the first one wins.</summary>
-    public void Fail(int exitCode) => Interlocked.CompareExchange(ref _exitCode, exitCode, ExitCodes.Ok);
-}
