@@ -123,7 +123,7 @@ public sealed partial class LogWriter
                 if (wake == Wake.SealDue)
                 {
                     SealNow();
-                    await AfterCommitAsync();
+                    AfterCommit();
                     continue;
                 }
                 if (wake != Wake.Input)
@@ -392,7 +392,7 @@ public sealed partial class LogWriter
         {
             outcome = await RetryAsync(batch, e);
         }
-        await OnCommittedAsync(outcome);
+        OnCommitted(outcome);
     }
 
     private async Task CommitNowAsync(Batch? batch)
@@ -410,7 +410,7 @@ public sealed partial class LogWriter
         {
             outcome = await RetryAsync(batch, e);
         }
-        await OnCommittedAsync(outcome);
+        OnCommitted(outcome);
     }
 
     private async Task<CommitOutcome> RetryAsync(Batch batch, SqliteException first)
@@ -436,7 +436,7 @@ public sealed partial class LogWriter
         }
     }
 
-    private async Task OnCommittedAsync(CommitOutcome outcome)
+    private void OnCommitted(CommitOutcome outcome)
     {
         var result = outcome.Result;
         if (result.Count > 0)
@@ -448,7 +448,7 @@ public sealed partial class LogWriter
         {
             OnSealed(checkpoint);
         }
-        await AfterCommitAsync();
+        AfterCommit();
     }
 
     private void OnSealed(StoredCheckpoint checkpoint)
@@ -458,11 +458,10 @@ public sealed partial class LogWriter
         CheckpointSealed?.Invoke(checkpoint);
     }
 
-    private Task AfterCommitAsync()
+    private void AfterCommit()
     {
         CheckClock();
         CheckBudget();
-        return Task.CompletedTask;
     }
 
     private void AddAlarm(Batch batch, AlarmTransition transition)
