@@ -36,7 +36,10 @@ public sealed class TestAnchorNode : IAsyncDisposable
 
     public int Port { get; }
 
-    public Uri Url => new($"http://127.0.0.1:{Port}/");
+    /// <summary>When set before listening, the node serves HTTPS with this certificate.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
+
+    public Uri Url => new($"{(Certificate is null ? "http" : "https")}://127.0.0.1:{Port}/");
 
     /// <summary>Uploads with more leaves than this are refused as too large.</summary>
     public int MaxLeavesAccepted { get; set; } = UplinkRoutes.MaxLeavesPerUpload;
@@ -46,10 +49,10 @@ public sealed class TestAnchorNode : IAsyncDisposable
 
     public IReadOnlyList<NodeRequest> Requests { get { lock (_gate) return _requests.ToList(); } }
 
-    /// <summary>A node on a free port, started.</summary>
-    public static async Task<TestAnchorNode> StartAsync()
+    /// <summary>A node on a free port, started; HTTPS with <paramref name="certificate"/> when given.</summary>
+    public static async Task<TestAnchorNode> StartAsync(System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
-        var node = new TestAnchorNode(FreePort());
+        var node = new TestAnchorNode(FreePort()) { Certificate = certificate };
         await node.StartListeningAsync();
         return node;
     }
@@ -63,7 +66,13 @@ public sealed class TestAnchorNode : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, Port);
+            k.Listen(IPAddress.Loopback, Port, listen =>
+            {
+                if (Certificate is not null)
+                {
+                    listen.UseHttps(Certificate);
+                }
+            });
             k.Limits.MaxRequestBodySize = UplinkRoutes.MaxRequestBytes;
         });
         var app = builder.Build();

@@ -25,10 +25,10 @@ public sealed class UplinkHarness : IAsyncDisposable
     private readonly NoteVerifierKey _key;
     private readonly Task _run;
 
-    private UplinkHarness(GatewayFolder folder, Uri node, UplinkOptions options)
+    private UplinkHarness(GatewayFolder folder, Uri node, UplinkOptions options, string? caFile)
     {
         _store = SqliteUplinkStore.Open(folder.DatabasePath);
-        _client = HttpAnchorClient.Create(node, TimeSpan.FromSeconds(30), null);
+        _client = HttpAnchorClient.Create(node, TimeSpan.FromSeconds(30), caFile);
         _key = folder.VerifierKey();
         Worker = new UplinkWorker(folder.DeviceId, _client, _store, _key, options, TimeProvider.System, new Random(1),
             (e, _) =>
@@ -44,7 +44,8 @@ public sealed class UplinkHarness : IAsyncDisposable
 
     public ConcurrentQueue<GatewayEvent> Events { get; } = new();
 
-    public static UplinkHarness Start(GatewayFolder folder, Uri node, UplinkOptions? options = null) => new(folder, node, options ?? QuickRetries);
+    public static UplinkHarness Start(GatewayFolder folder, Uri node, UplinkOptions? options = null, string? caFile = null) =>
+        new(folder, node, options ?? QuickRetries, caFile);
 
     public async ValueTask DisposeAsync()
     {
