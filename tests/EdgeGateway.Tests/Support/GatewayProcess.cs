@@ -113,7 +113,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public async Task<string> WaitForLineAsync(Func<string, bool> predicate, string what, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        var limit = timeout ?? TimeSpan.FromSeconds(30);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
             var line = _stdout.FirstOrDefault(predicate);
@@ -125,7 +126,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             {
                 throw new InvalidOperationException($"the gateway exited ({_process.ExitCode}) before {what}:\n{AllOutput}");
             }
-            if (DateTime.UtcNow > deadline)
+            if (clock.Elapsed > limit)
             {
                 throw new TimeoutException($"timed out waiting for {what}:\n{AllOutput}");
             }
@@ -138,14 +139,15 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        var limit = timeout ?? TimeSpan.FromSeconds(30);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!condition())
         {
             if (_process.HasExited && _outputDone.Task.IsCompleted && !condition())
             {
                 throw new InvalidOperationException($"the gateway exited ({_process.ExitCode}) before {what}:\n{AllOutput}");
             }
-            if (DateTime.UtcNow > deadline)
+            if (clock.Elapsed > limit)
             {
                 throw new TimeoutException($"timed out waiting for {what}:\n{string.Join('\n', Stdout.TakeLast(20))}\n{string.Join('\n', Stderr)}");
             }

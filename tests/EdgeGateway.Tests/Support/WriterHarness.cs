@@ -65,10 +65,11 @@ public sealed class WriterHarness : IAsyncDisposable
     /// <summary>Waits (bounded) until <paramref name="condition"/> holds, polling.</summary>
     public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        var limit = timeout ?? TimeSpan.FromSeconds(20);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline)
+            if (clock.Elapsed > limit)
             {
                 throw new TimeoutException($"timed out waiting for {what}");
             }
