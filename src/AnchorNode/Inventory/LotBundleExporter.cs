@@ -268,14 +268,14 @@ public sealed class LotBundleExporter
         });
     }
 
-    // Devices with a temperature or humidity sensor in a zone the lot was in, or whose readers saw its cargo.
+    // Devices with a sensor (other than a reader) in a zone the lot was in, or whose readers saw its cargo.
     private static List<DeviceRecord> RelevantDevices(NodeReader reader, LotRecord lot, LotEntries entries)
     {
         var places = LocalHistory(reader, lot, entries, long.MaxValue / 2).Select(h => (h.Site, h.Zone)).Distinct().ToList();
         var readers = entries.Lot.Epcs.SelectMany(reader.Observations).Select(o => o.DeviceId).ToHashSet(StringComparer.Ordinal);
         return reader.State.Devices()
             .Where(d => readers.Contains(d.DeviceId)
-                || d.Sensors.Any(s => StorageBand.Quantities.Contains(s.Quantity) && (s.Zone ?? d.Zone) is { } zone
+                || d.Sensors.Any(s => s.Quantity != Firmware.Contracts.Readings.Senml.Epc && (s.Zone ?? d.Zone) is { } zone
                     && places.Any(p => p.Zone == zone && (p.Site is null || d.Site is null || p.Site == d.Site))))
             .ToList();
     }

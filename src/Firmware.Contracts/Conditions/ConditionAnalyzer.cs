@@ -153,7 +153,7 @@ public static class ConditionAnalyzer
         {
             var readings = series.Samples.Where(s => s.TimeMs >= part.FromMs && s.TimeMs < part.ToMs).ToList();
             samples.AddRange(readings);
-            expected += (part.ToMs - part.FromMs) / p.IntervalMs;
+            expected += (part.ToMs - part.FromMs + p.IntervalMs - 1) / p.IntervalMs;
             gaps.AddRange(Gaps(readings, part.FromMs, part.ToMs, p.IntervalMs));
             if (band is null)
             {

@@ -162,7 +162,7 @@ public sealed record SensorReport
     [JsonPropertyName("excursions")]
     public required IReadOnlyList<Excursion> Excursions { get; init; }
 
-    /// <summary>Readings expected: ⌊covered duration / logging interval⌋ per covered part.</summary>
+    /// <summary>Readings expected: ⌈covered duration / logging interval⌉ per covered part (every interval begun should have a reading).</summary>
     [JsonPropertyName("expected")]
     public required long Expected { get; init; }
 

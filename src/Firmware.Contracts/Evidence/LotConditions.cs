@@ -86,7 +86,12 @@ public static class LotConditions
         });
     }
 
-    /// <summary>Every enrolled temperature and humidity sensor of the bundle's devices with its readings and faults.</summary>
+    /// <summary>
+    /// Every temperature and humidity channel of the bundle's enrolled sensors, with its readings and
+    /// faults. A sensor is enrolled once under its id with one quantity, but a probe such as an SHT3x
+    /// reports temperature and humidity under that id: each quantity it reports is a channel, in the
+    /// zone the enrolment gives the sensor (the enrolled quantity is a channel even without readings).
+    /// </summary>
     public static IReadOnlyList<SensorSeries> Series(EvidenceSummary summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
@@ -94,26 +99,31 @@ public static class LotConditions
         foreach (var device in summary.Devices)
         {
             var enrol = device.Enrolment;
-            foreach (var sensor in enrol.Sensors.Where(s => StorageBand.Quantities.Contains(s.Quantity)))
+            var bySensor = device.Readings.Select(r => r.Content)
+                .Where(c => c.Kind is LeafKind.Measurement or LeafKind.Fault && c.SensorId is not null && c.Quantity is not null && StorageBand.Quantities.Contains(c.Quantity))
+                .ToLookup(c => c.SensorId!, StringComparer.Ordinal);
+            foreach (var sensor in enrol.Sensors.Where(s => s.Quantity != Senml.Epc))
             {
                 if ((sensor.Zone ?? enrol.Zone) is not { } zone)
                 {
                     continue;
                 }
-                var mine = device.Readings.Select(r => r.Content)
-                    .Where(c => c.SensorId == sensor.SensorId && c.Quantity == sensor.Quantity)
-                    .OrderBy(c => c.TimeMs).ThenBy(c => c.Sequence)
-                    .ToList();
-                series.Add(new SensorSeries
+                var mine = bySensor[sensor.SensorId].ToList();
+                var quantities = mine.Select(c => c.Quantity!).Append(sensor.Quantity).Where(StorageBand.Quantities.Contains).Distinct(StringComparer.Ordinal);
+                foreach (var quantity in quantities)
                 {
-                    DeviceId = device.DeviceId,
-                    SensorId = sensor.SensorId,
-                    Quantity = sensor.Quantity,
-                    Site = enrol.Site,
-                    Zone = zone,
-                    Samples = mine.Where(c => c.Kind == LeafKind.Measurement && c.Value is not null).Select(c => new Sample(c.TimeMs, c.Value!.Value)).ToList(),
-                    Faults = mine.Where(c => c.Kind == LeafKind.Fault).Select(c => new FaultView(c.TimeMs, c.StringValue ?? "")).ToList(),
-                });
+                    var channel = mine.Where(c => c.Quantity == quantity).OrderBy(c => c.TimeMs).ThenBy(c => c.Sequence).ToList();
+                    series.Add(new SensorSeries
+                    {
+                        DeviceId = device.DeviceId,
+                        SensorId = sensor.SensorId,
+                        Quantity = quantity,
+                        Site = enrol.Site,
+                        Zone = zone,
+                        Samples = channel.Where(c => c.Kind == LeafKind.Measurement && c.Value is not null).Select(c => new Sample(c.TimeMs, c.Value!.Value)).ToList(),
+                        Faults = channel.Where(c => c.Kind == LeafKind.Fault).Select(c => new FaultView(c.TimeMs, c.StringValue ?? "")).ToList(),
+                    });
+                }
             }
         }
         return series;

@@ -31,14 +31,14 @@ public sealed class LotClient : IDisposable
     public HttpClient Operator { get; }
     public HttpClient Lender { get; }
     public HttpClient Auditor { get; }
-    public EcdsaNoteSigner Acme { get; } = EcdsaNoteSigner.Generate(InventoryNames.PartyKeyName("acme"));
-    public EcdsaNoteSigner Beta { get; } = EcdsaNoteSigner.Generate(InventoryNames.PartyKeyName("beta"));
+    public EcdsaNoteSigner Acme { get; } = EcdsaNoteSigner.Generate(InventoryNames.PartyKeyName("acme-foods"));
+    public EcdsaNoteSigner Beta { get; } = EcdsaNoteSigner.Generate(InventoryNames.PartyKeyName("beta-trading"));
 
     public static string Epc(int serial) => $"urn:epc:id:sgtin:0614141.100734.{serial}";
 
     public async Task RegisterPartiesAsync()
     {
-        foreach (var (id, key) in new[] { ("acme", Acme), ("beta", Beta) })
+        foreach (var (id, key) in new[] { ("acme-foods", Acme), ("beta-trading", Beta) })
         {
             using var response = await Operator.PostAsJsonAsync("v1/parties", new PartyRequest(id, Convert.ToBase64String(key.PublicKey.Span)), InventoryJsonContext.Default.PartyRequest);
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -59,7 +59,7 @@ public sealed class LotClient : IDisposable
         IssuedMs = issuedMs,
         ValidUntilMs = issuedMs + 365L * 86_400_000,
         Epcs = epcs ?? [],
-        Depositor = "acme",
+        Depositor = "acme-foods",
         Quantity = 120,
         Unit = "carton",
         Insurance = "PICC-2026-778",
@@ -77,11 +77,11 @@ public sealed class LotClient : IDisposable
     public async Task<string> DraftPledgeAsync(string receipt, long startMs = T0 + 3_600_000, params string[] covenants)
     {
         using var response = await Lender.PostAsJsonAsync($"v1/lots/{receipt}/pledges/draft",
-            new PledgeDraftRequest("bank", 1_000_000m, "CNY", startMs, startMs + 90L * 86_400_000, covenants), InventoryJsonContext.Default.PledgeDraftRequest);
+            new PledgeDraftRequest("bank", 1_234_567.89m, "CNY", startMs, startMs + 90L * 86_400_000, covenants), InventoryJsonContext.Default.PledgeDraftRequest);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
         var draft = System.Text.Json.JsonSerializer.Deserialize(body, InventoryJsonContext.Default.DraftResponse)!;
-        Assert.Equal(["bank", "edgetrace/party/acme"], draft.Signers);
+        Assert.Equal(["bank", "edgetrace/party/acme-foods"], draft.Signers);
         return draft.Statement;
     }
 

@@ -105,7 +105,7 @@ public sealed class PledgeTests : IAsyncLifetime
 
         var problem = await Problem.ReadAsync(unsigned);
         Assert.Equal((HttpStatusCode.Forbidden, LedgerFailures.OwnerConsentRequired), (problem.Status, problem.Code));
-        Assert.Contains("edgetrace/party/acme", problem.Detail, StringComparison.Ordinal);
+        Assert.Contains("edgetrace/party/acme-foods", problem.Detail, StringComparison.Ordinal);
         Assert.Equal(LedgerFailures.NotTheOwner, (await Problem.ReadAsync(wrongParty)).Code);
         Assert.Equal(size, _node.LedgerSize);
         Assert.Equal("issued", (await _lots.LotAsync("WR-3")).Status);
