@@ -33,6 +33,8 @@ public static class NodeCli
         ServeCommand.AddTo(root);
         DeviceCommands.AddTo(root);
         LedgerCommands.AddTo(root);
+        InventoryCommands.AddTo(root);
+        PledgeCommands.AddTo(root);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
