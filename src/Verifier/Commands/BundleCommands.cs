@@ -69,5 +69,21 @@ internal static class BundleCommands
             }
             Console.WriteLine($"anchor: ledger index {device.AnchorIndex}, device checkpoint size {device.DeviceCheckpoint.Size}, received {EvidenceVerifier.Iso(device.AnchorReceivedMs)}");
         }
+        if (summary.Lot is { } lot)
+        {
+            var l = lot.Lot;
+            Console.WriteLine($"lot: {l.Receipt} at ledger index {lot.LotIndex}, issued by {lot.IssuedBy}: {l.Product}, GTIN {l.Gtin}, batch {l.Batch}, {l.Site} {l.Zone}, {l.Epcs.Count} EPCs, {lot.Moves.Count} moves");
+            Console.WriteLine(lot.Title is { } title
+                ? $"title: depositor {title.Depositor}, owner {title.Owner}, matches the lot's commitment"
+                : "title: not in this bundle (a public proof)");
+            if (lot.Events is { } events)
+            {
+                Console.WriteLine($"status: {events.Count} entries ({string.Join(", ", events.Select(e => $"{e.Kind} {e.Index}"))}), chained without gaps");
+            }
+            if (lot.Report is { } report)
+            {
+                Console.WriteLine($"report: {EvidenceVerifier.Iso(report.FromMs)} to {EvidenceVerifier.Iso(report.ToMs)}{(lot.ReportPledge is { } p ? $", pledge {p.Index}" : "")} (run 'Verifier report' for the numbers)");
+            }
+        }
     }
 }
