@@ -68,7 +68,7 @@ public static class NodeHost
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "EdgeTrace anchor node";
-            document.Info.Description = "Consortium ledger, device anchoring, proofs and evidence bundles. Errors are RFC 9457 problems whose type is urn:edgetrace:problem:<code>.";
+            document.Info.Description = "Consortium ledger, device anchoring, proofs and evidence bundles, warehouse receipts, pledges and condition reports. Errors are RFC 9457 problems whose type is urn:edgetrace:problem:<code>.";
             return Task.CompletedTask;
         }));
         configure?.Invoke(builder);

@@ -58,8 +58,7 @@ public sealed class LotRegistry
         if (newKey)
         {
             using var lease = _readers.Rent();
-            replaces = lease.Reader.State.Party(partyId)?.RegistrationIndex
-                ?? (long?)null;
+            replaces = lease.Reader.State.Party(partyId)?.RegistrationIndex;
             if (replaces is null)
             {
                 return Result<AppendedEntry>.Fail(LedgerFailures.UnknownParty, $"party '{partyId}' is not registered; register it without asking for a new key");
