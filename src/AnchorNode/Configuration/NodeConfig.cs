@@ -31,7 +31,7 @@ public sealed record NodeConfig
 
     /// <summary>How often the node checks the covenants of active pledges (when the ledger grew).</summary>
     [JsonPropertyName("covenantCheckIntervalMs")]
-    public int CovenantCheckIntervalMs { get; init; } = 5000;
+    public int CovenantCheckIntervalMs { get; init; } = 60_000;
 
     /// <summary>The ledger's checkpoint origin.</summary>
     [JsonIgnore]
