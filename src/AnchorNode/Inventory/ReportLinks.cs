@@ -17,14 +17,17 @@ public sealed class ReportLinks
 
     private const string Purpose = "edgetrace.report-link.v1";
 
-    private readonly IDataProtector _protector;
+    private readonly string _keyRingDirectory;
     private readonly TimeProvider _time;
+    private IDataProtector _protector;
+    private long _reloadedAtMs;
 
     /// <summary>Links protected with the key ring in <paramref name="keyRingDirectory"/>.</summary>
     public ReportLinks(string keyRingDirectory, TimeProvider time)
     {
-        _protector = DataProtectionProvider.Create(new DirectoryInfo(keyRingDirectory), options => options.SetApplicationName(ApplicationName)).CreateProtector(Purpose);
+        _keyRingDirectory = keyRingDirectory;
         _time = time;
+        _protector = Protector(keyRingDirectory);
     }
 
     /// <summary>A token for <paramref name="receipt"/>'s report, valid for <paramref name="validFor"/>.</summary>
@@ -48,13 +51,32 @@ public sealed class ReportLinks
         }
         catch (CryptographicException)
         {
-            return false;
+            // The CLI may have added the key it minted the link with after this process read the ring;
+            // read it again, but not more than once a minute however many bad tokens arrive.
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (now - Interlocked.Read(ref _reloadedAtMs) < 60_000)
+            {
+                return false;
+            }
+            Interlocked.Exchange(ref _reloadedAtMs, now);
+            try
+            {
+                _protector = Protector(_keyRingDirectory);
+                payload = _protector.Unprotect(token);
+            }
+            catch (CryptographicException)
+            {
+                return false;
+            }
         }
         var parts = payload.Split('\n');
         return parts.Length == 2 && parts[0] == receipt
             && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var expires)
             && _time.GetUtcNow().ToUnixTimeMilliseconds() < expires;
     }
+
+    private static IDataProtector Protector(string directory) =>
+        DataProtectionProvider.Create(new DirectoryInfo(directory), options => options.SetApplicationName(ApplicationName)).CreateProtector(Purpose);
 
     /// <summary>The page's path with the token.</summary>
     public static string PagePath(string receipt, string token) =>

@@ -220,4 +220,17 @@ public sealed class PledgeTests : IAsyncLifetime
         Assert.Contains("check digit", problem.Detail, StringComparison.Ordinal);
         Assert.Equal(size, _node.LedgerSize);
     }
+
+    [Fact]
+    public async Task OpenApiDocument_ListsTheInventoryEndpoints()
+    {
+        using var client = _node.Anonymous();
+        var document = await client.GetStringAsync("openapi/v1.json");
+
+        foreach (var path in new[] { "/v1/lots", "/v1/lots/{receipt}/pledges/draft", "/v1/pledges", "/v1/lots/{receipt}/report", "/v1/lots/{receipt}/report.html",
+                     "/v1/lots/{receipt}/bundle", "/v1/pledges/{index}/breaches", "/v1/public/lots", "/v1/cargo/arrivals", "/v1/parties" })
+        {
+            Assert.Contains($"\"{path}\"", document, StringComparison.Ordinal);
+        }
+    }
 }
