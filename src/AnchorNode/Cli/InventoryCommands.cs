@@ -107,6 +107,43 @@ internal static class InventoryCommands
         });
         lot.Subcommands.Add(deliver);
 
+        var draftData = NodeCli.DataOption();
+        var draftReceipt = Receipt();
+        var draftQuantity = new Option<string?>("--quantity") { Description = "How much leaves (default: all that remains)" };
+        var draftEpcs = new Option<string[]>("--epc") { Description = "An EPC that leaves (repeatable)" };
+        var draftAt = new Option<string?>("--at") { Description = "When, ISO 8601 (default now)" };
+        var draftOut = new Option<string>("--out") { Description = "Where to write the statement text", Required = true };
+        var deliverDraft = new Command("deliver-draft", "The delivery statement of an enforced lot, for the lender it is held for to sign ('sign --data LENDER_DIR'); then 'lot deliver-signed'.")
+        {
+            draftData, draftReceipt, draftQuantity, draftEpcs, draftAt, draftOut,
+        };
+        deliverDraft.SetAction(async (parse, cancellationToken) =>
+        {
+            var amount = parse.GetValue(draftQuantity) is { } q ? CliValues.Decimal(q, "--quantity") : (decimal?)null;
+            await using var node = NodeCli.Open(parse.GetValue(draftData)!);
+            var statement = node.Lots.DraftDelivery(parse.GetValue(draftReceipt)!, amount, parse.GetValue(draftEpcs) ?? [], CliValues.Time(parse.GetValue(draftAt), "--at"));
+            if (!statement.Succeeded)
+            {
+                return NodeCli.Fail(statement.Failure!);
+            }
+            File.WriteAllText(parse.GetValue(draftOut)!, statement.Value.Text);
+            NodeCli.Print("out", Path.GetFullPath(parse.GetValue(draftOut)!));
+            return NodeCli.Ok;
+        });
+        lot.Subcommands.Add(deliverDraft);
+
+        var signedData = NodeCli.DataOption();
+        var signedIn = new Option<string>("--in") { Description = "The delivery statement signed by the lender", Required = true };
+        var deliverSigned = new Command("deliver-signed", "Add this operator's signature to a delivery the lender signed and append it.") { signedData, signedIn };
+        deliverSigned.SetAction(async (parse, cancellationToken) =>
+        {
+            var path = parse.GetValue(signedIn)!;
+            var text = File.Exists(path) ? File.ReadAllText(path) : throw new UsageException($"--in {path}: no such file");
+            await using var node = NodeCli.Open(parse.GetValue(signedData)!);
+            return Appended(await node.Lots.DeliverSignedAsync(text, cancellationToken));
+        });
+        lot.Subcommands.Add(deliverSigned);
+
         var cancelData = NodeCli.DataOption();
         var cancelReceipt = Receipt();
         var reason = new Option<string>("--reason") { Description = "Why (goes on the ledger)", Required = true };
@@ -411,7 +448,7 @@ internal static class InventoryCommands
         {
             await node.Checkpointer.SignIfGrownAsync(cancellationToken);
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or Ledger.LedgerWriteException or Microsoft.Data.Sqlite.SqliteException)
         {
             await Console.Error.WriteLineAsync($"warning: not signing a checkpoint: {e.Message}");
         }

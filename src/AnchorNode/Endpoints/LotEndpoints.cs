@@ -161,6 +161,49 @@ internal static class LotEndpoints
             .Produces<AppendedResponse>(201)
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
 
+        lots.MapPost("/{receipt}/deliveries/draft", async (string receipt, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
+            {
+                var (body, problem) = await Problems.ReadJsonAsync(request, InventoryJsonContext.Default.DeliverRequest, SmallBody, cancellationToken);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+                var draft = node.Lots.DraftDelivery(receipt, body!.Quantity, body.Epcs ?? [], body.AtMs);
+                if (!draft.Succeeded)
+                {
+                    return Problems.Result(NodeProblem.From(draft.Failure!));
+                }
+                string? controller;
+                using (var lease = node.Readers.Rent())
+                {
+                    controller = lease.Reader.State.Lot(receipt)?.Controller;
+                }
+                return Results.Json(new DraftResponse(draft.Value.Kind, draft.Value.Text, controller is null ? [node.Config.Member] : [controller, node.Config.Member]),
+                    InventoryJsonContext.Default.DraftResponse);
+            })
+            .RequireAuthorization(Policies.Operator)
+            .WithName("DraftDelivery")
+            .WithSummary("The delivery statement for a lot whose pledge was enforced: the lender it is held for signs it, then POST it to /deliveries/signed.")
+            .Accepts<DeliverRequest>("application/json")
+            .Produces<DraftResponse>()
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404);
+
+        lots.MapPost("/{receipt}/deliveries/signed", async (string receipt, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
+            {
+                var (body, tooLarge) = await Problems.ReadBodyAsync(request, Firmware.Contracts.Notes.SignedNote.MaxBytes, cancellationToken);
+                if (tooLarge is not null)
+                {
+                    return tooLarge;
+                }
+                return Appended(await node.Lots.DeliverSignedAsync(System.Text.Encoding.UTF8.GetString(body!.Value.Span), cancellationToken), EntryKinds.Deliver, 201);
+            })
+            .RequireAuthorization(Policies.Operator)
+            .WithName("DeliverSigned")
+            .WithSummary("Appends a delivery statement the lender signed (text/plain signed note), adding this node's operator signature.")
+            .Accepts<string>("text/plain")
+            .Produces<AppendedResponse>(201)
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+
         lots.MapPost("/{receipt}/cancel", async (string receipt, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
                 var (body, problem) = await Problems.ReadJsonAsync(request, NodeJsonContext.Default.ReasonRequest, SmallBody, cancellationToken);

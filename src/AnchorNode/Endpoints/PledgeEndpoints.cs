@@ -153,7 +153,7 @@ internal static class PledgeEndpoints
                 var statement = draft(node, index, body);
                 if (!statement.Succeeded)
                 {
-                    return Problems.Result(NodeProblem.From(statement.Failure!) is { Code: LedgerFailures.NotPledged } p && statement.Failure!.LedgerIndex is null ? p with { Status = 404 } : NodeProblem.From(statement.Failure!));
+                    return Problems.Result(NodeProblem.From(statement.Failure!));
                 }
                 string lender;
                 using (var lease = node.Readers.Rent())

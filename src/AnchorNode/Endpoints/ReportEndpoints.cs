@@ -2,6 +2,7 @@ using System.Security.Claims;
 using AnchorNode.Auth;
 using AnchorNode.Hosting;
 using AnchorNode.Inventory;
+using AnchorNode.Ledger;
 using Firmware.Contracts;
 using Firmware.Contracts.Conditions;
 using Firmware.Contracts.Evidence;
@@ -88,8 +89,9 @@ internal static class ReportEndpoints
                     return problem;
                 }
                 var exported = node.LotExporter.Export(receipt, query!.Value.Request);
-                if (!exported.Succeeded && exported.Failure!.Code == "no-checkpoint" && await SignAsync(node, cancellationToken))
+                if (!exported.Succeeded && exported.Failure!.Code == "no-checkpoint")
                 {
+                    await SignAsync(node, cancellationToken);
                     exported = node.LotExporter.Export(receipt, query.Value.Request);
                 }
                 return exported.Succeeded
@@ -126,23 +128,25 @@ internal static class ReportEndpoints
     internal static async Task<Result<LotReport>> BuildAsync(NodeRuntime node, string receipt, LotBundleRequest request, int threshold, CancellationToken cancellationToken)
     {
         var built = node.Reports.Build(receipt, request, threshold);
-        if (!built.Succeeded && built.Failure!.Code == "no-checkpoint" && await SignAsync(node, cancellationToken))
+        if (!built.Succeeded && built.Failure!.Code == "no-checkpoint")
         {
+            // Signed now, or by the checkpoint service in the meantime: either way, look again.
+            await SignAsync(node, cancellationToken);
             built = node.Reports.Build(receipt, request, threshold);
         }
         return built;
     }
 
-    private static async Task<bool> SignAsync(NodeRuntime node, CancellationToken cancellationToken)
+    private static async Task SignAsync(NodeRuntime node, CancellationToken cancellationToken)
     {
         try
         {
-            return await node.Checkpointer.SignIfGrownAsync(cancellationToken) is not null;
+            await node.Checkpointer.SignIfGrownAsync(cancellationToken);
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or LedgerWriteException or Microsoft.Data.Sqlite.SqliteException)
         {
-            // The signing guard refused (see docs/anchor-node.md); the caller answers no-checkpoint.
-            return false;
+            // The signing guard refused (see docs/anchor-node.md) or the disk is busy; the caller
+            // answers no-checkpoint if no checkpoint covers the lot yet.
         }
     }
 

@@ -158,24 +158,27 @@ public sealed partial class CovenantMonitor
     private static partial void LogPublishFailed(ILogger logger, long pledge, Exception exception);
 }
 
-/// <summary>Runs <see cref="CovenantMonitor.CheckAsync"/> whenever the ledger grew, at most once per interval.</summary>
+/// <summary>
+/// Runs <see cref="CovenantMonitor.CheckAsync"/> when a new ledger checkpoint was signed (reports see
+/// readings only once a checkpoint covers their anchor), at most once per interval.
+/// </summary>
 public sealed partial class CovenantMonitorService(CovenantMonitor monitor, NodeReaders readers, TimeSpan interval, TimeProvider time, ILogger<CovenantMonitorService> logger) : BackgroundService
 {
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        long seen = -1;
+        long? seen = -1;
         using var timer = new PeriodicTimer(interval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
-                long size;
+                long? size;
                 using (var lease = readers.Rent())
                 {
-                    size = lease.Reader.LedgerSize;
+                    size = lease.Reader.LatestCheckpoint()?.Size;
                 }
-                if (size == seen)
+                if (size is null || size == seen)
                 {
                     continue;
                 }

@@ -147,6 +147,36 @@ public sealed class LotRegistry
     public Task<Result<AppendedEntry>> DeliverAsync(string receipt, decimal? quantity, IReadOnlyList<string> epcs, long? atMs, CancellationToken cancellationToken) =>
         WithLotAsync(receipt, lot => new DeliverStatement(Status(lot), quantity ?? lot.Quantity, atMs ?? Now(), epcs).ToBody(), EntryKinds.Deliver, cancellationToken);
 
+    /// <summary>
+    /// The delivery statement for a lot whose pledge was enforced: the lender it is held for signs
+    /// it first, then <see cref="DeliverSignedAsync"/> adds this operator's signature and appends it.
+    /// </summary>
+    public Result<Statement> DraftDelivery(string receipt, decimal? quantity, IReadOnlyList<string> epcs, long? atMs)
+    {
+        using var lease = _readers.Rent();
+        if (lease.Reader.State.Lot(receipt) is not { } lot)
+        {
+            return Result<Statement>.Fail(LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
+        }
+        return _signer.Create(EntryKinds.Deliver, new DeliverStatement(Status(lot), quantity ?? lot.Quantity, atMs ?? Now(), epcs).ToBody());
+    }
+
+    /// <summary>Adds this operator member's signature to a delivery statement the lender signed, and appends it.</summary>
+    public async Task<Result<AppendedEntry>> DeliverSignedAsync(string signedNote, CancellationToken cancellationToken)
+    {
+        var note = SignedNote.Parse(signedNote ?? "");
+        if (!note.Succeeded)
+        {
+            return Result<AppendedEntry>.Fail(LedgerFailures.EntryFormat, $"not a signed note: {note.Failure!.Message}");
+        }
+        if (Statement.Parse(note.Value.Text) is not { Succeeded: true, Value.Kind: EntryKinds.Deliver })
+        {
+            return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, "this takes a signed delivery statement (see DraftDelivery)");
+        }
+        var signed = note.Value.Signatures.Any(s => s.KeyName == _signer.Member.KeyName) ? note.Value : note.Value.WithSignature(_signer.Member);
+        return await _sequencer.AppendAsync(new LedgerProposal(LedgerEntry.Create(EntryKinds.Deliver, [], signed)), cancellationToken);
+    }
+
     /// <summary>Cancels an issued, unpledged receipt.</summary>
     public Task<Result<AppendedEntry>> CancelAsync(string receipt, string reason, CancellationToken cancellationToken) =>
         WithLotAsync(receipt, lot => new CancelStatement(Status(lot), reason).ToBody(), EntryKinds.Cancel, cancellationToken);
@@ -210,7 +240,7 @@ public sealed class LotRegistry
         var state = lease.Reader.State;
         if (state.Pledge(pledgeIndex) is not { } pledge)
         {
-            return Result<Statement>.Fail(LedgerFailures.NotPledged, $"ledger index {pledgeIndex} is not a pledge");
+            return Result<Statement>.Fail(Firmware.Contracts.Uplink.ProblemTypes.NotFound, $"ledger index {pledgeIndex} is not a pledge");
         }
         var lot = state.Lot(pledge.Receipt)!;
         if (pledge.Status != PledgeStatus.Active)

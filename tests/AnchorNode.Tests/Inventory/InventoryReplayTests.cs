@@ -113,11 +113,15 @@ public sealed class InventoryReplayTests : IAsyncLifetime
         await SubmitAsync(await _lots.DraftAsync(second, "enforce", new PledgeActionRequest(null, "default on repayment", LotClient.T0 + 7_300_000)));
         var delivery = _node.Runtime.Lots.DeliverAsync("WR-A", null, [], LotClient.T0 + 7_400_000, CancellationToken.None);
         Assert.Equal(LedgerFailures.NotTheLender, (await delivery).Failure?.Code);
-        var lot = (await _lots.LotAsync("WR-A"));
-        var toLendersOrder = _node.Runtime.Statements.Create(EntryKinds.Deliver,
-            new DeliverStatement(new LotReference("WR-A", lot.LotIndex, lot.Events[^1].Index), 120, LotClient.T0 + 7_400_000, []).ToBody());
-        var signed = Firmware.Contracts.Notes.SignedNote.Sign(toLendersOrder.Text, _node.Runtime.Member, _node.Bank);
-        Assert.True((await _node.Runtime.Sequencer.AppendAsync(new LedgerProposal(LedgerEntry.Create(EntryKinds.Deliver, [], signed)), CancellationToken.None)).Succeeded);
+        // Goods held to the bank's order leave with its signature too: drafted by the operator, signed by the bank.
+        using (var draft = await _lots.Operator.PostAsJsonAsync("v1/lots/WR-A/deliveries/draft", new DeliverRequest(null, null, LotClient.T0 + 7_400_000), InventoryJsonContext.Default.DeliverRequest))
+        {
+            var statement = (await draft.Content.ReadFromJsonAsync(InventoryJsonContext.Default.DraftResponse))!;
+            Assert.Equal(["bank", "warehouse"], statement.Signers);
+            using var signed = await _lots.Operator.PostAsync("v1/lots/WR-A/deliveries/signed",
+                new StringContent(LotClient.Sign(statement.Statement, _node.Bank), System.Text.Encoding.UTF8, "text/plain"));
+            Assert.True(signed.StatusCode == HttpStatusCode.Created, await signed.Content.ReadAsStringAsync());
+        }
         using (var part = await _lots.Operator.PostAsJsonAsync("v1/lots/WR-B/deliveries", new DeliverRequest(20, [LotClient.Epc(3)], LotClient.T0 + 60_000), InventoryJsonContext.Default.DeliverRequest))
         {
             Assert.Equal(HttpStatusCode.Created, part.StatusCode);

@@ -28,7 +28,7 @@ public sealed class WarehouseScenario : IAsyncLifetime
     public static readonly long FailureStart = Start + 120 * 60_000L;
     public static readonly long FailureEnd = Start + 165 * 60_000L;
 
-    public TestNode Node { get; } = new();
+    public TestNode Node { get; } = new() { CovenantCheckIntervalMs = 1000 };
     public LotClient Lots { get; private set; } = null!;
     public SimulatedWarehouse Warehouse { get; } = new(new SimulatedWarehouseOptions { Seed = 7, PalletArrivalSpacing = TimeSpan.FromMinutes(5) });
     public WarehouseGateway Gateway { get; private set; } = null!;
