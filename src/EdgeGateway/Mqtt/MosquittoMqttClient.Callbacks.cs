@@ -160,6 +160,12 @@ public sealed partial class MosquittoMqttClient
 
     private unsafe void OnMessage(MosquittoMessage* native)
     {
+        if (native->PayloadLength > _options.MaxReceivePayloadBytes)
+        {
+            Interlocked.Increment(ref _counters.Received);
+            Interlocked.Increment(ref _counters.ReceiveOversized);
+            return;
+        }
         var topic = Marshal.PtrToStringUTF8((nint)native->Topic) ?? "";
         var payload = native->PayloadLength > 0 && native->Payload is not null
             ? new ReadOnlySpan<byte>(native->Payload, native->PayloadLength).ToArray()

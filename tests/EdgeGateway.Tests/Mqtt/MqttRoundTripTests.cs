@@ -60,6 +60,23 @@ public sealed class MqttRoundTripTests : IAsyncLifetime
         Assert.Equal(0, second.Payload.Length);
     }
 
+    [Fact]
+    public async Task Receive_PayloadOverTheLimit_IsCountedAndDropped_LaterMessagesArrive()
+    {
+        await using var subscriber = await ConnectedAsync(Options(_broker) with { MaxReceivePayloadBytes = 1000 }, _broker);
+        await subscriber.SubscribeAsync("size/#", MqttQos.AtLeastOnce, Deadline());
+        await using var publisher = await ConnectedAsync(Options(_broker), _broker);
+
+        Assert.True(publisher.TryPublish(new MqttMessage("size/big", new byte[1001], MqttQos.AtLeastOnce)));
+        Assert.True(publisher.TryPublish(new MqttMessage("size/fits", new byte[1000], MqttQos.AtLeastOnce)));
+
+        var received = await ReceiveAsync(subscriber, _broker);
+        Assert.Equal("size/fits", received.Topic);
+        Assert.Equal(1000, received.Payload.Length);
+        Assert.Equal(1, subscriber.Statistics.ReceiveOversized);
+        Assert.Equal(2, subscriber.Statistics.Received);
+    }
+
     [Theory]
     [InlineData(MqttProtocolVersion.V311)]
     [InlineData(MqttProtocolVersion.V5)]
