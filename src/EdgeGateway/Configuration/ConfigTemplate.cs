@@ -97,12 +97,12 @@ public static class ConfigTemplate
             // Reconnect waits double from reconnectMinSeconds up to reconnectMaxSeconds, with jitter.
             "reconnectMinSeconds": 1,
             "reconnectMaxSeconds": 60,
-            // While the broker is away messages wait in a bounded queue: the oldest live readings are
-            // dropped first; status, alarm states and alarm events are kept. receiveQueueMessages bounds
+            // While the broker is away messages wait in a bounded queue (memory): the oldest live readings
+            // are dropped first; status, alarm states and alarm events are kept. receiveQueueMessages bounds
             // the sensor-node messages waiting to be stored (the oldest are dropped and counted).
-            "queueMessages": 10000,
-            "queueMegabytes": 4,
-            "receiveQueueMessages": 1000,
+            "queueMessages": 2000,
+            "queueMegabytes": 1,
+            "receiveQueueMessages": 200,
             // Sensor nodes allowed to publish SenML packs to <topicPrefix>/nodes/<id>/senml. Their readings
             // become leaves with sensor ids mqtt/<id>/<quantity> in the zone given here; messages from
             // other nodes, and malformed or implausible ones, are counted in `status` and dropped.

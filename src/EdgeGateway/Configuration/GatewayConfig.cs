@@ -206,13 +206,13 @@ public sealed record MqttSettings
     public TimeSpan ReconnectMax { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Most messages waiting to be sent.</summary>
-    public int QueueMessages { get; init; } = 10_000;
+    public int QueueMessages { get; init; } = 2000;
 
     /// <summary>Most bytes waiting to be sent.</summary>
-    public long QueueBytes { get; init; } = 4L * 1024 * 1024;
+    public long QueueBytes { get; init; } = 1024 * 1024;
 
     /// <summary>Most received sensor-node messages waiting to be stored.</summary>
-    public int ReceiveQueueMessages { get; init; } = 1000;
+    public int ReceiveQueueMessages { get; init; } = 200;
 
     /// <summary>Sensor nodes allowed to publish SenML packs.</summary>
     public IReadOnlyList<MqttNodeSettings> Nodes { get; init; } = [];

@@ -439,9 +439,9 @@ public static partial class GatewayConfigReader
             TopicPrefix = prefix,
             ReconnectMin = TimeSpan.FromSeconds(reconnectMin),
             ReconnectMax = TimeSpan.FromSeconds(reconnectMax),
-            QueueMessages = (int)mqtt.Integer("queueMessages", 1, 1_000_000, 10_000),
-            QueueBytes = (long)(mqtt.Number("queueMegabytes", 1, 1024, 4) * 1024 * 1024),
-            ReceiveQueueMessages = (int)mqtt.Integer("receiveQueueMessages", 1, 100_000, 1000),
+            QueueMessages = (int)mqtt.Integer("queueMessages", 1, 1_000_000, 2000),
+            QueueBytes = (long)(mqtt.Number("queueMegabytes", 0.25, 1024, 1) * 1024 * 1024),
+            ReceiveQueueMessages = (int)mqtt.Integer("receiveQueueMessages", 1, 100_000, 200),
             Nodes = ReadNodes(mqtt),
         };
         settings = ReadZigbee2Mqtt(mqtt.Object("zigbee2mqtt"), settings);

@@ -187,9 +187,9 @@ public sealed partial class MqttTelemetry : IAsyncDisposable
             // Leaves are at most 2 KiB and status/alarm messages small; this only bounds a runaway.
             MaxPayloadBytes = 64 * 1024,
             ReceiveQueueCapacity = s.ReceiveQueueMessages,
-            // Sensor-node packs are at most 16 KiB (SenML), zigbee2mqtt messages 8 KiB; anything much larger is
-            // dropped in the network thread without being copied.
-            MaxReceivePayloadBytes = 2 * SenmlPack.MaxBytes,
+            // Sensor-node packs are at most 16 KiB (SenML), zigbee2mqtt messages 8 KiB; anything larger is dropped
+            // in the network thread without being copied, so the receive queue holds at most its capacity × 16 KiB.
+            MaxReceivePayloadBytes = SenmlPack.MaxBytes,
         };
     }
 

@@ -27,7 +27,7 @@ public sealed partial class NodeIngestion
     private readonly TimeProvider _clock;
     private readonly TimeProvider _realClock;
     private readonly ILogger<NodeIngestion> _logger;
-    private readonly Dictionary<string, (long LastLogged, long Suppressed)> _logState = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DropLog> _logState = new(StringComparer.Ordinal);
 
     /// <param name="decoder">Decodes and checks messages.</param>
     /// <param name="log">The log writer's channel.</param>
@@ -81,13 +81,27 @@ public sealed partial class NodeIngestion
     private void LogDropRateLimited(string reason, string detail)
     {
         var now = _realClock.GetTimestamp();
-        if (_logState.TryGetValue(reason, out var state) && _realClock.GetElapsedTime(state.LastLogged, now) < LogInterval)
+        if (!_logState.TryGetValue(reason, out var state))
         {
-            _logState[reason] = (state.LastLogged, state.Suppressed + 1);
+            state = new DropLog();
+            _logState[reason] = state;
+        }
+        else if (_realClock.GetElapsedTime(state.LastLogged, now) < LogInterval)
+        {
+            state.Suppressed++;
             return;
         }
-        _logState[reason] = (now, 0);
-        LogDropped(reason, detail, state.Suppressed, LogInterval.TotalSeconds);
+        var suppressed = state.Suppressed;
+        state.LastLogged = now;
+        state.Suppressed = 0;
+        LogDropped(reason, detail, suppressed, LogInterval.TotalSeconds);
+    }
+
+    private sealed class DropLog
+    {
+        public long LastLogged { get; set; }
+
+        public long Suppressed { get; set; }
     }
 
     [LoggerMessage(EventId = 521, EventName = "node-message-dropped", Level = LogLevel.Warning,

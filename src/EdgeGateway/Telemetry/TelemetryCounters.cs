@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeGateway.Mqtt;
@@ -173,8 +175,40 @@ public sealed record TelemetrySnapshot
     /// <summary>Dropped messages per reason (<see cref="NodeDropReasons"/>).</summary>
     public IReadOnlyDictionary<string, long> NodeMessagesDropped { get; init; } = new Dictionary<string, long>();
 
-    /// <summary>The JSON form.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, TelemetryJsonContext.Default.TelemetrySnapshot);
+    /// <summary>The JSON form (what <see cref="FromJson"/> reads).</summary>
+    /// <remarks>Written by hand: the daemon writes it every few seconds and need not load the serializer for it.</remarks>
+    public string ToJson()
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("readingsPublished", ReadingsPublished);
+            w.WriteNumber("alarmEventsPublished", AlarmEventsPublished);
+            w.WriteNumber("alarmStatesPublished", AlarmStatesPublished);
+            w.WriteNumber("progressPublished", ProgressPublished);
+            w.WriteNumber("statusPublished", StatusPublished);
+            w.WriteNumber("publishRefused", PublishRefused);
+            w.WriteNumber("publishErrors", PublishErrors);
+            w.WriteNumber("delivered", Delivered);
+            w.WriteNumber("droppedOverflow", DroppedOverflow);
+            w.WriteNumber("lostOnDisconnect", LostOnDisconnect);
+            w.WriteNumber("queueLength", QueueLength);
+            w.WriteNumber("connections", Connections);
+            w.WriteNumber("connectionFailures", ConnectionFailures);
+            w.WriteNumber("nodeMessagesReceived", NodeMessagesReceived);
+            w.WriteNumber("nodeMessagesIngested", NodeMessagesIngested);
+            w.WriteNumber("nodeReadingsIngested", NodeReadingsIngested);
+            w.WriteStartObject("nodeMessagesDropped");
+            foreach (var (reason, count) in NodeMessagesDropped)
+            {
+                w.WriteNumber(reason, count);
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
     /// <summary>Parses the JSON form; null when it is not one.</summary>
     public static TelemetrySnapshot? FromJson(string? json)

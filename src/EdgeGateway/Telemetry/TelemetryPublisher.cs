@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EdgeGateway.Mqtt;
 using EdgeGateway.Storage;
 using GatewayStatus = Firmware.Contracts.Mqtt.GatewayStatus;
@@ -30,14 +29,9 @@ public sealed partial class TelemetryPublisher
     private readonly TimeProvider _clock;
     private readonly ILogger<TelemetryPublisher> _logger;
     private readonly Lock _gate = new();
-    // Zone → active alarms by (rule, sensor); zones with rules are listed even when all clear.
-    private readonly SortedDictionary<string, SortedDictionary<(string Rule, string Sensor), ActiveAlarm>> _alarms = new(StringComparer.Ordinal);
-    private static readonly Comparer<(string Rule, string Sensor)> AlarmKeyOrder = Comparer<(string Rule, string Sensor)>.Create((a, b) =>
-    {
-        var byRule = string.CompareOrdinal(a.Rule, b.Rule);
-        return byRule != 0 ? byRule : string.CompareOrdinal(a.Sensor, b.Sensor);
-    });
-
+    // Zone → active alarms by rule and sensor; zones with rules are listed even when all clear. Keys are
+    // strings rather than tuples: collections over reference types share JIT-compiled code, which counts on a board.
+    private readonly SortedDictionary<string, SortedDictionary<string, ActiveAlarm>> _alarms = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _readingTopics = new(StringComparer.Ordinal);
     private long _logSize;
     private long _committedSize;
@@ -73,7 +67,7 @@ public sealed partial class TelemetryPublisher
         }
         foreach (var alarm in activeAlarms)
         {
-            ZoneAlarms(alarm.Zone)[(alarm.RuleId, alarm.SensorId)] = new ActiveAlarm(alarm.RuleId, alarm.SinceMs, alarm.Value, alarm.Unit, alarm.SensorId);
+            ZoneAlarms(alarm.Zone)[AlarmKey(alarm.RuleId, alarm.SensorId)] = new ActiveAlarm(alarm.RuleId, alarm.SinceMs, alarm.Value, alarm.Unit, alarm.SensorId);
         }
     }
 
@@ -81,7 +75,7 @@ public sealed partial class TelemetryPublisher
     public static MqttMessage LastWill(MqttTopics topics, string deviceId)
     {
         ArgumentNullException.ThrowIfNull(topics);
-        return new MqttMessage(topics.Status(deviceId), JsonSerializer.SerializeToUtf8Bytes(GatewayStatus.LastWill, MqttJsonContext.Default.GatewayStatus),
+        return new MqttMessage(topics.Status(deviceId), MqttPayloadWriter.Write(GatewayStatus.LastWill),
             MqttQos.AtLeastOnce, retain: true);
     }
 
@@ -95,6 +89,7 @@ public sealed partial class TelemetryPublisher
         ArgumentNullException.ThrowIfNull(leaves);
         foreach (var leaf in leaves)
         {
+            // Nothing here may fail the writer that called: a leaf that cannot be reported is counted and logged.
             try
             {
                 var content = leaf.Content;
@@ -113,7 +108,7 @@ public sealed partial class TelemetryPublisher
                         break;
                 }
             }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or JsonException)
+            catch (Exception e)
             {
                 _counters.PublishError();
                 LogPublishFailed(e, leaf.Content.Sequence);
@@ -129,8 +124,11 @@ public sealed partial class TelemetryPublisher
     public void OnSealed(StoredCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        PublishProgress(new ProgressEvent("sealed", checkpoint.Size, checkpoint.Root.ToHex(), null, checkpoint.TimeMs));
-        PublishOnline();
+        Guarded(() =>
+        {
+            PublishProgress(new ProgressEvent("sealed", checkpoint.Size, checkpoint.Root.ToHex(), null, checkpoint.TimeMs));
+            PublishOnline();
+        });
     }
 
     /// <summary>The node committed up to a checkpoint: an <c>anchored</c> progress event and a fresh status.</summary>
@@ -138,8 +136,11 @@ public sealed partial class TelemetryPublisher
     {
         ArgumentNullException.ThrowIfNull(progress);
         Interlocked.Exchange(ref _committedSize, progress.Size);
-        PublishProgress(new ProgressEvent("anchored", progress.Size, progress.Root, progress.LedgerIndex, NowMs()));
-        PublishOnline();
+        Guarded(() =>
+        {
+            PublishProgress(new ProgressEvent("anchored", progress.Size, progress.Root, progress.LedgerIndex, NowMs()));
+            PublishOnline();
+        });
     }
 
     /// <summary>
@@ -149,15 +150,15 @@ public sealed partial class TelemetryPublisher
     public void PublishRetained()
     {
         PublishOnline();
-        List<(string Zone, ZoneAlarmState State)> states;
+        List<ZoneAlarmState> states;
         lock (_gate)
         {
             var now = NowMs();
-            states = _alarms.Select(z => (z.Key, new ZoneAlarmState(z.Key, z.Value.Values.ToList(), now))).ToList();
+            states = _alarms.Select(z => new ZoneAlarmState(z.Key, z.Value.Values.ToList(), now)).ToList();
         }
-        foreach (var (zone, state) in states)
+        foreach (var state in states)
         {
-            PublishAlarmState(zone, state);
+            PublishAlarmState(state);
         }
     }
 
@@ -187,7 +188,7 @@ public sealed partial class TelemetryPublisher
         lock (_gate)
         {
             var active = ZoneAlarms(zone);
-            var key = (rule, content.SensorId ?? "");
+            var key = AlarmKey(rule, content.SensorId);
             if (started)
             {
                 active[key] = new ActiveAlarm(rule, content.TimeMs, content.Value, content.Unit, content.SensorId);
@@ -199,16 +200,16 @@ public sealed partial class TelemetryPublisher
             state = new ZoneAlarmState(zone, active.Values.ToList(), content.TimeMs);
         }
         var alarmEvent = new AlarmEvent(zone, rule, started ? "start" : "end", content.TimeMs, content.SensorId, content.Value, content.Unit, content.Sequence);
-        if (Publish(new MqttMessage(_topics.AlarmEvents(_deviceId), JsonSerializer.SerializeToUtf8Bytes(alarmEvent, MqttJsonContext.Default.AlarmEvent), MqttQos.AtLeastOnce)))
+        if (Publish(new MqttMessage(_topics.AlarmEvents(_deviceId), MqttPayloadWriter.Write(alarmEvent), MqttQos.AtLeastOnce)))
         {
             _counters.AlarmEventPublished();
         }
-        PublishAlarmState(zone, state);
+        PublishAlarmState(state);
     }
 
-    private void PublishAlarmState(string zone, ZoneAlarmState state)
+    private void PublishAlarmState(ZoneAlarmState state)
     {
-        if (Publish(new MqttMessage(_topics.AlarmState(_deviceId, zone), JsonSerializer.SerializeToUtf8Bytes(state, MqttJsonContext.Default.ZoneAlarmState),
+        if (Publish(new MqttMessage(_topics.AlarmState(_deviceId, state.Zone), MqttPayloadWriter.Write(state),
                 MqttQos.AtLeastOnce, retain: true)))
         {
             _counters.AlarmStatePublished();
@@ -217,7 +218,7 @@ public sealed partial class TelemetryPublisher
 
     private void PublishProgress(ProgressEvent progress)
     {
-        if (Publish(new MqttMessage(_topics.Progress(_deviceId), JsonSerializer.SerializeToUtf8Bytes(progress, MqttJsonContext.Default.ProgressEvent))))
+        if (Publish(new MqttMessage(_topics.Progress(_deviceId), MqttPayloadWriter.Write(progress))))
         {
             _counters.ProgressPublished();
         }
@@ -225,7 +226,7 @@ public sealed partial class TelemetryPublisher
 
     private void PublishStatus(GatewayStatus status)
     {
-        if (Publish(new MqttMessage(_topics.Status(_deviceId), JsonSerializer.SerializeToUtf8Bytes(status, MqttJsonContext.Default.GatewayStatus),
+        if (Publish(new MqttMessage(_topics.Status(_deviceId), MqttPayloadWriter.Write(status),
                 MqttQos.AtLeastOnce, retain: true)))
         {
             _counters.StatusPublished();
@@ -251,18 +252,35 @@ public sealed partial class TelemetryPublisher
         }
     }
 
-    private SortedDictionary<(string Rule, string Sensor), ActiveAlarm> ZoneAlarms(string zone)
+    // The writer and the uplink call in here: a defect in reporting must not fail them.
+    private void Guarded(Action publish)
+    {
+        try
+        {
+            publish();
+        }
+        catch (Exception e)
+        {
+            _counters.PublishError();
+            LogReportFailed(e);
+        }
+    }
+
+    private SortedDictionary<string, ActiveAlarm> ZoneAlarms(string zone)
     {
         lock (_gate)
         {
             if (!_alarms.TryGetValue(zone, out var active))
             {
-                active = new SortedDictionary<(string Rule, string Sensor), ActiveAlarm>(AlarmKeyOrder);
+                active = new SortedDictionary<string, ActiveAlarm>(StringComparer.Ordinal);
                 _alarms[zone] = active;
             }
             return active;
         }
     }
+
+    // Rule ids and sensor ids never contain a line feed.
+    private static string AlarmKey(string rule, string? sensor) => $"{rule}\n{sensor}";
 
     // The writer's thread is the only caller; sensors are a small fixed set (wired, simulated, allow-listed nodes).
     private string ReadingTopic(string sensorId)
@@ -280,6 +298,9 @@ public sealed partial class TelemetryPublisher
     [LoggerMessage(EventId = 511, EventName = "mqtt-publish-failed", Level = LogLevel.Error,
         Message = "could not publish what leaf {Sequence} says (the leaf itself is stored)")]
     private partial void LogPublishFailed(Exception exception, long sequence);
+
+    [LoggerMessage(EventId = 513, EventName = "mqtt-report-failed", Level = LogLevel.Error, Message = "could not publish a progress or status message")]
+    private partial void LogReportFailed(Exception exception);
 
     [LoggerMessage(EventId = 512, EventName = "mqtt-queue-failed", Level = LogLevel.Error, Message = "could not queue a message for {Topic}")]
     private partial void LogMessageFailed(Exception exception, string topic);

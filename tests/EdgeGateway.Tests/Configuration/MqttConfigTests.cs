@@ -28,7 +28,8 @@ public sealed class MqttConfigTests
         Assert.False(mqtt.CleanSession);
         Assert.Equal(TimeSpan.FromSeconds(30), mqtt.KeepAlive);
         Assert.Equal("edgetrace", mqtt.TopicPrefix);
-        Assert.Equal(4L * 1024 * 1024, mqtt.QueueBytes);
+        Assert.Equal(1024L * 1024, mqtt.QueueBytes);
+        Assert.Equal((2000, 200), (mqtt.QueueMessages, mqtt.ReceiveQueueMessages));
         Assert.Empty(mqtt.Nodes);
         Assert.Equal("zigbee2mqtt", mqtt.Zigbee2MqttBaseTopic);
     }

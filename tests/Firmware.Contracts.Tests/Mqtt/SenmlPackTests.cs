@@ -198,3 +198,39 @@ public class MqttTopicsTests
         Assert.Null(Assert.Single(back!.Active).Sensor);
     }
 }
+
+public class MqttPayloadWriterTests
+{
+    public static TheoryData<object> Payloads() => new()
+    {
+        GatewayStatus.LastWill,
+        new GatewayStatus(GatewayStatus.Online, 1_795_428_000_000, LogSize: 120, CommittedSize: 100),
+        new GatewayStatus(GatewayStatus.Offline, 1_795_428_000_123, GatewayStatus.ShutdownReason),
+        new ZoneAlarmState("chiller-1", [], 6),
+        new ZoneAlarmState("chiller-1", [new ActiveAlarm("high-8c-10m", 5, 8.6, "Cel", "sim/chiller-1/t0"), new ActiveAlarm("r<2>", 7, null, null)], 9),
+        new AlarmEvent("chiller-1", "high-8c-10m", "start", 1_795_428_720_000, "hwmon/sht3x/1-0044", -0.125, "Cel", 4711),
+        new AlarmEvent("z", "gone", "end", 1, null, null, null, 0),
+        new ProgressEvent("sealed", 1000, new string('a', 64), null, 42),
+        new ProgressEvent("anchored", 1000, new string('b', 64), 17, 43),
+    };
+
+    [Theory]
+    [MemberData(nameof(Payloads))]
+    public void Write_GivesTheSerializersBytes(object payload)
+    {
+        var (written, serialised) = payload switch
+        {
+            GatewayStatus s => (MqttPayloadWriter.Write(s), JsonSerializer.SerializeToUtf8Bytes(s, MqttJsonContext.Default.GatewayStatus)),
+            ZoneAlarmState z => (MqttPayloadWriter.Write(z), JsonSerializer.SerializeToUtf8Bytes(z, MqttJsonContext.Default.ZoneAlarmState)),
+            AlarmEvent a => (MqttPayloadWriter.Write(a), JsonSerializer.SerializeToUtf8Bytes(a, MqttJsonContext.Default.AlarmEvent)),
+            ProgressEvent p => (MqttPayloadWriter.Write(p), JsonSerializer.SerializeToUtf8Bytes(p, MqttJsonContext.Default.ProgressEvent)),
+            _ => throw new ArgumentException("unknown payload"),
+        };
+        Assert.Equal(Encoding.UTF8.GetString(serialised), Encoding.UTF8.GetString(written));
+    }
+
+    [Fact]
+    public void Write_Status_MatchesTheSpecExample() =>
+        Assert.Equal("""{"state":"online","time":1795428000000,"logSize":120,"committedSize":100}""",
+            Encoding.UTF8.GetString(MqttPayloadWriter.Write(new GatewayStatus(GatewayStatus.Online, 1_795_428_000_000, LogSize: 120, CommittedSize: 100))));
+}
