@@ -60,6 +60,15 @@ internal static class StatusCommand
         {
             Line("alarm", $"{a.Zone}/{a.RuleId} sensor={a.SensorId} since={Time(a.SinceMs)} value={a.Value?.ToString(CultureInfo.InvariantCulture) ?? "-"} {a.Unit}".TrimEnd());
         }
+        Line("mqtt", s.MqttState is null ? "not configured" : $"{s.MqttState} ({s.MqttDetail})");
+        if (s.MqttCounters is { } c)
+        {
+            Line("mqtt-published", $"readings={c.ReadingsPublished} alarm-events={c.AlarmEventsPublished} alarm-states={c.AlarmStatesPublished} progress={c.ProgressPublished} status={c.StatusPublished} delivered={c.Delivered}");
+            Line("mqtt-queue", $"queued={c.QueueLength} dropped-overflow={c.DroppedOverflow} refused={c.PublishRefused} lost-on-disconnect={c.LostOnDisconnect} errors={c.PublishErrors}");
+            Line("mqtt-connections", $"connections={c.Connections} failures={c.ConnectionFailures}");
+            Line("mqtt-nodes", $"received={c.NodeMessagesReceived} ingested={c.NodeMessagesIngested} readings={c.NodeReadingsIngested}");
+            Line("mqtt-nodes-dropped", string.Join(' ', c.NodeMessagesDropped.Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Key}={d.Value}"))));
+        }
     }
 
     private static string? Time(long? ms) =>
@@ -72,15 +81,19 @@ internal sealed record StatusJson(
     long CheckpointSize, long? CheckpointTimeMs, long NodeCommittedSize, long? NodeCommittedTimeMs, long Backlog,
     string? UplinkState, string? UplinkDetail, long? UplinkTimeMs,
     long DiskBytes, long DiskUsedBytes, long? DiskBudgetBytes, long? DiskFullSinceMs, long RefusedReadings,
-    IReadOnlyList<AlarmJson> ActiveAlarms)
+    IReadOnlyList<AlarmJson> ActiveAlarms, MqttJson? Mqtt)
 {
     public static StatusJson From(GatewayStatus s) => new(
         s.DeviceId, s.LogSize, s.LeavesStored, s.LastSequence, s.PrunedBelow,
         s.CheckpointSize, s.CheckpointTimeMs, s.NodeCommittedSize, s.NodeCommittedTimeMs, s.Backlog,
         s.UplinkState, s.UplinkDetail, s.UplinkTimeMs,
         s.DiskBytes, s.DiskUsedBytes, s.DiskBudgetBytes, s.DiskFullSinceMs, s.RefusedReadings,
-        s.ActiveAlarms.Select(AlarmJson.From).ToList());
+        s.ActiveAlarms.Select(AlarmJson.From).ToList(),
+        s.MqttState is null ? null : new MqttJson(s.MqttState, s.MqttDetail, s.MqttTimeMs, s.MqttCounters));
 }
+
+/// <summary>The MQTT side in <c>status --json</c>; null when MQTT is not configured.</summary>
+internal sealed record MqttJson(string State, string? Detail, long? TimeMs, EdgeGateway.Telemetry.TelemetrySnapshot? Counters);
 
 /// <summary>An active alarm in <c>status --json</c>.</summary>
 internal sealed record AlarmJson(string Zone, string Rule, string Sensor, long SinceMs, double? Value, string? Unit)

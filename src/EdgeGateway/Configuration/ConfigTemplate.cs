@@ -71,6 +71,53 @@ public static class ConfigTemplate
             ]
           },
 
+          // MQTT (optional): live readings, alarms, checkpoint progress and a retained status with a Last
+          // Will for dashboards and pagers, and readings from sensor nodes. Custody never depends on it:
+          // readings reach the node over HTTP. Empty host: no MQTT. Topics and payloads: docs/spec.md §9.
+          "mqtt": {
+            "host": "",
+            // 1883 for MQTT, 8883 for MQTT over TLS (the default when caCertificateFile is set and port is not).
+            "port": 1883,
+            // "3.1.1" or "5".
+            "protocol": "3.1.1",
+            // Empty: "edgetrace-<deviceId>". A persistent session (cleanSession false) keeps the gateway's
+            // subscriptions and queues sensor-node messages at the broker while the gateway restarts.
+            "clientId": "",
+            "cleanSession": false,
+            "keepAliveSeconds": 30,
+            // Broker login; the password is the first line of passwordFile (keep that file 0600).
+            "username": "",
+            "passwordFile": "",
+            // TLS: the CA that signed the broker's certificate (which must name host); a client certificate
+            // and its unencrypted key for brokers that authenticate clients by certificate.
+            "caCertificateFile": "",
+            "clientCertificateFile": "",
+            "clientKeyFile": "",
+            "topicPrefix": "edgetrace",
+            // Reconnect waits double from reconnectMinSeconds up to reconnectMaxSeconds, with jitter.
+            "reconnectMinSeconds": 1,
+            "reconnectMaxSeconds": 60,
+            // While the broker is away messages wait in a bounded queue (memory): the oldest live readings
+            // are dropped first; status, alarm states and alarm events are kept. receiveQueueMessages bounds
+            // the sensor-node messages waiting to be stored (the oldest are dropped and counted).
+            "queueMessages": 2000,
+            "queueMegabytes": 1,
+            "receiveQueueMessages": 200,
+            // Sensor nodes allowed to publish SenML packs to <topicPrefix>/nodes/<id>/senml. Their readings
+            // become leaves with sensor ids mqtt/<id>/<quantity> in the zone given here; messages from
+            // other nodes, and malformed or implausible ones, are counted in `status` and dropped.
+            "nodes": [
+              // { "id": "esp32-a1", "zone": "chiller-1" }
+            ],
+            // zigbee2mqtt devices: messages on <baseTopic>/<name> become readings of sensorId in zone.
+            "zigbee2mqtt": {
+              "baseTopic": "zigbee2mqtt",
+              "devices": [
+                // { "name": "cold room 2", "sensorId": "zigbee/cold-room-2", "zone": "chiller-1" }
+              ]
+            }
+          },
+
           // The simulated warehouse of `run --simulate SEED` (chiller-1, freezer-1, ambient-1, dock-1).
           "simulation": {
             "sensorsPerZone": 2,

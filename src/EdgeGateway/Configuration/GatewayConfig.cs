@@ -1,4 +1,5 @@
 using EdgeGateway.Alarms;
+using EdgeGateway.Mqtt;
 
 namespace EdgeGateway.Configuration;
 
@@ -37,6 +38,9 @@ public sealed record GatewayConfig
 
     /// <summary>Zone alarm rules.</summary>
     public IReadOnlyList<AlarmRule> Alarms { get; init; } = [];
+
+    /// <summary>MQTT telemetry and sensor-node ingestion; null when no broker is configured.</summary>
+    public MqttSettings? Mqtt { get; init; }
 }
 
 /// <summary>The anchor node.</summary>
@@ -152,3 +156,81 @@ public sealed record SimulationOptions
     /// <summary>Pallets arriving at the dock door.</summary>
     public int PalletCount { get; init; } = 12;
 }
+
+/// <summary>
+/// The MQTT broker: live telemetry out (readings, alarms, progress, a retained status with a Last
+/// Will), sensor-node readings in. Custody never depends on it.
+/// </summary>
+public sealed record MqttSettings
+{
+    /// <summary>Broker host name or address.</summary>
+    public required string Host { get; init; }
+
+    /// <summary>Broker port (1883, or 8883 with TLS, unless set).</summary>
+    public int Port { get; init; } = 1883;
+
+    /// <summary>MQTT 3.1.1 or 5.</summary>
+    public MqttProtocolVersion Protocol { get; init; } = MqttProtocolVersion.V311;
+
+    /// <summary>The client id (<c>edgetrace-&lt;deviceId&gt;</c> unless set).</summary>
+    public required string ClientId { get; init; }
+
+    /// <summary>False: a persistent session, so the broker keeps subscriptions and queues node messages while the gateway is away.</summary>
+    public bool CleanSession { get; init; }
+
+    /// <summary>Keep-alive interval.</summary>
+    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Broker username, or null.</summary>
+    public string? Username { get; init; }
+
+    /// <summary>A file whose first line is the password, or null.</summary>
+    public string? PasswordFile { get; init; }
+
+    /// <summary>PEM CA of the broker's certificate; TLS is on when set.</summary>
+    public string? CaCertificateFile { get; init; }
+
+    /// <summary>PEM client certificate, with <see cref="ClientKeyFile"/>.</summary>
+    public string? ClientCertificateFile { get; init; }
+
+    /// <summary>Unencrypted PEM key of <see cref="ClientCertificateFile"/>.</summary>
+    public string? ClientKeyFile { get; init; }
+
+    /// <summary>The topic prefix (docs/spec.md §9).</summary>
+    public string TopicPrefix { get; init; } = Firmware.Contracts.Mqtt.MqttTopics.DefaultPrefix;
+
+    /// <summary>First wait before reconnecting.</summary>
+    public TimeSpan ReconnectMin { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest wait between reconnect attempts.</summary>
+    public TimeSpan ReconnectMax { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Most messages waiting to be sent.</summary>
+    public int QueueMessages { get; init; } = 2000;
+
+    /// <summary>Most bytes waiting to be sent.</summary>
+    public long QueueBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Most received sensor-node messages waiting to be stored.</summary>
+    public int ReceiveQueueMessages { get; init; } = 200;
+
+    /// <summary>Sensor nodes allowed to publish SenML packs.</summary>
+    public IReadOnlyList<MqttNodeSettings> Nodes { get; init; } = [];
+
+    /// <summary>The zigbee2mqtt base topic.</summary>
+    public string Zigbee2MqttBaseTopic { get; init; } = "zigbee2mqtt";
+
+    /// <summary>zigbee2mqtt devices mapped to sensors.</summary>
+    public IReadOnlyList<Zigbee2MqttDeviceSettings> Zigbee2MqttDevices { get; init; } = [];
+}
+
+/// <summary>A sensor node on the allow-list.</summary>
+/// <param name="Id">The node id in its topic.</param>
+/// <param name="Zone">The zone its readings belong to, or null.</param>
+public sealed record MqttNodeSettings(string Id, string? Zone);
+
+/// <summary>A zigbee2mqtt device mapped to a sensor.</summary>
+/// <param name="Name">Its zigbee2mqtt friendly name.</param>
+/// <param name="SensorId">The sensor id its readings get.</param>
+/// <param name="Zone">The zone, or null.</param>
+public sealed record Zigbee2MqttDeviceSettings(string Name, string SensorId, string? Zone);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using EdgeGateway.Alarms;
+using EdgeGateway.Mqtt;
 using Firmware.Contracts.Readings;
 using Firmware.Contracts.Uplink;
 
@@ -105,6 +106,7 @@ public static partial class GatewayConfigReader
             Sensors = ReadSensors(root.Object("sensors")),
             Simulation = ReadSimulation(root.Object("simulation")),
             Alarms = ReadAlarms(root),
+            Mqtt = ReadMqtt(root.Object("mqtt"), deviceId),
         };
         root.RejectUnknown();
         return config;
@@ -361,6 +363,178 @@ public static partial class GatewayConfigReader
             MaxGap = TimeSpan.FromMinutes(maxGap ?? 15),
         };
     }
+
+    private static MqttSettings? ReadMqtt(JsonFields? mqtt, string deviceId)
+    {
+        if (mqtt is null)
+        {
+            return null;
+        }
+        ConfigException Error(string name, string problem) => mqtt.Error(mqtt.PathOf(name), problem);
+        string? Optional(string name) => mqtt.String(name) is { Length: > 0 } text ? text : null;
+
+        var host = Optional("host");
+        if (host is not null && (host.Contains("://", StringComparison.Ordinal) || host.Any(char.IsWhiteSpace) || host.Contains('/')))
+        {
+            throw Error("host", $"must be a host name or IP address without scheme, port or spaces (e.g. broker.local), got '{host}'");
+        }
+        var ca = Optional("caCertificateFile");
+        var port = (int)mqtt.Integer("port", 1, 65_535, ca is null ? 1883 : 8883);
+        var protocolText = mqtt.String("protocol") ?? "3.1.1";
+        var protocol = protocolText switch
+        {
+            "3.1.1" => MqttProtocolVersion.V311,
+            "5" or "5.0" => MqttProtocolVersion.V5,
+            _ => throw Error("protocol", $"must be \"3.1.1\" or \"5\", got '{protocolText}'"),
+        };
+        var clientId = Optional("clientId") ?? $"edgetrace-{deviceId}";
+        if (clientId.Length > 64 || clientId.Any(ch => char.IsControl(ch) || ch is '+' or '#' or '/'))
+        {
+            throw Error("clientId", $"must be at most 64 printable characters without + # /, got '{clientId}'");
+        }
+        var username = Optional("username");
+        var passwordFile = Optional("passwordFile");
+        if (passwordFile is not null && username is null)
+        {
+            throw Error("passwordFile", "needs a username");
+        }
+        var certificate = Optional("clientCertificateFile");
+        var key = Optional("clientKeyFile");
+        if ((certificate is null) != (key is null))
+        {
+            throw Error(certificate is null ? "clientKeyFile" : "clientCertificateFile", "clientCertificateFile and clientKeyFile go together: give both, or neither");
+        }
+        if (certificate is not null && ca is null)
+        {
+            throw Error("clientCertificateFile", "a client certificate is used over TLS only; set caCertificateFile too");
+        }
+        var prefix = mqtt.String("topicPrefix") ?? Firmware.Contracts.Mqtt.MqttTopics.DefaultPrefix;
+        try
+        {
+            _ = new Firmware.Contracts.Mqtt.MqttTopics(prefix);
+        }
+        catch (ArgumentException)
+        {
+            throw Error("topicPrefix", $"must be topic levels without '+', '#' or empty levels, got '{prefix}'");
+        }
+        var reconnectMin = mqtt.Number("reconnectMinSeconds", 0.01, 3600, 1);
+        var reconnectMax = mqtt.Number("reconnectMaxSeconds", 0.01, 86_400, 60);
+        if (reconnectMax < reconnectMin)
+        {
+            throw Error("reconnectMaxSeconds", $"must be at least reconnectMinSeconds ({reconnectMin}), got {reconnectMax}");
+        }
+        var settings = new MqttSettings
+        {
+            Host = host ?? "",
+            Port = port,
+            Protocol = protocol,
+            ClientId = clientId,
+            CleanSession = mqtt.Boolean("cleanSession", false),
+            KeepAlive = TimeSpan.FromSeconds(mqtt.Integer("keepAliveSeconds", 5, 65_535, 30)),
+            Username = username,
+            PasswordFile = passwordFile,
+            CaCertificateFile = ca,
+            ClientCertificateFile = certificate,
+            ClientKeyFile = key,
+            TopicPrefix = prefix,
+            ReconnectMin = TimeSpan.FromSeconds(reconnectMin),
+            ReconnectMax = TimeSpan.FromSeconds(reconnectMax),
+            QueueMessages = (int)mqtt.Integer("queueMessages", 1, 1_000_000, 2000),
+            QueueBytes = (long)(mqtt.Number("queueMegabytes", 0.25, 1024, 1) * 1024 * 1024),
+            ReceiveQueueMessages = (int)mqtt.Integer("receiveQueueMessages", 1, 100_000, 200),
+            Nodes = ReadNodes(mqtt),
+        };
+        settings = ReadZigbee2Mqtt(mqtt.Object("zigbee2mqtt"), settings);
+        mqtt.RejectUnknown();
+        if (host is null)
+        {
+            return null;
+        }
+        if (deviceId == "nodes")
+        {
+            throw mqtt.Error("deviceId", "'nodes' is where sensor nodes publish (<topicPrefix>/nodes/...); a gateway that uses MQTT needs another device id");
+        }
+        return settings;
+    }
+
+    private static List<MqttNodeSettings> ReadNodes(JsonFields mqtt)
+    {
+        var nodes = new List<MqttNodeSettings>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (element, path) in mqtt.Array("nodes"))
+        {
+            var node = mqtt.At(element, path);
+            var id = node.RequiredString("id");
+            if (!Firmware.Contracts.Mqtt.MqttTopics.IsValidNodeId(id))
+            {
+                throw node.Error(node.PathOf("id"), $"must be 1-64 characters of A-Z a-z 0-9 . _ -, got '{id}'");
+            }
+            if (!ids.Add(id))
+            {
+                throw node.Error(node.PathOf("id"), $"'{id}' is listed twice");
+            }
+            var zone = ReadZone(node);
+            node.RejectUnknown();
+            nodes.Add(new MqttNodeSettings(id, zone));
+        }
+        return nodes;
+    }
+
+    private static MqttSettings ReadZigbee2Mqtt(JsonFields? zigbee, MqttSettings settings)
+    {
+        if (zigbee is null)
+        {
+            return settings;
+        }
+        var baseTopic = zigbee.String("baseTopic") ?? "zigbee2mqtt";
+        if (!IsTopicPath(baseTopic))
+        {
+            throw zigbee.Error(zigbee.PathOf("baseTopic"), $"must be topic levels without '+', '#' or empty levels, got '{baseTopic}'");
+        }
+        var devices = new List<Zigbee2MqttDeviceSettings>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var sensors = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (element, path) in zigbee.Array("devices"))
+        {
+            var device = zigbee.At(element, path);
+            var name = device.RequiredString("name");
+            if (!IsTopicPath(name) || name.Length > 256)
+            {
+                throw device.Error(device.PathOf("name"), $"must be a zigbee2mqtt friendly name without '+', '#' or empty topic levels, got '{name}'");
+            }
+            if (!names.Add(name))
+            {
+                throw device.Error(device.PathOf("name"), $"'{name}' is mapped twice");
+            }
+            var sensorId = device.RequiredString("sensorId");
+            if (!SensorIdPattern().IsMatch(sensorId))
+            {
+                throw device.Error(device.PathOf("sensorId"), $"must be 1-128 characters of A-Z a-z 0-9 . _ - : / starting with a letter or digit, got '{sensorId}'");
+            }
+            if (!sensors.Add(sensorId))
+            {
+                throw device.Error(device.PathOf("sensorId"), $"'{sensorId}' is used by another device");
+            }
+            var zone = ReadZone(device);
+            device.RejectUnknown();
+            devices.Add(new Zigbee2MqttDeviceSettings(name, sensorId, zone));
+        }
+        zigbee.RejectUnknown();
+        return settings with { Zigbee2MqttBaseTopic = baseTopic, Zigbee2MqttDevices = devices };
+    }
+
+    private static string? ReadZone(JsonFields owner)
+    {
+        var zone = owner.String("zone");
+        if (zone is not null && !ZonePattern().IsMatch(zone))
+        {
+            throw owner.Error(owner.PathOf("zone"), $"must be 1-64 characters of A-Z a-z 0-9 . _ -, got '{zone}'");
+        }
+        return zone;
+    }
+
+    private static bool IsTopicPath(string path) =>
+        path.Length > 0 && !path.Contains('+') && !path.Contains('#') && !path.Any(char.IsControl) && path.Split('/').All(level => level.Length > 0);
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z")]
     private static partial Regex DeviceIdPattern();

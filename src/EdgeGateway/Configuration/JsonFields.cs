@@ -115,6 +115,21 @@ internal sealed class JsonFields
         return number;
     }
 
+    public bool Boolean(string name, bool fallback)
+    {
+        var value = Get(name);
+        if (value is null)
+        {
+            return fallback;
+        }
+        return value.Value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw Error(PathOf(name), $"must be true or false, got {Describe(value.Value)}"),
+        };
+    }
+
     public JsonFields? Object(string name)
     {
         var value = Get(name);

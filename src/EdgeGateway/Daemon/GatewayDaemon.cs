@@ -7,6 +7,7 @@ using EdgeGateway.Keys;
 using EdgeGateway.Log;
 using EdgeGateway.Sensors;
 using EdgeGateway.Storage;
+using EdgeGateway.Telemetry;
 using EdgeGateway.Uplink;
 using Firmware.Contracts.Notes;
 using Microsoft.Extensions.Logging;
@@ -103,6 +104,14 @@ public sealed partial class GatewayDaemon
         var cap = new YoungGenerationCap();
         writer.Committed += _ => cap.AfterCommit();
 
+        // Read before the writer owns the log: what MQTT reports at start.
+        await using var mqtt = StartMqtt(config, log, databasePath, settings.Clock, loggers);
+        if (mqtt is not null)
+        {
+            writer.LeavesCommitted += mqtt.Publisher.OnCommitted;
+            writer.CheckpointSealed += mqtt.Publisher.OnSealed;
+        }
+
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         void OnSignal(PosixSignalContext context)
         {
@@ -120,7 +129,8 @@ public sealed partial class GatewayDaemon
         var writing = Task.Run(() => writer.RunAsync(channel.Reader, CancellationToken.None), CancellationToken.None);
         var pumping = new SensorPump(settings.Sources, channel.Writer, settings.Clock, loggers.CreateLogger<SensorPump>())
             .RunAsync(settings.SourceNotes, stop.Token);
-        var uploading = RunUplinkAsync(config, databasePath, signer, writer, channel.Writer, settings.Clock, loggers, stop.Token);
+        var uploading = RunUplinkAsync(config, databasePath, signer, writer, mqtt?.Publisher, channel.Writer, settings.Clock, loggers, stop.Token);
+        var telemetry = mqtt?.RunAsync(channel.Writer, stop.Token) ?? Task.CompletedTask;
 
         // The writer only ends by itself when it fails; otherwise run until a signal.
         var stopped = Task.Delay(Timeout.Infinite, stop.Token);
@@ -128,26 +138,53 @@ public sealed partial class GatewayDaemon
         await stop.CancelAsync();
         await Quietly(uploading);
         await Quietly(pumping);
+        await Quietly(telemetry);
         channel.Writer.TryComplete();
         try
         {
             await writing;
             LogStopped(log.Size);
+            mqtt?.Publisher.PublishStopped(Firmware.Contracts.Mqtt.GatewayStatus.ShutdownReason);
             return ExitCodes.Ok;
         }
         catch (LogIntegrityException e)
         {
             LogIntegrity(e.Message);
+            mqtt?.Publisher.PublishStopped(Firmware.Contracts.Mqtt.GatewayStatus.FailedReason);
             return ExitCodes.Integrity;
         }
         catch (Exception e)
         {
             LogWriterFailed(e);
+            mqtt?.Publisher.PublishStopped(Firmware.Contracts.Mqtt.GatewayStatus.FailedReason);
             return ExitCodes.Failure;
         }
     }
 
-    private async Task RunUplinkAsync(GatewayConfig config, string databasePath, INoteSigner signer, LogWriter writer,
+    // MQTT is optional: when it cannot start, the gateway runs without it (MqttTelemetry logged why).
+    private static MqttTelemetry? StartMqtt(GatewayConfig config, DeviceLog log, string databasePath, TimeProvider clock, ILoggerFactory loggers)
+    {
+        if (config.Mqtt is not { } settings)
+        {
+            MqttTelemetry.ClearRecord(databasePath);
+            return null;
+        }
+        return MqttTelemetry.TryCreate(new MqttTelemetrySetup
+        {
+            Settings = settings,
+            DeviceId = config.DeviceId,
+            DatabasePath = databasePath,
+            AlarmZones = config.Alarms.Select(r => r.Zone).Distinct(StringComparer.Ordinal).ToList(),
+            ActiveAlarms = log.Store.ReadAlarmStates()
+                .Where(a => a.Active)
+                .Select(a => new ActiveAlarm(a.RuleId, a.Zone, a.SensorId, a.ActiveSinceMs ?? 0, a.ActiveValue, a.ActiveUnit))
+                .ToList(),
+            LogSize = log.Size,
+            CommittedSize = log.Store.GetMetaLong(MetaKeys.NodeCommittedSize) ?? 0,
+        }, clock, loggers);
+    }
+
+    private async Task RunUplinkAsync(GatewayConfig config, string databasePath, INoteSigner signer, LogWriter writer, TelemetryPublisher? telemetry,
         ChannelWriter<LogInput> channel, TimeProvider clock, ILoggerFactory loggers, CancellationToken stoppingToken)
     {
         if (config.Node.Url is null)
@@ -162,6 +199,10 @@ public sealed partial class GatewayDaemon
         var worker = new UplinkWorker(config.DeviceId, client, store, deviceKey, config.Uplink, clock, new Random(),
             (e, ct) => channel.WriteAsync(LogInput.From(e), ct), loggers.CreateLogger<UplinkWorker>());
         writer.CheckpointSealed += _ => worker.NotifySealed();
+        if (telemetry is not null)
+        {
+            worker.Anchored += (checkpoint, ledgerIndex) => telemetry.OnAnchored(new AnchorProgress(checkpoint.Size, checkpoint.Root.ToHex(), ledgerIndex));
+        }
         LogNode(config.Node.Url.ToString());
         await worker.RunAsync(stoppingToken);
     }
@@ -195,6 +236,13 @@ public sealed partial class GatewayDaemon
         foreach (var (sensor, zone) in config.Sensors.Zones)
         {
             zones[sensor] = zone;
+        }
+        if (config.Mqtt is { } mqtt)
+        {
+            foreach (var (sensor, zone) in NodeMessageDecoder.Zones(mqtt))
+            {
+                zones[sensor] = zone;
+            }
         }
         return zones;
     }

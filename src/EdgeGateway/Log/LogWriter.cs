@@ -101,6 +101,13 @@ public sealed partial class LogWriter
     /// <summary>Raised after each commit that appended leaves (on the writer's thread).</summary>
     public event Action<CommitResult>? Committed;
 
+    /// <summary>
+    /// Raised after each commit that appended leaves, with those leaves in sequence order (on the
+    /// writer's thread, after <see cref="Committed"/>): nothing is reported before it is on disk.
+    /// Handlers must be quick and must not throw; the list is not reused by the writer.
+    /// </summary>
+    public event Action<IReadOnlyList<ReadingLeaf>>? LeavesCommitted;
+
     /// <summary>True while new readings are refused because the disk budget is exhausted.</summary>
     public bool RefusingReadings => _refusing;
 
@@ -392,7 +399,7 @@ public sealed partial class LogWriter
         {
             outcome = await RetryAsync(batch, e);
         }
-        OnCommitted(outcome);
+        OnCommitted(outcome, batch.Leaves);
     }
 
     private async Task CommitNowAsync(Batch? batch)
@@ -410,7 +417,7 @@ public sealed partial class LogWriter
         {
             outcome = await RetryAsync(batch, e);
         }
-        OnCommitted(outcome);
+        OnCommitted(outcome, batch.Leaves);
     }
 
     private async Task<CommitOutcome> RetryAsync(Batch batch, SqliteException first)
@@ -436,13 +443,14 @@ public sealed partial class LogWriter
         }
     }
 
-    private void OnCommitted(CommitOutcome outcome)
+    private void OnCommitted(CommitOutcome outcome, List<ReadingLeaf> leaves)
     {
         var result = outcome.Result;
         if (result.Count > 0)
         {
             LogCommitted(result.First, result.Last, result.Size, _log.Root().ToHex());
             Committed?.Invoke(result);
+            LeavesCommitted?.Invoke(leaves);
         }
         foreach (var checkpoint in outcome.Sealed)
         {

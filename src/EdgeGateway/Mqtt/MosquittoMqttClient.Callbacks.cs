@@ -140,8 +140,9 @@ public sealed partial class MosquittoMqttClient
             return;
         }
         _attemptConnected = true;
-        _connected = true;
+        // Counted before _connected is set, so that a subscription made meanwhile knows it was sent on this connection.
         var connections = Interlocked.Increment(ref _counters.Connections);
+        _connected = true;
         _state = (int)MqttConnectionState.Connected;
         LogConnected(_options.Host, _options.Port, sessionPresent: (flags & 1) != 0, reconnect: connections > 1);
         Resubscribe();
@@ -160,6 +161,12 @@ public sealed partial class MosquittoMqttClient
 
     private unsafe void OnMessage(MosquittoMessage* native)
     {
+        if (native->PayloadLength > _options.MaxReceivePayloadBytes)
+        {
+            Interlocked.Increment(ref _counters.Received);
+            Interlocked.Increment(ref _counters.ReceiveOversized);
+            return;
+        }
         var topic = Marshal.PtrToStringUTF8((nint)native->Topic) ?? "";
         var payload = native->PayloadLength > 0 && native->Payload is not null
             ? new ReadOnlySpan<byte>(native->Payload, native->PayloadLength).ToArray()
@@ -195,32 +202,38 @@ public sealed partial class MosquittoMqttClient
             }
             var subscription = new Subscription(filter, qos);
             _subscriptions[filter] = subscription;
-            if (_connected) Send(subscription);
+            if (_connected) Send(subscription, Interlocked.Read(ref _counters.Connections));
             return subscription.Acknowledged.Task;
         }
     }
 
     /// <summary>On the network thread, from the connect callback: (re)subscribe everything. A persistent
-    /// session may still hold them, but a broker restarted without persistence does not.</summary>
+    /// session may still hold them, but a broker restarted without persistence does not. A subscription a
+    /// caller already sent on this connection is not sent twice: the broker would replay retained messages twice.</summary>
     private void Resubscribe()
     {
         lock (_subscriptionGate)
         {
-            _pendingSubacks.Clear();
-            foreach (var subscription in _subscriptions.Values) Send(subscription);
+            var connection = Interlocked.Read(ref _counters.Connections);
+            foreach (var mid in _pendingSubacks.Where(p => p.Value.SentOn != connection).Select(p => p.Key).ToList()) _pendingSubacks.Remove(mid);
+            foreach (var subscription in _subscriptions.Values.ToList())
+            {
+                if (subscription.SentOn != connection) Send(subscription, connection);
+            }
         }
     }
 
     // Holds _subscriptionGate across mosquitto_subscribe so the SUBACK callback, which takes the same lock,
     // cannot look for the message id before it is recorded. The library takes none of its locks in a way
     // that could wait on this one (subscribe queues a packet; the callback holds no packet locks).
-    private unsafe void Send(Subscription subscription)
+    private unsafe void Send(Subscription subscription, long connection)
     {
         int mid = 0;
         var rc = MosquittoNative.mosquitto_subscribe(_handle, &mid, subscription.Filter, (int)subscription.Qos);
         if (rc == Mosq.ErrSuccess)
         {
             _pendingSubacks[mid] = subscription;
+            subscription.SentOn = connection;
         }
         else if (rc != Mosq.ErrNoConn)
         {
@@ -268,5 +281,8 @@ public sealed partial class MosquittoMqttClient
         public MqttQos Qos { get; } = qos;
 
         public TaskCompletionSource Acknowledged { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The connection (its count) this was last sent on; 0 before the first.</summary>
+        public long SentOn { get; set; }
     }
 }

@@ -121,6 +121,7 @@ public sealed partial class MosquittoMqttClient : IMqttClient
         DiscardedAtShutdown = Interlocked.Read(ref _counters.DiscardedAtShutdown),
         Received = Interlocked.Read(ref _counters.Received),
         ReceiveDropped = Interlocked.Read(ref _counters.ReceiveDropped),
+        ReceiveOversized = Interlocked.Read(ref _counters.ReceiveOversized),
         Connections = Interlocked.Read(ref _counters.Connections),
         ConnectionFailures = Interlocked.Read(ref _counters.ConnectionFailures),
         CallbackFaults = Interlocked.Read(ref _counters.CallbackFaults),
@@ -467,6 +468,7 @@ public sealed partial class MosquittoMqttClient : IMqttClient
         public long DiscardedAtShutdown;
         public long Received;
         public long ReceiveDropped;
+        public long ReceiveOversized;
         public long Connections;
         public long ConnectionFailures;
         public long CallbackFaults;

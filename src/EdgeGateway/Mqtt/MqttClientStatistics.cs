@@ -44,6 +44,9 @@ public sealed record MqttClientStatistics
     /// <summary>Received messages dropped, oldest first, because nobody read <see cref="IMqttClient.Messages"/> fast enough.</summary>
     public long ReceiveDropped { get; init; }
 
+    /// <summary>Received messages dropped unread because their payload was over <see cref="MqttOptions.MaxReceivePayloadBytes"/>.</summary>
+    public long ReceiveOversized { get; init; }
+
     /// <summary>Connections the broker accepted (CONNACK success), the first included.</summary>
     public long Connections { get; init; }
 

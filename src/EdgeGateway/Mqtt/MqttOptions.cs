@@ -70,6 +70,11 @@ public sealed record MqttOptions
     /// <summary>Most received messages held for the reader of <see cref="IMqttClient.Messages"/>.</summary>
     public int ReceiveQueueCapacity { get; init; } = 10_000;
 
+    /// <summary>Largest received payload passed on to <see cref="IMqttClient.Messages"/>. A larger one is not
+    /// copied out of the library: it is counted in <see cref="MqttClientStatistics.ReceiveOversized"/> and
+    /// dropped, so a broker without a message size limit cannot make the receive queue hold huge messages.</summary>
+    public int MaxReceivePayloadBytes { get; init; } = 256 * 1024;
+
     /// <summary>How long disposing waits for queued messages to go out while connected.</summary>
     public TimeSpan ShutdownFlushTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -183,6 +188,10 @@ public sealed record MqttOptions
         if (ReceiveQueueCapacity < 1)
         {
             problems.Add($"MqttOptions.ReceiveQueueCapacity {ReceiveQueueCapacity} must be at least 1.");
+        }
+        if (MaxReceivePayloadBytes is < 0 or > ProtocolMaxPayloadBytes)
+        {
+            problems.Add($"MqttOptions.MaxReceivePayloadBytes {MaxReceivePayloadBytes} is out of range: use 0 to {ProtocolMaxPayloadBytes}.");
         }
         if (ShutdownFlushTimeout < TimeSpan.Zero || ShutdownFlushTimeout > TimeSpan.FromMinutes(5))
         {

@@ -245,4 +245,16 @@ public static class MetaKeys
 
     /// <summary>When the database was created.</summary>
     public const string CreatedMs = "created_ms";
+
+    /// <summary>The MQTT connection's state: connecting, connected, reconnecting, refused, unavailable, stopped.</summary>
+    public const string MqttState = "mqtt_state";
+
+    /// <summary>What the MQTT connection last reported, for people.</summary>
+    public const string MqttDetail = "mqtt_detail";
+
+    /// <summary>When the MQTT state was recorded.</summary>
+    public const string MqttMs = "mqtt_ms";
+
+    /// <summary>The MQTT counters since the daemon started (JSON).</summary>
+    public const string MqttCounters = "mqtt_counters";
 }

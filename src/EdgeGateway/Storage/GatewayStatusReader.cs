@@ -62,6 +62,18 @@ public sealed record GatewayStatus
 
     /// <summary>Alarms that have started and not ended.</summary>
     public required IReadOnlyList<ActiveAlarm> ActiveAlarms { get; init; }
+
+    /// <summary>The MQTT state (see docs), or null when MQTT is not configured.</summary>
+    public string? MqttState { get; init; }
+
+    /// <summary>What the MQTT side last reported.</summary>
+    public string? MqttDetail { get; init; }
+
+    /// <summary>When, Unix ms.</summary>
+    public long? MqttTimeMs { get; init; }
+
+    /// <summary>The MQTT counters of the running (or last) daemon.</summary>
+    public Telemetry.TelemetrySnapshot? MqttCounters { get; init; }
 }
 
 /// <summary>Reads <see cref="GatewayStatus"/> through a read-only connection, safe while the daemon runs.</summary>
@@ -115,6 +127,10 @@ public static class GatewayStatusReader
             DiskFullSinceMs = Long(MetaKeys.DiskFullSinceMs),
             RefusedReadings = Long(MetaKeys.RefusedReadings) ?? 0,
             ActiveAlarms = alarms,
+            MqttState = Text(MetaKeys.MqttState),
+            MqttDetail = Text(MetaKeys.MqttDetail),
+            MqttTimeMs = Long(MetaKeys.MqttMs),
+            MqttCounters = Telemetry.TelemetrySnapshot.FromJson(Text(MetaKeys.MqttCounters)),
         };
     }
 }

@@ -87,6 +87,9 @@ public sealed partial class UplinkWorker
     /// <summary>The current state (see <see cref="UplinkStates"/>), or null before the first attempt.</summary>
     public string? State => _state;
 
+    /// <summary>Raised after the node committed an upload: the checkpoint it anchored and the anchor's ledger index.</summary>
+    public event Action<StoredCheckpoint, long>? Anchored;
+
     /// <summary>Tells the worker that a checkpoint was sealed.</summary>
     public void NotifySealed() => _sealed.Set();
 
@@ -240,6 +243,7 @@ public sealed partial class UplinkWorker
             }
             committed = receipt.CommittedSize;
             RecordCommitted(committed, receipt.LedgerIndex);
+            Anchored?.Invoke(checkpoint, receipt.LedgerIndex);
             _backoff.Reset();
             await EnterAsync(UplinkStates.Ok, Invariant($"the node committed {committed} leaves"), cancellationToken);
         }

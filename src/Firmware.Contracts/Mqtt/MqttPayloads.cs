@@ -6,7 +6,7 @@ namespace Firmware.Contracts.Mqtt;
 /// <summary>A gateway's retained status. The Last Will publishes <c>{"state":"offline",…}</c>.</summary>
 /// <param name="State"><c>online</c> or <c>offline</c>.</param>
 /// <param name="TimeMs">When the gateway published it (its clock), Unix ms; null in the Last Will.</param>
-/// <param name="Reason">Why offline: <c>shutdown</c> (clean stop) or <c>connection-lost</c> (Last Will).</param>
+/// <param name="Reason">Why offline: <c>shutdown</c> (clean stop), <c>failed</c> (stopped on a failure) or <c>connection-lost</c> (Last Will).</param>
 /// <param name="LogSize">Leaves in the device log, when online.</param>
 /// <param name="CommittedSize">Leaves the anchor node has committed, when online.</param>
 public sealed record GatewayStatus(
@@ -22,16 +22,31 @@ public sealed record GatewayStatus(
     /// <summary>The offline state.</summary>
     public const string Offline = "offline";
 
+    /// <summary>Offline reason of a clean stop (SIGTERM, Ctrl-C) after the final commit.</summary>
+    public const string ShutdownReason = "shutdown";
+
+    /// <summary>Offline reason of a stop on a failure (the device log failed its check or could not be written).</summary>
+    public const string FailedReason = "failed";
+
+    /// <summary>Offline reason the Last Will carries: the gateway vanished without saying goodbye.</summary>
+    public const string ConnectionLostReason = "connection-lost";
+
     /// <summary>The Last Will payload: the broker publishes it when the gateway dies.</summary>
-    public static GatewayStatus LastWill => new(Offline, Reason: "connection-lost");
+    public static GatewayStatus LastWill => new(Offline, Reason: ConnectionLostReason);
 }
 
-/// <summary>One active alarm in a zone.</summary>
+/// <summary>One active alarm in a zone: a rule is tracked per sensor, so a rule breached by two sensors is listed twice.</summary>
+/// <param name="Rule">The rule id.</param>
+/// <param name="SinceMs">When it started (the start leaf's time), Unix ms.</param>
+/// <param name="Value">The value that started it.</param>
+/// <param name="Unit">Its unit.</param>
+/// <param name="Sensor">The sensor whose readings started it; null when the start leaf named none.</param>
 public sealed record ActiveAlarm(
     [property: JsonPropertyName("rule")] string Rule,
     [property: JsonPropertyName("since")] long SinceMs,
     [property: JsonPropertyName("value")] double? Value,
-    [property: JsonPropertyName("unit")] string? Unit);
+    [property: JsonPropertyName("unit")] string? Unit,
+    [property: JsonPropertyName("sensor")] string? Sensor = null);
 
 /// <summary>The retained current alarm state of a zone: empty <see cref="Active"/> means all clear.</summary>
 public sealed record ZoneAlarmState(

@@ -25,6 +25,15 @@ public static class SenmlPack
     /// <summary>The most records accepted in one pack.</summary>
     public const int MaxRecords = 256;
 
+    /// <summary>Failure code: the pack is not valid SenML JSON (or breaks RFC 8428).</summary>
+    public const string MalformedCode = "senml";
+
+    /// <summary>Failure code: the pack is over <see cref="MaxBytes"/> bytes or <see cref="MaxRecords"/> records.</summary>
+    public const string TooLargeCode = "senml-too-large";
+
+    /// <summary>Failure code: a record has a must-understand field (name ending in <c>_</c>) this code does not know.</summary>
+    public const string MustUnderstandCode = "senml-must-understand";
+
     // RFC 8428 §4.5.3: times below 2^28 seconds are relative to now.
     private const double RelativeTimeLimit = 268_435_456;
 
@@ -50,9 +59,13 @@ public static class SenmlPack
     /// </summary>
     public static Result<IReadOnlyList<SenmlRecord>> Parse(ReadOnlySpan<byte> json, long receivedAtMs)
     {
-        if (json.Length == 0 || json.Length > MaxBytes)
+        if (json.Length == 0)
         {
-            return Fail($"a SenML pack is 1..{MaxBytes} bytes, got {json.Length}");
+            return Fail("a SenML pack is at least one byte; the message is empty");
+        }
+        if (json.Length > MaxBytes)
+        {
+            return Fail($"a SenML pack is at most {MaxBytes} bytes, got {json.Length}", TooLargeCode);
         }
         JsonDocument document;
         try
@@ -72,7 +85,7 @@ public static class SenmlPack
             var count = document.RootElement.GetArrayLength();
             if (count == 0 || count > MaxRecords)
             {
-                return Fail($"a pack holds 1..{MaxRecords} records, got {count}");
+                return Fail($"a pack holds 1..{MaxRecords} records, got {count}", count == 0 ? MalformedCode : TooLargeCode);
             }
 
             string baseName = "", baseUnit = "";
@@ -115,7 +128,7 @@ public static class SenmlPack
                     if (!ok)
                     {
                         return field.Name.EndsWith('_')
-                            ? Fail($"record {index}: must-understand field '{field.Name}' is not supported")
+                            ? Fail($"record {index}: must-understand field '{field.Name}' is not supported", MustUnderstandCode)
                             : Fail($"record {index}: field '{field.Name}' has the wrong type");
                     }
                 }
@@ -161,7 +174,7 @@ public static class SenmlPack
         }
     }
 
-    private static Result<IReadOnlyList<SenmlRecord>> Fail(string message) => Result<IReadOnlyList<SenmlRecord>>.Fail("senml", message);
+    private static Result<IReadOnlyList<SenmlRecord>> Fail(string message, string code = MalformedCode) => Result<IReadOnlyList<SenmlRecord>>.Fail(code, message);
 
     private static bool IsValidName(string name) =>
         name.Length is > 0 and <= 256 && char.IsAsciiLetterOrDigit(name[0])

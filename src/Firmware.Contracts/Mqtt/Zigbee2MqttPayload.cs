@@ -17,19 +17,32 @@ public static class Zigbee2MqttPayload
     /// <summary>The largest message accepted, in bytes.</summary>
     public const int MaxBytes = 8 * 1024;
 
+    /// <summary>Failure code: not a JSON object, or a reading field is not a finite number.</summary>
+    public const string MalformedCode = "zigbee2mqtt";
+
+    /// <summary>Failure code: the message is over <see cref="MaxBytes"/> bytes.</summary>
+    public const string TooLargeCode = "zigbee2mqtt-too-large";
+
+    /// <summary>Failure code: a valid message without temperature, humidity or pressure (e.g. only battery).</summary>
+    public const string NoReadingsCode = "zigbee2mqtt-no-readings";
+
     /// <summary>The readings in a message; fails when it is not a JSON object or has none.</summary>
     public static Result<IReadOnlyList<Zigbee2MqttValue>> Parse(ReadOnlySpan<byte> json)
     {
-        if (json.Length == 0 || json.Length > MaxBytes)
+        if (json.Length == 0)
         {
-            return Result<IReadOnlyList<Zigbee2MqttValue>>.Fail("zigbee2mqtt", $"a message is 1..{MaxBytes} bytes, got {json.Length}");
+            return Result<IReadOnlyList<Zigbee2MqttValue>>.Fail(MalformedCode, "the message is empty");
+        }
+        if (json.Length > MaxBytes)
+        {
+            return Result<IReadOnlyList<Zigbee2MqttValue>>.Fail(TooLargeCode, $"a message is at most {MaxBytes} bytes, got {json.Length}");
         }
         try
         {
             using var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                return Result<IReadOnlyList<Zigbee2MqttValue>>.Fail("zigbee2mqtt", "a zigbee2mqtt message is a JSON object");
+                return Result<IReadOnlyList<Zigbee2MqttValue>>.Fail(MalformedCode, "a zigbee2mqtt message is a JSON object");
             }
             var values = new List<Zigbee2MqttValue>();
             foreach (var field in document.RootElement.EnumerateObject())
@@ -47,17 +60,17 @@ public static class Zigbee2MqttPayload
                 }
                 if (field.Value.ValueKind != JsonValueKind.Number || !field.Value.TryGetDouble(out var v) || !double.IsFinite(v))
                 {
-                    return Result<IReadOnlyList<Zigbee2MqttValue>>.Fail("zigbee2mqtt", $"'{field.Name}' must be a finite number");
+                    return Result<IReadOnlyList<Zigbee2MqttValue>>.Fail(MalformedCode, $"'{field.Name}' must be a finite number");
                 }
                 values.Add(new Zigbee2MqttValue(m.Item1, v * m.Item3, m.Item2));
             }
             return values.Count == 0
-                ? Result<IReadOnlyList<Zigbee2MqttValue>>.Fail("zigbee2mqtt", "the message has no temperature, humidity or pressure")
+                ? Result<IReadOnlyList<Zigbee2MqttValue>>.Fail(NoReadingsCode, "the message has no temperature, humidity or pressure")
                 : Result<IReadOnlyList<Zigbee2MqttValue>>.Ok(values);
         }
         catch (JsonException e)
         {
-            return Result<IReadOnlyList<Zigbee2MqttValue>>.Fail("zigbee2mqtt", $"not valid JSON: {e.Message}");
+            return Result<IReadOnlyList<Zigbee2MqttValue>>.Fail(MalformedCode, $"not valid JSON: {e.Message}");
         }
     }
 }

@@ -3,13 +3,15 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using EdgeGateway.Configuration;
 using EdgeGateway.Storage;
+using EdgeGateway.Tests.Mqtt;
 
 namespace EdgeTrace.Benchmarks.Gateway;
 
 /// <summary>
 /// Resident memory of the real gateway process after an hour of a simulated 51-probe warehouse
 /// (<c>run --simulate --speed N</c>), read from /proc/PID/status, next to the same daemon idling
-/// with no sensors for the same time as the reference, and the 64 MB goal.
+/// with no sensors for the same time as the reference, and the 64 MB goal; and the same hour with
+/// everything published to a local mosquitto, for what MQTT costs in memory and CPU.
 /// </summary>
 public sealed class GatewayRssBenchmark : IBenchmarkSuite
 {
@@ -27,11 +29,17 @@ public sealed class GatewayRssBenchmark : IBenchmarkSuite
 
         var busy = await MeasureAsync(context.WorkDirectory, "busy", simulate: true, speed, duration, cancellationToken);
         Console.WriteLine($"  51 probes: VmRSS {busy.RssMb:F1} MB, VmHWM {busy.HwmMb:F1} MB, {busy.Leaves:N0} leaves");
+        Sample mqtt;
+        await using (var broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions { LogTypes = ["error"] }, cancellationToken))
+        {
+            mqtt = await MeasureAsync(context.WorkDirectory, "mqtt", simulate: true, speed, duration, cancellationToken, broker);
+        }
+        Console.WriteLine($"  with MQTT: VmRSS {mqtt.RssMb:F1} MB, VmHWM {mqtt.HwmMb:F1} MB, {mqtt.Leaves:N0} leaves, {mqtt.Published:N0} published");
         var idle = await MeasureAsync(context.WorkDirectory, "idle", simulate: false, speed, duration, cancellationToken);
         Console.WriteLine($"  idle:      VmRSS {idle.RssMb:F1} MB, VmHWM {idle.HwmMb:F1} MB");
 
         string Row(string what, Sample s, bool judged) => string.Create(CultureInfo.InvariantCulture,
-            $"| {what} | {s.Leaves:N0} | {s.RssMb:F1} | {s.HwmMb:F1} | {s.ManagedMb:F1} | {(judged ? (s.HwmMb <= GoalMegabytes ? "≤ 64 MB met" : "≤ 64 MB NOT met") : "")} |");
+            $"| {what} | {s.Leaves:N0} | {s.RssMb:F1} | {s.HwmMb:F1} | {s.ManagedMb:F1} | {s.CpuSeconds:F2} | {(s.Leaves > 0 ? s.CpuSeconds * 1000 / s.Leaves * 1000 : 0):F1} | {(judged ? (s.HwmMb <= GoalMegabytes ? "≤ 64 MB met" : "≤ 64 MB NOT met") : "")} |");
         return string.Create(CultureInfo.InvariantCulture, $"""
             ## gateway-rss — resident memory of the gateway daemon
 
@@ -42,23 +50,34 @@ public sealed class GatewayRssBenchmark : IBenchmarkSuite
             /proc/PID/status. Reference: the same daemon with no sensor source (a sysfs root without sensors) for the
             same real time; for scale, a .NET hello-world that computes one SHA-256 peaks at about 35 MB on this machine
             (runtime, CoreLib, JIT, OpenSSL). The database column is the size on disk. Goal: ≤ {GoalMegabytes:F0} MB (peak, VmHWM).
+            The MQTT row is the same hour with `mqtt` configured against a mosquitto on 127.0.0.1: every reading's leaf
+            published live (QoS 0), alarm events and states, progress and status ({mqtt.Published:N0} messages delivered);
+            libmosquitto and its OpenSSL are loaded. CPU is user + system time of the process (/proc/PID/stat) for the whole
+            run, start-up included; the difference between the two simulated rows is what publishing costs.
 
-            | process | leaves written | VmRSS (MB) | VmHWM (MB) | database (MB) | goal |
-            |---|---:|---:|---:|---:|---|
+            | process | leaves written | VmRSS (MB) | VmHWM (MB) | database (MB) | CPU (s) | CPU per 1,000 leaves (ms) | goal |
+            |---|---:|---:|---:|---:|---:|---:|---|
             {Row("gateway, 1 simulated hour of 51 probes", busy, judged: true)}
+            {Row("the same, publishing to MQTT", mqtt, judged: true)}
             {Row("gateway idle, no sensors (reference)", idle, judged: false)}
 
             """);
     }
 
-    private sealed record Sample(double RssMb, double HwmMb, double ManagedMb, long Leaves);
+    private sealed record Sample(double RssMb, double HwmMb, double ManagedMb, long Leaves, double CpuSeconds, long Published);
 
-    private static async Task<Sample> MeasureAsync(string work, string name, bool simulate, double speed, TimeSpan duration, CancellationToken cancellationToken)
+    private static async Task<Sample> MeasureAsync(string work, string name, bool simulate, double speed, TimeSpan duration, CancellationToken cancellationToken,
+        MosquittoBroker? broker = null)
     {
         var folder = await GatewayFolders.InitAsync(work, name, "gw-rss");
         var config = JsonNode.Parse(ConfigTemplate.Render("gw-rss", null), documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip })!;
         config["simulation"]!["sensorsPerZone"] = 17;
         config["sensors"]!["sysfsRoot"] = Path.Combine(work, name, "no-sysfs");
+        if (broker is not null)
+        {
+            config["mqtt"]!["host"] = broker.Host;
+            config["mqtt"]!["port"] = broker.Port;
+        }
         await File.WriteAllTextAsync(Path.Combine(folder, GatewayConfig.FileName), config.ToJsonString(), cancellationToken);
 
         using var process = simulate
@@ -78,8 +97,9 @@ public sealed class GatewayRssBenchmark : IBenchmarkSuite
             }
             var rss = ProcStatusKb(process.Id, "VmRSS") / 1024.0;
             var hwm = ProcStatusKb(process.Id, "VmHWM") / 1024.0;
+            var cpu = CpuSeconds(process.Id);
             var status = GatewayStatusReader.Read(GatewayDatabase.PathIn(folder));
-            return new Sample(rss, hwm, status.DiskBytes / 1048576.0, status.LogSize);
+            return new Sample(rss, hwm, status.DiskBytes / 1048576.0, status.LogSize, cpu, status.MqttCounters?.Delivered ?? 0);
         }
         finally
         {
@@ -89,6 +109,14 @@ public sealed class GatewayRssBenchmark : IBenchmarkSuite
                 await process.WaitForExitAsync(CancellationToken.None);
             }
         }
+    }
+
+    // utime and stime (fields 14 and 15 of /proc/PID/stat, after the parenthesised command name), in clock ticks of 1/100 s.
+    private static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
     private static long ProcStatusKb(int pid, string field)

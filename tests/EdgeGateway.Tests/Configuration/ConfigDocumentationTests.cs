@@ -29,7 +29,8 @@ public sealed class ConfigDocumentationTests
     {
         var doc = File.ReadAllText(Path.Combine(Repository(), "docs", "gateway-config.md"));
         foreach (var field in new[] { "deviceId", "node.url", "sealing.maxLeaves", "ingest.batchMaxReadings", "storage.maxDatabaseMegabytes",
-                     "uplink.slowRetrySeconds", "sensors.rfid[]", "simulation.sensorsPerZone", "cumulativeMinutes" })
+                     "uplink.slowRetrySeconds", "sensors.rfid[]", "simulation.sensorsPerZone", "cumulativeMinutes",
+                     "mqtt.host", "mqtt.nodes[]", "mqtt.zigbee2mqtt.devices[]", "mqtt.caCertificateFile" })
         {
             Assert.Contains($"`{field}`", doc, StringComparison.Ordinal);
         }

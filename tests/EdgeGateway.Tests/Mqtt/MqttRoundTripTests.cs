@@ -60,6 +60,72 @@ public sealed class MqttRoundTripTests : IAsyncLifetime
         Assert.Equal(0, second.Payload.Length);
     }
 
+    [Fact]
+    public async Task Subscribe_WhileTheConnectIsBeingHandled_IsSentOnce_SoRetainedMessagesArriveOnce()
+    {
+        await using (var retainer = await ConnectedAsync(Options(_broker), _broker))
+        {
+            Assert.True(retainer.TryPublish(Text("race/state", "retained", MqttQos.AtLeastOnce, retain: true)));
+            await UntilAsync(() => retainer.Statistics.Delivered == 1, () => retainer.Statistics.ToString());
+        }
+        // Holds the network thread in the connect callback, after it counts as connected and before it re-subscribes.
+        var logger = new ConnectHoldingLogger();
+        await using var client = new MosquittoMqttClient(Options(_broker), logger);
+        var connecting = client.ConnectAsync(Deadline());
+        Assert.True(logger.Entered.Wait(WaitLimit), "the client did not connect");
+
+        var subscribed = client.SubscribeAsync("race/#", MqttQos.AtLeastOnce, Deadline());
+        logger.Release.Set();
+        await connecting;
+        await subscribed;
+        // Published after both possible SUBSCRIBEs on the same connection, so it arrives after any replay.
+        Assert.True(client.TryPublish(Text("race/sentinel", "end", MqttQos.AtLeastOnce)));
+        var received = new List<MqttMessage>();
+        while (received.LastOrDefault()?.Topic != "race/sentinel")
+        {
+            received.Add(await ReceiveAsync(client, _broker));
+        }
+        Assert.Equal(["race/state", "race/sentinel"], received.Select(m => m.Topic));
+    }
+
+    private sealed class ConnectHoldingLogger : Microsoft.Extensions.Logging.ILogger<MosquittoMqttClient>
+    {
+        public ManualResetEventSlim Entered { get; } = new();
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (formatter(state, exception).StartsWith("MQTT connected", StringComparison.Ordinal) && !Entered.IsSet)
+            {
+                Entered.Set();
+                Release.Wait(WaitLimit);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Receive_PayloadOverTheLimit_IsCountedAndDropped_LaterMessagesArrive()
+    {
+        await using var subscriber = await ConnectedAsync(Options(_broker) with { MaxReceivePayloadBytes = 1000 }, _broker);
+        await subscriber.SubscribeAsync("size/#", MqttQos.AtLeastOnce, Deadline());
+        await using var publisher = await ConnectedAsync(Options(_broker), _broker);
+
+        Assert.True(publisher.TryPublish(new MqttMessage("size/big", new byte[1001], MqttQos.AtLeastOnce)));
+        Assert.True(publisher.TryPublish(new MqttMessage("size/fits", new byte[1000], MqttQos.AtLeastOnce)));
+
+        var received = await ReceiveAsync(subscriber, _broker);
+        Assert.Equal("size/fits", received.Topic);
+        Assert.Equal(1000, received.Payload.Length);
+        Assert.Equal(1, subscriber.Statistics.ReceiveOversized);
+        Assert.Equal(2, subscriber.Statistics.Received);
+    }
+
     [Theory]
     [InlineData(MqttProtocolVersion.V311)]
     [InlineData(MqttProtocolVersion.V5)]

@@ -85,7 +85,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
     }
 
-    public static GatewayProcess Start(params string[] args)
+    public static GatewayProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts the gateway with extra environment variables.</summary>
+    public static GatewayProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -100,6 +103,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             psi.ArgumentList.Add(arg);
         }
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            psi.Environment[name] = value;
+        }
         return new GatewayProcess(Process.Start(psi)!);
     }
 

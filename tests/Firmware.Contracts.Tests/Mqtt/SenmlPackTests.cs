@@ -71,7 +71,6 @@ public class SenmlPackTests
     [InlineData("""[{"n":"x","v":"1"}]""")]
     [InlineData("""[{"n":"-x","v":1}]""")]
     [InlineData("""[{"n":"x y","v":1}]""")]
-    [InlineData("""[{"n":"x","v":1,"crit_":1}]""")]
     [InlineData("""[{"n":"x","v":1}""")]
     [InlineData("""[{"n":"x","v":1,"t":1e300}]""")]
     public void Parse_Malformed_FailsWithReason(string json)
@@ -83,11 +82,20 @@ public class SenmlPackTests
     }
 
     [Fact]
-    public void Parse_Oversized_Fails()
+    public void Parse_MustUnderstandField_FailsWithItsOwnCode()
+    {
+        var result = Parse("""[{"n":"x","v":1,"crit_":1}]""");
+        Assert.Equal(SenmlPack.MustUnderstandCode, result.Failure!.Code);
+        Assert.Contains("crit_", result.Failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_Oversized_FailsAsTooLarge()
     {
         var big = "[" + string.Join(",", Enumerable.Repeat("""{"n":"x","v":1}""", SenmlPack.MaxRecords + 1)) + "]";
-        Assert.False(Parse(big).Succeeded);
-        Assert.False(SenmlPack.Parse(new byte[SenmlPack.MaxBytes + 1], Now).Succeeded);
+        Assert.True(big.Length < SenmlPack.MaxBytes);
+        Assert.Equal(SenmlPack.TooLargeCode, Parse(big).Failure!.Code);
+        Assert.Equal(SenmlPack.TooLargeCode, SenmlPack.Parse(new byte[SenmlPack.MaxBytes + 1], Now).Failure!.Code);
     }
 
     [Fact]
@@ -125,11 +133,20 @@ public class Zigbee2MqttPayloadTests
     }
 
     [Theory]
-    [InlineData("[]")]
-    [InlineData("""{"battery":97}""")]
-    [InlineData("""{"temperature":"warm"}""")]
-    [InlineData("not json")]
-    public void Parse_Bad_Fails(string json) => Assert.False(Zigbee2MqttPayload.Parse(Encoding.UTF8.GetBytes(json)).Succeeded);
+    [InlineData("[]", Zigbee2MqttPayload.MalformedCode)]
+    [InlineData("", Zigbee2MqttPayload.MalformedCode)]
+    [InlineData("""{"battery":97}""", Zigbee2MqttPayload.NoReadingsCode)]
+    [InlineData("""{"temperature":"warm"}""", Zigbee2MqttPayload.MalformedCode)]
+    [InlineData("not json", Zigbee2MqttPayload.MalformedCode)]
+    public void Parse_Bad_FailsWithCode(string json, string code) =>
+        Assert.Equal(code, Zigbee2MqttPayload.Parse(Encoding.UTF8.GetBytes(json)).Failure?.Code);
+
+    [Fact]
+    public void Parse_Oversized_FailsAsTooLarge()
+    {
+        var big = Encoding.UTF8.GetBytes("{\"temperature\":4,\"pad\":\"" + new string('x', Zigbee2MqttPayload.MaxBytes) + "\"}");
+        Assert.Equal(Zigbee2MqttPayload.TooLargeCode, Zigbee2MqttPayload.Parse(big).Failure?.Code);
+    }
 }
 
 public class MqttTopicsTests
@@ -170,4 +187,50 @@ public class MqttTopicsTests
         var state = new ZoneAlarmState("chiller-1", [new ActiveAlarm("high-8c-10m", 5, 8.6, "Cel")], 6);
         Assert.Equal("""{"zone":"chiller-1","active":[{"rule":"high-8c-10m","since":5,"value":8.6,"unit":"Cel"}],"time":6}""", JsonSerializer.Serialize(state, MqttJsonContext.Default.ZoneAlarmState));
     }
+
+    [Fact]
+    public void ZoneAlarmState_NamesTheSensor_WhenKnown()
+    {
+        var state = new ZoneAlarmState("chiller-1", [new ActiveAlarm("high-8c-10m", 5, 8.6, "Cel", "sim/chiller-1/t0")], 6);
+        Assert.Equal("""{"zone":"chiller-1","active":[{"rule":"high-8c-10m","since":5,"value":8.6,"unit":"Cel","sensor":"sim/chiller-1/t0"}],"time":6}""",
+            JsonSerializer.Serialize(state, MqttJsonContext.Default.ZoneAlarmState));
+        var back = JsonSerializer.Deserialize("""{"zone":"z","active":[{"rule":"r","since":1,"value":null,"unit":null}],"time":2}""", MqttJsonContext.Default.ZoneAlarmState);
+        Assert.Null(Assert.Single(back!.Active).Sensor);
+    }
+}
+
+public class MqttPayloadWriterTests
+{
+    public static TheoryData<object> Payloads() => new()
+    {
+        GatewayStatus.LastWill,
+        new GatewayStatus(GatewayStatus.Online, 1_795_428_000_000, LogSize: 120, CommittedSize: 100),
+        new GatewayStatus(GatewayStatus.Offline, 1_795_428_000_123, GatewayStatus.ShutdownReason),
+        new ZoneAlarmState("chiller-1", [], 6),
+        new ZoneAlarmState("chiller-1", [new ActiveAlarm("high-8c-10m", 5, 8.6, "Cel", "sim/chiller-1/t0"), new ActiveAlarm("r<2>", 7, null, null)], 9),
+        new AlarmEvent("chiller-1", "high-8c-10m", "start", 1_795_428_720_000, "hwmon/sht3x/1-0044", -0.125, "Cel", 4711),
+        new AlarmEvent("z", "gone", "end", 1, null, null, null, 0),
+        new ProgressEvent("sealed", 1000, new string('a', 64), null, 42),
+        new ProgressEvent("anchored", 1000, new string('b', 64), 17, 43),
+    };
+
+    [Theory]
+    [MemberData(nameof(Payloads))]
+    public void Write_GivesTheSerializersBytes(object payload)
+    {
+        var (written, serialised) = payload switch
+        {
+            GatewayStatus s => (MqttPayloadWriter.Write(s), JsonSerializer.SerializeToUtf8Bytes(s, MqttJsonContext.Default.GatewayStatus)),
+            ZoneAlarmState z => (MqttPayloadWriter.Write(z), JsonSerializer.SerializeToUtf8Bytes(z, MqttJsonContext.Default.ZoneAlarmState)),
+            AlarmEvent a => (MqttPayloadWriter.Write(a), JsonSerializer.SerializeToUtf8Bytes(a, MqttJsonContext.Default.AlarmEvent)),
+            ProgressEvent p => (MqttPayloadWriter.Write(p), JsonSerializer.SerializeToUtf8Bytes(p, MqttJsonContext.Default.ProgressEvent)),
+            _ => throw new ArgumentException("unknown payload"),
+        };
+        Assert.Equal(Encoding.UTF8.GetString(serialised), Encoding.UTF8.GetString(written));
+    }
+
+    [Fact]
+    public void Write_Status_MatchesTheSpecExample() =>
+        Assert.Equal("""{"state":"online","time":1795428000000,"logSize":120,"committedSize":100}""",
+            Encoding.UTF8.GetString(MqttPayloadWriter.Write(new GatewayStatus(GatewayStatus.Online, 1_795_428_000_000, LogSize: 120, CommittedSize: 100))));
 }
