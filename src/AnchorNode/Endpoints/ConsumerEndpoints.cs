@@ -4,6 +4,7 @@ using AnchorNode.Consumer;
 using AnchorNode.Consumer.Pages;
 using Firmware.Contracts.Epc;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
 
 namespace AnchorNode.Endpoints;
 
@@ -40,14 +41,15 @@ internal static class ConsumerEndpoints
             .Produces(429, contentType: HtmlType);
     }
 
-    private static async Task<IResult> Resolve(HttpContext http, IPublicTraceSource source, PublicSite site, CancellationToken cancellationToken)
+    private static async Task<IResult> Resolve(HttpContext http, [FromServices] IPublicTraceSource source, [FromServices] PublicSite site, CancellationToken cancellationToken)
     {
         var raw = RawTarget(http, "");
         if (!DigitalLink.TryParsePath(raw, out var link, out var error))
         {
             return BadCode(http, site, error, raw);
         }
-        var context = site.Begin(http, site.Uri(link, http.Request));
+        var context = site.Begin(http);
+        var found = context with { CanonicalUrl = site.Uri(link, http.Request) };
         if (link.Lot is null && link.Serial is null)
         {
             // The product page's form asks for the lot as ?10=; send the browser to the canonical path.
@@ -63,7 +65,7 @@ internal static class ConsumerEndpoints
             var product = await source.FindProductAsync(link.Gtin, cancellationToken);
             return product is null
                 ? Page(http, StatusCodes.Status404NotFound, MessagePages.NotFound(link, context), cache: false)
-                : Page(http, StatusCodes.Status200OK, MessagePages.Product(product, context), cache: true);
+                : Page(http, StatusCodes.Status200OK, MessagePages.Product(product, found), cache: true);
         }
         var trace = await source.FindTraceAsync(link, cancellationToken);
         if (trace is null)
@@ -73,10 +75,10 @@ internal static class ConsumerEndpoints
         var proofHref = trace.Proof is { } proof
             ? "/proof" + link.ToPath() + "?at=" + proof.LedgerSize.ToString(CultureInfo.InvariantCulture)
             : null;
-        return Page(http, StatusCodes.Status200OK, TracePage.Render(trace, context, proofHref), cache: true);
+        return Page(http, StatusCodes.Status200OK, TracePage.Render(trace, found, proofHref), cache: true);
     }
 
-    private static async Task<IResult> Labels(HttpContext http, IPublicTraceSource source, PublicSite site, int? count, CancellationToken cancellationToken)
+    private static async Task<IResult> Labels(HttpContext http, [FromServices] IPublicTraceSource source, [FromServices] PublicSite site, int? count, CancellationToken cancellationToken)
     {
         var raw = RawTarget(http, "/labels");
         if (!DigitalLink.TryParsePath(raw, out var link, out var error))
@@ -95,7 +97,7 @@ internal static class ConsumerEndpoints
         return Page(http, StatusCodes.Status200OK, LabelSheet.Render(link, name, site.Uri(link, http.Request), labels, context), cache: true);
     }
 
-    private static IResult QrCode(HttpContext http, PublicSite site, int? px)
+    private static IResult QrCode(HttpContext http, [FromServices] PublicSite site, int? px)
     {
         var raw = RawTarget(http, "/qr");
         var query = raw.IndexOf('?', StringComparison.Ordinal);
@@ -124,7 +126,7 @@ internal static class ConsumerEndpoints
         return Results.Bytes(QrCoderImages.Png(uri, pixels), "image/png");
     }
 
-    private static async Task<IResult> Proof(HttpContext http, IPublicTraceSource source, PublicSite site, long? at, CancellationToken cancellationToken)
+    private static async Task<IResult> Proof(HttpContext http, [FromServices] IPublicTraceSource source, [FromServices] PublicSite site, long? at, CancellationToken cancellationToken)
     {
         var raw = RawTarget(http, "/proof");
         if (!DigitalLink.TryParsePath(raw, out var link, out var error))
