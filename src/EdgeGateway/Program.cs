@@ -1,2 +1,3 @@
-Console.Error.WriteLine("EdgeGateway: not built yet.");
-return 2;
+using EdgeGateway.Cli;
+
+return await GatewayCommandLine.RunAsync(args, Console.Out, Console.Error);

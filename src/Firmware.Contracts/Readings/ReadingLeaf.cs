@@ -147,18 +147,24 @@ public sealed partial class ReadingLeaf
             return Result<ReadingLeaf>.Fail("leaf-json", "a leaf is a JSON object");
         }
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = 0;
         long? version = null, sequence = null, timeMs = null;
         string? dev = null, kind = null, sensor = null, zone = null, rule = null, name = null, unit = null, vs = null, detail = null, saltHex = null;
         double? value = null;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var field = reader.GetString()!;
-            if (!seen.Add(field))
+            // Field names are matched on their UTF-8 bytes: no string per field name.
+            var (field, bit) = FieldOf(ref reader);
+            if (bit == 0)
+            {
+                return Result<ReadingLeaf>.Fail("leaf-field", $"unknown field '{reader.GetString()}'");
+            }
+            if ((seen & bit) != 0)
             {
                 return Result<ReadingLeaf>.Fail("leaf-field", $"field '{field}' appears twice");
             }
+            seen |= bit;
             reader.Read();
             switch (field)
             {
@@ -193,8 +199,6 @@ public sealed partial class ReadingLeaf
                 case "vs": vs = ReadString(ref reader, field); break;
                 case "detail": detail = ReadString(ref reader, field); break;
                 case "salt": saltHex = ReadString(ref reader, field); break;
-                default:
-                    return Result<ReadingLeaf>.Fail("leaf-field", $"unknown field '{field}'");
             }
         }
         if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
@@ -252,6 +256,20 @@ public sealed partial class ReadingLeaf
             return Result<ReadingLeaf>.Fail("leaf-field", $"'n' is '{name}' but the other fields give '{content.Name}'");
         }
         return new ReadingLeaf(bytes.ToArray(), content, Convert.FromHexString(saltHex));
+    }
+
+    private static readonly string[] FieldNames = ["ver", "dev", "seq", "kind", "sensor", "zone", "rule", "n", "u", "t", "v", "vs", "detail", "salt"];
+
+    private static (string Name, int Bit) FieldOf(ref Utf8JsonReader reader)
+    {
+        for (var i = 0; i < FieldNames.Length; i++)
+        {
+            if (reader.ValueTextEquals(FieldNames[i]))
+            {
+                return (FieldNames[i], 1 << i);
+            }
+        }
+        return ("", 0);
     }
 
     private static long ReadInteger(ref Utf8JsonReader reader, string field) =>

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EdgeGateway.Daemon;
+using EdgeGateway.Log;
+using EdgeGateway.Sensors;
+using EdgeGateway.Sensors.Sysfs;
+
+namespace EdgeGateway.Cli;
+
+/// <summary>
+/// <c>sensors --sysfs-root DIR [--json]</c>: discovers the kernel-driver sensors and prints one
+/// current reading (or fault) per channel. Text: one line per channel
+/// (<c>id  kind  quantity  value unit</c> or <c>id  kind  quantity  fault code: detail</c>), then one
+/// <c>skipped PATH: reason</c> line per sysfs entry not used. JSON: an array of
+/// <c>{"id","kind","quantity","unit","value"}</c> or <c>{…,"fault"}</c> (the fault code).
+/// </summary>
+internal static class SensorsCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var root = new Option<string>("--sysfs-root") { Description = "The folder that holds sys/ (\"/\" on a board)", DefaultValueFactory = _ => "/" };
+        var json = new Option<bool>("--json") { Description = "Print a JSON array of {id,kind,quantity,unit,value|fault}" };
+        var command = new Command("sensors", "Discover the board's sensors and print one current reading (or fault) of each channel.") { root, json };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(root)!, parse.GetValue(json), output, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string root, bool json, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(root))
+        {
+            throw new UsageException($"--sysfs-root: the folder {root} does not exist");
+        }
+        var discovery = new SysfsSensorDiscovery(new SysfsDiscoveryOptions { Root = root }, FileSysfsReader.Instance, TimeProvider.System);
+        var found = await discovery.DiscoverAsync(cancellationToken);
+        var rows = new List<SensorReadingJson>();
+        // Read the devices in parallel: a DHT22 retrying must not hold the others back.
+        var reads = await Task.WhenAll(found.Sensors.Select(async s => (Sensor: s, Events: await s.ReadOnceAsync(cancellationToken))));
+        foreach (var (sensor, events) in reads)
+        {
+            foreach (var e in events)
+            {
+                var channel = sensor.Channels.First(c => c.Quantity == e.Quantity);
+                rows.Add(e switch
+                {
+                    Measurement m => new SensorReadingJson(m.SensorId, sensor.Kind, LeafDrafts.QuantityName(m.Quantity), m.Unit, m.Value, null, null),
+                    SensorFault f => new SensorReadingJson(f.SensorId, sensor.Kind, LeafDrafts.QuantityName(f.Quantity), channel.Unit, null, f.Code, f.Detail),
+                    _ => new SensorReadingJson(e.SensorId, sensor.Kind, LeafDrafts.QuantityName(e.Quantity), channel.Unit, null, "unexpected", e.ToString()),
+                });
+            }
+        }
+
+        if (json)
+        {
+            await output.WriteLineAsync(JsonSerializer.Serialize(rows, SensorsJsonContext.Default.ListSensorReadingJson));
+            return ExitCodes.Ok;
+        }
+        if (rows.Count == 0)
+        {
+            await output.WriteLineAsync($"no supported sensors under {Path.GetFullPath(root)}");
+        }
+        var idWidth = rows.Select(r => r.Id.Length).DefaultIfEmpty(0).Max();
+        var kindWidth = rows.Select(r => r.Kind.Length).DefaultIfEmpty(0).Max();
+        foreach (var r in rows)
+        {
+            var what = r.Fault is null
+                ? string.Create(CultureInfo.InvariantCulture, $"{r.Value} {r.Unit}")
+                : $"fault {r.Fault}: {r.Detail}";
+            await output.WriteLineAsync($"{r.Id.PadRight(idWidth)}  {r.Kind.PadRight(kindWidth)}  {r.Quantity,-11}  {what}");
+        }
+        foreach (var skipped in found.Skipped)
+        {
+            await output.WriteLineAsync($"skipped {skipped.Path}: {skipped.Reason}");
+        }
+        return ExitCodes.Ok;
+    }
+}
+
+/// <summary>One channel in <c>sensors --json</c>: <c>value</c> for a good reading, <c>fault</c> (the code) otherwise.</summary>
+internal sealed record SensorReadingJson(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("quantity")] string Quantity,
+    [property: JsonPropertyName("unit")] string Unit,
+    [property: JsonPropertyName("value")] double? Value,
+    [property: JsonPropertyName("fault")] string? Fault,
+    [property: JsonIgnore] string? Detail);
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(List<SensorReadingJson>))]
+internal sealed partial class SensorsJsonContext : JsonSerializerContext;

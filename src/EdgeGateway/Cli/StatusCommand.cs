@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EdgeGateway.Alarms;
+using EdgeGateway.Daemon;
+using EdgeGateway.Storage;
+
+namespace EdgeGateway.Cli;
+
+/// <summary>
+/// <c>status --data DIR [--json]</c>: the log, the uplink, the disk and the alarms, read through a
+/// read-only connection (works while <c>run</c> is running).
+/// </summary>
+internal static class StatusCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var data = GatewayCommandLine.DataOption();
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var command = new Command("status", "Print readings stored, last sequence, checkpoint and committed sizes, backlog, disk use and active alarms.") { data, json };
+        command.SetAction(parse =>
+        {
+            var directory = GatewayCommandLine.ExistingDataDirectory(parse.GetValue(data)!);
+            var status = GatewayStatusReader.Read(GatewayDatabase.PathIn(directory));
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(StatusJson.From(status), StatusJsonContext.Default.StatusJson));
+            }
+            else
+            {
+                WriteText(status, output);
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static void WriteText(GatewayStatus s, TextWriter output)
+    {
+        void Line(string name, object? value) => output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {value ?? "-"}"));
+        Line("device-id", s.DeviceId);
+        Line("log-size", s.LogSize);
+        Line("leaves-stored", s.LeavesStored);
+        Line("last-sequence", s.LastSequence);
+        Line("pruned-below", s.PrunedBelow);
+        Line("checkpoint-size", s.CheckpointSize);
+        Line("checkpoint-time", Time(s.CheckpointTimeMs));
+        Line("node-committed-size", s.NodeCommittedSize);
+        Line("node-committed-time", Time(s.NodeCommittedTimeMs));
+        Line("backlog", s.Backlog);
+        Line("uplink", s.UplinkState is null ? null : $"{s.UplinkState} ({s.UplinkDetail})");
+        Line("disk-bytes", s.DiskBytes);
+        Line("disk-used-bytes", s.DiskUsedBytes);
+        Line("disk-budget-bytes", s.DiskBudgetBytes);
+        Line("disk-full-since", Time(s.DiskFullSinceMs));
+        Line("refused-readings", s.RefusedReadings);
+        Line("active-alarms", s.ActiveAlarms.Count);
+        foreach (var a in s.ActiveAlarms)
+        {
+            Line("alarm", $"{a.Zone}/{a.RuleId} sensor={a.SensorId} since={Time(a.SinceMs)} value={a.Value?.ToString(CultureInfo.InvariantCulture) ?? "-"} {a.Unit}".TrimEnd());
+        }
+    }
+
+    private static string? Time(long? ms) =>
+        ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture) : null;
+}
+
+/// <summary>The JSON form of <c>status --json</c>.</summary>
+internal sealed record StatusJson(
+    string DeviceId, long LogSize, long LeavesStored, long? LastSequence, long PrunedBelow,
+    long CheckpointSize, long? CheckpointTimeMs, long NodeCommittedSize, long? NodeCommittedTimeMs, long Backlog,
+    string? UplinkState, string? UplinkDetail, long? UplinkTimeMs,
+    long DiskBytes, long DiskUsedBytes, long? DiskBudgetBytes, long? DiskFullSinceMs, long RefusedReadings,
+    IReadOnlyList<AlarmJson> ActiveAlarms)
+{
+    public static StatusJson From(GatewayStatus s) => new(
+        s.DeviceId, s.LogSize, s.LeavesStored, s.LastSequence, s.PrunedBelow,
+        s.CheckpointSize, s.CheckpointTimeMs, s.NodeCommittedSize, s.NodeCommittedTimeMs, s.Backlog,
+        s.UplinkState, s.UplinkDetail, s.UplinkTimeMs,
+        s.DiskBytes, s.DiskUsedBytes, s.DiskBudgetBytes, s.DiskFullSinceMs, s.RefusedReadings,
+        s.ActiveAlarms.Select(AlarmJson.From).ToList());
+}
+
+/// <summary>An active alarm in <c>status --json</c>.</summary>
+internal sealed record AlarmJson(string Zone, string Rule, string Sensor, long SinceMs, double? Value, string? Unit)
+{
+    public static AlarmJson From(ActiveAlarm a) => new(a.Zone, a.RuleId, a.SensorId, a.SinceMs, a.Value, a.Unit);
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(StatusJson))]
+internal sealed partial class StatusJsonContext : JsonSerializerContext;

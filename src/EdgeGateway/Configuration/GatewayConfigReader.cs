@@ -1,0 +1,373 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using EdgeGateway.Alarms;
+using Firmware.Contracts.Readings;
+using Firmware.Contracts.Uplink;
+
+namespace EdgeGateway.Configuration;
+
+/// <summary>
+/// Reads and validates <c>gateway.json</c>. Comments (<c>//</c>, <c>/* */</c>) and trailing commas
+/// are allowed so that the file can carry its own documentation. Unknown fields are refused:
+/// a misspelt setting would otherwise silently fall back to its default.
+/// </summary>
+public static partial class GatewayConfigReader
+{
+    private static readonly JsonDocumentOptions Options = new()
+    {
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        MaxDepth = 16,
+    };
+
+    /// <summary>Reads the file at <paramref name="path"/>.</summary>
+    /// <exception cref="ConfigException">When the file is missing, not JSON, or a field is invalid.</exception>
+    public static GatewayConfig Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new ConfigException(path, "(file)", "not found; create the data folder with `EdgeGateway init --data DIR`");
+        }
+        catch (DirectoryNotFoundException)
+        {
+            throw new ConfigException(path, "(file)", "not found; create the data folder with `EdgeGateway init --data DIR`");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new ConfigException(path, "(file)", $"cannot be read: {e.Message}");
+        }
+        return Parse(text, path);
+    }
+
+    /// <summary>Parses configuration text; <paramref name="source"/> names it in errors.</summary>
+    /// <exception cref="ConfigException">When the text is not JSON or a field is invalid.</exception>
+    public static GatewayConfig Parse(string text, string source)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(text, Options);
+        }
+        catch (JsonException e)
+        {
+            throw new ConfigException(source, $"(line {e.LineNumber + 1})", $"not valid JSON: {e.Message}");
+        }
+        using (document)
+        {
+            return Read(new JsonFields(document.RootElement, source, ""));
+        }
+    }
+
+    /// <summary>Checks a device id (also used by <c>init --device-id</c>).</summary>
+    public static string? DeviceIdProblem(string id) =>
+        DeviceIdPattern().IsMatch(id) ? null : $"must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit, got '{id}'";
+
+    /// <summary>Checks a node URL (also used by <c>init --node</c>).</summary>
+    public static string? NodeUrlProblem(string url, out Uri? uri)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            uri = null;
+            return $"must be an absolute http:// or https:// URL, got '{url}'";
+        }
+        if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
+        {
+            uri = null;
+            return $"must not have a query or fragment, got '{url}'";
+        }
+        return null;
+    }
+
+    private static GatewayConfig Read(JsonFields root)
+    {
+        var deviceId = root.RequiredString("deviceId");
+        if (DeviceIdProblem(deviceId) is { } idProblem)
+        {
+            throw root.Error("deviceId", idProblem);
+        }
+        if (!Firmware.Contracts.Notes.NoteKeys.IsValidKeyName(DeviceLogs.Origin(deviceId)))
+        {
+            throw root.Error("deviceId", "does not make a valid key name");
+        }
+        var config = new GatewayConfig
+        {
+            DeviceId = deviceId,
+            Node = ReadNode(root.Object("node")),
+            Sealing = ReadSealing(root.Object("sealing")),
+            Ingest = ReadIngest(root.Object("ingest")),
+            Storage = ReadStorage(root.Object("storage")),
+            Uplink = ReadUplink(root.Object("uplink")),
+            Sensors = ReadSensors(root.Object("sensors")),
+            Simulation = ReadSimulation(root.Object("simulation")),
+            Alarms = ReadAlarms(root),
+        };
+        root.RejectUnknown();
+        return config;
+    }
+
+    private static NodeOptions ReadNode(JsonFields? node)
+    {
+        if (node is null)
+        {
+            return new NodeOptions();
+        }
+        Uri? url = null;
+        if (node.String("url") is { Length: > 0 } text && NodeUrlProblem(text, out url) is { } problem)
+        {
+            throw node.Error(node.PathOf("url"), problem);
+        }
+        var options = new NodeOptions
+        {
+            Url = url,
+            RequestTimeout = TimeSpan.FromSeconds(node.Number("requestTimeoutSeconds", 1, 3600, 60)),
+            CaCertificateFile = node.String("caCertificateFile") is { Length: > 0 } ca ? ca : null,
+        };
+        node.RejectUnknown();
+        return options;
+    }
+
+    private static SealingOptions ReadSealing(JsonFields? sealing)
+    {
+        if (sealing is null)
+        {
+            return new SealingOptions();
+        }
+        var options = new SealingOptions
+        {
+            Interval = TimeSpan.FromSeconds(sealing.Number("intervalSeconds", 0.001, 86_400, 60)),
+            MaxLeaves = (int)sealing.Integer("maxLeaves", 1, UplinkRoutes.MaxLeavesPerUpload, 1000),
+        };
+        sealing.RejectUnknown();
+        return options;
+    }
+
+    private static IngestOptions ReadIngest(JsonFields? ingest)
+    {
+        if (ingest is null)
+        {
+            return new IngestOptions();
+        }
+        var options = new IngestOptions
+        {
+            BatchMaxReadings = (int)ingest.Integer("batchMaxReadings", 1, 10_000, 1000),
+            BatchMaxDelay = TimeSpan.FromMilliseconds(ingest.Number("batchMaxDelayMilliseconds", 0, 10_000, 200)),
+        };
+        ingest.RejectUnknown();
+        return options;
+    }
+
+    private static StorageOptions ReadStorage(JsonFields? storage)
+    {
+        if (storage is null)
+        {
+            return new StorageOptions();
+        }
+        var options = new StorageOptions
+        {
+            MaxDatabaseBytes = (long)(storage.Number("maxDatabaseMegabytes", 1, 1_048_576, 1024) * 1024 * 1024),
+        };
+        storage.RejectUnknown();
+        return options;
+    }
+
+    private static UplinkOptions ReadUplink(JsonFields? uplink)
+    {
+        if (uplink is null)
+        {
+            return new UplinkOptions();
+        }
+        var initial = uplink.Number("retryInitialSeconds", 0.001, 3600, 1);
+        var max = uplink.Number("retryMaxSeconds", 0.001, 86_400, 300);
+        if (max < initial)
+        {
+            throw uplink.Error(uplink.PathOf("retryMaxSeconds"), $"must be at least retryInitialSeconds ({initial}), got {max}");
+        }
+        var options = new UplinkOptions
+        {
+            RetryInitial = TimeSpan.FromSeconds(initial),
+            RetryMax = TimeSpan.FromSeconds(max),
+            SlowRetry = TimeSpan.FromSeconds(uplink.Number("slowRetrySeconds", 0.001, 86_400, 600)),
+        };
+        uplink.RejectUnknown();
+        return options;
+    }
+
+    private static SensorOptions ReadSensors(JsonFields? sensors)
+    {
+        if (sensors is null)
+        {
+            return new SensorOptions();
+        }
+        var zones = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (sensors.Object("zones") is { } zoneMap)
+        {
+            foreach (var property in zoneMap.Properties())
+            {
+                var field = zoneMap.PathOf(property.Name);
+                if (property.Value.ValueKind != JsonValueKind.String)
+                {
+                    throw zoneMap.Error(field, $"must be a zone id string, got {JsonFields.Describe(property.Value)}");
+                }
+                var zone = property.Value.GetString()!;
+                if (!ZonePattern().IsMatch(zone))
+                {
+                    throw zoneMap.Error(field, $"zone must be 1-64 characters of A-Z a-z 0-9 . _ -, got '{zone}'");
+                }
+                if (!zones.TryAdd(property.Name, zone))
+                {
+                    throw zoneMap.Error(field, "appears twice");
+                }
+            }
+        }
+        var options = new SensorOptions
+        {
+            SysfsRoot = sensors.String("sysfsRoot") is { Length: > 0 } root ? root : "/",
+            PollInterval = TimeSpan.FromSeconds(sensors.Number("pollIntervalSeconds", 0.1, 86_400, 60)),
+            Zones = zones,
+            Rfid = sensors.Array("rfid").Select(item => ReadRfid(sensors.At(item.Element, item.Path))).ToList(),
+        };
+        sensors.RejectUnknown();
+        return options;
+    }
+
+    private static RfidReaderOptions ReadRfid(JsonFields reader)
+    {
+        var typeText = reader.RequiredString("type");
+        var type = typeText switch
+        {
+            "evdev" => RfidReaderType.Evdev,
+            "serial" => RfidReaderType.Serial,
+            _ => throw reader.Error(reader.PathOf("type"), $"must be \"evdev\" (USB keyboard-wedge reader) or \"serial\", got '{typeText}'"),
+        };
+        var device = reader.RequiredString("device");
+        if (!device.StartsWith('/'))
+        {
+            throw reader.Error(reader.PathOf("device"), $"must be an absolute device path such as /dev/edgetrace-rfid, got '{device}'");
+        }
+        var sensorId = reader.String("sensorId");
+        if (sensorId is not null && !SensorIdPattern().IsMatch(sensorId))
+        {
+            throw reader.Error(reader.PathOf("sensorId"), $"must be 1-128 characters of A-Z a-z 0-9 . _ - : / starting with a letter or digit, got '{sensorId}'");
+        }
+        var zone = reader.String("zone");
+        if (zone is not null && !ZonePattern().IsMatch(zone))
+        {
+            throw reader.Error(reader.PathOf("zone"), $"must be 1-64 characters of A-Z a-z 0-9 . _ -, got '{zone}'");
+        }
+        var baud = (int)reader.Integer("baudRate", 1, 4_000_000, 9600);
+        if (type == RfidReaderType.Serial && !EdgeGateway.Sensors.Rfid.SerialRfidReader.SupportedBaudRates.Contains(baud))
+        {
+            throw reader.Error(reader.PathOf("baudRate"), $"must be one of {string.Join(", ", EdgeGateway.Sensors.Rfid.SerialRfidReader.SupportedBaudRates)}, got {baud}");
+        }
+        reader.RejectUnknown();
+        return new RfidReaderOptions { Type = type, Device = device, SensorId = sensorId, Zone = zone, BaudRate = baud };
+    }
+
+    private static SimulationOptions ReadSimulation(JsonFields? simulation)
+    {
+        if (simulation is null)
+        {
+            return new SimulationOptions();
+        }
+        var options = new SimulationOptions
+        {
+            SensorsPerZone = (int)simulation.Integer("sensorsPerZone", 0, 1000, 2),
+            LoggingInterval = TimeSpan.FromSeconds(simulation.Number("loggingIntervalSeconds", 1, 86_400, 60)),
+            SensorFaultProbability = simulation.Number("sensorFaultProbability", 0, 1, 0),
+            PalletCount = (int)simulation.Integer("palletCount", 0, 100_000, 12),
+        };
+        simulation.RejectUnknown();
+        return options;
+    }
+
+    private static List<AlarmRule> ReadAlarms(JsonFields root)
+    {
+        var rules = new List<AlarmRule>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (element, path) in root.Array("alarms"))
+        {
+            var rule = ReadRule(root.At(element, path));
+            if (!ids.Add(rule.Id))
+            {
+                throw root.Error($"{path}.id", $"'{rule.Id}' is used by another rule; rule ids must be unique");
+            }
+            rules.Add(rule);
+        }
+        return rules;
+    }
+
+    private static AlarmRule ReadRule(JsonFields rule)
+    {
+        ConfigException Error(string name, string problem) => rule.Error(rule.PathOf(name), problem);
+
+        var id = rule.RequiredString("id");
+        if (!ZonePattern().IsMatch(id))
+        {
+            throw Error("id", $"must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit, got '{id}'");
+        }
+        var zone = rule.RequiredString("zone");
+        if (!ZonePattern().IsMatch(zone))
+        {
+            throw Error("zone", $"must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit, got '{zone}'");
+        }
+        var quantity = rule.String("quantity") ?? Senml.Temperature;
+        if (Senml.UnitOf(quantity) is null)
+        {
+            throw Error("quantity", $"must be temperature, humidity or pressure, got '{quantity}'");
+        }
+        var above = rule.Number("above", -1e9, 1e9);
+        var below = rule.Number("below", -1e9, 1e9);
+        if (above is null && below is null)
+        {
+            throw Error("above", "a rule needs 'above', 'below' or both");
+        }
+        if (above is { } a && below is { } b && b >= a)
+        {
+            throw Error("below", $"must be less than 'above' ({a}), got {b}");
+        }
+        var delay = rule.Number("delayMinutes", 0, 7 * 24 * 60);
+        var cumulative = rule.Number("cumulativeMinutes", 0.001, 7 * 24 * 60);
+        var window = rule.Number("windowHours", 0.001, 7 * 24);
+        var maxGap = rule.Number("maxGapMinutes", 0.001, 24 * 60);
+        if (cumulative is not null && delay is not null)
+        {
+            throw Error("delayMinutes", "a rule is either a limit rule (delayMinutes) or a cumulative rule (cumulativeMinutes), not both; write two rules");
+        }
+        if (cumulative is null && (window is not null || maxGap is not null))
+        {
+            throw Error(window is not null ? "windowHours" : "maxGapMinutes", "applies only to cumulative rules (with cumulativeMinutes)");
+        }
+        var windowSpan = TimeSpan.FromHours(window ?? 24);
+        if (cumulative is { } c && TimeSpan.FromMinutes(c) > windowSpan)
+        {
+            throw Error("cumulativeMinutes", $"must not exceed the window of {windowSpan.TotalHours} h, got {c} min");
+        }
+        rule.RejectUnknown();
+        return new AlarmRule
+        {
+            Id = id,
+            Zone = zone,
+            Quantity = quantity,
+            Above = above,
+            Below = below,
+            Delay = TimeSpan.FromMinutes(delay ?? 0),
+            Cumulative = cumulative is { } cm ? TimeSpan.FromMinutes(cm) : null,
+            Window = windowSpan,
+            MaxGap = TimeSpan.FromMinutes(maxGap ?? 15),
+        };
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z")]
+    private static partial Regex DeviceIdPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z")]
+    private static partial Regex ZonePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}\\z")]
+    private static partial Regex SensorIdPattern();
+}

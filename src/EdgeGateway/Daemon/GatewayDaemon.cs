@@ -1,0 +1,222 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+using EdgeGateway.Alarms;
+using EdgeGateway.Configuration;
+using EdgeGateway.Keys;
+using EdgeGateway.Log;
+using EdgeGateway.Sensors;
+using EdgeGateway.Storage;
+using EdgeGateway.Uplink;
+using Firmware.Contracts.Notes;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeGateway.Daemon;
+
+/// <summary>What <c>run</c> runs: the data folder, its configuration, the clock and the sources.</summary>
+public sealed record DaemonSettings
+{
+    /// <summary>The data folder (key, configuration, database).</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>The validated configuration.</summary>
+    public required GatewayConfig Config { get; init; }
+
+    /// <summary>Gateway time: the system clock, or a scaled one under <c>--simulate --speed</c>.</summary>
+    public required TimeProvider Clock { get; init; }
+
+    /// <summary>The sensor sources to read.</summary>
+    public required IReadOnlyList<ISensorSource> Sources { get; init; }
+
+    /// <summary>What source discovery noted (skipped devices), logged at start.</summary>
+    public IReadOnlyList<string> SourceNotes { get; init; } = [];
+
+    /// <summary>Where leaf salts come from.</summary>
+    public ISaltSource Salts { get; init; } = CryptographicSaltSource.Instance;
+
+    /// <summary>The lowest level logged.</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+}
+
+/// <summary>
+/// The daemon: opens (and verifies) the device log before anything starts, then runs the log
+/// writer, the sensor pumps and the uplink until SIGTERM or Ctrl-C. Stopping goes in order: the
+/// uplink and the sources stop first, then the writer commits what was read, appends a
+/// <c>gateway-stop</c> event and seals, so nothing read is lost and the last leaves are signed.
+/// </summary>
+/// <remarks>
+/// A small hand-written host rather than a generic one: a gateway board has little memory, and
+/// this needs nothing but two signal handlers and three tasks.
+/// </remarks>
+public sealed partial class GatewayDaemon
+{
+    private readonly ILogger<GatewayDaemon> _logger;
+
+    private GatewayDaemon(ILogger<GatewayDaemon> logger) => _logger = logger;
+
+    /// <summary>The version written in the <c>gateway-start</c> event.</summary>
+    public static string Version { get; } =
+        typeof(GatewayDaemon).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
+
+    /// <summary>Runs until stopped; returns the exit code (see <see cref="ExitCodes"/>).</summary>
+    /// <exception cref="DeviceKeyException">When the key file is missing, too open, or not usable.</exception>
+    /// <exception cref="LogIntegrityException">When the stored log does not match what the device signed.</exception>
+    /// <exception cref="IOException">When the database is missing or not this version's.</exception>
+    public static async Task<int> RunAsync(DaemonSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var config = settings.Config;
+        var databasePath = GatewayDatabase.PathIn(settings.DataDirectory);
+        using var signer = DeviceKeyFile.Load(Path.Combine(settings.DataDirectory, DeviceKeyFile.FileName), config.DeviceId);
+        using var log = DeviceLog.Open(databasePath, config.DeviceId, signer, settings.Salts);
+        using var loggers = new LogfmtLoggerFactory(Console.Out, Console.Error, settings.LogLevel, TimeProvider.System);
+        return await new GatewayDaemon(loggers.CreateLogger<GatewayDaemon>()).RunAsync(settings, log, signer, databasePath, loggers, cancellationToken);
+    }
+
+    private async Task<int> RunAsync(DaemonSettings settings, DeviceLog log, INoteSigner signer, string databasePath, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var config = settings.Config;
+        // Bounded: a stalled disk holds the sources back instead of growing memory.
+        var channel = Channel.CreateBounded<LogInput>(new BoundedChannelOptions(Math.Max(4096, 4 * config.Ingest.BatchMaxReadings))
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        var zones = ZoneMap(config, settings.Sources);
+        var writer = new LogWriter(
+            log,
+            new LeafDrafts(config.DeviceId, id => zones.GetValueOrDefault(id)),
+            new AlarmEngine(config.Alarms),
+            new LogWriterOptions
+            {
+                BatchMaxEvents = config.Ingest.BatchMaxReadings,
+                BatchMaxDelay = config.Ingest.BatchMaxDelay,
+                SealInterval = config.Sealing.Interval,
+                SealMaxLeaves = config.Sealing.MaxLeaves,
+                MaxDatabaseBytes = config.Storage.MaxDatabaseBytes,
+                Version = Version,
+            },
+            settings.Clock,
+            TimeProvider.System,
+            loggers.CreateLogger<LogWriter>());
+
+        var cap = new YoungGenerationCap();
+        writer.Committed += _ => cap.AfterCommit();
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        void OnSignal(PosixSignalContext context)
+        {
+            // Handled here: the runtime must not end the process before the final commit.
+            context.Cancel = true;
+            if (!stop.IsCancellationRequested)
+            {
+                LogStopping(context.Signal.ToString());
+                stop.Cancel();
+            }
+        }
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+
+        var writing = Task.Run(() => writer.RunAsync(channel.Reader, CancellationToken.None), CancellationToken.None);
+        var pumping = new SensorPump(settings.Sources, channel.Writer, settings.Clock, loggers.CreateLogger<SensorPump>())
+            .RunAsync(settings.SourceNotes, stop.Token);
+        var uploading = RunUplinkAsync(config, databasePath, signer, writer, channel.Writer, settings.Clock, loggers, stop.Token);
+
+        // The writer only ends by itself when it fails; otherwise run until a signal.
+        var stopped = Task.Delay(Timeout.Infinite, stop.Token);
+        await Task.WhenAny(writing, stopped);
+        await stop.CancelAsync();
+        await Quietly(uploading);
+        await Quietly(pumping);
+        channel.Writer.TryComplete();
+        try
+        {
+            await writing;
+            LogStopped(log.Size);
+            return ExitCodes.Ok;
+        }
+        catch (LogIntegrityException e)
+        {
+            LogIntegrity(e.Message);
+            return ExitCodes.Integrity;
+        }
+        catch (Exception e)
+        {
+            LogWriterFailed(e);
+            return ExitCodes.Failure;
+        }
+    }
+
+    private async Task RunUplinkAsync(GatewayConfig config, string databasePath, INoteSigner signer, LogWriter writer,
+        ChannelWriter<LogInput> channel, TimeProvider clock, ILoggerFactory loggers, CancellationToken stoppingToken)
+    {
+        if (config.Node.Url is null)
+        {
+            LogNoNode();
+            return;
+        }
+        await Task.Yield();
+        using var store = SqliteUplinkStore.Open(databasePath);
+        using var client = HttpAnchorClient.Create(config.Node.Url, config.Node.RequestTimeout, config.Node.CaCertificateFile);
+        using var deviceKey = NoteVerifierKey.FromSpki(signer.KeyName, signer.PublicKey.Span);
+        var worker = new UplinkWorker(config.DeviceId, client, store, deviceKey, config.Uplink, clock, new Random(),
+            (e, ct) => channel.WriteAsync(LogInput.From(e), ct), loggers.CreateLogger<UplinkWorker>());
+        writer.CheckpointSealed += _ => worker.NotifySealed();
+        LogNode(config.Node.Url.ToString());
+        await worker.RunAsync(stoppingToken);
+    }
+
+    private async Task Quietly(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+        catch (Exception e)
+        {
+            LogTaskFailed(e);
+        }
+    }
+
+    private static Dictionary<string, string> ZoneMap(GatewayConfig config, IReadOnlyList<ISensorSource> sources)
+    {
+        var zones = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var info in sources.SelectMany(s => s.Sensors))
+        {
+            if (info.Zone is { } zone)
+            {
+                zones.TryAdd(info.Id, zone);
+            }
+        }
+        foreach (var (sensor, zone) in config.Sensors.Zones)
+        {
+            zones[sensor] = zone;
+        }
+        return zones;
+    }
+
+    [LoggerMessage(EventId = 201, EventName = "integrity-failure", Level = LogLevel.Critical, Message = "STOPPING: {Reason}")]
+    private partial void LogIntegrity(string reason);
+
+    [LoggerMessage(EventId = 202, EventName = "writer-failed", Level = LogLevel.Critical, Message = "STOPPING: the device log writer failed; readings not yet acknowledged were not stored")]
+    private partial void LogWriterFailed(Exception exception);
+
+    [LoggerMessage(EventId = 203, EventName = "stopping", Level = LogLevel.Information, Message = "{Signal} received: stopping after the final commit and seal")]
+    private partial void LogStopping(string signal);
+
+    [LoggerMessage(EventId = 204, EventName = "stopped", Level = LogLevel.Information, Message = "stopped cleanly; log size {Size}")]
+    private partial void LogStopped(long size);
+
+    [LoggerMessage(EventId = 205, EventName = "task-failed", Level = LogLevel.Error, Message = "a gateway task failed while stopping")]
+    private partial void LogTaskFailed(Exception exception);
+
+    [LoggerMessage(EventId = 401, EventName = "no-node", Level = LogLevel.Warning, Message = "no node.url in gateway.json: readings are kept and sealed here but not anchored")]
+    private partial void LogNoNode();
+
+    [LoggerMessage(EventId = 402, EventName = "node", Level = LogLevel.Information, Message = "anchoring on {Url}")]
+    private partial void LogNode(string url);
+}

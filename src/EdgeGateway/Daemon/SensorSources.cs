@@ -1,0 +1,68 @@
+using EdgeGateway.Configuration;
+using EdgeGateway.Sensors;
+using EdgeGateway.Sensors.Rfid;
+using EdgeGateway.Sensors.Simulation;
+using EdgeGateway.Sensors.Sysfs;
+
+namespace EdgeGateway.Daemon;
+
+/// <summary>The sources <c>run</c> reads, and the notes discovery made on the way (skipped devices).</summary>
+public sealed record SensorSetup(IReadOnlyList<ISensorSource> Sources, IReadOnlyList<string> Notes);
+
+/// <summary>Chooses the sensor sources for <c>run</c>: the simulated warehouse, or the board's sensors.</summary>
+public static class SensorSources
+{
+    /// <summary>
+    /// The gateway clock for a run: the system clock, or for a simulation one that starts now and
+    /// runs <paramref name="speed"/> times faster (readings, sealing and waits all follow it).
+    /// </summary>
+    public static TimeProvider Clock(bool simulated, double speed) =>
+        simulated ? new ScaledTimeProvider(TimeProvider.System, TimeProvider.System.GetUtcNow(), speed) : TimeProvider.System;
+
+    /// <summary>The simulated warehouse of <paramref name="config"/>, played on <paramref name="clock"/>.</summary>
+    public static SensorSetup Simulated(GatewayConfig config, int seed, ScaledTimeProvider clock)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(clock);
+        var warehouse = new SimulatedWarehouse(new SimulatedWarehouseOptions
+        {
+            Seed = seed,
+            // The warehouse starts where the gateway clock starts, so readings and checkpoints agree.
+            StartTimeMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            SensorsPerZone = config.Simulation.SensorsPerZone,
+            LoggingInterval = config.Simulation.LoggingInterval,
+            SensorFaultProbability = config.Simulation.SensorFaultProbability,
+            PalletCount = config.Simulation.PalletCount,
+        });
+        return new SensorSetup([new SimulatedSensorSource(warehouse, clock.Speed, TimeProvider.System)], []);
+    }
+
+    /// <summary>The board's sensors: kernel drivers under the sysfs root, and the configured RFID readers.</summary>
+    public static async Task<SensorSetup> DiscoverAsync(GatewayConfig config, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var sources = new List<ISensorSource>();
+        var notes = new List<string>();
+        var discovery = new SysfsSensorDiscovery(new SysfsDiscoveryOptions
+        {
+            Root = config.Sensors.SysfsRoot,
+            PollInterval = config.Sensors.PollInterval,
+            Zones = config.Sensors.Zones,
+        }, FileSysfsReader.Instance, clock);
+        var found = await discovery.DiscoverAsync(cancellationToken);
+        notes.AddRange(found.Skipped.Select(s => $"skipped {s.Path}: {s.Reason}"));
+        if (found.Sensors.Count > 0)
+        {
+            sources.Add(new PollingSensorSource(found.Sensors, config.Sensors.PollInterval, clock));
+        }
+        foreach (var reader in config.Sensors.Rfid)
+        {
+            sources.Add(reader.Type switch
+            {
+                RfidReaderType.Evdev => new EvdevRfidReader(new EvdevRfidOptions(reader.Device) { SensorId = reader.SensorId, Zone = reader.Zone }, clock),
+                _ => new SerialRfidReader(new SerialRfidOptions(reader.Device) { SensorId = reader.SensorId, Zone = reader.Zone, BaudRate = reader.BaudRate }, clock),
+            });
+        }
+        return new SensorSetup(sources, notes);
+    }
+}

@@ -1,0 +1,398 @@
+using System.Globalization;
+using EdgeGateway.Alarms;
+using EdgeGateway.Storage;
+using Firmware.Contracts.Checkpoints;
+using Firmware.Contracts.Hashing;
+using Firmware.Contracts.Merkle;
+using Firmware.Contracts.Notes;
+using Firmware.Contracts.Readings;
+using Firmware.Contracts.Uplink;
+
+namespace EdgeGateway.Log;
+
+/// <summary>
+/// The device's append-only Merkle log on SQLite: appends leaves in durable transactions with
+/// gap-free sequence numbers, seals signed checkpoints, prunes what the node has committed.
+/// Opening it verifies that the stored leaves still give the roots the device signed.
+/// Not thread-safe: one writer owns it.
+/// </summary>
+public sealed class DeviceLog : IDisposable
+{
+    private readonly SqliteLogStore _store;
+    private readonly MerkleLog _merkle;
+    private readonly INoteSigner _signer;
+    private readonly ISaltSource _salts;
+    private readonly List<Hash32> _hashes = new(1024);
+
+    private DeviceLog(SqliteLogStore store, MerkleLog merkle, LogMeta meta, StoredCheckpoint? last, INoteSigner signer, ISaltSource salts)
+    {
+        _store = store;
+        _merkle = merkle;
+        _signer = signer;
+        _salts = salts;
+        DeviceId = meta.DeviceId;
+        PrunedBelow = meta.PrunedBelow;
+        LastCheckpoint = last;
+    }
+
+    /// <summary>The device.</summary>
+    public string DeviceId { get; }
+
+    /// <summary>The checkpoint origin, also the key name in signature lines.</summary>
+    public string Origin => DeviceLogs.Origin(DeviceId);
+
+    /// <summary>Leaves in the log; the next leaf's sequence number.</summary>
+    public long Size => _merkle.Size;
+
+    /// <summary>Leaves below this were pruned.</summary>
+    public long PrunedBelow { get; private set; }
+
+    /// <summary>The largest sealed checkpoint, or null.</summary>
+    public StoredCheckpoint? LastCheckpoint { get; private set; }
+
+    /// <summary>The storage, for bookkeeping the writer does in the same transactions.</summary>
+    public SqliteLogStore Store => _store;
+
+    /// <summary>The root at the current size.</summary>
+    public Hash32 Root() => _merkle.Root();
+
+    /// <summary>
+    /// Opens the log in the database at <paramref name="path"/> and checks it: the device id, that
+    /// the leaf rows are gap-free up to the recorded size, that the last checkpoint verifies with
+    /// <paramref name="signer"/>'s key and equals the root of the stored hashes, and that the
+    /// leaves after it hash to what is stored.
+    /// </summary>
+    /// <exception cref="LogIntegrityException">When any check fails; the log must not be extended.</exception>
+    public static DeviceLog Open(string path, string deviceId, INoteSigner signer, ISaltSource salts)
+    {
+        ArgumentNullException.ThrowIfNull(signer);
+        ArgumentNullException.ThrowIfNull(salts);
+        var store = SqliteLogStore.Open(path);
+        try
+        {
+            var meta = store.ReadMeta();
+            if (!string.Equals(meta.DeviceId, deviceId, StringComparison.Ordinal))
+            {
+                throw new LogIntegrityException(
+                    $"the database {path} holds the log of device '{meta.DeviceId}' but the configuration says '{deviceId}'; " +
+                    "fix deviceId in gateway.json (a device id cannot change once its log exists)");
+            }
+            var merkle = OpenMerkle(store, meta, path);
+            var last = store.LastCheckpoint();
+            Verify(store, merkle, meta, last, signer, path);
+            return new DeviceLog(store, merkle, meta, last, signer, salts);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes <paramref name="content"/> as leaf bytes with a fresh salt.</summary>
+    /// <exception cref="ArgumentException">When the content is not a valid leaf (the message names the field).</exception>
+    public ReadingLeaf CreateLeaf(LeafContent content)
+    {
+        Span<byte> salt = stackalloc byte[ReadingLeaf.SaltLength];
+        _salts.Fill(salt);
+        var leaf = ReadingLeaf.Create(content, salt);
+        salt.Clear();
+        return leaf;
+    }
+
+    /// <summary>
+    /// Appends <paramref name="leaves"/> (sequences must continue the log), saves the alarm state
+    /// changes and meta values, seals the checkpoints of <paramref name="sealSizes"/> (at most the
+    /// new size) signed by the device key, and commits all of it durably in one transaction.
+    /// Nothing is kept if it throws; retrying with the same leaves gives the same roots.
+    /// </summary>
+    /// <exception cref="LogIntegrityException">When a checkpoint of one of the sizes is stored with another root.</exception>
+    public AppendOutcome Append(IReadOnlyList<ReadingLeaf> leaves, IReadOnlyList<AlarmStateChange>? alarmChanges = null,
+        IReadOnlyList<KeyValuePair<string, object?>>? meta = null, IReadOnlyList<long>? sealSizes = null, long sealTimeMs = 0)
+    {
+        ArgumentNullException.ThrowIfNull(leaves);
+        var first = Size;
+        for (var i = 0; i < leaves.Count; i++)
+        {
+            var leaf = leaves[i];
+            if (leaf.Content.Sequence != first + i || !string.Equals(leaf.Content.DeviceId, DeviceId, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"leaf {i} of the batch has device '{leaf.Content.DeviceId}' and sequence {leaf.Content.Sequence}; expected '{DeviceId}' and {first + i}", nameof(leaves));
+            }
+        }
+        var mark = _merkle.Mark();
+        var sealedNow = new List<StoredCheckpoint>();
+        _store.Begin();
+        try
+        {
+            _hashes.Clear();
+            foreach (var leaf in leaves)
+            {
+                var hash = leaf.LeafHash;
+                _store.InsertLeaf(leaf.Content.Sequence, hash, leaf.Bytes);
+                _hashes.Add(hash);
+            }
+            _merkle.Append(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_hashes));
+            if (leaves.Count > 0)
+            {
+                _store.SetMeta(MetaKeys.LogSize, _merkle.Size);
+            }
+            if (alarmChanges is not null)
+            {
+                _store.SaveAlarmChanges(alarmChanges);
+            }
+            if (meta is not null)
+            {
+                foreach (var (key, value) in meta)
+                {
+                    _store.SetMeta(key, value);
+                }
+            }
+            foreach (var size in sealSizes ?? [])
+            {
+                sealedNow.Add(SealInTransaction(size, sealTimeMs));
+            }
+            _store.Commit();
+        }
+        catch
+        {
+            _store.Rollback();
+            _merkle.Rewind(mark);
+            throw;
+        }
+        foreach (var checkpoint in sealedNow)
+        {
+            if (LastCheckpoint is null || checkpoint.Size > LastCheckpoint.Size)
+            {
+                LastCheckpoint = checkpoint;
+            }
+        }
+        return new AppendOutcome(new CommitResult(first, leaves.Count, Size), sealedNow);
+    }
+
+    /// <summary>
+    /// Seals the checkpoint of <paramref name="size"/> (≤ <see cref="Size"/>) signed by the device
+    /// key and stores it durably, before anything may upload it. Sealing a size again returns the
+    /// stored checkpoint; a different root for a sealed size is never signed.
+    /// </summary>
+    /// <exception cref="LogIntegrityException">When the stored checkpoint of that size has another root.</exception>
+    public StoredCheckpoint Seal(long size, long timeMs)
+    {
+        StoredCheckpoint stored;
+        _store.Begin();
+        try
+        {
+            stored = SealInTransaction(size, timeMs);
+            _store.Commit();
+        }
+        catch
+        {
+            _store.Rollback();
+            throw;
+        }
+        if (LastCheckpoint is null || size > LastCheckpoint.Size)
+        {
+            LastCheckpoint = stored;
+        }
+        return stored;
+    }
+
+    // Checks before signing: a size already sealed keeps its checkpoint, and one with another root is never signed.
+    private StoredCheckpoint SealInTransaction(long size, long timeMs)
+    {
+        if (size <= 0 || size > Size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), size, $"a checkpoint size is between 1 and the log size {Size}");
+        }
+        var root = size == Size ? _merkle.Root() : _merkle.Reader.Root(size);
+        if (_store.GetCheckpoint(size) is { } existing)
+        {
+            if (existing.Root != root)
+            {
+                throw new LogIntegrityException(
+                    $"checkpoint {size} was signed with root {existing.Root.ToHex()} but the log now gives {root.ToHex()}; " +
+                    "signing both would be equivocation. The database was modified or damaged; the gateway stops.");
+            }
+            return existing;
+        }
+        var checkpoint = new Checkpoint(Origin, size, root, [Checkpoint.TimeExtension(timeMs)]);
+        var stored = new StoredCheckpoint(size, root, timeMs, checkpoint.Sign(_signer).ToString());
+        _store.InsertCheckpointRow(stored);
+        return stored;
+    }
+
+    /// <summary>
+    /// Deletes leaves below <paramref name="to"/> (a multiple of 16, at most the node's committed
+    /// size and the last checkpoint) in chunks, each its own transaction.
+    /// </summary>
+    public void Prune(long to, int chunk = 50_000)
+    {
+        if (LastCheckpoint is null || to > LastCheckpoint.Size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(to), to, "only leaves under a sealed checkpoint can be pruned");
+        }
+        while (PrunedBelow < to)
+        {
+            var next = Math.Min(to, (PrunedBelow + chunk) / 16 * 16);
+            if (next <= PrunedBelow)
+            {
+                next = to;
+            }
+            _store.Prune(PrunedBelow, next);
+            PrunedBelow = next;
+        }
+        _store.ReleaseFreePages();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _store.Dispose();
+
+    private static MerkleLog OpenMerkle(SqliteLogStore store, LogMeta meta, string path)
+    {
+        var max = store.MaxStoredSequence();
+        if (max is { } m && m + 1 != meta.Size)
+        {
+            throw new LogIntegrityException($"the database {path} records {meta.Size} leaves but its last leaf row is {m}; the database is damaged");
+        }
+        if (max is null && meta.Size > meta.PrunedBelow)
+        {
+            throw new LogIntegrityException($"the database {path} records {meta.Size} leaves but holds no leaf rows after {meta.PrunedBelow}; the database is damaged");
+        }
+        try
+        {
+            return new MerkleLog(store.HashStore, meta.Size);
+        }
+        catch (MissingHashesException e)
+        {
+            throw new LogIntegrityException($"the database {path} lacks Merkle hashes needed to continue the log: {e.Message}");
+        }
+    }
+
+    // What must hold before the log may be extended or signed again:
+    //  - the last checkpoint verifies with the device key and its row matches its note;
+    //  - every leaf the node has not committed yet (from the checkpoint at the node's committed size
+    //    on) hashes to its stored hash, and those hashes rebuild every checkpoint signed over them,
+    //    up to the stored right edge of the tree that the next checkpoint will be computed from.
+    // Leaves the node committed were checked by the node against these same signed roots; they
+    // are not re-read here, so a restart costs time in proportion to the backlog, not the log.
+    private static void Verify(SqliteLogStore store, MerkleLog merkle, LogMeta meta, StoredCheckpoint? last, INoteSigner signer, string path)
+    {
+        using var key = NoteVerifierKey.FromSpki(signer.KeyName, signer.PublicKey.Span);
+        var policy = TrustPolicy.Single(key);
+        var origin = DeviceLogs.Origin(meta.DeviceId);
+        void CheckNote(StoredCheckpoint checkpoint)
+        {
+            var verified = CheckpointVerifier.Verify(checkpoint.Note, policy, origin);
+            if (!verified.Succeeded)
+            {
+                throw new LogIntegrityException(
+                    $"checkpoint {checkpoint.Size} in {path} does not verify with the device key {signer.KeyId:x8} ({verified.Failure}); " +
+                    "the key file is not the one that signed this log, or the database was modified");
+            }
+            if (verified.Value.Checkpoint.Size != checkpoint.Size || verified.Value.Checkpoint.Root != checkpoint.Root)
+            {
+                throw new LogIntegrityException($"checkpoint row {checkpoint.Size} in {path} does not match its signed note");
+            }
+        }
+
+        if (last is null && meta.PrunedBelow > 0)
+        {
+            throw new LogIntegrityException($"{path} was pruned below {meta.PrunedBelow} but holds no checkpoint; the database is damaged");
+        }
+        if (last is not null)
+        {
+            if (last.Size > meta.Size)
+            {
+                throw new LogIntegrityException($"checkpoint {last.Size} is beyond the {meta.Size} leaves in {path}; the database is damaged");
+            }
+            CheckNote(last);
+        }
+
+        var lowest = Math.Max(meta.PrunedBelow, 1);
+        var from = store.LargestCheckpointSizeWithin(lowest, Math.Max(meta.PrunedBelow, meta.NodeCommittedSize))
+            ?? (meta.PrunedBelow > 0 ? store.SmallestCheckpointSizeFrom(lowest) ?? 0 : 0);
+        MerkleAppender appender;
+        try
+        {
+            appender = MerkleAppender.Restore(from, merkle.Reader.Peaks(from));
+        }
+        catch (MissingHashesException e)
+        {
+            throw new LogIntegrityException($"cannot rebuild the log at size {from}: {e.Message}");
+        }
+        // Checkpoints are read one by one alongside the leaves: a long backlog may have thousands.
+        using var checkpoints = store.CheckpointsFrom(Math.Max(from, 1)).GetEnumerator();
+        var pending = checkpoints.MoveNext();
+        void CheckRoot(long size)
+        {
+            while (pending && checkpoints.Current.Size == size)
+            {
+                var checkpoint = checkpoints.Current;
+                pending = checkpoints.MoveNext();
+                CheckNote(checkpoint);
+                if (appender.Root() != checkpoint.Root)
+                {
+                    throw new LogIntegrityException(
+                        $"the stored leaves of {path} give root {appender.Root().ToHex()} at size {size}, but the device signed {checkpoint.Root.ToHex()} " +
+                        $"at {FormatTime(checkpoint.TimeMs)}: the log was modified or the storage is damaged. The gateway stops so that it never signs over damaged data; " +
+                        "keep the data folder for investigation");
+                }
+            }
+        }
+        CheckRoot(from);
+
+        var expected = from;
+        var sealedUpTo = last?.Size ?? 0;
+        foreach (var (seq, hash, bytes) in store.ReadLeaves(from, meta.Size))
+        {
+            if (seq != expected)
+            {
+                throw new LogIntegrityException($"leaf {expected} is missing from {path} (next row is {seq}); the database is damaged");
+            }
+            var computed = Rfc9162.HashLeaf(bytes);
+            if (computed != hash)
+            {
+                throw new LogIntegrityException($"leaf {seq} in {path} does not hash to its stored hash: its bytes were modified or damaged");
+            }
+            if (seq >= sealedUpTo)
+            {
+                // Never signed yet: check that the row is what it claims to be before it is.
+                var parsed = ReadingLeaf.Parse(bytes);
+                if (!parsed.Succeeded || parsed.Value.Content.Sequence != seq || parsed.Value.Content.DeviceId != meta.DeviceId)
+                {
+                    throw new LogIntegrityException($"leaf row {seq} in {path} is not leaf {seq} of device '{meta.DeviceId}' ({parsed.Failure?.ToString() ?? "wrong sequence or device"})");
+                }
+            }
+            appender.Append(computed);
+            expected++;
+            CheckRoot(expected);
+        }
+        if (expected != meta.Size)
+        {
+            throw new LogIntegrityException($"leaves [{expected}, {meta.Size}) are missing from {path}; the database is damaged");
+        }
+        if (appender.Root() != merkle.Root())
+        {
+            throw new LogIntegrityException($"the stored Merkle nodes of {path} disagree with its leaves; the database is damaged");
+        }
+    }
+
+    private static string FormatTime(long ms) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+}
+
+/// <summary>What <see cref="DeviceLog.Append"/> committed: the leaves and the checkpoints sealed with them.</summary>
+public readonly record struct AppendOutcome(CommitResult Commit, IReadOnlyList<StoredCheckpoint> Sealed);
+
+/// <summary>What a commit appended: leaves [<paramref name="First"/>, <paramref name="First"/> + <paramref name="Count"/>).</summary>
+public readonly record struct CommitResult(long First, int Count, long Size)
+{
+    /// <summary>The last sequence appended, or −1 for an empty commit.</summary>
+    public long Last => First + Count - 1;
+}
+
+/// <summary>
+/// The stored log does not match what the device signed, or cannot be continued safely. The
+/// gateway stops instead of extending or signing it (exit code 3).
+/// </summary>
+public sealed class LogIntegrityException(string message) : Exception(message);

@@ -1,0 +1,25 @@
+using EdgeGateway.Sensors;
+
+namespace EdgeGateway.Log;
+
+/// <summary>One thing for the log writer: a sensor event or a gateway event.</summary>
+public readonly record struct LogInput
+{
+    private LogInput(SensorEvent? sensor, GatewayEvent? gatewayEvent)
+    {
+        Sensor = sensor;
+        Event = gatewayEvent;
+    }
+
+    /// <summary>The sensor event, or null.</summary>
+    public SensorEvent? Sensor { get; }
+
+    /// <summary>The gateway event, or null.</summary>
+    public GatewayEvent? Event { get; }
+
+    /// <summary>A sensor event.</summary>
+    public static LogInput From(SensorEvent sensorEvent) => new(sensorEvent ?? throw new ArgumentNullException(nameof(sensorEvent)), null);
+
+    /// <summary>A gateway event.</summary>
+    public static LogInput From(GatewayEvent gatewayEvent) => new(null, gatewayEvent ?? throw new ArgumentNullException(nameof(gatewayEvent)));
+}

@@ -1,0 +1,637 @@
+using System.Globalization;
+using System.Threading.Channels;
+using EdgeGateway.Alarms;
+using EdgeGateway.Sensors;
+using EdgeGateway.Storage;
+using Firmware.Contracts.Readings;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeGateway.Log;
+
+/// <summary>Settings of the <see cref="LogWriter"/>.</summary>
+public sealed record LogWriterOptions
+{
+    /// <summary>The most events per transaction.</summary>
+    public int BatchMaxEvents { get; init; } = 1000;
+
+    /// <summary>How long (real time) the first event of a batch may wait for others to join it.</summary>
+    public TimeSpan BatchMaxDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Gateway time between checkpoints.</summary>
+    public TimeSpan SealInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The most leaves between two checkpoints.</summary>
+    public int SealMaxLeaves { get; init; } = 1000;
+
+    /// <summary>The disk budget in bytes.</summary>
+    public long MaxDatabaseBytes { get; init; } = 1024L * 1024 * 1024;
+
+    /// <summary>Attempts at committing one batch before the writer gives up (and the daemon exits).</summary>
+    public int CommitAttempts { get; init; } = 8;
+
+    /// <summary>Leaves pruned per transaction when the disk budget needs space.</summary>
+    public int PruneChunk { get; init; } = 10_000;
+
+    /// <summary>Named in the <c>gateway-start</c> event.</summary>
+    public string Version { get; init; } = "0";
+}
+
+/// <summary>
+/// The single writer of the device log. Takes sensor and gateway events from a channel, turns
+/// them into leaves (with the alarm leaves they cause), commits them in batches (group commit),
+/// logs an acknowledgement per commit, seals checkpoints when due, keeps to the disk budget, and
+/// on stop commits what is left, logs a <c>gateway-stop</c> event and seals.
+/// </summary>
+/// <remarks>
+/// Two stages overlap: while one batch is inserted and committed (SQLite, fsync) on a pool thread,
+/// the next is gathered and its leaves are built (JSON, salt, SHA-256) on the writer's. Commits
+/// stay strictly in order, one at a time; a checkpoint due at the end of a batch is signed inside
+/// that batch's transaction, so it costs no extra fsync. A batch whose commit fails is retried with
+/// the very same leaf bytes, so no size ever gets two different roots.
+/// </remarks>
+public sealed partial class LogWriter
+{
+    private static readonly TimeSpan ClockStepTolerance = TimeSpan.FromSeconds(5);
+
+    private readonly DeviceLog _log;
+    private readonly LeafDrafts _drafts;
+    private readonly AlarmEngine _alarms;
+    private readonly DiskBudget _budget;
+    private readonly LogWriterOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly TimeProvider _realClock;
+    private readonly ILogger<LogWriter> _logger;
+    private readonly ClockWatch _clockWatch;
+    private readonly List<LogInput> _batch;
+    private readonly Queue<GatewayEvent> _pendingEvents = new();
+    private readonly List<KeyValuePair<string, object?>> _meta = [];
+    private long _lastSealedSize;
+    private long _plannedSealedSize;
+    private long _plannedSealTicks;
+    private bool _refusing;
+    private long _refused;
+    private long _refusedRecorded;
+    private long _refusedSinceMs;
+
+    /// <param name="log">The device log (owned by this writer while it runs).</param>
+    /// <param name="drafts">Leaf contents for events.</param>
+    /// <param name="alarms">The alarm engine.</param>
+    /// <param name="options">Batching, sealing and budget settings.</param>
+    /// <param name="clock">Gateway time: leaf times of gateway events, sealing (simulated under <c>--speed</c>).</param>
+    /// <param name="realClock">Real time: how long a reading waits for its commit, retry waits.</param>
+    /// <param name="logger">Where acknowledgements and events are logged.</param>
+    public LogWriter(DeviceLog log, LeafDrafts drafts, AlarmEngine alarms, LogWriterOptions options, TimeProvider clock, TimeProvider realClock, ILogger<LogWriter> logger)
+    {
+        _log = log;
+        _drafts = drafts;
+        _alarms = alarms;
+        _options = options;
+        _budget = new DiskBudget(options.MaxDatabaseBytes);
+        _clock = clock;
+        _realClock = realClock;
+        _logger = logger;
+        _clockWatch = new ClockWatch(clock, ClockStepTolerance);
+        _batch = new List<LogInput>(options.BatchMaxEvents);
+    }
+
+    /// <summary>Raised after a checkpoint is stored (on the writer's thread).</summary>
+    public event Action<StoredCheckpoint>? CheckpointSealed;
+
+    /// <summary>Raised after each commit that appended leaves (on the writer's thread).</summary>
+    public event Action<CommitResult>? Committed;
+
+    /// <summary>True while new readings are refused because the disk budget is exhausted.</summary>
+    public bool RefusingReadings => _refusing;
+
+    /// <summary>
+    /// Runs until <paramref name="input"/> completes (the normal stop: sources stopped first) or
+    /// <paramref name="cancellationToken"/> fires; in both cases what has been read is committed,
+    /// a <c>gateway-stop</c> event is appended and the log is sealed before returning.
+    /// </summary>
+    public async Task RunAsync(ChannelReader<LogInput> input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        await StartAsync();
+        Batch? inflight = null;
+        Task<CommitOutcome>? committing = null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (committing is null)
+            {
+                var wake = await WaitForInputAsync(input, cancellationToken);
+                if (wake == Wake.SealDue)
+                {
+                    SealNow();
+                    AfterCommit();
+                    continue;
+                }
+                if (wake != Wake.Input)
+                {
+                    break;
+                }
+            }
+            else if (!input.TryPeek(out _) && !HasPending)
+            {
+                // Nothing to prepare meanwhile: finish the commit in flight first.
+                await FinishAsync(committing, inflight!);
+                committing = null;
+                inflight = null;
+                continue;
+            }
+
+            await GatherAsync(input, NextBatchLimit(inflight?.End ?? _log.Size), cancellationToken);
+            var next = Prepare(inflight?.End ?? _log.Size, [], sealAtEnd: false);
+            if (committing is not null)
+            {
+                await FinishAsync(committing, inflight!);
+                committing = null;
+                inflight = null;
+            }
+            if (next is not null)
+            {
+                inflight = next;
+                committing = Task.Run(() => Commit(next));
+            }
+        }
+        if (committing is not null)
+        {
+            await FinishAsync(committing, inflight!);
+        }
+
+        // Stopping: everything already read is committed; nothing that was acknowledged is undone.
+        while (input.TryPeek(out _))
+        {
+            _batch.Clear();
+            while (_batch.Count < _options.BatchMaxEvents && input.TryRead(out var item))
+            {
+                _batch.Add(item);
+            }
+            await CommitNowAsync(Prepare(_log.Size, [], sealAtEnd: false));
+        }
+        _batch.Clear();
+        _pendingEvents.Enqueue(new GatewayEvent("gateway-stop",
+            Invariant($"stopped cleanly; log size {_log.Size + _pendingEvents.Count + 1}{(_refused > 0 ? $", {_refused} readings refused while the disk budget was exhausted" : "")}"), NowMs()));
+        await CommitNowAsync(Prepare(_log.Size, [], sealAtEnd: true));
+    }
+
+    private bool HasPending => _pendingEvents.Count > 0 || _meta.Count > 0;
+
+    private async Task StartAsync()
+    {
+        var now = NowMs();
+        var ended = _alarms.Restore(_log.Store.ReadAlarmStates(), now);
+        if (_log.Store.GetMetaLong(MetaKeys.DiskFullSinceMs) is { } since)
+        {
+            _refusing = true;
+            _refusedSinceMs = since;
+            _refused = _refusedRecorded = _log.Store.GetMetaLong(MetaKeys.RefusedReadings) ?? 0;
+        }
+        _lastSealedSize = _plannedSealedSize = _log.LastCheckpoint?.Size ?? 0;
+        _plannedSealTicks = _clock.GetTimestamp();
+
+        _pendingEvents.Enqueue(new GatewayEvent("gateway-start",
+            Invariant($"EdgeGateway {_options.Version} started; log size {_log.Size}, last checkpoint {_lastSealedSize}, pruned below {_log.PrunedBelow}"), now));
+        foreach (var transition in ended)
+        {
+            LogAlarmEnded(transition.Zone, transition.RuleId, transition.SensorId, transition.Detail);
+        }
+        _meta.Add(new(MetaKeys.DiskBudgetBytes, _budget.MaxBytes));
+        _batch.Clear();
+        await CommitNowAsync(Prepare(_log.Size, ended, sealAtEnd: false));
+        LogStarted(_log.DeviceId, _log.Size, _lastSealedSize, _log.PrunedBelow);
+    }
+
+    private enum Wake
+    {
+        Input,
+        SealDue,
+        Completed,
+        Cancelled,
+    }
+
+    private async Task<Wake> WaitForInputAsync(ChannelReader<LogInput> input, CancellationToken cancellationToken)
+    {
+        if (input.TryPeek(out _) || HasPending)
+        {
+            return Wake.Input;
+        }
+        TimeSpan? untilSeal = _log.Size > _lastSealedSize ? _options.SealInterval - _clock.GetElapsedTime(_plannedSealTicks) : null;
+        if (untilSeal <= TimeSpan.Zero)
+        {
+            return Wake.SealDue;
+        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var wait = input.WaitToReadAsync(stop.Token).AsTask();
+        Task first = wait;
+        if (untilSeal is { } timeout)
+        {
+            first = await Task.WhenAny(wait, Task.Delay(timeout, _clock, stop.Token));
+        }
+        else
+        {
+            try
+            {
+                await wait;
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping; reported below.
+            }
+        }
+        await stop.CancelAsync();
+        if (first != wait || wait.IsCanceled)
+        {
+            return cancellationToken.IsCancellationRequested ? Wake.Cancelled : Wake.SealDue;
+        }
+        return await wait ? Wake.Input : Wake.Completed;
+    }
+
+    // A batch ends where the next size-based checkpoint is due, so that the checkpoint is signed at
+    // the end of the batch's own transaction.
+    private int NextBatchLimit(long nextSequence)
+    {
+        var untilSeal = _plannedSealedSize + _options.SealMaxLeaves - nextSequence - _pendingEvents.Count;
+        return (int)Math.Clamp(untilSeal, 1, _options.BatchMaxEvents);
+    }
+
+    private async Task GatherAsync(ChannelReader<LogInput> input, int limit, CancellationToken cancellationToken)
+    {
+        _batch.Clear();
+        var started = _realClock.GetTimestamp();
+        while (true)
+        {
+            while (_batch.Count < limit && input.TryRead(out var item))
+            {
+                _batch.Add(item);
+            }
+            var remaining = _options.BatchMaxDelay - _realClock.GetElapsedTime(started);
+            if (_batch.Count >= limit || remaining <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var wait = input.WaitToReadAsync(stop.Token).AsTask();
+            var first = await Task.WhenAny(wait, Task.Delay(remaining, _realClock, stop.Token));
+            await stop.CancelAsync();
+            if (first != wait || wait.IsCanceled || !await wait)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>What one transaction writes.</summary>
+    private sealed class Batch(long first)
+    {
+        public long First { get; } = first;
+
+        public List<ReadingLeaf> Leaves { get; } = new(1024);
+
+        public IReadOnlyList<AlarmStateChange> AlarmChanges { get; set; } = [];
+
+        public List<KeyValuePair<string, object?>> Meta { get; } = [];
+
+        public List<long> SealSizes { get; } = [];
+
+        public long End => First + Leaves.Count;
+    }
+
+    private readonly record struct CommitOutcome(CommitResult Result, IReadOnlyList<StoredCheckpoint> Sealed);
+
+    // Builds the leaves of the gathered inputs (and pending gateway events, and extra alarm
+    // transitions) from sequence <paramref name="first"/> on. Null when there is nothing to write.
+    private Batch? Prepare(long first, IReadOnlyList<AlarmTransition> extraAlarms, bool sealAtEnd)
+    {
+        var batch = new Batch(first);
+        while (_pendingEvents.TryDequeue(out var pending))
+        {
+            AddLeaf(batch, _drafts.ForGatewayEvent(pending, batch.End), null);
+        }
+        foreach (var item in _batch)
+        {
+            if (item.Event is { } gatewayEvent)
+            {
+                AddLeaf(batch, _drafts.ForGatewayEvent(gatewayEvent, batch.End), null);
+                continue;
+            }
+            var sensorEvent = item.Sensor!;
+            IReadOnlyList<AlarmTransition> transitions = [];
+            if (sensorEvent is Measurement m && double.IsFinite(m.Value))
+            {
+                var quantity = LeafDrafts.QuantityName(m.Quantity);
+                if (Senml.UnitOf(quantity) == m.Unit)
+                {
+                    transitions = _alarms.Observe(new AlarmReading(_drafts.ZoneOf(m.SensorId), m.SensorId, quantity, m.TimeMs, m.Value, m.Unit));
+                }
+            }
+            if (_refusing)
+            {
+                _refused++;
+            }
+            else
+            {
+                AddLeaf(batch, _drafts.ForSensorEvent(sensorEvent, batch.End), sensorEvent);
+            }
+            foreach (var transition in transitions)
+            {
+                AddAlarm(batch, transition);
+            }
+        }
+        foreach (var transition in extraAlarms)
+        {
+            AddAlarm(batch, transition);
+        }
+        _batch.Clear();
+
+        batch.AlarmChanges = _alarms.TakeChanges();
+        if (_refused != _refusedRecorded)
+        {
+            _meta.Add(new(MetaKeys.RefusedReadings, _refused));
+            _refusedRecorded = _refused;
+        }
+        batch.Meta.AddRange(_meta);
+        _meta.Clear();
+        if (batch.Leaves.Count == 0 && batch.AlarmChanges.Count == 0 && batch.Meta.Count == 0)
+        {
+            return null;
+        }
+
+        while (_plannedSealedSize + _options.SealMaxLeaves <= batch.End)
+        {
+            _plannedSealedSize += _options.SealMaxLeaves;
+            batch.SealSizes.Add(_plannedSealedSize);
+        }
+        if (batch.End > _plannedSealedSize && (sealAtEnd || _clock.GetElapsedTime(_plannedSealTicks) >= _options.SealInterval))
+        {
+            _plannedSealedSize = batch.End;
+            batch.SealSizes.Add(batch.End);
+        }
+        if (batch.SealSizes.Count > 0)
+        {
+            _plannedSealTicks = _clock.GetTimestamp();
+        }
+        return batch;
+    }
+
+    private CommitOutcome Commit(Batch batch)
+    {
+        var appended = _log.Append(batch.Leaves, batch.AlarmChanges, batch.Meta, batch.SealSizes, batch.SealSizes.Count > 0 ? NowMs() : 0);
+        return new CommitOutcome(appended.Commit, appended.Sealed);
+    }
+
+    // Completes a commit that ran in the background; a failed one is retried with the same leaves.
+    private async Task FinishAsync(Task<CommitOutcome> committing, Batch batch)
+    {
+        CommitOutcome outcome;
+        try
+        {
+            outcome = await committing;
+        }
+        catch (SqliteException e)
+        {
+            outcome = await RetryAsync(batch, e);
+        }
+        OnCommitted(outcome);
+    }
+
+    private async Task CommitNowAsync(Batch? batch)
+    {
+        if (batch is null)
+        {
+            return;
+        }
+        CommitOutcome outcome;
+        try
+        {
+            outcome = Commit(batch);
+        }
+        catch (SqliteException e)
+        {
+            outcome = await RetryAsync(batch, e);
+        }
+        OnCommitted(outcome);
+    }
+
+    private async Task<CommitOutcome> RetryAsync(Batch batch, SqliteException first)
+    {
+        var failure = first;
+        for (var attempt = 1; ; attempt++)
+        {
+            if (attempt >= _options.CommitAttempts)
+            {
+                throw new IOException($"could not commit leaves {batch.First}..{batch.End - 1} after {attempt} attempts: {failure.Message}", failure);
+            }
+            var wait = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * (1 << Math.Min(attempt, 10))));
+            LogCommitFailed(failure, batch.Leaves.Count, attempt, _options.CommitAttempts, wait.TotalSeconds);
+            await Task.Delay(wait, _realClock, CancellationToken.None);
+            try
+            {
+                return Commit(batch);
+            }
+            catch (SqliteException e)
+            {
+                failure = e;
+            }
+        }
+    }
+
+    private void OnCommitted(CommitOutcome outcome)
+    {
+        var result = outcome.Result;
+        if (result.Count > 0)
+        {
+            LogCommitted(result.First, result.Last, result.Size, _log.Root().ToHex());
+            Committed?.Invoke(result);
+        }
+        foreach (var checkpoint in outcome.Sealed)
+        {
+            OnSealed(checkpoint);
+        }
+        AfterCommit();
+    }
+
+    private void OnSealed(StoredCheckpoint checkpoint)
+    {
+        _lastSealedSize = Math.Max(_lastSealedSize, checkpoint.Size);
+        LogSealed(checkpoint.Size, checkpoint.Root.ToHex());
+        CheckpointSealed?.Invoke(checkpoint);
+    }
+
+    private void AfterCommit()
+    {
+        CheckClock();
+        CheckBudget();
+    }
+
+    private void AddAlarm(Batch batch, AlarmTransition transition)
+    {
+        if (transition.Started)
+        {
+            LogAlarmStarted(transition.Zone, transition.RuleId, transition.SensorId, transition.Detail);
+        }
+        else
+        {
+            LogAlarmEnded(transition.Zone, transition.RuleId, transition.SensorId, transition.Detail);
+        }
+        var content = _drafts.ForAlarm(transition, batch.End);
+        try
+        {
+            batch.Leaves.Add(_log.CreateLeaf(content));
+        }
+        catch (ArgumentException)
+        {
+            // The sensor id is not one a leaf may carry; the alarm is still recorded, naming it in the detail.
+            batch.Leaves.Add(_log.CreateLeaf(content with
+            {
+                SensorId = null,
+                Detail = LeafDrafts.CleanDetail($"sensor {transition.SensorId}: {transition.Detail}"),
+            }));
+        }
+    }
+
+    private void AddLeaf(Batch batch, LeafContent content, SensorEvent? source)
+    {
+        try
+        {
+            batch.Leaves.Add(_log.CreateLeaf(content));
+        }
+        catch (ArgumentException e) when (source is not null)
+        {
+            LogInvalidReading(source.SensorId, e.Message);
+            batch.Leaves.Add(_log.CreateLeaf(_drafts.ForRefusedEvent(source, content.Sequence, e.Message)));
+        }
+    }
+
+    // A time-based seal when no batch is flowing (idle gateway): its own small transaction.
+    private void SealNow()
+    {
+        if (_log.Size <= _lastSealedSize)
+        {
+            return;
+        }
+        try
+        {
+            var checkpoint = _log.Seal(_log.Size, NowMs());
+            _plannedSealedSize = _log.Size;
+            _plannedSealTicks = _clock.GetTimestamp();
+            OnSealed(checkpoint);
+        }
+        catch (SqliteException e)
+        {
+            LogSealFailed(e, _log.Size);
+            _plannedSealTicks = _clock.GetTimestamp();
+        }
+    }
+
+    // Checked after each commit; what it decides (events, refusing) applies from the next batch prepared.
+    private void CheckBudget()
+    {
+        var used = _log.Store.UsedBytes();
+        if (used > _budget.PruneAtBytes)
+        {
+            var committed = _log.Store.GetMetaLong(MetaKeys.NodeCommittedSize) ?? 0;
+            var bound = DiskBudget.PrunableBound(committed, _lastSealedSize, _log.Size);
+            if (bound > _log.PrunedBelow)
+            {
+                var from = _log.PrunedBelow;
+                while (used > _budget.PruneToBytes && _log.PrunedBelow < bound)
+                {
+                    _log.Prune(Math.Min(bound, (_log.PrunedBelow + _options.PruneChunk) / 16 * 16));
+                    used = _log.Store.UsedBytes();
+                }
+                LogPruned(from, _log.PrunedBelow, used, _budget.MaxBytes);
+                _pendingEvents.Enqueue(new GatewayEvent("disk-pruned",
+                    Invariant($"pruned leaves {from}..{_log.PrunedBelow - 1}, committed by the node, to keep the database within its budget; now {Megabytes(used)} of {Megabytes(_budget.MaxBytes)} MB"),
+                    NowMs()));
+            }
+        }
+        if (!_refusing && used >= _budget.MaxBytes)
+        {
+            _refusing = true;
+            _refusedSinceMs = NowMs();
+            var pending = _log.Size - (_log.Store.GetMetaLong(MetaKeys.NodeCommittedSize) ?? 0);
+            LogDiskFull(used, _budget.MaxBytes, pending);
+            _meta.Add(new(MetaKeys.DiskFullSinceMs, _refusedSinceMs));
+            _pendingEvents.Enqueue(new GatewayEvent("disk-full",
+                Invariant($"database at {Megabytes(used)} of {Megabytes(_budget.MaxBytes)} MB and {pending} leaves are not yet committed by the node; new readings are refused (and counted) until the node commits and space is freed"),
+                _refusedSinceMs));
+        }
+        else if (_refusing && used < _budget.ResumeBelowBytes)
+        {
+            _refusing = false;
+            var refused = _refused;
+            _refused = _refusedRecorded = 0;
+            LogDiskResumed(refused, used, _budget.MaxBytes);
+            _meta.Add(new(MetaKeys.DiskFullSinceMs, null));
+            _meta.Add(new(MetaKeys.RefusedReadings, 0L));
+            _pendingEvents.Enqueue(new GatewayEvent("disk-resumed",
+                Invariant($"accepting readings again; {refused} readings were refused since {DateTimeOffset.FromUnixTimeMilliseconds(_refusedSinceMs):yyyy-MM-dd'T'HH:mm:ss'Z'} while the disk budget was exhausted"),
+                NowMs()));
+        }
+    }
+
+    private void CheckClock()
+    {
+        if (_clockWatch.Check() is { } step)
+        {
+            LogClockStep(step.TotalSeconds);
+            _pendingEvents.Enqueue(new GatewayEvent("clock-step",
+                Invariant($"the wall clock stepped {step.TotalSeconds:+0.000;-0.000} s; readings before and after are on different time bases"), NowMs()));
+        }
+    }
+
+    private long NowMs() => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static string Megabytes(long bytes) => (bytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture);
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    [LoggerMessage(EventId = 1, EventName = "started", Level = LogLevel.Information,
+        Message = "device log of {DeviceId} open: size {Size}, last checkpoint {CheckpointSize}, pruned below {PrunedBelow}")]
+    private partial void LogStarted(string deviceId, long size, long checkpointSize, long prunedBelow);
+
+    [LoggerMessage(EventId = 2, EventName = "committed", Level = LogLevel.Information,
+        Message = "committed leaves {First}..{Last}; log size {Size}, root {Root}")]
+    private partial void LogCommitted(long first, long last, long size, string root);
+
+    [LoggerMessage(EventId = 3, EventName = "sealed", Level = LogLevel.Information,
+        Message = "sealed checkpoint {Size} with root {Root}")]
+    private partial void LogSealed(long size, string root);
+
+    [LoggerMessage(EventId = 4, EventName = "commit-failed", Level = LogLevel.Error,
+        Message = "could not commit {Count} leaves (attempt {Attempt} of {Attempts}); nothing of the batch was acknowledged; retrying the same leaves in {WaitSeconds} s")]
+    private partial void LogCommitFailed(Exception exception, int count, int attempt, int attempts, double waitSeconds);
+
+    [LoggerMessage(EventId = 5, EventName = "seal-failed", Level = LogLevel.Error,
+        Message = "could not store checkpoint {Size}; retrying when it is next due")]
+    private partial void LogSealFailed(Exception exception, long size);
+
+    [LoggerMessage(EventId = 6, EventName = "alarm-start", Level = LogLevel.Warning,
+        Message = "alarm {Zone}/{Rule} started for sensor {SensorId}: {Detail}")]
+    private partial void LogAlarmStarted(string zone, string rule, string sensorId, string detail);
+
+    [LoggerMessage(EventId = 7, EventName = "alarm-end", Level = LogLevel.Information,
+        Message = "alarm {Zone}/{Rule} ended for sensor {SensorId}: {Detail}")]
+    private partial void LogAlarmEnded(string zone, string rule, string sensorId, string detail);
+
+    [LoggerMessage(EventId = 8, EventName = "disk-pruned", Level = LogLevel.Information,
+        Message = "pruned committed leaves {From}..{To} (exclusive); database uses {UsedBytes} of {BudgetBytes} bytes")]
+    private partial void LogPruned(long from, long to, long usedBytes, long budgetBytes);
+
+    [LoggerMessage(EventId = 9, EventName = "disk-full", Level = LogLevel.Error,
+        Message = "DISK BUDGET EXHAUSTED: database uses {UsedBytes} of {BudgetBytes} bytes and {Pending} leaves await the node; NEW READINGS ARE REFUSED until the node commits. Check the uplink, or raise storage.maxDatabaseMegabytes")]
+    private partial void LogDiskFull(long usedBytes, long budgetBytes, long pending);
+
+    [LoggerMessage(EventId = 10, EventName = "disk-resumed", Level = LogLevel.Warning,
+        Message = "disk budget has room again; {Refused} readings were refused meanwhile; database uses {UsedBytes} of {BudgetBytes} bytes")]
+    private partial void LogDiskResumed(long refused, long usedBytes, long budgetBytes);
+
+    [LoggerMessage(EventId = 11, EventName = "clock-step", Level = LogLevel.Warning,
+        Message = "the wall clock stepped {StepSeconds} s")]
+    private partial void LogClockStep(double stepSeconds);
+
+    [LoggerMessage(EventId = 12, EventName = "invalid-reading", Level = LogLevel.Warning,
+        Message = "a reading of sensor {SensorId} cannot be a leaf as reported ({Reason}); recorded as a fault")]
+    private partial void LogInvalidReading(string sensorId, string reason);
+}

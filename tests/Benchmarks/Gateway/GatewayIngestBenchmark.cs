@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+using EdgeGateway.Alarms;
+using EdgeGateway.Configuration;
+using EdgeGateway.Keys;
+using EdgeGateway.Log;
+using EdgeGateway.Sensors;
+using EdgeGateway.Sensors.Simulation;
+using EdgeGateway.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeTrace.Benchmarks.Gateway;
+
+/// <summary>
+/// Durable ingest through the gateway's real path (channel → <see cref="LogWriter"/>: leaf bytes,
+/// salts, alarm rules, Merkle hash store, group commit with synchronous=FULL, checkpoints every
+/// 1,000 leaves) against a bare SQLite insert of the very same leaf rows, with the same schema,
+/// pragmas and transaction boundaries, in the same run.
+/// </summary>
+public sealed class GatewayIngestBenchmark : IBenchmarkSuite
+{
+    public string Name => "gateway-ingest";
+
+    public string Description => "Durable ingest (readings/s committed) through the gateway's writer vs a bare SQLite insert of the same rows";
+
+    public async Task<string> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var count = context.Quick ? 30_000 : 200_000;
+        var rounds = context.Quick ? 1 : 5;
+        var warehouse = new SimulatedWarehouse(new SimulatedWarehouseOptions { Seed = 11, SensorsPerZone = 17, SensorFaultProbability = 0.01, PalletCount = 500 });
+        var events = warehouse.Generate().Take(count).ToArray();
+        var rules = GatewayConfigReader.Parse(ConfigTemplate.Render("gw-bench", null), "template").Alarms;
+
+        // Unmeasured: brings the writer's code to its final JIT tier, as in a gateway that has run a while.
+        await MeasureGatewayAsync(context.WorkDirectory, "warmup", events, rules, cancellationToken);
+
+        var gateway = new List<(double Rate, double Seconds, int Commits, double CpuMicros)>();
+        var bare = new List<(double Rate, double Seconds, int Commits, double CpuMicros)>();
+        var parallelism = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            var run = await MeasureGatewayAsync(context.WorkDirectory, $"gateway-{round}", events, rules, cancellationToken);
+            gateway.Add((count / run.Elapsed.TotalSeconds, run.Elapsed.TotalSeconds, run.Commits.Count, run.Cpu.TotalMilliseconds * 1000 / count));
+            Console.WriteLine($"  gateway writer {gateway[^1].Rate,10:N0} readings/s  {gateway[^1].CpuMicros,5:F1} µs CPU/reading  ({run.Commits.Count} commits)");
+            var (elapsed, cpu) = MeasureBareInsert(context.WorkDirectory, $"bare-{round}", run.DatabasePath, run.Commits);
+            bare.Add((count / elapsed.TotalSeconds, elapsed.TotalSeconds, run.Commits.Count, cpu.TotalMilliseconds * 1000 / count));
+            Console.WriteLine($"  bare insert    {bare[^1].Rate,10:N0} readings/s  {bare[^1].CpuMicros,5:F1} µs CPU/reading");
+            parallelism.Add(MeasureParallelism());
+            Console.WriteLine($"  two threads did {parallelism[^1]:F2}× the work of one");
+            Directory.Delete(Path.Combine(context.WorkDirectory, $"gateway-{round}"), recursive: true);
+            File.Delete(Path.Combine(context.WorkDirectory, $"bare-{round}.db"));
+        }
+
+        var g = gateway.OrderBy(r => r.Rate).ElementAt(rounds / 2);
+        var b = bare.OrderBy(r => r.Rate).ElementAt(rounds / 2);
+        var ratio = g.Rate / b.Rate;
+        var averageBytes = AverageLeafBytes(Path.Combine(context.WorkDirectory, "warmup", GatewayDatabase.FileName));
+        var cores = parallelism.Order().ElementAt(rounds / 2);
+        return string.Create(CultureInfo.InvariantCulture, $"""
+            ## gateway-ingest — durable ingest through the gateway's writer
+
+            {count:N0} events of a simulated 51-probe warehouse (temperature, humidity, 1 % sensor faults, RFID
+            reads), queued in the writer's channel before it starts (as after a burst from the sources); timed from
+            the writer's start until the commit holding the last one returned (synchronous=FULL: on disk), start-up
+            commit included. The path is the daemon's: `LogWriter` builds each
+            leaf once ({averageBytes:F0} bytes on average, fresh 16-byte salt from the OS RNG), evaluates the
+            template's 5 alarm rules, appends to the Merkle log whose hash store lives in the same transaction
+            (level 0 in the leaf row, levels 4, 8, … in their own table), commits in batches of up to 1,000 events
+            (200 ms linger), seals a signed checkpoint every 1,000 leaves and checks the disk budget after each commit.
+            Reference: the same leaf rows (seq, hash, bytes) read back from that run, inserted into a fresh database
+            with the same schema and pragmas (WAL, synchronous=FULL) through one prepared statement, with the same
+            transaction boundaries ({g.Commits:N0} commits). Median of {rounds} round(s) (by rate), after an unmeasured
+            warm-up with the same events; CPU is this process's user + system time per reading.
+            Goals: ≥ 50,000 readings/s, and ≥ 60 % of the bare insert.
+
+            | path | readings/s | seconds | CPU µs/reading | commits | vs bare insert | goal |
+            |---|---:|---:|---:|---:|---:|---|
+            | gateway writer (`LogWriter` → `DeviceLog`) | {g.Rate:N0} | {g.Seconds:F2} | {g.CpuMicros:F1} | {g.Commits:N0} | {ratio:P0} | {(g.Rate >= 50_000 ? "≥ 50,000/s met" : "≥ 50,000/s NOT met")}; {(ratio >= 0.6 ? "≥ 60 % met" : "≥ 60 % NOT met")} |
+            | bare SQLite insert of the same rows (reference) | {b.Rate:N0} | {b.Seconds:F2} | {b.CpuMicros:F1} | {b.Commits:N0} | 100% | |
+
+            Every round: gateway {string.Join(", ", gateway.Select(r => r.Rate.ToString("N0", CultureInfo.InvariantCulture)))}; bare {string.Join(", ", bare.Select(r => r.Rate.ToString("N0", CultureInfo.InvariantCulture)))} readings/s.
+            The writer overlaps building leaves (JSON, salt, SHA-256) with inserting and committing the previous batch,
+            so it needs two cores to approach the bare insert; on this machine two busy threads did {cores:F2}× the
+            work of one (median over the rounds), and the CPU time per reading is the steadier figure to compare.
+
+            """);
+    }
+
+    private sealed record GatewayRun(TimeSpan Elapsed, TimeSpan Cpu, List<CommitResult> Commits, string DatabasePath);
+
+    private static async Task<GatewayRun> MeasureGatewayAsync(string work, string name, SensorEvent[] events, IReadOnlyList<AlarmRule> rules, CancellationToken cancellationToken)
+    {
+        var folder = await GatewayFolders.InitAsync(work, name, "gw-bench");
+        using var signer = DeviceKeyFile.Load(Path.Combine(folder, DeviceKeyFile.FileName), "gw-bench");
+        var databasePath = GatewayDatabase.PathIn(folder);
+        var log = DeviceLog.Open(databasePath, "gw-bench", signer, CryptographicSaltSource.Instance);
+        var zones = new SimulatedWarehouse(new SimulatedWarehouseOptions { SensorsPerZone = 17 }).Sensors
+            .Where(s => s.Zone is not null).GroupBy(s => s.Id).ToDictionary(g => g.Key, g => g.First().Zone!);
+        var options = new LogWriterOptions { BatchMaxEvents = 1000, BatchMaxDelay = TimeSpan.FromMilliseconds(200), SealMaxLeaves = 1000 };
+        var writer = new LogWriter(log, new LeafDrafts("gw-bench", id => zones.GetValueOrDefault(id)), new AlarmEngine(rules), options,
+            TimeProvider.System, TimeProvider.System, NullLogger<LogWriter>.Instance);
+        var channel = Channel.CreateBounded<LogInput>(new BoundedChannelOptions(events.Length + 16) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        var commits = new List<CommitResult>();
+        var lastReading = (long)events.Length; // leaf 0 is the gateway-start event
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        writer.Committed += c =>
+        {
+            commits.Add(c);
+            if (c.Last >= lastReading)
+            {
+                done.TrySetResult();
+            }
+        };
+        // The readings are queued before the writer starts, as after a burst from the sources: on this
+        // kind of machine a producer thread would compete with the writer for the same core. The
+        // start-up commit (the gateway-start event) is inside the measured time.
+        foreach (var e in events)
+        {
+            channel.Writer.TryWrite(LogInput.From(e));
+        }
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var running = Task.Run(() => writer.RunAsync(channel.Reader, CancellationToken.None), cancellationToken);
+        await done.Task.WaitAsync(cancellationToken);
+        var elapsed = clock.Elapsed;
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        channel.Writer.Complete();
+        await running;
+        log.Dispose();
+        return new GatewayRun(elapsed, cpu, commits.Where(c => c.First > 0 && c.Last <= lastReading).ToList(), databasePath);
+    }
+
+    private static (TimeSpan Elapsed, TimeSpan Cpu) MeasureBareInsert(string work, string name, string gatewayDatabase, List<CommitResult> commits)
+    {
+        // The rows the gateway wrote, in memory before the clock starts.
+        var rows = new List<(long Seq, byte[] Hash, byte[] Bytes)>();
+        using (var source = GatewayDatabase.OpenReadOnly(gatewayDatabase))
+        using (var read = source.CreateCommand())
+        {
+            read.CommandText = "SELECT seq, hash, bytes FROM leaves WHERE seq >= $first AND seq <= $last ORDER BY seq;";
+            read.Parameters.AddWithValue("$first", commits[0].First);
+            read.Parameters.AddWithValue("$last", commits[^1].Last);
+            using var reader = read.ExecuteReader();
+            while (reader.Read())
+            {
+                rows.Add((reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<byte[]>(2)));
+            }
+        }
+        var path = Path.Combine(work, name + ".db");
+        GatewayDatabase.Create(path, "gw-bench", 0);
+        using var connection = GatewayDatabase.OpenReadWrite(path);
+        using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO leaves(seq, hash, bytes) VALUES ($seq, $hash, $bytes);";
+        var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
+        var hash = insert.Parameters.Add("$hash", SqliteType.Blob);
+        var bytes = insert.Parameters.Add("$bytes", SqliteType.Blob);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var at = 0;
+        foreach (var commit in commits)
+        {
+            using var tx = connection.BeginTransaction(deferred: false);
+            insert.Transaction = tx;
+            for (var i = 0; i < commit.Count && at < rows.Count; i++, at++)
+            {
+                seq.Value = rows[at].Seq;
+                hash.Value = rows[at].Hash;
+                bytes.Value = rows[at].Bytes;
+                insert.ExecuteNonQuery();
+            }
+            tx.Commit();
+        }
+        return (clock.Elapsed, Process.GetCurrentProcess().TotalProcessorTime - cpu);
+    }
+
+    // How much parallel work this (virtual) machine really does right now: SHA-256 calls on two
+    // threads against one, half a second each.
+    private static double MeasureParallelism()
+    {
+        static long Hash(TimeSpan duration)
+        {
+            var data = new byte[230];
+            var clock = Stopwatch.StartNew();
+            long calls = 0;
+            while (clock.Elapsed < duration)
+            {
+                System.Security.Cryptography.SHA256.HashData(data);
+                calls++;
+            }
+            return calls;
+        }
+        var one = Hash(TimeSpan.FromMilliseconds(500));
+        var two = new long[2];
+        Parallel.For(0, 2, i => two[i] = Hash(TimeSpan.FromMilliseconds(500)));
+        return (double)(two[0] + two[1]) / one;
+    }
+
+    private static double AverageLeafBytes(string database)
+    {
+        using var connection = GatewayDatabase.OpenReadOnly(database);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT avg(length(bytes)) FROM leaves;";
+        return Convert.ToDouble(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+}

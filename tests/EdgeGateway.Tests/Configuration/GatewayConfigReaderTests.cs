@@ -1,0 +1,183 @@
+using EdgeGateway.Configuration;
+
+namespace EdgeGateway.Tests.Configuration;
+
+public sealed class GatewayConfigReaderTests
+{
+    private static ConfigException Refused(string json) =>
+        Assert.Throws<ConfigException>(() => GatewayConfigReader.Parse(json, "gateway.json"));
+
+    [Fact]
+    public void Template_WithCommentsAndExampleRules_IsAValidConfiguration()
+    {
+        var config = GatewayConfigReader.Parse(ConfigTemplate.Render("gw-01", new Uri("https://node.example:8443")), "template");
+        Assert.Equal("gw-01", config.DeviceId);
+        Assert.Equal(new Uri("https://node.example:8443/"), config.Node.Url);
+        Assert.Equal(TimeSpan.FromSeconds(60), config.Sealing.Interval);
+        Assert.Equal(1000, config.Sealing.MaxLeaves);
+        Assert.Equal(1024L * 1024 * 1024, config.Storage.MaxDatabaseBytes);
+        Assert.Equal(5, config.Alarms.Count);
+        var cumulative = config.Alarms.Single(r => r.Id == "chiller-cumulative");
+        Assert.Equal(TimeSpan.FromMinutes(60), cumulative.Cumulative);
+        Assert.Equal(TimeSpan.FromHours(24), cumulative.Window);
+        Assert.Equal((2.0, 8.0), (cumulative.Below!.Value, cumulative.Above!.Value));
+    }
+
+    [Fact]
+    public void Template_WithoutNode_KeepsReadingsLocal()
+    {
+        Assert.Null(GatewayConfigReader.Parse(ConfigTemplate.Render("gw-01", null), "template").Node.Url);
+    }
+
+    [Fact]
+    public void Parse_OnlyDeviceId_GivesTheDefaults()
+    {
+        var config = GatewayConfigReader.Parse("""{ "deviceId": "gw-01" }""", "gateway.json");
+        Assert.Equal(new SealingOptions(), config.Sealing);
+        Assert.Equal(new IngestOptions(), config.Ingest);
+        Assert.Equal(new UplinkOptions(), config.Uplink);
+        Assert.Empty(config.Alarms);
+        Assert.Equal("/", config.Sensors.SysfsRoot);
+    }
+
+    [Fact]
+    public void Parse_MissingDeviceId_NamesTheField()
+    {
+        var e = Refused("""{ "sealing": {} }""");
+        Assert.Equal("deviceId", e.Field);
+        Assert.Contains("required", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith("gateway.json: deviceId:", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_MisspeltField_IsRefusedWithItsPathAndTheKnownNames()
+    {
+        var e = Refused("""{ "deviceId": "gw-01", "sealing": { "intervalSecs": 30 } }""");
+        Assert.Equal("sealing.intervalSecs", e.Field);
+        Assert.Contains("intervalSeconds", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_MaxLeavesAboveOneUpload_NamesTheFieldAndTheLimit()
+    {
+        var e = Refused("""{ "deviceId": "gw-01", "sealing": { "maxLeaves": 20000 } }""");
+        Assert.Equal("sealing.maxLeaves", e.Field);
+        Assert.Contains("between 1 and 10000, got 20000", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_NumberGivenAsString_SaysWhatWasFound()
+    {
+        var e = Refused("""{ "deviceId": "gw-01", "storage": { "maxDatabaseMegabytes": "lots" } }""");
+        Assert.Equal("storage.maxDatabaseMegabytes", e.Field);
+        Assert.Contains("must be a number, got the string \"lots\"", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_BadDeviceId_SaysWhatIsAllowed()
+    {
+        var e = Refused("""{ "deviceId": "gw 01" }""");
+        Assert.Equal("deviceId", e.Field);
+        Assert.Contains("A-Z a-z 0-9", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ftp://node.example")]
+    [InlineData("node.example:8443")]
+    [InlineData("https://node.example/?x=1")]
+    public void Parse_NodeUrlNotHttp_NamesNodeUrl(string url)
+    {
+        var e = Refused($$"""{ "deviceId": "gw-01", "node": { "url": "{{url}}" } }""");
+        Assert.Equal("node.url", e.Field);
+    }
+
+    [Fact]
+    public void Parse_RetryMaxBelowInitial_IsRefused()
+    {
+        var e = Refused("""{ "deviceId": "gw-01", "uplink": { "retryInitialSeconds": 10, "retryMaxSeconds": 5 } }""");
+        Assert.Equal("uplink.retryMaxSeconds", e.Field);
+    }
+
+    [Fact]
+    public void Parse_RuleWithDelayAndCumulative_NamesTheRuleByIndex()
+    {
+        var e = Refused("""
+            { "deviceId": "gw-01", "alarms": [
+              { "id": "a", "zone": "z", "above": 8 },
+              { "id": "b", "zone": "z", "above": 8, "delayMinutes": 10, "cumulativeMinutes": 60 } ] }
+            """);
+        Assert.Equal("alarms[1].delayMinutes", e.Field);
+        Assert.Contains("write two rules", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_RuleWithoutLimits_IsRefused()
+    {
+        var e = Refused("""{ "deviceId": "gw-01", "alarms": [ { "id": "a", "zone": "z" } ] }""");
+        Assert.Equal("alarms[0].above", e.Field);
+    }
+
+    [Fact]
+    public void Parse_RuleWithLowerLimitNotBelowUpper_IsRefused()
+    {
+        var e = Refused("""{ "deviceId": "gw-01", "alarms": [ { "id": "a", "zone": "z", "above": 8, "below": 8 } ] }""");
+        Assert.Equal("alarms[0].below", e.Field);
+    }
+
+    [Fact]
+    public void Parse_CumulativeLongerThanItsWindow_IsRefused()
+    {
+        var e = Refused("""{ "deviceId": "gw-01", "alarms": [ { "id": "a", "zone": "z", "above": 8, "cumulativeMinutes": 120, "windowHours": 1 } ] }""");
+        Assert.Equal("alarms[0].cumulativeMinutes", e.Field);
+    }
+
+    [Fact]
+    public void Parse_DuplicateRuleIds_AreRefused()
+    {
+        var e = Refused("""{ "deviceId": "gw-01", "alarms": [ { "id": "a", "zone": "z", "above": 8 }, { "id": "a", "zone": "y", "above": 8 } ] }""");
+        Assert.Equal("alarms[1].id", e.Field);
+    }
+
+    [Fact]
+    public void Parse_UnknownQuantity_IsRefused()
+    {
+        var e = Refused("""{ "deviceId": "gw-01", "alarms": [ { "id": "a", "zone": "z", "quantity": "co2", "above": 8 } ] }""");
+        Assert.Equal("alarms[0].quantity", e.Field);
+    }
+
+    [Fact]
+    public void Parse_UnknownRfidType_NamesTheReader()
+    {
+        var e = Refused("""{ "deviceId": "gw-01", "sensors": { "rfid": [ { "type": "llrp", "device": "/dev/x" } ] } }""");
+        Assert.Equal("sensors.rfid[0].type", e.Field);
+    }
+
+    [Fact]
+    public void Parse_UnsupportedBaudRate_IsRefused()
+    {
+        var e = Refused("""{ "deviceId": "gw-01", "sensors": { "rfid": [ { "type": "serial", "device": "/dev/ttyUSB0", "baudRate": 12345 } ] } }""");
+        Assert.Equal("sensors.rfid[0].baudRate", e.Field);
+    }
+
+    [Fact]
+    public void Parse_ZoneMapWithBadZone_NamesTheSensor()
+    {
+        var e = Refused("""{ "deviceId": "gw-01", "sensors": { "zones": { "hwmon/sht3x/1-0044": "cold room" } } }""");
+        Assert.Equal("sensors.zones.hwmon/sht3x/1-0044", e.Field);
+    }
+
+    [Fact]
+    public void Parse_NotJson_SaysWhere()
+    {
+        var e = Refused("{ \"deviceId\": \"gw-01\",\n  \"sealing\": { oops } }");
+        Assert.Equal("(line 2)", e.Field);
+        Assert.Contains("not valid JSON", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_MissingFile_SaysHowToCreateIt()
+    {
+        var e = Assert.Throws<ConfigException>(() => GatewayConfigReader.Load(Path.Combine(Path.GetTempPath(), "no-such-folder-" + Guid.NewGuid(), "gateway.json")));
+        Assert.Contains("EdgeGateway init", e.Message, StringComparison.Ordinal);
+    }
+}
