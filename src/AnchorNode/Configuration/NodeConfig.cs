@@ -47,6 +47,14 @@ public sealed record NodeConfig
     public string PublicTimeZone { get; init; } = "UTC";
 
     /// <summary>
+    /// What consumers are told about places, in English and Chinese. A key <c>site</c> names a site
+    /// (a site without one is shown by its id); a key <c>site/zone</c> marks that zone public and
+    /// names it (zones without one are never shown: zone ids are the operator's business).
+    /// </summary>
+    [JsonPropertyName("publicPlaces")]
+    public IReadOnlyDictionary<string, PublicPlaceName> PublicPlaces { get; init; } = new Dictionary<string, PublicPlaceName>();
+
+    /// <summary>
     /// Addresses of reverse proxies whose X-Forwarded-For the node believes, so that rate limits
     /// apply per phone rather than per proxy. Empty: the connection's address is the client.
     /// </summary>
@@ -92,6 +100,18 @@ public sealed record NodeConfig
         {
             return $"publicTimeZone '{PublicTimeZone}' is not a time zone this system knows; use an IANA name such as Asia/Shanghai or UTC";
         }
+        foreach (var (key, name) in PublicPlaces ?? new Dictionary<string, PublicPlaceName>())
+        {
+            var parts = key.Split('/');
+            if (parts.Length > 2 || !parts.All(LedgerNames.IsValidZone))
+            {
+                return $"publicPlaces: '{key}' must be a site id or site/zone";
+            }
+            if (name?.Problem() is { } nameProblem)
+            {
+                return $"publicPlaces '{key}': {nameProblem}";
+            }
+        }
         foreach (var proxy in TrustedProxies ?? [])
         {
             if (!System.Net.IPAddress.TryParse(proxy, out _))
@@ -123,6 +143,24 @@ public sealed record PublicRateLimit
         RequestsPerMinute is < 1 or > 60_000 ? $"requestsPerMinute must be between 1 and 60000, got {RequestsPerMinute}"
         : Burst is < 1 or > 100_000 ? $"burst must be between 1 and 100000, got {Burst}"
         : null;
+}
+
+/// <summary>A place's public name in the consumer pages' languages.</summary>
+public sealed record PublicPlaceName
+{
+    /// <summary>The English name.</summary>
+    [JsonPropertyName("en")]
+    public required string English { get; init; }
+
+    /// <summary>The Chinese name; the English one when absent.</summary>
+    [JsonPropertyName("zh")]
+    public string? Chinese { get; init; }
+
+    /// <summary>Checks the values; null when usable.</summary>
+    public string? Problem() =>
+        IsName(English) && (Chinese is null || IsName(Chinese)) ? null : "names are 1-100 characters without control characters";
+
+    private static bool IsName(string? text) => text is { Length: > 0 and <= 100 } && !text.Any(char.IsControl) && text.Trim() == text;
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]

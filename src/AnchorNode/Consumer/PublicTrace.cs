@@ -36,7 +36,19 @@ public sealed record PublicTrace
 /// <param name="Zone">The zone, only when the operator marked it public; otherwise null.</param>
 /// <param name="From">When the goods arrived.</param>
 /// <param name="To">When they left, or null while they are still there.</param>
-public sealed record JourneyStop(string Site, string? Zone, DateTimeOffset From, DateTimeOffset? To);
+public sealed record JourneyStop(PlaceName Site, PlaceName? Zone, DateTimeOffset From, DateTimeOffset? To);
+
+/// <summary>A place's name in each page language.</summary>
+/// <param name="English">In English.</param>
+/// <param name="Chinese">In Chinese.</param>
+public sealed record PlaceName(string English, string Chinese)
+{
+    /// <summary>A name that is the same in every language (an id).</summary>
+    public static PlaceName Invariant(string name) => new(name, name);
+
+    /// <summary>The name in <paramref name="language"/>.</summary>
+    public string In(ConsumerLanguage language) => language == ConsumerLanguage.Chinese ? Chinese : English;
+}
 
 /// <summary>How the cold chain went.</summary>
 public enum ColdChainState

@@ -48,7 +48,7 @@ public sealed class ConsumerSite : IAsyncLifetime
         {
             Link = CleanLot,
             ProductName = "Fresh whole milk 1 L",
-            Journey = [new JourneyStop("Shanghai cold store 1", null, t0, t0.AddDays(2)), new JourneyStop("Suzhou distribution centre", null, t0.AddDays(2), null)],
+            Journey = [new JourneyStop(PlaceName.Invariant("Shanghai cold store 1"), null, t0, t0.AddDays(2)), new JourneyStop(PlaceName.Invariant("Suzhou distribution centre"), null, t0.AddDays(2), null)],
             ColdChain = new ColdChainStatus { State = ColdChainState.Held, MinCelsius = 2, MaxCelsius = 8, MonitoredFrom = t0, MonitoredTo = t0.AddDays(3) },
             Proof = proof,
         });
@@ -56,7 +56,7 @@ public sealed class ConsumerSite : IAsyncLifetime
         {
             Link = ExcursionLot,
             ProductName = "Fresh whole milk 1 L",
-            Journey = [new JourneyStop("Shanghai cold store 1", null, t0, null)],
+            Journey = [new JourneyStop(PlaceName.Invariant("Shanghai cold store 1"), null, t0, null)],
             ColdChain = new ColdChainStatus
             {
                 State = ColdChainState.Excursion, MinCelsius = 2, MaxCelsius = 8, MonitoredFrom = t0, MonitoredTo = t0.AddDays(1),

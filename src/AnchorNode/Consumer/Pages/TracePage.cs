@@ -119,10 +119,10 @@ public static class TracePage
             var dates = stop.To is { } to
                 ? ConsumerText.Format(text.Range, format.Date(stop.From), format.Date(to))
                 : ConsumerText.Format(text.JourneySince, format.Date(stop.From));
-            html.Append("<li><span class=\"site\">").Append(Encode(stop.Site)).Append("</span>");
+            html.Append("<li><span class=\"site\">").Append(Encode(stop.Site.In(format.Language))).Append("</span>");
             if (stop.Zone is not null)
             {
-                html.Append(" · <span class=\"zone\">").Append(Encode(stop.Zone)).Append("</span>");
+                html.Append(" · <span class=\"zone\">").Append(Encode(stop.Zone.In(format.Language))).Append("</span>");
             }
             html.Append("<span class=\"dates\">").Append(Encode(dates)).Append("</span></li>\n");
         }
