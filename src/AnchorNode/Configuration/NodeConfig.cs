@@ -33,6 +33,38 @@ public sealed record NodeConfig
     [JsonPropertyName("covenantCheckIntervalMs")]
     public int CovenantCheckIntervalMs { get; init; } = 60_000;
 
+    /// <summary>
+    /// Where consumers reach this node (scheme, host, optional path prefix, e.g.
+    /// <c>https://trace.example.com</c>): the base of the GS1 Digital Link URIs in QR codes and on
+    /// labels. Null: the first address the node listens on, which is right only when phones reach
+    /// the node directly.
+    /// </summary>
+    [JsonPropertyName("publicBaseUrl")]
+    public string? PublicBaseUrl { get; init; }
+
+    /// <summary>The request budget of each client address on the public (consumer) routes.</summary>
+    [JsonPropertyName("publicRateLimit")]
+    public PublicRateLimit PublicRateLimit { get; init; } = new();
+
+    /// <summary>The IANA time zone the consumer pages show times in, e.g. <c>Asia/Shanghai</c>.</summary>
+    [JsonPropertyName("publicTimeZone")]
+    public string PublicTimeZone { get; init; } = "UTC";
+
+    /// <summary>
+    /// What consumers are told about places, in English and Chinese. A key <c>site</c> names a site
+    /// (a site without one is shown by its id); a key <c>site/zone</c> marks that zone public and
+    /// names it (zones without one are never shown: zone ids are the operator's business).
+    /// </summary>
+    [JsonPropertyName("publicPlaces")]
+    public IReadOnlyDictionary<string, PublicPlaceName> PublicPlaces { get; init; } = new Dictionary<string, PublicPlaceName>();
+
+    /// <summary>
+    /// Addresses of reverse proxies whose X-Forwarded-For the node believes, so that rate limits
+    /// apply per phone rather than per proxy. Empty: the connection's address is the client.
+    /// </summary>
+    [JsonPropertyName("trustedProxies")]
+    public IReadOnlyList<string> TrustedProxies { get; init; } = [];
+
     /// <summary>The ledger's checkpoint origin.</summary>
     [JsonIgnore]
     public string Origin => LedgerNames.Origin(Consortium);
@@ -64,8 +96,79 @@ public sealed record NodeConfig
         {
             return $"maxBatch must be between 1 and 100000, got {MaxBatch}";
         }
+        if (PublicBaseUrl is not null && Firmware.Contracts.Epc.DigitalLink.CheckBaseUri(PublicBaseUrl) is { } baseProblem)
+        {
+            return $"publicBaseUrl: {baseProblem}";
+        }
+        if (PublicRateLimit?.Problem() is { } rateProblem)
+        {
+            return $"publicRateLimit: {rateProblem}";
+        }
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(PublicTimeZone ?? "", out _))
+        {
+            return $"publicTimeZone '{PublicTimeZone}' is not a time zone this system knows; use an IANA name such as Asia/Shanghai or UTC";
+        }
+        foreach (var (key, name) in PublicPlaces ?? new Dictionary<string, PublicPlaceName>())
+        {
+            var parts = key.Split('/');
+            if (parts.Length > 2 || !parts.All(LedgerNames.IsValidZone))
+            {
+                return $"publicPlaces: '{key}' must be a site id or site/zone";
+            }
+            if (name?.Problem() is { } nameProblem)
+            {
+                return $"publicPlaces '{key}': {nameProblem}";
+            }
+        }
+        foreach (var proxy in TrustedProxies ?? [])
+        {
+            if (!System.Net.IPAddress.TryParse(proxy, out _))
+            {
+                return $"trustedProxies: '{proxy}' is not an IP address";
+            }
+        }
         return null;
     }
+}
+
+/// <summary>
+/// A token bucket per client address: <see cref="Burst"/> requests at once, refilled at
+/// <see cref="RequestsPerMinute"/>. A consumer page is one request (everything is inline), so the
+/// defaults leave room for many phones behind one shop's network address.
+/// </summary>
+public sealed record PublicRateLimit
+{
+    /// <summary>Sustained requests per minute per client address.</summary>
+    [JsonPropertyName("requestsPerMinute")]
+    public int RequestsPerMinute { get; init; } = 120;
+
+    /// <summary>Requests a client may make at once before the rate applies.</summary>
+    [JsonPropertyName("burst")]
+    public int Burst { get; init; } = 60;
+
+    /// <summary>Checks the values; null when usable.</summary>
+    public string? Problem() =>
+        RequestsPerMinute is < 1 or > 60_000 ? $"requestsPerMinute must be between 1 and 60000, got {RequestsPerMinute}"
+        : Burst is < 1 or > 100_000 ? $"burst must be between 1 and 100000, got {Burst}"
+        : null;
+}
+
+/// <summary>A place's public name in the consumer pages' languages.</summary>
+public sealed record PublicPlaceName
+{
+    /// <summary>The English name.</summary>
+    [JsonPropertyName("en")]
+    public required string English { get; init; }
+
+    /// <summary>The Chinese name; the English one when absent.</summary>
+    [JsonPropertyName("zh")]
+    public string? Chinese { get; init; }
+
+    /// <summary>Checks the values; null when usable.</summary>
+    public string? Problem() =>
+        IsName(English) && (Chinese is null || IsName(Chinese)) ? null : "names are 1-100 characters without control characters";
+
+    private static bool IsName(string? text) => text is { Length: > 0 and <= 100 } && !text.Any(char.IsControl) && text.Trim() == text;
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]

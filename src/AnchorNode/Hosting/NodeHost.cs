@@ -1,4 +1,5 @@
 using AnchorNode.Auth;
+using AnchorNode.Consumer;
 using AnchorNode.Endpoints;
 using AnchorNode.Inventory;
 using AnchorNode.Ledger;
@@ -7,6 +8,7 @@ using Firmware.Contracts.Evidence;
 using Firmware.Contracts.Uplink;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.HttpOverrides;
 
 namespace AnchorNode.Hosting;
 
@@ -71,13 +73,29 @@ public static class NodeHost
             document.Info.Description = "Consortium ledger, device anchoring, proofs and evidence bundles, warehouse receipts, pledges and condition reports. Errors are RFC 9457 problems whose type is urn:edgetrace:problem:<code>.";
             return Task.CompletedTask;
         }));
+        builder.Services.AddSingleton(node.Config);
+        builder.Services.AddSingleton<PublicSite>();
+        builder.Services.AddRateLimiter(options => PublicRateLimiting.Configure(options, node.Config.PublicRateLimit));
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        if (node.Config.TrustedProxies.Count > 0)
+        {
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto };
+            // Only the configured proxies: the defaults (loopback) would let any local process claim any address.
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            foreach (var proxy in node.Config.TrustedProxies)
+            {
+                forwarded.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+            }
+            app.UseForwardedHeaders(forwarded);
+        }
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
         DeviceEndpoints.Map(app);
         LedgerEndpoints.Map(app);
@@ -86,6 +104,7 @@ public static class NodeHost
         PledgeEndpoints.Map(app);
         ReportEndpoints.Map(app);
         PublicLotEndpoints.Map(app);
+        ConsumerEndpoints.Map(app);
         return app;
     }
 }

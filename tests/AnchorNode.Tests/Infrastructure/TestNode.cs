@@ -47,6 +47,12 @@ public sealed class TestNode : IAsyncLifetime
     /// <summary>Covenant breaches the node published.</summary>
     public InMemoryCovenantEvents CovenantEvents { get; } = new();
 
+    /// <summary>Changes to the serving member's node.json before the node starts.</summary>
+    public Func<NodeConfig, NodeConfig>? ConfigureNode { get; init; }
+
+    /// <summary>Changes to the web host (services) before it is built.</summary>
+    public Action<WebApplicationBuilder>? ConfigureHost { get; init; }
+
     public TrustPolicy Policy(int threshold = 1) =>
         new([Runtime.Member.VerifierKey, Bank.VerifierKey, Auditor.VerifierKey], threshold);
 
@@ -57,7 +63,8 @@ public sealed class TestNode : IAsyncLifetime
     {
         Bank = BankFolder.Initialise(new NodeConfig { Consortium = "demo", Member = "bank", Roles = "lender" });
         Auditor = AuditorFolder.Initialise(new NodeConfig { Consortium = "demo", Member = "auditor", Roles = "auditor" });
-        Folder.Initialise(new NodeConfig { Consortium = "demo", Member = "warehouse", Roles = "operator", CheckpointIntervalMs = CheckpointIntervalMs, CovenantCheckIntervalMs = CovenantCheckIntervalMs }).Dispose();
+        var config = new NodeConfig { Consortium = "demo", Member = "warehouse", Roles = "operator", CheckpointIntervalMs = CheckpointIntervalMs, CovenantCheckIntervalMs = CovenantCheckIntervalMs };
+        Folder.Initialise(ConfigureNode?.Invoke(config) ?? config).Dispose();
         Runtime = NodeRuntime.Open(Folder, NullLoggerFactory.Instance, covenantEvents: CovenantEvents);
         Ok(Runtime.Founding.AddFounder("bank", "lender", Convert.ToBase64String(Bank.PublicKey.Span)));
         Ok(Runtime.Founding.AddFounder("auditor", "auditor", Convert.ToBase64String(Auditor.PublicKey.Span)));
@@ -67,7 +74,11 @@ public sealed class TestNode : IAsyncLifetime
         LenderKey = Runtime.Organisations.Add("first-bank", "lender");
         AuditorKey = Runtime.Organisations.Add("audit-co", "auditor");
 
-        _app = NodeHost.Build(Runtime, ["http://127.0.0.1:0"], builder => builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning));
+        _app = NodeHost.Build(Runtime, ["http://127.0.0.1:0"], builder =>
+        {
+            builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning);
+            ConfigureHost?.Invoke(builder);
+        });
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         BaseAddress = new Uri(address.TrimEnd('/') + "/");
