@@ -123,7 +123,13 @@ public static class ConfigTemplate
             "sensorsPerZone": 2,
             "loggingIntervalSeconds": 60,
             "sensorFaultProbability": 0,
-            "palletCount": 12
+            "palletCount": 12,
+            // Mean simulated time between two pallets at the dock door.
+            "palletSpacingMinutes": 20,
+            // The scripted compressor failure: from startMinutes of simulated time after the start, the
+            // zone's compressor is off for durationMinutes and the air warms towards peakCelsius; then
+            // it recovers. false: no failure.
+            "compressorFailure": { "zone": "chiller-1", "startMinutes": 120, "durationMinutes": 45, "peakCelsius": 12 }
           },
 
           // Alarm rules per zone, evaluated on the readings' own time. A value exactly at a limit is in

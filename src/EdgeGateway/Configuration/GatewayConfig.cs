@@ -1,5 +1,6 @@
 using EdgeGateway.Alarms;
 using EdgeGateway.Mqtt;
+using EdgeGateway.Sensors.Simulation;
 
 namespace EdgeGateway.Configuration;
 
@@ -155,6 +156,12 @@ public sealed record SimulationOptions
 
     /// <summary>Pallets arriving at the dock door.</summary>
     public int PalletCount { get; init; } = 12;
+
+    /// <summary>Mean simulated time between two pallets at the dock door.</summary>
+    public TimeSpan PalletSpacing { get; init; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>The scripted compressor failure; null for none. Default: chiller-1, 2 h after the start, for 45 min, up to 12 °C.</summary>
+    public CompressorFailure? CompressorFailure { get; init; } = new(TimeSpan.FromHours(2), TimeSpan.FromMinutes(45));
 }
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using EdgeGateway.Alarms;
 using EdgeGateway.Mqtt;
+using EdgeGateway.Sensors.Simulation;
 using Firmware.Contracts.Readings;
 using Firmware.Contracts.Uplink;
 
@@ -282,9 +283,39 @@ public static partial class GatewayConfigReader
             LoggingInterval = TimeSpan.FromSeconds(simulation.Number("loggingIntervalSeconds", 1, 86_400, 60)),
             SensorFaultProbability = simulation.Number("sensorFaultProbability", 0, 1, 0),
             PalletCount = (int)simulation.Integer("palletCount", 0, 100_000, 12),
+            PalletSpacing = TimeSpan.FromMinutes(simulation.Number("palletSpacingMinutes", 0.1, 1440, 20)),
+            CompressorFailure = ReadCompressorFailure(simulation),
         };
         simulation.RejectUnknown();
         return options;
+    }
+
+    private static CompressorFailure? ReadCompressorFailure(JsonFields simulation)
+    {
+        var defaults = new SimulationOptions().CompressorFailure!;
+        var value = simulation.Get("compressorFailure");
+        if (value is null || value.Value.ValueKind == JsonValueKind.True)
+        {
+            return defaults;
+        }
+        if (value.Value.ValueKind == JsonValueKind.False)
+        {
+            return null;
+        }
+        var failure = simulation.Object("compressorFailure")!;
+        var zone = failure.String("zone") ?? defaults.Zone;
+        string[] zones = [SimulatedWarehouse.ChillerZone, SimulatedWarehouse.FreezerZone, SimulatedWarehouse.AmbientZone];
+        if (!zones.Contains(zone, StringComparer.Ordinal))
+        {
+            throw failure.Error(failure.PathOf("zone"), $"must be one of the simulated zones {string.Join(", ", zones)}, got '{zone}'");
+        }
+        var result = new CompressorFailure(
+            TimeSpan.FromMinutes(failure.Number("startMinutes", 0, 525_600, defaults.StartOffset.TotalMinutes)),
+            TimeSpan.FromMinutes(failure.Number("durationMinutes", 1, 10_080, defaults.Duration.TotalMinutes)),
+            failure.Number("peakCelsius", -50, 60, defaults.PeakCelsius),
+            zone);
+        failure.RejectUnknown();
+        return result;
     }
 
     private static List<AlarmRule> ReadAlarms(JsonFields root)

@@ -33,6 +33,8 @@ public static class SensorSources
             LoggingInterval = config.Simulation.LoggingInterval,
             SensorFaultProbability = config.Simulation.SensorFaultProbability,
             PalletCount = config.Simulation.PalletCount,
+            PalletArrivalSpacing = config.Simulation.PalletSpacing,
+            CompressorFailure = config.Simulation.CompressorFailure,
         });
         return new SensorSetup([new SimulatedSensorSource(warehouse, clock.Speed, TimeProvider.System)], []);
     }

@@ -1,4 +1,5 @@
 using EdgeGateway.Configuration;
+using EdgeGateway.Sensors.Simulation;
 
 namespace EdgeGateway.Tests.Configuration;
 
@@ -38,6 +39,38 @@ public sealed class GatewayConfigReaderTests
         Assert.Equal(new UplinkOptions(), config.Uplink);
         Assert.Empty(config.Alarms);
         Assert.Equal("/", config.Sensors.SysfsRoot);
+    }
+
+    [Fact]
+    public void Parse_CompressorFailure_SchedulesItInTheGivenZone()
+    {
+        var config = GatewayConfigReader.Parse("""
+            { "deviceId": "gw-01", "simulation": { "palletSpacingMinutes": 5,
+              "compressorFailure": { "zone": "freezer-1", "startMinutes": 30, "durationMinutes": 90, "peakCelsius": -5 } } }
+            """, "gateway.json");
+        Assert.Equal(new CompressorFailure(TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(90), -5, "freezer-1"), config.Simulation.CompressorFailure);
+        Assert.Equal(TimeSpan.FromMinutes(5), config.Simulation.PalletSpacing);
+    }
+
+    [Fact]
+    public void Parse_CompressorFailureFalse_MeansNone_AndMissingMeansTheDefault()
+    {
+        var none = GatewayConfigReader.Parse("""{ "deviceId": "gw-01", "simulation": { "compressorFailure": false } }""", "gateway.json");
+        var missing = GatewayConfigReader.Parse("""{ "deviceId": "gw-01", "simulation": { "compressorFailure": { "startMinutes": 10 } } }""", "gateway.json");
+        Assert.Null(none.Simulation.CompressorFailure);
+        Assert.Equal(new CompressorFailure(TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(45), 12, "chiller-1"), missing.Simulation.CompressorFailure);
+    }
+
+    [Theory]
+    [InlineData("""{ "zone": "dock-1" }""", "simulation.compressorFailure.zone", "must be one of the simulated zones chiller-1, freezer-1, ambient-1")]
+    [InlineData("""{ "durationMinutes": 0 }""", "simulation.compressorFailure.durationMinutes", "between 1 and 10080")]
+    [InlineData("""{ "start": 30 }""", "simulation.compressorFailure.start", "startMinutes")]
+    [InlineData("30", "simulation.compressorFailure", "must be a JSON object")]
+    public void Parse_BadCompressorFailure_NamesTheField(string failure, string field, string message)
+    {
+        var e = Refused($$"""{ "deviceId": "gw-01", "simulation": { "compressorFailure": {{failure}} } }""");
+        Assert.Equal(field, e.Field);
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
