@@ -1,0 +1,622 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using AnchorNode.Cli;
+using AnchorNode.Configuration;
+using Firmware.Contracts.Epc;
+using Firmware.Contracts.Evidence;
+using Firmware.Contracts.Notes;
+
+namespace AnchorNode.Demo;
+
+/// <summary>What <c>AnchorNode demo</c> was asked for.</summary>
+internal sealed record DemoOptions(string Data, bool Fresh, int Port, double Speed, int Gateways, string GatewayDll, string VerifierDll, string? RepoRoot);
+
+/// <summary>A sample lot the demo registers from what the dock door saw.</summary>
+internal sealed record SampleLot(string Receipt, string Product, string Code, string FirstThirteen, string Zone, string Band, string Specification, int Quantity, string Unit)
+{
+    public string Gtin => Firmware.Contracts.Epc.Gtin.FromDigitsWithoutCheck(FirstThirteen).Value;
+}
+
+/// <summary>
+/// The whole system on one machine: a three-member consortium (warehouse operator, bank, auditor),
+/// the warehouse node serving on 127.0.0.1, gateways on simulated warehouses, lots registered from
+/// RFID arrivals, a pledge with a covenant, a cosigned checkpoint, an evidence bundle and a QR code;
+/// then it keeps everything running until Ctrl-C. Every step is the node's or the gateway's own
+/// command line (as an operator would type it), so the demo also shows how the parts are used.
+/// </summary>
+internal sealed class DemoRunner
+{
+    public const string Owner = "acme-foods";
+    private const string Consortium = "demo";
+    private const string DockZone = "dock-1";
+    private const int SensorsPerZone = 2;
+    private const int Steps = 11;
+    private static readonly string[] SimulatedZones = ["chiller-1", "freezer-1", "ambient-1"];
+    private static readonly CompositeFormat SiteFormat = CompositeFormat.Parse("coldstore-{0}");
+
+    /// <summary>The chiller lot is pledged and is the one whose page, QR code and bundle are handed out.</summary>
+    private static readonly SampleLot[] Lots =
+    [
+        new("WR-DEMO-1", "Atlantic salmon fillets, chilled", "SAL", "1061414100734", "chiller-1", "temperature:2:8", "120 × 1 kg, boxed on ice", 120, "carton"),
+        new("WR-DEMO-2", "Mixed berries, frozen", "BER", "1061414100735", "freezer-1", "temperature:-25:-18", "200 × 2.5 kg bags", 200, "carton"),
+    ];
+
+    private const string Covenant = "temperature above 8 for 30m";
+
+    private readonly DemoOptions _options;
+    private readonly DemoFolder _folder;
+    private readonly DemoProgress _progress = new(Steps);
+    private readonly Uri _base;
+    private HttpClient? _operator;
+
+    private DemoRunner(DemoOptions options)
+    {
+        _options = options;
+        _folder = new DemoFolder(options.Data);
+        _base = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{options.Port}/"));
+    }
+
+    private string BaseUrl => _base.AbsoluteUri.TrimEnd('/');
+
+    /// <summary>Runs the demo; returns the exit code (0 stopped by Ctrl-C/SIGTERM, 1 a step or a process failed, 2 unusable port or folder).</summary>
+    public static Task<int> RunAsync(DemoOptions options) => new DemoRunner(options).RunAsync();
+
+    private async Task<int> RunAsync()
+    {
+        _progress.Begin(1, $"checking port {_options.Port}");
+        if (!PortIsFree(_options.Port))
+        {
+            _progress.Fail("in use");
+            await Console.Error.WriteLineAsync($"error: port {_options.Port} is in use; pass --port N (a free port for the node's HTTP API)");
+            return NodeCli.Usage;
+        }
+        _progress.Done("free");
+
+        _progress.Begin(2, $"data folder {Display(_folder.Path)}");
+        if (_folder.IsForeign)
+        {
+            _progress.Fail("not a demo folder");
+            await Console.Error.WriteLineAsync($"error: {_folder.Path} exists and was not made by the demo; pass --data to choose another folder (--fresh only deletes demo folders)");
+            return NodeCli.Usage;
+        }
+        using var held = Directory.Exists(_folder.Path) ? _folder.TryLock() : null;
+        if (Directory.Exists(_folder.Path) && held is null)
+        {
+            _progress.Fail("in use");
+            await Console.Error.WriteLineAsync($"error: another demo is running on {_folder.Path}; stop it first or pass --data DIR");
+            return NodeCli.Usage;
+        }
+        if (_options.Fresh)
+        {
+            held?.Dispose();
+            _folder.Delete();
+        }
+        var reused = !_folder.IsNew;
+        _folder.Create();
+        using var locked = _folder.TryLock();
+        _progress.Done(reused ? "reusing it (--fresh starts over)" : "new");
+
+        using var abort = new CancellationTokenSource();
+        var signalled = false;
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            signalled = true;
+            abort.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+        var processes = new DemoProcesses(_folder.Logs, _folder.PidFile);
+        DemoCosigners? cosigners = null;
+        DemoChild? died = null;
+        _ = processes.Died.ContinueWith(t =>
+        {
+            died = t.Result;
+            abort.Cancel();
+        }, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        var exit = NodeCli.Ok;
+        try
+        {
+            cosigners = await SetUpAsync(processes, abort.Token);
+            await Console.Out.WriteLineAsync("running — Ctrl-C stops everything");
+            await Task.Delay(Timeout.Infinite, abort.Token);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            _progress.Interrupted();
+            if (!signalled && died is { } child)
+            {
+                await Console.Error.WriteLineAsync($"error: {child.Name} exited unexpectedly ({ExitCode(child)}); its log: {Display(child.LogPath)}");
+                exit = NodeCli.Refused;
+            }
+        }
+        catch (DemoException e)
+        {
+            _progress.Fail("failed");
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            exit = NodeCli.Refused;
+        }
+        finally
+        {
+            await Console.Out.WriteLineAsync("stopping …");
+            if (cosigners is not null)
+            {
+                await cosigners.DisposeAsync();
+                await Console.Out.WriteLineAsync("stopped the bank's and the auditor's cosigners");
+            }
+            foreach (var line in await processes.StopAllAsync(TimeSpan.FromSeconds(15)))
+            {
+                await Console.Out.WriteLineAsync($"stopped: {line}");
+            }
+            await processes.DisposeAsync();
+            _operator?.Dispose();
+        }
+        return exit;
+    }
+
+    private async Task<DemoCosigners> SetUpAsync(DemoProcesses processes, CancellationToken cancellationToken)
+    {
+        _progress.Begin(3, "founding the consortium (warehouse, bank, auditor)");
+        var founded = await FoundAsync(cancellationToken);
+        _progress.Done(founded ? "done" : "founded already");
+        ConfigureNode();
+
+        _progress.Begin(4, $"starting the node on {BaseUrl}");
+        var serve = processes.Start("node", DemoPrograms.AnchorNodeDll, ["serve", "--data", _folder.Warehouse, "--urls", BaseUrl]);
+        var listening = serve.NextLineAsync(l => l.StartsWith("listening: ", StringComparison.Ordinal));
+        if (await Task.WhenAny(listening, Task.Delay(TimeSpan.FromSeconds(60), cancellationToken)) != listening)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new DemoException($"the node did not start listening within a minute; its log: {Display(serve.LogPath)}");
+        }
+        _operator = new HttpClient { BaseAddress = _base, Timeout = TimeSpan.FromSeconds(30) };
+        _operator.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", File.ReadAllText(_folder.OperatorApiKey).Trim());
+        _progress.Done("listening");
+
+        var gateways = Enumerable.Range(1, _options.Gateways).Select(i => (Id: $"gw-{i}", Seed: i, Site: string.Format(CultureInfo.InvariantCulture, SiteFormat, i))).ToList();
+        foreach (var gateway in gateways)
+        {
+            _progress.Begin(5, $"setting up gateway {gateway.Id} (simulated warehouse {gateway.Site}: chiller, freezer, dock door)");
+            _progress.Done(await SetUpGatewayAsync(gateway.Id, gateway.Site, cancellationToken));
+        }
+        foreach (var gateway in gateways)
+        {
+            _progress.Begin(6, $"starting gateway {gateway.Id} at {_options.Speed.ToString(CultureInfo.InvariantCulture)}× speed");
+            var run = processes.Start(gateway.Id, _options.GatewayDll,
+                ["run", "--data", _folder.Gateway(gateway.Id), "--simulate", gateway.Seed.ToString(CultureInfo.InvariantCulture), "--speed", _options.Speed.ToString(CultureInfo.InvariantCulture)]);
+            var anchored = await PollAsync(async ct => await CommittedAsync(gateway.Id, ct) is > 0 and var size ? size : (long?)null,
+                TimeSpan.FromSeconds(90), $"gateway {gateway.Id} to anchor its first readings (its log: {Display(run.LogPath)})", cancellationToken);
+            _progress.Done($"{anchored} readings anchored");
+        }
+
+        var cosigners = new DemoCosigners([_folder.Bank, _folder.Auditor], _base, File.ReadAllText(_folder.CosignerApiKey).Trim(),
+            Path.Combine(_folder.Logs, "cosigners.log"), TimeSpan.FromSeconds(3));
+        cosigners.Start();
+
+        _progress.Begin(7, "waiting for pallets at the dock door (RFID arrivals)");
+        var arrivals = new Dictionary<string, List<JsonNode>>(StringComparer.Ordinal);
+        foreach (var lot in Lots)
+        {
+            if (await LotAsync(lot.Receipt, cancellationToken) is not null)
+            {
+                continue;
+            }
+            // Pallets arrive every few simulated minutes; allow three times the simulated hour that the first few need.
+            var wait = TimeSpan.FromSeconds(Math.Max(90, 3 * 3600 / _options.Speed));
+            arrivals[lot.Receipt] = await PollAsync(ct => ArrivalsAsync(lot.Gtin, gateways[0].Id, ct), wait,
+                $"a pallet of {lot.Product} at {gateways[0].Id}'s dock door", cancellationToken);
+        }
+        _progress.Done(arrivals.Count == 0 ? "lots registered already" : string.Join(", ", arrivals.Select(a => $"{a.Value.Count} pallet(s) for {a.Key}")));
+
+        _progress.Begin(8, $"registering lots {string.Join(", ", Lots.Select(l => l.Receipt))} (owner {Owner})");
+        await RegisterOwnerAsync(cancellationToken);
+        foreach (var lot in Lots.Where(l => arrivals.ContainsKey(l.Receipt)))
+        {
+            await IssueAsync(lot, gateways[0].Site, arrivals[lot.Receipt], cancellationToken);
+        }
+        _progress.Done(arrivals.Count == 0 ? "registered already" : $"{arrivals.Count} issued");
+
+        var pledged = Lots[0];
+        _progress.Begin(9, $"pledging {pledged.Receipt} to the bank, covenant \"{Covenant}\"");
+        var lotView = await LotAsync(pledged.Receipt, cancellationToken) ?? throw new DemoException($"lot {pledged.Receipt} is not on the node");
+        if (lotView["activePledge"] is null)
+        {
+            var now = DateTimeOffset.UtcNow;
+            var created = await CliAsync(DemoPrograms.AnchorNodeDll, ["pledge", "create", "--data", _folder.Warehouse, "--receipt", pledged.Receipt, "--lender-data", _folder.Bank,
+                "--owner-key", _folder.OwnerKey, "--lender", "bank", "--amount", "500000", "--currency", "CNY", "--end", Iso(now.AddDays(180)), "--covenant", Covenant], cancellationToken);
+            _progress.Done($"pledge at ledger index {created.Field("pledge")}");
+        }
+        else
+        {
+            _progress.Done($"pledged already (ledger index {lotView["activePledge"]})");
+        }
+
+        _progress.Begin(10, "waiting for the bank and the auditor to cosign a checkpoint");
+        var size = long.Parse((await CliAsync(DemoPrograms.AnchorNodeDll, ["status", "--data", _folder.Warehouse], cancellationToken)).Field("ledger-size"), CultureInfo.InvariantCulture);
+        var cosigned = await PollAsync(_ => Task.FromResult(cosigners.CosignedByAll >= size ? cosigners.CosignedByAll : (long?)null),
+            TimeSpan.FromSeconds(90), $"the cosigners to reach ledger size {size} (their log: {Display(cosigners.LogPath)})", cancellationToken);
+        _progress.Done($"ledger size {cosigned}, three member signatures");
+
+        _progress.Begin(11, "writing the evidence bundle, the QR code and the links");
+        var keys = await VerifierKeysAsync(cancellationToken);
+        var bundle = await ExportBundleAsync(pledged.Receipt, keys, cancellationToken);
+        var view = await LotAsync(pledged.Receipt, cancellationToken) ?? throw new DemoException($"lot {pledged.Receipt} is not on the node");
+        var gtin = (string)view["public"]!["gtin"]!;
+        var batch = (string)view["public"]!["batch"]!;
+        var code = $"/01/{gtin}/10/{Uri.EscapeDataString(batch)}";
+        var qr = Path.Combine(_folder.Qr, pledged.Receipt + ".png");
+        await DownloadAsync($"qr{code}.png", qr, cancellationToken);
+        var report = (await CliAsync(DemoPrograms.AnchorNodeDll, ["lot", "report-link", "--data", _folder.Warehouse, "--receipt", pledged.Receipt, "--base-url", BaseUrl], cancellationToken)).Field("url");
+        _progress.Done("done");
+
+        var verify = string.Join(' ', new[] { "dotnet", Display(_options.VerifierDll), "bundle", Display(bundle) }
+            .Concat(keys.SelectMany(k => new[] { "--key", k })).Concat(["--threshold", "2"]).Select(ShellQuote));
+        await Console.Out.WriteLineAsync($"operator dashboard: {DashboardUrl(_base)}");
+        await Console.Out.WriteLineAsync($"lender report: {report}");
+        await Console.Out.WriteLineAsync($"consumer page: {BaseUrl}{code}");
+        await Console.Out.WriteLineAsync($"consumer QR: {Display(qr)}");
+        await Console.Out.WriteLineAsync($"evidence bundle: {Display(bundle)}");
+        await Console.Out.WriteLineAsync($"verify: {verify}");
+        await Console.Out.WriteLineAsync($"logs: {Display(_folder.Logs)}");
+        return cosigners;
+    }
+
+    /// <summary>
+    /// The operator's dashboard. The dashboard and its <c>dashboard-link</c> command (which prints a
+    /// link with an access token) are not in this tree yet; once they are, this asks that command.
+    /// </summary>
+    private static string DashboardUrl(Uri node) => node.AbsoluteUri.TrimEnd('/') + "/dashboard";
+
+    private async Task<bool> FoundAsync(CancellationToken cancellationToken)
+    {
+        if (new DataFolder(_folder.Warehouse).IsInitialised)
+        {
+            var members = await CliAsync(DemoPrograms.AnchorNodeDll, ["members", "list", "--data", _folder.Warehouse], cancellationToken);
+            if (members.Has("quorum") && File.Exists(_folder.OperatorApiKey) && File.Exists(_folder.CosignerApiKey))
+            {
+                return false;
+            }
+            throw new DemoException($"the consortium in {Display(_folder.Path)} was left half-made by an earlier run; start over with --fresh");
+        }
+        if (new DataFolder(_folder.Bank).IsInitialised || new DataFolder(_folder.Auditor).IsInitialised)
+        {
+            throw new DemoException($"the consortium in {Display(_folder.Path)} was left half-made by an earlier run; start over with --fresh");
+        }
+        var bank = await CliAsync(DemoPrograms.AnchorNodeDll, ["init", "--data", _folder.Bank, "--consortium", Consortium, "--member", "bank", "--role", "lender"], cancellationToken);
+        var auditor = await CliAsync(DemoPrograms.AnchorNodeDll, ["init", "--data", _folder.Auditor, "--consortium", Consortium, "--member", "auditor", "--role", "auditor"], cancellationToken);
+        await CliAsync(DemoPrograms.AnchorNodeDll, ["init", "--data", _folder.Warehouse, "--consortium", Consortium, "--member", "warehouse", "--role", "operator"], cancellationToken);
+        await CliAsync(DemoPrograms.AnchorNodeDll, ["members", "add", "--data", _folder.Warehouse, "--name", "bank", "--role", "lender", "--key", bank.Field("public-key")], cancellationToken);
+        await CliAsync(DemoPrograms.AnchorNodeDll, ["members", "add", "--data", _folder.Warehouse, "--name", "auditor", "--role", "auditor", "--key", auditor.Field("public-key")], cancellationToken);
+        await CliAsync(DemoPrograms.AnchorNodeDll, ["genesis", "--data", _folder.Warehouse], cancellationToken);
+        var operatorKey = await CliAsync(DemoPrograms.AnchorNodeDll, ["org", "add", "--data", _folder.Warehouse, "--name", "warehouse-ops", "--role", "operator"], cancellationToken);
+        DemoFolder.WriteSecret(_folder.OperatorApiKey, operatorKey.Field("api-key") + "\n");
+        var cosignerKey = await CliAsync(DemoPrograms.AnchorNodeDll, ["org", "add", "--data", _folder.Warehouse, "--name", "member-nodes", "--role", "auditor"], cancellationToken);
+        DemoFolder.WriteSecret(_folder.CosignerApiKey, cosignerKey.Field("api-key") + "\n");
+        return true;
+    }
+
+    /// <summary>Addresses and public names for this run (the port may differ from the last one).</summary>
+    private void ConfigureNode()
+    {
+        var folder = new DataFolder(_folder.Warehouse);
+        var places = new Dictionary<string, PublicPlaceName>(StringComparer.Ordinal);
+        for (var i = 1; i <= _options.Gateways; i++)
+        {
+            var site = string.Format(CultureInfo.InvariantCulture, SiteFormat, i);
+            places[site] = new PublicPlaceName { English = $"Riverside Cold Store {i}, Shanghai", Chinese = $"滨江冷库 {i} 号（上海）" };
+            places[$"{site}/chiller-1"] = new PublicPlaceName { English = "Chilled room (2–8 °C)", Chinese = "冷藏间（2–8 °C）" };
+            places[$"{site}/freezer-1"] = new PublicPlaceName { English = "Freezer room (−18 °C or colder)", Chinese = "冷冻间（−18 °C 以下）" };
+        }
+        var config = folder.ReadConfig() with
+        {
+            PublicBaseUrl = BaseUrl,
+            PublicPlaces = places,
+            PublicTimeZone = "Asia/Shanghai",
+            // Covenants are checked every few seconds, so a breach shows up while someone watches.
+            CovenantCheckIntervalMs = 5000,
+        };
+        if (config.Problem() is { } problem)
+        {
+            throw new DemoException($"{folder.ConfigFile}: {problem}");
+        }
+        folder.WriteConfig(config);
+    }
+
+    private async Task<string> SetUpGatewayAsync(string deviceId, string site, CancellationToken cancellationToken)
+    {
+        var folder = _folder.Gateway(deviceId);
+        var key = Path.Combine(folder, "device-key.pem");
+        var made = false;
+        if (!File.Exists(key))
+        {
+            await CliAsync(_options.GatewayDll, ["init", "--data", folder, "--device-id", deviceId, "--node", BaseUrl], cancellationToken);
+            made = true;
+        }
+        ConfigureGateway(Path.Combine(folder, "gateway.json"));
+        using (var status = await _operator!.GetAsync(new Uri($"v1/devices/{deviceId}/log", UriKind.Relative), cancellationToken))
+        {
+            if (status.StatusCode == HttpStatusCode.OK)
+            {
+                return made ? "made; enrolled already" : "reusing it, enrolled already";
+            }
+        }
+        List<string> args = ["enroll", "--data", _folder.Warehouse, "--device", deviceId, "--key", PublicKeyOf(key), "--site", site];
+        foreach (var zone in SimulatedZones)
+        {
+            for (var k = 0; k < SensorsPerZone; k++)
+            {
+                args.AddRange(["--sensor", $"sim/{zone}/t{k}:temperature:{zone}"]);
+            }
+            args.AddRange(["--sensor", $"sim/{zone}/rfid:epc:{zone}"]);
+        }
+        args.AddRange(["--sensor", $"sim/{DockZone}/rfid:epc:{DockZone}"]);
+        var enrolled = await CliAsync(DemoPrograms.AnchorNodeDll, args, cancellationToken);
+        return $"enrolled at ledger index {enrolled.Field("ledger-index")}";
+    }
+
+    /// <summary>The gateway's file, as an operator would edit it: this node, the simulated warehouse and its failure, quick retries.</summary>
+    private void ConfigureGateway(string path)
+    {
+        var config = JsonNode.Parse(File.ReadAllText(path), null,
+            new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject();
+        config["node"] = new JsonObject { ["url"] = BaseUrl + "/" };
+        // Waits are in gateway time, which runs --speed times faster; keep them short in real time.
+        config["uplink"] = new JsonObject { ["retryInitialSeconds"] = 1, ["retryMaxSeconds"] = 60, ["slowRetrySeconds"] = 60 };
+        config["simulation"] = new JsonObject
+        {
+            ["sensorsPerZone"] = SensorsPerZone,
+            ["loggingIntervalSeconds"] = 60,
+            ["palletCount"] = 12,
+            ["palletSpacingMinutes"] = 5,
+            // The chiller's compressor stops half an hour in, for an hour and a half: alarms, then a covenant breach.
+            ["compressorFailure"] = new JsonObject { ["zone"] = "chiller-1", ["startMinutes"] = 30, ["durationMinutes"] = 90, ["peakCelsius"] = 14 },
+        };
+        var text = "// Written by './edgetrace demo' (each run sets node.url to the node's port). Fields: docs/gateway-config.md.\n"
+            + config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n";
+        File.WriteAllText(path, text);
+    }
+
+    private async Task RegisterOwnerAsync(CancellationToken cancellationToken)
+    {
+        if (!File.Exists(_folder.OwnerKey))
+        {
+            await CliAsync(DemoPrograms.AnchorNodeDll, ["party", "keygen", "--party", Owner, "--out", _folder.OwnerKey], cancellationToken);
+        }
+        var parties = await GetJsonAsync("v1/parties", cancellationToken);
+        if (parties is JsonArray list && list.Any(p => (string?)p?["party"] == Owner))
+        {
+            return;
+        }
+        await CliAsync(DemoPrograms.AnchorNodeDll, ["party", "add", "--data", _folder.Warehouse, "--party", Owner, "--key", PublicKeyOf(_folder.OwnerKey)], cancellationToken);
+    }
+
+    private async Task IssueAsync(SampleLot lot, string site, List<JsonNode> arrived, CancellationToken cancellationToken)
+    {
+        var firstSeen = DateTimeOffset.FromUnixTimeMilliseconds(arrived.Min(a => (long)a["firstSeenMs"]!));
+        var batch = $"{lot.Code}-{firstSeen.ToString("yyMMdd", CultureInfo.InvariantCulture)}-01";
+        List<string> args = ["lot", "issue", "--data", _folder.Warehouse, "--receipt", lot.Receipt, "--site", site, "--zone", lot.Zone,
+            "--product", lot.Product, "--spec", lot.Specification, "--gtin", lot.Gtin, "--batch", batch, "--band", lot.Band,
+            "--valid-until", Iso(DateTimeOffset.UtcNow.AddDays(365)), "--depositor", Owner,
+            "--quantity", lot.Quantity.ToString(CultureInfo.InvariantCulture), "--unit", lot.Unit];
+        // Only this site's dock door: other gateways' warehouses receive the same products.
+        foreach (var arrival in arrived)
+        {
+            args.AddRange(["--epc", (string)arrival["epc"]!]);
+        }
+        await CliAsync(DemoPrograms.AnchorNodeDll, args, cancellationToken);
+    }
+
+    private async Task<string> ExportBundleAsync(string receipt, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_folder.Bundles, receipt + ".json");
+        var policy = new TrustPolicy(keys.Select(k => NoteVerifierKey.Parse(k).Value), 2);
+        string? problem = null;
+        try
+        {
+            // The bundle is proven against the best-signed checkpoint covering the lot; check it as the printed command will.
+            return await PollAsync(async ct =>
+            {
+                await CliAsync(DemoPrograms.AnchorNodeDll, ["lot", "export-bundle", "--data", _folder.Warehouse, "--receipt", receipt, "--out", path], ct);
+                var verified = EvidenceVerifier.Verify(await File.ReadAllBytesAsync(path, ct), policy);
+                problem = verified.Succeeded ? null : verified.Failure!.ToString();
+                return verified.Succeeded ? path : null;
+            }, TimeSpan.FromSeconds(60), $"evidence bundle of {receipt} that two members' signatures prove", cancellationToken);
+        }
+        catch (DemoException e) when (problem is not null)
+        {
+            throw new DemoException($"{e.Message}; the last one failed: {problem}");
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> VerifierKeysAsync(CancellationToken cancellationToken)
+    {
+        var members = await GetJsonAsync("v1/members", cancellationToken) ?? throw new DemoException("the node did not list its members");
+        return members["members"]!.AsArray().Select(m => $"{(string)m!["name"]!}={(string)m["publicKey"]!}").ToList();
+    }
+
+    private async Task<long?> CommittedAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        var status = await GetJsonAsync($"v1/devices/{deviceId}/log", cancellationToken);
+        return status?["committedSize"] is { } size ? (long)size : null;
+    }
+
+    private async Task<List<JsonNode>?> ArrivalsAsync(string gtin, string deviceId, CancellationToken cancellationToken)
+    {
+        var list = await GetJsonAsync($"v1/cargo/arrivals?gtin={gtin}&zone={DockZone}", cancellationToken) as JsonArray;
+        var mine = (list ?? []).Where(a => (string?)a?["device"] == deviceId).Select(a => a!).ToList();
+        return mine.Count > 0 ? mine : null;
+    }
+
+    private Task<JsonNode?> LotAsync(string receipt, CancellationToken cancellationToken) =>
+        GetJsonAsync($"v1/lots/{Uri.EscapeDataString(receipt)}", cancellationToken);
+
+    /// <summary>GET with the operator's key: the JSON, or null for 404.</summary>
+    private async Task<JsonNode?> GetJsonAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _operator!.GetAsync(new Uri(path, UriKind.Relative), cancellationToken);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new DemoException($"GET {BaseUrl}/{path}: {(int)response.StatusCode} {body}");
+            }
+            return JsonNode.Parse(body);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new DemoException($"GET {BaseUrl}/{path}: {e.Message}");
+        }
+    }
+
+    private async Task DownloadAsync(string path, string file, CancellationToken cancellationToken)
+    {
+        using var response = await _operator!.GetAsync(new Uri(path, UriKind.Relative), cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new DemoException($"GET {BaseUrl}/{path}: {(int)response.StatusCode}");
+        }
+        await File.WriteAllBytesAsync(file, await response.Content.ReadAsByteArrayAsync(cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Polls until <paramref name="probe"/> gives a value, printing a dot every few seconds.</summary>
+    private async Task<T> PollAsync<T>(Func<CancellationToken, Task<T?>> probe, TimeSpan timeout, string what, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var dots = 0;
+        while (true)
+        {
+            if (await probe(cancellationToken) is { } value)
+            {
+                return value;
+            }
+            if (clock.Elapsed > timeout)
+            {
+                throw new DemoException($"no {what} within {timeout.TotalSeconds:0} s");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            if (clock.Elapsed.TotalSeconds / 3 > dots)
+            {
+                dots++;
+                _progress.Tick();
+            }
+        }
+    }
+
+    /// <summary>Runs one of the programs' commands to completion; its output goes to logs/setup.log.</summary>
+    private async Task<CliOutput> CliAsync(string dll, IEnumerable<string> args, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(DemoPrograms.DotnetHost)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        var command = $"{Path.GetFileNameWithoutExtension(dll)} {string.Join(' ', info.ArgumentList.Skip(1).Select(ShellQuote))}";
+        using var process = Process.Start(info) ?? throw new DemoException($"could not start {command}");
+        var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        var log = Path.Combine(_folder.Logs, "setup.log");
+        await File.AppendAllTextAsync(log, $"--- {DateTimeOffset.UtcNow:O} {command}\nexit {process.ExitCode}\n{await output}{await error}", CancellationToken.None);
+        if (process.ExitCode != 0)
+        {
+            throw new DemoException($"{command} exited {process.ExitCode}: {(await error).Trim()} (see {Display(log)})");
+        }
+        return new CliOutput(command, await output);
+    }
+
+    private static bool PortIsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static string PublicKeyOf(string pemFile)
+    {
+        using var key = ECDsa.Create();
+        key.ImportFromPem(File.ReadAllText(pemFile));
+        return Convert.ToBase64String(key.ExportSubjectPublicKeyInfo());
+    }
+
+    private static string ExitCode(DemoChild child)
+    {
+        try
+        {
+            return $"exit code {child.Process.ExitCode}";
+        }
+        catch (InvalidOperationException)
+        {
+            return "still running";
+        }
+    }
+
+    private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+
+    /// <summary>A path as the user can type it from the repository root: relative when inside it.</summary>
+    private string Display(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (_options.RepoRoot is { } root)
+        {
+            var relative = Path.GetRelativePath(Path.GetFullPath(root), full);
+            if (!relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative))
+            {
+                return relative;
+            }
+        }
+        return full;
+    }
+
+    /// <summary>Quotes a word for a POSIX shell when it has anything but safe characters.</summary>
+    internal static string ShellQuote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "_-./=:+,@%".Contains(c, StringComparison.Ordinal))
+            ? word
+            : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private sealed record CliOutput(string Command, string Output)
+    {
+        public bool Has(string name) => Output.Split('\n').Any(l => l.StartsWith(name + ": ", StringComparison.Ordinal));
+
+        public string Field(string name) =>
+            Output.Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.StartsWith(name + ": ", StringComparison.Ordinal))?[(name.Length + 2)..]
+            ?? throw new DemoException($"{Command} printed no '{name}:' line");
+    }
+}

@@ -1,0 +1,325 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using EndToEnd.Tests.Infrastructure;
+
+namespace EndToEnd.Tests;
+
+/// <summary>
+/// <c>./edgetrace demo</c> as a newcomer runs it (on the programs test.sh built): every page it
+/// prints answers, its QR code scans to the consumer page, its verify command passes as printed,
+/// Ctrl-C leaves no process behind, a second run reuses the folder, <c>--fresh</c> starts over, and
+/// a busy port is refused before anything starts.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class DemoTests : IDisposable
+{
+    private static readonly TimeSpan StartLimit = TimeSpan.FromMinutes(3);
+    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("edgetrace-demo-");
+
+    private string Data => Path.Combine(_root.FullName, "demo");
+
+    [Fact]
+    public async Task Demo_PrintsPagesThatAnswer_AVerifiableBundle_StopsEverythingOnCtrlC_ReusesItsFolder()
+    {
+        var port = FreePort();
+        Dictionary<string, string> first;
+        await using (var demo = DemoProcess.Start(Data, port))
+        {
+            first = await demo.WaitUntilRunningAsync(StartLimit);
+
+            var dashboard = first["operator dashboard"];
+            Assert.StartsWith($"http://127.0.0.1:{port}/dashboard", dashboard, StringComparison.Ordinal);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+            var report = await http.GetStringAsync(new Uri(first["lender report"]));
+            Assert.Contains("WR-DEMO-1", report, StringComparison.Ordinal);
+            Assert.Contains("temperature above 8 for 30m", report, StringComparison.Ordinal);
+            var consumer = first["consumer page"];
+            Assert.StartsWith($"http://127.0.0.1:{port}/01/10614141007346/10/SAL-", consumer, StringComparison.Ordinal);
+            Assert.Contains("Atlantic salmon fillets", await http.GetStringAsync(new Uri(consumer)), StringComparison.Ordinal);
+
+            var qr = InRepository(first["consumer QR"]);
+            Assert.True(File.Exists(qr), $"no QR code at {qr}");
+            var scanned = await RunAsync("zbarimg", ["--raw", "-q", qr], Repository);
+            Assert.Equal(0, scanned.ExitCode);
+            Assert.Equal(consumer, scanned.Output.Trim());
+
+            Assert.True(File.Exists(InRepository(first["evidence bundle"])));
+            var verify = ShellWords(first["verify"]);
+            var verified = await RunAsync(verify[0], verify.Skip(1), Repository);
+            Assert.True(verified.ExitCode == 0, $"{first["verify"]}\n{verified.Output}{verified.Error}");
+            Assert.Contains("lot: WR-DEMO-1 ", verified.Output, StringComparison.Ordinal);
+            Assert.Contains("--threshold 2", first["verify"], StringComparison.Ordinal);
+
+            Assert.Equal(0, await demo.InterruptAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains(demo.Lines, l => l == "stopped the bank's and the auditor's cosigners");
+            Assert.Contains(demo.Lines, l => l.StartsWith("stopped: gw-1 ", StringComparison.Ordinal));
+            Assert.Contains(demo.Lines, l => l.StartsWith("stopped: node ", StringComparison.Ordinal));
+            AssertNoChildLeft("node", "gw-1");
+        }
+
+        await using (var again = DemoProcess.Start(Data, port))
+        {
+            var second = await again.WaitUntilRunningAsync(StartLimit);
+            Assert.Contains(again.Lines, l => l.StartsWith("[2/11] ", StringComparison.Ordinal) && l.Contains("reusing it", StringComparison.Ordinal));
+            Assert.Contains(again.Lines, l => l.StartsWith("[3/11] ", StringComparison.Ordinal) && l.Contains("founded already", StringComparison.Ordinal));
+            Assert.Contains(again.Lines, l => l.StartsWith("[8/11] ", StringComparison.Ordinal) && l.Contains("registered already", StringComparison.Ordinal));
+            Assert.Contains(again.Lines, l => l.StartsWith("[9/11] ", StringComparison.Ordinal) && l.Contains("pledged already", StringComparison.Ordinal));
+            Assert.Equal(first["consumer page"], second["consumer page"]);
+            Assert.Equal(first["verify"].Split(" --key ")[1..], second["verify"].Split(" --key ")[1..]);
+            Assert.Equal(0, await again.InterruptAsync(TimeSpan.FromSeconds(60)));
+            AssertNoChildLeft("node", "gw-1");
+        }
+
+        await using (var fresh = DemoProcess.Start(Data, port, "--fresh"))
+        {
+            // A new consortium (new member keys): interrupted as soon as it is founded, which also stops a demo mid-way.
+            await fresh.WaitForLineAsync(l => l.StartsWith("[4/11] ", StringComparison.Ordinal), StartLimit);
+            Assert.Contains(fresh.Lines, l => l.StartsWith("[2/11] ", StringComparison.Ordinal) && l.Contains(" new ", StringComparison.Ordinal));
+            Assert.Contains(fresh.Lines, l => l.StartsWith("[3/11] ", StringComparison.Ordinal) && l.Contains(" done ", StringComparison.Ordinal));
+            Assert.Equal(0, await fresh.InterruptAsync(TimeSpan.FromSeconds(60)));
+            AssertNoChildLeft("node");
+        }
+    }
+
+    [Fact]
+    public async Task Demo_BusyPort_ExitsTwoWithTheFix_BeforeStartingAnything()
+    {
+        using var busy = new TcpListener(IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((IPEndPoint)busy.LocalEndpoint).Port;
+
+        await using var demo = DemoProcess.Start(Data, port);
+        var exit = await demo.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"port {port} is in use; pass --port N", demo.Errors, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Data), "the data folder was made although nothing may start");
+    }
+
+    private void AssertNoChildLeft(params string[] started)
+    {
+        var pids = File.ReadAllLines(Path.Combine(Data, "demo.pids")).Select(l => l.Split(' ')).ToList();
+        foreach (var name in started)
+        {
+            Assert.Contains(pids, p => p[0] == name);
+        }
+        foreach (var p in pids)
+        {
+            var cmdline = $"/proc/{p[1]}/cmdline";
+            // A pid may have been reused by an unrelated process; one of ours names the data folder.
+            Assert.False(File.Exists(cmdline) && File.ReadAllText(cmdline).Contains(Data, StringComparison.Ordinal), $"{p[0]} (pid {p[1]}) is still running");
+        }
+    }
+
+    private static string Repository
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "EdgeTrace.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+            throw new InvalidOperationException($"no EdgeTrace.sln above {AppContext.BaseDirectory}");
+        }
+    }
+
+    private static string InRepository(string path) => Path.GetFullPath(path, Repository);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Splits a command line as a POSIX shell would (words, single quotes, backslashes outside them).</summary>
+    private static List<string> ShellWords(string line)
+    {
+        var words = new List<string>();
+        var word = new StringBuilder();
+        var inWord = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (c == '\'')
+            {
+                var end = line.IndexOf('\'', i + 1);
+                Assert.True(end > i, $"unterminated quote in: {line}");
+                word.Append(line, i + 1, end - i - 1);
+                i = end;
+                inWord = true;
+            }
+            else if (c == '\\' && i + 1 < line.Length)
+            {
+                word.Append(line[++i]);
+                inWord = true;
+            }
+            else if (c == ' ')
+            {
+                if (inWord)
+                {
+                    words.Add(word.ToString());
+                    word.Clear();
+                    inWord = false;
+                }
+            }
+            else
+            {
+                Assert.False("\"$`;&|<>*?".Contains(c, StringComparison.Ordinal), $"a shell would treat '{c}' specially in: {line}");
+                word.Append(c);
+                inWord = true;
+            }
+        }
+        if (inWord)
+        {
+            words.Add(word.ToString());
+        }
+        return words;
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(string program, IEnumerable<string> args, string directory)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = directory };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _root.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process may still be closing a file; temp is cleaned eventually.
+        }
+    }
+
+    /// <summary><c>./edgetrace demo --no-build</c> from the repository root, its lines as they come.</summary>
+    private sealed class DemoProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly ConcurrentQueue<string> _lines = new();
+        private readonly ConcurrentQueue<string> _errors = new();
+
+        private DemoProcess(Process process)
+        {
+            _process = process;
+            process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is not null) _lines.Enqueue(e.Data);
+            };
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is not null) _errors.Enqueue(e.Data);
+            };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public IReadOnlyList<string> Lines => _lines.ToList();
+
+        public string Errors => string.Join('\n', _errors);
+
+        public static DemoProcess Start(string data, int port, params string[] extra)
+        {
+            var info = new ProcessStartInfo(Path.Combine(Repository, "edgetrace"))
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = Repository,
+                StandardOutputEncoding = Encoding.UTF8,
+            };
+            foreach (var arg in new[] { "demo", "--no-build", "--data", data, "--port", port.ToString(CultureInfo.InvariantCulture), "--speed", "600" }.Concat(extra))
+            {
+                info.ArgumentList.Add(arg);
+            }
+            return new DemoProcess(Process.Start(info)!);
+        }
+
+        /// <summary>The labelled lines printed before "running — Ctrl-C stops everything".</summary>
+        public async Task<Dictionary<string, string>> WaitUntilRunningAsync(TimeSpan timeout)
+        {
+            await WaitForLineAsync(l => l.StartsWith("running", StringComparison.Ordinal), timeout);
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var line in Lines.Where(l => !l.StartsWith('[')))
+            {
+                var colon = line.IndexOf(": ", StringComparison.Ordinal);
+                if (colon > 0)
+                {
+                    fields.TryAdd(line[..colon], line[(colon + 2)..]);
+                }
+            }
+            foreach (var label in new[] { "operator dashboard", "lender report", "consumer page", "consumer QR", "evidence bundle", "verify" })
+            {
+                Assert.True(fields.ContainsKey(label), $"no '{label}:' line in:\n{Tail()}");
+            }
+            return fields;
+        }
+
+        public async Task WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
+        {
+            var clock = Stopwatch.StartNew();
+            while (!_lines.Any(match))
+            {
+                Assert.False(_process.HasExited && !_lines.Any(match), $"the demo exited ({(_process.HasExited ? _process.ExitCode : 0)}):\n{Tail()}");
+                Assert.True(clock.Elapsed < timeout, $"the demo printed no such line within {timeout}:\n{Tail()}");
+                await Task.Delay(50);
+            }
+        }
+
+        /// <summary>SIGINT, as Ctrl-C sends it; the exit code.</summary>
+        public async Task<int> InterruptAsync(TimeSpan timeout)
+        {
+            using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+            return await WaitForExitAsync(timeout);
+        }
+
+        public async Task<int> WaitForExitAsync(TimeSpan timeout)
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            try
+            {
+                await _process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"the demo did not exit within {timeout}:\n{Tail()}");
+            }
+            return _process.ExitCode;
+        }
+
+        private string Tail() => string.Join('\n', _lines.TakeLast(40).Concat(_errors.TakeLast(20)));
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+            _process.Dispose();
+        }
+    }
+}
