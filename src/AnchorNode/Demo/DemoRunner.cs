@@ -109,7 +109,9 @@ internal sealed class DemoRunner
         {
             context.Cancel = true;
             signalled = true;
-            abort.Cancel();
+            // Not on the signal's own thread: cancelling runs the whole stop, which ends with
+            // disposing this very registration.
+            ThreadPool.QueueUserWorkItem(_ => abort.Cancel());
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
