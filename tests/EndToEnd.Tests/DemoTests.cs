@@ -293,7 +293,9 @@ public sealed class DemoTests : IDisposable
             {
                 await kill.WaitForExitAsync();
             }
-            return await WaitForExitAsync(timeout);
+            var exit = await WaitForExitAsync(timeout);
+            Assert.True(exit == 0, $"the demo exited {exit} on SIGINT:\n{Tail()}");
+            return exit;
         }
 
         public async Task<int> WaitForExitAsync(TimeSpan timeout)

@@ -49,7 +49,14 @@ public static class NodeCli
         try
         {
             // Our exceptions carry the exit code; the library's handler would print a stack trace and exit 1.
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // The demo stops its processes itself on SIGINT/SIGTERM, which can take longer than the
+            // library's grace before it ends the process with 130.
+            var demo = parse.CommandResult.Command.Name == "demo";
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = demo ? null : new InvocationConfiguration().ProcessTerminationTimeout,
+            });
         }
         catch (UsageException e)
         {
