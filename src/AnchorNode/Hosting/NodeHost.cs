@@ -75,6 +75,7 @@ public static class NodeHost
         }));
         builder.Services.AddSingleton(node.Config);
         builder.Services.AddSingleton<PublicSite>();
+        builder.Services.AddSingleton<IPublicTraceSource>(new LedgerPublicTraceSource(node, node.Config));
         builder.Services.AddRateLimiter(options => PublicRateLimiting.Configure(options, node.Config.PublicRateLimit));
         configure?.Invoke(builder);
 
