@@ -33,8 +33,13 @@ public sealed class DemoTests : IDisposable
             first = await demo.WaitUntilRunningAsync(StartLimit);
 
             var dashboard = first["operator dashboard"];
-            Assert.StartsWith($"http://127.0.0.1:{port}/dashboard", dashboard, StringComparison.Ordinal);
+            Assert.StartsWith($"http://127.0.0.1:{port}/dashboard?access=", dashboard, StringComparison.Ordinal);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+            // The link sets the access cookie and redirects to the page, which carries its first data.
+            var operatorPage = await http.GetStringAsync(new Uri(dashboard));
+            Assert.Contains("EdgeTrace operator dashboard", operatorPage, StringComparison.Ordinal);
+            Assert.Contains("\"gw-1\"", operatorPage, StringComparison.Ordinal);
+            Assert.Contains("WR-DEMO-1", operatorPage, StringComparison.Ordinal);
             var report = await http.GetStringAsync(new Uri(first["lender report"]));
             Assert.Contains("WR-DEMO-1", report, StringComparison.Ordinal);
             Assert.Contains("temperature above 8 for 30m", report, StringComparison.Ordinal);

@@ -35,6 +35,7 @@ public static class NodeCli
         LedgerCommands.AddTo(root);
         InventoryCommands.AddTo(root);
         PledgeCommands.AddTo(root);
+        DashboardCommands.AddTo(root);
         Demo.DemoCommand.AddTo(root);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

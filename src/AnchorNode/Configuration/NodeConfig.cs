@@ -34,6 +34,13 @@ public sealed record NodeConfig
     public int CovenantCheckIntervalMs { get; init; } = 60_000;
 
     /// <summary>
+    /// After how long without a status report or upload a gateway shows as offline on the dashboard
+    /// (default 90 s: three of the gateways' default 30 s report intervals).
+    /// </summary>
+    [JsonPropertyName("gatewayOfflineAfterMs")]
+    public int GatewayOfflineAfterMs { get; init; } = 90_000;
+
+    /// <summary>
     /// Where consumers reach this node (scheme, host, optional path prefix, e.g.
     /// <c>https://trace.example.com</c>): the base of the GS1 Digital Link URIs in QR codes and on
     /// labels. Null: the first address the node listens on, which is right only when phones reach
@@ -87,6 +94,10 @@ public sealed record NodeConfig
         if (CheckpointIntervalMs is < 10 or > 3_600_000)
         {
             return $"checkpointIntervalMs must be between 10 and 3600000, got {CheckpointIntervalMs}";
+        }
+        if (GatewayOfflineAfterMs is < 1000 or > 86_400_000)
+        {
+            return $"gatewayOfflineAfterMs must be between 1000 and 86400000, got {GatewayOfflineAfterMs}";
         }
         if (CovenantCheckIntervalMs is < 10 or > 3_600_000)
         {

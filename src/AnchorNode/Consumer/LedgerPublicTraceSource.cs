@@ -1,85 +1,134 @@
 using AnchorNode.Configuration;
+using AnchorNode.Hosting;
 using AnchorNode.Inventory;
 using Firmware.Contracts.Epc;
+using InventoryExcursion = AnchorNode.Inventory.PublicExcursion;
 
 namespace AnchorNode.Consumer;
 
 /// <summary>
-/// The consumer pages' facts from this node's ledger: the public lot views (<see cref="PublicLots"/>,
-/// computed from each lot's verified public bundle) with the place names of <c>publicPlaces</c>.
-/// An unknown code and a code whose lot no checkpoint covers yet both give null.
+/// Consumer facts from the ledger: the public view of the lots (<see cref="PublicLots"/>, computed
+/// from each lot's verified public bundle), with place names from <c>publicPlaces</c> in node.json.
+/// Sites are shown by their public name (or id); a zone only when node.json names it, since zone
+/// ids are the operator's business.
 /// </summary>
 public sealed class LedgerPublicTraceSource : IPublicTraceSource
 {
-    private readonly PublicLots _lots;
-    private readonly NodeConfig _config;
+    private const string Temperature = "temperature";
+    private readonly NodeRuntime _node;
+    private readonly IReadOnlyDictionary<string, PublicPlaceName> _places;
 
-    /// <summary>Facts from <paramref name="lots"/>, names from <paramref name="config"/>.</summary>
-    public LedgerPublicTraceSource(PublicLots lots, NodeConfig config)
+    /// <summary>Facts from <paramref name="node"/>'s ledger, named as <paramref name="config"/> says.</summary>
+    public LedgerPublicTraceSource(NodeRuntime node, NodeConfig config)
     {
-        _lots = lots;
-        _config = config;
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(config);
+        _node = node;
+        _places = config.PublicPlaces ?? new Dictionary<string, PublicPlaceName>();
     }
 
-    /// <inheritdoc/>
-    public ValueTask<PublicProduct?> FindProductAsync(Gtin gtin, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(_lots.Find(gtin.Value).FirstOrDefault() is { } view ? new PublicProduct(gtin, view.Product, view.Specification) : null);
+    /// <inheritdoc />
+    public ValueTask<PublicProduct?> FindProductAsync(Gtin gtin, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(gtin);
+        var lot = _node.PublicLots.Find(gtin.Value).OrderByDescending(l => l.IssuedMs).FirstOrDefault();
+        return ValueTask.FromResult(lot is null ? null : new PublicProduct(gtin, lot.Product, lot.Specification));
+    }
 
-    /// <inheritdoc/>
-    public ValueTask<PublicTrace?> FindTraceAsync(DigitalLink link, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Find(link) is { } view ? Trace(link, view) : null);
+    /// <inheritdoc />
+    public ValueTask<PublicTrace?> FindTraceAsync(DigitalLink link, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(link);
+        var lot = Find(link);
+        return ValueTask.FromResult(lot is null ? null : Trace(link, lot));
+    }
 
-    /// <inheritdoc/>
-    /// <remarks>The proof is always against the best checkpoint available now, which covers what any earlier page showed.</remarks>
+    /// <inheritdoc />
+    /// <remarks>
+    /// The proof is the lot's public evidence bundle at the newest checkpoint, which is at least
+    /// <paramref name="atSize"/>: a newer checkpoint proves everything an older one did, and
+    /// <c>Verifier bundle</c> checks it offline against the consortium's keys.
+    /// </remarks>
     public ValueTask<PublicProofFile?> ExportProofAsync(DigitalLink link, long? atSize, CancellationToken cancellationToken)
     {
-        if (Find(link) is not { } view || _lots.ProofBundle(view.Receipt) is not { Succeeded: true } exported)
+        ArgumentNullException.ThrowIfNull(link);
+        var lot = Find(link);
+        if (lot is null)
         {
             return ValueTask.FromResult<PublicProofFile?>(null);
         }
-        using var json = new MemoryStream();
-        exported.Value.Bundle.WriteTo(json);
-        return ValueTask.FromResult<PublicProofFile?>(new PublicProofFile($"{view.Gtin}-{view.Batch}.proof.json", json.ToArray()));
+        var bundle = _node.PublicLots.ProofBundle(lot.Receipt);
+        return ValueTask.FromResult(bundle.Succeeded
+            ? new PublicProofFile($"{FileNamePart(lot.Gtin)}-{FileNamePart(lot.Batch)}.public-evidence.json", bundle.Value.Bundle.ToJson())
+            : null);
     }
 
     private PublicLotView? Find(DigitalLink link) =>
-        link.Lot is null ? null : _lots.Find(link.Gtin.Value, link.Lot, link.Serial).FirstOrDefault();
+        link.Lot is null && link.Serial is null
+            ? null
+            : _node.PublicLots.Find(link.Gtin.Value, link.Lot, link.Serial).OrderByDescending(l => l.IssuedMs).FirstOrDefault();
 
-    private PublicTrace Trace(DigitalLink link, PublicLotView view)
+    private PublicTrace Trace(DigitalLink link, PublicLotView lot)
     {
-        var chain = view.ColdChain;
-        var band = view.Bands.FirstOrDefault(b => b.Quantity == "temperature") ?? view.Bands.FirstOrDefault();
-        var monitored = view.Proof.Readings > 0;
-        var journey = view.Journey.Select(stop =>
-        {
-            var site = stop.Site ?? view.Site;
-            // The last stop is open while the goods are still there (it ends at the newest reading).
-            DateTimeOffset? to = stop.ToMs >= chain.ToMs ? null : DateTimeOffset.FromUnixTimeMilliseconds(stop.ToMs);
-            return new JourneyStop(Place(site) ?? PlaceName.Invariant(site), Place($"{site}/{stop.Zone}"), DateTimeOffset.FromUnixTimeMilliseconds(stop.FromMs), to);
-        }).ToList();
+        var band = lot.Bands.FirstOrDefault(b => b.Quantity == Temperature);
+        var excursions = lot.ColdChain.Excursions
+            .Where(e => e.Quantity == Temperature)
+            .Select(Excursion)
+            .ToList();
+        var monitored = lot.Proof.Readings > 0 && lot.Journey.Count > 0;
         return new PublicTrace
         {
             Link = link,
-            ProductName = view.Product,
-            ProductDetail = view.Specification,
-            Journey = journey,
+            ProductName = lot.Product,
+            ProductDetail = lot.Specification,
+            Journey = Journey(lot),
             ColdChain = new ColdChainStatus
             {
-                State = !monitored ? ColdChainState.NotMonitored : chain.Held ? ColdChainState.Held : ColdChainState.Excursion,
-                MinCelsius = (double)(band?.Min ?? 0),
-                MaxCelsius = (double)(band?.Max ?? 0),
-                MonitoredFrom = monitored ? DateTimeOffset.FromUnixTimeMilliseconds(chain.FromMs) : null,
-                MonitoredTo = monitored ? DateTimeOffset.FromUnixTimeMilliseconds(chain.ToMs) : null,
-                Excursions = chain.Excursions.Where(e => e.Quantity == "temperature")
-                    .Select(e => new PublicExcursion(DateTimeOffset.FromUnixTimeMilliseconds(e.StartMs), DateTimeOffset.FromUnixTimeMilliseconds(e.EndMs), e.Peak, e.Side == "above"))
-                    .ToList(),
+                State = !monitored ? ColdChainState.NotMonitored : excursions.Count == 0 ? ColdChainState.Held : ColdChainState.Excursion,
+                MinCelsius = band is null ? double.NegativeInfinity : (double)band.Min,
+                MaxCelsius = band is null ? double.PositiveInfinity : (double)band.Max,
+                MonitoredFrom = monitored ? Time(lot.ColdChain.FromMs) : null,
+                MonitoredTo = monitored ? Time(lot.ColdChain.ToMs) : null,
+                Excursions = excursions,
+                Unmonitored = TimeSpan.FromMilliseconds(lot.ColdChain.UnmonitoredMs),
             },
-            Proof = view.Proof.Signatures > 0
-                ? new ProofSummary(view.Proof.LedgerSize, DateTimeOffset.FromUnixTimeMilliseconds(view.Proof.CheckpointTimeMs ?? 0), view.Proof.Signatures)
+            Proof = lot.Proof.CheckpointTimeMs is { } at
+                ? new ProofSummary(lot.Proof.LedgerSize, Time(at), lot.Proof.Signatures)
                 : null,
         };
     }
 
-    private PlaceName? Place(string key) =>
-        _config.PublicPlaces.TryGetValue(key, out var name) ? new PlaceName(name.English, name.Chinese ?? name.English) : null;
+    private List<JourneyStop> Journey(PublicLotView lot)
+    {
+        var stops = new List<JourneyStop>();
+        foreach (var interval in lot.Journey.OrderBy(i => i.FromMs))
+        {
+            var site = interval.Site ?? lot.Site;
+            var siteName = _places.TryGetValue(site, out var named) ? Name(named) : PlaceName.Invariant(site);
+            var zoneName = _places.TryGetValue($"{site}/{interval.Zone}", out var zone) ? Name(zone) : null;
+            var stop = new JourneyStop(siteName, zoneName, Time(interval.FromMs), Time(interval.ToMs));
+            // Moves between zones that are not public are not a stop the consumer can see.
+            if (stops.Count > 0 && stops[^1].Site == stop.Site && stops[^1].Zone == stop.Zone)
+            {
+                stops[^1] = stops[^1] with { To = stop.To };
+                continue;
+            }
+            stops.Add(stop);
+        }
+        if (lot.InStore && stops.Count > 0)
+        {
+            stops[^1] = stops[^1] with { To = null };
+        }
+        return stops;
+    }
+
+    private static Consumer.PublicExcursion Excursion(InventoryExcursion e) =>
+        new(Time(e.StartMs), Time(e.EndMs), e.Peak, e.Side == "above");
+
+    private static PlaceName Name(PublicPlaceName name) => new(name.English, name.Chinese ?? name.English);
+
+    private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    private static string FileNamePart(string value) =>
+        string.Concat(value.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
 }

@@ -257,11 +257,12 @@ internal sealed class DemoRunner
         var qr = Path.Combine(_folder.Qr, pledged.Receipt + ".png");
         await DownloadAsync($"qr{code}.png", qr, cancellationToken);
         var report = (await CliAsync(DemoPrograms.AnchorNodeDll, ["lot", "report-link", "--data", _folder.Warehouse, "--receipt", pledged.Receipt, "--base-url", BaseUrl], cancellationToken)).Field("url");
+        var dashboard = (await CliAsync(DemoPrograms.AnchorNodeDll, ["dashboard-link", "--data", _folder.Warehouse, "--base-url", BaseUrl, "--hours", "24"], cancellationToken)).Field("url");
         _progress.Done("done");
 
         var verify = string.Join(' ', new[] { "dotnet", Display(_options.VerifierDll), "bundle", Display(bundle) }
             .Concat(keys.SelectMany(k => new[] { "--key", k })).Concat(["--threshold", "2"]).Select(ShellQuote));
-        await Console.Out.WriteLineAsync($"operator dashboard: {DashboardUrl(_base)}");
+        await Console.Out.WriteLineAsync($"operator dashboard: {dashboard}");
         await Console.Out.WriteLineAsync($"lender report: {report}");
         await Console.Out.WriteLineAsync($"consumer page: {BaseUrl}{code}");
         await Console.Out.WriteLineAsync($"consumer QR: {Display(qr)}");
@@ -270,12 +271,6 @@ internal sealed class DemoRunner
         await Console.Out.WriteLineAsync($"logs: {Display(_folder.Logs)}");
         return cosigners;
     }
-
-    /// <summary>
-    /// The operator's dashboard. The dashboard and its <c>dashboard-link</c> command (which prints a
-    /// link with an access token) are not in this tree yet; once they are, this asks that command.
-    /// </summary>
-    private static string DashboardUrl(Uri node) => node.AbsoluteUri.TrimEnd('/') + "/dashboard";
 
     private async Task<bool> FoundAsync(CancellationToken cancellationToken)
     {

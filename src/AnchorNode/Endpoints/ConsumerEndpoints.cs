@@ -35,7 +35,7 @@ internal static class ConsumerEndpoints
 
         routes.MapGet("/proof/01/{**code}", Proof)
             .WithName("GetPublicProof")
-            .WithSummary("The public proof of a lot or item: what its consumer page claims, provable offline with 'Verifier public-proof' (?at= the ledger size the page showed).")
+            .WithSummary("The public proof of a lot or item: what its consumer page claims, the lot's public evidence bundle, checked offline with 'Verifier bundle' (?at= the ledger size the page showed).")
             .Produces(200, contentType: "application/json")
             .Produces(404, contentType: HtmlType)
             .Produces(429, contentType: HtmlType);

@@ -40,7 +40,7 @@ public sealed record NodeProblem(string Code, int Status, string Detail)
         "damaged-store" or "evidence-invalid" => 500,
         "no-checkpoint" => 503,
         ProblemTypes.Equivocation or ProblemTypes.Gap or ProblemTypes.LeafMismatch or ProblemTypes.StaleCheckpoint
-            or ProblemTypes.ConcurrentUpload or LedgerFailures.DeviceEnrolled or LedgerFailures.StaleReference
+            or ProblemTypes.ConcurrentUpload or ProblemTypes.StaleReport or LedgerFailures.DeviceEnrolled or LedgerFailures.StaleReference
             or LedgerFailures.DuplicateStatement or LedgerFailures.MemberExists => 409,
         ProblemTypes.TooLarge => 413,
         LedgerFailures.Genesis => 503,

@@ -66,6 +66,7 @@ public static class NodeHost
             options.SerializerOptions.TypeInfoResolverChain.Insert(1, UplinkJsonContext.Default);
             options.SerializerOptions.TypeInfoResolverChain.Insert(2, EvidenceJsonContext.Default);
             options.SerializerOptions.TypeInfoResolverChain.Insert(3, InventoryJsonContext.Default);
+            options.SerializerOptions.TypeInfoResolverChain.Insert(4, AnchorNode.Dashboard.DashboardJsonContext.Default);
         });
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
@@ -75,7 +76,7 @@ public static class NodeHost
         }));
         builder.Services.AddSingleton(node.Config);
         builder.Services.AddSingleton<PublicSite>();
-        builder.Services.AddSingleton<IPublicTraceSource>(new LedgerPublicTraceSource(node.PublicLots, node.Config));
+        builder.Services.AddSingleton<IPublicTraceSource>(new LedgerPublicTraceSource(node, node.Config));
         builder.Services.AddRateLimiter(options => PublicRateLimiting.Configure(options, node.Config.PublicRateLimit));
         configure?.Invoke(builder);
 
@@ -106,6 +107,7 @@ public static class NodeHost
         ReportEndpoints.Map(app);
         PublicLotEndpoints.Map(app);
         ConsumerEndpoints.Map(app);
+        DashboardEndpoints.Map(app);
         return app;
     }
 }

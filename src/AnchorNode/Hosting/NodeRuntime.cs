@@ -1,5 +1,6 @@
 using AnchorNode.Auth;
 using AnchorNode.Configuration;
+using AnchorNode.Dashboard;
 using AnchorNode.Devices;
 using AnchorNode.Evidence;
 using AnchorNode.Inventory;
@@ -46,6 +47,9 @@ public sealed class NodeRuntime : IAsyncDisposable
         CovenantEvents = covenantEvents ?? new LoggingCovenantEvents(loggers.CreateLogger<LoggingCovenantEvents>());
         Covenants = new CovenantMonitor(Reports, Readers, Sequencer, CovenantEvents, time, loggers.CreateLogger<CovenantMonitor>());
         ReportLinks = new ReportLinks(folder.DataProtectionDirectory, time);
+        StatusReports = new GatewayStatusService(Database, Readers, Signatures, time);
+        Dashboard = new OperatorDashboard(Readers, StatusReports, time, TimeSpan.FromMilliseconds(config.GatewayOfflineAfterMs));
+        DashboardLinks = new DashboardLinks(folder.DataProtectionDirectory, time);
     }
 
     /// <summary>The data folder.</summary>
@@ -122,6 +126,15 @@ public sealed class NodeRuntime : IAsyncDisposable
 
     /// <summary>Time-limited links to a lot's report page.</summary>
     public ReportLinks ReportLinks { get; }
+
+    /// <summary>Gateways' latest status reports.</summary>
+    public GatewayStatusService StatusReports { get; }
+
+    /// <summary>The operator dashboard.</summary>
+    public OperatorDashboard Dashboard { get; }
+
+    /// <summary>Time-limited links to the operator dashboard.</summary>
+    public DashboardLinks DashboardLinks { get; }
 
     /// <summary>Opens the node in <paramref name="folder"/>.</summary>
     /// <exception cref="InvalidDataException">When the folder is not initialised or its files are invalid.</exception>

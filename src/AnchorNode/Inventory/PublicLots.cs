@@ -48,6 +48,10 @@ public sealed record PublicLotView
     [JsonPropertyName("validUntilMs")]
     public required long ValidUntilMs { get; init; }
 
+    /// <summary>True while the goods are in store; false once every unit was delivered.</summary>
+    [JsonPropertyName("inStore")]
+    public required bool InStore { get; init; }
+
     /// <summary>Required storage conditions.</summary>
     [JsonPropertyName("bands")]
     public required IReadOnlyList<BandView> Bands { get; init; }
@@ -71,12 +75,17 @@ public sealed record PublicLotView
 /// <param name="FromMs">Start of the period judged.</param>
 /// <param name="ToMs">Its end.</param>
 /// <param name="Excursions">Excursions, merged across the sensors of a zone.</param>
+/// <param name="UnmonitoredMs">
+/// Time in the period without a temperature reading describing the lot: no sensor for its zone,
+/// or every temperature sensor of the zone silent (a gap) at once.
+/// </param>
 public sealed record PublicColdChain(
     [property: JsonPropertyName("held")] bool Held,
     [property: JsonPropertyName("complete")] bool Complete,
     [property: JsonPropertyName("fromMs")] long FromMs,
     [property: JsonPropertyName("toMs")] long ToMs,
-    [property: JsonPropertyName("excursions")] IReadOnlyList<PublicExcursion> Excursions);
+    [property: JsonPropertyName("excursions")] IReadOnlyList<PublicExcursion> Excursions,
+    [property: JsonPropertyName("unmonitoredMs")] long UnmonitoredMs);
 
 /// <summary>An excursion as the public sees it.</summary>
 public sealed record PublicExcursion(
@@ -155,6 +164,7 @@ public sealed class PublicLots
     public Result<PublicLotView> Get(string receipt)
     {
         string key;
+        bool inStore;
         using (var lease = _readers.Rent())
         {
             var latest = lease.Reader.LatestCheckpoint();
@@ -163,6 +173,7 @@ public sealed class PublicLots
             {
                 return Result<PublicLotView>.Fail(Firmware.Contracts.Ledger.LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
             }
+            inStore = lot.Status != LotStatus.Delivered;
             key = $"{latest?.Size}/{latest?.Signatures}/{lot.LocationHead}/{lot.StatusHead}";
         }
         if (_cache.TryGetValue(receipt, out var cached) && cached.Key == key)
@@ -174,7 +185,7 @@ public sealed class PublicLots
         {
             return report.Failure!;
         }
-        var view = View(report.Value);
+        var view = View(report.Value, inStore);
         if (_cache.Count > 10_000)
         {
             _cache.Clear();
@@ -196,7 +207,7 @@ public sealed class PublicLots
         return _exporter.Export(receipt, new LotBundleRequest { Public = true });
     }
 
-    private static PublicLotView View(LotReport report)
+    private static PublicLotView View(LotReport report, bool inStore)
     {
         var lot = report.Lot.Lot;
         var c = report.Conditions;
@@ -235,11 +246,59 @@ public sealed class PublicLots
             Site = lot.Site,
             IssuedMs = lot.IssuedMs,
             ValidUntilMs = lot.ValidUntilMs,
+            InStore = inStore,
             Bands = c.Bands,
             Journey = c.Storage,
-            ColdChain = new PublicColdChain(c.WithinRange, c.Complete, c.Parameters.FromMs, c.Parameters.ToMs, excursions.OrderBy(e => e.StartMs).ToList()),
+            ColdChain = new PublicColdChain(c.WithinRange, c.Complete, c.Parameters.FromMs, c.Parameters.ToMs, excursions.OrderBy(e => e.StartMs).ToList(), UnmonitoredMs(c)),
             Proof = new PublicProof(report.Proof.LedgerSize, report.Proof.LedgerTimeMs, report.Proof.Signers.Count, report.Proof.Signers, report.Proof.Readings, ProofPath(lot.Receipt)),
         };
+    }
+
+    private static long UnmonitoredMs(ConditionReport c)
+    {
+        const string temperature = "temperature";
+        var silent = c.Uncovered.Where(u => u.Quantity == temperature).Select(u => (u.FromMs, u.ToMs)).ToList();
+        foreach (var zone in c.Sensors.Where(s => s.Quantity == temperature).GroupBy(s => (s.Site, s.Zone)))
+        {
+            // A zone is unmonitored only while all of its temperature sensors are silent together.
+            List<(long From, long To)>? common = null;
+            foreach (var sensor in zone)
+            {
+                var gaps = sensor.Gaps.Select(g => (g.FromMs, g.ToMs)).ToList();
+                common = common is null ? gaps : Intersect(common, gaps);
+            }
+            silent.AddRange(common ?? []);
+        }
+        long total = 0;
+        long end = long.MinValue;
+        foreach (var (from, to) in silent.OrderBy(i => i.Item1))
+        {
+            var start = Math.Max(from, end);
+            if (to > start)
+            {
+                total += to - start;
+                end = to;
+            }
+        }
+        return total;
+    }
+
+    private static List<(long From, long To)> Intersect(List<(long From, long To)> a, List<(long From, long To)> b)
+    {
+        var result = new List<(long, long)>();
+        foreach (var x in a)
+        {
+            foreach (var y in b)
+            {
+                var from = Math.Max(x.From, y.From);
+                var to = Math.Min(x.To, y.To);
+                if (to > from)
+                {
+                    result.Add((from, to));
+                }
+            }
+        }
+        return result;
     }
 
     private static bool HoldsSerial(NodeReader reader, LotRecord lot, string serial)

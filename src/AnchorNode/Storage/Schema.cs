@@ -174,6 +174,15 @@ internal static class Schema
           spki TEXT NOT NULL,
           seq INTEGER NOT NULL) WITHOUT ROWID;
 
+        -- The latest status report of each gateway (operational, not evidence: never in the ledger),
+        -- the signed note as received, and when this node received it.
+        CREATE TABLE IF NOT EXISTS gateway_status (
+          device TEXT PRIMARY KEY,
+          gateway_ms INTEGER NOT NULL,
+          received_ms INTEGER NOT NULL,
+          report TEXT NOT NULL,
+          note TEXT NOT NULL) WITHOUT ROWID;
+
         -- API clients: organisations with one role each, and their keys (SHA-256 of the secret only).
         CREATE TABLE IF NOT EXISTS orgs (
           name TEXT PRIMARY KEY,

@@ -95,6 +95,9 @@ public sealed record UplinkOptions
 
     /// <summary>How often to ask again when the node does not know the device or refuses its uploads.</summary>
     public TimeSpan SlowRetry { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The longest time between two status reports to the node (one also follows every upload cycle).</summary>
+    public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Sensors.</summary>

@@ -195,6 +195,7 @@ public static partial class GatewayConfigReader
             RetryInitial = TimeSpan.FromSeconds(initial),
             RetryMax = TimeSpan.FromSeconds(max),
             SlowRetry = TimeSpan.FromSeconds(uplink.Number("slowRetrySeconds", 0.001, 86_400, 600)),
+            StatusInterval = TimeSpan.FromSeconds(uplink.Number("statusIntervalSeconds", 0.01, 3600, 30)),
         };
         uplink.RejectUnknown();
         return options;

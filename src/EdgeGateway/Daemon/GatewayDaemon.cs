@@ -101,6 +101,13 @@ public sealed partial class GatewayDaemon
             TimeProvider.System,
             loggers.CreateLogger<LogWriter>());
 
+        // Read before the writer owns the log: what the status reports say at start.
+        var health = new GatewayHealth(settings.Sources.SelectMany(s => s.Sensors), id => zones.GetValueOrDefault(id),
+            log.Store.ReadAlarmStates().Where(a => a.Active)
+                .Select(a => new ActiveAlarm(a.RuleId, a.Zone, a.SensorId, a.ActiveSinceMs ?? 0, a.ActiveValue, a.ActiveUnit)),
+            config.Alarms);
+        writer.LeavesCommitted += health.OnCommitted;
+
         var cap = new YoungGenerationCap();
         writer.Committed += _ => cap.AfterCommit();
 
@@ -129,7 +136,7 @@ public sealed partial class GatewayDaemon
         var writing = Task.Run(() => writer.RunAsync(channel.Reader, CancellationToken.None), CancellationToken.None);
         var pumping = new SensorPump(settings.Sources, channel.Writer, settings.Clock, loggers.CreateLogger<SensorPump>())
             .RunAsync(settings.SourceNotes, stop.Token);
-        var uploading = RunUplinkAsync(config, databasePath, signer, writer, mqtt?.Publisher, channel.Writer, settings.Clock, loggers, stop.Token);
+        var uploading = RunUplinkAsync(config, databasePath, signer, writer, health, mqtt?.Publisher, channel.Writer, settings.Clock, loggers, stop.Token);
         var telemetry = mqtt?.RunAsync(channel.Writer, stop.Token) ?? Task.CompletedTask;
 
         // The writer only ends by itself when it fails; otherwise run until a signal.
@@ -184,7 +191,7 @@ public sealed partial class GatewayDaemon
         }, clock, loggers);
     }
 
-    private async Task RunUplinkAsync(GatewayConfig config, string databasePath, INoteSigner signer, LogWriter writer, TelemetryPublisher? telemetry,
+    private async Task RunUplinkAsync(GatewayConfig config, string databasePath, INoteSigner signer, LogWriter writer, GatewayHealth health, TelemetryPublisher? telemetry,
         ChannelWriter<LogInput> channel, TimeProvider clock, ILoggerFactory loggers, CancellationToken stoppingToken)
     {
         if (config.Node.Url is null)
@@ -203,8 +210,13 @@ public sealed partial class GatewayDaemon
         {
             worker.Anchored += (checkpoint, ledgerIndex) => telemetry.OnAnchored(new AnchorProgress(checkpoint.Size, checkpoint.Root.ToHex(), ledgerIndex));
         }
+        // Its own connection: the worker's is not shared across threads.
+        using var reportStore = SqliteUplinkStore.Open(databasePath);
+        var reporter = new StatusReporter(config.DeviceId, client, reportStore, signer, health, Version, config.Uplink.StatusInterval, clock, TimeProvider.System,
+            loggers.CreateLogger<StatusReporter>());
+        worker.CycleCompleted += reporter.Notify;
         LogNode(config.Node.Url.ToString());
-        await worker.RunAsync(stoppingToken);
+        await Task.WhenAll(worker.RunAsync(stoppingToken), reporter.RunAsync(stoppingToken));
     }
 
     private async Task Quietly(Task task)

@@ -257,4 +257,7 @@ public static class MetaKeys
 
     /// <summary>The MQTT counters since the daemon started (JSON).</summary>
     public const string MqttCounters = "mqtt_counters";
+
+    /// <summary>The gateway time of the last status report sent (reports must go on increasing across restarts).</summary>
+    public const string StatusReportMs = "status_report_ms";
 }

@@ -135,6 +135,23 @@ public sealed class SqliteUplinkStore : IDisposable
         tx.Commit();
     }
 
+    /// <summary>The gateway time of the last status report sent, or null.</summary>
+    public long? LastStatusReportMs()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT value FROM meta WHERE key = $k;";
+        command.Parameters.AddWithValue("$k", MetaKeys.StatusReportMs);
+        return command.ExecuteScalar() is long ms ? ms : null;
+    }
+
+    /// <summary>Records the gateway time of a status report about to be sent.</summary>
+    public void RecordStatusReport(long gatewayTimeMs)
+    {
+        using var tx = _connection.BeginTransaction(deferred: false);
+        SetMeta(tx, MetaKeys.StatusReportMs, gatewayTimeMs);
+        tx.Commit();
+    }
+
     /// <inheritdoc/>
     public void Dispose() => _connection.Dispose();
 

@@ -88,6 +88,16 @@ public sealed class HttpAnchorClient : IAnchorClient, IDisposable
     }
 
     /// <inheritdoc/>
+    public async Task<AnchorResult<StatusReceipt>> PostStatusAsync(string deviceId, string signedNote, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, Relative(UplinkRoutes.StatusPath(deviceId)))
+        {
+            Content = new StringContent(signedNote, System.Text.Encoding.UTF8, "text/plain"),
+        };
+        return await SendAsync(request, UplinkJsonContext.Default.StatusReceipt, cancellationToken);
+    }
+
+    /// <inheritdoc/>
     public void Dispose()
     {
         if (_ownsClient)
@@ -124,9 +134,9 @@ public sealed class HttpAnchorClient : IAnchorClient, IDisposable
                         ? AnchorResult<T>.Fail(new UplinkProblem(UplinkFailureKind.Protocol, status, null, "the node answered with an empty body"))
                         : AnchorResult<T>.Ok(value);
                 }
-                var (code, detail) = await ReadProblemAsync(response, cancellationToken);
+                var (code, detail, last) = await ReadProblemAsync(response, cancellationToken);
                 var kind = status >= 500 ? UplinkFailureKind.Server : UplinkFailureKind.Refused;
-                return AnchorResult<T>.Fail(new UplinkProblem(kind, status, code, detail));
+                return AnchorResult<T>.Fail(new UplinkProblem(kind, status, code, detail) { LastGatewayTimeMs = last });
             }
             catch (JsonException e)
             {
@@ -139,13 +149,13 @@ public sealed class HttpAnchorClient : IAnchorClient, IDisposable
         }
     }
 
-    private static async Task<(string? Code, string Detail)> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private static async Task<(string? Code, string Detail, long? LastGatewayTimeMs)> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var bytes = await ReadLimitedAsync(response.Content, cancellationToken);
         var fallback = $"{(int)response.StatusCode} {response.ReasonPhrase}";
         if (bytes.Length == 0)
         {
-            return (null, fallback);
+            return (null, fallback, null);
         }
         try
         {
@@ -153,16 +163,17 @@ public sealed class HttpAnchorClient : IAnchorClient, IDisposable
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return (null, fallback);
+                return (null, fallback, null);
             }
             string? Text(string name) => root.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
             var code = ProblemTypes.CodeOf(Text("type"));
             var detail = Text("detail") ?? Text("title") ?? fallback;
-            return (code, detail);
+            long? last = root.TryGetProperty("lastGatewayTimeMs", out var l) && l.ValueKind == JsonValueKind.Number && l.TryGetInt64(out var ms) ? ms : null;
+            return (code, detail, last);
         }
         catch (JsonException)
         {
-            return (null, fallback);
+            return (null, fallback, null);
         }
     }
 

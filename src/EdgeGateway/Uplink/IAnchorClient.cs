@@ -10,6 +10,9 @@ public interface IAnchorClient
 
     /// <summary>Uploads leaves and the signed checkpoint at their end; answers once the node has committed them.</summary>
     Task<AnchorResult<UplinkReceipt>> UploadAsync(string deviceId, UplinkBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>Posts a status report (a <see cref="GatewayStatusNote"/> signed by the device key).</summary>
+    Task<AnchorResult<StatusReceipt>> PostStatusAsync(string deviceId, string signedNote, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -47,6 +50,9 @@ public enum UplinkFailureKind
 /// <param name="Detail">What went wrong, for people.</param>
 public sealed record UplinkProblem(UplinkFailureKind Kind, int? Status, string? Code, string Detail)
 {
+    /// <summary>With <see cref="ProblemTypes.StaleReport"/>: the gateway time of the report the node holds.</summary>
+    public long? LastGatewayTimeMs { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() => Status is { } s ? $"{s} {Code ?? Kind.ToString().ToLowerInvariant()}: {Detail}" : $"{Kind.ToString().ToLowerInvariant()}: {Detail}";
 }

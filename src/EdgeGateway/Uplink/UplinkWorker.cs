@@ -90,6 +90,9 @@ public sealed partial class UplinkWorker
     /// <summary>Raised after the node committed an upload: the checkpoint it anchored and the anchor's ledger index.</summary>
     public event Action<StoredCheckpoint, long>? Anchored;
 
+    /// <summary>Raised after every attempt to bring the node up to date, whatever its outcome.</summary>
+    public event Action? CycleCompleted;
+
     /// <summary>Tells the worker that a checkpoint was sealed.</summary>
     public void NotifySealed() => _sealed.Set();
 
@@ -114,6 +117,7 @@ public sealed partial class UplinkWorker
                 LogUnexpected(e);
                 outcome = Outcome.Retry;
             }
+            CycleCompleted?.Invoke();
             try
             {
                 switch (outcome)

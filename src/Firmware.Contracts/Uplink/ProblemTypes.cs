@@ -63,6 +63,9 @@ public static class ProblemTypes
     /// <summary>Another upload for the device was committed while this one was checked; ask the status and resume (409).</summary>
     public const string ConcurrentUpload = "concurrent-upload";
 
+    /// <summary>A status report is not newer than the last one the node accepted from the device: a replay, or a clock that went back (409).</summary>
+    public const string StaleReport = "stale-report";
+
     /// <summary>The request has no valid API key (401).</summary>
     public const string Unauthenticated = "unauthenticated";
 

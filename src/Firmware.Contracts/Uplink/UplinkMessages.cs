@@ -17,6 +17,9 @@ public static class UplinkRoutes
     /// <summary>POST an <see cref="UplinkRequest"/>; answers an <see cref="UplinkReceipt"/> or a problem.</summary>
     public const string Upload = "/v1/devices/{deviceId}/uplink";
 
+    /// <summary>POST a <see cref="GatewayStatusNote"/> (text/plain); answers a <see cref="StatusReceipt"/> or a problem.</summary>
+    public const string Status = "/v1/devices/{deviceId}/status";
+
     /// <summary>The most leaves one upload may carry.</summary>
     public const int MaxLeavesPerUpload = 10_000;
 
@@ -28,6 +31,9 @@ public static class UplinkRoutes
 
     /// <summary>The path of <see cref="Upload"/> for a device.</summary>
     public static string UploadPath(string deviceId) => $"/v1/devices/{Uri.EscapeDataString(deviceId)}/uplink";
+
+    /// <summary>The path of <see cref="Status"/> for a device.</summary>
+    public static string StatusPath(string deviceId) => $"/v1/devices/{Uri.EscapeDataString(deviceId)}/status";
 }
 
 /// <summary>
@@ -76,4 +82,6 @@ public sealed record DeviceLogStatus(
 [JsonSerializable(typeof(UplinkRequest))]
 [JsonSerializable(typeof(UplinkReceipt))]
 [JsonSerializable(typeof(DeviceLogStatus))]
+[JsonSerializable(typeof(GatewayStatusReport))]
+[JsonSerializable(typeof(StatusReceipt))]
 public sealed partial class UplinkJsonContext : JsonSerializerContext;

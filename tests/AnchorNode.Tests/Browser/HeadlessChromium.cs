@@ -52,6 +52,10 @@ public sealed class HeadlessChromium : IAsyncLifetime
             HasTouch = width < 600,
             Locale = locale,
         });
+        // A loaded 2-core CI machine runs several test projects at once; Playwright's 30 s default
+        // for navigations and actions is too short there (nothing here waits on the network).
+        context.SetDefaultTimeout(90_000);
+        context.SetDefaultNavigationTimeout(90_000);
         return await context.NewPageAsync();
     }
 

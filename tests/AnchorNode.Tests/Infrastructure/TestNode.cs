@@ -50,6 +50,9 @@ public sealed class TestNode : IAsyncLifetime
     /// <summary>Changes to the serving member's node.json before the node starts.</summary>
     public Func<NodeConfig, NodeConfig>? ConfigureNode { get; init; }
 
+    /// <summary>The node's clock (the system clock when null).</summary>
+    public TimeProvider? Time { get; init; }
+
     /// <summary>Changes to the web host (services) before it is built.</summary>
     public Action<WebApplicationBuilder>? ConfigureHost { get; init; }
 
@@ -65,7 +68,7 @@ public sealed class TestNode : IAsyncLifetime
         Auditor = AuditorFolder.Initialise(new NodeConfig { Consortium = "demo", Member = "auditor", Roles = "auditor" });
         var config = new NodeConfig { Consortium = "demo", Member = "warehouse", Roles = "operator", CheckpointIntervalMs = CheckpointIntervalMs, CovenantCheckIntervalMs = CovenantCheckIntervalMs };
         Folder.Initialise(ConfigureNode?.Invoke(config) ?? config).Dispose();
-        Runtime = NodeRuntime.Open(Folder, NullLoggerFactory.Instance, covenantEvents: CovenantEvents);
+        Runtime = NodeRuntime.Open(Folder, NullLoggerFactory.Instance, Time, covenantEvents: CovenantEvents);
         Ok(Runtime.Founding.AddFounder("bank", "lender", Convert.ToBase64String(Bank.PublicKey.Span)));
         Ok(Runtime.Founding.AddFounder("auditor", "auditor", Convert.ToBase64String(Auditor.PublicKey.Span)));
         var genesis = await Runtime.Founding.CreateGenesisAsync(2, CancellationToken.None);

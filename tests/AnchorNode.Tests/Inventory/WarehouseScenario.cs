@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using AnchorNode.Configuration;
 using AnchorNode.Endpoints;
 using AnchorNode.Tests.Infrastructure;
 using EdgeGateway.Sensors.Simulation;
@@ -28,7 +29,18 @@ public sealed class WarehouseScenario : IAsyncLifetime
     public static readonly long FailureStart = Start + 120 * 60_000L;
     public static readonly long FailureEnd = Start + 165 * 60_000L;
 
-    public TestNode Node { get; } = new() { CovenantCheckIntervalMs = 1000 };
+    public TestNode Node { get; } = new()
+    {
+        CovenantCheckIntervalMs = 1000,
+        ConfigureNode = c => c with
+        {
+            PublicPlaces = new Dictionary<string, PublicPlaceName>
+            {
+                [Site] = new() { English = "Harbour cold store", Chinese = "港口冷库" },
+                [$"{Site}/{SimulatedWarehouse.ChillerZone}"] = new() { English = "Chilled hall", Chinese = "冷藏库" },
+            },
+        },
+    };
     public LotClient Lots { get; private set; } = null!;
     public SimulatedWarehouse Warehouse { get; } = new(new SimulatedWarehouseOptions { Seed = 7, PalletArrivalSpacing = TimeSpan.FromMinutes(5) });
     public WarehouseGateway Gateway { get; private set; } = null!;

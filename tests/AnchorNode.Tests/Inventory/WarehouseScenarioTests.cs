@@ -187,6 +187,44 @@ public sealed class WarehouseScenarioTests(WarehouseScenario scenario, HeadlessC
     }
 
     [Fact]
+    public async Task ConsumerPage_OnTheLedger_ShowsTheExcursion_PublicPlaces_AndAProofTheVerifierAccepts()
+    {
+        using var anonymous = scenario.Node.Anonymous();
+        var path = $"01/{scenario.Salmon.Gtin14}/10/{Uri.EscapeDataString(scenario.Salmon.Batch)}";
+
+        var page = await chromium.NewPageAsync(390, 844);
+        var loaded = await page.GotoAsync(new Uri(scenario.Node.BaseAddress, path).ToString());
+
+        Assert.Equal(200, loaded!.Status);
+        Assert.Equal("excursion", await page.Locator("#status").GetAttributeAsync("data-state"));
+        Assert.Contains(scenario.Salmon.Product, await page.Locator("#product").InnerTextAsync(), StringComparison.Ordinal);
+        var journey = await page.Locator("#journey").InnerTextAsync();
+        Assert.Contains("Harbour cold store", journey, StringComparison.Ordinal);
+        Assert.Contains("Chilled hall", journey, StringComparison.Ordinal);
+        Assert.DoesNotContain(SimulatedWarehouse.ChillerZone, journey, StringComparison.Ordinal);
+        var ledgerSize = long.Parse((await page.Locator("#ledger-size").InnerTextAsync()).Replace(",", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(ledgerSize > 0);
+        Assert.True(int.Parse(await page.Locator("#signatures").InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture) >= 1);
+        await HeadlessChromium.ScreenshotAsync(page, "consumer-ledger-chiller-excursion");
+        var html = await page.ContentAsync();
+        AssertNoPrivateValues(html);
+        Assert.DoesNotContain("1,234,567", html, StringComparison.Ordinal);
+
+        var proofHref = await page.Locator("#proof-link").GetAttributeAsync("href");
+        var proof = await DownloadAsync(proofHref!.TrimStart('/'), "consumer-proof", anonymous);
+        var verified = await Programs.RunAsync(Programs.Verifier, ["bundle", proof, .. scenario.Node.VerifierKeyArgs]);
+        Assert.True(verified.ExitCode == 0, verified.Output);
+
+        var frozen = await anonymous.GetStringAsync($"01/{scenario.Berries.Gtin14}/10/{Uri.EscapeDataString(scenario.Berries.Batch)}");
+        Assert.Contains("data-state=\"held\"", frozen, StringComparison.Ordinal);
+        Assert.DoesNotContain(SimulatedWarehouse.FreezerZone, frozen, StringComparison.Ordinal);
+        using var unknown = await anonymous.GetAsync($"01/{scenario.Salmon.Gtin14}/10/NO-SUCH-BATCH");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        using var product = await anonymous.GetAsync($"01/{scenario.Salmon.Gtin14}");
+        Assert.Contains(scenario.Salmon.Product, await product.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task History_TracesTheCargoFromTheDockDoorIntoTheChiller()
     {
         var history = await scenario.Lots.Auditor.GetFromJsonAsync($"v1/lots/{WarehouseScenario.Chilled}/history", InventoryJsonContext.Default.HistoryView);

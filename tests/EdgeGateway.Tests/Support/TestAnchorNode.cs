@@ -78,6 +78,7 @@ public sealed class TestAnchorNode : IAsyncDisposable
         var app = builder.Build();
         app.MapGet(UplinkRoutes.DeviceLog, (string deviceId) => Status(deviceId));
         app.MapPost(UplinkRoutes.Upload, (string deviceId, HttpRequest request) => UploadAsync(deviceId, request));
+        app.MapPost(UplinkRoutes.Status, (string deviceId, HttpRequest request) => StatusReportAsync(deviceId, request));
         await app.StartAsync();
         _app = app;
     }
@@ -106,6 +107,9 @@ public sealed class TestAnchorNode : IAsyncDisposable
 
     /// <summary>Before the next upload is processed, the device's log is cut back to <paramref name="size"/> (the node lost data).</summary>
     public void ShrinkBeforeNextUpload(long size) { lock (_gate) _shrinkBeforeNextUpload = size; }
+
+    /// <summary>The status reports accepted for a device (signature checked), in order.</summary>
+    public IReadOnlyList<GatewayStatusReport> ReportsOf(string deviceId) { lock (_gate) return _devices.TryGetValue(deviceId, out var d) ? d.Reports.ToList() : []; }
 
     public long CommittedSize(string deviceId) { lock (_gate) return _devices.TryGetValue(deviceId, out var d) ? d.Leaves.Count : 0; }
 
@@ -327,6 +331,50 @@ public sealed class TestAnchorNode : IAsyncDisposable
         return Results.Json(new UplinkReceipt(deviceId, device.Leaves.Count, device.LedgerIndex.Value, _ledgerSize), UplinkJsonContext.Default.UplinkReceipt);
     }
 
+    // As the node does: a signed note by the enrolled key, newer than the last report accepted.
+    private async Task<IResult> StatusReportAsync(string deviceId, HttpRequest request)
+    {
+        if (Injected("STATUS", deviceId) is { } failure)
+        {
+            return failure;
+        }
+        using var reader = new StreamReader(request.Body);
+        var parsed = SignedNote.Parse(await reader.ReadToEndAsync());
+        if (!parsed.Succeeded || GatewayStatusNote.Read(parsed.Value) is not { Succeeded: true } read)
+        {
+            return Record("STATUS", deviceId, Problem(400, ProblemTypes.MalformedRequest, "not a status note"));
+        }
+        lock (_gate)
+        {
+            if (!_devices.TryGetValue(deviceId, out var device))
+            {
+                return Record("STATUS", deviceId, Problem(403, ProblemTypes.UnknownDevice, $"device {deviceId} is not enrolled"));
+            }
+            if (!NoteVerifier.Verify(parsed.Value, TrustPolicy.Single(device.Key)).Succeeded || read.Value.DeviceId != deviceId)
+            {
+                return Record("STATUS", deviceId, Problem(401, ProblemTypes.BadSignature, "not signed by the enrolled key"));
+            }
+            if (device.Reports.Count > 0 && read.Value.GatewayTimeMs <= device.Reports[^1].GatewayTimeMs)
+            {
+                var last = device.Reports[^1].GatewayTimeMs;
+                return Record("STATUS", deviceId, new ProblemResult(ProblemTypes.For(ProblemTypes.StaleReport), Results.Problem(detail: "not newer than the last report", statusCode: 409,
+                    type: ProblemTypes.For(ProblemTypes.StaleReport), extensions: new Dictionary<string, object?> { ["lastGatewayTimeMs"] = last })));
+            }
+            device.Reports.Add(read.Value);
+            _requests.Add(new NodeRequest("STATUS", deviceId, -1, 0, -1, 200, null));
+            return Results.Json(new StatusReceipt(deviceId, read.Value.GatewayTimeMs, read.Value.GatewayTimeMs, device.Leaves.Count), UplinkJsonContext.Default.StatusReceipt);
+        }
+    }
+
+    private IResult Record(string method, string deviceId, IResult result)
+    {
+        lock (_gate)
+        {
+            _requests.Add(new NodeRequest(method, deviceId, -1, 0, -1, (result as IStatusCodeHttpResult)?.StatusCode ?? 0, (result as ProblemResult)?.Type is { } t ? ProblemTypes.CodeOf(t) : null));
+        }
+        return result;
+    }
+
     private static IResult Problem(int status, string code, string detail) =>
         new ProblemResult(ProblemTypes.For(code), Results.Problem(detail: detail, statusCode: status, type: ProblemTypes.For(code), title: code));
 
@@ -359,6 +407,8 @@ public sealed class TestAnchorNode : IAsyncDisposable
         public bool Revoked { get; set; }
 
         public bool Equivocated { get; set; }
+
+        public List<GatewayStatusReport> Reports { get; } = [];
     }
 }
 
