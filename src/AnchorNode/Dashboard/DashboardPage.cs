@@ -48,7 +48,7 @@ public static class DashboardPage
           function put(id, nodes) { var target = document.getElementById(id); target.replaceChildren.apply(target, nodes); }
           function ago(s) { if (s == null) return 'never'; if (s < 120) return s + ' s ago'; if (s < 7200) return Math.floor(s / 60) + ' min ago'; if (s < 172800) return Math.floor(s / 3600) + ' h ago'; return Math.floor(s / 86400) + ' d ago'; }
           function time(ms) { return ms == null ? '–' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC'; }
-          function value(v, u) { return v == null ? '' : v + (u ? ' ' + u : ''); }
+          function value(v, u) { return v == null ? '' : v + (u === 'Cel' ? ' °C' : u ? ' ' + u : ''); }
           function badge(text, kind) { return el('span', 'badge ' + kind, text); }
           function cell(c, cls) { var td = el('td', cls); if (c instanceof Node) td.appendChild(c); else td.textContent = c == null ? '–' : String(c); return td; }
           function table(head, rows) {

@@ -68,7 +68,7 @@ public sealed class DashboardBrowserTests(HeadlessChromium chromium) : IClassFix
 
         var alarm = page.Locator("#alarms .zone[data-zone='cold-a'] tr.active[data-rule='chiller-high']");
         await alarm.WaitForAsync(new LocatorWaitForOptions { Timeout = 20_000 });
-        Assert.Contains("9.1 Cel", await alarm.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("9.1 °C", await alarm.InnerTextAsync(), StringComparison.Ordinal);
         await page.WaitForFunctionAsync("() => document.querySelector(\"#gateways tr[data-device='gw-dock-1'] td.backlog\").textContent === '0'", null,
             new PageWaitForFunctionOptions { Timeout = 20_000 });
         Assert.Equal("yes", await page.EvaluateAsync<string>("() => window.sameDocument"));
