@@ -79,6 +79,60 @@ public sealed partial class ReadingLeaf
             throw new ArgumentException($"invalid leaf: {problem.Message}", nameof(content));
         }
 
+        Span<byte> buffer = stackalloc byte[MaxBytes];
+        var bytes = TryWriteAscii(content, salt, buffer, out var written) ? buffer[..written].ToArray() : WriteEscaped(content, salt);
+        return new ReadingLeaf(bytes, content, salt.ToArray());
+    }
+
+    // The usual leaf (ASCII text with nothing to escape, within MaxBytes) written straight as
+    // UTF-8; false sends it to WriteEscaped, which writes the same bytes the general way.
+    private static bool TryWriteAscii(LeafContent content, ReadOnlySpan<byte> salt, Span<byte> buffer, out int written)
+    {
+        var w = new AsciiWriter(buffer);
+        w.Raw("{\"ver\":"u8);
+        w.Number(FormatVersion);
+        w.Field("dev"u8, content.DeviceId);
+        w.Raw(",\"seq\":"u8);
+        w.Number(content.Sequence);
+        w.Field("kind"u8, content.Kind.ToWire());
+        w.Field("sensor"u8, content.SensorId);
+        w.Field("zone"u8, content.Zone);
+        w.Field("rule"u8, content.Rule);
+        w.Raw(",\"n\":\""u8);
+        switch (content.Kind)
+        {
+            case LeafKind.Alarm:
+                w.Text(content.DeviceId, "/alarm/", content.Zone, "/", content.Rule);
+                break;
+            case LeafKind.Event:
+                w.Text(content.DeviceId, "/event/", content.StringValue);
+                break;
+            default:
+                w.Text(content.DeviceId, "/", content.SensorId, "/", content.Quantity);
+                break;
+        }
+        w.Raw("\""u8);
+        w.Field("u"u8, content.Unit);
+        w.Raw(",\"t\":"u8);
+        w.Number(content.TimeMs / 1000);
+        w.Raw("."u8);
+        w.Digits3((int)(content.TimeMs % 1000));
+        if (content.Value is { } value)
+        {
+            w.Raw(",\"v\":"u8);
+            w.Number(value);
+        }
+        w.Field("vs"u8, content.StringValue);
+        w.Field("detail"u8, content.Detail);
+        w.Raw(",\"salt\":\""u8);
+        w.Hex(salt);
+        w.Raw("\"}"u8);
+        written = w.Length;
+        return w.Ok;
+    }
+
+    private static byte[] WriteEscaped(LeafContent content, ReadOnlySpan<byte> salt)
+    {
         var json = new StringBuilder(256);
         json.Append("{\"ver\":").Append(FormatVersion);
         AppendString(json, "dev", content.DeviceId);
@@ -104,7 +158,106 @@ public sealed partial class ReadingLeaf
         {
             throw new ArgumentException($"invalid leaf: {bytes.Length} bytes, more than the {MaxBytes} allowed", nameof(content));
         }
-        return new ReadingLeaf(bytes, content, salt.ToArray());
+        return bytes;
+    }
+
+    /// <summary>Writes ASCII into a span; <see cref="Ok"/> turns false on anything to escape or when the span is full.</summary>
+    private ref struct AsciiWriter(Span<byte> buffer)
+    {
+        private readonly Span<byte> _buffer = buffer;
+
+        public int Length { get; private set; }
+
+        public bool Ok { get; private set; } = true;
+
+        public void Raw(ReadOnlySpan<byte> ascii)
+        {
+            if (Ok && ascii.TryCopyTo(_buffer[Length..]))
+            {
+                Length += ascii.Length;
+            }
+            else
+            {
+                Ok = false;
+            }
+        }
+
+        public void Field(ReadOnlySpan<byte> name, string? value)
+        {
+            if (value is null)
+            {
+                return;
+            }
+            Raw(",\""u8);
+            Raw(name);
+            Raw("\":\""u8);
+            Text(value);
+            Raw("\""u8);
+        }
+
+        public void Text(params ReadOnlySpan<string?> parts)
+        {
+            foreach (var part in parts)
+            {
+                if (!Ok || part is null)
+                {
+                    continue;
+                }
+                if (part.Length > _buffer.Length - Length)
+                {
+                    Ok = false;
+                    return;
+                }
+                foreach (var ch in part)
+                {
+                    if (ch is < ' ' or '"' or '\\' or > '~')
+                    {
+                        Ok = false;
+                        return;
+                    }
+                    _buffer[Length++] = (byte)ch;
+                }
+            }
+        }
+
+        public void Number<T>(T value)
+            where T : IUtf8SpanFormattable
+        {
+            if (Ok && value.TryFormat(_buffer[Length..], out var n, typeof(T) == typeof(double) ? "R" : default, CultureInfo.InvariantCulture))
+            {
+                Length += n;
+            }
+            else
+            {
+                Ok = false;
+            }
+        }
+
+        public void Digits3(int value)
+        {
+            if (Ok && _buffer.Length - Length >= 3)
+            {
+                _buffer[Length++] = (byte)('0' + value / 100);
+                _buffer[Length++] = (byte)('0' + value / 10 % 10);
+                _buffer[Length++] = (byte)('0' + value % 10);
+            }
+            else
+            {
+                Ok = false;
+            }
+        }
+
+        public void Hex(ReadOnlySpan<byte> data)
+        {
+            if (Ok && Convert.TryToHexStringLower(data, _buffer[Length..], out var n))
+            {
+                Length += n;
+            }
+            else
+            {
+                Ok = false;
+            }
+        }
     }
 
     /// <summary>

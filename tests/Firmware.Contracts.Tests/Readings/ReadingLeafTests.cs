@@ -196,6 +196,39 @@ public class ReadingLeafTests
         Assert.Equal(valid, ReadingLeaf.Parse(Encoding.UTF8.GetBytes(text)).Succeeded);
     }
 
+    [Fact]
+    public void Create_DetailWithQuotesBackslashAndNonAscii_IsEscapedAndRoundTrips()
+    {
+        var content = new LeafContent
+        {
+            DeviceId = "gw-01",
+            Sequence = 7,
+            Kind = LeafKind.Event,
+            TimeMs = 1_795_428_000_005,
+            StringValue = "clock-step",
+            Detail = "stepped \"+1.5 s\" at C:\\ 4 °C",
+        };
+        var leaf = ReadingLeaf.Create(content, Salt);
+        Assert.Equal(
+            """{"ver":1,"dev":"gw-01","seq":7,"kind":"event","n":"gw-01/event/clock-step","t":1795428000.005,"vs":"clock-step","detail":"stepped \"+1.5 s\" at C:\\ 4 °C","salt":"00112233445566778899aabbccddeeff"}""",
+            leaf.ToString());
+        var parsed = ReadingLeaf.Parse(leaf.Bytes.Span);
+        Assert.True(parsed.Succeeded, parsed.Failure?.ToString());
+        Assert.Equal(content, parsed.Value.Content);
+    }
+
+    [Theory]
+    [InlineData(-3.5, "-3.5")]
+    [InlineData(0.1, "0.1")]
+    [InlineData(1e-7, "1E-07")]
+    [InlineData(123456789.125, "123456789.125")]
+    public void Create_Value_IsWrittenRoundTrippable(double value, string expected)
+    {
+        var leaf = ReadingLeaf.Create(Temperature(value), Salt);
+        Assert.Contains($",\"v\":{expected},", leaf.ToString(), StringComparison.Ordinal);
+        Assert.Equal(value, ReadingLeaf.Parse(leaf.Bytes.Span).Value.Content.Value);
+    }
+
     private static string EventLeaf(string t) =>
         "{\"ver\":1,\"dev\":\"d\",\"seq\":0,\"kind\":\"event\",\"n\":\"d/event/x\",\"t\":" + t + ",\"vs\":\"x\",\"salt\":\"00112233445566778899aabbccddeeff\"}";
 }
