@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -78,6 +79,60 @@ public sealed partial class ReadingLeaf
             throw new ArgumentException($"invalid leaf: {problem.Message}", nameof(content));
         }
 
+        Span<byte> buffer = stackalloc byte[MaxBytes];
+        var bytes = TryWriteAscii(content, salt, buffer, out var written) ? buffer[..written].ToArray() : WriteEscaped(content, salt);
+        return new ReadingLeaf(bytes, content, salt.ToArray());
+    }
+
+    // The usual leaf (ASCII text with nothing to escape, within MaxBytes) written straight as
+    // UTF-8; false sends it to WriteEscaped, which writes the same bytes the general way.
+    private static bool TryWriteAscii(LeafContent content, ReadOnlySpan<byte> salt, Span<byte> buffer, out int written)
+    {
+        var w = new AsciiWriter(buffer);
+        w.Raw("{\"ver\":"u8);
+        w.Number(FormatVersion);
+        w.Field("dev"u8, content.DeviceId);
+        w.Raw(",\"seq\":"u8);
+        w.Number(content.Sequence);
+        w.Field("kind"u8, content.Kind.ToWire());
+        w.Field("sensor"u8, content.SensorId);
+        w.Field("zone"u8, content.Zone);
+        w.Field("rule"u8, content.Rule);
+        w.Raw(",\"n\":\""u8);
+        switch (content.Kind)
+        {
+            case LeafKind.Alarm:
+                w.Text(content.DeviceId, "/alarm/", content.Zone, "/", content.Rule);
+                break;
+            case LeafKind.Event:
+                w.Text(content.DeviceId, "/event/", content.StringValue);
+                break;
+            default:
+                w.Text(content.DeviceId, "/", content.SensorId, "/", content.Quantity);
+                break;
+        }
+        w.Raw("\""u8);
+        w.Field("u"u8, content.Unit);
+        w.Raw(",\"t\":"u8);
+        w.Number(content.TimeMs / 1000);
+        w.Raw("."u8);
+        w.Digits3((int)(content.TimeMs % 1000));
+        if (content.Value is { } value)
+        {
+            w.Raw(",\"v\":"u8);
+            w.Number(value);
+        }
+        w.Field("vs"u8, content.StringValue);
+        w.Field("detail"u8, content.Detail);
+        w.Raw(",\"salt\":\""u8);
+        w.Hex(salt);
+        w.Raw("\"}"u8);
+        written = w.Length;
+        return w.Ok;
+    }
+
+    private static byte[] WriteEscaped(LeafContent content, ReadOnlySpan<byte> salt)
+    {
         var json = new StringBuilder(256);
         json.Append("{\"ver\":").Append(FormatVersion);
         AppendString(json, "dev", content.DeviceId);
@@ -103,7 +158,106 @@ public sealed partial class ReadingLeaf
         {
             throw new ArgumentException($"invalid leaf: {bytes.Length} bytes, more than the {MaxBytes} allowed", nameof(content));
         }
-        return new ReadingLeaf(bytes, content, salt.ToArray());
+        return bytes;
+    }
+
+    /// <summary>Writes ASCII into a span; <see cref="Ok"/> turns false on anything to escape or when the span is full.</summary>
+    private ref struct AsciiWriter(Span<byte> buffer)
+    {
+        private readonly Span<byte> _buffer = buffer;
+
+        public int Length { get; private set; }
+
+        public bool Ok { get; private set; } = true;
+
+        public void Raw(ReadOnlySpan<byte> ascii)
+        {
+            if (Ok && ascii.TryCopyTo(_buffer[Length..]))
+            {
+                Length += ascii.Length;
+            }
+            else
+            {
+                Ok = false;
+            }
+        }
+
+        public void Field(ReadOnlySpan<byte> name, string? value)
+        {
+            if (value is null)
+            {
+                return;
+            }
+            Raw(",\""u8);
+            Raw(name);
+            Raw("\":\""u8);
+            Text(value);
+            Raw("\""u8);
+        }
+
+        public void Text(params ReadOnlySpan<string?> parts)
+        {
+            foreach (var part in parts)
+            {
+                if (!Ok || part is null)
+                {
+                    continue;
+                }
+                if (part.Length > _buffer.Length - Length)
+                {
+                    Ok = false;
+                    return;
+                }
+                foreach (var ch in part)
+                {
+                    if (ch is < ' ' or '"' or '\\' or > '~')
+                    {
+                        Ok = false;
+                        return;
+                    }
+                    _buffer[Length++] = (byte)ch;
+                }
+            }
+        }
+
+        public void Number<T>(T value)
+            where T : IUtf8SpanFormattable
+        {
+            if (Ok && value.TryFormat(_buffer[Length..], out var n, typeof(T) == typeof(double) ? "R" : default, CultureInfo.InvariantCulture))
+            {
+                Length += n;
+            }
+            else
+            {
+                Ok = false;
+            }
+        }
+
+        public void Digits3(int value)
+        {
+            if (Ok && _buffer.Length - Length >= 3)
+            {
+                _buffer[Length++] = (byte)('0' + value / 100);
+                _buffer[Length++] = (byte)('0' + value / 10 % 10);
+                _buffer[Length++] = (byte)('0' + value % 10);
+            }
+            else
+            {
+                Ok = false;
+            }
+        }
+
+        public void Hex(ReadOnlySpan<byte> data)
+        {
+            if (Ok && Convert.TryToHexStringLower(data, _buffer[Length..], out var n))
+            {
+                Length += n;
+            }
+            else
+            {
+                Ok = false;
+            }
+        }
     }
 
     /// <summary>
@@ -155,23 +309,34 @@ public sealed partial class ReadingLeaf
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             // Field names are matched on their UTF-8 bytes: no string per field name.
-            var (field, bit) = FieldOf(ref reader);
-            if (bit == 0)
+            var index = FieldOf(ref reader);
+            if (index == Field.Unknown)
             {
                 return Result<ReadingLeaf>.Fail("leaf-field", $"unknown field '{reader.GetString()}'");
             }
+            var field = FieldNames[(int)index];
+            var bit = 1 << (int)index;
             if ((seen & bit) != 0)
             {
                 return Result<ReadingLeaf>.Fail("leaf-field", $"field '{field}' appears twice");
             }
             seen |= bit;
             reader.Read();
-            switch (field)
+            switch (index)
             {
-                case "ver": version = ReadInteger(ref reader, field); break;
-                case "seq": sequence = ReadInteger(ref reader, field); break;
-                case "t":
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDecimal(out var seconds))
+                case Field.Ver: version = ReadInteger(ref reader, field); break;
+                case Field.Seq: sequence = ReadInteger(ref reader, field); break;
+                case Field.T:
+                    if (reader.TokenType != JsonTokenType.Number)
+                    {
+                        return Result<ReadingLeaf>.Fail("leaf-field", "'t' must be a number of seconds");
+                    }
+                    if (TryReadPlainMilliseconds(reader.ValueSpan, out var plain))
+                    {
+                        timeMs = plain;
+                        break;
+                    }
+                    if (!reader.TryGetDecimal(out var seconds))
                     {
                         return Result<ReadingLeaf>.Fail("leaf-field", "'t' must be a number of seconds");
                     }
@@ -182,23 +347,23 @@ public sealed partial class ReadingLeaf
                     }
                     timeMs = (long)ms;
                     break;
-                case "v":
+                case Field.V:
                     if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out var v) || !double.IsFinite(v))
                     {
                         return Result<ReadingLeaf>.Fail("leaf-field", "'v' must be a finite number");
                     }
                     value = v;
                     break;
-                case "dev": dev = ReadString(ref reader, field); break;
-                case "kind": kind = ReadString(ref reader, field); break;
-                case "sensor": sensor = ReadString(ref reader, field); break;
-                case "zone": zone = ReadString(ref reader, field); break;
-                case "rule": rule = ReadString(ref reader, field); break;
-                case "n": name = ReadString(ref reader, field); break;
-                case "u": unit = ReadString(ref reader, field); break;
-                case "vs": vs = ReadString(ref reader, field); break;
-                case "detail": detail = ReadString(ref reader, field); break;
-                case "salt": saltHex = ReadString(ref reader, field); break;
+                case Field.Dev: dev = ReadString(ref reader, field); break;
+                case Field.Kind: kind = ReadString(ref reader, field); break;
+                case Field.Sensor: sensor = ReadString(ref reader, field); break;
+                case Field.Zone: zone = ReadString(ref reader, field); break;
+                case Field.Rule: rule = ReadString(ref reader, field); break;
+                case Field.N: name = ReadString(ref reader, field); break;
+                case Field.U: unit = ReadString(ref reader, field); break;
+                case Field.Vs: vs = ReadString(ref reader, field); break;
+                case Field.Detail: detail = ReadString(ref reader, field); break;
+                case Field.Salt: saltHex = ReadString(ref reader, field); break;
             }
         }
         if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
@@ -251,7 +416,7 @@ public sealed partial class ReadingLeaf
         {
             return problem;
         }
-        if (!string.Equals(content.Name, name, StringComparison.Ordinal))
+        if (!IsName(content, name))
         {
             return Result<ReadingLeaf>.Fail("leaf-field", $"'n' is '{name}' but the other fields give '{content.Name}'");
         }
@@ -260,16 +425,130 @@ public sealed partial class ReadingLeaf
 
     private static readonly string[] FieldNames = ["ver", "dev", "seq", "kind", "sensor", "zone", "rule", "n", "u", "t", "v", "vs", "detail", "salt"];
 
-    private static (string Name, int Bit) FieldOf(ref Utf8JsonReader reader)
+    // Positions in FieldNames (and bits in the set of fields seen).
+    private enum Field
     {
+        Unknown = -1,
+        Ver,
+        Dev,
+        Seq,
+        Kind,
+        Sensor,
+        Zone,
+        Rule,
+        N,
+        U,
+        T,
+        V,
+        Vs,
+        Detail,
+        Salt,
+    }
+
+    // The node reads every leaf of every upload: names are told apart by length and bytes, and
+    // only an escaped name (which no writer produces) is unescaped and compared one by one.
+    private static Field FieldOf(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            var name = reader.ValueSpan;
+            return name.Length switch
+            {
+                1 => name[0] switch { (byte)'n' => Field.N, (byte)'u' => Field.U, (byte)'t' => Field.T, (byte)'v' => Field.V, _ => Field.Unknown },
+                2 => name.SequenceEqual("vs"u8) ? Field.Vs : Field.Unknown,
+                3 => name.SequenceEqual("ver"u8) ? Field.Ver : name.SequenceEqual("dev"u8) ? Field.Dev : name.SequenceEqual("seq"u8) ? Field.Seq : Field.Unknown,
+                4 => name.SequenceEqual("kind"u8) ? Field.Kind : name.SequenceEqual("zone"u8) ? Field.Zone : name.SequenceEqual("rule"u8) ? Field.Rule : name.SequenceEqual("salt"u8) ? Field.Salt : Field.Unknown,
+                6 => name.SequenceEqual("sensor"u8) ? Field.Sensor : name.SequenceEqual("detail"u8) ? Field.Detail : Field.Unknown,
+                _ => Field.Unknown,
+            };
+        }
         for (var i = 0; i < FieldNames.Length; i++)
         {
             if (reader.ValueTextEquals(FieldNames[i]))
             {
-                return (FieldNames[i], 1 << i);
+                return (Field)i;
             }
         }
-        return ("", 0);
+        return Field.Unknown;
+    }
+
+    // The form leaves are written in (digits, then '.' and one to three digits) read without
+    // decimal arithmetic. Anything else (an exponent, a sign, more decimals, a value out of range)
+    // returns false and goes through the general decimal path, which accepts or names the fault.
+    private static bool TryReadPlainMilliseconds(ReadOnlySpan<byte> number, out long ms)
+    {
+        ms = 0;
+        long whole = 0;
+        var at = 0;
+        while (at < number.Length && number[at] - (uint)'0' <= 9)
+        {
+            if (at == 15)
+            {
+                return false;
+            }
+            whole = whole * 10 + (number[at] - '0');
+            at++;
+        }
+        if (at == 0)
+        {
+            return false;
+        }
+        long fraction = 0;
+        var digits = 0;
+        if (at < number.Length)
+        {
+            if (number[at] != (byte)'.')
+            {
+                return false;
+            }
+            at++;
+            while (at < number.Length && number[at] - (uint)'0' <= 9 && digits < 3)
+            {
+                fraction = fraction * 10 + (number[at] - '0');
+                digits++;
+                at++;
+            }
+            if (digits == 0 || at != number.Length)
+            {
+                return false;
+            }
+        }
+        for (; digits < 3; digits++)
+        {
+            fraction *= 10;
+        }
+        ms = whole * 1000 + fraction;
+        return ms <= MaxTimeMs;
+    }
+
+    // content.Name == name, without building the name: the parts joined by '/' (null as empty).
+    private static bool IsName(LeafContent c, string name) => c.Kind switch
+    {
+        LeafKind.Alarm => IsJoined(name, c.DeviceId, "alarm", c.Zone, c.Rule),
+        LeafKind.Event => IsJoined(name, c.DeviceId, "event", c.StringValue),
+        _ => IsJoined(name, c.DeviceId, c.SensorId, c.Quantity),
+    };
+
+    private static bool IsJoined(ReadOnlySpan<char> text, params ReadOnlySpan<string?> parts)
+    {
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (i > 0)
+            {
+                if (text.IsEmpty || text[0] != '/')
+                {
+                    return false;
+                }
+                text = text[1..];
+            }
+            var part = parts[i] ?? "";
+            if (!text.StartsWith(part, StringComparison.Ordinal))
+            {
+                return false;
+            }
+            text = text[part.Length..];
+        }
+        return text.IsEmpty;
     }
 
     private static long ReadInteger(ref Utf8JsonReader reader, string field) =>
@@ -300,7 +579,7 @@ public sealed partial class ReadingLeaf
         {
             return Bad("value must be a finite number");
         }
-        if (c.Detail is { } d && (d.Length > MaxDetailLength || d.Any(char.IsControl)))
+        if (c.Detail is { } d && (d.Length > MaxDetailLength || HasControl(d)))
         {
             return Bad($"detail must be at most {MaxDetailLength} characters without control characters");
         }
@@ -397,6 +676,18 @@ public sealed partial class ReadingLeaf
         return null;
     }
 
+    private static bool HasControl(string text)
+    {
+        foreach (var ch in text)
+        {
+            if (char.IsControl(ch))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static void AppendString(StringBuilder json, string field, string value)
     {
         json.Append(",\"").Append(field).Append("\":\"");
@@ -421,7 +712,9 @@ public sealed partial class ReadingLeaf
         }
     }
 
-    private static bool IsLowerHex(string s) => s.All(ch => ch is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+    private static readonly SearchValues<char> LowerHex = SearchValues.Create("0123456789abcdef");
+
+    private static bool IsLowerHex(string s) => !s.AsSpan().ContainsAnyExcept(LowerHex);
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z")]
     private static partial Regex IdPattern();

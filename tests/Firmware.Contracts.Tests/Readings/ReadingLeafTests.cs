@@ -140,4 +140,95 @@ public class ReadingLeafTests
     [InlineData(999L, "0.999")]
     [InlineData(1_795_428_000_123L, "1795428000.123")]
     public void FormatTime_WritesSecondsWithThreeDecimals(long ms, string expected) => Assert.Equal(expected, ReadingLeaf.FormatTime(ms));
+
+    // Leaves are written with three decimals; other spellings of the same number are read too
+    // (a leaf's bytes are whatever the device hashed), and what is not whole milliseconds is refused.
+    [Theory]
+    [InlineData("1795428000.123", 1_795_428_000_123L)]
+    [InlineData("1795428000.1", 1_795_428_000_100L)]
+    [InlineData("1795428000.12", 1_795_428_000_120L)]
+    [InlineData("1795428000", 1_795_428_000_000L)]
+    [InlineData("0", 0L)]
+    [InlineData("0.001", 1L)]
+    [InlineData("1795428000.1230", 1_795_428_000_123L)]
+    [InlineData("1.795428000123e9", 1_795_428_000_123L)]
+    [InlineData("1795428000123E-3", 1_795_428_000_123L)]
+    [InlineData("253402300799.999", ReadingLeaf.MaxTimeMs)]
+    public void Parse_TimeSpellings_GiveMilliseconds(string t, long expected)
+    {
+        var parsed = ReadingLeaf.Parse(Encoding.UTF8.GetBytes(EventLeaf(t)));
+        Assert.True(parsed.Succeeded, parsed.Failure?.ToString());
+        Assert.Equal(expected, parsed.Value.Content.TimeMs);
+    }
+
+    [Theory]
+    [InlineData("1795428000.1234")]
+    [InlineData("-1.000")]
+    [InlineData("253402300800.000")]
+    [InlineData("1234567890123456.000")]
+    [InlineData("1e400")]
+    public void Parse_TimeNotWholeMillisecondsOrOutOfRange_IsRefused(string t)
+    {
+        var parsed = ReadingLeaf.Parse(Encoding.UTF8.GetBytes(EventLeaf(t)));
+        Assert.False(parsed.Succeeded, $"accepted t={t}");
+        Assert.Equal("leaf-field", parsed.Failure!.Code);
+    }
+
+    [Fact]
+    public void Parse_EscapedFieldNames_AreReadAsTheFields()
+    {
+        var text = """{"ver":1,"d\u0065v":"d","seq":0,"kind":"event","n":"d/event/x","\u0074":1.000,"vs":"x","salt":"00112233445566778899aabbccddeeff"}""";
+        var parsed = ReadingLeaf.Parse(Encoding.UTF8.GetBytes(text));
+        Assert.True(parsed.Succeeded, parsed.Failure?.ToString());
+        Assert.Equal("d", parsed.Value.Content.DeviceId);
+        Assert.Equal(1000L, parsed.Value.Content.TimeMs);
+    }
+
+    [Theory]
+    [InlineData("""{"ver":1,"dev":"d","seq":0,"kind":"alarm","zone":"z","rule":"r","n":"d/alarm/z/r","t":1.000,"vs":"start","salt":"00112233445566778899aabbccddeeff"}""", true)]
+    [InlineData("""{"ver":1,"dev":"d","seq":0,"kind":"alarm","zone":"z","rule":"r","n":"d/alarm/z/r/","t":1.000,"vs":"start","salt":"00112233445566778899aabbccddeeff"}""", false)]
+    [InlineData("""{"ver":1,"dev":"d","seq":0,"kind":"alarm","zone":"z","rule":"r","n":"d/alarm/zr","t":1.000,"vs":"start","salt":"00112233445566778899aabbccddeeff"}""", false)]
+    [InlineData("""{"ver":1,"dev":"d","seq":0,"kind":"measurement","sensor":"s/1","n":"d/s/1/temperature","u":"Cel","t":1.000,"v":1,"salt":"00112233445566778899aabbccddeeff"}""", true)]
+    [InlineData("""{"ver":1,"dev":"d","seq":0,"kind":"measurement","sensor":"s","n":"d/s/1/temperature","u":"Cel","t":1.000,"v":1,"salt":"00112233445566778899aabbccddeeff"}""", false)]
+    [InlineData("""{"ver":1,"dev":"d","seq":0,"kind":"measurement","sensor":"s","n":"dd/s/temperature","u":"Cel","t":1.000,"v":1,"salt":"00112233445566778899aabbccddeeff"}""", false)]
+    public void Parse_Name_MustBeTheOneTheOtherFieldsGive(string text, bool valid)
+    {
+        Assert.Equal(valid, ReadingLeaf.Parse(Encoding.UTF8.GetBytes(text)).Succeeded);
+    }
+
+    [Fact]
+    public void Create_DetailWithQuotesBackslashAndNonAscii_IsEscapedAndRoundTrips()
+    {
+        var content = new LeafContent
+        {
+            DeviceId = "gw-01",
+            Sequence = 7,
+            Kind = LeafKind.Event,
+            TimeMs = 1_795_428_000_005,
+            StringValue = "clock-step",
+            Detail = "stepped \"+1.5 s\" at C:\\ 4 °C",
+        };
+        var leaf = ReadingLeaf.Create(content, Salt);
+        Assert.Equal(
+            """{"ver":1,"dev":"gw-01","seq":7,"kind":"event","n":"gw-01/event/clock-step","t":1795428000.005,"vs":"clock-step","detail":"stepped \"+1.5 s\" at C:\\ 4 °C","salt":"00112233445566778899aabbccddeeff"}""",
+            leaf.ToString());
+        var parsed = ReadingLeaf.Parse(leaf.Bytes.Span);
+        Assert.True(parsed.Succeeded, parsed.Failure?.ToString());
+        Assert.Equal(content, parsed.Value.Content);
+    }
+
+    [Theory]
+    [InlineData(-3.5, "-3.5")]
+    [InlineData(0.1, "0.1")]
+    [InlineData(1e-7, "1E-07")]
+    [InlineData(123456789.125, "123456789.125")]
+    public void Create_Value_IsWrittenRoundTrippable(double value, string expected)
+    {
+        var leaf = ReadingLeaf.Create(Temperature(value), Salt);
+        Assert.Contains($",\"v\":{expected},", leaf.ToString(), StringComparison.Ordinal);
+        Assert.Equal(value, ReadingLeaf.Parse(leaf.Bytes.Span).Value.Content.Value);
+    }
+
+    private static string EventLeaf(string t) =>
+        "{\"ver\":1,\"dev\":\"d\",\"seq\":0,\"kind\":\"event\",\"n\":\"d/event/x\",\"t\":" + t + ",\"vs\":\"x\",\"salt\":\"00112233445566778899aabbccddeeff\"}";
 }
