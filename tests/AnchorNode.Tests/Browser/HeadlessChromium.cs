@@ -30,6 +30,8 @@ public sealed class HeadlessChromium : IAsyncLifetime
             throw new InvalidOperationException($"Chromium not found at {ExecutablePath}: run ./test.sh (it installs Debian's chromium) or set EDGETRACE_CHROMIUM");
         }
         _playwright = await Playwright.CreateAsync();
+        // Web-first assertions poll; on a loaded CI machine they get as long as actions do.
+        Assertions.SetDefaultExpectTimeout(90_000);
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ExecutablePath,

@@ -125,9 +125,10 @@ public sealed class ConsumerBrowserTests(HeadlessChromium chromium, ConsumerSite
         Assert.Contains("Temperature out of range", await page.Locator("#status").InnerTextAsync(), StringComparison.Ordinal);
 
         await page.Locator("#lang-switch a[hreflang='zh-CN']").ClickAsync();
-        await page.WaitForURLAsync("**?lang=zh");
-        Assert.Contains("温度曾超出范围", await page.Locator("#status").InnerTextAsync(), StringComparison.Ordinal);
-        Assert.Contains("持续 2 小时 15 分钟", await page.Locator("#excursions").InnerTextAsync(), StringComparison.Ordinal);
+        // Polls the address instead of waiting for a load event, which a fast navigation can finish before the wait begins.
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"\?lang=zh$"));
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("温度曾超出范围");
+        await Assertions.Expect(page.Locator("#excursions")).ToContainTextAsync("持续 2 小时 15 分钟");
         await HeadlessChromium.ScreenshotAsync(page, "consumer-excursion-lot-zh");
 
         // Another page without ?lang= stays in Chinese (the cookie), though the browser asks for English.
@@ -135,8 +136,9 @@ public sealed class ConsumerBrowserTests(HeadlessChromium chromium, ConsumerSite
         Assert.Contains("冷链全程达标", await page.Locator("#status").InnerTextAsync(), StringComparison.Ordinal);
 
         await page.Locator("#lang-switch a[hreflang='en']").ClickAsync();
-        await page.WaitForURLAsync("**?lang=en");
-        Assert.Contains("Cold chain held", await page.Locator("#status").InnerTextAsync(), StringComparison.Ordinal);
+        // Polls the address instead of waiting for a load event, which a fast navigation can finish before the wait begins.
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"\?lang=en$"));
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("Cold chain held");
         await page.Context.CloseAsync();
     }
 
