@@ -101,17 +101,41 @@ public sealed class DeviceLog : IDisposable
     }
 
     /// <summary>
+    /// Hashes the Merkle nodes that appending <paramref name="leaves"/> completes, without
+    /// touching the log: after the current size, or after <paramref name="previous"/> (a batch
+    /// planned but not yet appended, in which case nothing of the log is read, so it may run while
+    /// another thread appends). Pass the result to <see cref="Append"/>.
+    /// </summary>
+    public MerkleAppendPlan PlanTree(IReadOnlyList<ReadingLeaf> leaves, MerkleAppendPlan? previous = null)
+    {
+        ArgumentNullException.ThrowIfNull(leaves);
+        var hashes = new Hash32[leaves.Count];
+        for (var i = 0; i < hashes.Length; i++)
+        {
+            hashes[i] = leaves[i].LeafHash;
+        }
+        return _merkle.Plan(hashes, previous);
+    }
+
+    /// <summary>
     /// Appends <paramref name="leaves"/> (sequences must continue the log), saves the alarm state
     /// changes and meta values, seals the checkpoints of <paramref name="sealSizes"/> (at most the
     /// new size) signed by the device key, and commits all of it durably in one transaction.
     /// Nothing is kept if it throws; retrying with the same leaves gives the same roots.
+    /// <paramref name="tree"/>, when given, is <see cref="PlanTree"/> of the same leaves; the
+    /// transaction then only stores its nodes (the leaf rows' hashes are checked against it).
     /// </summary>
     /// <exception cref="LogIntegrityException">When a checkpoint of one of the sizes is stored with another root.</exception>
     public AppendOutcome Append(IReadOnlyList<ReadingLeaf> leaves, IReadOnlyList<AlarmStateChange>? alarmChanges = null,
-        IReadOnlyList<KeyValuePair<string, object?>>? meta = null, IReadOnlyList<long>? sealSizes = null, long sealTimeMs = 0)
+        IReadOnlyList<KeyValuePair<string, object?>>? meta = null, IReadOnlyList<long>? sealSizes = null, long sealTimeMs = 0,
+        MerkleAppendPlan? tree = null)
     {
         ArgumentNullException.ThrowIfNull(leaves);
         var first = Size;
+        if (tree is not null && (tree.From != first || tree.Size != first + leaves.Count))
+        {
+            throw new ArgumentException($"the tree plan covers leaves [{tree.From}, {tree.Size}) but the batch is [{first}, {first + leaves.Count})", nameof(tree));
+        }
         for (var i = 0; i < leaves.Count; i++)
         {
             var leaf = leaves[i];
@@ -130,9 +154,20 @@ public sealed class DeviceLog : IDisposable
             {
                 var hash = leaf.LeafHash;
                 _store.InsertLeaf(leaf.Content.Sequence, hash, leaf.Bytes);
-                _hashes.Add(hash);
+                if (tree is null)
+                {
+                    _hashes.Add(hash);
+                }
             }
-            _merkle.Append(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_hashes));
+            if (tree is not null)
+            {
+                // The level-0 run of the plan is checked against the rows just inserted.
+                _merkle.Append(tree);
+            }
+            else
+            {
+                _merkle.Append(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_hashes));
+            }
             if (leaves.Count > 0)
             {
                 _store.SetMeta(MetaKeys.LogSize, _merkle.Size);

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using EdgeGateway.Alarms;
 using EdgeGateway.Sensors;
 using EdgeGateway.Storage;
+using Firmware.Contracts.Merkle;
 using Firmware.Contracts.Readings;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -45,7 +46,8 @@ public sealed record LogWriterOptions
 /// </summary>
 /// <remarks>
 /// Two stages overlap: while one batch is inserted and committed (SQLite, fsync) on a pool thread,
-/// the next is gathered and its leaves are built (JSON, salt, SHA-256) on the writer's. Commits
+/// the next is gathered, its leaves are built (JSON, salt, SHA-256) and the Merkle nodes they
+/// complete are hashed on the writer's, so the commit stage only stores rows. Commits
 /// stay strictly in order, one at a time; a checkpoint due at the end of a batch is signed inside
 /// that batch's transaction, so it costs no extra fsync. A batch whose commit fails is retried with
 /// the very same leaf bytes, so no size ever gets two different roots.
@@ -148,7 +150,7 @@ public sealed partial class LogWriter
             }
 
             await GatherAsync(input, NextBatchLimit(inflight?.End ?? _log.Size), cancellationToken);
-            var next = Prepare(inflight?.End ?? _log.Size, [], sealAtEnd: false);
+            var next = Prepare(inflight?.End ?? _log.Size, inflight?.Tree, [], sealAtEnd: false);
             if (committing is not null)
             {
                 await FinishAsync(committing, inflight!);
@@ -174,12 +176,12 @@ public sealed partial class LogWriter
             {
                 _batch.Add(item);
             }
-            await CommitNowAsync(Prepare(_log.Size, [], sealAtEnd: false));
+            await CommitNowAsync(Prepare(_log.Size, null, [], sealAtEnd: false));
         }
         _batch.Clear();
         _pendingEvents.Enqueue(new GatewayEvent("gateway-stop",
             Invariant($"stopped cleanly; log size {_log.Size + _pendingEvents.Count + 1}{(_refused > 0 ? $", {_refused} readings refused while the disk budget was exhausted" : "")}"), NowMs()));
-        await CommitNowAsync(Prepare(_log.Size, [], sealAtEnd: true));
+        await CommitNowAsync(Prepare(_log.Size, null, [], sealAtEnd: true));
     }
 
     private bool HasPending => _pendingEvents.Count > 0 || _meta.Count > 0;
@@ -205,7 +207,7 @@ public sealed partial class LogWriter
         }
         _meta.Add(new(MetaKeys.DiskBudgetBytes, _budget.MaxBytes));
         _batch.Clear();
-        await CommitNowAsync(Prepare(_log.Size, ended, sealAtEnd: false));
+        await CommitNowAsync(Prepare(_log.Size, null, ended, sealAtEnd: false));
         LogStarted(_log.DeviceId, _log.Size, _lastSealedSize, _log.PrunedBelow);
     }
 
@@ -301,14 +303,18 @@ public sealed partial class LogWriter
 
         public List<long> SealSizes { get; } = [];
 
+        public MerkleAppendPlan? Tree { get; set; }
+
         public long End => First + Leaves.Count;
     }
 
     private readonly record struct CommitOutcome(CommitResult Result, IReadOnlyList<StoredCheckpoint> Sealed);
 
     // Builds the leaves of the gathered inputs (and pending gateway events, and extra alarm
-    // transitions) from sequence <paramref name="first"/> on. Null when there is nothing to write.
-    private Batch? Prepare(long first, IReadOnlyList<AlarmTransition> extraAlarms, bool sealAtEnd)
+    // transitions) from sequence <paramref name="first"/> on, and hashes the Merkle nodes they
+    // complete, after <paramref name="after"/> (the batch still committing) when there is one, so
+    // that the commit stage only stores them. Null when there is nothing to write.
+    private Batch? Prepare(long first, MerkleAppendPlan? after, IReadOnlyList<AlarmTransition> extraAlarms, bool sealAtEnd)
     {
         var batch = new Batch(first);
         while (_pendingEvents.TryDequeue(out var pending))
@@ -378,12 +384,13 @@ public sealed partial class LogWriter
         {
             _plannedSealTicks = _clock.GetTimestamp();
         }
+        batch.Tree = _log.PlanTree(batch.Leaves, after);
         return batch;
     }
 
     private CommitOutcome Commit(Batch batch)
     {
-        var appended = _log.Append(batch.Leaves, batch.AlarmChanges, batch.Meta, batch.SealSizes, batch.SealSizes.Count > 0 ? NowMs() : 0);
+        var appended = _log.Append(batch.Leaves, batch.AlarmChanges, batch.Meta, batch.SealSizes, batch.SealSizes.Count > 0 ? NowMs() : 0, batch.Tree);
         return new CommitOutcome(appended.Commit, appended.Sealed);
     }
 

@@ -14,9 +14,6 @@ public sealed class MerkleLog
 
     private readonly IMerkleHashStore _store;
     private readonly MerkleTreeReader _reader;
-    private readonly List<MerkleNode> _completed = new(64);
-    private readonly List<Hash32>[] _runs = Enumerable.Range(0, 64 / LevelStride + 1).Select(_ => new List<Hash32>()).ToArray();
-    private readonly long[] _runStarts = new long[64 / LevelStride + 1];
     private MerkleAppender _appender;
 
     /// <summary>
@@ -52,12 +49,47 @@ public sealed class MerkleLog
         {
             return;
         }
-        _completed.Clear();
+        Append(Plan(leafHashes));
+    }
+
+    /// <summary>
+    /// Does the tree work of appending <paramref name="leafHashes"/> (every node hash they
+    /// complete) without touching the log or its store: from the current size, or from the end of
+    /// <paramref name="previous"/>, a plan not yet appended. This lets a writer hash the next
+    /// batch's nodes while the previous batch commits; only <see cref="Append(MerkleAppendPlan)"/>
+    /// then runs in the transaction. Reads no shared state when <paramref name="previous"/> is
+    /// given, so it may run on another thread than appends.
+    /// </summary>
+    public MerkleAppendPlan Plan(ReadOnlySpan<Hash32> leafHashes, MerkleAppendPlan? previous = null)
+    {
+        var appender = (previous?.After ?? _appender).Clone();
+        var from = appender.Size;
+        var completed = new List<MerkleNode>(2 * leafHashes.Length + 64);
         foreach (var leaf in leafHashes)
         {
-            _appender.Append(leaf, _completed);
+            appender.Append(leaf, completed);
         }
-        WriteStoredLevels();
+        return new MerkleAppendPlan(from, appender, StoredRuns(completed));
+    }
+
+    /// <summary>
+    /// Appends a batch planned by <see cref="Plan"/> from the current size: writes its stored
+    /// levels and takes its tree state. A plan stays valid after a rolled-back transaction
+    /// (<see cref="Rewind"/>), so a retry appends the very same nodes.
+    /// </summary>
+    /// <exception cref="ArgumentException">When the plan does not start at the current size.</exception>
+    public void Append(MerkleAppendPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (plan.From != Size)
+        {
+            throw new ArgumentException($"the plan appends from size {plan.From} but the log has {Size} leaves", nameof(plan));
+        }
+        foreach (var run in plan.Runs)
+        {
+            _store.Write(run.Level, run.Start, run.Hashes);
+        }
+        _appender = plan.After.Clone();
     }
 
     /// <summary>Appends one leaf hash.</summary>
@@ -70,29 +102,68 @@ public sealed class MerkleLog
     public void Rewind(object mark) =>
         _appender = mark is MerkleAppender saved ? saved.Clone() : throw new ArgumentException("not a mark of a MerkleLog", nameof(mark));
 
-    private void WriteStoredLevels()
+    private static List<StoredRun> StoredRuns(List<MerkleNode> completed)
     {
-        // _completed holds nodes in append order, so each stored level's nodes form one run.
-        foreach (var bucket in _runs)
+        // Nodes come in append order, so each stored level's nodes form one run.
+        var runs = new List<StoredRun>();
+        for (var level = 0; level < 64; level += LevelStride)
         {
-            bucket.Clear();
-        }
-        foreach (var node in _completed)
-        {
-            if (node.Level % LevelStride != 0)
+            var count = 0;
+            var start = 0L;
+            foreach (var node in completed)
             {
-                continue;
+                if (node.Level == level)
+                {
+                    start = count == 0 ? node.Index : start;
+                    count++;
+                }
             }
-            var slot = node.Level / LevelStride;
-            if (_runs[slot].Count == 0)
+            if (count == 0)
             {
-                _runStarts[slot] = node.Index;
+                break;
             }
-            _runs[slot].Add(node.Hash);
+            var hashes = new Hash32[count];
+            var at = 0;
+            foreach (var node in completed)
+            {
+                if (node.Level == level)
+                {
+                    hashes[at++] = node.Hash;
+                }
+            }
+            runs.Add(new StoredRun(level, start, hashes));
         }
-        for (var slot = 0; slot < _runs.Length && _runs[slot].Count > 0; slot++)
-        {
-            _store.Write(slot * LevelStride, _runStarts[slot], System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_runs[slot]));
-        }
+        return runs;
     }
+}
+
+/// <summary>One stored level's hashes that a batch completes, from <paramref name="Start"/> on.</summary>
+internal readonly record struct StoredRun(int Level, long Start, Hash32[] Hashes);
+
+/// <summary>
+/// The tree work of appending one batch of leaves, done by <see cref="MerkleLog.Plan"/> ahead of
+/// <see cref="MerkleLog.Append(MerkleAppendPlan)"/>: the tree state after the batch and the stored
+/// levels' hashes it completes. Immutable once made.
+/// </summary>
+public sealed class MerkleAppendPlan
+{
+    internal MerkleAppendPlan(long from, MerkleAppender after, List<StoredRun> runs)
+    {
+        From = from;
+        After = after;
+        Runs = runs;
+    }
+
+    /// <summary>The log size the batch appends to.</summary>
+    public long From { get; }
+
+    /// <summary>The log size after the batch.</summary>
+    public long Size => After.Size;
+
+    /// <summary>The root after the batch.</summary>
+    public Hash32 Root() => After.Root();
+
+    internal MerkleAppender After { get; }
+
+    internal IReadOnlyList<StoredRun> Runs { get; }
 }
