@@ -109,6 +109,7 @@ public sealed class DeviceLog : IDisposable
     public MerkleAppendPlan PlanTree(IReadOnlyList<ReadingLeaf> leaves, MerkleAppendPlan? previous = null)
     {
         ArgumentNullException.ThrowIfNull(leaves);
+        ReadingLeaf.ComputeLeafHashes(leaves);
         var hashes = new Hash32[leaves.Count];
         for (var i = 0; i < hashes.Length; i++)
         {

@@ -62,15 +62,68 @@ public sealed class MerkleLog
     /// </summary>
     public MerkleAppendPlan Plan(ReadOnlySpan<Hash32> leafHashes, MerkleAppendPlan? previous = null)
     {
-        var appender = (previous?.After ?? _appender).Clone();
-        var from = appender.Size;
-        var completed = new List<MerkleNode>(2 * leafHashes.Length + 64);
-        foreach (var leaf in leafHashes)
+        var start = previous?.After ?? _appender;
+        var from = start.Size;
+        var size = from + leafHashes.Length;
+        // Level by level: the nodes a batch completes on one level are independent of each other,
+        // so each level's hashes are computed together (Sha256Lanes).
+        var runs = new List<StoredRun>();
+        var peaks = new Hash32[64];
+        var current = leafHashes.ToArray();
+        var buffer = Array.Empty<byte>();
+        for (var level = 0; size >> level != 0; level++)
         {
-            appender.Append(leaf, completed);
+            // current holds the level's nodes [from >> level, size >> level).
+            var first = from >> level;
+            var end = size >> level;
+            if (level % LevelStride == 0 && current.Length > 0)
+            {
+                runs.Add(new StoredRun(level, first, current));
+            }
+            if ((end & 1) == 1)
+            {
+                peaks[level] = current.Length > 0 ? current[^1] : OldPeak(start, level);
+            }
+            var parents = (int)((end >> 1) - (first >> 1));
+            if (parents == 0)
+            {
+                current = [];
+                continue;
+            }
+            var messageLength = 1 + 2 * Hash32.Length;
+            if (buffer.Length < parents * messageLength)
+            {
+                buffer = new byte[parents * messageLength];
+            }
+            var offsets = new int[parents];
+            var lengths = new int[parents];
+            for (var k = 0; k < parents; k++)
+            {
+                var left = 2 * ((first >> 1) + k);
+                var message = buffer.AsSpan(k * messageLength, messageLength);
+                message[0] = 0x01; // RFC 9162 node prefix
+                (left >= first ? current[left - first] : OldPeak(start, level)).CopyTo(message.Slice(1, Hash32.Length));
+                current[left + 1 - first].CopyTo(message.Slice(1 + Hash32.Length, Hash32.Length));
+                offsets[k] = k * messageLength;
+                lengths[k] = messageLength;
+            }
+            var next = new Hash32[parents];
+            Sha256Lanes.HashAll(buffer, offsets, lengths, next);
+            current = next;
         }
-        return new MerkleAppendPlan(from, appender, StoredRuns(completed));
+        var newPeaks = new List<Hash32>((int)long.PopCount(size));
+        for (var level = 63; level >= 0; level--)
+        {
+            if ((size >> level & 1) == 1)
+            {
+                newPeaks.Add(peaks[level]);
+            }
+        }
+        return new MerkleAppendPlan(from, MerkleAppender.Restore(size, newPeaks), runs);
     }
+
+    // The peak of the given level of a state whose size has that bit set (peaks are largest first).
+    private static Hash32 OldPeak(MerkleAppender state, int level) => state.Peaks[(int)long.PopCount(state.Size >> (level + 1))];
 
     /// <summary>
     /// Appends a batch planned by <see cref="Plan"/> from the current size: writes its stored
@@ -101,40 +154,6 @@ public sealed class MerkleLog
     /// <summary>Returns to a state saved by <see cref="Mark"/> (the store must be rolled back too).</summary>
     public void Rewind(object mark) =>
         _appender = mark is MerkleAppender saved ? saved.Clone() : throw new ArgumentException("not a mark of a MerkleLog", nameof(mark));
-
-    private static List<StoredRun> StoredRuns(List<MerkleNode> completed)
-    {
-        // Nodes come in append order, so each stored level's nodes form one run.
-        var runs = new List<StoredRun>();
-        for (var level = 0; level < 64; level += LevelStride)
-        {
-            var count = 0;
-            var start = 0L;
-            foreach (var node in completed)
-            {
-                if (node.Level == level)
-                {
-                    start = count == 0 ? node.Index : start;
-                    count++;
-                }
-            }
-            if (count == 0)
-            {
-                break;
-            }
-            var hashes = new Hash32[count];
-            var at = 0;
-            foreach (var node in completed)
-            {
-                if (node.Level == level)
-                {
-                    hashes[at++] = node.Hash;
-                }
-            }
-            runs.Add(new StoredRun(level, start, hashes));
-        }
-        return runs;
-    }
 }
 
 /// <summary>One stored level's hashes that a batch completes, from <paramref name="Start"/> on.</summary>

@@ -49,6 +49,46 @@ public sealed class AppendPlanTests
     }
 
     [Fact]
+    public void Plan_FromEveryStartSizeUpTo70_WithEveryBatchSizeUpTo40_MatchesTheSequentialAppender()
+    {
+        // The plan hashes level by level; MerkleAppender appends leaf by leaf. Both must agree on
+        // the root and on every node stored (levels 0 and 4 here).
+        var hashes = LeafHashes(0, 110);
+        for (var from = 0; from <= 70; from++)
+        {
+            var reference = new MerkleAppender();
+            for (var i = 0; i < from; i++)
+            {
+                reference.Append(hashes[i]);
+            }
+            for (var count = 0; count <= 40; count++)
+            {
+                var store = new InMemoryMerkleHashStore();
+                var log = new MerkleLog(store);
+                log.Append(hashes.AsSpan(0, from));
+                var completed = new List<MerkleNode>();
+                var appender = reference.Clone();
+                for (var i = from; i < from + count; i++)
+                {
+                    appender.Append(hashes[i], completed);
+                }
+                var plan = log.Plan(hashes.AsSpan(from, count));
+                Assert.Equal(appender.Root(), plan.Root());
+                Assert.Equal(from + count, plan.Size);
+                var stored = completed.Where(n => n.Level % MerkleLog.LevelStride == 0).ToList();
+                log.Append(plan);
+                Assert.Equal(appender.Root(), log.Root());
+                foreach (var node in stored)
+                {
+                    var read = new Hash32[1];
+                    store.Read(node.Level, node.Index, read);
+                    Assert.Equal(node.Hash, read[0]);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Plan_ThatDoesNotStartAtTheLogSize_IsRefused()
     {
         var log = new MerkleLog(new InMemoryMerkleHashStore());
