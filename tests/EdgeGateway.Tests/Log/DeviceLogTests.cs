@@ -110,6 +110,53 @@ public sealed class DeviceLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Append_WithTreePlannedAheadAndRetriedAfterAFailedTransaction_GivesTheRootOfAllLeaves()
+    {
+        using var log = Open();
+        var reference = new MerkleLog(new InMemoryMerkleHashStore());
+        var first = Enumerable.Range(0, 20).Select(s => log.CreateLeaf(Leaves.Measurement("gw-log", s))).ToList();
+        var second = Enumerable.Range(20, 13).Select(s => log.CreateLeaf(Leaves.Measurement("gw-log", s))).ToList();
+        foreach (var leaf in first.Concat(second))
+        {
+            reference.Append(leaf.LeafHash);
+        }
+        // The second batch is planned before the first is appended, as the writer does.
+        var firstTree = log.PlanTree(first);
+        var secondTree = log.PlanTree(second, firstTree);
+        Assert.Equal(reference.Root(), secondTree.Root());
+
+        log.Append(first, tree: firstTree);
+        Sql("CREATE TRIGGER injected BEFORE INSERT ON leaves WHEN NEW.seq = 30 BEGIN SELECT RAISE(ABORT, 'injected fault'); END;");
+        Assert.Throws<SqliteException>(() => log.Append(second, tree: secondTree));
+        Assert.Equal(20, log.Size);
+        Sql("DROP TRIGGER injected;");
+        log.Append(second, tree: secondTree);
+
+        Assert.Equal(33, log.Size);
+        Assert.Equal(reference.Root(), log.Root());
+        var audit = LogAudit.Read(_folder.DatabasePath);
+        audit.AssertLeavesSound("gw-log");
+        Assert.Equal(reference.Root(), audit.RootAt(33));
+    }
+
+    [Fact]
+    public void Append_WithTreePlannedForOtherLeaves_IsRefusedAndNothingIsStored()
+    {
+        using var log = Open();
+        var planned = Enumerable.Range(0, 4).Select(s => log.CreateLeaf(Leaves.Measurement("gw-log", s))).ToList();
+        var other = Enumerable.Range(0, 4).Select(s => log.CreateLeaf(Leaves.Measurement("gw-log", s))).ToList();
+        var tree = log.PlanTree(planned);
+
+        // Same sequences, other salts: the plan's leaf hashes are not the rows being inserted.
+        var error = Assert.Throws<InvalidOperationException>(() => log.Append(other, tree: tree));
+        Assert.Contains("differs from the stored leaf row", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => log.Append(planned[..3], tree: tree));
+
+        Assert.Equal(0, log.Size);
+        Assert.Empty(LogAudit.Read(_folder.DatabasePath).Leaves);
+    }
+
+    [Fact]
     public void Seal_StoresACheckpointSignedByTheDeviceKey_ForTheCurrentOrAnEarlierSize()
     {
         using var log = Open();
