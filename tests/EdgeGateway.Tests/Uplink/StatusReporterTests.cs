@@ -78,7 +78,8 @@ public sealed class StatusReporterTests : IAsyncLifetime
         Assert.False(running.IsCompleted);
 
         await node.StartListeningAsync();
-        await WriterHarness.WaitUntilAsync(() => node.ReportsOf(_folder.DeviceId).Count >= 3, "three reports accepted once the node is up");
+        // The node counts a report when it arrives, the reporter when the answer does: wait for both.
+        await WriterHarness.WaitUntilAsync(() => node.ReportsOf(_folder.DeviceId).Count >= 3 && reporter.Accepted >= 3, "three reports accepted once the node is up");
         await stop.CancelAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(10));
 
