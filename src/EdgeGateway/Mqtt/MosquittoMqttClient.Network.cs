@@ -82,6 +82,7 @@ public sealed partial class MosquittoMqttClient
         var level = failure.Message == _lastFailure?.Message ? LogLevel.Debug : LogLevel.Warning;
         _lastFailure = failure;
         Interlocked.Increment(ref _counters.ConnectionFailures);
+        if (failure.Kind == MqttFailureKind.ConnectionLost) Interlocked.Increment(ref _counters.ConnectionsLost);
         _state = (int)(failure.Permanent ? MqttConnectionState.Refused : MqttConnectionState.Reconnecting);
         if (failure.Permanent) FailConnectWaiters(new MqttConnectException(failure));
         if (_attemptConnected) _backoff.Reset();

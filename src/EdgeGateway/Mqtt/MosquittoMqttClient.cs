@@ -124,6 +124,7 @@ public sealed partial class MosquittoMqttClient : IMqttClient
         ReceiveOversized = Interlocked.Read(ref _counters.ReceiveOversized),
         Connections = Interlocked.Read(ref _counters.Connections),
         ConnectionFailures = Interlocked.Read(ref _counters.ConnectionFailures),
+        ConnectionsLost = Interlocked.Read(ref _counters.ConnectionsLost),
         CallbackFaults = Interlocked.Read(ref _counters.CallbackFaults),
         QueueLength = _queue.Count,
         InFlight = _inFlight.Count,
@@ -471,6 +472,7 @@ public sealed partial class MosquittoMqttClient : IMqttClient
         public long ReceiveOversized;
         public long Connections;
         public long ConnectionFailures;
+        public long ConnectionsLost;
         public long CallbackFaults;
     }
 }

@@ -56,6 +56,10 @@ public sealed record MqttClientStatistics
     /// <summary>Connection attempts that failed and connections that dropped.</summary>
     public long ConnectionFailures { get; init; }
 
+    /// <summary>Established connections that dropped (<see cref="MqttFailureKind.ConnectionLost"/>), counted
+    /// apart from the failed attempts to reconnect that follow them.</summary>
+    public long ConnectionsLost { get; init; }
+
     /// <summary>Exceptions caught in library callbacks (each is logged; the network thread carried on).</summary>
     public long CallbackFaults { get; init; }
 
