@@ -18,6 +18,7 @@ internal sealed class ExtendedTree
     private readonly MerkleAppender _appender;
     private readonly List<MerkleNode> _completed;
     private readonly Dictionary<(int Level, long Index), Hash32> _new;
+    private readonly MerkleTreeReader _reader;
 
     /// <summary>
     /// The tree of <paramref name="storedSize"/> stored leaves, whose right edge is
@@ -28,6 +29,7 @@ internal sealed class ExtendedTree
     {
         _stored = stored;
         _storedSize = storedSize;
+        _reader = new MerkleTreeReader(Perfect);
         _appender = MerkleAppender.Restore(storedSize, storedPeaks);
         _completed = new List<MerkleNode>(added.Count * 2 + 8);
         foreach (var leaf in added)
@@ -65,70 +67,11 @@ internal sealed class ExtendedTree
 
     /// <summary>The root of the first <paramref name="size"/> leaves of this tree.</summary>
     public Hash32 PrefixRoot(long size) =>
-        size >= 1 && size <= Size ? Node(0, size) : throw new ArgumentOutOfRangeException(nameof(size), $"need 1 ≤ {size} ≤ {Size}");
+        size >= 1 && size <= Size ? _reader.Root(size) : throw new ArgumentOutOfRangeException(nameof(size), $"need 1 ≤ {size} ≤ {Size}");
 
     /// <summary>The RFC 9162 §2.1.4.1 proof between sizes <paramref name="m"/> and <paramref name="n"/> of this tree.</summary>
-    public Hash32[] ConsistencyProof(long m, long n)
-    {
-        if (m <= 0 || m > n || n > Size)
-        {
-            throw new ArgumentOutOfRangeException(nameof(m), $"need 0 < {m} ≤ {n} ≤ {Size}");
-        }
-        var proof = new List<Hash32>(64);
-        long begin = 0, end = n;
-        var fromOldRoot = true;
-        while (true)
-        {
-            if (m == end - begin)
-            {
-                if (!fromOldRoot)
-                {
-                    proof.Add(Node(begin, end));
-                }
-                break;
-            }
-            var k = Rfc9162.SplitPoint(end - begin);
-            if (m <= k)
-            {
-                proof.Add(Node(begin + k, end));
-                end = begin + k;
-            }
-            else
-            {
-                proof.Add(Node(begin, begin + k));
-                begin += k;
-                m -= k;
-                fromOldRoot = false;
-            }
-        }
-        proof.Reverse();
-        return [.. proof];
-    }
-
-    // MTH(D[begin:end]) for a range of RFC 9162's recursion: begin is a multiple of a power of two
-    // at least the range's length, so the range splits into perfect subtrees along the binary
-    // digits of its length, largest first, folded from the right.
-    private Hash32 Node(long begin, long end)
-    {
-        Span<Hash32> parts = stackalloc Hash32[64];
-        var count = 0;
-        var at = begin;
-        for (var level = 62; level >= 0 && at < end; level--)
-        {
-            var width = 1L << level;
-            if (end - at >= width)
-            {
-                parts[count++] = Perfect(level, at >> level);
-                at += width;
-            }
-        }
-        var hash = parts[count - 1];
-        for (var i = count - 2; i >= 0; i--)
-        {
-            hash = Rfc9162.HashChildren(parts[i], hash);
-        }
-        return hash;
-    }
+    public Hash32[] ConsistencyProof(long m, long n) =>
+        m > 0 && m <= n && n <= Size ? _reader.ConsistencyProof(m, n) : throw new ArgumentOutOfRangeException(nameof(m), $"need 0 < {m} ≤ {n} ≤ {Size}");
 
     // A perfect subtree is either completed by the new leaves or lies wholly in the stored part.
     private Hash32 Perfect(int level, long index)

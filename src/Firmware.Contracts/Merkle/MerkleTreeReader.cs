@@ -9,7 +9,8 @@ namespace Firmware.Contracts.Merkle;
 /// </summary>
 public sealed class MerkleTreeReader
 {
-    private readonly IMerkleHashStore _store;
+    private readonly IMerkleHashStore? _store;
+    private readonly Func<int, long, Hash32>? _perfectNode;
 
     /// <summary>A reader over <paramref name="store"/>.</summary>
     public MerkleTreeReader(IMerkleHashStore store)
@@ -18,13 +19,26 @@ public sealed class MerkleTreeReader
         _store = store;
     }
 
+    /// <summary>
+    /// A reader over a tree whose perfect subtrees <paramref name="perfectNode"/> gives as
+    /// (level, index), e.g. one that is partly stored and partly computed but not yet written.
+    /// </summary>
+    public MerkleTreeReader(Func<int, long, Hash32> perfectNode)
+    {
+        ArgumentNullException.ThrowIfNull(perfectNode);
+        _perfectNode = perfectNode;
+    }
+
     /// <summary>The hash of the perfect subtree at (<paramref name="level"/>, <paramref name="index"/>).</summary>
-    public Hash32 PerfectNode(int level, long index)
+    public Hash32 PerfectNode(int level, long index) =>
+        _perfectNode is not null ? _perfectNode(level, index) : FromStore(_store!, level, index);
+
+    private static Hash32 FromStore(IMerkleHashStore store, int level, long index)
     {
         var below = level % MerkleLog.LevelStride;
         var count = 1 << below;
         Span<Hash32> hashes = stackalloc Hash32[count];
-        _store.Read(level - below, index << below, hashes);
+        store.Read(level - below, index << below, hashes);
         for (var width = count; width > 1; width /= 2)
         {
             for (var i = 0; i < width / 2; i++)
