@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Firmware.Contracts.Hashing;
 using Firmware.Contracts.Merkle;
 
@@ -631,7 +630,7 @@ public sealed partial class ReadingLeaf
     {
         Failure Bad(string message) => new("leaf-field", message);
 
-        if (!IdPattern().IsMatch(c.DeviceId))
+        if (!IdPattern.IsMatch(c.DeviceId))
         {
             return Bad($"device id '{c.DeviceId}' must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit");
         }
@@ -651,7 +650,7 @@ public sealed partial class ReadingLeaf
         {
             return Bad($"detail must be at most {MaxDetailLength} characters without control characters");
         }
-        if (c.StringValue is { } s && !StringValuePattern().IsMatch(s))
+        if (c.StringValue is { } s && !StringValuePattern.IsMatch(s))
         {
             return Bad($"string value '{s}' must be 1-256 printable ASCII characters without spaces, quotes or backslashes");
         }
@@ -663,11 +662,11 @@ public sealed partial class ReadingLeaf
         switch (c.Kind)
         {
             case LeafKind.Measurement or LeafKind.Observation or LeafKind.Fault:
-                if (c.SensorId is null || !SensorPattern().IsMatch(c.SensorId))
+                if (c.SensorId is null || !SensorPattern.IsMatch(c.SensorId))
                 {
                     return Bad($"sensor id '{c.SensorId}' must be 1-128 characters of A-Z a-z 0-9 . _ - : / starting with a letter or digit");
                 }
-                if (c.Quantity is null || !QuantityPattern().IsMatch(c.Quantity))
+                if (c.Quantity is null || !QuantityPattern.IsMatch(c.Quantity))
                 {
                     return Bad($"quantity '{c.Quantity}' must be a lower-case word such as temperature");
                 }
@@ -677,7 +676,7 @@ public sealed partial class ReadingLeaf
                 }
                 break;
             case LeafKind.Alarm:
-                if (c.Rule is null || !IdPattern().IsMatch(c.Rule))
+                if (c.Rule is null || !IdPattern.IsMatch(c.Rule))
                 {
                     return Bad($"alarm rule '{c.Rule}' must be an id of A-Z a-z 0-9 . _ -");
                 }
@@ -689,7 +688,7 @@ public sealed partial class ReadingLeaf
                 {
                     return Bad($"an alarm's string value is start or end, got '{c.StringValue}'");
                 }
-                if (c.SensorId is not null && !SensorPattern().IsMatch(c.SensorId))
+                if (c.SensorId is not null && !SensorPattern.IsMatch(c.SensorId))
                 {
                     return Bad($"sensor id '{c.SensorId}' is not valid");
                 }
@@ -699,7 +698,7 @@ public sealed partial class ReadingLeaf
                 }
                 break;
             case LeafKind.Event:
-                if (c.StringValue is null || !CodePattern().IsMatch(c.StringValue))
+                if (c.StringValue is null || !CodePattern.IsMatch(c.StringValue))
                 {
                     return Bad($"an event's string value is a lower-case code, got '{c.StringValue}'");
                 }
@@ -711,7 +710,7 @@ public sealed partial class ReadingLeaf
             default:
                 return Bad($"unknown kind {c.Kind}");
         }
-        if (c.Zone is not null && !IdPattern().IsMatch(c.Zone))
+        if (c.Zone is not null && !IdPattern.IsMatch(c.Zone))
         {
             return Bad($"zone '{c.Zone}' must be an id of A-Z a-z 0-9 . _ -");
         }
@@ -735,7 +734,7 @@ public sealed partial class ReadingLeaf
                 }
                 break;
             case LeafKind.Fault:
-                if (c.StringValue is null || !CodePattern().IsMatch(c.StringValue) || c.Value is not null || c.Unit is not null)
+                if (c.StringValue is null || !CodePattern.IsMatch(c.StringValue) || c.Value is not null || c.Unit is not null)
                 {
                     return Bad("a fault has a lower-case fault code as string value, and no value or unit");
                 }
@@ -784,18 +783,36 @@ public sealed partial class ReadingLeaf
 
     private static bool IsLowerHex(string s) => !s.AsSpan().ContainsAnyExcept(LowerHex);
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z")]
-    private static partial Regex IdPattern();
+    private const string Digits = "0123456789";
+    private const string Lower = "abcdefghijklmnopqrstuvwxyz";
+    private const string Alphanumeric = "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + Lower + Digits;
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}\\z")]
-    private static partial Regex SensorPattern();
+    // ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\z
+    private static readonly TextPattern IdPattern = new(Alphanumeric, Alphanumeric + "._-", 64);
 
-    [GeneratedRegex("^[a-z][a-z0-9_-]{0,31}\\z")]
-    private static partial Regex QuantityPattern();
+    // ^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}\z
+    private static readonly TextPattern SensorPattern = new(Alphanumeric, Alphanumeric + "._:/-", 128);
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}\\z")]
-    private static partial Regex CodePattern();
+    // ^[a-z][a-z0-9_-]{0,31}\z
+    private static readonly TextPattern QuantityPattern = new(Lower, Lower + Digits + "_-", 32);
 
-    [GeneratedRegex("^[\\x21\\x23-\\x5b\\x5d-\\x7e]{1,256}\\z")]
-    private static partial Regex StringValuePattern();
+    // ^[a-z0-9][a-z0-9-]{0,63}\z
+    private static readonly TextPattern CodePattern = new(Lower + Digits, Lower + Digits + "-", 64);
+
+    // ^[\x21\x23-\x5b\x5d-\x7e]{1,256}\z: printable ASCII without space, quote or backslash.
+    private static readonly TextPattern StringValuePattern = new(PrintableWithoutQuotes(), PrintableWithoutQuotes(), 256);
+
+    private static string PrintableWithoutQuotes() =>
+        string.Concat(Enumerable.Range(0x21, 0x7e - 0x21 + 1).Where(c => c is not '"' and not '\\').Select(c => (char)c));
+
+    // A text of 1 to maxLength characters: the first from one set, the others from another. Every
+    // leaf is checked against several of these, so they are plain set scans rather than regexes.
+    private sealed class TextPattern(string first, string rest, int maxLength)
+    {
+        private readonly SearchValues<char> _first = SearchValues.Create(first);
+        private readonly SearchValues<char> _rest = SearchValues.Create(rest);
+
+        public bool IsMatch(string text) =>
+            text.Length >= 1 && text.Length <= maxLength && _first.Contains(text[0]) && !text.AsSpan(1).ContainsAnyExcept(_rest);
+    }
 }

@@ -126,6 +126,60 @@ public class ReadingLeafTests
         Assert.Throws<ArgumentException>(() => ReadingLeaf.Create(Temperature(), Salt.AsSpan(0, 15)));
     }
 
+    // The identifier rules as the spec writes them; the leaf checks them with set scans.
+    public static TheoryData<string, string, int> IdentifierRules() => new()
+    {
+        { "device", "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z", 66 },
+        { "zone", "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z", 66 },
+        { "sensor", "^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}\\z", 130 },
+        { "quantity", "^[a-z][a-z0-9_-]{0,31}\\z", 34 },
+        { "fault", "^[a-z0-9][a-z0-9-]{0,63}\\z", 66 },
+        { "epc", "^[\\x21\\x23-\\x5b\\x5d-\\x7e]{1,256}\\z", 258 },
+    };
+
+    [Theory]
+    [MemberData(nameof(IdentifierRules))]
+    public void Create_AcceptsAnIdentifierExactlyWhenItsRuleMatches(string field, string rule, int maxLength)
+    {
+        var pattern = new System.Text.RegularExpressions.Regex(rule);
+        const string alphabet = "aZ09._-:/ \"\\~!#[]{}é\n\t\u0000A";
+        var random = new Random(field.GetHashCode(StringComparison.Ordinal));
+        var accepted = 0;
+        for (var i = 0; i < 4000; i++)
+        {
+            // Mostly one repeated safe character with a few others mixed in, so that both outcomes and every length occur.
+            var length = i < maxLength ? i : random.Next(0, maxLength + 1);
+            var chars = new char[length];
+            for (var k = 0; k < length; k++)
+            {
+                chars[k] = random.Next(8) == 0 ? alphabet[random.Next(alphabet.Length)] : (field == "quantity" || field == "fault" ? 'q' : 'A');
+            }
+            var value = new string(chars);
+            var content = field switch
+            {
+                "device" => Temperature() with { DeviceId = value },
+                "zone" => Temperature() with { Zone = value },
+                "sensor" => Temperature() with { SensorId = value },
+                "quantity" => Temperature() with { Quantity = value, Unit = null, Value = null, Kind = LeafKind.Fault, StringValue = "stuck" },
+                "fault" => Temperature() with { Unit = null, Value = null, Kind = LeafKind.Fault, StringValue = value },
+                _ => Temperature() with { Quantity = Senml.Epc, Unit = null, Value = null, Kind = LeafKind.Observation, StringValue = value },
+            };
+            var expected = pattern.IsMatch(value);
+            var created = true;
+            try
+            {
+                ReadingLeaf.Create(content, Salt);
+            }
+            catch (ArgumentException)
+            {
+                created = false;
+            }
+            Assert.True(expected == created, $"{field} '{value}' (length {value.Length}): rule says {expected}, leaf said {created}");
+            accepted += created ? 1 : 0;
+        }
+        Assert.InRange(accepted, 200, 3800);
+    }
+
     [Fact]
     public void Salt_ChangesTheLeafHash_ForTheSameReading()
     {
