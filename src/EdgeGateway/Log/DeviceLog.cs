@@ -22,7 +22,6 @@ public sealed class DeviceLog : IDisposable
     private readonly MerkleLog _merkle;
     private readonly INoteSigner _signer;
     private readonly ISaltSource _salts;
-    private readonly List<Hash32> _hashes = new(1024);
 
     private DeviceLog(SqliteLogStore store, MerkleLog merkle, LogMeta meta, StoredCheckpoint? last, INoteSigner signer, ISaltSource salts)
     {
@@ -101,12 +100,19 @@ public sealed class DeviceLog : IDisposable
     }
 
     /// <summary>
-    /// Hashes the Merkle nodes that appending <paramref name="leaves"/> completes, without
-    /// touching the log: after the current size, or after <paramref name="previous"/> (a batch
-    /// planned but not yet appended, in which case nothing of the log is read, so it may run while
-    /// another thread appends). Pass the result to <see cref="Append"/>.
+    /// Does the work of appending <paramref name="leaves"/> that needs no storage, so that
+    /// <see cref="Append(PreparedAppend, IReadOnlyList{AlarmStateChange}?, IReadOnlyList{KeyValuePair{string, object?}}?)"/>
+    /// only stores rows: hashes the leaves and the Merkle nodes they complete, and signs the
+    /// checkpoints of <paramref name="sealSizes"/> (increasing sizes between the batch's first
+    /// sequence and its end) with the roots the batch gives, dated <paramref name="sealTimeMs"/>.
+    /// Continues the log's current size, or <paramref name="previous"/>, a batch prepared but not
+    /// yet appended; in that case nothing of the log is read, so it may run while another thread
+    /// appends. A prepared batch stays valid after a failed transaction: a retry appends the very
+    /// same nodes and checkpoints.
     /// </summary>
-    public MerkleAppendPlan PlanTree(IReadOnlyList<ReadingLeaf> leaves, MerkleAppendPlan? previous = null)
+    /// <exception cref="ArgumentOutOfRangeException">When a seal size is outside the batch.</exception>
+    public PreparedAppend Prepare(IReadOnlyList<ReadingLeaf> leaves, PreparedAppend? previous = null,
+        IReadOnlyList<long>? sealSizes = null, long sealTimeMs = 0)
     {
         ArgumentNullException.ThrowIfNull(leaves);
         ReadingLeaf.ComputeLeafHashes(leaves);
@@ -115,59 +121,93 @@ public sealed class DeviceLog : IDisposable
         {
             hashes[i] = leaves[i].LeafHash;
         }
-        return _merkle.Plan(hashes, previous);
+        var from = previous?.Size ?? Size;
+        var tree = previous?.Last;
+        var trees = new List<MerkleAppendPlan>(1 + (sealSizes?.Count ?? 0));
+        var checkpoints = new List<StoredCheckpoint>(sealSizes?.Count ?? 0);
+        var at = 0;
+        var previousSize = 0L;
+        foreach (var size in sealSizes ?? [])
+        {
+            if (size < from + at || size > from + hashes.Length || size <= previousSize)
+            {
+                throw new ArgumentOutOfRangeException(nameof(sealSizes), size,
+                    $"checkpoint sizes of a batch are increasing, from {Math.Max(from + at, 1)} to the batch's end {from + hashes.Length}");
+            }
+            var cut = (int)(size - from);
+            if (cut > at || tree is null)
+            {
+                tree = _merkle.Plan(hashes.AsSpan(at, cut - at), tree);
+                trees.Add(tree);
+                at = cut;
+            }
+            previousSize = size;
+            var checkpoint = new Checkpoint(Origin, size, tree.Root(), [Checkpoint.TimeExtension(sealTimeMs)]);
+            checkpoints.Add(new StoredCheckpoint(size, checkpoint.Root, sealTimeMs, checkpoint.Sign(_signer).ToString()));
+        }
+        if (at < hashes.Length || tree is null)
+        {
+            tree = _merkle.Plan(hashes.AsSpan(at), tree);
+            trees.Add(tree);
+        }
+        return new PreparedAppend(from, leaves, trees, tree, checkpoints);
     }
 
     /// <summary>
     /// Appends <paramref name="leaves"/> (sequences must continue the log), saves the alarm state
-    /// changes and meta values, seals the checkpoints of <paramref name="sealSizes"/> (at most the
-    /// new size) signed by the device key, and commits all of it durably in one transaction.
-    /// Nothing is kept if it throws; retrying with the same leaves gives the same roots.
-    /// <paramref name="tree"/>, when given, is <see cref="PlanTree"/> of the same leaves; the
-    /// transaction then only stores its nodes (the leaf rows' hashes are checked against it).
+    /// changes and meta values, seals the checkpoints of <paramref name="sealSizes"/> (between the
+    /// current size and the new one) signed by the device key, and commits all of it durably in one
+    /// transaction. Nothing is kept if it throws.
     /// </summary>
     /// <exception cref="LogIntegrityException">When a checkpoint of one of the sizes is stored with another root.</exception>
     public AppendOutcome Append(IReadOnlyList<ReadingLeaf> leaves, IReadOnlyList<AlarmStateChange>? alarmChanges = null,
-        IReadOnlyList<KeyValuePair<string, object?>>? meta = null, IReadOnlyList<long>? sealSizes = null, long sealTimeMs = 0,
-        MerkleAppendPlan? tree = null)
+        IReadOnlyList<KeyValuePair<string, object?>>? meta = null, IReadOnlyList<long>? sealSizes = null, long sealTimeMs = 0) =>
+        Append(Prepare(leaves, null, sealSizes, sealTimeMs), alarmChanges, meta);
+
+    /// <summary>
+    /// Appends a batch made by <see cref="Prepare"/> (it must continue the log: the batch before it
+    /// appended), saves the alarm state changes and meta values, stores its signed checkpoints, and
+    /// commits all of it durably in one transaction. The transaction only stores rows; the leaf
+    /// rows' hashes are checked against the prepared tree, and each checkpoint's root against the
+    /// log's. Nothing is kept if it throws; retrying with the same batch gives the same roots.
+    /// </summary>
+    /// <exception cref="LogIntegrityException">When a checkpoint of one of the sizes is stored with another root.</exception>
+    public AppendOutcome Append(PreparedAppend batch, IReadOnlyList<AlarmStateChange>? alarmChanges = null,
+        IReadOnlyList<KeyValuePair<string, object?>>? meta = null)
     {
-        ArgumentNullException.ThrowIfNull(leaves);
+        ArgumentNullException.ThrowIfNull(batch);
+        var leaves = batch.Leaves;
         var first = Size;
-        if (tree is not null && (tree.From != first || tree.Size != first + leaves.Count))
+        if (batch.From != first || batch.Size != first + leaves.Count)
         {
-            throw new ArgumentException($"the tree plan covers leaves [{tree.From}, {tree.Size}) but the batch is [{first}, {first + leaves.Count})", nameof(tree));
+            throw new ArgumentException($"the batch was prepared for leaves [{batch.From}, {batch.Size}) but holds {leaves.Count} and the log has {first}", nameof(batch));
         }
         for (var i = 0; i < leaves.Count; i++)
         {
             var leaf = leaves[i];
             if (leaf.Content.Sequence != first + i || !string.Equals(leaf.Content.DeviceId, DeviceId, StringComparison.Ordinal))
             {
-                throw new ArgumentException($"leaf {i} of the batch has device '{leaf.Content.DeviceId}' and sequence {leaf.Content.Sequence}; expected '{DeviceId}' and {first + i}", nameof(leaves));
+                throw new ArgumentException($"leaf {i} of the batch has device '{leaf.Content.DeviceId}' and sequence {leaf.Content.Sequence}; expected '{DeviceId}' and {first + i}", nameof(batch));
             }
         }
         var mark = _merkle.Mark();
-        var sealedNow = new List<StoredCheckpoint>();
+        var sealedNow = new List<StoredCheckpoint>(batch.Checkpoints.Count);
         _store.Begin();
         try
         {
-            _hashes.Clear();
             foreach (var leaf in leaves)
             {
-                var hash = leaf.LeafHash;
-                _store.InsertLeaf(leaf.Content.Sequence, hash, leaf.Bytes);
-                if (tree is null)
-                {
-                    _hashes.Add(hash);
-                }
+                _store.InsertLeaf(leaf.Content.Sequence, leaf.LeafHash, leaf.Bytes);
             }
-            if (tree is not null)
+            // The level-0 run of each plan is checked against the rows just inserted.
+            var stored = 0;
+            foreach (var tree in batch.Trees)
             {
-                // The level-0 run of the plan is checked against the rows just inserted.
                 _merkle.Append(tree);
-            }
-            else
-            {
-                _merkle.Append(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_hashes));
+                while (stored < batch.Checkpoints.Count && batch.Checkpoints[stored].Size == tree.Size)
+                {
+                    sealedNow.Add(StoreCheckpoint(batch.Checkpoints[stored++]));
+                }
             }
             if (leaves.Count > 0)
             {
@@ -183,10 +223,6 @@ public sealed class DeviceLog : IDisposable
                 {
                     _store.SetMeta(key, value);
                 }
-            }
-            foreach (var size in sealSizes ?? [])
-            {
-                sealedNow.Add(SealInTransaction(size, sealTimeMs));
             }
             _store.Commit();
         }
@@ -240,21 +276,49 @@ public sealed class DeviceLog : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(size), size, $"a checkpoint size is between 1 and the log size {Size}");
         }
-        var root = size == Size ? _merkle.Root() : _merkle.Reader.Root(size);
-        if (_store.GetCheckpoint(size) is { } existing)
+        var root = RootAt(size);
+        if (Sealed(size, root) is { } existing)
         {
-            if (existing.Root != root)
-            {
-                throw new LogIntegrityException(
-                    $"checkpoint {size} was signed with root {existing.Root.ToHex()} but the log now gives {root.ToHex()}; " +
-                    "signing both would be equivocation. The database was modified or damaged; the gateway stops.");
-            }
             return existing;
         }
         var checkpoint = new Checkpoint(Origin, size, root, [Checkpoint.TimeExtension(timeMs)]);
         var stored = new StoredCheckpoint(size, root, timeMs, checkpoint.Sign(_signer).ToString());
         _store.InsertCheckpointRow(stored);
         return stored;
+    }
+
+    // Stores a checkpoint signed ahead (Prepare) once the log has grown to its size; the same checks.
+    private StoredCheckpoint StoreCheckpoint(StoredCheckpoint signed)
+    {
+        var root = RootAt(signed.Size);
+        if (root != signed.Root)
+        {
+            throw new InvalidOperationException($"checkpoint {signed.Size} was prepared with root {signed.Root.ToHex()} but the log gives {root.ToHex()}");
+        }
+        if (Sealed(signed.Size, root) is { } existing)
+        {
+            return existing;
+        }
+        _store.InsertCheckpointRow(signed);
+        return signed;
+    }
+
+    private Hash32 RootAt(long size) => size == Size ? _merkle.Root() : _merkle.Reader.Root(size);
+
+    // The stored checkpoint of a size, if sealed before; none can be when the size is beyond the largest.
+    private StoredCheckpoint? Sealed(long size, Hash32 root)
+    {
+        if (LastCheckpoint is null || size > LastCheckpoint.Size || _store.GetCheckpoint(size) is not { } existing)
+        {
+            return null;
+        }
+        if (existing.Root != root)
+        {
+            throw new LogIntegrityException(
+                $"checkpoint {size} was signed with root {existing.Root.ToHex()} but the log now gives {root.ToHex()}; " +
+                "signing both would be equivocation. The database was modified or damaged; the gateway stops.");
+        }
+        return existing;
     }
 
     /// <summary>
@@ -417,7 +481,44 @@ public sealed class DeviceLog : IDisposable
         DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 }
 
-/// <summary>What <see cref="DeviceLog.Append"/> committed: the leaves and the checkpoints sealed with them.</summary>
+/// <summary>
+/// A batch of leaves with its tree work done and its checkpoints signed (<see cref="DeviceLog.Prepare"/>),
+/// ready to be appended. Immutable once made.
+/// </summary>
+public sealed class PreparedAppend
+{
+    internal PreparedAppend(long from, IReadOnlyList<ReadingLeaf> leaves, IReadOnlyList<MerkleAppendPlan> trees, MerkleAppendPlan last,
+        IReadOnlyList<StoredCheckpoint> checkpoints)
+    {
+        From = from;
+        Leaves = leaves;
+        Trees = trees;
+        Last = last;
+        Checkpoints = checkpoints;
+    }
+
+    /// <summary>The log size the batch appends to.</summary>
+    public long From { get; }
+
+    /// <summary>The log size after the batch.</summary>
+    public long Size => Last.Size;
+
+    /// <summary>The root after the batch.</summary>
+    public Hash32 Root() => Last.Root();
+
+    /// <summary>The leaves, in sequence order.</summary>
+    public IReadOnlyList<ReadingLeaf> Leaves { get; }
+
+    /// <summary>The checkpoints signed for sizes within the batch, smallest first.</summary>
+    public IReadOnlyList<StoredCheckpoint> Checkpoints { get; }
+
+    // The batch's tree work, cut at the checkpoint sizes so that each one's root is known.
+    internal IReadOnlyList<MerkleAppendPlan> Trees { get; }
+
+    internal MerkleAppendPlan Last { get; }
+}
+
+/// <summary>What <see cref="DeviceLog.Append(PreparedAppend, IReadOnlyList{AlarmStateChange}?, IReadOnlyList{KeyValuePair{string, object?}}?)"/> committed: the leaves and the checkpoints sealed with them.</summary>
 public readonly record struct AppendOutcome(CommitResult Commit, IReadOnlyList<StoredCheckpoint> Sealed);
 
 /// <summary>What a commit appended: leaves [<paramref name="First"/>, <paramref name="First"/> + <paramref name="Count"/>).</summary>

@@ -3,7 +3,7 @@ using System.Threading.Channels;
 using EdgeGateway.Alarms;
 using EdgeGateway.Sensors;
 using EdgeGateway.Storage;
-using Firmware.Contracts.Merkle;
+using Firmware.Contracts.Hashing;
 using Firmware.Contracts.Readings;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -45,12 +45,19 @@ public sealed record LogWriterOptions
 /// on stop commits what is left, logs a <c>gateway-stop</c> event and seals.
 /// </summary>
 /// <remarks>
-/// Two stages overlap: while one batch is inserted and committed (SQLite, fsync) on a pool thread,
-/// the next is gathered, its leaves are built (JSON, salt, SHA-256) and the Merkle nodes they
-/// complete are hashed on the writer's, so the commit stage only stores rows. Commits
-/// stay strictly in order, one at a time; a checkpoint due at the end of a batch is signed inside
-/// that batch's transaction, so it costs no extra fsync. A batch whose commit fails is retried with
-/// the very same leaf bytes, so no size ever gets two different roots.
+/// Two stages overlap: while batches are inserted and committed (SQLite, fsync) one after another
+/// on a thread of their own (<see cref="Committer{TBatch, TOutcome}"/>, up to three handed over at
+/// a time), the next is gathered, its leaves are built (JSON, salt, SHA-256), the Merkle nodes they
+/// complete are hashed and the checkpoints due in it are signed on the writer's, so the commit
+/// stage only stores rows; acknowledgements are handled on the writer's, oldest first. The disk
+/// budget's work shares the database connection, so near the budget it waits until no commit is in
+/// flight. Commits stay strictly in order, one at a time; a checkpoint is stored
+/// in the transaction of the batch that reaches its size, so it costs no extra fsync. A batch whose
+/// commit fails is retried with the very same leaf bytes and checkpoints, so no size ever gets two
+/// different roots. A batch lingers for company (<see cref="LogWriterOptions.BatchMaxDelay"/>),
+/// which keeps commits (and flash writes) few under a trickle of readings, except while a backlog
+/// is drained: when the batch committing was filled to its limit, the next one takes what is
+/// there, so the tail of a burst is acknowledged without waiting.
 /// </remarks>
 public sealed partial class LogWriter
 {
@@ -71,6 +78,14 @@ public sealed partial class LogWriter
     private long _lastSealedSize;
     private long _plannedSealedSize;
     private long _plannedSealTicks;
+    // Batches handed to the committer, at most this many at a time (one committing, the others
+    // queued behind it), so that the committer goes from one commit straight to the next.
+    private const int MaxInFlight = 3;
+
+    private readonly Queue<InFlight> _inFlight = new();
+    private PreparedAppend? _lastPrepared;
+    private bool _lastGatherFull;
+    private bool _budgetDue;
     private bool _refusing;
     private long _refused;
     private long _refusedRecorded;
@@ -122,50 +137,18 @@ public sealed partial class LogWriter
     {
         ArgumentNullException.ThrowIfNull(input);
         await StartAsync();
-        Batch? inflight = null;
-        Task<CommitOutcome>? committing = null;
-        while (!cancellationToken.IsCancellationRequested)
+        using (var committer = new Committer<Batch, CommitOutcome>(CommitWithRetries, "log-commit"))
         {
-            if (committing is null)
+            try
             {
-                var wake = await WaitForInputAsync(input, cancellationToken);
-                if (wake == Wake.SealDue)
-                {
-                    SealNow();
-                    AfterCommit();
-                    continue;
-                }
-                if (wake != Wake.Input)
-                {
-                    break;
-                }
+                await PipelineAsync(input, committer, cancellationToken);
             }
-            else if (!input.TryPeek(out _) && !HasPending)
+            finally
             {
-                // Nothing to prepare meanwhile: finish the commit in flight first.
-                await FinishAsync(committing, inflight!);
-                committing = null;
-                inflight = null;
-                continue;
+                // Whatever was handed over is committed (or failed) before the log is used here again.
+                committer.Complete();
             }
-
-            await GatherAsync(input, NextBatchLimit(inflight?.End ?? _log.Size), cancellationToken);
-            var next = Prepare(inflight?.End ?? _log.Size, inflight?.Tree, [], sealAtEnd: false);
-            if (committing is not null)
-            {
-                await FinishAsync(committing, inflight!);
-                committing = null;
-                inflight = null;
-            }
-            if (next is not null)
-            {
-                inflight = next;
-                committing = Task.Run(() => Commit(next));
-            }
-        }
-        if (committing is not null)
-        {
-            await FinishAsync(committing, inflight!);
+            await DrainAsync();
         }
 
         // Stopping: everything already read is committed; nothing that was acknowledged is undone.
@@ -176,12 +159,64 @@ public sealed partial class LogWriter
             {
                 _batch.Add(item);
             }
-            await CommitNowAsync(Prepare(_log.Size, null, [], sealAtEnd: false));
+            await CommitNowAsync(Prepare([], sealAtEnd: false));
         }
         _batch.Clear();
         _pendingEvents.Enqueue(new GatewayEvent("gateway-stop",
             Invariant($"stopped cleanly; log size {_log.Size + _pendingEvents.Count + 1}{(_refused > 0 ? $", {_refused} readings refused while the disk budget was exhausted" : "")}"), NowMs()));
-        await CommitNowAsync(Prepare(_log.Size, null, [], sealAtEnd: true));
+        await CommitNowAsync(Prepare([], sealAtEnd: true));
+    }
+
+    // The running part: batches are prepared here and committed in order on the committer's
+    // thread, up to MaxInFlight at a time; their acknowledgements are handled here, oldest first.
+    private async Task PipelineAsync(ChannelReader<LogInput> input, Committer<Batch, CommitOutcome> committer, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await KeepToBudgetAsync();
+            if (_inFlight.Count == 0)
+            {
+                var wake = await WaitForInputAsync(input, cancellationToken);
+                if (wake == Wake.SealDue)
+                {
+                    SealNow();
+                    CheckClock();
+                    CheckBudget();
+                    continue;
+                }
+                if (wake != Wake.Input)
+                {
+                    return;
+                }
+            }
+            else if (!input.TryPeek(out _) && !HasPending)
+            {
+                // Nothing to prepare meanwhile: acknowledge the oldest commit in flight first.
+                await FinishOldestAsync();
+                continue;
+            }
+
+            // Draining a backlog (the batch before was filled to its limit): what is left does not
+            // wait for company, so the last readings of a burst are not held back by the linger.
+            await GatherAsync(input, NextBatchLimit(NextSequence), linger: _inFlight.Count == 0 || !_lastGatherFull, cancellationToken);
+            var next = Prepare([], sealAtEnd: false);
+            while (_inFlight.Count > 0 && (_inFlight.Peek().Outcome.IsCompleted || _inFlight.Count >= MaxInFlight))
+            {
+                await FinishOldestAsync();
+            }
+            if (next is not null)
+            {
+                _inFlight.Enqueue(new InFlight(next, committer.Commit(next)));
+            }
+        }
+    }
+
+    private async Task DrainAsync()
+    {
+        while (_inFlight.Count > 0)
+        {
+            await FinishOldestAsync();
+        }
     }
 
     private bool HasPending => _pendingEvents.Count > 0 || _meta.Count > 0;
@@ -207,7 +242,7 @@ public sealed partial class LogWriter
         }
         _meta.Add(new(MetaKeys.DiskBudgetBytes, _budget.MaxBytes));
         _batch.Clear();
-        await CommitNowAsync(Prepare(_log.Size, null, ended, sealAtEnd: false));
+        await CommitNowAsync(Prepare(ended, sealAtEnd: false));
         LogStarted(_log.DeviceId, _log.Size, _lastSealedSize, _log.PrunedBelow);
     }
 
@@ -264,7 +299,7 @@ public sealed partial class LogWriter
         return (int)Math.Clamp(untilSeal, 1, _options.BatchMaxEvents);
     }
 
-    private async Task GatherAsync(ChannelReader<LogInput> input, int limit, CancellationToken cancellationToken)
+    private async Task GatherAsync(ChannelReader<LogInput> input, int limit, bool linger, CancellationToken cancellationToken)
     {
         _batch.Clear();
         var started = _realClock.GetTimestamp();
@@ -274,8 +309,9 @@ public sealed partial class LogWriter
             {
                 _batch.Add(item);
             }
+            _lastGatherFull = _batch.Count >= limit;
             var remaining = _options.BatchMaxDelay - _realClock.GetElapsedTime(started);
-            if (_batch.Count >= limit || remaining <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
+            if (!linger || _lastGatherFull || remaining <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
             {
                 return;
             }
@@ -303,20 +339,25 @@ public sealed partial class LogWriter
 
         public List<long> SealSizes { get; } = [];
 
-        public MerkleAppendPlan? Tree { get; set; }
+        public PreparedAppend? Prepared { get; set; }
 
         public long End => First + Leaves.Count;
     }
 
-    private readonly record struct CommitOutcome(CommitResult Result, IReadOnlyList<StoredCheckpoint> Sealed);
+    private readonly record struct CommitOutcome(CommitResult Result, IReadOnlyList<StoredCheckpoint> Sealed, Hash32 Root, long UsedBytes);
+
+    private readonly record struct InFlight(Batch Batch, Task<CommitOutcome> Outcome);
+
+    // The sequence of the next leaf prepared: after the batches still committing, if any.
+    private long NextSequence => _lastPrepared?.Size ?? _log.Size;
 
     // Builds the leaves of the gathered inputs (and pending gateway events, and extra alarm
-    // transitions) from sequence <paramref name="first"/> on, and hashes the Merkle nodes they
-    // complete, after <paramref name="after"/> (the batch still committing) when there is one, so
-    // that the commit stage only stores them. Null when there is nothing to write.
-    private Batch? Prepare(long first, MerkleAppendPlan? after, IReadOnlyList<AlarmTransition> extraAlarms, bool sealAtEnd)
+    // transitions) from NextSequence on, hashes the Merkle nodes they complete and signs the
+    // checkpoints due, after the batch prepared before (which may still be committing), so that
+    // the commit stage only stores rows. Null when there is nothing to write.
+    private Batch? Prepare(IReadOnlyList<AlarmTransition> extraAlarms, bool sealAtEnd)
     {
-        var batch = new Batch(first);
+        var batch = new Batch(NextSequence);
         while (_pendingEvents.TryDequeue(out var pending))
         {
             AddLeaf(batch, _drafts.ForGatewayEvent(pending, batch.End), null);
@@ -384,70 +425,64 @@ public sealed partial class LogWriter
         {
             _plannedSealTicks = _clock.GetTimestamp();
         }
-        batch.Tree = _log.PlanTree(batch.Leaves, after);
+        batch.Prepared = _log.Prepare(batch.Leaves, _lastPrepared, batch.SealSizes, batch.SealSizes.Count > 0 ? NowMs() : 0);
+        _lastPrepared = batch.Prepared;
         return batch;
     }
 
+    // On the committer's thread, or on the writer's when nothing is in flight.
     private CommitOutcome Commit(Batch batch)
     {
-        var appended = _log.Append(batch.Leaves, batch.AlarmChanges, batch.Meta, batch.SealSizes, batch.SealSizes.Count > 0 ? NowMs() : 0, batch.Tree);
-        return new CommitOutcome(appended.Commit, appended.Sealed);
+        var appended = _log.Append(batch.Prepared!, batch.AlarmChanges, batch.Meta);
+        return new CommitOutcome(appended.Commit, appended.Sealed, _log.Root(), _log.Store.UsedBytes());
     }
 
-    // Completes a commit that ran in the background; a failed one is retried with the same leaves.
-    private async Task FinishAsync(Task<CommitOutcome> committing, Batch batch)
+    // A failed commit is retried with the very same batch; after the last attempt the writer stops.
+    private CommitOutcome CommitWithRetries(Batch batch)
     {
-        CommitOutcome outcome;
         try
         {
-            outcome = await committing;
+            return Commit(batch);
         }
-        catch (SqliteException e)
+        catch (SqliteException first)
         {
-            outcome = await RetryAsync(batch, e);
+            var failure = first;
+            for (var attempt = 1; ; attempt++)
+            {
+                if (attempt >= _options.CommitAttempts)
+                {
+                    throw new IOException($"could not commit leaves {batch.First}..{batch.End - 1} after {attempt} attempts: {failure.Message}", failure);
+                }
+                var wait = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * (1 << Math.Min(attempt, 10))));
+                LogCommitFailed(failure, batch.Leaves.Count, attempt, _options.CommitAttempts, wait.TotalSeconds);
+                Task.Delay(wait, _realClock, CancellationToken.None).GetAwaiter().GetResult();
+                try
+                {
+                    return Commit(batch);
+                }
+                catch (SqliteException e)
+                {
+                    failure = e;
+                }
+            }
         }
-        OnCommitted(outcome, batch.Leaves);
     }
 
+    private async Task FinishOldestAsync()
+    {
+        var (batch, committing) = _inFlight.Dequeue();
+        OnCommitted(await committing, batch.Leaves);
+    }
+
+    // Commits on the writer's thread; only while nothing is in flight.
     private async Task CommitNowAsync(Batch? batch)
     {
         if (batch is null)
         {
             return;
         }
-        CommitOutcome outcome;
-        try
-        {
-            outcome = Commit(batch);
-        }
-        catch (SqliteException e)
-        {
-            outcome = await RetryAsync(batch, e);
-        }
-        OnCommitted(outcome, batch.Leaves);
-    }
-
-    private async Task<CommitOutcome> RetryAsync(Batch batch, SqliteException first)
-    {
-        var failure = first;
-        for (var attempt = 1; ; attempt++)
-        {
-            if (attempt >= _options.CommitAttempts)
-            {
-                throw new IOException($"could not commit leaves {batch.First}..{batch.End - 1} after {attempt} attempts: {failure.Message}", failure);
-            }
-            var wait = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * (1 << Math.Min(attempt, 10))));
-            LogCommitFailed(failure, batch.Leaves.Count, attempt, _options.CommitAttempts, wait.TotalSeconds);
-            await Task.Delay(wait, _realClock, CancellationToken.None);
-            try
-            {
-                return Commit(batch);
-            }
-            catch (SqliteException e)
-            {
-                failure = e;
-            }
-        }
+        OnCommitted(await Task.Run(() => CommitWithRetries(batch)), batch.Leaves);
+        CheckBudget();
     }
 
     private void OnCommitted(CommitOutcome outcome, List<ReadingLeaf> leaves)
@@ -455,7 +490,7 @@ public sealed partial class LogWriter
         var result = outcome.Result;
         if (result.Count > 0)
         {
-            LogCommitted(result.First, result.Last, result.Size, _log.Root().ToHex());
+            LogCommitted(result.First, result.Last, result.Size, outcome.Root.ToHex());
             Committed?.Invoke(result);
             LeavesCommitted?.Invoke(leaves);
         }
@@ -463,7 +498,21 @@ public sealed partial class LogWriter
         {
             OnSealed(checkpoint);
         }
-        AfterCommit();
+        CheckClock();
+        _budgetDue |= _budget.NeedsAttention(outcome.UsedBytes, _refusing);
+    }
+
+    // The budget's work (pruning, reading the node's committed size) shares the database
+    // connection with the commits, so it waits until none is in flight. It is due only near the
+    // budget; there, batches are committed one at a time.
+    private async Task KeepToBudgetAsync()
+    {
+        if (!_budgetDue)
+        {
+            return;
+        }
+        await DrainAsync();
+        CheckBudget();
     }
 
     private void OnSealed(StoredCheckpoint checkpoint)
@@ -471,12 +520,6 @@ public sealed partial class LogWriter
         _lastSealedSize = Math.Max(_lastSealedSize, checkpoint.Size);
         LogSealed(checkpoint.Size, checkpoint.Root.ToHex());
         CheckpointSealed?.Invoke(checkpoint);
-    }
-
-    private void AfterCommit()
-    {
-        CheckClock();
-        CheckBudget();
     }
 
     private void AddAlarm(Batch batch, AlarmTransition transition)
@@ -539,9 +582,11 @@ public sealed partial class LogWriter
         }
     }
 
-    // Checked after each commit; what it decides (events, refusing) applies from the next batch prepared.
+    // Checked near the budget after commits, with none in flight; what it decides (events,
+    // refusing) applies from the next batch prepared.
     private void CheckBudget()
     {
+        _budgetDue = false;
         var used = _log.Store.UsedBytes();
         if (used > _budget.PruneAtBytes)
         {

@@ -35,6 +35,13 @@ public sealed class DiskBudget
     public long ResumeBelowBytes => MaxBytes / 10 * 9;
 
     /// <summary>
+    /// Whether a database using <paramref name="usedBytes"/> needs the budget's work: pruning,
+    /// refusing readings, or accepting them again.
+    /// </summary>
+    public bool NeedsAttention(long usedBytes, bool refusing) =>
+        usedBytes > PruneAtBytes || (refusing ? usedBytes < ResumeBelowBytes : usedBytes >= MaxBytes);
+
+    /// <summary>
     /// The highest prune bound allowed: leaves the node committed, under a sealed checkpoint,
     /// rounded down to 16 so that the stored Merkle levels still extend the log.
     /// </summary>

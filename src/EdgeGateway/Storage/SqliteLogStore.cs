@@ -379,12 +379,16 @@ public sealed class SqliteLogStore : IDisposable
             throw new InvalidOperationException(
                 $"level-0 hashes [{index}, {index + hashes.Length}) must belong to leaf rows inserted in the same transaction");
         }
-        for (var i = 0; i < hashes.Length; i++)
+        // Public values: one vectorised comparison of the whole run, the mismatch looked for only when there is one.
+        var inserted = CollectionsMarshal.AsSpan(_insertedHashes).Slice((int)offset, hashes.Length);
+        if (!MemoryMarshal.AsBytes(hashes).SequenceEqual(MemoryMarshal.AsBytes(inserted)))
         {
-            if (hashes[i] != _insertedHashes[(int)offset + i])
+            var i = 0;
+            while (hashes[i] == inserted[i])
             {
-                throw new InvalidOperationException($"the Merkle log's hash of leaf {index + i} differs from the stored leaf row's");
+                i++;
             }
+            throw new InvalidOperationException($"the Merkle log's hash of leaf {index + i} differs from the stored leaf row's");
         }
     }
 

@@ -119,7 +119,23 @@ public sealed class MerkleLog
                 newPeaks.Add(peaks[level]);
             }
         }
-        return new MerkleAppendPlan(from, MerkleAppender.Restore(size, newPeaks), runs);
+        return new MerkleAppendPlan(start, MerkleAppender.Restore(size, newPeaks), runs);
+    }
+
+    private static bool SamePeaks(MerkleAppender a, MerkleAppender b)
+    {
+        if (a.Size != b.Size)
+        {
+            return false;
+        }
+        for (var i = 0; i < a.Peaks.Count; i++)
+        {
+            if (a.Peaks[i] != b.Peaks[i])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     // The peak of the given level of a state whose size has that bit set (peaks are largest first).
@@ -137,6 +153,10 @@ public sealed class MerkleLog
         if (plan.From != Size)
         {
             throw new ArgumentException($"the plan appends from size {plan.From} but the log has {Size} leaves", nameof(plan));
+        }
+        if (!ReferenceEquals(plan.Before, _appender) && !SamePeaks(plan.Before, _appender))
+        {
+            throw new ArgumentException($"the plan continues another tree of size {Size} than this log's", nameof(plan));
         }
         foreach (var run in plan.Runs)
         {
@@ -166,21 +186,23 @@ internal readonly record struct StoredRun(int Level, long Start, Hash32[] Hashes
 /// </summary>
 public sealed class MerkleAppendPlan
 {
-    internal MerkleAppendPlan(long from, MerkleAppender after, List<StoredRun> runs)
+    internal MerkleAppendPlan(MerkleAppender before, MerkleAppender after, List<StoredRun> runs)
     {
-        From = from;
+        Before = before;
         After = after;
         Runs = runs;
     }
 
     /// <summary>The log size the batch appends to.</summary>
-    public long From { get; }
+    public long From => Before.Size;
 
     /// <summary>The log size after the batch.</summary>
     public long Size => After.Size;
 
     /// <summary>The root after the batch.</summary>
     public Hash32 Root() => After.Root();
+
+    internal MerkleAppender Before { get; }
 
     internal MerkleAppender After { get; }
 

@@ -30,15 +30,7 @@ public sealed class DeviceLogTests : IAsyncLifetime
 
     private DeviceLog Open() => _folder.OpenLog(_signer);
 
-    // Runs SQL on the database behind the gateway's back, as damage or an injected fault would.
-    private void Sql(string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={_folder.DatabasePath};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private void Sql(string sql) => _folder.Sql(sql);
 
     [Fact]
     public void Append_InBatches_StoresGapFreeLeavesWhoseRootsAndProofsMatchTheReference()
@@ -110,7 +102,7 @@ public sealed class DeviceLogTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Append_WithTreePlannedAheadAndRetriedAfterAFailedTransaction_GivesTheRootOfAllLeaves()
+    public void Append_OfBatchesPreparedAheadAndRetriedAfterAFailedTransaction_GivesTheRootsAndCheckpointsOfAllLeaves()
     {
         using var log = Open();
         var reference = new MerkleLog(new InMemoryMerkleHashStore());
@@ -120,40 +112,86 @@ public sealed class DeviceLogTests : IAsyncLifetime
         {
             reference.Append(leaf.LeafHash);
         }
-        // The second batch is planned before the first is appended, as the writer does.
-        var firstTree = log.PlanTree(first);
-        var secondTree = log.PlanTree(second, firstTree);
-        Assert.Equal(reference.Root(), secondTree.Root());
+        // The second batch is prepared before the first is appended, as the writer does, with a
+        // checkpoint inside it and one at its end.
+        var firstBatch = log.Prepare(first, sealSizes: [20], sealTimeMs: Leaves.T0);
+        var secondBatch = log.Prepare(second, firstBatch, [25, 33], Leaves.T0 + 1);
+        Assert.Equal(reference.Root(), secondBatch.Root());
+        Assert.Equal([25L, 33L], secondBatch.Checkpoints.Select(c => c.Size));
+        Assert.Equal(reference.Reader.Root(25), secondBatch.Checkpoints[0].Root);
 
-        log.Append(first, tree: firstTree);
+        log.Append(firstBatch);
         Sql("CREATE TRIGGER injected BEFORE INSERT ON leaves WHEN NEW.seq = 30 BEGIN SELECT RAISE(ABORT, 'injected fault'); END;");
-        Assert.Throws<SqliteException>(() => log.Append(second, tree: secondTree));
+        Assert.Throws<SqliteException>(() => log.Append(secondBatch));
         Assert.Equal(20, log.Size);
+        Assert.Equal(20, log.LastCheckpoint!.Size);
         Sql("DROP TRIGGER injected;");
-        log.Append(second, tree: secondTree);
+        var outcome = log.Append(secondBatch);
 
         Assert.Equal(33, log.Size);
         Assert.Equal(reference.Root(), log.Root());
+        Assert.Equal(secondBatch.Checkpoints, outcome.Sealed);
+        Assert.Equal(33, log.LastCheckpoint!.Size);
+        using var key = _folder.VerifierKey();
         var audit = LogAudit.Read(_folder.DatabasePath);
         audit.AssertLeavesSound("gw-log");
+        audit.AssertCheckpointsSound(key, "gw-log");
         Assert.Equal(reference.Root(), audit.RootAt(33));
+        Assert.Equal([20L, 25L, 33L], audit.Checkpoints.Select(c => c.Size));
+        Assert.Equal(reference.Reader.Root(25), audit.RootAt(25));
+        var parsed = CheckpointVerifier.Verify(outcome.Sealed[0].Note, TrustPolicy.Single(key), "edgetrace/device/gw-log");
+        Assert.True(parsed.Succeeded, parsed.Failure?.ToString());
+        Assert.Equal(Leaves.T0 + 1, parsed.Value.Checkpoint.TimeMs);
     }
 
     [Fact]
-    public void Append_WithTreePlannedForOtherLeaves_IsRefusedAndNothingIsStored()
+    public void Append_OfABatchWhoseLeavesChangedAfterPreparing_IsRefusedAndNothingIsStored()
     {
         using var log = Open();
         var planned = Enumerable.Range(0, 4).Select(s => log.CreateLeaf(Leaves.Measurement("gw-log", s))).ToList();
-        var other = Enumerable.Range(0, 4).Select(s => log.CreateLeaf(Leaves.Measurement("gw-log", s))).ToList();
-        var tree = log.PlanTree(planned);
+        var batch = log.Prepare(planned, sealSizes: [4], sealTimeMs: Leaves.T0);
 
-        // Same sequences, other salts: the plan's leaf hashes are not the rows being inserted.
-        var error = Assert.Throws<InvalidOperationException>(() => log.Append(other, tree: tree));
-        Assert.Contains("differs from the stored leaf row", error.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => log.Append(planned[..3], tree: tree));
+        // Same sequence, another salt: the prepared tree's leaf hash is not the row being inserted.
+        planned[2] = log.CreateLeaf(Leaves.Measurement("gw-log", 2));
+        var error = Assert.Throws<InvalidOperationException>(() => log.Append(batch));
+        Assert.Contains("hash of leaf 2 differs from the stored leaf row", error.Message, StringComparison.Ordinal);
+        planned.RemoveAt(3);
+        Assert.Throws<ArgumentException>(() => log.Append(batch));
 
         Assert.Equal(0, log.Size);
-        Assert.Empty(LogAudit.Read(_folder.DatabasePath).Leaves);
+        Assert.Null(log.LastCheckpoint);
+        var audit = LogAudit.Read(_folder.DatabasePath);
+        Assert.Empty(audit.Leaves);
+        Assert.Empty(audit.Checkpoints);
+    }
+
+    [Fact]
+    public void Append_OfABatchPreparedAfterAnotherBatchThanTheOneAppended_IsRefused()
+    {
+        using var log = Open();
+        var planned = Enumerable.Range(0, 3).Select(s => log.CreateLeaf(Leaves.Measurement("gw-log", s))).ToList();
+        var other = Enumerable.Range(0, 3).Select(s => log.CreateLeaf(Leaves.Measurement("gw-log", s))).ToList();
+        var later = Enumerable.Range(3, 3).Select(s => log.CreateLeaf(Leaves.Measurement("gw-log", s))).ToList();
+        var next = log.Prepare(later, log.Prepare(planned));
+        log.Append(log.Prepare(other));
+
+        // Same sizes, but the tree the batch continues is not this log's.
+        var error = Assert.Throws<ArgumentException>(() => log.Append(next));
+        Assert.Contains("continues another tree", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, log.Size);
+        Assert.Equal(3, LogAudit.Read(_folder.DatabasePath).Leaves.Count);
+    }
+
+    [Fact]
+    public void Prepare_RefusesCheckpointSizesOutsideTheBatch()
+    {
+        using var log = Open();
+        var leaves = Enumerable.Range(0, 4).Select(s => log.CreateLeaf(Leaves.Measurement("gw-log", s))).ToList();
+        Assert.Throws<ArgumentOutOfRangeException>(() => log.Prepare(leaves, sealSizes: [5]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => log.Prepare(leaves, sealSizes: [0]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => log.Prepare(leaves, sealSizes: [3, 2]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => log.Prepare(leaves, sealSizes: [2, 2]));
+        Assert.Equal(0, log.Size);
     }
 
     [Fact]

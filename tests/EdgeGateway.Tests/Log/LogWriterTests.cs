@@ -4,6 +4,7 @@ using EdgeGateway.Sensors;
 using EdgeGateway.Storage;
 using EdgeGateway.Tests.Sensors;
 using EdgeGateway.Tests.Support;
+using EdgeGateway.Tests.Mqtt;
 using Firmware.Contracts.Readings;
 
 namespace EdgeGateway.Tests.Log;
@@ -86,6 +87,80 @@ public sealed class LogWriterTests : IAsyncLifetime
         Assert.Equal(2502, audit.Checkpoints[^1].Size);
         using var key = _folder.VerifierKey();
         audit.AssertCheckpointsSound(key, "gw-writer");
+    }
+
+    [Fact]
+    public async Task Run_ABurst_IsCommittedInFullBatchesAndItsTailWithoutWaitingForTheLinger()
+    {
+        // A linger far longer than the test may take: the tail of the burst must not wait for it.
+        var options = Fast with { BatchMaxDelay = TimeSpan.FromSeconds(60) };
+        await using var harness = WriterHarness.Start(_folder, options, TimeProvider.System, Enumerable.Range(0, 2500).Select(i => Temp(i, 5)));
+
+        await harness.WaitForAcknowledgedAsync(2500);
+        var sizes = harness.Commits.Select(c => c.Count).ToList();
+        Assert.Equal(2501, sizes.Sum());
+        Assert.True(sizes.Count <= 5, $"{sizes.Count} commits for a burst of 2,500 readings in batches of up to 1,000: {string.Join(", ", sizes)}");
+        Assert.All(sizes.Skip(1).SkipLast(1), size => Assert.True(size >= 999, $"a batch of {size} while the backlog was drained"));
+    }
+
+    private void Sql(string sql) => _folder.Sql(sql);
+
+    [Fact]
+    public async Task Run_ACommitFailingWhileLaterBatchesWait_IsRetriedWithTheSameLeaves_AndTheLaterOnesFollowInOrder()
+    {
+        // The second batch of a burst cannot be inserted until the fault is removed; the batches
+        // after it are prepared and handed over meanwhile.
+        Sql("CREATE TRIGGER injected BEFORE INSERT ON leaves WHEN NEW.seq = 1500 BEGIN SELECT RAISE(ABORT, 'injected fault'); END;");
+        var logger = new InMemoryLogger<LogWriter>();
+        await using var harness = WriterHarness.Start(_folder, Fast, TimeProvider.System, Enumerable.Range(0, 4000).Select(i => Temp(i, 5)), logger);
+        await WriterHarness.WaitUntilAsync(() => logger.Entries.Any(e => e.Id.Name == "commit-failed"), "a failed commit");
+        Assert.True(harness.Acknowledged < 1500, $"leaf {harness.Acknowledged} acknowledged while leaf 1500 could not be stored");
+        Sql("DROP TRIGGER injected;");
+
+        await harness.WaitForAcknowledgedAsync(4000);
+        await harness.StopAsync();
+        var acknowledged = harness.Commits.SelectMany(c => Enumerable.Range((int)c.First, c.Count)).ToList();
+        Assert.Equal(Enumerable.Range(0, 4002), acknowledged); // with the gateway-stop event
+        var audit = LogAudit.Read(_folder.DatabasePath);
+        audit.AssertLeavesSound("gw-writer");
+        Assert.Equal(4002, audit.Leaves.Count);
+        using var key = _folder.VerifierKey();
+        audit.AssertCheckpointsSound(key, "gw-writer");
+        Assert.Equal([1000L, 2000, 3000, 4000, 4002], audit.Checkpoints.Select(c => c.Size));
+    }
+
+    [Fact]
+    public async Task Run_ACommitFailingEveryAttempt_StopsTheWriter_KeepingWhatWasAcknowledgedAndNothingAfterTheFailure()
+    {
+        Sql("CREATE TRIGGER injected BEFORE INSERT ON leaves WHEN NEW.seq = 1500 BEGIN SELECT RAISE(ABORT, 'injected fault'); END;");
+        await using var harness = WriterHarness.Start(_folder, Fast with { CommitAttempts = 2 }, TimeProvider.System, Enumerable.Range(0, 4000).Select(i => Temp(i, 5)));
+
+        var error = await Assert.ThrowsAsync<IOException>(() => harness.Running.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("could not commit leaves 1000..1999 after 2 attempts", error.Message, StringComparison.Ordinal);
+        Assert.Equal(999, harness.Acknowledged);
+        harness.Log.Dispose();
+        Sql("DROP TRIGGER injected;");
+        var audit = LogAudit.Read(_folder.DatabasePath);
+        audit.AssertLeavesSound("gw-writer");
+        Assert.Equal(1000, audit.Leaves.Count);
+        Assert.Equal([1000L], audit.Checkpoints.Select(c => c.Size));
+    }
+
+    [Fact]
+    public async Task Run_AReadingAtAnIdleWriter_WaitsForCompanyUpToTheLinger()
+    {
+        var options = Fast with { BatchMaxDelay = TimeSpan.FromSeconds(60), BatchMaxEvents = 50 };
+        await using var harness = WriterHarness.Start(_folder, options, TimeProvider.System);
+        await harness.WaitForAcknowledgedAsync(0); // the gateway-start event, committed on its own at start
+
+        await harness.PostAsync(Temp(0, 5));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, harness.Acknowledged);
+
+        // Company arrives: the batch fills to its limit and is committed at once, in one transaction.
+        await harness.PostAllAsync(Enumerable.Range(1, 49).Select(i => Temp(i, 5)));
+        await harness.WaitForAcknowledgedAsync(50);
+        Assert.Equal([1, 50], harness.Commits.Select(c => c.Count));
     }
 
     [Fact]

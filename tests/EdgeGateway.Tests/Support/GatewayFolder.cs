@@ -34,6 +34,16 @@ public sealed class GatewayFolder : IDisposable
 
     public string DatabasePath => GatewayDatabase.PathIn(Path);
 
+    /// <summary>Runs SQL on the database behind the gateway's back, as damage or an injected fault would.</summary>
+    public void Sql(string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
     public static async Task<GatewayFolder> CreateAsync(string deviceId = "gw-test", string? node = null)
     {
         var temp = new TempFolder();

@@ -5,6 +5,7 @@ using EdgeGateway.Log;
 using EdgeGateway.Sensors;
 using EdgeGateway.Storage;
 using Firmware.Contracts.Notes;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeGateway.Tests.Support;
@@ -15,8 +16,15 @@ public sealed class WriterHarness : IAsyncDisposable
     private readonly EcdsaNoteSigner _signer;
     private readonly Task _run;
 
-    private WriterHarness(GatewayFolder folder, EcdsaNoteSigner signer, DeviceLog log, LogWriter writer, Channel<LogInput> channel)
+    private WriterHarness(GatewayFolder folder, EcdsaNoteSigner signer, DeviceLog log, LogWriter writer, Channel<LogInput> channel, IEnumerable<SensorEvent> queued)
     {
+        foreach (var e in queued)
+        {
+            if (!channel.Writer.TryWrite(LogInput.From(e)))
+            {
+                throw new InvalidOperationException("the harness channel is full");
+            }
+        }
         Folder = folder;
         _signer = signer;
         Log = log;
@@ -28,6 +36,9 @@ public sealed class WriterHarness : IAsyncDisposable
     }
 
     public GatewayFolder Folder { get; }
+
+    /// <summary>The writer's run: completes when it stops, faults when it fails.</summary>
+    public Task Running => _run;
 
     public DeviceLog Log { get; }
 
@@ -42,14 +53,23 @@ public sealed class WriterHarness : IAsyncDisposable
     /// <summary>The highest sequence acknowledged so far, or −1.</summary>
     public long Acknowledged => Commits.IsEmpty ? -1 : Commits.Max(c => c.Last);
 
-    public static WriterHarness Start(GatewayFolder folder, LogWriterOptions options, TimeProvider clock, params AlarmRule[] rules)
+    public static WriterHarness Start(GatewayFolder folder, LogWriterOptions options, TimeProvider clock, params AlarmRule[] rules) =>
+        Start(folder, options, clock, [], rules);
+
+    /// <summary>Starts a writer that finds <paramref name="queued"/> already in its channel, as after a burst.</summary>
+    public static WriterHarness Start(GatewayFolder folder, LogWriterOptions options, TimeProvider clock, IEnumerable<SensorEvent> queued, params AlarmRule[] rules) =>
+        Start(folder, options, clock, queued, NullLogger<LogWriter>.Instance, rules);
+
+    /// <summary>The same, logging to <paramref name="logger"/>.</summary>
+    public static WriterHarness Start(GatewayFolder folder, LogWriterOptions options, TimeProvider clock, IEnumerable<SensorEvent> queued,
+        ILogger<LogWriter> logger, params AlarmRule[] rules)
     {
         var signer = folder.LoadSigner();
         var log = folder.OpenLog(signer, CryptographicSaltSource.Instance);
         var writer = new LogWriter(log, new LeafDrafts(folder.DeviceId, id => id.StartsWith("sim/chiller-1/", StringComparison.Ordinal) ? "chiller-1" : null),
-            new AlarmEngine(rules), options, clock, TimeProvider.System, NullLogger<LogWriter>.Instance);
+            new AlarmEngine(rules), options, clock, TimeProvider.System, logger);
         var channel = System.Threading.Channels.Channel.CreateBounded<LogInput>(new BoundedChannelOptions(100_000) { SingleReader = true });
-        return new WriterHarness(folder, signer, log, writer, channel);
+        return new WriterHarness(folder, signer, log, writer, channel, queued);
     }
 
     public ValueTask PostAsync(SensorEvent e) => Channel.Writer.WriteAsync(LogInput.From(e));
