@@ -199,15 +199,26 @@ public sealed class DeviceLog : IDisposable
             {
                 _store.InsertLeaf(leaf.Content.Sequence, leaf.LeafHash, leaf.Bytes);
             }
-            // The level-0 run of each plan is checked against the rows just inserted.
+            // The level-0 run of each plan is checked against the rows just inserted; each
+            // checkpoint is stored once the log has its size (a batch without leaves may seal the
+            // size it starts at).
             var stored = 0;
-            foreach (var tree in batch.Trees)
+            void StoreCheckpointsDue()
             {
-                _merkle.Append(tree);
-                while (stored < batch.Checkpoints.Count && batch.Checkpoints[stored].Size == tree.Size)
+                while (stored < batch.Checkpoints.Count && batch.Checkpoints[stored].Size == _merkle.Size)
                 {
                     sealedNow.Add(StoreCheckpoint(batch.Checkpoints[stored++]));
                 }
+            }
+            StoreCheckpointsDue();
+            foreach (var tree in batch.Trees)
+            {
+                _merkle.Append(tree);
+                StoreCheckpointsDue();
+            }
+            if (stored != batch.Checkpoints.Count)
+            {
+                throw new InvalidOperationException($"checkpoint {batch.Checkpoints[stored].Size} is not at a size the batch reaches");
             }
             if (leaves.Count > 0)
             {

@@ -183,6 +183,26 @@ public sealed class DeviceLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Append_OfABatchWithoutLeaves_SealsTheSizeItStartsAt()
+    {
+        using var log = Open();
+        var leaves = Enumerable.Range(0, 5).Select(s => log.CreateLeaf(Leaves.Measurement("gw-log", s))).ToList();
+        var first = log.Prepare(leaves);
+        var empty = log.Prepare([], first, [5], Leaves.T0);
+        log.Append(first);
+        var outcome = log.Append(empty, meta: [new("test-key", 1L)]);
+
+        var checkpoint = Assert.Single(outcome.Sealed);
+        Assert.Equal(5, checkpoint.Size);
+        Assert.Equal(log.Root(), checkpoint.Root);
+        Assert.Equal(checkpoint, log.LastCheckpoint);
+        using var key = _folder.VerifierKey();
+        var audit = LogAudit.Read(_folder.DatabasePath);
+        audit.AssertCheckpointsSound(key, "gw-log");
+        Assert.Equal([5L], audit.Checkpoints.Select(c => c.Size));
+    }
+
+    [Fact]
     public void Prepare_RefusesCheckpointSizesOutsideTheBatch()
     {
         using var log = Open();
