@@ -366,19 +366,11 @@ internal static class InventoryCommands
     {
         var data = NodeCli.DataOption();
         var receipt = Receipt();
-        var baseUrl = new Option<string>("--base-url") { Description = "The node's address as the lender's browser reaches it", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
-        var hours = new Option<int>("--hours") { Description = "How long the link works (1-744)", DefaultValueFactory = _ => 24 * 7 };
-        var command = new Command("report-link", "Print a link to the lot's report page that works without an API key, for the given time.") { data, receipt, baseUrl, hours };
+        var link = LinkOptions.For("lender's");
+        var command = new Command("report-link", "Print a link to the lot's report page that works without an API key, for the given time.") { data, receipt, link.BaseUrl, link.Hours };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (!Uri.TryCreate(parse.GetValue(baseUrl)!.TrimEnd('/'), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            {
-                throw new UsageException($"--base-url {parse.GetValue(baseUrl)}: expected http(s)://HOST:PORT");
-            }
-            if (parse.GetValue(hours) is < 1 or > 744)
-            {
-                throw new UsageException("--hours must be between 1 and 744");
-            }
+            var (baseUrl, lifetime) = link.Read(parse);
             await using var node = NodeCli.Open(parse.GetValue(data)!);
             using (var lease = node.Readers.Rent())
             {
@@ -387,8 +379,8 @@ internal static class InventoryCommands
                     return NodeCli.Fail(new Firmware.Contracts.Failure(Firmware.Contracts.Ledger.LedgerFailures.UnknownLot, $"no lot has receipt '{parse.GetValue(receipt)}'"));
                 }
             }
-            var (token, expires) = node.ReportLinks.Create(parse.GetValue(receipt)!, TimeSpan.FromHours(parse.GetValue(hours)));
-            NodeCli.Print("url", uri.ToString().TrimEnd('/') + ReportLinks.PagePath(parse.GetValue(receipt)!, token));
+            var (token, expires) = node.ReportLinks.Create(parse.GetValue(receipt)!, lifetime);
+            NodeCli.Print("url", baseUrl + ReportLinks.PagePath(parse.GetValue(receipt)!, token));
             NodeCli.Print("expires", EvidenceVerifier.Iso(expires));
             return NodeCli.Ok;
         });

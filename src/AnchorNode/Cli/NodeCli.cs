@@ -104,3 +104,35 @@ public static class NodeCli
         return Refused;
     }
 }
+
+/// <summary>The <c>--base-url</c> and <c>--hours</c> of a command that prints a link for someone's browser.</summary>
+internal sealed class LinkOptions
+{
+    private LinkOptions(string whose)
+    {
+        BaseUrl = new Option<string>("--base-url") { Description = $"The node's address as the {whose} browser reaches it", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
+        Hours = new Option<int>("--hours") { Description = "How long the link works (1-744)", DefaultValueFactory = _ => 24 * 7 };
+    }
+
+    public Option<string> BaseUrl { get; }
+
+    public Option<int> Hours { get; }
+
+    /// <param name="whose">Who opens the link, as in "the operator's".</param>
+    public static LinkOptions For(string whose) => new(whose);
+
+    /// <summary>The node's address without a trailing slash, and how long the link works.</summary>
+    /// <exception cref="UsageException">When either value is out of range.</exception>
+    public (string BaseUrl, TimeSpan Lifetime) Read(ParseResult parse)
+    {
+        if (!Uri.TryCreate(parse.GetValue(BaseUrl)!.TrimEnd('/'), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new UsageException($"--base-url {parse.GetValue(BaseUrl)}: expected http(s)://HOST:PORT");
+        }
+        if (parse.GetValue(Hours) is not (>= 1 and <= 744) and var hours)
+        {
+            throw new UsageException($"--hours {hours}: must be between 1 and 744");
+        }
+        return (uri.ToString().TrimEnd('/'), TimeSpan.FromHours(parse.GetValue(Hours)));
+    }
+}

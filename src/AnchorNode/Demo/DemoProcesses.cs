@@ -87,21 +87,8 @@ internal sealed class DemoProcesses : IAsyncDisposable
     /// <summary>Starts <c>dotnet DLL ARGS</c> as <paramref name="name"/>.</summary>
     public DemoChild Start(string name, string dll, IEnumerable<string> args)
     {
-        var info = new ProcessStartInfo(DemoPrograms.DotnetHost)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        info.ArgumentList.Add(dll);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        var info = DemoPrograms.StartInfo(dll, args);
+        info.RedirectStandardInput = true;
         var logPath = Path.Combine(_logs, name + ".log");
         var log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), Encoding.UTF8) { AutoFlush = true };
         log.WriteLine($"--- {DateTimeOffset.UtcNow:O} dotnet {dll} {string.Join(' ', info.ArgumentList.Skip(1))}");
@@ -227,4 +214,24 @@ internal static class DemoPrograms
     public static string DotnetHost => Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
 
     public static string AnchorNodeDll => typeof(DemoPrograms).Assembly.Location;
+
+    /// <summary><c>dotnet DLL ARGS</c>, with standard output and error read as UTF-8.</summary>
+    public static ProcessStartInfo StartInfo(string dll, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(DotnetHost)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        return info;
+    }
 }

@@ -515,20 +515,7 @@ internal sealed class DemoRunner
     /// <summary>Runs one of the programs' commands to completion; its output goes to logs/setup.log.</summary>
     private async Task<CliOutput> CliAsync(string dll, IEnumerable<string> args, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(DemoPrograms.DotnetHost)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        info.ArgumentList.Add(dll);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        var info = DemoPrograms.StartInfo(dll, args);
         var command = $"{Path.GetFileNameWithoutExtension(dll)} {string.Join(' ', info.ArgumentList.Skip(1).Select(ShellQuote))}";
         using var process = Process.Start(info) ?? throw new DemoException($"could not start {command}");
         var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);

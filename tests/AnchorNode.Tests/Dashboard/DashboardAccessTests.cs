@@ -179,5 +179,6 @@ public sealed class DashboardAccessTests : IAsyncLifetime
 
         var refused = await Programs.RunAsync(Programs.AnchorNode, "dashboard-link", "--data", _node.Folder.Path, "--hours", "0");
         Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("--hours 0", refused.Error, StringComparison.Ordinal);
     }
 }
