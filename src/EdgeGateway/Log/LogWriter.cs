@@ -3,7 +3,6 @@ using System.Threading.Channels;
 using EdgeGateway.Alarms;
 using EdgeGateway.Sensors;
 using EdgeGateway.Storage;
-using Firmware.Contracts.Hashing;
 using Firmware.Contracts.Readings;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -344,7 +343,7 @@ public sealed partial class LogWriter
         public long End => First + Leaves.Count;
     }
 
-    private readonly record struct CommitOutcome(CommitResult Result, IReadOnlyList<StoredCheckpoint> Sealed, Hash32 Root, long UsedBytes);
+    private readonly record struct CommitOutcome(CommitResult Result, IReadOnlyList<StoredCheckpoint> Sealed, long UsedBytes);
 
     private readonly record struct InFlight(Batch Batch, Task<CommitOutcome> Outcome);
 
@@ -434,7 +433,7 @@ public sealed partial class LogWriter
     private CommitOutcome Commit(Batch batch)
     {
         var appended = _log.Append(batch.Prepared!, batch.AlarmChanges, batch.Meta);
-        return new CommitOutcome(appended.Commit, appended.Sealed, _log.Root(), _log.Store.UsedBytes());
+        return new CommitOutcome(appended.Commit, appended.Sealed, _log.Store.UsedBytes());
     }
 
     // A failed commit is retried with the very same batch; after the last attempt the writer stops.
@@ -471,7 +470,7 @@ public sealed partial class LogWriter
     private async Task FinishOldestAsync()
     {
         var (batch, committing) = _inFlight.Dequeue();
-        OnCommitted(await committing, batch.Leaves);
+        OnCommitted(await committing, batch);
     }
 
     // Commits on the writer's thread; only while nothing is in flight.
@@ -481,18 +480,22 @@ public sealed partial class LogWriter
         {
             return;
         }
-        OnCommitted(await Task.Run(() => CommitWithRetries(batch)), batch.Leaves);
+        OnCommitted(await Task.Run(() => CommitWithRetries(batch)), batch);
         CheckBudget();
     }
 
-    private void OnCommitted(CommitOutcome outcome, List<ReadingLeaf> leaves)
+    private void OnCommitted(CommitOutcome outcome, Batch batch)
     {
         var result = outcome.Result;
         if (result.Count > 0)
         {
-            LogCommitted(result.First, result.Last, result.Size, outcome.Root.ToHex());
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                // The root the transaction was checked to reach; worked out here, not on the commit thread.
+                LogCommitted(result.First, result.Last, result.Size, batch.Prepared!.Root().ToHex());
+            }
             Committed?.Invoke(result);
-            LeavesCommitted?.Invoke(leaves);
+            LeavesCommitted?.Invoke(batch.Leaves);
         }
         foreach (var checkpoint in outcome.Sealed)
         {

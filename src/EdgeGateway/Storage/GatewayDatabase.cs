@@ -148,8 +148,10 @@ public static class GatewayDatabase
     public const int CacheKibibytes = 512;
 
     /// <summary>Bytes of database pages in use, free pages excluded.</summary>
-    public static long UsedBytes(SqliteConnection connection, SqliteTransaction? tx = null) =>
-        Scalar<long>(connection, "SELECT (p.page_count - f.freelist_count) * s.page_size FROM pragma_page_count() p, pragma_freelist_count() f, pragma_page_size() s;", tx);
+    public static long UsedBytes(SqliteConnection connection, SqliteTransaction? tx = null) => Scalar<long>(connection, UsedBytesSql, tx);
+
+    internal const string UsedBytesSql =
+        "SELECT (p.page_count - f.freelist_count) * s.page_size FROM pragma_page_count() p, pragma_freelist_count() f, pragma_page_size() s;";
 
     internal static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
     {

@@ -20,6 +20,7 @@ public sealed class SqliteLogStore : IDisposable
     private readonly SqliteParameter _leafSeq, _leafHash, _leafBytes;
     private readonly SqliteCommand _setMeta;
     private readonly SqliteParameter _metaKey, _metaValue;
+    private readonly SqliteCommand _usedBytes;
     private readonly List<Hash32> _insertedHashes = new(1024);
     // SQLite copies bound blobs (SQLITE_TRANSIENT), so one buffer serves every insert.
     private readonly byte[] _hashBuffer = new byte[Hash32.Length];
@@ -40,6 +41,9 @@ public sealed class SqliteLogStore : IDisposable
         _setMeta.CommandText = "INSERT INTO meta(key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value;";
         _metaKey = _setMeta.Parameters.Add("$k", SqliteType.Text);
         _metaValue = _setMeta.Parameters.AddWithValue("$v", DBNull.Value);
+
+        _usedBytes = connection.CreateCommand();
+        _usedBytes.CommandText = GatewayDatabase.UsedBytesSql;
 
         HashStore = new SqliteMerkleHashStore(this, connection);
     }
@@ -356,7 +360,12 @@ public sealed class SqliteLogStore : IDisposable
     /// Bytes of database pages in use (free pages excluded), as this connection sees them: what the
     /// disk budget counts. The write-ahead log adds a bounded amount (at most 8 MiB) on top.
     /// </summary>
-    public long UsedBytes() => GatewayDatabase.UsedBytes(_connection, _transaction);
+    public long UsedBytes()
+    {
+        // Asked after every commit: one prepared statement rather than a new one each time.
+        _usedBytes.Transaction = _transaction;
+        return Convert.ToInt64(_usedBytes.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
 
     /// <summary>Runs <c>PRAGMA integrity_check</c>; "ok" when the file is sound.</summary>
     public string IntegrityCheck() => GatewayDatabase.Scalar<string>(_connection, "PRAGMA integrity_check;", _transaction);
@@ -368,6 +377,7 @@ public sealed class SqliteLogStore : IDisposable
         HashStore.Dispose();
         _insertLeaf.Dispose();
         _setMeta.Dispose();
+        _usedBytes.Dispose();
         _connection.Dispose();
     }
 
