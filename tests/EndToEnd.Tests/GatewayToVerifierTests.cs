@@ -66,7 +66,7 @@ public sealed class GatewayToVerifierTests : IAsyncLifetime
         Assert.Equal($"{committed} (seq 0..{committed - 1})", export.Field("readings"));
 
         var verified = (await _node.VerifyAsync(bundle)).Succeeded();
-        Assert.StartsWith($"{committed} (seq 0..{committed - 1}, none missing) from ", verified.Field("readings"), StringComparison.Ordinal);
+        Assert.StartsWith($"{committed} (seq 0..{committed - 1}, none missing; up to the last anchored) from ", verified.Field("readings"), StringComparison.Ordinal);
         Assert.StartsWith("gw-e2e (site e2e-site, zone chiller-1), enrolled at ledger index 1 by warehouse", verified.Field("device"), StringComparison.Ordinal);
         Assert.Contains($"device checkpoint size {committed}", verified.Field("anchor"), StringComparison.Ordinal);
         Assert.EndsWith("signed by warehouse", verified.Field("ledger"), StringComparison.Ordinal);
@@ -78,26 +78,27 @@ public sealed class GatewayToVerifierTests : IAsyncLifetime
         // What the node proves is byte for byte what the gateway stored.
         var stored = gateway.StoredLeaves();
         var document = JsonNode.Parse(File.ReadAllText(bundle))!;
-        var readings = document["devices"]![0]!["readings"]!.AsArray();
-        Assert.Equal(committed, readings.Count);
-        foreach (var reading in readings)
+        var device = document["devices"]![0]!;
+        var proven = device["leaves"]!.AsArray();
+        Assert.Equal(0, (long)device["first"]!);
+        Assert.Equal(committed, proven.Count);
+        for (var seq = 0; seq < proven.Count; seq++)
         {
-            Assert.Equal(stored[(long)reading!["seq"]!], Convert.FromBase64String((string)reading["leaf"]!));
+            Assert.Equal(stored[seq], Convert.FromBase64String((string)proven[seq]!));
         }
 
-        // One reading changed after the fact: the verifier names it and refuses the bundle.
-        var target = readings[readings.Count / 2]!;
-        var seq = (long)target["seq"]!;
-        var text = Encoding.UTF8.GetString(Convert.FromBase64String((string)target["leaf"]!));
+        // One reading changed after the fact: the range proof no longer reaches the anchored root.
+        var middle = proven.Count / 2;
+        var text = Encoding.UTF8.GetString(Convert.FromBase64String((string)proven[middle]!));
         var tamperedText = text.Contains("\"v\":", StringComparison.Ordinal) ? ChangeValue(text) : text.Replace("\"t\":", "\"t\":1", StringComparison.Ordinal);
         Assert.NotEqual(text, tamperedText);
-        target["leaf"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(tamperedText));
+        proven[middle] = Convert.ToBase64String(Encoding.UTF8.GetBytes(tamperedText));
         var tampered = Path.Combine(_root.FullName, "tampered.json");
         await File.WriteAllTextAsync(tampered, document.ToJsonString());
         var refused = await _node.VerifyAsync(tampered);
         Assert.Equal(1, refused.ExitCode);
         Assert.StartsWith("failed: ", refused.Output, StringComparison.Ordinal);
-        Assert.Contains($"reading {seq}", refused.Output, StringComparison.Ordinal);
+        Assert.Contains($"device gw-e2e: readings 0..{committed - 1}", refused.Output, StringComparison.Ordinal);
     }
 
     // A measurement's value one tenth higher: still a well-formed leaf, so only the proof can catch it.

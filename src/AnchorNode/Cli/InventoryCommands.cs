@@ -7,6 +7,7 @@ using Firmware.Contracts.Epc;
 using Firmware.Contracts.Evidence;
 using Firmware.Contracts.Inventory;
 using Firmware.Contracts.Notes;
+using AnchorNode.Evidence;
 
 namespace AnchorNode.Cli;
 
@@ -272,17 +273,24 @@ internal static class InventoryCommands
 
     private static (Option<string?> Pledge, Option<string?> From, Option<string?> To, Option<int?> Threshold, Option<bool> Public) ReportOptions() => (
         new Option<string?>("--pledge") { Description = "The pledge (ledger index) to report on; default the active, else the latest" },
-        new Option<string?>("--from") { Description = "Window start, ISO 8601 (default the pledge's start)" },
-        new Option<string?>("--to") { Description = "Window end, ISO 8601 (default the pledge's end or the newest anchored reading)" },
-        new Option<int?>("--threshold") { Description = "Member signatures the proof needs (default 1)" },
+        new Option<string?>("--from") { Description = "A custom analysis (labelled as such, never the pledge's verdict): window start, ISO 8601; needs --to" },
+        new Option<string?>("--to") { Description = "A custom analysis: window end, ISO 8601; needs --from" },
+        new Option<int?>("--threshold") { Description = "Member signatures the proof needs (default the consortium's quorum)" },
         new Option<bool>("--public") { Description = "The public view: no title, pledges, lenders or amounts" });
 
     private static LotBundleRequest Request(ParseResult parse, (Option<string?> Pledge, Option<string?> From, Option<string?> To, Option<int?> Threshold, Option<bool> Public) o) => new()
     {
         Public = parse.GetValue(o.Public),
         Pledge = parse.GetValue(o.Pledge) is { } p ? long.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index : throw new UsageException($"--pledge {p}: a ledger index") : null,
-        FromMs = CliValues.Time(parse.GetValue(o.From), "--from"),
-        ToMs = CliValues.Time(parse.GetValue(o.To), "--to"),
+        Custom = Custom(CliValues.Time(parse.GetValue(o.From), "--from"), CliValues.Time(parse.GetValue(o.To), "--to")),
+    };
+
+    private static BundleCustom? Custom(long? from, long? to) => (from, to) switch
+    {
+        (null, null) => null,
+        ({ } f, { } t) when t > f => new BundleCustom(f, t, Firmware.Contracts.Conditions.MeanKineticTemperature.DefaultActivationEnergyK, EvidenceVerifier.DefaultIntervalMs, 0),
+        ({ }, { }) => throw new UsageException("--to must be after --from"),
+        _ => throw new UsageException("a custom analysis needs both --from and --to; without them the report uses the pledge's or the lot's signed terms"),
     };
 
     private static Command Report()
@@ -296,7 +304,7 @@ internal static class InventoryCommands
         {
             await using var node = NodeCli.Open(parse.GetValue(data)!);
             await SignAsync(node, cancellationToken);
-            var report = node.Reports.Build(parse.GetValue(receipt)!, Request(parse, o), parse.GetValue(o.Threshold) ?? 1);
+            var report = node.Reports.Build(parse.GetValue(receipt)!, Request(parse, o), parse.GetValue(o.Threshold));
             if (!report.Succeeded)
             {
                 return NodeCli.Fail(report.Failure!);
@@ -308,18 +316,23 @@ internal static class InventoryCommands
                 return NodeCli.Ok;
             }
             NodeCli.Print("receipt", parse.GetValue(receipt));
+            NodeCli.Print("terms", c.Terms == ReportTerms.CustomTerms ? "custom analysis (not a verdict on any pledge)" : c.Pledge is { } p ? $"pledge {p} (signed terms)" : "the lot's own history (signed terms)");
             NodeCli.Print("window", $"{EvidenceVerifier.Iso(c.Parameters.FromMs)} to {EvidenceVerifier.Iso(c.Parameters.ToMs)}");
-            NodeCli.Print("within-range", c.WithinRange ? "yes" : "no");
+            NodeCli.Print("range", c.Verdict.Range);
             NodeCli.Print("excursions", c.ExcursionCount);
             foreach (var s in c.Sensors)
             {
-                NodeCli.Print("sensor", $"{s.DeviceId} {s.SensorId} {s.Quantity} {s.Zone} readings={s.Received}/{s.Expected} min={s.Min} max={s.Max} mean={s.Mean} mkt={s.Mkt} out-of-range-ms={s.TimeOutOfRangeMs} gaps={s.Gaps.Count}");
+                NodeCli.Print("sensor", $"{s.DeviceId} {s.SensorId} {s.Quantity} {s.Zone} readings={s.Received}/{s.Expected} min={Round(s.Min)} max={Round(s.Max)} mean={Round(s.Mean)} mkt={Round(s.Mkt)} {s.Unit} out-of-range={CanonicalValues.Duration(s.TimeOutOfRangeMs)} gaps={s.Gaps.Count}");
             }
             foreach (var covenant in c.Covenants)
             {
-                NodeCli.Print("covenant", $"{covenant.Covenant}: {(covenant.Breached ? "breached" : "held")}");
+                NodeCli.Print("covenant", $"{covenant.Covenant}: {covenant.Status}");
             }
-            NodeCli.Print("proof", report.Value.Proof.Verified ? $"verified to ledger size {report.Value.Proof.LedgerSize}, signed by {string.Join(", ", report.Value.Proof.Signers)}" : $"not verified: {report.Value.Proof.Failure}");
+            foreach (var reason in c.Verdict.Reasons)
+            {
+                NodeCli.Print("cannot-evaluate", reason);
+            }
+            NodeCli.Print("proof", report.Value.Proof.Verified ? $"verified {report.Value.Evidence.AsOf}" : $"not verified: {report.Value.Proof.Failure}");
             return NodeCli.Ok;
         });
         return command;
@@ -355,8 +368,8 @@ internal static class InventoryCommands
             }
             NodeCli.Print("out", Path.GetFullPath(path));
             NodeCli.Print("entries", exported.Value.Bundle.Entries.Count);
-            NodeCli.Print("readings", exported.Value.Bundle.Devices.Sum(d => d.Readings.Count));
-            NodeCli.Print("check", $"Verifier report {path} {string.Join(" ", MemberKeys(node).Select(k => "--key " + k))}");
+            NodeCli.Print("readings", exported.Value.Bundle.Devices.Sum(d => d.Leaves.Count));
+            NodeCli.Print("check", VerifyCommand.Format("report", Path.GetFullPath(path), MemberKeys(node)));
             return NodeCli.Ok;
         });
         return command;
@@ -445,4 +458,6 @@ internal static class InventoryCommands
             await Console.Error.WriteLineAsync($"warning: not signing a checkpoint: {e.Message}");
         }
     }
+
+    private static string Round(double? value) => value?.ToString("0.##", CultureInfo.InvariantCulture) ?? "-";
 }

@@ -16,6 +16,42 @@ internal static class LedgerCommands
         root.Subcommands.Add(Cosign());
         root.Subcommands.Add(ExportBundle());
         root.Subcommands.Add(Status());
+        root.Subcommands.Add(Verify());
+    }
+
+    private static Command Verify()
+    {
+        var data = NodeCli.DataOption();
+        var command = new Command("verify", "Check this node's stored data as a fresh replica would: SQLite's integrity check, every ledger entry replayed through the rules, "
+            + "every stored checkpoint's root, tiles, signatures and state root, and every device leaf against its anchors. Exit 0 when all holds, 1 naming the first problem.")
+        {
+            data,
+        };
+        command.SetAction(parse =>
+        {
+            var cancellationToken = CancellationToken.None;
+            var folder = new Configuration.DataFolder(parse.GetValue(data)!);
+            if (!folder.IsInitialised || !File.Exists(folder.DatabaseFile))
+            {
+                throw new UsageException($"--data {folder.Path}: not a node's data folder (no node.json, member.key and node.db)");
+            }
+            var config = folder.ReadConfig();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var report = new Storage.NodeAudit(folder.DatabaseFile, config.Consortium).Run(line => Console.Error.WriteLine($"progress: {line}"), cancellationToken);
+            NodeCli.Print("entries", report.Entries);
+            NodeCli.Print("checkpoints", $"{report.Checkpoints} ({report.StateRoots} with a state root, each recomputed)");
+            NodeCli.Print("devices", report.Devices);
+            NodeCli.Print("leaves", report.Leaves);
+            NodeCli.Print("seconds", clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture));
+            if (report.Problem is { } problem)
+            {
+                NodeCli.Print("problem", problem);
+                return NodeCli.Refused;
+            }
+            NodeCli.Print("result", "ok: everything stored follows from the entries and the rules");
+            return NodeCli.Ok;
+        });
+        return command;
     }
 
     private static Command Checkpoint()
@@ -120,10 +156,10 @@ internal static class LedgerCommands
             {
                 bundle.WriteTo(file);
             }
-            var readings = bundle.Devices[0].Readings;
+            var device0 = bundle.Devices[0];
             NodeCli.Print("out", Path.GetFullPath(path));
-            NodeCli.Print("device", bundle.Devices[0].Device);
-            NodeCli.Print("readings", readings.Count == 0 ? "0" : $"{readings.Count} (seq {readings[0].Seq}..{readings[^1].Seq})");
+            NodeCli.Print("device", device0.Device);
+            NodeCli.Print("readings", device0.Leaves.Count == 0 ? "0" : $"{device0.Leaves.Count} (seq {device0.First}..{device0.First + device0.Leaves.Count - 1})");
             NodeCli.Print("ledger-size", Firmware.Contracts.Checkpoints.Checkpoint.ParseText(SignedNote.Parse(bundle.Ledger.Checkpoint).Value.Text).Value.Size);
             NodeCli.Print("ledger-signatures", string.Join(", ", SignedNote.Parse(bundle.Ledger.Checkpoint).Value.Signatures.Select(s => s.KeyName)));
             return NodeCli.Ok;

@@ -60,6 +60,12 @@ public sealed record ConsumerText
     /// <summary>{0} total time without readings.</summary>
     public required string UnmonitoredNote { get; init; }
 
+    /// <summary>The title when no reading was out of range but the goods were not watched throughout.</summary>
+    public required string IncompleteTitle { get; init; }
+
+    /// <summary>Its body: {0} min, {1} max, {2} how long no sensor watched the goods.</summary>
+    public required string IncompleteBody { get; init; }
+
     /// <summary>Caption of the temperature chart: {0} lower bound, {1} upper bound.</summary>
     public required string ChartCaption { get; init; }
 
@@ -233,6 +239,8 @@ public sealed record ConsumerText
         NotMonitoredTitle = "No temperature record yet",
         NotMonitoredBody = "It has to stay between {0} and {1}. No readings cover this lot yet.",
         UnmonitoredNote = "There were no readings for {0} in total while it was stored.",
+        IncompleteTitle = "Cold chain not confirmed",
+        IncompleteBody = "No reading was outside {0} to {1}, but for {2} no sensor watched the goods, so the cold chain cannot be confirmed.",
         ChartCaption = "Temperature while stored; the shaded band is {0} to {1}.",
         JourneyTitle = "Journey",
         JourneySince = "since {0}",
@@ -306,6 +314,8 @@ public sealed record ConsumerText
         NotMonitoredTitle = "暂无温度记录",
         NotMonitoredBody = "要求温度保持在 {0} 至 {1} 之间。目前尚无覆盖该批次的温度读数。",
         UnmonitoredNote = "存储期间累计有 {0} 没有温度读数。",
+        IncompleteTitle = "冷链无法确认",
+        IncompleteBody = "没有读数超出 {0} 至 {1}，但有 {2} 没有传感器监测该货物，因此无法确认冷链是否达标。",
         ChartCaption = "存储期间的温度；阴影区域为 {0} 至 {1}。",
         JourneyTitle = "流转记录",
         JourneySince = "{0}至今",

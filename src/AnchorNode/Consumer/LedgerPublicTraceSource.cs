@@ -84,7 +84,9 @@ public sealed class LedgerPublicTraceSource : IPublicTraceSource
             Journey = Journey(lot),
             ColdChain = new ColdChainStatus
             {
-                State = !monitored ? ColdChainState.NotMonitored : excursions.Count == 0 ? ColdChainState.Held : ColdChainState.Excursion,
+                State = !monitored ? ColdChainState.NotMonitored
+                    : excursions.Count > 0 ? ColdChainState.Excursion
+                    : lot.ColdChain.Held ? ColdChainState.Held : ColdChainState.Incomplete,
                 MinCelsius = band is null ? double.NegativeInfinity : (double)band.Min,
                 MaxCelsius = band is null ? double.PositiveInfinity : (double)band.Max,
                 MonitoredFrom = monitored ? Time(lot.ColdChain.FromMs) : null,

@@ -61,6 +61,9 @@ public enum ColdChainState
 
     /// <summary>No reading covers the goods yet.</summary>
     NotMonitored,
+
+    /// <summary>No reading was out of range, but the goods were not watched throughout: the cold chain cannot be confirmed.</summary>
+    Incomplete,
 }
 
 /// <summary>The cold-chain verdict and what it rests on.</summary>

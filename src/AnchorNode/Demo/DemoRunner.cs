@@ -8,6 +8,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using AnchorNode.Cli;
+using AnchorNode.Evidence;
 using AnchorNode.Configuration;
 using Firmware.Contracts.Epc;
 using Firmware.Contracts.Evidence;
@@ -49,6 +50,9 @@ internal sealed class DemoRunner
     ];
 
     private const string Covenant = "temperature above 8 for 30m";
+
+    /// <summary>How much warehouse history each gateway simulates before it runs in real time.</summary>
+    private const string History = "3h";
 
     private readonly DemoOptions _options;
     private readonly DemoFolder _folder;
@@ -191,9 +195,12 @@ internal sealed class DemoRunner
         }
         foreach (var gateway in gateways)
         {
-            _progress.Begin(6, $"starting gateway {gateway.Id} at {_options.Speed.ToString(CultureInfo.InvariantCulture)}× speed");
+            _progress.Begin(6, $"starting gateway {gateway.Id}: {History} of warehouse history at {_options.Speed.ToString(CultureInfo.InvariantCulture)}× speed, then real time");
+            // A history that ends now: the warehouse starts three hours ago and catches up at --speed,
+            // so no reading is ever dated after the node received it; a rerun continues where it stopped.
             var run = processes.Start(gateway.Id, _options.GatewayDll,
-                ["run", "--data", _folder.Gateway(gateway.Id), "--simulate", gateway.Seed.ToString(CultureInfo.InvariantCulture), "--speed", _options.Speed.ToString(CultureInfo.InvariantCulture)]);
+                ["run", "--data", _folder.Gateway(gateway.Id), "--simulate", gateway.Seed.ToString(CultureInfo.InvariantCulture),
+                    "--history", History, "--speed", _options.Speed.ToString(CultureInfo.InvariantCulture)]);
             var anchored = await PollAsync(async ct => await CommittedAsync(gateway.Id, ct) is > 0 and var size ? size : (long?)null,
                 TimeSpan.FromSeconds(90), $"gateway {gateway.Id} to anchor its first readings (its log: {Display(run.LogPath)})", cancellationToken);
             _progress.Done($"{anchored} readings anchored");
@@ -211,7 +218,7 @@ internal sealed class DemoRunner
             {
                 continue;
             }
-            // Pallets arrive every few simulated minutes; allow three times the simulated hour that the first few need.
+            // Pallets arrive every few simulated minutes of the history; allow three times the simulated hour that the first few need.
             var wait = TimeSpan.FromSeconds(Math.Max(90, 3 * 3600 / _options.Speed));
             arrivals[lot.Receipt] = await PollAsync(ct => ArrivalsAsync(lot.Gtin, gateways[0].Id, ct), wait,
                 $"a pallet of {lot.Product} at {gateways[0].Id}'s dock door", cancellationToken);
@@ -232,8 +239,11 @@ internal sealed class DemoRunner
         if (lotView["activePledge"] is null)
         {
             var now = DateTimeOffset.UtcNow;
+            // The pledge covers the goods from their receipt on (a signed term): the chiller failure
+            // in the warehouse's history falls inside it.
+            var issued = DateTimeOffset.FromUnixTimeMilliseconds((long)lotView["public"]!["issuedMs"]!);
             var created = await CliAsync(DemoPrograms.AnchorNodeDll, ["pledge", "create", "--data", _folder.Warehouse, "--receipt", pledged.Receipt, "--lender-data", _folder.Bank,
-                "--owner-key", _folder.OwnerKey, "--lender", "bank", "--amount", "500000", "--currency", "CNY", "--end", Iso(now.AddDays(180)), "--covenant", Covenant], cancellationToken);
+                "--owner-key", _folder.OwnerKey, "--lender", "bank", "--amount", "500000", "--currency", "CNY", "--start", IsoMs(issued), "--end", Iso(now.AddDays(180)), "--covenant", Covenant], cancellationToken);
             _progress.Done($"pledge at ledger index {created.Field("pledge")}");
         }
         else
@@ -241,7 +251,14 @@ internal sealed class DemoRunner
             _progress.Done($"pledged already (ledger index {lotView["activePledge"]})");
         }
 
-        _progress.Begin(10, "waiting for the bank and the auditor to cosign a checkpoint");
+        _progress.Begin(10, "waiting for the warehouses' history to reach the present, and for the bank and the auditor to cosign");
+        foreach (var gateway in gateways)
+        {
+            // Until then the pledge's window (to now) holds hours no reading covers yet.
+            var caughtUp = TimeSpan.FromSeconds(TimeSpan.FromHours(3).TotalSeconds / _options.Speed + 120);
+            await PollAsync(async ct => await CaughtUpAsync(gateway.Id, ct) ? true : (bool?)null, caughtUp,
+                $"gateway {gateway.Id} to replay its {History} of history (its log: {Display(Path.Combine(_folder.Logs, gateway.Id + ".log"))})", cancellationToken);
+        }
         var size = long.Parse((await CliAsync(DemoPrograms.AnchorNodeDll, ["status", "--data", _folder.Warehouse], cancellationToken)).Field("ledger-size"), CultureInfo.InvariantCulture);
         var cosigned = await PollAsync(_ => Task.FromResult(cosigners.CosignedByAll >= size ? cosigners.CosignedByAll : (long?)null),
             TimeSpan.FromSeconds(90), $"the cosigners to reach ledger size {size} (their log: {Display(cosigners.LogPath)})", cancellationToken);
@@ -260,8 +277,7 @@ internal sealed class DemoRunner
         var dashboard = (await CliAsync(DemoPrograms.AnchorNodeDll, ["dashboard-link", "--data", _folder.Warehouse, "--base-url", BaseUrl, "--hours", "24"], cancellationToken)).Field("url");
         _progress.Done("done");
 
-        var verify = string.Join(' ', new[] { "dotnet", Display(_options.VerifierDll), "bundle", Display(bundle) }
-            .Concat(keys.SelectMany(k => new[] { "--key", k })).Concat(["--threshold", "2"]).Select(ShellQuote));
+        var verify = VerifyCommand.Format("report", Path.GetFullPath(bundle), keys);
         await Console.Out.WriteLineAsync($"operator dashboard: {dashboard}");
         await Console.Out.WriteLineAsync($"lender report: {report}");
         await Console.Out.WriteLineAsync($"consumer page: {BaseUrl}{code}");
@@ -367,6 +383,10 @@ internal sealed class DemoRunner
         config["node"] = new JsonObject { ["url"] = BaseUrl + "/" };
         // Waits are in gateway time, which runs --speed times faster; keep them short in real time.
         config["uplink"] = new JsonObject { ["retryInitialSeconds"] = 1, ["retryMaxSeconds"] = 60, ["slowRetrySeconds"] = 60 };
+        // Sealed every 20 s, so the newest anchored reading is never far behind a checkpoint: a live
+        // report's window ends at the checkpoint, and more than two logging intervals without an
+        // anchored reading would be a gap it cannot judge.
+        config["sealing"] = new JsonObject { ["intervalSeconds"] = 20 };
         config["simulation"] = new JsonObject
         {
             ["sensorsPerZone"] = SensorsPerZone,
@@ -399,9 +419,10 @@ internal sealed class DemoRunner
     {
         var firstSeen = DateTimeOffset.FromUnixTimeMilliseconds(arrived.Min(a => (long)a["firstSeenMs"]!));
         var batch = $"{lot.Code}-{firstSeen.ToString("yyMMdd", CultureInfo.InvariantCulture)}-01";
+        // The receipt is dated when the dock door saw the goods arrive.
         List<string> args = ["lot", "issue", "--data", _folder.Warehouse, "--receipt", lot.Receipt, "--site", site, "--zone", lot.Zone,
             "--product", lot.Product, "--spec", lot.Specification, "--gtin", lot.Gtin, "--batch", batch, "--band", lot.Band,
-            "--valid-until", Iso(DateTimeOffset.UtcNow.AddDays(365)), "--depositor", Owner,
+            "--issued", IsoMs(firstSeen), "--valid-until", Iso(DateTimeOffset.UtcNow.AddDays(365)), "--depositor", Owner,
             "--quantity", lot.Quantity.ToString(CultureInfo.InvariantCulture), "--unit", lot.Unit];
         // Only this site's dock door: other gateways' warehouses receive the same products.
         foreach (var arrival in arrived)
@@ -414,7 +435,7 @@ internal sealed class DemoRunner
     private async Task<string> ExportBundleAsync(string receipt, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         var path = Path.Combine(_folder.Bundles, receipt + ".json");
-        var policy = new TrustPolicy(keys.Select(k => NoteVerifierKey.Parse(k).Value), 2);
+        var policy = new EvidencePolicy(keys.Select(k => NoteVerifierKey.Parse(k).Value).ToList());
         string? problem = null;
         try
         {
@@ -425,7 +446,7 @@ internal sealed class DemoRunner
                 var verified = EvidenceVerifier.Verify(await File.ReadAllBytesAsync(path, ct), policy);
                 problem = verified.Succeeded ? null : verified.Failure!.ToString();
                 return verified.Succeeded ? path : null;
-            }, TimeSpan.FromSeconds(60), $"evidence bundle of {receipt} that two members' signatures prove", cancellationToken);
+            }, TimeSpan.FromSeconds(60), $"evidence bundle of {receipt} that the consortium's quorum of member signatures proves", cancellationToken);
         }
         catch (DemoException e) when (problem is not null)
         {
@@ -443,6 +464,18 @@ internal sealed class DemoRunner
     {
         var status = await GetJsonAsync($"v1/devices/{deviceId}/log", cancellationToken);
         return status?["committedSize"] is { } size ? (long)size : null;
+    }
+
+    // A gateway has caught up when its newest anchored device checkpoint is sealed within two minutes of now.
+    private async Task<bool> CaughtUpAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        var status = await GetJsonAsync($"v1/devices/{deviceId}/log", cancellationToken);
+        if (status?["checkpoint"] is not { } note || SignedNote.Parse((string)note!) is not { Succeeded: true } signed
+            || Firmware.Contracts.Checkpoints.Checkpoint.ParseText(signed.Value.Text) is not { Succeeded: true } checkpoint || checkpoint.Value.TimeMs is not { } sealedMs)
+        {
+            return false;
+        }
+        return sealedMs >= DateTimeOffset.UtcNow.AddMinutes(-2).ToUnixTimeMilliseconds();
     }
 
     private async Task<List<JsonNode>?> ArrivalsAsync(string gtin, string deviceId, CancellationToken cancellationToken)
@@ -516,7 +549,7 @@ internal sealed class DemoRunner
     private async Task<CliOutput> CliAsync(string dll, IEnumerable<string> args, CancellationToken cancellationToken)
     {
         var info = DemoPrograms.StartInfo(dll, args);
-        var command = $"{Path.GetFileNameWithoutExtension(dll)} {string.Join(' ', info.ArgumentList.Skip(1).Select(ShellQuote))}";
+        var command = $"{Path.GetFileNameWithoutExtension(dll)} {string.Join(' ', info.ArgumentList.Skip(1).Select(VerifyCommand.ShellQuote))}";
         using var process = Process.Start(info) ?? throw new DemoException($"could not start {command}");
         var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
@@ -574,6 +607,8 @@ internal sealed class DemoRunner
 
     private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
+    private static string IsoMs(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
     /// <summary>A path as the user can type it from the repository root: relative when inside it.</summary>
     private string Display(string path)
     {
@@ -588,12 +623,6 @@ internal sealed class DemoRunner
         }
         return full;
     }
-
-    /// <summary>Quotes a word for a POSIX shell when it has anything but safe characters.</summary>
-    internal static string ShellQuote(string word) =>
-        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "_-./=:+,@%".Contains(c, StringComparison.Ordinal))
-            ? word
-            : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private sealed record CliOutput(string Command, string Output)
     {

@@ -4,6 +4,7 @@ using AnchorNode.Ledger;
 using AnchorNode.Storage;
 using Firmware.Contracts;
 using Firmware.Contracts.Checkpoints;
+using Firmware.Contracts.Evidence;
 using Firmware.Contracts.Hashing;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Merkle;
@@ -189,6 +190,12 @@ public sealed partial class UplinkService
             if (content.Sequence != seq)
             {
                 return UplinkOutcome.Fail(ProblemTypes.LeafOutOfSequence, $"leaf {i} has sequence {content.Sequence}; at this position it must be {seq}");
+            }
+            if (content.TimeMs > Now() + ProblemTypes.MaxClockSkewMs)
+            {
+                return UplinkOutcome.Fail(ProblemTypes.TimeAhead,
+                    $"leaf {i} (sequence {seq}) is dated {EvidenceVerifier.Iso(content.TimeMs)}, more than {ProblemTypes.MaxClockSkewMs / 60_000} minutes ahead of this node's clock ({EvidenceVerifier.Iso(Now())}): "
+                    + "the device's clock runs ahead (check its time source); a reading cannot be anchored before it was taken, so this upload is accepted once that time has come");
             }
             leaves[i] = leaf.Value;
         }

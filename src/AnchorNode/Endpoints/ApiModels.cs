@@ -87,6 +87,17 @@ public sealed record EntriesView(
     [property: JsonPropertyName("ledgerSize")] long LedgerSize,
     [property: JsonPropertyName("entries")] IReadOnlyList<EntryView> Entries);
 
+/// <summary>A state map entry.</summary>
+public sealed record StateEntryView(
+    [property: JsonPropertyName("key")] string Key,
+    [property: JsonPropertyName("value")] string Value);
+
+/// <summary>The ledger state map as of a checkpoint (what its <c>state</c> line commits to).</summary>
+public sealed record StateView(
+    [property: JsonPropertyName("size")] long Size,
+    [property: JsonPropertyName("root")] string Root,
+    [property: JsonPropertyName("entries")] IReadOnlyList<StateEntryView> Entries);
+
 /// <summary>A stored reading.</summary>
 public sealed record ReadingView(
     [property: JsonPropertyName("seq")] long Seq,
@@ -126,6 +137,7 @@ internal sealed record UplinkBody(
 [JsonSerializable(typeof(CheckpointsView))]
 [JsonSerializable(typeof(ConsistencyView))]
 [JsonSerializable(typeof(EntriesView))]
+[JsonSerializable(typeof(StateView))]
 [JsonSerializable(typeof(ReadingsView))]
 [JsonSerializable(typeof(CosignView))]
 [JsonSerializable(typeof(UplinkBody))]

@@ -84,6 +84,26 @@ internal static class LedgerEndpoints
             .Produces<EntriesView>()
             .ProducesProblem(401);
 
+        ledger.MapGet("/state", (long? size, NodeRuntime node) =>
+            {
+                using var lease = node.Readers.Rent();
+                var reader = lease.Reader;
+                using var snapshot = reader.Snapshot();
+                var checkpoint = size is { } wanted ? reader.CheckpointAt(wanted) : reader.LatestCheckpoint();
+                if (checkpoint is null)
+                {
+                    return Problems.Of(ProblemTypes.NotFound, size is null ? "the node has signed no ledger checkpoint yet" : $"no ledger checkpoint of size {size}; see /v1/ledger/checkpoints");
+                }
+                var entries = reader.StateAt(checkpoint.Size);
+                return Results.Json(new StateView(checkpoint.Size, LedgerStateMap.Tree(entries).Root.ToBase64(), entries.Select(e => new StateEntryView(e.Key, e.Value)).ToList()),
+                    NodeJsonContext.Default.StateView);
+            })
+            .RequireAuthorization(Policies.Reader)
+            .WithName("GetLedgerState")
+            .WithSummary("The ledger state map as of a checkpoint (?size=, default the latest): every key and value its 'state' line commits to (docs/spec-ledger.md §5.1). Members compare it with their replica's.")
+            .Produces<StateView>()
+            .ProducesProblem(401).ProducesProblem(404);
+
         ledger.MapGet("/entries/{index:long}", (long index, NodeRuntime node) =>
             {
                 using var lease = node.Readers.Rent();

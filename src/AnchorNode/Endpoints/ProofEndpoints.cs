@@ -85,15 +85,20 @@ internal static class ProofEndpoints
             .Produces<ConsistencyView>()
             .ProducesProblem(400);
 
-        app.MapGet("/v1/devices/{deviceId}/bundle", (string deviceId, DateTimeOffset? from, DateTimeOffset? to, NodeRuntime node) =>
+        app.MapGet("/v1/devices/{deviceId}/bundle", async (string deviceId, DateTimeOffset? from, DateTimeOffset? to, NodeRuntime node, CancellationToken cancellationToken) =>
             {
                 var exported = node.Exporter.Export(deviceId, from, to);
+                if (!exported.Succeeded && exported.Failure!.Code == "no-checkpoint")
+                {
+                    // No checkpoint includes the enrolment yet: sign one now rather than answer "try again".
+                    await ReportEndpoints.SignAsync(node, cancellationToken);
+                    exported = node.Exporter.Export(deviceId, from, to);
+                }
                 if (!exported.Succeeded)
                 {
-                    var code = exported.Failure!.Code;
-                    return code == LedgerFailures.UnknownDevice
+                    return exported.Failure!.Code == LedgerFailures.UnknownDevice
                         ? Problems.Of(ProblemTypes.UnknownDevice, exported.Failure.Message)
-                        : Problems.Result(new NodeProblem(code, code == "no-checkpoint" ? 503 : 404, exported.Failure.Message));
+                        : Problems.Result(NodeProblem.From(exported.Failure));
                 }
                 return Results.Bytes(exported.Value.Bundle.ToJson(), "application/json",
                     $"{deviceId}{(from is null ? "" : "-" + from.Value.ToUnixTimeSeconds())}.evidence.json");
@@ -101,7 +106,7 @@ internal static class ProofEndpoints
             .RequireAuthorization(Policies.Reader)
             .WithTags("Proofs")
             .WithName("GetEvidenceBundle")
-            .WithSummary("An evidence bundle for a device and time window (ISO 8601 ?from=&to=): readings, proofs, anchor, enrolment, genesis; checkable offline with 'Verifier bundle'.")
+            .WithSummary("An evidence bundle for a device and time window (ISO 8601 ?from=&to=; default its whole anchored log), against the best-signed checkpoint: its enrolment and last anchor as the state names them, the readings with one range proof; checkable offline with 'edgetrace verify bundle'.")
             .Produces<EvidenceBundle>(200, "application/json")
             .ProducesProblem(401).ProducesProblem(404).ProducesProblem(503);
     }

@@ -39,13 +39,13 @@ internal static class ReportEndpoints
                 var report = built.Value;
                 var pledge = PledgeOf(node, report);
                 var response = new LotReportResponse(receipt, report.Lot.LotIndex, LotViews.Public(report.Lot.Lot), report.Lot.Title is { } title ? LotViews.Title(title) : null,
-                    pledge is null ? null : LotViews.Pledge(pledge, report.Lot.ReportPledge?.Statement.Covenants ?? []),
+                    pledge is null ? null : LotViews.Pledge(pledge, report.Lot.Report.Pledge?.Statement.Covenants ?? []),
                     report.Conditions, report.Proof, BundlePath(receipt, request.QueryString.Value), $"/v1/lots/{Uri.EscapeDataString(receipt)}/report.html{request.QueryString.Value}");
                 return Results.Json(response, InventoryJsonContext.Default.LotReportResponse);
             })
             .RequireAuthorization(Policies.LenderOrAuditor)
             .WithName("GetConditionReport")
-            .WithSummary("The lot's condition report (default window: its pledge). Query: pledge, from, to (ISO 8601), threshold (member signatures the proof needs), activationEnergyK, intervalMs, delayMs, cumulativeMs.")
+            .WithSummary("The lot's condition report on signed terms (its active or latest pledge, else the lot's own history), as of the best-signed checkpoint. Query: pledge, threshold (member signatures the proof needs; default the consortium's quorum); a custom analysis, labelled as such: from and to (ISO 8601), activationEnergyK, intervalMs, delayMs, cumulativeMs.")
             .Produces<LotReportResponse>()
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(503);
 
@@ -125,7 +125,7 @@ internal static class ReportEndpoints
     }
 
     /// <summary>Builds the report, signing a checkpoint first when none covers the lot's newest entries yet.</summary>
-    internal static async Task<Result<LotReport>> BuildAsync(NodeRuntime node, string receipt, LotBundleRequest request, int threshold, CancellationToken cancellationToken)
+    internal static async Task<Result<LotReport>> BuildAsync(NodeRuntime node, string receipt, LotBundleRequest request, int? threshold, CancellationToken cancellationToken)
     {
         var built = node.Reports.Build(receipt, request, threshold);
         if (!built.Succeeded && built.Failure!.Code == "no-checkpoint")
@@ -137,7 +137,7 @@ internal static class ReportEndpoints
         return built;
     }
 
-    private static async Task SignAsync(NodeRuntime node, CancellationToken cancellationToken)
+    internal static async Task SignAsync(NodeRuntime node, CancellationToken cancellationToken)
     {
         try
         {
@@ -152,7 +152,7 @@ internal static class ReportEndpoints
 
     private static PledgeRecord? PledgeOf(NodeRuntime node, LotReport report)
     {
-        if (report.Lot.ReportPledge is not { } pledge)
+        if (report.Lot.Report.Pledge is not { } pledge)
         {
             return null;
         }
@@ -182,8 +182,11 @@ internal static class ReportEndpoints
 
     private static string BundlePath(string receipt, string? query) => $"/v1/lots/{Uri.EscapeDataString(receipt)}/bundle{query}";
 
-    /// <summary>Reads the report query: pledge, from, to, threshold, activationEnergyK, intervalMs, delayMs, cumulativeMs.</summary>
-    internal static ((LotBundleRequest Request, int Threshold)? Value, IResult? Problem) Query(HttpRequest request)
+    /// <summary>
+    /// Reads the report query: pledge, threshold (default the consortium's quorum), and for a custom
+    /// analysis from and to (ISO 8601) with activationEnergyK, intervalMs, delayMs, cumulativeMs.
+    /// </summary>
+    internal static ((LotBundleRequest Request, int? Threshold)? Value, IResult? Problem) Query(HttpRequest request)
     {
         var q = request.Query;
         var problems = new List<string>();
@@ -225,29 +228,40 @@ internal static class ReportEndpoints
                 problems.Add($"'activationEnergyK' must be a positive number of kelvin, got '{energyText}'");
             }
         }
-        var request2 = new LotBundleRequest
+        var pledge = Long("pledge");
+        var from = Time("from");
+        var to = Time("to");
+        var interval = Long("intervalMs");
+        var delay = Long("delayMs");
+        var cumulative = Long("cumulativeMs");
+        var threshold = Long("threshold");
+        BundleCustom? custom = null;
+        if (from is not null || to is not null || energy is not null || interval is not null || delay is not null || cumulative is not null)
         {
-            Pledge = Long("pledge"),
-            FromMs = Time("from"),
-            ToMs = Time("to"),
-            ActivationEnergyK = energy ?? MeanKineticTemperature.DefaultActivationEnergyK,
-            IntervalMs = Long("intervalMs") ?? 60_000,
-            DelayMs = Long("delayMs") ?? 0,
-            CumulativeMs = Long("cumulativeMs"),
-        };
-        var threshold = Long("threshold") ?? 1;
-        if (request2.IntervalMs == 0)
-        {
-            problems.Add("'intervalMs' must be positive");
+            // Anything chosen here is a custom analysis, labelled as such: the verdict on a pledge uses its signed terms only.
+            if (from is null || to is null)
+            {
+                problems.Add("a custom analysis needs both 'from' and 'to' (without them the report uses the pledge's or the lot's signed terms)");
+            }
+            else if (to <= from)
+            {
+                problems.Add("'to' must be after 'from'");
+            }
+            if (interval == 0)
+            {
+                problems.Add("'intervalMs' must be positive");
+            }
+            custom = new BundleCustom(from ?? 0, to ?? 0, energy ?? MeanKineticTemperature.DefaultActivationEnergyK, interval ?? EvidenceVerifier.DefaultIntervalMs, delay ?? 0, cumulative);
         }
-        if (request2.FromMs is { } from && request2.ToMs is { } to && to <= from)
+        if (threshold is 0)
         {
-            problems.Add("'to' must be after 'from'");
+            problems.Add("'threshold' must be at least 1 (leave it out for the consortium's quorum)");
         }
+        var request2 = new LotBundleRequest { Pledge = pledge, Custom = custom };
         if (problems.Count > 0)
         {
             return (null, Problems.Of(ProblemTypes.MalformedRequest, string.Join("; ", problems)));
         }
-        return ((request2, (int)Math.Min(threshold, 100)), null);
+        return ((request2, threshold is { } t ? (int)Math.Min(t, 100) : null), null);
     }
 }

@@ -7,15 +7,14 @@ namespace AnchorNode.Evidence;
 
 /// <summary>A bundle and what the exporter noticed while writing it.</summary>
 /// <param name="Bundle">The bundle.</param>
-/// <param name="Warnings">Pieces the database lacked (the bundle will not verify without them).</param>
+/// <param name="Warnings">What the reader should know (none when the database is sound).</param>
 public sealed record ExportedBundle(EvidenceBundle Bundle, IReadOnlyList<string> Warnings);
 
 /// <summary>
-/// Writes evidence bundles from the node database: for a device and a time window, the contiguous
-/// run of its leaves that covers the window, proven against one anchored device checkpoint, that
-/// anchor and the device's enrolment (plus the genesis and admissions) proven against one ledger
-/// checkpoint. It exports what the database holds and does not judge it: a damaged database gives
-/// a bundle that fails verification, naming the damage.
+/// Writes device bundles from the node database: against the best-signed ledger checkpoint (the
+/// most member signatures, then the newest), the device's enrolment and last anchor as the state
+/// at that checkpoint names them, and the run of its readings that covers a time window, with one
+/// range proof. A damaged database gives an error naming the damage, not a bundle.
 /// </summary>
 public sealed class BundleExporter
 {
@@ -24,7 +23,7 @@ public sealed class BundleExporter
     /// <summary>An exporter reading through <paramref name="readers"/>.</summary>
     public BundleExporter(NodeReaders readers) => _readers = readers;
 
-    /// <summary>Exports the bundle for <paramref name="deviceId"/>, readings with time in [from, to] (either bound optional).</summary>
+    /// <summary>Exports the bundle for <paramref name="deviceId"/>, readings dated in [from, to) with one either side (either bound optional).</summary>
     public Result<ExportedBundle> Export(string deviceId, DateTimeOffset? from, DateTimeOffset? to)
     {
         using var lease = _readers.Rent();
@@ -35,91 +34,33 @@ public sealed class BundleExporter
         {
             return Result<ExportedBundle>.Fail(LedgerFailures.UnknownDevice, $"device '{deviceId}' was never enrolled");
         }
-        var log = reader.DeviceLog(deviceId);
-        if (log is null || log.Size == 0)
+        var builder = Builder(reader, device.EnrolmentIndex);
+        if (!builder.Succeeded)
         {
-            return Result<ExportedBundle>.Fail("no-readings", $"the node holds no readings of '{deviceId}'");
+            return builder.Failure!;
         }
-        long first = 0, last = log.Size - 1;
-        if (from is not null || to is not null)
-        {
-            var range = reader.SequenceRange(log.LogId, from?.ToUnixTimeMilliseconds() ?? 0, to?.ToUnixTimeMilliseconds() ?? long.MaxValue);
-            if (range is null)
-            {
-                return Result<ExportedBundle>.Fail("no-readings", $"'{deviceId}' has no readings between {from?.ToString("O") ?? "the start"} and {to?.ToString("O") ?? "now"}");
-            }
-            (first, last) = range.Value;
-        }
+        var bundle = builder.Value.Device(deviceId, from?.ToUnixTimeMilliseconds(), to?.ToUnixTimeMilliseconds());
+        return bundle.Succeeded ? new ExportedBundle(bundle.Value, []) : bundle.Failure!;
+    }
 
-        // The ledger checkpoint with the most signatures (then the newest) that covers an anchor of
-        // this device taking in the last reading.
-        (StoredCheckpoint Checkpoint, long Anchor, long AnchoredSize)? chosen = null;
-        foreach (var checkpoint in reader.CheckpointsCovering(device.EnrolmentIndex, 256))
+    /// <summary>
+    /// A builder against the checkpoint with the most member signatures (then the newest) that
+    /// includes entry <paramref name="needed"/> and commits to the ledger state.
+    /// </summary>
+    internal static Result<BundleBuilder> Builder(NodeReader reader, long needed)
+    {
+        var checkpoint = reader.BestCheckpoint(needed);
+        if (checkpoint is null)
         {
-            if (reader.AnchorCovering(deviceId, last, checkpoint.Size) is { } anchor
-                && (chosen is null || checkpoint.Signatures > chosen.Value.Checkpoint.Signatures))
-            {
-                chosen = (checkpoint, anchor.Index, anchor.Size);
-            }
+            return Result<BundleBuilder>.Fail("no-checkpoint", $"no signed ledger checkpoint includes ledger entry {needed} yet; the node signs one within a second of the ledger growing: try again");
         }
-        if (chosen is null)
-        {
-            return Result<ExportedBundle>.Fail("no-checkpoint", $"no signed ledger checkpoint covers an anchor of '{deviceId}' up to reading {last} yet; wait for the next checkpoint (about a second) and try again");
-        }
-        var (ledgerCheckpoint, anchorIndex, anchoredSize) = chosen.Value;
-        var warnings = new List<string>();
-
-        var anchorBytes = reader.Entry(anchorIndex);
-        var enrolmentIndex = device.EnrolmentIndex;
-        if (anchorBytes is not null && LedgerEntry.Parse(anchorBytes) is { Succeeded: true } parsed && AnchorEntry.From(parsed.Value) is { Succeeded: true } anchorEntry)
-        {
-            enrolmentIndex = anchorEntry.Value.EnrolmentIndex;
-        }
-        var indices = new SortedSet<long> { 0, enrolmentIndex, anchorIndex };
-        foreach (var admit in reader.EntryIndices(EntryKinds.Admit).Where(i => i < ledgerCheckpoint.Size))
-        {
-            indices.Add(admit);
-        }
-        var entries = new List<BundleEntry>();
-        foreach (var index in indices)
-        {
-            var bytes = reader.Entry(index);
-            if (bytes is null)
-            {
-                warnings.Add($"ledger entry {index} is missing from the database");
-                continue;
-            }
-            var proof = reader.Ledger.InclusionProof(index, ledgerCheckpoint.Size);
-            entries.Add(new BundleEntry(index, Convert.ToBase64String(bytes), proof.Select(h => h.ToBase64()).ToList()));
-        }
-
-        var tree = reader.DeviceTree(log.LogId);
-        var readings = new List<BundleReading>((int)(last - first + 1));
-        List<StoredLeaf> stored;
         try
         {
-            stored = reader.Leaves(log.LogId, first, last - first + 1);
+            return new BundleBuilder(new NodeEvidenceSource(reader), checkpoint.Note, reader.StateAt(checkpoint.Size));
         }
-        catch (InvalidDataException e)
+        catch (ArgumentException e)
         {
-            return Result<ExportedBundle>.Fail("damaged-store", $"the node's copy of {deviceId}'s readings is damaged: {e.Message}");
+            return Result<BundleBuilder>.Fail("damaged-store", $"the stored ledger checkpoint of size {checkpoint.Size} does not match the stored ledger state: {e.Message}");
         }
-        foreach (var leaf in stored)
-        {
-            var proof = tree.InclusionProof(leaf.Seq, anchoredSize);
-            readings.Add(new BundleReading(leaf.Seq, Convert.ToBase64String(leaf.Bytes.Span), proof.Select(h => h.ToBase64()).ToList()));
-        }
-        if (readings.Count != last - first + 1)
-        {
-            warnings.Add($"{last - first + 1 - readings.Count} of the readings {first}..{last} are missing from the database");
-        }
-        var bundle = new EvidenceBundle
-        {
-            Format = EvidenceBundle.FormatV1,
-            Ledger = new BundleLedger(LedgerNames.Origin(reader.State.Consortium), ledgerCheckpoint.Note),
-            Entries = entries,
-            Devices = [new BundleDevice(deviceId, enrolmentIndex, anchorIndex, readings)],
-        };
-        return new ExportedBundle(bundle, warnings);
     }
 }

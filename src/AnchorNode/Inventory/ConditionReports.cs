@@ -1,7 +1,6 @@
 using AnchorNode.Evidence;
 using AnchorNode.Storage;
 using Firmware.Contracts;
-using Firmware.Contracts.Checkpoints;
 using Firmware.Contracts.Conditions;
 using Firmware.Contracts.Evidence;
 using Firmware.Contracts.Notes;
@@ -9,9 +8,9 @@ using Firmware.Contracts.Notes;
 namespace AnchorNode.Inventory;
 
 /// <summary>
-/// Whether a report's readings are proven: every reading, entry and checkpoint signature of its
-/// bundle verified, and whether the ledger checkpoint meets the trust policy asked for
-/// (<see cref="Threshold"/> of the consortium's member keys).
+/// Whether a report's readings are proven: every reading, entry, state proof and checkpoint
+/// signature of its bundle verified, and whether the ledger checkpoint meets the policy asked for:
+/// <see cref="Threshold"/> member signatures, or by default the consortium's quorum.
 /// </summary>
 public sealed record ProofStatus
 {
@@ -20,6 +19,12 @@ public sealed record ProofStatus
 
     /// <summary>How many member signatures the policy needs.</summary>
     public required int Threshold { get; init; }
+
+    /// <summary>True when the threshold was asked for rather than the consortium's quorum.</summary>
+    public required bool ExplicitThreshold { get; init; }
+
+    /// <summary>The consortium's quorum, as the state records it.</summary>
+    public required int Quorum { get; init; }
 
     /// <summary>The members whose keys the policy trusts.</summary>
     public required IReadOnlyList<string> TrustedMembers { get; init; }
@@ -41,7 +46,7 @@ public sealed record ProofStatus
 }
 
 /// <summary>A lot's condition report with the bundle it was computed from and what that bundle proves.</summary>
-/// <param name="Bundle">The evidence bundle (what <c>Verifier report</c> takes).</param>
+/// <param name="Bundle">The evidence bundle (what <c>verify report</c> takes).</param>
 /// <param name="Evidence">What the bundle proves.</param>
 /// <param name="Conditions">The report.</param>
 /// <param name="Proof">The proof status under the requested policy.</param>
@@ -54,8 +59,8 @@ public sealed record LotReport(ExportedBundle Bundle, EvidenceSummary Evidence, 
 /// <summary>
 /// Condition reports the way a lender would compute them: export the lot bundle, verify it like
 /// the offline verifier does (every member key trusted), compute the report from what it proves,
-/// and check the ledger checkpoint against the requested threshold. The node's numbers are thus
-/// the numbers <c>Verifier report</c> prints for the downloaded bundle.
+/// and check the ledger checkpoint against the requested policy. The node's numbers and verdict are
+/// thus the ones <c>verify report</c> prints for the downloaded bundle.
 /// </summary>
 public sealed class ConditionReports
 {
@@ -69,8 +74,8 @@ public sealed class ConditionReports
         _readers = readers;
     }
 
-    /// <summary>The report of <paramref name="receipt"/>.</summary>
-    public Result<LotReport> Build(string receipt, LotBundleRequest request, int threshold = 1)
+    /// <summary>The report of <paramref name="receipt"/>; <paramref name="threshold"/> null for the consortium's quorum.</summary>
+    public Result<LotReport> Build(string receipt, LotBundleRequest request, int? threshold = null)
     {
         var exported = _exporter.Export(receipt, request);
         if (!exported.Succeeded)
@@ -82,28 +87,31 @@ public sealed class ConditionReports
         {
             keys = lease.Reader.State.Members().Select(m => NoteVerifierKey.FromSpki(m.Name, Convert.FromBase64String(m.PublicKey))).ToList();
         }
-        if (threshold < 1 || threshold > keys.Count)
+        if (threshold is < 1 || threshold > keys.Count)
         {
             return Result<LotReport>.Fail(Firmware.Contracts.Uplink.ProblemTypes.MalformedRequest, $"the threshold must be between 1 and the {keys.Count} members, got {threshold}");
         }
         var bundle = exported.Value.Bundle;
-        var evidence = EvidenceVerifier.Verify(bundle, new TrustPolicy(keys, 1));
+        // Under the policy asked for (by default the consortium's quorum); when the checkpoint does not
+        // meet it, the numbers still come from the verified bundle, and the proof says why it falls short.
+        var policy = EvidenceVerifier.Verify(bundle, new EvidencePolicy(keys, threshold));
+        var evidence = policy.Succeeded ? policy : EvidenceVerifier.Verify(bundle, new EvidencePolicy(keys, threshold: 1));
         if (!evidence.Succeeded)
         {
-            return Result<LotReport>.Fail("evidence-invalid", $"the node's own evidence for lot '{receipt}' does not verify ({evidence.Failure}); the database may be damaged: {string.Join("; ", exported.Value.Warnings)}");
+            return Result<LotReport>.Fail("evidence-invalid", $"the node's own evidence for lot '{receipt}' does not verify ({evidence.Failure}); the database may be damaged");
         }
         var conditions = LotConditions.Compute(evidence.Value);
         if (!conditions.Succeeded)
         {
             return conditions.Failure!;
         }
-        // Only the checkpoint's signatures depend on the policy; everything else verified above.
-        var policy = CheckpointVerifier.Verify(bundle.Ledger.Checkpoint, new TrustPolicy(keys, threshold), bundle.Ledger.Origin);
         var checkpoint = evidence.Value.LedgerCheckpoint;
         var proof = new ProofStatus
         {
             Verified = policy.Succeeded,
-            Threshold = threshold,
+            Threshold = policy.Succeeded ? policy.Value.RequiredSignatures : threshold ?? evidence.Value.Quorum,
+            ExplicitThreshold = threshold is not null,
+            Quorum = evidence.Value.Quorum,
             TrustedMembers = keys.Select(k => k.Name).ToList(),
             Signers = evidence.Value.Signers,
             LedgerSize = checkpoint.Size,

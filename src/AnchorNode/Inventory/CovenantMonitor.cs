@@ -4,6 +4,7 @@ using Firmware.Contracts.Conditions;
 using Firmware.Contracts.Inventory;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Firmware.Contracts.Evidence;
 
 namespace AnchorNode.Inventory;
 

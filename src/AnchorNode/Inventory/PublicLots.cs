@@ -6,6 +6,7 @@ using Firmware.Contracts;
 using Firmware.Contracts.Conditions;
 using Firmware.Contracts.Epc;
 using Firmware.Contracts.Inventory;
+using Firmware.Contracts.Evidence;
 
 namespace AnchorNode.Inventory;
 
@@ -69,8 +70,8 @@ public sealed record PublicLotView
     public required PublicProof Proof { get; init; }
 }
 
-/// <summary>The cold-chain verdict over the lot's storage (issue to last delivery or newest reading).</summary>
-/// <param name="Held">True when no sensor describing the lot left the band.</param>
+/// <summary>The cold-chain verdict over the lot's storage (issue to delivery or the checkpoint), on the lot's signed terms.</summary>
+/// <param name="Held">True only when the zone was observed throughout and no sensor describing the lot left the band.</param>
 /// <param name="Complete">True when every stored interval had sensors and no gaps.</param>
 /// <param name="FromMs">Start of the period judged.</param>
 /// <param name="ToMs">Its end.</param>
@@ -85,7 +86,12 @@ public sealed record PublicColdChain(
     [property: JsonPropertyName("fromMs")] long FromMs,
     [property: JsonPropertyName("toMs")] long ToMs,
     [property: JsonPropertyName("excursions")] IReadOnlyList<PublicExcursion> Excursions,
-    [property: JsonPropertyName("unmonitoredMs")] long UnmonitoredMs);
+    [property: JsonPropertyName("unmonitoredMs")] long UnmonitoredMs)
+{
+    /// <summary><c>within-range</c>, <c>out-of-range</c> or <c>cannot-be-evaluated</c> (nothing seen out of range, but the zone was not observed throughout).</summary>
+    [JsonPropertyName("status")]
+    public string Status { get; init; } = ConditionVerdict.WithinRange;
+}
 
 /// <summary>An excursion as the public sees it.</summary>
 public sealed record PublicExcursion(
@@ -249,56 +255,29 @@ public sealed class PublicLots
             InStore = inStore,
             Bands = c.Bands,
             Journey = c.Storage,
-            ColdChain = new PublicColdChain(c.WithinRange, c.Complete, c.Parameters.FromMs, c.Parameters.ToMs, excursions.OrderBy(e => e.StartMs).ToList(), UnmonitoredMs(c)),
+            ColdChain = new PublicColdChain(c.Verdict.Range == ConditionVerdict.WithinRange, c.Complete, c.Parameters.FromMs, c.Parameters.ToMs, excursions.OrderBy(e => e.StartMs).ToList(), UnmonitoredMs(c))
+            {
+                Status = c.Verdict.Range,
+            },
             Proof = new PublicProof(report.Proof.LedgerSize, report.Proof.LedgerTimeMs, report.Proof.Signers.Count, report.Proof.Signers, report.Proof.Readings, ProofPath(lot.Receipt)),
         };
     }
 
+    // Time without a temperature observation of the lot's zone (no sensor, or all of them silent at once).
     private static long UnmonitoredMs(ConditionReport c)
     {
-        const string temperature = "temperature";
-        var silent = c.Uncovered.Where(u => u.Quantity == temperature).Select(u => (u.FromMs, u.ToMs)).ToList();
-        foreach (var zone in c.Sensors.Where(s => s.Quantity == temperature).GroupBy(s => (s.Site, s.Zone)))
-        {
-            // A zone is unmonitored only while all of its temperature sensors are silent together.
-            List<(long From, long To)>? common = null;
-            foreach (var sensor in zone)
-            {
-                var gaps = sensor.Gaps.Select(g => (g.FromMs, g.ToMs)).ToList();
-                common = common is null ? gaps : Intersect(common, gaps);
-            }
-            silent.AddRange(common ?? []);
-        }
         long total = 0;
-        long end = long.MinValue;
-        foreach (var (from, to) in silent.OrderBy(i => i.Item1))
+        var end = long.MinValue;
+        foreach (var u in c.Uncovered.Where(u => u.Quantity == "temperature").OrderBy(u => u.FromMs))
         {
-            var start = Math.Max(from, end);
-            if (to > start)
+            var start = Math.Max(u.FromMs, end);
+            if (u.ToMs > start)
             {
-                total += to - start;
-                end = to;
+                total += u.ToMs - start;
+                end = u.ToMs;
             }
         }
         return total;
-    }
-
-    private static List<(long From, long To)> Intersect(List<(long From, long To)> a, List<(long From, long To)> b)
-    {
-        var result = new List<(long, long)>();
-        foreach (var x in a)
-        {
-            foreach (var y in b)
-            {
-                var from = Math.Max(x.From, y.From);
-                var to = Math.Min(x.To, y.To);
-                if (to > from)
-                {
-                    result.Add((from, to));
-                }
-            }
-        }
-        return result;
     }
 
     private static bool HoldsSerial(NodeReader reader, LotRecord lot, string serial)

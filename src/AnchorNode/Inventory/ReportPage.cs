@@ -1,3 +1,4 @@
+using AnchorNode.Evidence;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -31,14 +32,26 @@ public static class ReportPage
         ArgumentNullException.ThrowIfNull(context);
         var lot = report.Lot.Lot;
         var c = report.Conditions;
-        var verdict = c.CovenantBreached ? ("breached", "Covenant breached") : !c.WithinRange ? ("excursion", "Excursions") : c.Complete ? ("held", "Within range") : ("incomplete", "Within range, data incomplete");
+        var v = c.Verdict;
+        var verdict = v.Covenants == ConditionVerdict.Breached ? ("breached", "Covenant breached")
+            : v.Range == ConditionVerdict.OutOfRange ? ("excursion", "Excursions")
+            : !v.Evaluated ? ("incomplete", "Cannot be evaluated: the lot's zone was not observed throughout")
+            : v.Covenants == ConditionVerdict.Held ? ("held", "Within range, covenants held") : ("held", "Within range");
         var html = new StringBuilder(64 * 1024);
         html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
             .Append("<title>Condition report ").Append(E(lot.Receipt)).Append("</title><style>").Append(Css).Append("</style></head><body><main>");
         html.Append("<header><h1>Condition report <span class=\"receipt\">").Append(E(lot.Receipt)).Append("</span></h1>")
             .Append("<p class=\"product\">").Append(E(lot.Product)).Append(" · GTIN ").Append(E(lot.Gtin)).Append(" · batch ").Append(E(lot.Batch)).Append("</p>")
             .Append("<p id=\"verdict\" class=\"verdict ").Append(verdict.Item1).Append("\">").Append(verdict.Item2).Append("</p>")
-            .Append("<p class=\"window\">").Append(Time(c.Parameters.FromMs)).Append(" – ").Append(Time(c.Parameters.ToMs)).Append(" (").Append(Duration(c.Parameters.ToMs - c.Parameters.FromMs)).Append(")</p></header>");
+            .Append("<p class=\"window\">").Append(Time(c.Parameters.FromMs)).Append(" – ").Append(Time(c.Parameters.ToMs)).Append(" (").Append(Duration(c.Parameters.ToMs - c.Parameters.FromMs)).Append(")")
+            .Append(c.Terms == ReportTerms.CustomTerms ? " · <b id=\"custom\">custom analysis</b>: window and parameters chosen for this page, not the verdict on the pledge"
+                : c.Terms == ReportTerms.PledgeTerms ? " · the pledge's signed terms" : " · the lot's own history")
+            .Append(report.Evidence is { } asOf ? " · " + E(asOf.AsOf) : "").Append("</p>");
+        foreach (var reason in v.Reasons)
+        {
+            html.Append("<p class=\"reason\">").Append(E(reason)).Append("</p>");
+        }
+        html.Append("</header>");
 
         html.Append("<section><h2>Lot</h2><table class=\"facts\">");
         Row(html, "Site, zone at issue", $"{lot.Site}, {lot.Zone}");
@@ -65,8 +78,13 @@ public static class ReportPage
                 html.Append("<ul class=\"covenants\">");
                 foreach (var covenant in c.Covenants)
                 {
-                    html.Append("<li class=\"").Append(covenant.Breached ? "breached" : "held").Append("\"><b>").Append(covenant.Breached ? "Breached" : "Held").Append("</b> ")
-                        .Append(E(covenant.Covenant));
+                    var (css, word) = covenant.Status switch
+                    {
+                        ConditionVerdict.Breached => ("breached", "Breached"),
+                        ConditionVerdict.CannotBeEvaluated => ("incomplete", "Cannot be evaluated"),
+                        _ => ("held", "Held"),
+                    };
+                    html.Append("<li class=\"").Append(css).Append("\"><b>").Append(word).Append("</b> ").Append(E(covenant.Covenant));
                     foreach (var b in covenant.Breaches)
                     {
                         html.Append("<br>").Append(E($"{b.DeviceId} {b.SensorId}")).Append(": ").Append(Time(b.StartMs)).Append(" – ").Append(Time(b.EndMs))
@@ -148,10 +166,10 @@ public static class ReportPage
             .Append(proof.Verified ? "Verified: " : "Not verified under the requested policy: ")
             .Append(proof.Readings).Append(" readings proven to ledger checkpoint ").Append(proof.LedgerSize)
             .Append(proof.LedgerTimeMs is { } t ? $" of {Time(t)}" : "").Append(", signed by ").Append(E(string.Join(", ", proof.Signers)))
-            .Append(" (policy: ").Append(proof.Threshold).Append(" of ").Append(E(string.Join(", ", proof.TrustedMembers))).Append(").")
+            .Append(" (").Append(proof.ExplicitThreshold ? $"{proof.Threshold} signature(s) asked for; the consortium's quorum is {proof.Quorum}" : $"the consortium's quorum: {proof.Threshold} of {proof.TrustedMembers.Count} members").Append(").")
             .Append(proof.Failure is { } why ? " " + E(why) : "").Append("</p>")
-            .Append("<p><a id=\"bundle\" href=\"").Append(E(context.BundleHref)).Append("\">Download the evidence bundle</a>, then check it offline:</p><pre>Verifier report ")
-            .Append(E(lot.Receipt)).Append(".lot-evidence.json ").Append(E(string.Join(" ", context.VerifierKeys.Select(k => "--key " + k)))).Append(" --threshold ").Append(proof.Threshold).Append("</pre></section>");
+            .Append("<p><a id=\"bundle\" href=\"").Append(E(context.BundleHref)).Append("\" download=\"").Append(E(BundleFileName(lot.Receipt))).Append("\">Download the evidence bundle</a>, then check it offline, in the folder you saved it to, against the members' keys (the verifier asks for the consortium's quorum of signatures):</p><pre id=\"verify\">")
+            .Append(E(VerifyCommand.Format("report", BundleFileName(lot.Receipt), context.VerifierKeys))).Append("</pre></section>");
         html.Append("</main></body></html>");
         return html.ToString();
     }
@@ -309,4 +327,7 @@ public static class ReportPage
         .covenants{padding-left:1.2em}.covenants .breached b,.bad{color:#9b1c1c}.covenants .held b,.ok{color:#17602c}
         .note,.none{color:#666;font-size:.9em}pre{white-space:pre-wrap;word-break:break-all;background:#f3f3f3;padding:8px;border-radius:4px;font-size:.8em}
         """;
+
+    /// <summary>The file name the page offers the bundle under (and the verify command names).</summary>
+    public static string BundleFileName(string receipt) => receipt + ".lot-evidence.json";
 }

@@ -3,6 +3,8 @@ using AnchorNode.Endpoints;
 using AnchorNode.Hosting;
 using Firmware.Contracts;
 using Firmware.Contracts.Checkpoints;
+using Firmware.Contracts.Evidence;
+using Firmware.Contracts.Hashing;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Notes;
 
@@ -26,14 +28,19 @@ public sealed class Cosigner
 {
     private const int Page = 500;
 
+    /// <summary>The failure code when the node's state root is not the replica's.</summary>
+    public const string StateMismatch = "state-mismatch";
+
     private readonly NodeRuntime _replica;
     private readonly HttpClient _node;
+    private readonly TimeProvider _time;
 
     /// <summary>Cosigns as <paramref name="replica"/>'s member, reading from <paramref name="node"/> (base address set; an API key in its default headers for the entries).</summary>
     public Cosigner(NodeRuntime replica, HttpClient node)
     {
         _replica = replica;
         _node = node;
+        _time = replica.Time;
     }
 
     /// <summary>Replays up to the node's latest checkpoint and cosigns it.</summary>
@@ -82,13 +89,33 @@ public sealed class Cosigner
             }
         }
 
+        if (checkpoint.Value.LedgerExtensionProblem() is { } extensions)
+        {
+            return Result<CosignReport>.Fail("checkpoint-format", $"the node's checkpoint of size {size}: {extensions}; not cosigning");
+        }
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (checkpoint.Value.TimeMs > now + Firmware.Contracts.Uplink.ProblemTypes.MaxClockSkewMs)
+        {
+            return Result<CosignReport>.Fail("time-ahead", $"the node's checkpoint of size {size} is dated {EvidenceVerifier.Iso(checkpoint.Value.TimeMs!.Value)}, ahead of this member's clock ({EvidenceVerifier.Iso(now)}); not cosigning a time that has not come");
+        }
+        var stateRoot = checkpoint.Value.StateRoot!.Value;
+        IReadOnlyList<StateEntry>? replicaState = null;
         var signed = await _replica.Sequencer.RunExclusiveAsync(context =>
         {
             var tree = context.Ledger.Reader;
+            if (context.State.Size != size)
+            {
+                return Result<SignedNote>.Fail("replica-ahead", $"the replica holds {context.State.Size} entries, the node's latest checkpoint is for {size}; not cosigning an older checkpoint");
+            }
             var root = tree.Root(size);
             if (root != checkpoint.Value.Root)
             {
                 return Result<SignedNote>.Fail("root-mismatch", $"the replica's root at size {size} is {root.ToBase64()}, the node's checkpoint says {checkpoint.Value.Root.ToBase64()}; not cosigning");
+            }
+            replicaState = LedgerStateMap.Entries(context.State);
+            if (LedgerStateMap.Tree(replicaState).Root != stateRoot)
+            {
+                return Result<SignedNote>.Fail(StateMismatch, "");
             }
             var members = context.State.Member(_replica.Config.Member);
             if (members is null || members.PublicKey != Convert.ToBase64String(_replica.Member.PublicKey.Span))
@@ -101,7 +128,7 @@ public sealed class Cosigner
         }, cancellationToken);
         if (!signed.Succeeded)
         {
-            return signed.Failure!;
+            return signed.Failure!.Code == StateMismatch ? await StateDifferenceAsync(size, stateRoot, replicaState!, cancellationToken) : signed.Failure!;
         }
 
         using var response = await _node.PostAsync(new Uri("v1/ledger/cosignatures", UriKind.Relative),
@@ -113,5 +140,32 @@ public sealed class Cosigner
         var view = await response.Content.ReadFromJsonAsync(NodeJsonContext.Default.CosignView, cancellationToken);
         var signers = SignedNote.Parse(view!.Note).Value.Signatures.Select(s => s.KeyName).Distinct(StringComparer.Ordinal).ToList();
         return new CosignReport(size, replayed, signers);
+    }
+
+    // Which key the node's state differs in: the node lists its map; the first key (ordinal) whose
+    // value is not the replica's is named, so an operator can see what went wrong where.
+    private async Task<Result<CosignReport>> StateDifferenceAsync(long size, Hash32 stateRoot, IReadOnlyList<StateEntry> mine, CancellationToken cancellationToken)
+    {
+        var prefix = $"the node's checkpoint of size {size} commits to state root {stateRoot.ToBase64()}, the replica computes {LedgerStateMap.Tree(mine).Root.ToBase64()}; not cosigning";
+        StateView? theirs;
+        try
+        {
+            theirs = await _node.GetFromJsonAsync(new Uri($"v1/ledger/state?size={size}", UriKind.Relative), NodeJsonContext.Default.StateView, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            return Result<CosignReport>.Fail(StateMismatch, $"{prefix} (the node's state listing could not be read: {e.Message})");
+        }
+        var node = (theirs?.Entries ?? []).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        var replica = mine.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        var key = node.Keys.Union(replica.Keys).Order(StringComparer.Ordinal)
+            .FirstOrDefault(k => !node.TryGetValue(k, out var a) || !replica.TryGetValue(k, out var b) || a != b);
+        if (key is null)
+        {
+            return Result<CosignReport>.Fail(StateMismatch, $"{prefix}; the node lists the same values as the replica, so its root is computed wrongly");
+        }
+        static string Show(string? v) => v is null ? "absent" : $"'{v.Replace('\n', ';')}'";
+        return Result<CosignReport>.Fail(StateMismatch,
+            $"{prefix}: key '{key}' differs: the node has {Show(node.GetValueOrDefault(key))}, the replica {Show(replica.GetValueOrDefault(key))}");
     }
 }

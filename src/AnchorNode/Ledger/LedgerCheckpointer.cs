@@ -2,6 +2,7 @@ using System.Text;
 using AnchorNode.Storage;
 using Firmware.Contracts.Checkpoints;
 using Firmware.Contracts.Hashing;
+using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Merkle;
 using Firmware.Contracts.Notes;
 using Microsoft.Extensions.Hosting;
@@ -23,6 +24,9 @@ public sealed class LedgerCheckpointer
     private readonly TimeProvider _time;
     private readonly CheckpointGuard _guard;
 
+    // The state map as last recorded (key → value), so that each checkpoint writes only what changed.
+    private Dictionary<string, string>? _recorded;
+
     /// <summary>Signs checkpoints of <paramref name="origin"/> with <paramref name="member"/>.</summary>
     public LedgerCheckpointer(SqliteLedgerSequencer writer, INoteSigner member, string origin, TimeProvider time, CheckpointGuard guard)
     {
@@ -34,15 +38,31 @@ public sealed class LedgerCheckpointer
     }
 
     /// <summary>Signs a checkpoint of the current ledger if it grew since the last one; returns the new one or null.</summary>
-    public Task<StoredCheckpoint?> SignIfGrownAsync(CancellationToken cancellationToken) =>
-        _writer.RunExclusiveAsync(SignIfGrown, cancellationToken);
+    public async Task<StoredCheckpoint?> SignIfGrownAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (signed, state) = await _writer.RunExclusiveAsync(SignIfGrown, cancellationToken).ConfigureAwait(false);
+            if (state is not null)
+            {
+                _recorded = state;
+            }
+            return signed;
+        }
+        catch
+        {
+            // Whether the state rows were committed is unknown: read them again next time.
+            _recorded = null;
+            throw;
+        }
+    }
 
-    private StoredCheckpoint? SignIfGrown(LedgerWriteContext context)
+    private (StoredCheckpoint? Signed, Dictionary<string, string>? State) SignIfGrown(LedgerWriteContext context)
     {
         var size = context.Ledger.Size;
         if (size == 0)
         {
-            return null;
+            return (null, null);
         }
         var last = context.Command("SELECT size, root, time_ms FROM checkpoints ORDER BY size DESC LIMIT 1");
         long lastSize = 0, lastTime = 0;
@@ -58,7 +78,7 @@ public sealed class LedgerCheckpointer
         }
         if (lastSize == size)
         {
-            return null;
+            return (null, null);
         }
         var tree = context.Ledger.Reader;
         var root = tree.Root(size);
@@ -80,9 +100,14 @@ public sealed class LedgerCheckpointer
             }
         }
         _guard.Check(size, tree);
+        // The state after this size: the writer's slot sees no append in progress.
+        var state = LedgerStateMap.Entries(context.State);
+        var stateRoot = LedgerStateMap.Tree(state).Root;
+        var recorded = _recorded ?? StateValues.At(context.Connection, lastSize).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        StateValues.Record(context.Connection, size, state, recorded);
         // Checkpoint times never go backwards, even if the clock does.
         var time = Math.Max(_time.GetUtcNow().ToUnixTimeMilliseconds(), lastTime);
-        var note = new Checkpoint(_origin, size, root, [Checkpoint.TimeExtension(time)]).Sign(_member);
+        var note = new Checkpoint(_origin, size, root, [Checkpoint.TimeExtension(time), Checkpoint.StateExtension(stateRoot)]).Sign(_member);
         _guard.Record(size, root);
         var insert = context.Command("INSERT INTO checkpoints (size, root, time_ms, note, signatures) VALUES ($size, $root, $time, $note, 1)", "$size", "$root", "$time", "$note");
         insert.Parameters[0].Value = size;
@@ -90,7 +115,7 @@ public sealed class LedgerCheckpointer
         insert.Parameters[2].Value = time;
         insert.Parameters[3].Value = note.ToString();
         insert.ExecuteNonQuery();
-        return new StoredCheckpoint(size, time, note.ToString(), 1);
+        return (new StoredCheckpoint(size, time, note.ToString(), 1), state.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal));
     }
 }
 

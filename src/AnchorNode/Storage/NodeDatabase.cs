@@ -44,7 +44,9 @@ public sealed class NodeDatabase
         }
         else if (version != Schema.Version.ToString(CultureInfo.InvariantCulture))
         {
-            throw new InvalidOperationException($"{Path} has schema version {version}; this node reads version {Schema.Version}");
+            throw new InvalidOperationException(
+                $"{Path} has schema version {version}, made by another EdgeTrace version; this node reads version {Schema.Version}. "
+                + "Start a new data folder and replay the ledger into it, or for the demo run './edgetrace demo --fresh'");
         }
         EpcObservations.EnsureBuilt(connection, tx);
         tx.Commit();

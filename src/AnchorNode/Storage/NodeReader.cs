@@ -123,6 +123,13 @@ public sealed class NodeReader : IDisposable
     public List<StoredCheckpoint> CheckpointsAfter(long after, int limit) =>
         Checkpoints("SELECT size, time_ms, note, signatures FROM checkpoints WHERE size > $p0 ORDER BY size LIMIT $p1", after, limit);
 
+    /// <summary>
+    /// The checkpoint with the most signatures (then the newest) among those that include entry
+    /// <paramref name="index"/>; null when none does.
+    /// </summary>
+    public StoredCheckpoint? BestCheckpoint(long index) =>
+        Checkpoints("SELECT size, time_ms, note, signatures FROM checkpoints WHERE size > $p0 ORDER BY signatures DESC, size DESC LIMIT 1", index).FirstOrDefault();
+
     /// <summary>Checkpoints that include entry <paramref name="index"/>, newest first.</summary>
     public List<StoredCheckpoint> CheckpointsCovering(long index, int limit) =>
         Checkpoints("SELECT size, time_ms, note, signatures FROM checkpoints WHERE size > $p0 ORDER BY size DESC LIMIT $p1", index, limit);
@@ -182,6 +189,31 @@ public sealed class NodeReader : IDisposable
             }
         }
         return first is null ? null : (first.Value, last!.Value);
+    }
+
+    /// <summary>The ledger state map as of the checkpoint of <paramref name="size"/>.</summary>
+    public List<Firmware.Contracts.Ledger.StateEntry> StateAt(long size) => StateValues.At(_connection, size);
+
+    /// <summary>The smallest sequence below <paramref name="size"/> of a stored leaf dated at or after <paramref name="timeMs"/>, or null.</summary>
+    public long? FirstSequenceAtOrAfter(long logId, long timeMs, long size)
+    {
+        // Each upload records its time span: skip those wholly before the time, decode the rest in order.
+        var command = Command("SELECT leaves FROM leaf_chunks WHERE log = $p0 AND max_time >= $p1 AND first_seq < $p2 ORDER BY first_seq", 3);
+        command.Parameters[0].Value = logId;
+        command.Parameters[1].Value = timeMs;
+        command.Parameters[2].Value = size;
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            foreach (var leaf in LeafChunk.Decode((byte[])reader.GetValue(0)))
+            {
+                if (leaf.Seq < size && leaf.TimeMs >= timeMs)
+                {
+                    return leaf.Seq;
+                }
+            }
+        }
+        return null;
     }
 
     /// <summary>The device's anchors (ledger index, anchored size), newest first.</summary>

@@ -3,7 +3,8 @@ namespace AnchorNode.Storage;
 /// <summary>The node database's tables. One SQLite file holds the ledger, its state, the readings and access control.</summary>
 internal static class Schema
 {
-    public const int Version = 1;
+    // 2: ledger checkpoints commit to the state map (state_values, titles.nonce, lots.delivered_ms).
+    public const int Version = 2;
 
     // page_size only takes effect on a new file; 8 KiB keeps hash tiles (1 KiB) inside the pages
     // of their WITHOUT ROWID b-tree.
@@ -36,6 +37,16 @@ internal static class Schema
           time_ms INTEGER NOT NULL,
           note TEXT NOT NULL,
           signatures INTEGER NOT NULL);
+        -- Bundles use the best-signed checkpoint that includes what they prove.
+        CREATE INDEX IF NOT EXISTS checkpoints_by_signatures ON checkpoints (signatures, size);
+
+        -- The ledger state map (docs/spec-ledger.md §5.1) as of each checkpoint: a row per key whose value
+        -- changed at that checkpoint size; the value at size n is the row with the largest size <= n.
+        CREATE TABLE IF NOT EXISTS state_values (
+          key TEXT NOT NULL,
+          size INTEGER NOT NULL,
+          value TEXT NOT NULL,
+          PRIMARY KEY (key, size)) WITHOUT ROWID;
 
         -- Ledger state: derived from entries only (a replica replaying them holds the same rows).
         CREATE TABLE IF NOT EXISTS members (
@@ -74,7 +85,8 @@ internal static class Schema
           owner TEXT NOT NULL,
           quantity TEXT NOT NULL,
           unit TEXT NOT NULL,
-          lot INTEGER) WITHOUT ROWID;
+          lot INTEGER,
+          nonce TEXT NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS lots (
           receipt TEXT PRIMARY KEY,
           lot INTEGER NOT NULL,
@@ -95,7 +107,8 @@ internal static class Schema
           status_head INTEGER NOT NULL,
           pledge INTEGER,
           controller TEXT,
-          closed INTEGER) WITHOUT ROWID;
+          closed INTEGER,
+          delivered_ms INTEGER) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS lots_by_gtin ON lots (gtin, batch);
         CREATE TABLE IF NOT EXISTS lot_epcs (
           epc TEXT PRIMARY KEY,

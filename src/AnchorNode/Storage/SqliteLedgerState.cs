@@ -85,9 +85,9 @@ public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
         return _statement.ExecuteScalar() is long index ? index : null;
     }
 
-    private const string LotColumns = "receipt, lot, title, gtin, batch, site, zone, status, depositor, owner, quantity, unit, issued, valid_until, location_head, location_time, status_head, pledge, controller, closed";
+    private const string LotColumns = "receipt, lot, title, gtin, batch, site, zone, status, depositor, owner, quantity, unit, issued, valid_until, location_head, location_time, status_head, pledge, controller, closed, delivered_ms";
     private const string PledgeColumns = "idx, receipt, lot, lender, owner, amount, currency, start_ms, end_ms, status, ended_at, ended_ms";
-    private const string TitleColumns = "hash, idx, receipt, depositor, owner, quantity, unit, lot";
+    private const string TitleColumns = "hash, idx, receipt, depositor, owner, quantity, unit, lot, nonce";
 
     /// <inheritdoc/>
     public PartyRecord? Party(string partyId) => Query("SELECT party, spki, registration, registered_by FROM parties WHERE party = $p0", ReadParty, partyId).FirstOrDefault();
@@ -140,18 +140,18 @@ public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
     public void PutTitle(TitleRecord title)
     {
         ArgumentNullException.ThrowIfNull(title);
-        Run($"INSERT OR REPLACE INTO titles ({TitleColumns}) VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7)",
-            title.Hash.Bytes.ToArray(), title.Index, title.Receipt, title.Depositor, title.Owner, CanonicalValues.Decimal(title.Quantity), title.Unit, title.LotIndex);
+        Run($"INSERT OR REPLACE INTO titles ({TitleColumns}) VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8)",
+            title.Hash.Bytes.ToArray(), title.Index, title.Receipt, title.Depositor, title.Owner, CanonicalValues.Decimal(title.Quantity), title.Unit, title.LotIndex, title.Nonce);
     }
 
     /// <inheritdoc/>
     public void PutLot(LotRecord lot)
     {
         ArgumentNullException.ThrowIfNull(lot);
-        Run($"INSERT OR REPLACE INTO lots ({LotColumns}) VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10, $p11, $p12, $p13, $p14, $p15, $p16, $p17, $p18, $p19)",
+        Run($"INSERT OR REPLACE INTO lots ({LotColumns}) VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10, $p11, $p12, $p13, $p14, $p15, $p16, $p17, $p18, $p19, $p20)",
             lot.Receipt, lot.LotIndex, lot.TitleIndex, lot.Gtin, lot.Batch, lot.Site, lot.Zone, lot.Status.Name(), lot.Depositor, lot.Owner,
             CanonicalValues.Decimal(lot.Quantity), lot.Unit, lot.IssuedMs, lot.ValidUntilMs, lot.LocationHead, lot.LocationTimeMs, lot.StatusHead,
-            lot.ActivePledge, lot.Controller, lot.ClosedAt);
+            lot.ActivePledge, lot.Controller, lot.ClosedAt, lot.DeliveredMs);
     }
 
     /// <inheritdoc/>
@@ -312,7 +312,7 @@ public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
     private static TitleRecord ReadTitle(SqliteDataReader r) => new()
     {
         Hash = new Hash32((byte[])r.GetValue(0)), Index = r.GetInt64(1), Receipt = r.GetString(2), Depositor = r.GetString(3), Owner = r.GetString(4),
-        Quantity = DecimalOf(r.GetString(5)), Unit = r.GetString(6), LotIndex = r.IsDBNull(7) ? null : r.GetInt64(7),
+        Quantity = DecimalOf(r.GetString(5)), Unit = r.GetString(6), LotIndex = r.IsDBNull(7) ? null : r.GetInt64(7), Nonce = r.GetString(8),
     };
 
     private static LotRecord ReadLot(SqliteDataReader r) => new()
@@ -322,6 +322,7 @@ public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
         Quantity = DecimalOf(r.GetString(10)), Unit = r.GetString(11), IssuedMs = r.GetInt64(12), ValidUntilMs = r.GetInt64(13), LocationHead = r.GetInt64(14),
         LocationTimeMs = r.GetInt64(15), StatusHead = r.GetInt64(16), ActivePledge = r.IsDBNull(17) ? null : r.GetInt64(17),
         Controller = r.IsDBNull(18) ? null : r.GetString(18), ClosedAt = r.IsDBNull(19) ? null : r.GetInt64(19),
+        DeliveredMs = r.IsDBNull(20) ? null : r.GetInt64(20),
     };
 
     private static PledgeRecord ReadPledge(SqliteDataReader r) => new()

@@ -17,19 +17,25 @@ internal static class RunCommand
     {
         var data = GatewayCommandLine.DataOption();
         var simulate = new Option<int?>("--simulate") { Description = "Read a simulated warehouse generated from SEED instead of real sensors" };
-        var speed = new Option<double?>("--speed") { Description = "With --simulate: run the warehouse N times faster than real time (readings carry simulated time)" };
+        var speed = new Option<double?>("--speed") { Description = "With --simulate: run the warehouse N times faster than real time (readings carry simulated time); with --history only until it reaches the real time" };
+        var history = new Option<string?>("--history") { Description = "With --simulate: simulate a history that ends now: start this long ago (e.g. 3h, 90m, 2d), catch up at --speed, then run in real time; a rerun continues after the last reading" };
         var logLevel = new Option<string>("--log-level") { Description = "trace, debug, info, warn or error", DefaultValueFactory = _ => "info" };
-        var command = new Command("run", "Run the gateway daemon until SIGTERM or Ctrl-C.") { data, simulate, speed, logLevel };
+        var command = new Command("run", "Run the gateway daemon until SIGTERM or Ctrl-C.") { data, simulate, speed, history, logLevel };
         command.SetAction((parse, cancellationToken) => RunAsync(
-            parse.GetValue(data)!, parse.GetValue(simulate), parse.GetValue(speed), parse.GetValue(logLevel)!, cancellationToken));
+            parse.GetValue(data)!, parse.GetValue(simulate), parse.GetValue(speed), parse.GetValue(history), parse.GetValue(logLevel)!, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string dataDirectory, int? seed, double? speed, string logLevel, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string dataDirectory, int? seed, double? speed, string? historyText, string logLevel, CancellationToken cancellationToken)
     {
-        if (speed is not null && seed is null)
+        if ((speed is not null || historyText is not null) && seed is null)
         {
-            throw new UsageException("--speed applies only to a simulated warehouse; add --simulate SEED");
+            throw new UsageException($"{(speed is not null ? "--speed" : "--history")} applies only to a simulated warehouse; add --simulate SEED");
+        }
+        TimeSpan? history = historyText is null ? null : Duration(historyText, "--history");
+        if (history is not null && speed is < 1)
+        {
+            throw new UsageException("with --history the warehouse catches up with the real time, so --speed must be at least 1");
         }
         if (speed is { } s && (!(s > 0) || s > 1_000_000 || double.IsNaN(s)))
         {
@@ -46,10 +52,22 @@ internal static class RunCommand
         };
         var directory = GatewayCommandLine.ExistingDataDirectory(dataDirectory);
         var config = GatewayConfigReader.Load(Path.Combine(directory, GatewayConfig.FileName));
-        var clock = SensorSources.Clock(seed is not null, speed ?? 1);
-        var setup = seed is { } s2
-            ? SensorSources.Simulated(config, s2, (ScaledTimeProvider)clock)
-            : await SensorSources.DiscoverAsync(config, clock, cancellationToken);
+        TimeProvider clock;
+        SensorSetup setup;
+        if (seed is { } s2 && history is { } h)
+        {
+            var plan = SimulationResume.Plan(directory, s2, h, TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds());
+            var catchUp = SensorSources.CatchUpClock(plan.ClockStartMs, speed ?? 1);
+            clock = catchUp;
+            setup = SensorSources.SimulatedHistory(config, s2, catchUp, plan.ScenarioStartMs, plan.ResumeAfterMs);
+        }
+        else
+        {
+            clock = SensorSources.Clock(seed is not null, speed ?? 1);
+            setup = seed is { } s3
+                ? SensorSources.Simulated(config, s3, (ScaledTimeProvider)clock)
+                : await SensorSources.DiscoverAsync(config, clock, cancellationToken);
+        }
         return await GatewayDaemon.RunAsync(new DaemonSettings
         {
             DataDirectory = directory,
@@ -59,5 +77,17 @@ internal static class RunCommand
             SourceNotes = setup.Notes,
             LogLevel = level,
         }, cancellationToken);
+    }
+
+    // A duration as people write it: a whole number and s, m, h or d.
+    private static TimeSpan Duration(string text, string option)
+    {
+        var unit = text.Length > 1 ? text[^1] : ' ';
+        if (!long.TryParse(text.AsSpan(0, Math.Max(0, text.Length - 1)), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n <= 0 || n > 3650
+            || unit is not ('s' or 'm' or 'h' or 'd'))
+        {
+            throw new UsageException($"{option} {text}: expected a duration such as 90m, 3h or 2d (a whole number of s, m, h or d, at most 3650)");
+        }
+        return unit switch { 's' => TimeSpan.FromSeconds(n), 'm' => TimeSpan.FromMinutes(n), 'h' => TimeSpan.FromHours(n), _ => TimeSpan.FromDays(n) };
     }
 }

@@ -19,25 +19,48 @@ public static class SensorSources
     public static TimeProvider Clock(bool simulated, double speed) =>
         simulated ? new ScaledTimeProvider(TimeProvider.System, TimeProvider.System.GetUtcNow(), speed) : TimeProvider.System;
 
+    /// <summary>
+    /// The clock of a simulated history that ends now: it starts at <paramref name="startMs"/> (in the
+    /// past) and runs <paramref name="speed"/> times faster until it reaches the real time, then follows it.
+    /// </summary>
+    public static ScaledTimeProvider CatchUpClock(long startMs, double speed) =>
+        new(TimeProvider.System, DateTimeOffset.FromUnixTimeMilliseconds(startMs), speed, catchUp: true);
+
+    /// <summary>
+    /// The simulated warehouse of <paramref name="config"/> played on a catching-up <paramref name="clock"/>:
+    /// its scenario starts at <paramref name="scenarioStartMs"/> and events at or before
+    /// <paramref name="resumeAfterMs"/> (the last reading of an earlier run) are not played again.
+    /// </summary>
+    public static SensorSetup SimulatedHistory(GatewayConfig config, int seed, ScaledTimeProvider clock, long scenarioStartMs, long resumeAfterMs)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(clock);
+        var warehouse = new SimulatedWarehouse(Options(config, seed, scenarioStartMs));
+        return new SensorSetup([new SimulatedSensorSource(warehouse, ms => clock.RealDelayUntil(DateTimeOffset.FromUnixTimeMilliseconds(ms)), TimeProvider.System, resumeAfterMs)], []);
+    }
+
     /// <summary>The simulated warehouse of <paramref name="config"/>, played on <paramref name="clock"/>.</summary>
     public static SensorSetup Simulated(GatewayConfig config, int seed, ScaledTimeProvider clock)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(clock);
-        var warehouse = new SimulatedWarehouse(new SimulatedWarehouseOptions
+        // The warehouse starts where the gateway clock starts, so readings and checkpoints agree.
+        var warehouse = new SimulatedWarehouse(Options(config, seed, clock.GetUtcNow().ToUnixTimeMilliseconds()));
+        return new SensorSetup([new SimulatedSensorSource(warehouse, clock.Speed, TimeProvider.System)], []);
+    }
+
+    private static SimulatedWarehouseOptions Options(GatewayConfig config, int seed, long startMs) =>
+        new()
         {
             Seed = seed,
-            // The warehouse starts where the gateway clock starts, so readings and checkpoints agree.
-            StartTimeMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            StartTimeMs = startMs,
             SensorsPerZone = config.Simulation.SensorsPerZone,
             LoggingInterval = config.Simulation.LoggingInterval,
             SensorFaultProbability = config.Simulation.SensorFaultProbability,
             PalletCount = config.Simulation.PalletCount,
             PalletArrivalSpacing = config.Simulation.PalletSpacing,
             CompressorFailure = config.Simulation.CompressorFailure,
-        });
-        return new SensorSetup([new SimulatedSensorSource(warehouse, clock.Speed, TimeProvider.System)], []);
-    }
+        };
 
     /// <summary>The board's sensors: kernel drivers under the sysfs root, and the configured RFID readers.</summary>
     public static async Task<SensorSetup> DiscoverAsync(GatewayConfig config, TimeProvider clock, CancellationToken cancellationToken)

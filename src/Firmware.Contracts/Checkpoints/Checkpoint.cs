@@ -55,6 +55,37 @@ public sealed record Checkpoint
     /// <summary>The extension line that records a time.</summary>
     public static string TimeExtension(long unixMs) => string.Create(CultureInfo.InvariantCulture, $"time {unixMs}");
 
+    /// <summary>The extension line of a ledger checkpoint that commits to the ledger state map's root.</summary>
+    public static string StateExtension(Hash32 stateRoot) => "state " + stateRoot.ToBase64();
+
+    /// <summary>The root of the <c>state</c> extension, if present and well-formed.</summary>
+    public Hash32? StateRoot =>
+        Extensions.Where(e => e.StartsWith("state ", StringComparison.Ordinal))
+            .Select(e => Hash32.TryFromBase64(e[6..], out var root) ? root : (Hash32?)null)
+            .FirstOrDefault();
+
+    /// <summary>
+    /// Whether the extension lines are exactly those of a ledger checkpoint: <c>time &lt;unix ms&gt;</c>
+    /// (decimal, no leading zeros), then <c>state &lt;base64 root&gt;</c> (canonical); null when they are, else why not.
+    /// </summary>
+    public string? LedgerExtensionProblem()
+    {
+        if (Extensions.Count != 2)
+        {
+            return $"a ledger checkpoint has exactly two extension lines ('time <unix ms>', then 'state <base64 root>'), this one {Extensions.Count}";
+        }
+        var time = Extensions[0];
+        if (!time.StartsWith("time ", StringComparison.Ordinal) || TimeMs is not { } ms || TimeExtension(ms) != time)
+        {
+            return $"the first extension line must be 'time <unix ms>' without leading zeros, got '{time}'";
+        }
+        if (StateRoot is not { } root || StateExtension(root) != Extensions[1])
+        {
+            return $"the second extension line must be 'state <base64 SHA-256>' in canonical base64, got '{Extensions[1]}'";
+        }
+        return null;
+    }
+
     /// <summary>The note text: each line followed by a newline.</summary>
     public string ToNoteText()
     {

@@ -45,6 +45,9 @@ public sealed record ConditionInput
 
     /// <summary>The pledge's covenants, if any.</summary>
     public IReadOnlyList<Covenant> Covenants { get; init; } = [];
+
+    /// <summary>Reasons the evidence cannot support "held" or "within range" even where it covers the window (e.g. a device that equivocated).</summary>
+    public IReadOnlyList<string> Caveats { get; init; } = [];
 }
 
 /// <summary>
@@ -88,20 +91,18 @@ public static class ConditionAnalyzer
             }
         }
 
+        var quantities = input.Bands.Select(b => b.Quantity).Concat(input.Covenants.Select(c => c.Quantity)).Distinct(StringComparer.Ordinal).ToList();
         var uncovered = new List<UncoveredInterval>();
-        foreach (var band in input.Bands)
+        foreach (var quantity in quantities)
         {
             foreach (var interval in storage)
             {
-                if (!input.Series.Any(s => s.Quantity == band.Quantity && Matches(s, interval)))
-                {
-                    uncovered.Add(new UncoveredInterval(band.Quantity, interval.Site, interval.Zone, interval.FromMs, interval.ToMs));
-                }
+                uncovered.AddRange(Uncovered(quantity, interval, input.Series.Where(s => s.Quantity == quantity && Matches(s, interval)).ToList(), p.IntervalMs));
             }
         }
 
-        var covenants = input.Covenants.Select(c => Evaluate(c, sensors, p)).ToList();
-        return new ConditionReport
+        var covenants = input.Covenants.Select(c => Evaluate(c, sensors, p, uncovered, input.Caveats)).ToList();
+        var report = new ConditionReport
         {
             Parameters = p,
             Bands = input.Bands.Select(b => new BandView(b.Quantity, b.Unit, b.Min, b.Max)).ToList(),
@@ -110,7 +111,103 @@ public static class ConditionAnalyzer
             Uncovered = uncovered,
             Covenants = covenants,
         };
+        return report with { Verdict = Judge(report, input) };
     }
+
+    // Where the zone of one storage interval had no observation of the quantity: all of it when no
+    // sensor covers the zone, else the stretches that are a gap (the spec's gap rule) of every sensor.
+    private static IEnumerable<UncoveredInterval> Uncovered(string quantity, StorageInterval interval, List<SensorSeries> sensors, long intervalMs)
+    {
+        if (sensors.Count == 0)
+        {
+            return [new UncoveredInterval(quantity, interval.Site, interval.Zone, interval.FromMs, interval.ToMs, UncoveredInterval.NoSensor)];
+        }
+        List<(long From, long To)>? common = null;
+        foreach (var series in sensors)
+        {
+            var readings = series.Samples.Where(r => r.TimeMs >= interval.FromMs && r.TimeMs < interval.ToMs).ToList();
+            var gaps = Gaps(readings, interval.FromMs, interval.ToMs, intervalMs).Select(g => (g.FromMs, g.ToMs)).ToList();
+            common = common is null ? gaps : Intersect(common, gaps);
+        }
+        return common!.Where(g => g.To > g.From)
+            .Select(g => new UncoveredInterval(quantity, interval.Site, interval.Zone, g.From, g.To, UncoveredInterval.NoReadings));
+    }
+
+    private static List<(long From, long To)> Intersect(List<(long From, long To)> a, List<(long From, long To)> b)
+    {
+        var result = new List<(long, long)>();
+        int i = 0, j = 0;
+        while (i < a.Count && j < b.Count)
+        {
+            var from = Math.Max(a[i].From, b[j].From);
+            var to = Math.Min(a[i].To, b[j].To);
+            if (from < to)
+            {
+                result.Add((from, to));
+            }
+            if (a[i].To < b[j].To)
+            {
+                i++;
+            }
+            else
+            {
+                j++;
+            }
+        }
+        return result;
+    }
+
+    // What can be said: a breach or an excursion seen is a fact; "held" and "within range" need the
+    // zone observed for the whole window (and no caveat).
+    private static ConditionVerdict Judge(ConditionReport report, ConditionInput input)
+    {
+        var reasons = new List<string>(input.Caveats);
+        var bandQuantities = input.Bands.Select(b => b.Quantity).ToHashSet(StringComparer.Ordinal);
+        var bandUncovered = report.Uncovered.Where(u => bandQuantities.Contains(u.Quantity)).ToList();
+        if (bandUncovered.Count > 0)
+        {
+            reasons.Add(UncoveredReason(bandUncovered));
+        }
+        var range = !report.WithinRange ? ConditionVerdict.OutOfRange
+            : bandUncovered.Count > 0 || input.Caveats.Count > 0 ? ConditionVerdict.CannotBeEvaluated
+            : ConditionVerdict.WithinRange;
+        var covenants = report.Covenants.Count == 0 ? ConditionVerdict.NoCovenants
+            : report.Covenants.Any(c => c.Status == ConditionVerdict.Breached) ? ConditionVerdict.Breached
+            : report.Covenants.Any(c => c.Status == ConditionVerdict.CannotBeEvaluated) ? ConditionVerdict.CannotBeEvaluated
+            : ConditionVerdict.Held;
+        foreach (var covenant in report.Covenants.Where(c => c.Status == ConditionVerdict.CannotBeEvaluated && c.Uncovered.Count > 0))
+        {
+            var reason = $"covenant '{covenant.Covenant}': {UncoveredReason(covenant.Uncovered)}";
+            if (!reasons.Contains(reason))
+            {
+                reasons.Add(reason);
+            }
+        }
+        var uncoveredMs = Total(report.Uncovered);
+        return new ConditionVerdict(range, covenants, uncoveredMs, reasons);
+    }
+
+    /// <summary>"2.5 h uncovered: chiller-1 temperature from … to …; …" (at most three stretches named).</summary>
+    public static string UncoveredReason(IReadOnlyList<UncoveredInterval> uncovered)
+    {
+        ArgumentNullException.ThrowIfNull(uncovered);
+        var total = Total(uncovered);
+        var named = uncovered.OrderByDescending(u => u.ToMs - u.FromMs).Take(3)
+            .Select(u => $"{(u.Site is null ? "" : u.Site + " ")}{u.Zone} {u.Quantity} {Iso(u.FromMs)} to {Iso(u.ToMs)} ({(u.Reason == UncoveredInterval.NoSensor ? "no sensor" : "no readings")})");
+        var more = uncovered.Count > 3 ? $" and {uncovered.Count - 3} more" : "";
+        return $"{Hours(total)} uncovered: {string.Join("; ", named)}{more}";
+    }
+
+    private static long Total(IEnumerable<UncoveredInterval> uncovered) =>
+        uncovered.GroupBy(u => u.Quantity).Select(g => Union(g.Select(u => new StorageInterval(null, "", u.FromMs, u.ToMs))).Sum(i => i.ToMs - i.FromMs)).DefaultIfEmpty(0).Max();
+
+    private static string Hours(long ms) =>
+        ms >= 3_600_000 ? (ms / 3_600_000.0).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + " h"
+        : ms >= 60_000 ? (ms / 60_000.0).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + " min"
+        : (ms / 1000.0).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + " s";
+
+    private static string Iso(long ms) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The periods during which <paramref name="beyond"/> holds for consecutive readings of one
@@ -195,7 +292,19 @@ public static class ConditionAnalyzer
         };
     }
 
-    private static CovenantStatus Evaluate(Covenant covenant, List<(SensorSeries Series, SensorReport Report)> sensors, ReportParameters p)
+    private static CovenantStatus Evaluate(Covenant covenant, List<(SensorSeries Series, SensorReport Report)> sensors, ReportParameters p,
+        List<UncoveredInterval> uncovered, IReadOnlyList<string> caveats)
+    {
+        var status = Breaches(covenant, sensors, p);
+        var blind = uncovered.Where(u => u.Quantity == covenant.Quantity).ToList();
+        return status with
+        {
+            Uncovered = blind,
+            Status = status.Breached ? ConditionVerdict.Breached : blind.Count > 0 || caveats.Count > 0 ? ConditionVerdict.CannotBeEvaluated : ConditionVerdict.Held,
+        };
+    }
+
+    private static CovenantStatus Breaches(Covenant covenant, List<(SensorSeries Series, SensorReport Report)> sensors, ReportParameters p)
     {
         var breaches = new List<CovenantBreach>();
         foreach (var (series, report) in sensors.Where(s => s.Series.Quantity == covenant.Quantity))

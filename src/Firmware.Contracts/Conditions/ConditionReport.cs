@@ -48,6 +48,18 @@ public sealed record ReportParameters
 /// <summary>A lot's condition over a window: per sensor statistics, excursions, completeness and faults, and covenant status.</summary>
 public sealed record ConditionReport
 {
+    /// <summary>Whose terms the window and parameters are: <c>pledge</c> (the pledge's signed terms), <c>lot</c> (the lot's own history) or <c>custom</c> (chosen at export: not a verdict on any pledge).</summary>
+    [JsonPropertyName("terms")]
+    public string Terms { get; init; } = "custom";
+
+    /// <summary>The pledge whose covenants are checked, or null.</summary>
+    [JsonPropertyName("pledge")]
+    public long? Pledge { get; init; }
+
+    /// <summary>The ledger checkpoint the evidence is proven against, or null when not computed from a bundle.</summary>
+    [JsonPropertyName("asOf")]
+    public EvidenceAsOf? AsOf { get; init; }
+
     /// <summary>How it was computed.</summary>
     [JsonPropertyName("parameters")]
     public required ReportParameters Parameters { get; init; }
@@ -88,9 +100,21 @@ public sealed record ConditionReport
     [JsonPropertyName("complete")]
     public bool Complete => Uncovered.Count == 0 && Sensors.All(s => s.Gaps.Count == 0);
 
+    /// <summary>What the report can say: facts seen (excursions, breaches) and, where the window was observed throughout, "within range" and "held".</summary>
+    [JsonPropertyName("verdict")]
+    public ConditionVerdict Verdict { get; init; } = ConditionVerdict.Unjudged;
+
     /// <summary>The report as JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, ConditionJsonContext.Default.ConditionReport);
 }
+
+/// <summary>The checkpoint a report rests on: its time, the ledger size, who signed it and how many signatures were required.</summary>
+public sealed record EvidenceAsOf(
+    [property: JsonPropertyName("time")] long TimeMs,
+    [property: JsonPropertyName("ledgerSize")] long LedgerSize,
+    [property: JsonPropertyName("signers")] IReadOnlyList<string> Signers,
+    [property: JsonPropertyName("required")] int Required,
+    [property: JsonPropertyName("quorum")] int Quorum);
 
 /// <summary>A band as the report shows it.</summary>
 public sealed record BandView(
@@ -209,19 +233,83 @@ public sealed record FaultView(
     [property: JsonPropertyName("time")] long TimeMs,
     [property: JsonPropertyName("code")] string Code);
 
-/// <summary>A storage interval no sensor of a banded quantity covered.</summary>
+/// <summary>
+/// A stretch of a storage interval where the lot's zone had no observation of a quantity it is
+/// judged on: no sensor of that quantity is enrolled there (<see cref="NoSensor"/>), or every such
+/// sensor was in a gap (<see cref="NoReadings"/>: more than twice the logging interval without a reading).
+/// </summary>
 public sealed record UncoveredInterval(
     [property: JsonPropertyName("quantity")] string Quantity,
     [property: JsonPropertyName("site")] string? Site,
     [property: JsonPropertyName("zone")] string Zone,
     [property: JsonPropertyName("from")] long FromMs,
-    [property: JsonPropertyName("to")] long ToMs);
+    [property: JsonPropertyName("to")] long ToMs,
+    [property: JsonPropertyName("reason")] string Reason)
+{
+    /// <summary>No sensor of the quantity is enrolled in the zone.</summary>
+    public const string NoSensor = "no-sensor";
 
-/// <summary>A covenant and its breaches.</summary>
+    /// <summary>Every sensor of the quantity in the zone was in a gap.</summary>
+    public const string NoReadings = "no-readings";
+}
+
+/// <summary>A covenant, its breaches and what can be said of it.</summary>
 public sealed record CovenantStatus(
     [property: JsonPropertyName("covenant")] string Covenant,
     [property: JsonPropertyName("breached")] bool Breached,
-    [property: JsonPropertyName("breaches")] IReadOnlyList<CovenantBreach> Breaches);
+    [property: JsonPropertyName("breaches")] IReadOnlyList<CovenantBreach> Breaches)
+{
+    /// <summary><c>held</c>, <c>breached</c> or <c>cannot-be-evaluated</c> (no breach seen, but the zone was not observed throughout).</summary>
+    [JsonPropertyName("status")]
+    public string Status { get; init; } = ConditionVerdict.Held;
+
+    /// <summary>Where the covenant's quantity was not observed.</summary>
+    [JsonPropertyName("uncovered")]
+    public IReadOnlyList<UncoveredInterval> Uncovered { get; init; } = [];
+}
+
+/// <summary>
+/// What a condition report can say. <see cref="Range"/>: <c>within-range</c>, <c>out-of-range</c>
+/// (an excursion or the allowance exceeded: a fact, whatever else is missing) or
+/// <c>cannot-be-evaluated</c>. <see cref="Covenants"/>: <c>held</c>, <c>breached</c>,
+/// <c>cannot-be-evaluated</c> or <c>none</c>. "Within range" and "held" need the lot's zone observed
+/// for the whole window under the gap rule, and no caveat.
+/// </summary>
+/// <param name="Range">The band verdict.</param>
+/// <param name="Covenants">The covenant verdict.</param>
+/// <param name="UncoveredMs">The longest total time, over the quantities judged, with no observation.</param>
+/// <param name="Reasons">Why something cannot be evaluated.</param>
+public sealed record ConditionVerdict(
+    [property: JsonPropertyName("range")] string Range,
+    [property: JsonPropertyName("covenants")] string Covenants,
+    [property: JsonPropertyName("uncoveredMs")] long UncoveredMs,
+    [property: JsonPropertyName("reasons")] IReadOnlyList<string> Reasons)
+{
+    /// <summary>No excursion, the window observed throughout.</summary>
+    public const string WithinRange = "within-range";
+
+    /// <summary>An excursion, or the cumulative allowance exceeded.</summary>
+    public const string OutOfRange = "out-of-range";
+
+    /// <summary>Nothing bad seen, but the evidence does not cover the window.</summary>
+    public const string CannotBeEvaluated = "cannot-be-evaluated";
+
+    /// <summary>No breach, the window observed throughout.</summary>
+    public const string Held = "held";
+
+    /// <summary>A covenant was breached.</summary>
+    public const string Breached = "breached";
+
+    /// <summary>No covenants to judge.</summary>
+    public const string NoCovenants = "none";
+
+    /// <summary>Placeholder before the analyzer judged.</summary>
+    public static readonly ConditionVerdict Unjudged = new(CannotBeEvaluated, NoCovenants, 0, ["not judged"]);
+
+    /// <summary>True when nothing is "cannot be evaluated".</summary>
+    [JsonIgnore]
+    public bool Evaluated => Range != CannotBeEvaluated && Covenants != CannotBeEvaluated;
+}
 
 /// <summary>
 /// A covenant breach on one sensor: the period (or, for <c>total</c>, the first to the last

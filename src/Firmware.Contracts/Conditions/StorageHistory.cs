@@ -51,7 +51,8 @@ public sealed record HistoryInput
 /// <summary>
 /// Derives a lot's storage history. Each EPC of the lot is placed by the latest of: the issue
 /// (the lot's declared site and zone at its issue time), an operator move (the whole lot), or a
-/// read of that EPC by a reader enrolled in a zone. Reads before the issue are ignored (the issue
+/// read of that EPC by a reader enrolled in a zone of the site the lot is at (reads at other sites
+/// are ignored: goods change sites only by a move). Reads before the issue are ignored (the issue
 /// declares where the goods are then). The lot is in every zone where at least one of its EPCs
 /// is, so the history may have overlapping intervals in different zones while pallets move.
 /// Ties at one millisecond are broken issue, then move, then read (device, sequence).
@@ -93,8 +94,14 @@ public static class StorageHistory
                 {
                     break;
                 }
-                // A reader with no site in its enrolment sees the goods at the site they are at.
-                var nextSite = e.Site ?? site;
+                // Goods change sites only by a move, which an operator signs: a read at another
+                // site is ignored (so a bundle needs only the readers of the lot's own sites), and a
+                // reader with no site in its enrolment sees the goods at the site they are at.
+                if (e.Order == 2 && e.Site is not null && e.Site != site)
+                {
+                    continue;
+                }
+                var nextSite = e.Order == 2 ? site : e.Site;
                 if (nextSite == site && e.Zone == zone)
                 {
                     continue;

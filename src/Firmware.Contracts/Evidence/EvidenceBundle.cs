@@ -7,47 +7,51 @@ using Firmware.Contracts.Proofs;
 namespace Firmware.Contracts.Evidence;
 
 /// <summary>
-/// Everything needed to check a set of readings offline against member keys alone (UTF-8 JSON):
-/// a signed ledger checkpoint; ledger entries (genesis, admissions, enrolments, anchors) each with
-/// its RFC 9162 inclusion proof to that checkpoint; and per device a contiguous run of reading
-/// leaves, each with its inclusion proof to the device checkpoint carried by the device's anchor
-/// entry. Byte strings (entries, leaves) are base64 of the bytes as stored; hashes are base64.
+/// Everything needed to check a lot's or a device's readings offline against member keys alone, and
+/// to tell that nothing was left out (UTF-8 JSON, docs/spec-ledger.md §7): a signed ledger checkpoint
+/// that commits to the ledger's entries and its state map; ledger entries, each with its RFC 9162
+/// inclusion proof; state map entries (present or absent) with their proofs; per device a contiguous
+/// run of reading leaves with one range proof to the device checkpoint its last anchor carries; for
+/// a lot, its chains and the report it is for. Byte strings (entries, leaves) are base64 of the
+/// bytes as stored; hashes are base64.
 /// </summary>
-/// <remarks>
-/// An entry's proof and the ledger checkpoint together are a C2SP tlog-proof (see
-/// <see cref="BundleEntry.ToTlogProof"/>); so are a reading's proof and its device checkpoint.
-/// The bundle stores each checkpoint once instead of once per proof.
-/// </remarks>
 public sealed class EvidenceBundle
 {
     /// <summary>The format this code writes and reads.</summary>
+    public const string FormatV2 = "edgetrace-evidence/v2";
+
+    /// <summary>The format before state commitments (refused: it cannot show what it omits).</summary>
     public const string FormatV1 = "edgetrace-evidence/v1";
 
     /// <summary>The largest bundle read, in bytes.</summary>
     public const long MaxBytes = 1L << 30;
 
-    /// <summary>Always <see cref="FormatV1"/>.</summary>
+    /// <summary>Always <see cref="FormatV2"/>.</summary>
     [JsonPropertyName("format")]
     public required string Format { get; init; }
 
-    /// <summary>The ledger and the checkpoint every entry is proven against.</summary>
+    /// <summary>The ledger and the checkpoint every entry and state proof is proven against.</summary>
     [JsonPropertyName("ledger")]
     public required BundleLedger Ledger { get; init; }
 
-    /// <summary>Ledger entries with their proofs, by ascending index.</summary>
+    /// <summary>Ledger entries with their proofs, by strictly ascending index; each one named by a device or the lot.</summary>
     [JsonPropertyName("entries")]
     public required IReadOnlyList<BundleEntry> Entries { get; init; }
 
-    /// <summary>Per device: its enrolment and anchor (ledger indices) and its readings.</summary>
+    /// <summary>State map entries with their proofs, by key (ordinal, each once).</summary>
+    [JsonPropertyName("state")]
+    public required IReadOnlyList<BundleState> State { get; init; }
+
+    /// <summary>Per device: its enrolment and last anchor (ledger indices) and a run of its readings.</summary>
     [JsonPropertyName("devices")]
     public required IReadOnlyList<BundleDevice> Devices { get; init; }
 
-    /// <summary>A warehouse receipt the bundle is about (its public entries; for lenders also its title and status entries), or null.</summary>
+    /// <summary>A warehouse receipt the bundle is about (its public entries; for lenders also its title, status chain and parties), or null.</summary>
     [JsonPropertyName("lot")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public BundleLot? Lot { get; init; }
 
-    /// <summary>How to compute the lot's condition report from the bundle, or null. Needs <see cref="Lot"/>.</summary>
+    /// <summary>Which report the bundle is for (a pledge, or a custom analysis), or null for the lot's own report. Needs <see cref="Lot"/>.</summary>
     [JsonPropertyName("report")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public BundleReport? Report { get; init; }
@@ -67,19 +71,25 @@ public sealed class EvidenceBundle
         }
         try
         {
+            if (PeekFormat(json) == FormatV1)
+            {
+                return Result<EvidenceBundle>.Fail("bundle-format",
+                    $"this is a {FormatV1} bundle, which proves what it holds but not what it omits; export it again from a current node ({FormatV2})");
+            }
             var bundle = JsonSerializer.Deserialize(json, EvidenceJsonContext.Default.EvidenceBundle);
             if (bundle is null)
             {
                 return Result<EvidenceBundle>.Fail("bundle-format", "the bundle is JSON null");
             }
-            if (bundle.Format != FormatV1)
+            if (bundle.Format != FormatV2)
             {
-                return Result<EvidenceBundle>.Fail("bundle-format", $"format '{bundle.Format}' is not '{FormatV1}'");
+                return Result<EvidenceBundle>.Fail("bundle-format", $"format '{bundle.Format}' is not '{FormatV2}'");
             }
-            if (bundle.Entries.Any(e => e is null) || bundle.Devices.Any(d => d is null || d.Readings is null || d.Readings.Any(r => r is null))
+            if (bundle.Entries.Any(e => e is null) || bundle.State.Any(e => e is null)
+                || bundle.Devices.Any(d => d is null || d.Leaves is null || d.Leaves.Any(l => l is null) || d.Proof is null)
                 || bundle.Lot is { Moves: null })
             {
-                return Result<EvidenceBundle>.Fail("bundle-format", "the bundle has null entries, devices or readings");
+                return Result<EvidenceBundle>.Fail("bundle-format", "the bundle has null entries, state entries, devices or leaves");
             }
             return bundle;
         }
@@ -89,22 +99,46 @@ public sealed class EvidenceBundle
         }
     }
 
-    internal static Result<Hash32[]> Hashes(IReadOnlyList<string>? proof, string where)
+    // The top-level "format" string, read without materialising the rest (it normally comes first).
+    private static string? PeekFormat(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isFormat = reader.ValueTextEquals("format"u8);
+            if (!reader.Read())
+            {
+                return null;
+            }
+            if (isFormat)
+            {
+                return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+            reader.Skip();
+        }
+        return null;
+    }
+
+    internal static Result<Hash32[]> Hashes(IReadOnlyList<string>? proof, string where, int max = 64)
     {
         if (proof is null)
         {
             return Result<Hash32[]>.Fail("bundle-format", $"{where}: missing proof");
         }
-        if (proof.Count > 64)
+        if (proof.Count > max)
         {
-            return Result<Hash32[]>.Fail("bundle-format", $"{where}: a proof has at most 64 hashes");
+            return Result<Hash32[]>.Fail("bundle-format", $"{where}: a proof has at most {max} hashes");
         }
         var hashes = new Hash32[proof.Count];
         for (var i = 0; i < proof.Count; i++)
         {
-            if (!Hash32.TryFromBase64(proof[i], out hashes[i]))
+            if (!Hash32.TryFromBase64(proof[i], out hashes[i]) || hashes[i].ToBase64() != proof[i])
             {
-                return Result<Hash32[]>.Fail("bundle-format", $"{where}: proof hash {i + 1} is not the base64 of 32 bytes");
+                return Result<Hash32[]>.Fail("bundle-format", $"{where}: proof hash {i + 1} is not the canonical base64 of 32 bytes");
             }
         }
         return hashes;
@@ -137,31 +171,39 @@ public sealed record BundleEntry(
 
 /// <summary>One device's evidence.</summary>
 /// <param name="Device">The device id.</param>
-/// <param name="Enrolment">Ledger index of its enrolment entry (in the bundle's entries).</param>
-/// <param name="Anchor">Ledger index of the anchor entry whose device checkpoint the readings are proven against.</param>
-/// <param name="Readings">A contiguous run of the device's leaves, by ascending sequence.</param>
+/// <param name="Enrolment">Ledger index of its enrolment entry (the one the state names).</param>
+/// <param name="Anchor">Ledger index of its last anchor as of the checkpoint (the one the state names), or null when it has none.</param>
+/// <param name="First">The sequence number of the first leaf in <paramref name="Leaves"/>.</param>
+/// <param name="Leaves">A contiguous run of the device's leaves from <paramref name="First"/>, base64.</param>
+/// <param name="Proof">The range proof of the run in the anchored device checkpoint (base64 hashes, <see cref="Merkle.MerkleVerifier.RootFromRange"/>).</param>
 public sealed record BundleDevice(
-    [property: JsonPropertyName("device")] string Device,
-    [property: JsonPropertyName("enrolment")] long Enrolment,
-    [property: JsonPropertyName("anchor")] long Anchor,
-    [property: JsonPropertyName("readings")] IReadOnlyList<BundleReading> Readings);
+    [property: JsonPropertyName("device"), JsonPropertyOrder(0)] string Device,
+    [property: JsonPropertyName("enrolment"), JsonPropertyOrder(1)] long Enrolment,
+    [property: JsonPropertyName("first"), JsonPropertyOrder(3)] long First,
+    [property: JsonPropertyName("leaves"), JsonPropertyOrder(4)] IReadOnlyList<string> Leaves,
+    [property: JsonPropertyName("proof"), JsonPropertyOrder(5)] IReadOnlyList<string> Proof,
+    [property: JsonPropertyName("anchor"), JsonPropertyOrder(2), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Anchor = null);
 
-/// <summary>A reading leaf and its inclusion proof to the device checkpoint.</summary>
-/// <param name="Seq">Its sequence number: its index in the device log.</param>
-/// <param name="Leaf">Base64 of the leaf bytes.</param>
-/// <param name="Proof">The inclusion path, base64 hashes, leaf's sibling first.</param>
-public sealed record BundleReading(
-    [property: JsonPropertyName("seq")] long Seq,
-    [property: JsonPropertyName("leaf")] string Leaf,
-    [property: JsonPropertyName("proof")] IReadOnlyList<string> Proof)
-{
-    /// <summary>The C2SP tlog-proof of this reading against <paramref name="deviceCheckpoint"/>.</summary>
-    public Result<TlogProof> ToTlogProof(SignedNote deviceCheckpoint)
-    {
-        var hashes = EvidenceBundle.Hashes(Proof, $"reading {Seq}");
-        return hashes.Succeeded ? new TlogProof(Seq, hashes.Value, deviceCheckpoint) : hashes.Failure!;
-    }
-}
+/// <summary>
+/// A state map entry and its proof against the checkpoint's <c>state</c> root: present with its
+/// value, or absent (no value; the proof ends at an empty subtree or at <paramref name="Other"/>).
+/// </summary>
+/// <param name="Key">The key, e.g. <c>device/gw-1</c>.</param>
+/// <param name="Value">The value text, or null when the key is absent.</param>
+/// <param name="Other">For an absence proof that ends at another key's leaf: that leaf.</param>
+/// <param name="Proof">Sibling hashes, deepest first (base64; an empty subtree is 32 zero bytes).</param>
+public sealed record BundleState(
+    [property: JsonPropertyName("key"), JsonPropertyOrder(0)] string Key,
+    [property: JsonPropertyName("proof"), JsonPropertyOrder(3)] IReadOnlyList<string> Proof,
+    [property: JsonPropertyName("value"), JsonPropertyOrder(1), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Value = null,
+    [property: JsonPropertyName("other"), JsonPropertyOrder(2), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BundleStateLeaf? Other = null);
+
+/// <summary>Another key's leaf at the end of an absence proof.</summary>
+/// <param name="KeyHash">Base64 SHA-256 of its key.</param>
+/// <param name="ValueHash">Base64 SHA-256 of its value.</param>
+public sealed record BundleStateLeaf(
+    [property: JsonPropertyName("keyHash")] string KeyHash,
+    [property: JsonPropertyName("valueHash")] string ValueHash);
 
 /// <summary>
 /// A lot in a bundle: the ledger indices (all in the bundle's entries) of its lot entry, its
@@ -185,24 +227,31 @@ public sealed record BundleLot(
     [property: JsonPropertyName("parties"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<long>? Parties = null);
 
 /// <summary>
-/// The parameters of the condition report the bundle reproduces (not claims: a verifier shows
-/// them, and the bands, covenants and readings come from verified entries and leaves).
+/// Which report a lot bundle is for. With <paramref name="Pledge"/> alone: the verdict on that pledge,
+/// from its signed terms (its window up to the checkpoint, its covenants, the lot's condition
+/// parameters). With <paramref name="Custom"/>: a custom analysis over a window and parameters chosen
+/// at export time, which every verifier and page labels as such and never calls the pledge's verdict.
 /// </summary>
+/// <param name="Pledge">The pledge (in the lot's status chain) the report is for, or null.</param>
+/// <param name="Custom">Export-time window and parameters, or null for the signed terms.</param>
+public sealed record BundleReport(
+    [property: JsonPropertyName("pledge"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Pledge = null,
+    [property: JsonPropertyName("custom"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BundleCustom? Custom = null);
+
+/// <summary>A custom analysis: window and parameters chosen by whoever exported the bundle (unsigned).</summary>
 /// <param name="From">Window start, Unix ms.</param>
 /// <param name="To">Window end, Unix ms (exclusive).</param>
 /// <param name="ActivationEnergyK">ΔH/R for the MKT, kelvin.</param>
 /// <param name="IntervalMs">The sensors' logging interval.</param>
 /// <param name="DelayMs">Out-of-range periods up to this long are not excursions.</param>
 /// <param name="CumulativeMs">The most time out of range allowed per sensor, or null.</param>
-/// <param name="Pledge">The pledge (in the lot's status chain) whose covenants the report checks, or null.</param>
-public sealed record BundleReport(
+public sealed record BundleCustom(
     [property: JsonPropertyName("from")] long From,
     [property: JsonPropertyName("to")] long To,
     [property: JsonPropertyName("activationEnergyK")] double ActivationEnergyK,
     [property: JsonPropertyName("intervalMs")] long IntervalMs,
     [property: JsonPropertyName("delayMs")] long DelayMs,
-    [property: JsonPropertyName("cumulativeMs"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? CumulativeMs = null,
-    [property: JsonPropertyName("pledge"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Pledge = null)
+    [property: JsonPropertyName("cumulativeMs"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? CumulativeMs = null)
 {
     /// <summary>The same values as report parameters.</summary>
     public Conditions.ReportParameters ToParameters() => new()
@@ -211,10 +260,10 @@ public sealed record BundleReport(
     };
 
     /// <summary>The bundle form of <paramref name="parameters"/>.</summary>
-    public static BundleReport Of(Conditions.ReportParameters parameters, long? pledge)
+    public static BundleCustom Of(Conditions.ReportParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        return new BundleReport(parameters.FromMs, parameters.ToMs, parameters.ActivationEnergyK, parameters.IntervalMs, parameters.DelayMs, parameters.CumulativeMs, pledge);
+        return new BundleCustom(parameters.FromMs, parameters.ToMs, parameters.ActivationEnergyK, parameters.IntervalMs, parameters.DelayMs, parameters.CumulativeMs);
     }
 }
 

@@ -7,9 +7,10 @@ namespace Firmware.Contracts.Evidence;
 
 /// <summary>
 /// The condition report of the lot in a verified bundle, from what the bundle proves alone: the
-/// lot's bands, EPCs and issue (lot entry), its moves, the deliveries of its status chain, the
-/// pledge's covenants, every device's enrolment (which sensor and reader is in which zone) and
-/// readings. The node computes its reports through here too, so <c>Verifier report</c> gets the same numbers.
+/// lot's bands, parameters, EPCs and issue (lot entry), its moves, the deliveries of its status chain,
+/// the pledge's window and covenants, every device's enrolment (which sensor and reader is in which
+/// zone) and readings. The node computes its reports through here too, so <c>verify report</c> gets
+/// the same numbers and the same verdict.
 /// </summary>
 public static class LotConditions
 {
@@ -21,28 +22,46 @@ public static class LotConditions
         {
             return Result<ConditionReport>.Fail("no-lot", "the bundle is not about a lot; a condition report needs a lot bundle");
         }
-        if (lot.Report is not { } parameters)
+        var terms = lot.Report;
+        var departures = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var e in lot.Events ?? [])
         {
-            return Result<ConditionReport>.Fail("no-report", "the bundle carries no report parameters");
+            if (e.Kind == EntryKinds.Deliver && DeliverStatement.From(e.Statement) is { Succeeded: true } delivered)
+            {
+                foreach (var epc in delivered.Value.Epcs)
+                {
+                    departures.TryAdd(epc, delivered.Value.AtMs);
+                }
+            }
         }
-        return ConditionAnalyzer.Analyze(new ConditionInput
+        var caveats = summary.Devices.Where(d => d.State.Equivocation is not null)
+            .Select(d => $"device {d.DeviceId} signed two histories (equivocation at ledger index {d.State.Equivocation}), so its readings cannot be relied on")
+            .ToList();
+        var report = ConditionAnalyzer.Analyze(new ConditionInput
         {
-            Parameters = parameters,
+            Parameters = terms.Parameters,
             Bands = lot.Lot.Bands,
-            Storage = History(summary, parameters.ToMs),
+            Storage = History(lot.Lot, lot.Moves, departures, lot.DeliveredMs, Sightings(lot.Lot, summary.Devices), terms.Parameters.ToMs),
             Series = Series(summary),
-            Covenants = lot.ReportPledge?.Statement.Covenants ?? [],
+            Covenants = terms.Pledge?.Statement.Covenants ?? [],
+            Caveats = caveats,
         });
+        return report with
+        {
+            Terms = terms.Source,
+            Pledge = terms.Pledge?.Index,
+            AsOf = new EvidenceAsOf(summary.CheckpointTimeMs, summary.LedgerCheckpoint.Size, summary.Signers, summary.RequiredSignatures, summary.Quorum),
+        };
     }
 
-    /// <summary>The lot's storage history up to <paramref name="endMs"/>, from the bundle.</summary>
-    public static IReadOnlyList<StorageInterval> History(EvidenceSummary summary, long endMs)
+    /// <summary>The reads of the lot's EPCs by the bundle's devices, placed in each reader's enrolled zone.</summary>
+    public static IReadOnlyList<EpcSighting> Sightings(LotStatement lot, IEnumerable<DeviceEvidence> devices)
     {
-        ArgumentNullException.ThrowIfNull(summary);
-        var lot = summary.Lot ?? throw new ArgumentException("the summary has no lot", nameof(summary));
-        var epcs = lot.Lot.Epcs.ToHashSet(StringComparer.Ordinal);
+        ArgumentNullException.ThrowIfNull(lot);
+        ArgumentNullException.ThrowIfNull(devices);
+        var epcs = lot.Epcs.ToHashSet(StringComparer.Ordinal);
         var sightings = new List<EpcSighting>();
-        foreach (var device in summary.Devices)
+        foreach (var device in devices)
         {
             foreach (var leaf in device.Readings)
             {
@@ -53,38 +72,32 @@ public static class LotConditions
                 }
             }
         }
-        var departures = new Dictionary<string, long>(StringComparer.Ordinal);
-        long? closed = null;
-        var remaining = lot.Title?.Quantity;
-        foreach (var e in lot.Events ?? [])
-        {
-            if (e.Kind != EntryKinds.Deliver || DeliverStatement.From(e.Statement) is not { Succeeded: true } delivered)
-            {
-                continue;
-            }
-            foreach (var epc in delivered.Value.Epcs)
-            {
-                departures.TryAdd(epc, delivered.Value.AtMs);
-            }
-            remaining -= delivered.Value.Quantity;
-            if (remaining <= 0)
-            {
-                closed ??= delivered.Value.AtMs;
-            }
-        }
+        return sightings;
+    }
+
+    /// <summary>The lot's storage history up to <paramref name="endMs"/>.</summary>
+    public static IReadOnlyList<StorageInterval> History(LotStatement lot, IReadOnlyList<MoveEvidence> moves, IReadOnlyDictionary<string, long>? departures,
+        long? closedMs, IReadOnlyList<EpcSighting> sightings, long endMs)
+    {
+        ArgumentNullException.ThrowIfNull(lot);
+        ArgumentNullException.ThrowIfNull(moves);
         return StorageHistory.Derive(new HistoryInput
         {
-            IssuedMs = lot.Lot.IssuedMs,
-            Site = lot.Lot.Site,
-            Zone = lot.Lot.Zone,
-            Epcs = lot.Lot.Epcs,
-            Moves = lot.Moves.Select(m => new LotMove(m.Index, m.Move.AtMs, m.Move.Site, m.Move.Zone)).ToList(),
+            IssuedMs = lot.IssuedMs,
+            Site = lot.Site,
+            Zone = lot.Zone,
+            Epcs = lot.Epcs,
+            Moves = moves.Select(m => new LotMove(m.Index, m.Move.AtMs, m.Move.Site, m.Move.Zone)).ToList(),
             Sightings = sightings,
-            Departures = departures,
-            ClosedMs = closed,
+            Departures = departures ?? new Dictionary<string, long>(),
+            ClosedMs = closedMs,
             EndMs = endMs,
         });
     }
+
+    internal static IReadOnlyList<StorageInterval> History(LotStatement lot, IReadOnlyList<MoveEvidence> moves, IReadOnlyDictionary<string, long>? departures,
+        long? closedMs, IEnumerable<DeviceEvidence> readers, long endMs) =>
+        History(lot, moves, departures, closedMs, Sightings(lot, readers), endMs);
 
     /// <summary>
     /// Every temperature and humidity channel of the bundle's enrolled sensors, with its readings and
@@ -130,5 +143,5 @@ public static class LotConditions
     }
 
     private static string? ZoneOf(EnrolStatement enrol, string? sensorId) =>
-        enrol.Sensors.FirstOrDefault(s => s.SensorId == sensorId) is { } sensor ? sensor.Zone ?? enrol.Zone : null;
+        enrol.Sensors.FirstOrDefault(s => s.SensorId == sensorId && s.Quantity == Senml.Epc) is { } sensor ? sensor.Zone ?? enrol.Zone : null;
 }

@@ -1,3 +1,4 @@
+using Firmware.Contracts.Checkpoints;
 using Firmware.Contracts.Conditions;
 using Firmware.Contracts.Inventory;
 using Firmware.Contracts.Ledger;
@@ -19,8 +20,11 @@ public sealed record LotEvidence
     /// <summary>The operator member that issued the receipt.</summary>
     public required string IssuedBy { get; init; }
 
-    /// <summary>The verified location chain.</summary>
+    /// <summary>The verified location chain, complete up to the checkpoint.</summary>
     public required IReadOnlyList<MoveEvidence> Moves { get; init; }
+
+    /// <summary>When the last unit was delivered (from the state), or null while in store.</summary>
+    public long? DeliveredMs { get; init; }
 
     /// <summary>The private part, verified against the lot's commitment (lender bundles), or null.</summary>
     public TitleStatement? Title { get; init; }
@@ -28,17 +32,39 @@ public sealed record LotEvidence
     /// <summary>The title entry's index, or null.</summary>
     public long? TitleIndex { get; init; }
 
-    /// <summary>The verified status chain (lender bundles), in order; null in a public bundle.</summary>
+    /// <summary>The verified status chain (lender bundles), complete up to the checkpoint; null in a public bundle.</summary>
     public IReadOnlyList<LotEventEvidence>? Events { get; init; }
+
+    /// <summary>The lot's status at the checkpoint (lender bundles), or null.</summary>
+    public LotStatus? Status { get; init; }
 
     /// <summary>The pledges of the status chain, with who held each at its end.</summary>
     public IReadOnlyList<PledgeEvidence> Pledges { get; init; } = [];
 
-    /// <summary>The report parameters, or null.</summary>
-    public ReportParameters? Report { get; init; }
+    /// <summary>The report the bundle is for: its window, parameters and whose terms they are.</summary>
+    public required ReportTerms Report { get; init; }
 
-    /// <summary>The pledge whose covenants the report checks, or null.</summary>
-    public PledgeEvidence? ReportPledge { get; init; }
+    /// <summary>The devices the lot's sites and zones need over the window, each in the bundle and complete.</summary>
+    public required IReadOnlyList<string> RequiredDevices { get; init; }
+}
+
+/// <summary>The window and rules of a lot's condition report, and where they come from.</summary>
+/// <param name="Parameters">Window and condition parameters.</param>
+/// <param name="Source"><c>pledge</c> (its signed terms), <c>lot</c> (the lot's own history, signed terms) or <c>custom</c> (chosen at export: not a verdict on any pledge).</param>
+/// <param name="Pledge">The pledge whose covenants are checked, or null.</param>
+public sealed record ReportTerms(ReportParameters Parameters, string Source, PledgeEvidence? Pledge)
+{
+    /// <summary>The pledge's signed terms.</summary>
+    public const string PledgeTerms = "pledge";
+
+    /// <summary>The lot's own history with its signed parameters.</summary>
+    public const string LotTerms = "lot";
+
+    /// <summary>Window and parameters chosen at export time.</summary>
+    public const string CustomTerms = "custom";
+
+    /// <summary>True for a custom analysis.</summary>
+    public bool IsCustom => Source == CustomTerms;
 }
 
 /// <summary>A verified move.</summary>
@@ -59,7 +85,7 @@ public sealed record PledgeEvidence
     /// <summary>The lender holding it at the end of the chain.</summary>
     public required string Lender { get; init; }
 
-    /// <summary>The release or enforcement entry, or null while active (in the bundle).</summary>
+    /// <summary>The release or enforcement entry, or null while active.</summary>
     public long? EndedBy { get; init; }
 
     /// <summary>The kind of <see cref="EndedBy"/>.</summary>
@@ -71,11 +97,14 @@ public sealed record PledgeEvidence
 
 public static partial class EvidenceVerifier
 {
-    private static Result<LotEvidence> VerifyLot(BundleLot bundleLot, BundleReport? report, SortedDictionary<long, LedgerEntry> entries, List<LedgerMember> members,
-        string consortium, SignatureChecker signatures)
+    /// <summary>The spec's default logging interval when the lot statement names none.</summary>
+    public const long DefaultIntervalMs = 60_000;
+
+    private static Result<LotEvidence> VerifyLot(BundleLot bundleLot, BundleReport? report, SortedDictionary<long, LedgerEntry> entries, ProvenState state,
+        List<LedgerMember> members, int quorum, string consortium, SignatureChecker signatures, Checkpoint checkpoint, List<DeviceEvidence> devices, HashSet<long> used)
     {
         var who = $"lot {bundleLot.Receipt}";
-        var lotEntry = Member(entries, bundleLot.LotEntry, EntryKinds.Lot, consortium, members, signatures, MemberRoles.Operator, who);
+        var lotEntry = Member(entries, bundleLot.LotEntry, EntryKinds.Lot, consortium, members, signatures, MemberRoles.Operator, who, used);
         if (!lotEntry.Succeeded)
         {
             return lotEntry.Failure!;
@@ -89,13 +118,28 @@ public static partial class EvidenceVerifier
         {
             return Fail("bad-lot", $"{who}: ledger entry {bundleLot.LotEntry} is the lot of receipt '{lot.Value.Receipt}'");
         }
+        var publicState = state.Require(LedgerStateMap.LotKey(bundleLot.Receipt), "the lot's entry and location head");
+        if (!publicState.Succeeded)
+        {
+            return publicState.Failure!;
+        }
+        var lotFields = StateFields.Of(publicState.Value);
+        var (stateEntry, stateLocation, deliveredMs) = (lotFields.Number("entry"), lotFields.Number("location"), lotFields.OptionalNumber("delivered"));
+        if (lotFields.End() is not null || LedgerStateMap.LotValue(stateEntry, stateLocation, deliveredMs) != publicState.Value)
+        {
+            return Fail("state-format", $"{who}: the lot state value is 'entry', 'location', 'delivered'?: got '{publicState.Value}'");
+        }
+        if (stateEntry != bundleLot.LotEntry)
+        {
+            return Fail("state-mismatch", $"{who}: the state names lot entry {stateEntry}, the bundle {bundleLot.LotEntry}");
+        }
 
         var moves = new List<MoveEvidence>();
         var previous = bundleLot.LotEntry;
         var previousTime = lot.Value.IssuedMs;
         foreach (var index in bundleLot.Moves)
         {
-            var entry = Member(entries, index, EntryKinds.Move, consortium, members, signatures, MemberRoles.Operator, who);
+            var entry = Member(entries, index, EntryKinds.Move, consortium, members, signatures, MemberRoles.Operator, who, used);
             if (!entry.Succeeded)
             {
                 return entry.Failure!;
@@ -111,78 +155,93 @@ public static partial class EvidenceVerifier
             }
             if (move.Value.AtMs < previousTime)
             {
-                return Fail("bad-lot", $"{who}: ledger entry {index} (move) is dated before the entry it follows");
+                return Fail("broken-chain", $"{who}: ledger entry {index} (move) is dated before the entry it follows");
             }
             moves.Add(new MoveEvidence(index, move.Value, entry.Value.Signers[0]));
             previous = index;
             previousTime = move.Value.AtMs;
         }
+        if (previous != stateLocation)
+        {
+            return Fail("incomplete-bundle", $"{who}: the location chain in the bundle ends at ledger entry {previous}, but at this checkpoint it ends at {stateLocation}: moves are left out");
+        }
+
+        var lender = (bundleLot.Title, bundleLot.Events, bundleLot.Parties) switch
+        {
+            (null, null, null) => false,
+            (not null, not null, not null) => true,
+            _ => (bool?)null,
+        };
+        if (lender is null)
+        {
+            return Fail("bundle-format", $"{who}: a lender's bundle has 'title', 'events' and 'parties' (a public one none of them)");
+        }
 
         TitleStatement? title = null;
-        if (bundleLot.Title is { } titleIndex)
+        Statement? titleStatement = null;
+        var pledges = new List<PledgeEvidence>();
+        List<LotEventEvidence>? events = null;
+        LotStatus? status = null;
+        if (lender == true)
         {
-            var entry = Member(entries, titleIndex, EntryKinds.Title, consortium, members, signatures, MemberRoles.Operator, who);
+            var entry = Member(entries, bundleLot.Title!.Value, EntryKinds.Title, consortium, members, signatures, MemberRoles.Operator, who, used);
             if (!entry.Succeeded)
             {
                 return entry.Failure!;
             }
             if (entry.Value.Statement.Hash != lot.Value.Title)
             {
-                return Fail("title-mismatch", $"{who}: ledger entry {titleIndex} is not the title the lot commits to (statement hash {entry.Value.Statement.Hash.ToBase64()}, the lot names {lot.Value.Title.ToBase64()})");
+                return Fail("title-mismatch", $"{who}: ledger entry {bundleLot.Title} is not the title the lot commits to (statement hash {entry.Value.Statement.Hash.ToBase64()}, the lot names {lot.Value.Title.ToBase64()})");
             }
             var parsed = TitleStatement.From(entry.Value.Statement);
             if (!parsed.Succeeded || parsed.Value.Receipt != lot.Value.Receipt)
             {
-                return Fail("title-mismatch", $"{who}: ledger entry {titleIndex} (title): {parsed.Failure?.Message ?? "it is for another receipt"}");
+                return Fail("title-mismatch", $"{who}: ledger entry {bundleLot.Title} (title): {parsed.Failure?.Message ?? "it is for another receipt"}");
             }
             title = parsed.Value;
-        }
+            titleStatement = entry.Value.Statement;
 
-        var parties = new List<(long Index, PartyRecord Party)>();
-        foreach (var index in bundleLot.Parties ?? [])
-        {
-            var entry = Member(entries, index, EntryKinds.Party, consortium, members, signatures, MemberRoles.Operator, who);
-            if (!entry.Succeeded)
+            var parties = VerifyParties(bundleLot.Parties!, entries, state, members, quorum, consortium, signatures, who, used);
+            if (!parties.Succeeded)
             {
-                return entry.Failure!;
+                return parties.Failure!;
             }
-            var party = PartyStatement.From(entry.Value.Statement);
-            if (!party.Succeeded)
-            {
-                return Fail("bad-lot", $"{who}: ledger entry {index} (party): {party.Failure!.Message}");
-            }
-            parties.Add((index, new PartyRecord(party.Value.PartyId, party.Value.PublicKey, index, entry.Value.Signers[0])));
-        }
-
-        List<LotEventEvidence>? events = null;
-        var pledges = new List<PledgeEvidence>();
-        if (bundleLot.Events is { } eventIndices)
-        {
-            var chain = VerifyStatusChain(eventIndices, bundleLot, lot.Value, title, parties, entries, members, consortium, signatures, who);
+            var chain = VerifyStatusChain(bundleLot.Events!, bundleLot, title, parties.Value, entries, members, consortium, signatures, who, used);
             if (!chain.Succeeded)
             {
                 return chain.Failure!;
             }
-            (events, pledges) = chain.Value;
+            (events, pledges, var computed) = chain.Value;
+            status = computed.Status;
+            var statusState = state.Require(LedgerStateMap.LotStatusKey(bundleLot.Receipt), "the lot's status head, status, quantity and pledge");
+            if (!statusState.Succeeded)
+            {
+                return statusState.Failure!;
+            }
+            var expected = LedgerStateMap.LotStatusValue(titleStatement.Nonce, computed.Head, computed.Status, computed.Quantity, computed.ActivePledge, computed.Controller);
+            if (expected != statusState.Value)
+            {
+                var stateHead = StateFields.Of(statusState.Value) is var f && f.Text("salt") is not null ? f.Number("head") : -1;
+                return stateHead != computed.Head
+                    ? Fail("incomplete-bundle", $"{who}: the status chain in the bundle ends at ledger entry {computed.Head}, but at this checkpoint it ends at {stateHead}: status entries (pledges, releases, deliveries …) are left out")
+                    : Fail("state-mismatch", $"{who}: the status chain gives '{expected.Replace('\n', ';')}', the state at this checkpoint '{statusState.Value.Replace('\n', ';')}'");
+            }
+            var owners = pledges.Select(p => p.Statement.Owner).Distinct(StringComparer.Ordinal).ToList();
+            if (parties.Value.Select(p => p.Party.PartyId).Distinct(StringComparer.Ordinal).Except(owners).FirstOrDefault() is { } extraParty)
+            {
+                return Fail("bundle-format", $"{who}: the bundle carries the registrations of party '{extraParty}', which signs nothing in the status chain");
+            }
         }
 
-        ReportParameters? parameters = null;
-        PledgeEvidence? reportPledge = null;
-        if (report is not null)
+        var terms = Terms(report, lot.Value, pledges, deliveredMs, checkpoint, who);
+        if (!terms.Succeeded)
         {
-            parameters = report.ToParameters();
-            if (parameters.Problem() is { } problem)
-            {
-                return Fail("bad-report", $"report parameters: {problem}");
-            }
-            if (report.Pledge is { } pledgeIndex)
-            {
-                reportPledge = pledges.Find(p => p.Index == pledgeIndex);
-                if (reportPledge is null)
-                {
-                    return Fail("bad-report", $"the report checks pledge {pledgeIndex}, which is not in the lot's status chain in this bundle");
-                }
-            }
+            return terms.Failure!;
+        }
+        var required = RequiredDevices(lot.Value, moves, terms.Value.Parameters, state, devices, who);
+        if (!required.Succeeded)
+        {
+            return required.Failure!;
         }
         return new LotEvidence
         {
@@ -191,34 +250,302 @@ public static partial class EvidenceVerifier
             Lot = lot.Value,
             IssuedBy = lotEntry.Value.Signers[0],
             Moves = moves,
+            DeliveredMs = deliveredMs,
             Title = title,
             TitleIndex = bundleLot.Title,
             Events = events,
+            Status = status,
             Pledges = pledges,
-            Report = parameters,
-            ReportPledge = reportPledge,
+            Report = terms.Value,
+            RequiredDevices = required.Value,
         };
     }
 
-    private static Result<(List<LotEventEvidence> Events, List<PledgeEvidence> Pledges)> VerifyStatusChain(IReadOnlyList<long> indices, BundleLot bundleLot,
-        LotStatement lot, TitleStatement? title, List<(long Index, PartyRecord Party)> parties, SortedDictionary<long, LedgerEntry> entries,
-        List<LedgerMember> members, string consortium, SignatureChecker signatures, string who)
+    // The window and parameters: the pledge's signed terms, the lot's own history, or a custom analysis.
+    private static Result<ReportTerms> Terms(BundleReport? report, LotStatement lot, List<PledgeEvidence> pledges, long? deliveredMs, Checkpoint checkpoint, string who)
+    {
+        var asOf = checkpoint.TimeMs!.Value;
+        PledgeEvidence? pledge = null;
+        if (report?.Pledge is { } pledgeIndex)
+        {
+            pledge = pledges.Find(p => p.Index == pledgeIndex);
+            if (pledge is null)
+            {
+                return Fail("bad-report", $"{who}: the report is for pledge {pledgeIndex}, which is not in the lot's status chain in this bundle");
+            }
+        }
+        if (report?.Custom is { } custom)
+        {
+            var parameters = custom.ToParameters();
+            if (parameters.Problem() is { } problem)
+            {
+                return Fail("bad-report", $"{who}: custom analysis: {problem}");
+            }
+            if (parameters.ToMs > asOf)
+            {
+                return Fail("bad-report", $"{who}: custom analysis: the window ends at {Iso(parameters.ToMs)}, after the checkpoint ({Iso(asOf)}) the evidence runs to");
+            }
+            return new ReportTerms(parameters, ReportTerms.CustomTerms, pledge);
+        }
+        var (from, to) = SignedWindow(lot, pledge?.Statement, pledge?.EndedAtMs, deliveredMs, asOf);
+        if (to <= from)
+        {
+            return Fail("bad-report", pledge is not null
+                ? $"{who}: pledge {pledge.Index} runs from {Iso(from)}, but the evidence ends at {Iso(to)}: nothing to judge yet"
+                : $"{who}: the lot was issued at {Iso(from)}, but the evidence ends at {Iso(to)}: nothing to judge yet");
+        }
+        return new ReportTerms(SignedParameters(lot, from, to), pledge is null ? ReportTerms.LotTerms : ReportTerms.PledgeTerms, pledge);
+    }
+
+    /// <summary>
+    /// The window of a report on signed terms: a pledge's from its start to the earliest of its end,
+    /// its release or enforcement, and the checkpoint's time; otherwise the lot's from its issue to the
+    /// earlier of its delivery and the checkpoint's time. Empty (to ≤ from) when nothing can be judged yet.
+    /// </summary>
+    public static (long From, long To) SignedWindow(LotStatement lot, PledgeStatement? pledge, long? pledgeEndedAtMs, long? deliveredMs, long asOfMs)
+    {
+        ArgumentNullException.ThrowIfNull(lot);
+        return pledge is not null
+            ? (pledge.StartMs, Math.Min(Math.Min(pledge.EndMs, pledgeEndedAtMs ?? long.MaxValue), asOfMs))
+            : (lot.IssuedMs, Math.Min(deliveredMs ?? long.MaxValue, asOfMs));
+    }
+
+    /// <summary>The lot statement's signed condition parameters (or the spec's defaults) over [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    public static ReportParameters SignedParameters(LotStatement lot, long from, long to)
+    {
+        ArgumentNullException.ThrowIfNull(lot);
+        return new ReportParameters
+        {
+            FromMs = from,
+            ToMs = to,
+            ActivationEnergyK = lot.ActivationEnergyK is { } k ? (double)k : MeanKineticTemperature.DefaultActivationEnergyK,
+            IntervalMs = lot.LoggingIntervalMs ?? DefaultIntervalMs,
+            DelayMs = lot.ExcursionDelayMs ?? 0,
+            CumulativeMs = lot.AllowanceMs,
+        };
+    }
+
+    /// <summary>The reader keys of the lot's sites (in the order the verifier asks for them).</summary>
+    public static IReadOnlyList<string> ReaderKeys(LotStatement lot, IEnumerable<string> moveSites)
+    {
+        ArgumentNullException.ThrowIfNull(lot);
+        return moveSites.Prepend(lot.Site).Distinct(StringComparer.Ordinal).Select(LedgerStateMap.ReadersKey).Append(LedgerStateMap.ReadersKey(null)).Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The zone keys of the places the lot was in during [<paramref name="fromMs"/>, <paramref name="toMs"/>) of <paramref name="history"/>.</summary>
+    public static IReadOnlyList<string> ZoneKeys(IEnumerable<Conditions.StorageInterval> history, long fromMs, long toMs)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        return history.Where(s => s.ToMs > fromMs && s.FromMs < toMs).Select(s => (s.Site, s.Zone)).Distinct()
+            .SelectMany(p => new[] { LedgerStateMap.ZoneKey(p.Site, p.Zone), LedgerStateMap.ZoneKey(null, p.Zone) })
+            .Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    // Which devices the lot needs: every reader at the lot's sites (they place its pallets), and
+    // every device with a sensor in a zone the lot was in during the window; the state lists both,
+    // so a device cannot be left out. Each must be in the bundle and its readings complete: readers
+    // from the issue (the history starts there), zone sensors over the window.
+    private static Result<IReadOnlyList<string>> RequiredDevices(LotStatement lot, List<MoveEvidence> moves, ReportParameters window, ProvenState state,
+        List<DeviceEvidence> devices, string who)
+    {
+        var byId = devices.ToDictionary(d => d.DeviceId, StringComparer.Ordinal);
+        var required = new SortedSet<string>(StringComparer.Ordinal);
+        var readers = new List<DeviceEvidence>();
+        foreach (var key in ReaderKeys(lot, moves.Select(m => m.Move.Site)))
+        {
+            var listed = Listed(state, key, "the RFID readers that place the lot's pallets", who);
+            if (!listed.Succeeded)
+            {
+                return listed.Failure!;
+            }
+            foreach (var id in listed.Value)
+            {
+                var device = Present(byId, id, key, who);
+                if (!device.Succeeded)
+                {
+                    return device.Failure!;
+                }
+                if (required.Add(id))
+                {
+                    readers.Add(device.Value);
+                }
+                if (Complete(device.Value, lot.IssuedMs, window.ToMs, who) is { } incomplete)
+                {
+                    return incomplete;
+                }
+            }
+        }
+        var history = LotConditions.History(lot, moves, null, null, readers, window.ToMs);
+        {
+            foreach (var key in ZoneKeys(history, window.FromMs, window.ToMs))
+            {
+                var listed = Listed(state, key, "the devices that measure a zone the lot was in", who);
+                if (!listed.Succeeded)
+                {
+                    return listed.Failure!;
+                }
+                foreach (var id in listed.Value)
+                {
+                    var device = Present(byId, id, key, who);
+                    if (!device.Succeeded)
+                    {
+                        return device.Failure!;
+                    }
+                    required.Add(id);
+                    if (Complete(device.Value, window.FromMs, window.ToMs, who) is { } incomplete)
+                    {
+                        return incomplete;
+                    }
+                }
+            }
+        }
+        if (devices.FirstOrDefault(d => !required.Contains(d.DeviceId)) is { } extra)
+        {
+            return Fail("bundle-format", $"{who}: device {extra.DeviceId} is in the bundle, but no site or zone of the lot lists it");
+        }
+        return required.ToList();
+    }
+
+    private static Result<List<string>> Listed(ProvenState state, string key, string why, string who)
+    {
+        var value = state.Get(key, why);
+        if (!value.Succeeded)
+        {
+            return Fail(value.Failure!.Code, $"{who}: {value.Failure.Message}");
+        }
+        if (value.Value is null)
+        {
+            return new List<string>();
+        }
+        var fields = StateFields.Of(value.Value);
+        var ids = fields.Repeated("device");
+        return fields.End() is null && ids.Count > 0 && LedgerStateMap.DeviceListValue(ids) == value.Value
+            ? ids
+            : Fail("state-format", $"state key '{key}' holds 'device <id>' lines in ordinal order, got '{value.Value}'");
+    }
+
+    private static Result<DeviceEvidence> Present(Dictionary<string, DeviceEvidence> devices, string id, string key, string who) =>
+        devices.TryGetValue(id, out var device)
+            ? device
+            : Fail("incomplete-bundle", $"{who}: state key '{key}' lists device {id}, which the bundle leaves out");
+
+    private static Failure? Complete(DeviceEvidence device, long fromMs, long toMs, string who) =>
+        !device.CoversFrom(fromMs)
+            ? Fail("incomplete-bundle", $"{who}: the readings of {device.DeviceId} start at {device.First} ({Iso(device.Readings[0].Content.TimeMs)}), after {Iso(fromMs)}: earlier readings are left out")
+            : !device.CoversTo(toMs)
+                ? Fail("incomplete-bundle", $"{who}: the readings of {device.DeviceId} end at {device.First + device.Readings.Count - 1} ({Iso(device.Readings[^1].Content.TimeMs)}), before {Iso(toMs)}, but {device.State.Size} are anchored: later readings are left out")
+                : null;
+
+    // The registrations of the parties the status chain relies on: for each, its first registration
+    // and every replacement in order, each replacement signed by the key it replaces (or a quorum of
+    // members, to recover a lost key), the last one the registration the state names.
+    private static Result<List<(long Index, PartyRecord Party)>> VerifyParties(IReadOnlyList<long> indices, SortedDictionary<long, LedgerEntry> entries, ProvenState state,
+        List<LedgerMember> members, int quorum, string consortium, SignatureChecker signatures, string who, HashSet<long> used)
+    {
+        var registrations = new List<(long Index, PartyRecord Party)>();
+        long last = -1;
+        foreach (var index in indices)
+        {
+            if (index <= last)
+            {
+                return Fail("bundle-format", $"{who}: party registrations are listed by ascending ledger index");
+            }
+            last = index;
+            if (!entries.TryGetValue(index, out var entry))
+            {
+                return Fail("missing-entry", $"{who}: the bundle lacks ledger entry {index} (party)");
+            }
+            used.Add(index);
+            var where = $"{who}: ledger entry {index} (party)";
+            var statement = Statement.Parse(entry.Note.Text);
+            if (entry.Kind != EntryKinds.Party || !statement.Succeeded || statement.Value.Kind != EntryKinds.Party || statement.Value.Consortium != consortium)
+            {
+                return Fail("bad-lot", $"{where}: not a party statement of this consortium");
+            }
+            var party = PartyStatement.From(statement.Value);
+            if (!party.Succeeded)
+            {
+                return Fail("bad-lot", $"{where}: {party.Failure!.Message}");
+            }
+            var known = members.Where(m => m.AdmittedAt < index).ToList();
+            var previous = registrations.Where(r => r.Party.PartyId == party.Value.PartyId).Select(r => r.Party).LastOrDefault();
+            string registeredBy;
+            if (party.Value.Replaces is { } replaces)
+            {
+                if (previous is null || previous.RegistrationIndex != replaces)
+                {
+                    return Fail("incomplete-bundle", $"{where} replaces registration {replaces} of '{party.Value.PartyId}', which the bundle does not carry before it");
+                }
+                var consent = KeyReplacement.Check(entry.Note, name => known.Find(m => m.Name == name), quorum, signatures, previous);
+                if (!consent.Succeeded)
+                {
+                    return Fail(consent.Failure!.Code, $"{where}: {consent.Failure.Message}");
+                }
+                registeredBy = consent.Value;
+            }
+            else
+            {
+                if (previous is not null)
+                {
+                    return Fail("bad-lot", $"{where} registers '{party.Value.PartyId}' again without replacing registration {previous.RegistrationIndex}");
+                }
+                var signers = signatures.VerifyMembers(entry.Note, name => known.Find(m => m.Name == name));
+                if (!signers.Succeeded)
+                {
+                    return Fail(signers.Failure!.Code, $"{where}: {signers.Failure.Message}");
+                }
+                var operatorMember = signers.Value.FirstOrDefault(m => m.Roles.HasFlag(MemberRoles.Operator));
+                if (operatorMember is null)
+                {
+                    return Fail(LedgerFailures.RoleRequired, $"{where} is not signed by an operator member");
+                }
+                registeredBy = operatorMember.Name;
+            }
+            registrations.Add((index, new PartyRecord(party.Value.PartyId, party.Value.PublicKey, index, registeredBy)));
+        }
+        foreach (var party in registrations.GroupBy(r => r.Party.PartyId).Select(g => g.Last().Party))
+        {
+            var value = state.Require(LedgerStateMap.PartyKey(party.PartyId), $"the registration in force of party {party.PartyId}");
+            if (!value.Succeeded)
+            {
+                return value.Failure!;
+            }
+            if (value.Value != LedgerStateMap.PartyValue(party))
+            {
+                return Fail("incomplete-bundle", $"{who}: the bundle's last registration of party '{party.PartyId}' is ledger entry {party.RegistrationIndex}, but the state at this checkpoint names '{value.Value.Replace('\n', ';')}': a key replacement is left out");
+            }
+        }
+        return registrations;
+    }
+
+    private sealed record ChainState(long Head, LotStatus Status, decimal Quantity, long? ActivePledge, string? Controller);
+
+    private static Result<(List<LotEventEvidence> Events, List<PledgeEvidence> Pledges, ChainState State)> VerifyStatusChain(IReadOnlyList<long> indices, BundleLot bundleLot,
+        TitleStatement title, List<(long Index, PartyRecord Party)> parties, SortedDictionary<long, LedgerEntry> entries,
+        List<LedgerMember> members, string consortium, SignatureChecker signatures, string who, HashSet<long> used)
     {
         var events = new List<LotEventEvidence>();
         var pledges = new List<PledgeEvidence>();
         var previous = bundleLot.LotEntry;
         PledgeEvidence? active = null;
         string? controller = null;
+        var lotStatus = LotStatus.Issued;
+        var quantity = title.Quantity;
         foreach (var index in indices)
         {
             if (!entries.TryGetValue(index, out var entry))
             {
                 return Fail("missing-entry", $"{who}: the bundle lacks ledger entry {index} of the lot's status chain");
             }
+            used.Add(index);
             var where = $"{who}: ledger entry {index} ({entry.Kind})";
             if (!InventoryRules.StatusKinds.Contains(entry.Kind))
             {
                 return Fail("bad-lot", $"{where} is not a pledge, release, transfer, enforcement, delivery or cancellation");
+            }
+            if (lotStatus is LotStatus.Delivered or LotStatus.Cancelled)
+            {
+                return Fail("bad-lot", $"{where} follows the lot's closing entry");
             }
             var statement = Statement.Parse(entry.Note.Text);
             if (!statement.Succeeded || statement.Value.Kind != entry.Kind || statement.Value.Consortium != consortium)
@@ -238,22 +565,22 @@ public static partial class EvidenceVerifier
                         return Fail("bad-pledge", $"{where}: {pledge.Failure!.Message}");
                     }
                     reference = pledge.Value.Lot;
-                    if (title is not null && pledge.Value.Owner != title.Owner)
+                    if (pledge.Value.Owner != title.Owner)
                     {
                         return Fail(LedgerFailures.NotTheOwner, $"{where}: the pledge names owner '{pledge.Value.Owner}', the title names '{title.Owner}'");
                     }
-                    var party = parties.Where(p => p.Party.PartyId == pledge.Value.Owner && p.Index < index).OrderBy(p => p.Index).LastOrDefault();
-                    if (party.Party is null)
+                    var party = parties.Where(p => p.Party.PartyId == pledge.Value.Owner && p.Index < index).Select(p => p.Party).LastOrDefault();
+                    if (party is null)
                     {
-                        return Fail("missing-entry", $"{where}: the bundle lacks the registration of owner '{pledge.Value.Owner}', so its consent cannot be checked");
+                        return Fail("missing-entry", $"{where}: the bundle lacks the registration of owner '{pledge.Value.Owner}' in force at the pledge, so its consent cannot be checked");
                     }
-                    var signed = PartySignatures.Verify(entry.Note, name => known.Find(m => m.Name == name), signatures, party.Party);
+                    var signed = PartySignatures.Verify(entry.Note, name => known.Find(m => m.Name == name), signatures, party);
                     if (!signed.Succeeded)
                     {
                         return Fail(signed.Failure!.Code, $"{where}: {signed.Failure.Message}");
                     }
-                    var lender = signed.Value.Members.FirstOrDefault(m => m.Name == pledge.Value.Lender);
-                    if (lender is null || !lender.Roles.HasFlag(MemberRoles.Lender))
+                    var lenderMember = signed.Value.Members.FirstOrDefault(m => m.Name == pledge.Value.Lender);
+                    if (lenderMember is null || !lenderMember.Roles.HasFlag(MemberRoles.Lender))
                     {
                         return Fail(LedgerFailures.NotTheLender, $"{where}: not signed by its lender '{pledge.Value.Lender}' (a member with role lender)");
                     }
@@ -261,13 +588,14 @@ public static partial class EvidenceVerifier
                     {
                         return Fail(LedgerFailures.OwnerConsentRequired, $"{where}: the owner '{pledge.Value.Owner}' did not sign");
                     }
-                    if (active is not null)
+                    if (active is not null || lotStatus != LotStatus.Issued)
                     {
-                        return Fail(LedgerFailures.LotPledged, $"{where}: the lot was already pledged at ledger index {active.Index}");
+                        return Fail(LedgerFailures.LotPledged, $"{where}: the lot was {(active is not null ? $"already pledged at ledger index {active.Index}" : lotStatus.Name())}");
                     }
                     signers = [.. signed.Value.Members.Select(m => m.Name), InventoryNames.PartyKeyName(pledge.Value.Owner)];
                     active = new PledgeEvidence { Index = index, Statement = pledge.Value, Lender = pledge.Value.Lender };
                     pledges.Add(active);
+                    lotStatus = LotStatus.Pledged;
                     break;
                 }
                 case EntryKinds.Release or EntryKinds.Enforce or EntryKinds.Transfer:
@@ -286,16 +614,16 @@ public static partial class EvidenceVerifier
                         {
                             return Fail("bad-pledge", $"{where}: {transfer.Failure!.Message}");
                         }
-                        (reference, pledgeIndex, at) = (transfer.Value.Lot, transfer.Value.PledgeIndex, transfer.Value.AtMs);
+                        (reference, pledgeIndex) = (transfer.Value.Lot, transfer.Value.PledgeIndex);
                         var to = known.Find(m => m.Name == transfer.Value.ToLender);
                         if (active is null || active.Index != pledgeIndex || transfer.Value.FromLender != active.Lender || !signers.Contains(transfer.Value.FromLender)
                             || to is null || !to.Roles.HasFlag(MemberRoles.Lender) || !signers.Contains(to.Name))
                         {
                             return Fail(LedgerFailures.NotTheLender, $"{where}: a transfer of the active pledge needs the signatures of its lender and of the new lender (a member with role lender)");
                         }
-                        var index2 = pledges.IndexOf(active);
+                        var at2 = pledges.IndexOf(active);
                         active = active with { Lender = to.Name };
-                        pledges[index2] = active;
+                        pledges[at2] = active;
                         break;
                     }
                     if (entry.Kind == EntryKinds.Release)
@@ -315,11 +643,19 @@ public static partial class EvidenceVerifier
                             return Fail("bad-pledge", $"{where}: {enforce.Failure!.Message}");
                         }
                         (reference, pledgeIndex, at) = (enforce.Value.Lot, enforce.Value.PledgeIndex, enforce.Value.AtMs);
-                        controller = active?.Lender;
                     }
                     if (active is null || active.Index != pledgeIndex || !signers.Contains(active.Lender))
                     {
                         return Fail(LedgerFailures.NotTheLender, $"{where}: it must end the active pledge and be signed by its lender");
+                    }
+                    if (entry.Kind == EntryKinds.Enforce)
+                    {
+                        controller = active.Lender;
+                        lotStatus = LotStatus.Enforced;
+                    }
+                    else
+                    {
+                        lotStatus = LotStatus.Issued;
                     }
                     pledges[pledges.IndexOf(active)] = active with { EndedBy = index, EndedHow = entry.Kind, EndedAtMs = at };
                     active = null;
@@ -352,6 +688,15 @@ public static partial class EvidenceVerifier
                         {
                             return Fail(LedgerFailures.NotTheLender, $"{where}: after enforcement a delivery needs the signature of '{controller}'");
                         }
+                        if (deliver.Value.Quantity > quantity)
+                        {
+                            return Fail(LedgerFailures.QuantityExceeded, $"{where}: delivers {CanonicalValues.Decimal(deliver.Value.Quantity)}, more than the {CanonicalValues.Decimal(quantity)} left");
+                        }
+                        quantity -= deliver.Value.Quantity;
+                        if (quantity == 0)
+                        {
+                            lotStatus = LotStatus.Delivered;
+                        }
                         reference = deliver.Value.Lot;
                     }
                     else
@@ -361,6 +706,11 @@ public static partial class EvidenceVerifier
                         {
                             return Fail("bad-lot", $"{where}: {cancel.Failure!.Message}");
                         }
+                        if (lotStatus != LotStatus.Issued)
+                        {
+                            return Fail(LedgerFailures.LotEnforced, $"{where}: a {lotStatus.Name()} lot cannot be cancelled");
+                        }
+                        lotStatus = LotStatus.Cancelled;
                         reference = cancel.Value.Lot;
                     }
                     break;
@@ -373,7 +723,7 @@ public static partial class EvidenceVerifier
             events.Add(new LotEventEvidence(index, entry.Kind, statement.Value, signers));
             previous = index;
         }
-        return (events, pledges);
+        return (events, pledges, new ChainState(previous, lotStatus, quantity, active?.Index, lotStatus == LotStatus.Enforced ? controller : null));
     }
 
     private static Failure? Chain(LotReference reference, BundleLot bundleLot, long previous, long index, string who) =>
@@ -385,12 +735,13 @@ public static partial class EvidenceVerifier
 
     // An entry of the given kind, a statement of this consortium, signed by members admitted before it, one of them with the role.
     private static Result<(Statement Statement, IReadOnlyList<string> Signers)> Member(SortedDictionary<long, LedgerEntry> entries, long index, string kind, string consortium,
-        List<LedgerMember> members, SignatureChecker signatures, MemberRoles role, string who)
+        List<LedgerMember> members, SignatureChecker signatures, MemberRoles role, string who, HashSet<long> used)
     {
         if (!entries.TryGetValue(index, out var entry))
         {
             return Fail("missing-entry", $"{who}: the bundle lacks ledger entry {index} ({kind})");
         }
+        used.Add(index);
         if (entry.Kind != kind)
         {
             return Fail("bad-lot", $"{who}: ledger entry {index} is a {entry.Kind} entry, not a {kind} entry");

@@ -80,12 +80,15 @@ public sealed record TitleRecord
     /// <summary>Its unit.</summary>
     public required string Unit { get; init; }
 
+    /// <summary>The title statement's nonce (32 hex digits): secret to all but members, it salts the lot's private state value.</summary>
+    public required string Nonce { get; init; }
+
     /// <summary>The lot entry that committed to it, or null while none has.</summary>
     public long? LotIndex { get; init; }
 
     /// <summary>One line for comparing replicas.</summary>
     public string Describe() =>
-        $"title {Hash.ToBase64()} index={Index} receipt={Receipt} depositor={Depositor} owner={Owner} quantity={CanonicalValues.Decimal(Quantity)} {Unit} lot={LotIndex}";
+        $"title {Hash.ToBase64()} index={Index} receipt={Receipt} depositor={Depositor} owner={Owner} quantity={CanonicalValues.Decimal(Quantity)} {Unit} nonce={Nonce} lot={LotIndex}";
 }
 
 /// <summary>A lot (warehouse receipt) as the ledger's entries leave it.</summary>
@@ -151,6 +154,9 @@ public sealed record LotRecord
     /// <summary>The entry that delivered the last unit or cancelled the receipt, or null while open.</summary>
     public long? ClosedAt { get; init; }
 
+    /// <summary>When the last unit was delivered (the closing delivery's <c>at</c>), Unix ms, or null.</summary>
+    public long? DeliveredMs { get; init; }
+
     /// <summary>True until delivered or cancelled.</summary>
     public bool IsOpen => Status is not (LotStatus.Delivered or LotStatus.Cancelled);
 
@@ -158,7 +164,7 @@ public sealed record LotRecord
     public string Describe() =>
         $"lot {Receipt} index={LotIndex} title={TitleIndex} gtin={Gtin} batch={Batch} site={Site} zone={Zone} status={Status.Name()} "
         + $"depositor={Depositor} owner={Owner} quantity={CanonicalValues.Decimal(Quantity)} {Unit} issued={IssuedMs} valid-until={ValidUntilMs} "
-        + $"location={LocationHead}@{LocationTimeMs} status-head={StatusHead} pledge={ActivePledge} controller={Controller} closed={ClosedAt}";
+        + $"location={LocationHead}@{LocationTimeMs} status-head={StatusHead} pledge={ActivePledge} controller={Controller} closed={ClosedAt} delivered={DeliveredMs}";
 }
 
 /// <summary>A pledge as the ledger's entries leave it.</summary>

@@ -90,28 +90,30 @@ internal sealed class PartyRule : IEntryRule
         {
             return party.Failure!;
         }
-        var signers = StatementEntries.Signers(entry, state, signatures, MemberRoles.Operator);
-        if (!signers.Succeeded)
-        {
-            return signers.Failure!;
-        }
         var existing = state.Party(party.Value.PartyId);
         if (party.Value.Replaces is not { } replaces)
         {
+            var signers = StatementEntries.Signers(entry, state, signatures, MemberRoles.Operator);
+            if (!signers.Succeeded)
+            {
+                return signers.Failure!;
+            }
             if (existing is not null)
             {
                 return new Failure(LedgerFailures.PartyExists, $"party '{existing.PartyId}' is registered (ledger index {existing.RegistrationIndex}); to change its key, name that registration in 'replaces'") { LedgerIndex = existing.RegistrationIndex };
             }
+            return new Effect(party.Value, LotTargets.OperatorOf(signers.Value), statement.Value);
         }
-        else if (existing is null)
+        if (existing is null)
         {
             return Result<IEntryEffect>.Fail(LedgerFailures.UnknownParty, $"party '{party.Value.PartyId}' is not registered, so there is no key to replace");
         }
-        else if (existing.RegistrationIndex != replaces)
+        if (existing.RegistrationIndex != replaces)
         {
             return new Failure(LedgerFailures.StaleReference, $"the statement replaces registration {replaces}, but the one in force is {existing.RegistrationIndex}") { LedgerIndex = existing.RegistrationIndex };
         }
-        return new Effect(party.Value, LotTargets.OperatorOf(signers.Value), statement.Value);
+        var consent = KeyReplacement.Check(entry.Note, state.Member, state.Quorum, signatures, existing);
+        return consent.Succeeded ? new Effect(party.Value, consent.Value, statement.Value) : consent.Failure!;
     }
 
     private sealed class Effect(PartyStatement party, string operatorName, Statement statement) : IEntryEffect
@@ -167,7 +169,7 @@ internal sealed class TitleRule : IEntryRule
             state.PutTitle(new TitleRecord
             {
                 Hash = statement.Hash, Index = index, Receipt = title.Receipt, Depositor = title.Depositor, Owner = title.Owner,
-                Quantity = title.Quantity, Unit = title.Unit,
+                Quantity = title.Quantity, Unit = title.Unit, Nonce = statement.Nonce,
             });
             state.AddStatement(statement.Hash, index);
         }
@@ -372,6 +374,7 @@ internal sealed class DeliverRule : IEntryRule
                 Quantity = remaining,
                 Status = all ? LotStatus.Delivered : lot.Status,
                 ClosedAt = all ? index : null,
+                DeliveredMs = all ? deliver.AtMs : null,
                 StatusHead = index,
             });
             foreach (var epc in all ? cargo : deliver.Epcs)
@@ -686,6 +689,37 @@ internal static class PledgeEvents
             return Result<(LotRecord, PledgeRecord, IReadOnlyList<LedgerMember>)>.Fail(LedgerFailures.TimeOrder, $"the {kind} at {atMs} is before the pledge started ({pledge.Value.StartMs})");
         }
         return (lot.Value, pledge.Value, signers.Value);
+    }
+}
+
+/// <summary>
+/// Who may replace a party's key: an operator member together with the party's current key (the
+/// party consents), or, to recover a lost key, an operator member and at least a quorum of members.
+/// So the operator alone can never put a key of its choosing in the owner's name.
+/// </summary>
+public static class KeyReplacement
+{
+    /// <summary>The operator member that signed the replacement, or why it is not allowed.</summary>
+    public static Result<string> Check(SignedNote note, Func<string, LedgerMember?> members, int quorum, SignatureChecker signatures, PartyRecord current)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        var signed = PartySignatures.Verify(note, members, signatures, current);
+        if (!signed.Succeeded)
+        {
+            return signed.Failure!;
+        }
+        var operatorMember = signed.Value.Members.FirstOrDefault(m => m.Roles.HasFlag(MemberRoles.Operator));
+        if (operatorMember is null)
+        {
+            return Result<string>.Fail(LedgerFailures.RoleRequired, "a party statement needs the signature of a member with role operator");
+        }
+        if (!signed.Value.PartySigned && signed.Value.Members.Count < quorum)
+        {
+            return Result<string>.Fail(LedgerFailures.PartyConsentRequired,
+                $"replacing the key of party '{current.PartyId}' needs a signature by its current key ({InventoryNames.PartyKeyName(current.PartyId)}), "
+                + $"or, to recover a lost key, by at least {quorum} members (the quorum); signed by {string.Join(", ", signed.Value.Members.Select(m => m.Name))}");
+        }
+        return operatorMember.Name;
     }
 }
 

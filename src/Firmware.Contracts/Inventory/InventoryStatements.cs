@@ -170,6 +170,18 @@ public sealed record LotStatement
     /// <summary>Required storage conditions: one band per quantity, temperature first.</summary>
     public required IReadOnlyList<StorageBand> Bands { get; init; }
 
+    /// <summary>The sensors' logging interval the condition rules assume (gaps are longer than twice it), or null for the spec default (1m).</summary>
+    public long? LoggingIntervalMs { get; init; }
+
+    /// <summary>Out-of-range periods up to this long are not excursions (door openings), or null for the spec default (0s).</summary>
+    public long? ExcursionDelayMs { get; init; }
+
+    /// <summary>The most time out of range allowed per sensor over a report's window, or null for no allowance.</summary>
+    public long? AllowanceMs { get; init; }
+
+    /// <summary>ΔH/R for the mean kinetic temperature, kelvin, or null for the spec default (10000).</summary>
+    public decimal? ActivationEnergyK { get; init; }
+
     /// <summary>Issue date, Unix ms.</summary>
     public required long IssuedMs { get; init; }
 
@@ -199,6 +211,22 @@ public sealed record LotStatement
         foreach (var band in Bands)
         {
             yield return new EntryField("band", band.ToValue());
+        }
+        if (LoggingIntervalMs is { } interval)
+        {
+            yield return new EntryField("logging", CanonicalValues.Duration(interval));
+        }
+        if (ExcursionDelayMs is { } delay)
+        {
+            yield return new EntryField("excursion-delay", CanonicalValues.Duration(delay));
+        }
+        if (AllowanceMs is { } allowance)
+        {
+            yield return new EntryField("allowance", CanonicalValues.Duration(allowance));
+        }
+        if (ActivationEnergyK is { } energy)
+        {
+            yield return new EntryField("activation-energy", CanonicalValues.Decimal(energy));
         }
         yield return EntryField.Number("issued", IssuedMs);
         yield return EntryField.Number("valid-until", ValidUntilMs);
@@ -247,6 +275,14 @@ public sealed record LotStatement
                 return Fail($"band '{band.ToValue()}' needs min < max");
             }
         }
+        if (LoggingIntervalMs is <= 0 || ExcursionDelayMs is < 0 || AllowanceMs is < 0)
+        {
+            return Fail("the logging interval must be positive; the excursion delay and the allowance cannot be negative");
+        }
+        if (ActivationEnergyK is { } energy && (energy <= 0 || energy > 1_000_000))
+        {
+            return Fail($"the activation energy ΔH/R ({CanonicalValues.Decimal(energy)} K) must be positive and at most 1000000 K");
+        }
         if (IssuedMs < 0 || ValidUntilMs <= IssuedMs)
         {
             return Fail($"validity ({ValidUntilMs}) must end after the issue date ({IssuedMs})");
@@ -282,6 +318,10 @@ public sealed record LotStatement
         var batch = reader.Required("batch");
         var spec = reader.Optional("spec");
         var bandLines = reader.Repeated("band", StorageBand.Quantities.Count);
+        var logging = StatementValues.OptionalDuration(reader, "logging");
+        var delay = StatementValues.OptionalDuration(reader, "excursion-delay");
+        var allowance = StatementValues.OptionalDuration(reader, "allowance");
+        var energyText = reader.Optional("activation-energy");
         var issued = reader.RequiredNumber("issued");
         var validUntil = reader.RequiredNumber("valid-until");
         var epcs = reader.Repeated("epc", MaxEpcs);
@@ -299,10 +339,20 @@ public sealed record LotStatement
             }
             bands.Add(band.Value);
         }
+        decimal? energy = null;
+        if (energyText is not null)
+        {
+            if (!CanonicalValues.TryParseDecimal(energyText, out var k))
+            {
+                return Fail($"activation-energy '{energyText}' is not a canonical decimal").Failure!;
+            }
+            energy = k;
+        }
         var lot = new LotStatement
         {
             Receipt = receipt, Title = title, Site = site, Zone = zone, Product = product, Gtin = gtin, Batch = batch, Specification = spec,
-            Bands = bands, IssuedMs = issued, ValidUntilMs = validUntil, Epcs = epcs,
+            Bands = bands, LoggingIntervalMs = logging, ExcursionDelayMs = delay, AllowanceMs = allowance, ActivationEnergyK = energy,
+            IssuedMs = issued, ValidUntilMs = validUntil, Epcs = epcs,
         };
         var check = lot.Check();
         return check.Succeeded ? lot : check.Failure!;
@@ -621,6 +671,21 @@ internal static class StatementValues
             return 0;
         }
         return CanonicalValues.TryParseDecimal(text, out var parsed) ? parsed : 0;
+    }
+
+    public static long? OptionalDuration(FieldReader reader, string key)
+    {
+        var text = reader.Optional(key);
+        if (text is null)
+        {
+            return null;
+        }
+        if (!CanonicalValues.TryParseDuration(text, out var ms))
+        {
+            reader.Fail($"'{key}' must be a duration such as 90s, 5m or 2h in its largest whole unit, got '{text}'");
+            return null;
+        }
+        return ms;
     }
 
     /// <summary>Why <paramref name="epc"/> is not a canonical SGTIN URI of <paramref name="gtin"/>, or null.</summary>

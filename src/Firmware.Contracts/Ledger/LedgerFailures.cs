@@ -112,4 +112,7 @@ public static class LedgerFailures
 
     /// <summary>A time goes backwards against the lot's earlier entries.</summary>
     public const string TimeOrder = "time-order";
+
+    /// <summary>A party's key replacement lacks the signature of its current key and a quorum of members for recovery.</summary>
+    public const string PartyConsentRequired = "party-consent-required";
 }

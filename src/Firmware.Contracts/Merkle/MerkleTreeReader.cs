@@ -144,6 +144,38 @@ public sealed class MerkleTreeReader
         return [.. proof];
     }
 
+    /// <summary>
+    /// The range proof for the leaves [<paramref name="first"/>, <paramref name="end"/>) in the tree of
+    /// <paramref name="size"/> leaves: the hashes of the subtrees of RFC 9162's recursion that lie wholly
+    /// outside the range, in left-to-right order (see <see cref="MerkleVerifier.RootFromRange"/>).
+    /// </summary>
+    public Hash32[] RangeProof(long first, long end, long size)
+    {
+        if (first < 0 || first >= end || end > size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(first), $"a range proof needs 0 ≤ first < end ≤ size, got [{first}, {end}) of {size}");
+        }
+        var proof = new List<Hash32>(128);
+        Range(0, size, first, end, proof);
+        return [.. proof];
+    }
+
+    private void Range(long begin, long end, long first, long last, List<Hash32> proof)
+    {
+        if (end <= first || last <= begin)
+        {
+            proof.Add(SubtreeHash(begin, end));
+            return;
+        }
+        if (first <= begin && end <= last)
+        {
+            return;
+        }
+        var k = Rfc9162.SplitPoint(end - begin);
+        Range(begin, begin + k, first, last, proof);
+        Range(begin + k, end, first, last, proof);
+    }
+
     // MTH(D[begin:end]) for a subtree that RFC 9162's recursion produces: begin is a multiple of
     // a power of two at least as large as the range, so the range splits into perfect subtrees
     // along the binary digits of its length, largest first, and they fold from the right.

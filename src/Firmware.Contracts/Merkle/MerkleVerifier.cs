@@ -159,4 +159,74 @@ public static class MerkleVerifier
         }
         return Result.Ok;
     }
+
+    /// <summary>
+    /// The root that <paramref name="proof"/> proves for the leaves with hashes <paramref name="leafHashes"/>
+    /// at [<paramref name="first"/>, first + count) in a tree of <paramref name="size"/> leaves. The proof
+    /// holds, in left-to-right order, the hash of every subtree of RFC 9162's recursion that lies wholly
+    /// outside the range and whose parent does not: RANGE(b, e) is the next proof hash when [b, e) misses
+    /// the range, MTH of the range's own leaves when [b, e) lies inside it, and otherwise
+    /// HashChildren(RANGE(b, b + k), RANGE(b + k, e)) with k the split point of e − b. Every proof hash
+    /// must be used.
+    /// </summary>
+    public static Result<Hash32> RootFromRange(long first, IReadOnlyList<Hash32> leafHashes, long size, IReadOnlyList<Hash32> proof)
+    {
+        ArgumentNullException.ThrowIfNull(leafHashes);
+        ArgumentNullException.ThrowIfNull(proof);
+        var end = first + leafHashes.Count;
+        if (leafHashes.Count == 0 || first < 0 || end > size)
+        {
+            return Result<Hash32>.Fail("range-out-of-tree", $"leaves [{first}, {end}) are not a non-empty range of a tree of {size}");
+        }
+        var used = 0;
+        Hash32? Walk(long begin, long stop)
+        {
+            if (stop <= first || end <= begin)
+            {
+                return used < proof.Count ? proof[used++] : null;
+            }
+            if (first <= begin && stop <= end)
+            {
+                return Mth(leafHashes, (int)(begin - first), (int)(stop - first));
+            }
+            var k = Rfc9162.SplitPoint(stop - begin);
+            var left = Walk(begin, begin + k);
+            var right = left is null ? null : Walk(begin + k, stop);
+            return right is null ? null : Rfc9162.HashChildren(left!.Value, right.Value);
+        }
+        var root = Walk(0, size);
+        if (root is null)
+        {
+            return Result<Hash32>.Fail("path-too-short", $"the range proof has {proof.Count} hashes, fewer than leaves [{first}, {end}) of a tree of {size} need");
+        }
+        if (used != proof.Count)
+        {
+            return Result<Hash32>.Fail("path-too-long", $"the range proof has {proof.Count} hashes, more than the {used} leaves [{first}, {end}) of a tree of {size} need");
+        }
+        return root.Value;
+    }
+
+    /// <summary>Checks that <paramref name="proof"/> proves the leaves at [first, first + count) in the tree with <paramref name="root"/>.</summary>
+    public static Result VerifyRange(long first, IReadOnlyList<Hash32> leafHashes, long size, IReadOnlyList<Hash32> proof, in Hash32 root)
+    {
+        var computed = RootFromRange(first, leafHashes, size, proof);
+        if (!computed.Succeeded)
+        {
+            return computed.Failure!;
+        }
+        return computed.Value == root
+            ? Result.Ok
+            : Result.Fail("root-mismatch", $"the range proof gives root {computed.Value.ToHex()} for leaves [{first}, {first + leafHashes.Count}) of {size}, expected {root.ToHex()}");
+    }
+
+    // MTH of leaves [from, to) of the list, which RFC 9162's recursion only asks for at aligned positions.
+    private static Hash32 Mth(IReadOnlyList<Hash32> leaves, int from, int to)
+    {
+        if (to - from == 1)
+        {
+            return leaves[from];
+        }
+        var k = (int)Rfc9162.SplitPoint(to - from);
+        return Rfc9162.HashChildren(Mth(leaves, from, from + k), Mth(leaves, from + k, to));
+    }
 }

@@ -74,4 +74,10 @@ public static class ProblemTypes
 
     /// <summary>No such resource (404).</summary>
     public const string NotFound = "not-found";
+
+    /// <summary>A leaf (or another client-supplied time) is dated more than the allowed skew ahead of the node's clock: the device's clock runs ahead (422; accepted once its time has come).</summary>
+    public const string TimeAhead = "time-ahead";
+
+    /// <summary>How far ahead of the node's clock a client-supplied time may be: 5 minutes.</summary>
+    public const long MaxClockSkewMs = 5 * 60_000;
 }

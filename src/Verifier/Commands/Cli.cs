@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Firmware.Contracts;
 using Firmware.Contracts.Hashing;
+using Firmware.Contracts.Evidence;
 using Firmware.Contracts.Notes;
 
 namespace Verifier.Commands;
@@ -15,6 +16,9 @@ internal static class Cli
     public const int Verified = 0;
     public const int Failed = 1;
     public const int Usage = 2;
+
+    /// <summary>The bundle verified, but the evidence does not cover the window: a verdict cannot be given.</summary>
+    public const int CannotBeEvaluated = 3;
 
     public static int Run(RootCommand root, string[] args)
     {
@@ -113,6 +117,31 @@ internal static class Cli
             throw new UsageException($"--threshold must be between 1 and the {distinct} distinct keys given, got {k}");
         }
         return new TrustPolicy(parsed, k);
+    }
+
+    /// <summary>A bundle reader's policy: the keys, a threshold only when asked for (else the consortium's quorum), and --not-before.</summary>
+    public static EvidencePolicy ParseEvidencePolicy(IReadOnlyList<string>? keys, int? threshold, string? notBefore)
+    {
+        if (keys is null || keys.Count == 0)
+        {
+            throw new UsageException("give the trusted member keys with --key NAME=BASE64_SPKI (one per member you trust)");
+        }
+        var parsed = keys.Select(k => NoteVerifierKey.Parse(k) is { Succeeded: true } r
+            ? r.Value
+            : throw new UsageException($"--key {Shorten(k)}: {NoteVerifierKey.Parse(k).Failure!.Message}")).ToList();
+        var distinct = parsed.Select(p => p.PublicKeyBase64).Distinct(StringComparer.Ordinal).Count();
+        if (threshold is { } k && (k < 1 || k > distinct))
+        {
+            throw new UsageException($"--threshold must be between 1 and the {distinct} distinct keys given, got {k}");
+        }
+        long? notBeforeMs = null;
+        if (notBefore is not null)
+        {
+            notBeforeMs = DateTimeOffset.TryParse(notBefore, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+                ? time.ToUnixTimeMilliseconds()
+                : throw new UsageException($"--not-before {Shorten(notBefore)}: expected an ISO 8601 time such as 2026-12-01T00:00:00Z");
+        }
+        return new EvidencePolicy(parsed, threshold, notBeforeMs);
     }
 
     public static string ReadFile(string path, string option)

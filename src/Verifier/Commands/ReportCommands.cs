@@ -17,16 +17,20 @@ internal static class ReportCommands
     public static void AddTo(RootCommand root)
     {
         var file = new Argument<string>("BUNDLE") { Description = "A lot evidence bundle (the node's /v1/lots/RECEIPT/bundle, or a public proof)" };
-        var keys = new Option<string[]>("--key") { Description = "A trusted member key as NAME=BASE64_SPKI (repeatable)", Required = true };
-        var threshold = new Option<int?>("--threshold") { Description = "How many distinct trusted member keys must have signed the ledger checkpoint (default 1)" };
+        var options = new EvidenceOptions();
         var json = new Option<bool>("--json") { Description = "Print the report as JSON (the 'conditions' object of the node's report)" };
-        var report = new Command("report", "Verify a lot bundle and recompute its condition report (MKT, excursions, gaps, covenants) from the bundle alone. Exits 0 when the bundle verifies, 1 when it does not.")
+        var report = new Command("report", "Verify a lot bundle and recompute its condition report (MKT, excursions, gaps, covenants) from the bundle alone, on the pledge's or the lot's signed terms. "
+            + "Exit 0: verified and judged (held, or breached / out of range); 3: verified, but the evidence does not cover the window, so it cannot be evaluated; 1: not verified; 2: bad arguments.")
         {
-            file, keys, threshold, json,
+            file, json,
         };
+        foreach (var option in options.All)
+        {
+            report.Options.Add(option);
+        }
         report.SetAction(parse =>
         {
-            var policy = Cli.ParsePolicy(parse.GetValue(keys), parse.GetValue(threshold));
+            var policy = options.Read(parse);
             var path = parse.GetValue(file)!;
             if (!File.Exists(path))
             {
@@ -52,7 +56,7 @@ internal static class ReportCommands
             {
                 Print(path, summary.Value, conditions.Value);
             }
-            return Cli.Verified;
+            return conditions.Value.Verdict.Evaluated ? Cli.Verified : Cli.CannotBeEvaluated;
         });
         root.Subcommands.Add(report);
     }
@@ -63,7 +67,8 @@ internal static class ReportCommands
         var l = lot.Lot;
         var checkpoint = summary.LedgerCheckpoint;
         Console.WriteLine($"verified: {path}");
-        Console.WriteLine($"ledger: {checkpoint.Origin} size {checkpoint.Size}{(checkpoint.TimeMs is { } t ? " at " + Iso(t) : "")}, signed by {string.Join(", ", summary.Signers)}");
+        Console.WriteLine($"ledger: {checkpoint.Origin} size {checkpoint.Size} at {Iso(summary.CheckpointTimeMs)}, signed by {string.Join(", ", summary.Signers)}");
+        EvidenceOptions.PrintTrust(summary);
         Console.WriteLine($"lot: {l.Receipt} (ledger index {lot.LotIndex}, issued by {lot.IssuedBy}): {l.Product}, GTIN {l.Gtin}, batch {l.Batch}{(l.Specification is null ? "" : ", " + l.Specification)}");
         Console.WriteLine($"stored: {l.Site} {l.Zone} from {Iso(l.IssuedMs)}, valid until {Iso(l.ValidUntilMs)}; {l.Epcs.Count} EPCs; {lot.Moves.Count} moves");
         Console.WriteLine($"required: {string.Join("; ", l.Bands.Select(b => $"{b.Quantity} {CanonicalValues.Decimal(b.Min)}..{CanonicalValues.Decimal(b.Max)} {b.Unit}"))}");
@@ -83,6 +88,8 @@ internal static class ReportCommands
                 + (pledge.EndedBy is { } ended ? $"{pledge.EndedHow} at ledger index {ended} ({Iso(pledge.EndedAtMs!.Value)})" : "active"));
         }
         var par = report.Parameters;
+        Console.WriteLine($"terms: {(lot.Report.IsCustom ? "CUSTOM ANALYSIS: window and parameters chosen by whoever exported the bundle; this is not the verdict on any pledge"
+            : lot.Report.Pledge is { } p2 ? $"pledge {p2.Index}, as its lender and owner signed it (window from its start to the earlier of its end and the checkpoint)" : "the lot's own history since its issue, with the parameters its receipt states")}");
         Console.WriteLine($"window: {Iso(par.FromMs)} to {Iso(par.ToMs)}; ΔH/R {par.ActivationEnergyK.ToString("0.###", CultureInfo.InvariantCulture)} K, interval {CanonicalValues.Duration(par.IntervalMs)}, "
             + $"delay {CanonicalValues.Duration(par.DelayMs)}{(par.CumulativeMs is { } allowance ? ", cumulative allowance " + CanonicalValues.Duration(allowance) : "")}");
         foreach (var s in report.Storage)
@@ -109,20 +116,34 @@ internal static class ReportCommands
         }
         foreach (var u in report.Uncovered)
         {
-            Console.WriteLine($"uncovered: no {u.Quantity} sensor in {u.Zone} from {Iso(u.FromMs)} to {Iso(u.ToMs)}");
+            Console.WriteLine($"uncovered: {(u.Reason == UncoveredInterval.NoSensor ? $"no {u.Quantity} sensor" : $"no {u.Quantity} reading")} in {u.Zone} from {Iso(u.FromMs)} to {Iso(u.ToMs)}");
         }
         foreach (var c in report.Covenants)
         {
-            Console.WriteLine($"covenant: '{c.Covenant}' {(c.Breached ? "breached" : "held")}");
+            Console.WriteLine($"covenant: '{c.Covenant}' {Words(c.Status)}");
             foreach (var b in c.Breaches)
             {
                 Console.WriteLine($"  {b.DeviceId} {b.SensorId}: {Iso(b.StartMs)} to {Iso(b.EndMs)} ({CanonicalValues.Duration(b.DurationMs)}), exceeded at {Iso(b.ExceededAtMs)}, peak {N(b.Peak)}");
             }
         }
-        Console.WriteLine($"verdict: {(report.WithinRange ? "within range" : $"{report.ExcursionCount} excursion(s)")}"
-            + $"{(report.Covenants.Count == 0 ? "" : report.CovenantBreached ? ", covenant breached" : ", covenants held")}"
-            + $", data {(report.Complete ? "complete" : "incomplete")}");
+        var verdict = report.Verdict;
+        Console.WriteLine($"verdict: {(verdict.Range == ConditionVerdict.OutOfRange ? $"out of range ({report.ExcursionCount} excursion(s){(report.Sensors.Any(s => s.CumulativeExceeded) ? ", allowance exceeded" : "")})" : Words(verdict.Range))}"
+            + (report.Covenants.Count == 0 ? "" : $", covenants {Words(verdict.Covenants)}")
+            + (lot.Report.IsCustom ? " (custom analysis)" : "")
+            + $", {summary.AsOf}");
+        foreach (var reason in verdict.Reasons)
+        {
+            Console.WriteLine($"cannot-evaluate: {reason}");
+        }
     }
+
+    private static string Words(string status) => status switch
+    {
+        ConditionVerdict.WithinRange => "within range",
+        ConditionVerdict.OutOfRange => "out of range",
+        ConditionVerdict.CannotBeEvaluated => "cannot be evaluated",
+        _ => status,
+    };
 
     private static string Iso(long ms) => EvidenceVerifier.Iso(ms);
 

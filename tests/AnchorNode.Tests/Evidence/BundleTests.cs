@@ -43,9 +43,16 @@ public class BundleTests(TestNode node) : IClassFixture<TestNode>, IAsyncLifetim
         return Task.CompletedTask;
     }
 
-    private async Task<string> DownloadAsync(string query = "")
+    private async Task<string> DownloadAsync(string query = "", bool cosigned = true)
     {
-        await node.WaitForCheckpointAsync();
+        if (cosigned)
+        {
+            await node.CosignAsync();
+        }
+        else
+        {
+            await node.WaitForCheckpointAsync();
+        }
         using var client = node.Client(node.LenderKey);
         using var response = await client.GetAsync($"v1/devices/{_device.Id}/bundle{query}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -65,7 +72,7 @@ public class BundleTests(TestNode node) : IClassFixture<TestNode>, IAsyncLifetim
         Assert.StartsWith("gw-bundle (site site-1, zone cold-a), enrolled at ledger index", run.Field("device"), StringComparison.Ordinal);
         var first = Firmware.Contracts.Evidence.EvidenceVerifier.Iso(SimulatedDevice.StartMs);
         var last = Firmware.Contracts.Evidence.EvidenceVerifier.Iso(SimulatedDevice.StartMs + 119 * 30_000L);
-        Assert.Equal($"120 (seq 0..119, none missing) from {first} to {last}", run.Field("readings"));
+        Assert.Equal($"120 (seq 0..119, none missing; up to the last anchored) from {first} to {last}", run.Field("readings"));
         Assert.Equal("t1 temperature cold-a, h1 humidity cold-a", run.Field("sensors"));
         Assert.Equal("h1/humidity 60, t1/temperature 60", run.Field("by-sensor"));
         Assert.Contains("device checkpoint size 120", run.Field("anchor"), StringComparison.Ordinal);
@@ -82,38 +89,48 @@ public class BundleTests(TestNode node) : IClassFixture<TestNode>, IAsyncLifetim
         var run = await Programs.RunAsync(Programs.Verifier, ["bundle", bundle, .. node.VerifierKeyArgs]);
 
         Assert.True(run.ExitCode == 0, run.Output + run.Error);
-        Assert.StartsWith("40 (seq 30..69, none missing)", run.Field("readings"), StringComparison.Ordinal);
+        // The readings dated in the window, with the one before it and the one at its end.
+        Assert.StartsWith("41 (seq 29..69, none missing; 50 anchored after them not included)", run.Field("readings"), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task CliExport_WhileTheNodeRuns_PassesTheVerifier()
     {
+        await node.CosignAsync();
         var path = Path.Combine(_dir, "cli.json");
         var export = await Programs.RunAsync(Programs.AnchorNode, ["export-bundle", "--data", node.Folder.Path, "--device", _device.Id, "--out", path]);
         Assert.True(export.ExitCode == 0, export.Output + export.Error);
         Assert.Equal("120 (seq 0..119)", export.Field("readings"));
+        Assert.Equal("warehouse, bank", export.Field("ledger-signatures"));
 
         var run = await Programs.RunAsync(Programs.Verifier, ["bundle", path, .. node.VerifierKeyArgs]);
         Assert.True(run.ExitCode == 0, run.Output + run.Error);
     }
 
     [Fact]
-    public async Task Threshold_NeedsCosignedCheckpoints()
+    public async Task Quorum_NeedsCosignedCheckpoints_AndTheExportPicksTheBestSigned()
     {
-        var single = await DownloadAsync();
-        var refused = await Programs.RunAsync(Programs.Verifier, ["bundle", single, .. node.VerifierKeyArgs, "--threshold", "2"]);
-        Assert.Equal(1, refused.ExitCode);
-        Assert.StartsWith("failed: threshold-not-met: ledger checkpoint", refused.Output, StringComparison.Ordinal);
-
-        await using (var bank = NodeRuntime.Open(node.BankFolder, NullLoggerFactory.Instance))
-        using (var http = node.Client(node.AuditorKey))
-        {
-            Assert.True((await new Cosigner(bank, http).CosignLatestAsync(CancellationToken.None)).Succeeded);
-        }
-        var cosigned = await DownloadAsync();
-        var run = await Programs.RunAsync(Programs.Verifier, ["bundle", cosigned, .. node.VerifierKeyArgs, "--threshold", "2"]);
+        // The node signs a newer checkpoint of its own; the export still uses the one the quorum signed.
+        var cosignedSize = await node.CosignAsync();
+        await node.EnrolAsync(new SimulatedDevice("gw-later", seed: 9));
+        await node.WaitForCheckpointAsync();
+        var exported = await DownloadAsync(cosigned: false);
+        var run = await Programs.RunAsync(Programs.Verifier, ["bundle", exported, .. node.VerifierKeyArgs]);
         Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        Assert.Equal($"edgetrace/ledger/demo size {cosignedSize}", string.Join(' ', run.Field("ledger").Split(' ').Take(3)));
         Assert.EndsWith("signed by warehouse, bank", run.Field("ledger"), StringComparison.Ordinal);
+
+        // A checkpoint only this node signed is one member's word: refused by default, accepted when asked for.
+        var single = Path.Combine(_dir, "single.json");
+        var export = await Programs.RunAsync(Programs.AnchorNode, ["export-bundle", "--data", node.Folder.Path, "--device", "gw-later", "--out", single]);
+        Assert.True(export.ExitCode == 0, export.Output + export.Error);
+        Assert.Equal("warehouse", export.Field("ledger-signatures"));
+        var refused = await Programs.RunAsync(Programs.Verifier, ["bundle", single, .. node.VerifierKeyArgs]);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.StartsWith("failed: quorum-not-met: ", refused.Output, StringComparison.Ordinal);
+        var trusted = await Programs.RunAsync(Programs.Verifier, ["bundle", single, .. node.VerifierKeyArgs, "--threshold", "1"]);
+        Assert.True(trusted.ExitCode == 0, trusted.Output + trusted.Error);
+        Assert.Contains("one member's word", trusted.Field("warning"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -187,5 +187,19 @@ public sealed class TestNode : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Waits for a checkpoint covering the whole ledger and has the bank cosign it (replaying the
+    /// ledger into its own replica), so that it carries the consortium's quorum (2 of 3).
+    /// </summary>
+    public async Task<long> CosignAsync()
+    {
+        await WaitForCheckpointAsync();
+        await using var bank = NodeRuntime.Open(BankFolder, NullLoggerFactory.Instance);
+        using var http = Client(AuditorKey);
+        var cosigned = await new AnchorNode.Ledger.Cosigner(bank, http).CosignLatestAsync(CancellationToken.None);
+        Assert.True(cosigned.Succeeded, cosigned.ToString());
+        return cosigned.Value.Size;
+    }
+
     private static void Ok(Firmware.Contracts.Result result) => Assert.True(result.Succeeded, result.ToString());
 }

@@ -16,7 +16,8 @@ namespace AnchorNode.Tests.Inventory;
 [Trait("Category", "EndToEnd")]
 public sealed class InventoryCliTests : IAsyncLifetime
 {
-    private readonly TestNode _node = new();
+    // The node's clock reads the end of the hour and a half of readings the test uploads.
+    private readonly TestNode _node = new() { Time = new StoppedClock(new SimulatedWarehouseOptions().StartTimeMs + 90 * 60_000L) };
 
     public Task InitializeAsync() => _node.InitializeAsync();
 
@@ -27,7 +28,7 @@ public sealed class InventoryCliTests : IAsyncLifetime
     {
         var warehouse = new SimulatedWarehouse(new SimulatedWarehouseOptions { Seed = 3, PalletArrivalSpacing = TimeSpan.FromMinutes(5), CompressorFailure = null });
         using var gateway = new WarehouseGateway("gw-cli", warehouse);
-        await UploadAsync(gateway, TimeSpan.FromMinutes(60));
+        await UploadAsync(gateway, TimeSpan.FromMinutes(90));
         var data = _node.Folder.Path;
         var salmon = warehouse.Pallets.First(p => p.Zone == SimulatedWarehouse.ChillerZone);
         var ownerKey = Path.Combine(_node.Root, "acme-foods.key");
@@ -38,10 +39,10 @@ public sealed class InventoryCliTests : IAsyncLifetime
         var seen = arrivals.Output.Split('\n').Count(l => l.StartsWith("epc: urn:epc:id:sgtin:", StringComparison.Ordinal));
         var issued = await Ok("lot", "issue", "--data", data, "--receipt", "WR-CLI-1", "--site", "site-1", "--zone", SimulatedWarehouse.ChillerZone,
             "--product", salmon.Product, "--gtin", salmon.Gtin14, "--batch", salmon.Batch, "--band", "temperature:2:8",
-            "--issued", "2026-01-01T07:00:00Z", "--valid-until", "2027-01-01T00:00:00Z", "--arrived", "--arrived-zone", SimulatedWarehouse.DockZone,
+            "--issued", "2026-01-01T06:55:00Z", "--valid-until", "2027-01-01T00:00:00Z", "--arrived", "--arrived-zone", SimulatedWarehouse.DockZone,
             "--depositor", "acme-foods", "--quantity", "360", "--unit", "carton");
         var pledged = await Ok("pledge", "create", "--data", data, "--receipt", "WR-CLI-1", "--lender-data", _node.BankFolder.Path, "--owner-key", ownerKey,
-            "--lender", "bank", "--amount", "500000", "--currency", "CNY", "--start", "2026-01-01T07:00:00Z", "--end", "2026-06-30T00:00:00Z",
+            "--lender", "bank", "--amount", "500000", "--currency", "CNY", "--start", "2026-01-01T06:55:00Z", "--end", "2026-06-30T00:00:00Z",
             "--covenant", "temperature above 8 for 30m");
         var link = await Ok("lot", "report-link", "--data", data, "--receipt", "WR-CLI-1", "--base-url", _node.BaseAddress.ToString());
 
@@ -53,15 +54,17 @@ public sealed class InventoryCliTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         var html = await page.Content.ReadAsStringAsync();
         Assert.Contains("WR-CLI-1", html, StringComparison.Ordinal);
-        Assert.Contains("temperature above 8 for 30m", html, StringComparison.Ordinal);
+        Assert.True(html.Contains("temperature above 8 for 30m", StringComparison.Ordinal), html);
         Assert.Contains("<svg id=\"chart\"", html, StringComparison.Ordinal);
 
+        // The bank cosigns (the consortium's quorum is 2); the export uses that checkpoint.
+        await _node.CosignAsync();
         var bundle = Path.Combine(_node.Root, "cli.lot-evidence.json");
         var exported = await Ok("lot", "export-bundle", "--data", data, "--receipt", "WR-CLI-1", "--out", bundle);
         var verified = await Programs.RunAsync(Programs.Verifier, ["report", bundle, .. _node.VerifierKeyArgs]);
         Assert.True(verified.ExitCode == 0, verified.Output + verified.Error);
         Assert.Contains("covenant: 'temperature above 8 for 30m' held", verified.Output, StringComparison.Ordinal);
-        Assert.StartsWith("Verifier report ", exported.Field("check"), StringComparison.Ordinal);
+        Assert.StartsWith($"edgetrace verify report {bundle} --key warehouse=", exported.Field("check"), StringComparison.Ordinal);
 
         var draft = Path.Combine(_node.Root, "release.txt");
         var note = Path.Combine(_node.Root, "release.note");

@@ -90,7 +90,7 @@ public sealed class InventoryReplayTests : IAsyncLifetime
 
         Assert.True(single.Proof.Verified);
         Assert.False(before.Proof.Verified);
-        Assert.Contains("threshold-not-met", before.Proof.Failure, StringComparison.Ordinal);
+        Assert.Contains("quorum-not-met", before.Proof.Failure, StringComparison.Ordinal);
         Assert.True(after.Proof.Verified, after.Proof.Failure);
         Assert.Equal(["bank", "warehouse"], after.Proof.Signers.Order(StringComparer.Ordinal));
         using var tooMany = await _lots.Lender.GetAsync("v1/lots/WR-P/report?threshold=4");

@@ -31,6 +31,8 @@ public sealed class WarehouseScenario : IAsyncLifetime
 
     public TestNode Node { get; } = new()
     {
+        // The node's clock reads the end of the simulated history: its checkpoints are dated there.
+        Time = new StoppedClock(End),
         CovenantCheckIntervalMs = 1000,
         ConfigureNode = c => c with
         {
@@ -81,7 +83,7 @@ public sealed class WarehouseScenario : IAsyncLifetime
                 await RegisterLotsAsync();
             }
         }
-        await Node.WaitForCheckpointAsync();
+        await Node.CosignAsync();
     }
 
     public async Task DisposeAsync()

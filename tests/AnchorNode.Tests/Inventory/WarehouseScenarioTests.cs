@@ -98,7 +98,10 @@ public sealed class WarehouseScenarioTests(WarehouseScenario scenario, HeadlessC
     [Fact]
     public async Task VerifierReport_OnTheDownloadedBundle_ReproducesTheNodesNumbers()
     {
-        const string query = "?delayMs=600000&cumulativeMs=1800000&activationEnergyK=9500";
+        // A custom analysis: window and parameters chosen here, labelled as such by the node and the verifier.
+        var from = Uri.EscapeDataString(DateTimeOffset.FromUnixTimeMilliseconds(WarehouseScenario.Issued + Minute).ToString("O"));
+        var to = Uri.EscapeDataString(DateTimeOffset.FromUnixTimeMilliseconds(WarehouseScenario.End).ToString("O"));
+        var query = $"?from={from}&to={to}&delayMs=600000&cumulativeMs=1800000&activationEnergyK=9500";
         using var json = await scenario.Lots.Lender.GetAsync($"v1/lots/{WarehouseScenario.Chilled}/report{query}");
         Assert.Equal(HttpStatusCode.OK, json.StatusCode);
         var node = JsonNode.Parse(await json.Content.ReadAsStringAsync())!["conditions"]!;
@@ -111,7 +114,9 @@ public sealed class WarehouseScenarioTests(WarehouseScenario scenario, HeadlessC
         Assert.True(verified.ExitCode == 0, verified.Output + verified.Error);
         Assert.True(JsonNode.DeepEquals(node, JsonNode.Parse(verified.Output)), $"node:\n{node.ToJsonString()}\nverifier:\n{verified.Output}");
         Assert.Equal(9500, node["parameters"]!["activationEnergyK"]!.GetValue<double>());
+        Assert.Equal("custom", node["terms"]!.GetValue<string>());
         Assert.Equal(0, text.ExitCode);
+        Assert.StartsWith("CUSTOM ANALYSIS", text.Field("terms"), StringComparison.Ordinal);
         Assert.Contains($"covenant: '{WarehouseScenario.ChillerCovenant}' breached", text.Output, StringComparison.Ordinal);
         Assert.Contains("title: depositor acme-foods, owner acme-foods", text.Output, StringComparison.Ordinal);
         Assert.Equal(0, bundle.ExitCode);
@@ -137,13 +142,17 @@ public sealed class WarehouseScenarioTests(WarehouseScenario scenario, HeadlessC
         Assert.True(await page.Locator("#excursions tr.excursion-row").CountAsync() >= 2);
         var box = await page.Locator("#chart rect.excursion").First.BoundingBoxAsync();
         Assert.True(box!.Width > 20, $"the excursion is drawn {box.Width} px wide");
-        Assert.Contains("Verifier report", await page.Locator("#proof").InnerTextAsync(), StringComparison.Ordinal);
+        // The command to check it offline: the consortium's quorum (no --threshold), every member's key, the file the page offers.
+        var verify = (await page.Locator("#verify").InnerTextAsync()).Trim();
+        Assert.Equal(AnchorNode.Evidence.VerifyCommand.Format("report", $"{WarehouseScenario.Chilled}.lot-evidence.json", scenario.Node.VerifierKeyArgs.Where(a => a != "--key")), verify);
+        Assert.DoesNotContain("--threshold", verify, StringComparison.Ordinal);
+        Assert.Equal($"{WarehouseScenario.Chilled}.lot-evidence.json", await page.Locator("#bundle").GetAttributeAsync("download"));
         await HeadlessChromium.ScreenshotAsync(page, "lender-report-chiller-excursion");
 
         var clean = await chromium.NewPageAsync(1280, 900);
         await clean.SetExtraHTTPHeadersAsync(new Dictionary<string, string> { ["Authorization"] = $"Bearer {scenario.Node.AuditorKey}" });
         await clean.GotoAsync(new Uri(scenario.Node.BaseAddress, $"v1/lots/{WarehouseScenario.Frozen}/report.html").ToString());
-        Assert.Equal("Within range", (await clean.Locator("#verdict").InnerTextAsync()).Trim());
+        Assert.Equal("Within range, covenants held", (await clean.Locator("#verdict").InnerTextAsync()).Trim());
         Assert.Equal(0, await clean.Locator("#chart rect.excursion").CountAsync());
         await HeadlessChromium.ScreenshotAsync(clean, "lender-report-freezer-clean");
     }
@@ -174,12 +183,13 @@ public sealed class WarehouseScenarioTests(WarehouseScenario scenario, HeadlessC
         var path = await DownloadAsync(view.Proof.ProofPath.TrimStart('/'), "public", anonymous);
         var bundle = EvidenceBundle.Parse(await File.ReadAllBytesAsync(path)).Value;
         var entries = bundle.Entries.Select(e => LedgerEntry.Parse(Convert.FromBase64String(e.Entry)).Value).ToList();
-        Assert.All(entries, e => Assert.Contains(e.Kind, new[] { EntryKinds.Genesis, EntryKinds.Admit, EntryKinds.Enrol, EntryKinds.Anchor, EntryKinds.Lot, EntryKinds.Move }));
+        Assert.All(entries, e => Assert.Contains(e.Kind, new[] { EntryKinds.Enrol, EntryKinds.Anchor, EntryKinds.Lot, EntryKinds.Move }));
         Assert.Null(bundle.Lot!.Title);
-        Assert.Null(bundle.Report!.Pledge);
+        Assert.Null(bundle.Report);
+        Assert.DoesNotContain(bundle.State, s => s.Key.StartsWith("lot-status/", StringComparison.Ordinal) || s.Key.StartsWith("party/", StringComparison.Ordinal));
         // The readable content: every entry and every reading leaf (the rest is base64 and hashes).
         AssertNoPrivateValues(string.Join("\n", entries.Select(e => e.ToString()))
-            + string.Join("\n", bundle.Devices.SelectMany(d => d.Readings).Select(r => Encoding.UTF8.GetString(Convert.FromBase64String(r.Leaf)))));
+            + string.Join("\n", bundle.Devices.SelectMany(d => d.Leaves).Select(l => Encoding.UTF8.GetString(Convert.FromBase64String(l)))));
         var verified = await Programs.RunAsync(Programs.Verifier, ["report", path, .. scenario.Node.VerifierKeyArgs]);
         Assert.True(verified.ExitCode == 0, verified.Output);
         Assert.Contains("title: not in this bundle", verified.Output, StringComparison.Ordinal);

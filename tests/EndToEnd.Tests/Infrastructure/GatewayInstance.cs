@@ -47,9 +47,13 @@ public sealed class GatewayInstance
         File.WriteAllText(ConfigPath, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    /// <summary><c>run --simulate SEED --speed SPEED</c>.</summary>
-    public ChildProcess RunSimulated(int seed, double speed) =>
-        ChildProcess.Start(Programs.EdgeGateway, "run", "--data", Folder, "--simulate", seed.ToString(CultureInfo.InvariantCulture), "--speed", speed.ToString(CultureInfo.InvariantCulture));
+    /// <summary>
+    /// <c>run --simulate SEED --history HISTORY --speed SPEED</c>: a simulated history that ends now,
+    /// replayed at SPEED, so that no reading is dated after the node receives it (the node refuses those).
+    /// </summary>
+    public ChildProcess RunSimulated(int seed, double speed, string history = "2d") =>
+        ChildProcess.Start(Programs.EdgeGateway, "run", "--data", Folder, "--simulate", seed.ToString(CultureInfo.InvariantCulture),
+            "--history", history, "--speed", speed.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>The stored leaf bytes by sequence (read-only connection; the gateway may be running).</summary>
     public Dictionary<long, byte[]> StoredLeaves()

@@ -14,11 +14,13 @@ using static Firmware.Contracts.Tests.TestKeys;
 namespace Firmware.Contracts.Tests.Evidence;
 
 /// <summary>
-/// A ledger with one lot, built with Firmware.Contracts alone as a node would: genesis (warehouse:
-/// operator, bank: lender, auditor), the owner party, a gateway enrolled at site-1 with a chiller
-/// probe and a dock-door reader, two hours of readings with a 16-minute excursion to 9.5 °C at
-/// minutes 60–75, the title, the lot (issued at T0), a move, and a pledge from minute 10 with the
-/// covenant "temperature above 8 for 15m"; and the lender's and the public bundles over it.
+/// A ledger shaped like the demo's, built with Firmware.Contracts alone as a node would: genesis
+/// (warehouse: operator, bank: lender, auditor; quorum 2), the owner party, gateway gw-1 at site-1
+/// with a chiller probe, a dock-door reader and a chiller reader, gateway gw-2 at site-1 in the
+/// freezer (which the lot never enters), two hours of minute readings with a 16-minute excursion
+/// to 9.5 °C at minutes 60–75, the title, the lot (issued at T0 in the chiller), a move, and a
+/// pledge from minute 10 with the covenant "temperature above 8 for 15m"; a checkpoint at minute
+/// 200 signed by warehouse and bank. Bundles come from <see cref="BundleBuilder"/>, as the node's.
 /// </summary>
 internal sealed class LotLedger : IDisposable
 {
@@ -29,31 +31,47 @@ internal sealed class LotLedger : IDisposable
 
     private int _nonce;
 
-    public LotLedger()
+    public LotLedger(int minutes = 120, Func<int, double?>? chiller = null, string moveZone = "chiller-1", int moveMinute = 90)
     {
+        chiller ??= m => m is >= 60 and < 76 ? 9.5 : 5.0;
         Append(Signed(EntryKinds.Genesis, new GenesisStatement(2,
             [Member(Warehouse, MemberRoles.Operator), Member(Bank, MemberRoles.Lender), Member(Auditor, MemberRoles.Auditor)]).ToBody(), Warehouse));
         Party = Append(Signed(EntryKinds.Party, new PartyStatement("acme-foods", Spki(Owner)).ToBody(), Warehouse));
         Enrolment = Append(Signed(EntryKinds.Enrol, new EnrolStatement
         {
             DeviceId = "gw-1", PublicKey = Spki(Device), Site = "site-1",
-            Sensors = [new SensorInfo("t1", "temperature", "chiller-1"), new SensorInfo("r1", "epc", "dock-1")],
+            Sensors = [new SensorInfo("t1", "temperature", "chiller-1"), new SensorInfo("r1", "epc", "dock-1"), new SensorInfo("r2", "epc", "chiller-1")],
+        }.ToBody(), Warehouse));
+        Append(Signed(EntryKinds.Enrol, new EnrolStatement
+        {
+            DeviceId = "gw-2", PublicKey = Spki(Freezer), Site = "site-1", Sensors = [new SensorInfo("f1", "temperature", "freezer-1")],
         }.ToBody(), Warehouse));
         AddLeaf(new LeafContent { DeviceId = "gw-1", Sequence = 0, Kind = LeafKind.Observation, TimeMs = T0 - 5 * Minute, SensorId = "r1", Quantity = "epc", Zone = "dock-1", StringValue = Epc });
-        for (var m = 0; m < 120; m++)
+        AddLeaf(new LeafContent { DeviceId = "gw-1", Sequence = 1, Kind = LeafKind.Observation, TimeMs = T0 + 1000, SensorId = "r2", Quantity = "epc", Zone = "chiller-1", StringValue = Epc });
+        for (var m = 0; m < minutes; m++)
         {
-            AddLeaf(new LeafContent
+            if (chiller(m) is { } value)
             {
-                DeviceId = "gw-1", Sequence = Leaves.Count, Kind = LeafKind.Measurement, TimeMs = T0 + m * Minute, SensorId = "t1", Quantity = "temperature",
-                Zone = "chiller-1", Unit = "Cel", Value = m is >= 60 and < 76 ? 9.5 : 5.0,
-            });
+                AddLeaf(new LeafContent
+                {
+                    DeviceId = "gw-1", Sequence = Leaves.Count, Kind = LeafKind.Measurement, TimeMs = T0 + m * Minute + 2000, SensorId = "t1", Quantity = "temperature",
+                    Zone = "chiller-1", Unit = "Cel", Value = value,
+                });
+            }
+            FreezerLeaves.Add(ReadingLeaf.Create(new LeafContent
+            {
+                DeviceId = "gw-2", Sequence = FreezerLeaves.Count, Kind = LeafKind.Measurement, TimeMs = T0 + m * Minute, SensorId = "f1", Quantity = "temperature",
+                Zone = "freezer-1", Unit = "Cel", Value = -21,
+            }, new byte[ReadingLeaf.SaltLength]));
+            FreezerLog.Append(FreezerLeaves[^1].LeafHash);
         }
-        var checkpoint = new Checkpoint(DeviceLogs.Origin("gw-1"), DeviceLog.Size, DeviceLog.Root()).Sign(Device);
-        Anchor = Append(AnchorEntry.Create(T0 + 121 * Minute, Enrolment, null, [], checkpoint));
+        var received = T0 + minutes * Minute + Minute;
+        Anchor = Append(AnchorEntry.Create(received, Enrolment, null, [], new Checkpoint(DeviceLogs.Origin("gw-1"), DeviceLog.Size, DeviceLog.Root()).Sign(Device)));
+        Append(AnchorEntry.Create(received, Enrolment + 1, null, [], new Checkpoint(DeviceLogs.Origin("gw-2"), FreezerLog.Size, FreezerLog.Root()).Sign(Freezer)));
         var title = Signed(EntryKinds.Title, new TitleStatement { Receipt = "WR-1", Depositor = "acme-foods", Owner = "acme-foods", Quantity = 120, Unit = "carton", Insurance = "PICC-9" }.ToBody(), Warehouse);
         Title = Append(title);
         Lot = Append(Signed(EntryKinds.Lot, LotStatement(Statement.Parse(title.Note.Text).Value.Hash).ToBody(), Warehouse));
-        Move = Append(Signed(EntryKinds.Move, new MoveStatement(new LotReference("WR-1", Lot, Lot), "site-1", "chiller-1", T0 + 90 * Minute).ToBody(), Warehouse));
+        Move = Append(Signed(EntryKinds.Move, new MoveStatement(new LotReference("WR-1", Lot, Lot), "site-1", moveZone, T0 + moveMinute * Minute).ToBody(), Warehouse));
         Pledge = Append(Signed(EntryKinds.Pledge, new PledgeStatement
         {
             Lot = new LotReference("WR-1", Lot, Lot), Lender = "bank", Owner = "acme-foods", Amount = 500_000, Currency = "CNY",
@@ -66,12 +84,15 @@ internal sealed class LotLedger : IDisposable
     public EcdsaNoteSigner Auditor { get; } = EcdsaNoteSigner.Generate("auditor");
     public EcdsaNoteSigner Owner { get; } = EcdsaNoteSigner.Generate(InventoryNames.PartyKeyName("acme-foods"));
     public EcdsaNoteSigner Device { get; } = Signer(DeviceLogs.Origin("gw-1"), GammaPem);
+    public EcdsaNoteSigner Freezer { get; } = EcdsaNoteSigner.Generate(DeviceLogs.Origin("gw-2"));
     public InMemoryLedgerState State { get; } = new("demo");
     public LedgerRules Rules { get; } = new(null, InventoryRules.All);
     public MerkleLog Log { get; } = new(new InMemoryMerkleHashStore());
     public List<LedgerEntry> Entries { get; } = [];
     public MerkleLog DeviceLog { get; } = new(new InMemoryMerkleHashStore());
     public List<ReadingLeaf> Leaves { get; } = [];
+    public MerkleLog FreezerLog { get; } = new(new InMemoryMerkleHashStore());
+    public List<ReadingLeaf> FreezerLeaves { get; } = [];
     public long Party { get; }
     public long Enrolment { get; }
     public long Anchor { get; }
@@ -80,7 +101,11 @@ internal sealed class LotLedger : IDisposable
     public long Move { get; }
     public long Pledge { get; }
 
-    public TrustPolicy Policy => new([Warehouse.VerifierKey, Bank.VerifierKey, Auditor.VerifierKey], 2);
+    /// <summary>The checkpoint's time: after every reading and statement.</summary>
+    public long CheckpointTimeMs { get; set; } = T0 + 200 * Minute;
+
+    /// <summary>The members' keys, as a lender holds them; the threshold is the consortium's quorum.</summary>
+    public EvidencePolicy Policy => new([Warehouse.VerifierKey, Bank.VerifierKey, Auditor.VerifierKey]);
 
     public LotStatement LotStatement(Hash32 title) => new()
     {
@@ -100,52 +125,48 @@ internal sealed class LotLedger : IDisposable
     {
         var result = Rules.Append(entry.Bytes.Span, State);
         Assert.True(result.Succeeded, result.ToString());
-        return AppendRaw(entry);
-    }
-
-    /// <summary>Appends to the log without the rules (what a forged ledger would hold).</summary>
-    public long AppendRaw(LedgerEntry entry)
-    {
         Entries.Add(entry);
         Log.Append(entry.LeafHash);
         return Entries.Count - 1;
     }
 
-    /// <summary>The bundle of <paramref name="lot"/> with every entry it names (and <paramref name="extra"/>), against a checkpoint signed by warehouse and bank.</summary>
-    public EvidenceBundle Bundle(BundleLot? lot = null, BundleReport? report = null, IEnumerable<long>? extra = null, IEnumerable<long>? leave = null)
+    /// <summary>Appends to the log without the rules (what a forged ledger would hold); the state map stays the honest one.</summary>
+    public long AppendRaw(LedgerEntry entry)
     {
-        lot ??= LenderLot();
-        report ??= new BundleReport(T0 + 10 * Minute, T0 + 120 * Minute, 10_000, Minute, 0, null, Pledge);
-        var checkpoint = new Checkpoint(LedgerNames.Origin("demo"), Log.Size, Log.Root(), [Checkpoint.TimeExtension(T0 + 200 * Minute)]).Sign(Warehouse, Bank);
-        var indices = new SortedSet<long> { 0, Enrolment, Anchor, lot.LotEntry };
-        indices.UnionWith(lot.Moves);
-        indices.UnionWith(lot.Events ?? []);
-        indices.UnionWith(lot.Parties ?? []);
-        if (lot.Title is { } t)
-        {
-            indices.Add(t);
-        }
-        indices.UnionWith(extra ?? []);
-        indices.ExceptWith(leave ?? []);
-        return new EvidenceBundle
-        {
-            Format = EvidenceBundle.FormatV1,
-            Ledger = new BundleLedger(LedgerNames.Origin("demo"), checkpoint.ToString()),
-            Entries = indices.Select(i => new BundleEntry(i, Convert.ToBase64String(Entries[(int)i].Bytes.Span),
-                Log.Reader.InclusionProof(i, Log.Size).Select(h => h.ToBase64()).ToList())).ToList(),
-            Devices =
-            [
-                new BundleDevice("gw-1", Enrolment, Anchor, Leaves.Select((l, seq) => new BundleReading(seq, Convert.ToBase64String(l.Bytes.Span),
-                    DeviceLog.Reader.InclusionProof(seq, DeviceLog.Size).Select(h => h.ToBase64()).ToList())).ToList()),
-            ],
-            Lot = lot,
-            Report = report,
-        };
+        Entries.Add(entry);
+        Log.Append(entry.LeafHash);
+        State.SetSize(Entries.Count);
+        return Entries.Count - 1;
     }
 
-    public BundleLot LenderLot() => new("WR-1", Lot, [Move], Title, [Pledge], [Party]);
+    /// <summary>The checkpoint note over the ledger as it is (state map included), signed by <paramref name="signers"/> (default warehouse and bank).</summary>
+    public string Checkpoint(params INoteSigner[] signers) =>
+        new Checkpoint(LedgerNames.Origin("demo"), Log.Size, Log.Root(), [Firmware.Contracts.Checkpoints.Checkpoint.TimeExtension(CheckpointTimeMs), Firmware.Contracts.Checkpoints.Checkpoint.StateExtension(LedgerStateMap.Root(State))])
+            .Sign(signers.Length == 0 ? [Warehouse, Bank] : signers).ToString();
 
-    public BundleLot PublicLot() => new("WR-1", Lot, [Move]);
+    /// <summary>A bundle builder over this ledger, as the node's exporter builds bundles.</summary>
+    public BundleBuilder Builder(params INoteSigner[] signers)
+    {
+        var source = new InMemoryEvidenceSource(Entries, Log.Reader, State)
+            .WithDevice("gw-1", Leaves, DeviceLog.Reader)
+            .WithDevice("gw-2", FreezerLeaves, FreezerLog.Reader);
+        return new BundleBuilder(source, Checkpoint(signers), LedgerStateMap.Entries(State));
+    }
+
+    /// <summary>The lender's bundle for the pledge (signed terms), or for <paramref name="request"/>.</summary>
+    public EvidenceBundle Bundle(LotBundleRequest? request = null)
+    {
+        var bundle = Builder().Lot("WR-1", request ?? new LotBundleRequest { Pledge = Pledge });
+        Assert.True(bundle.Succeeded, bundle.ToString());
+        return bundle.Value;
+    }
+
+    /// <summary>The consumers' public bundle.</summary>
+    public EvidenceBundle PublicBundle() => Bundle(new LotBundleRequest { Public = true });
+
+    /// <summary>The bundle entry of ledger entry <paramref name="index"/> with its proof.</summary>
+    public BundleEntry EntryOf(long index) =>
+        new(index, Convert.ToBase64String(Entries[(int)index].Bytes.Span), Log.Reader.InclusionProof(index, Log.Size).Select(h => h.ToBase64()).ToList());
 
     public void Dispose()
     {
@@ -154,6 +175,7 @@ internal sealed class LotLedger : IDisposable
         Auditor.Dispose();
         Owner.Dispose();
         Device.Dispose();
+        Freezer.Dispose();
     }
 
     private void AddLeaf(LeafContent content)
@@ -168,4 +190,27 @@ internal sealed class LotLedger : IDisposable
     private static MemberInfo Member(EcdsaNoteSigner signer, MemberRoles roles) => new(signer.KeyName, roles, Spki(signer));
 
     private static string Spki(EcdsaNoteSigner signer) => Convert.ToBase64String(signer.PublicKey.Span);
+}
+
+/// <summary>Changing parts of a bundle, as someone handing it over might.</summary>
+internal static class BundleEdits
+{
+    public static EvidenceBundle With(this EvidenceBundle bundle, IReadOnlyList<BundleEntry>? entries = null, IReadOnlyList<BundleState>? state = null,
+        IReadOnlyList<BundleDevice>? devices = null, BundleLot? lot = null, BundleReport? report = null, bool dropReport = false, bool dropLot = false) =>
+        new()
+        {
+            Format = bundle.Format,
+            Ledger = bundle.Ledger,
+            Entries = entries ?? bundle.Entries,
+            State = state ?? bundle.State,
+            Devices = devices ?? bundle.Devices,
+            Lot = dropLot ? null : lot ?? bundle.Lot,
+            Report = dropReport ? null : report ?? bundle.Report,
+        };
+
+    public static EvidenceBundle WithDevice(this EvidenceBundle bundle, string id, Func<BundleDevice, BundleDevice> change) =>
+        bundle.With(devices: bundle.Devices.Select(d => d.Device == id ? change(d) : d).ToList());
+
+    public static EvidenceBundle AddEntries(this EvidenceBundle bundle, params BundleEntry[] entries) =>
+        bundle.With(entries: bundle.Entries.Concat(entries).OrderBy(e => e.Index).ToList());
 }

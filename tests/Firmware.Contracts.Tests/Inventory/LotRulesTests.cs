@@ -292,12 +292,37 @@ public class LotRulesTests : IDisposable
         using var newKey = Firmware.Contracts.Notes.EcdsaNoteSigner.Generate(InventoryNames.PartyKeyName("acme"));
 
         AssertRefused(_t.Ledger.Signed(EntryKinds.Party, new PartyStatement("acme", Spki(newKey)).ToBody(), _t.Ledger.Warehouse), LedgerFailures.PartyExists);
-        AssertRefused(_t.Ledger.Signed(EntryKinds.Party, new PartyStatement("acme", Spki(newKey), registration - 1).ToBody(), _t.Ledger.Warehouse), LedgerFailures.StaleReference);
-        Ok(_t.Append(_t.Ledger.Signed(EntryKinds.Party, new PartyStatement("acme", Spki(newKey), registration).ToBody(), _t.Ledger.Warehouse)));
+        AssertRefused(_t.Ledger.Signed(EntryKinds.Party, new PartyStatement("acme", Spki(newKey), registration - 1).ToBody(), _t.Ledger.Warehouse, _t.Acme), LedgerFailures.StaleReference);
+        Ok(_t.Append(_t.Ledger.Signed(EntryKinds.Party, new PartyStatement("acme", Spki(newKey), registration).ToBody(), _t.Ledger.Warehouse, _t.Acme)));
 
         _t.Issue("WR-1");
         AssertRefused(_t.PledgeEntry("WR-1"), LedgerFailures.BadSignature);
         Ok(_t.Append(_t.PledgeEntry("WR-1", _t.Ledger.Bank, newKey)));
+    }
+
+    [Fact]
+    public void Party_NewKey_ByTheOperatorAlone_IsRefused()
+    {
+        var registration = _t.State.Party("acme")!.RegistrationIndex;
+        using var operatorsKey = Firmware.Contracts.Notes.EcdsaNoteSigner.Generate(InventoryNames.PartyKeyName("acme"));
+
+        // The operator cannot put a key of its choosing in the owner's name, and then sign "with the owner's consent".
+        AssertRefused(_t.Ledger.Signed(EntryKinds.Party, new PartyStatement("acme", Spki(operatorsKey), registration).ToBody(), _t.Ledger.Warehouse), LedgerFailures.PartyConsentRequired);
+        // Nor can the new key vouch for itself.
+        AssertRefused(_t.Ledger.Signed(EntryKinds.Party, new PartyStatement("acme", Spki(operatorsKey), registration).ToBody(), _t.Ledger.Warehouse, operatorsKey), LedgerFailures.BadSignature);
+        Assert.Equal(registration, _t.State.Party("acme")!.RegistrationIndex);
+    }
+
+    [Fact]
+    public void Party_LostKey_IsRecoveredByAQuorumOfMembers()
+    {
+        var registration = _t.State.Party("acme")!.RegistrationIndex;
+        using var newKey = Firmware.Contracts.Notes.EcdsaNoteSigner.Generate(InventoryNames.PartyKeyName("acme"));
+
+        // Quorum 2: the operator and the bank together may replace a lost key.
+        Ok(_t.Append(_t.Ledger.Signed(EntryKinds.Party, new PartyStatement("acme", Spki(newKey), registration).ToBody(), _t.Ledger.Warehouse, _t.Ledger.Bank)));
+
+        Assert.Equal(Spki(newKey), _t.State.Party("acme")!.PublicKey);
     }
 
     [Fact]

@@ -131,19 +131,27 @@ public class LedgerVectorsTests
         Assert.True(verified.Succeeded, verified.ToString());
         Assert.Equal(Hash32.FromHex(LedgerRoot), verified.Value.Checkpoint.Root);
 
+        // The same entries in a v2 bundle: replayed into a state, proven against a checkpoint that commits to it.
+        var state = new InMemoryLedgerState("demo");
+        var rules = new LedgerRules(null, Firmware.Contracts.Inventory.InventoryRules.All);
         var ledger = new MerkleLog(new InMemoryMerkleHashStore());
-        var entries = new[] { Entry0, Entry1, Entry2 }.Select(e => Encoding.UTF8.GetBytes(e)).ToArray();
-        ledger.Append(entries.Select(e => Rfc9162.HashLeaf(e)).ToArray());
-        var device = new MerkleLog(new InMemoryMerkleHashStore());
-        device.Append(Leaves.Select(l => Rfc9162.HashLeaf(Encoding.UTF8.GetBytes(l))).ToArray());
-        var bundle = new EvidenceBundle
+        var entries = new List<LedgerEntry>();
+        foreach (var text in new[] { Entry0, Entry1, Entry2 })
         {
-            Format = EvidenceBundle.FormatV1,
-            Ledger = new BundleLedger("edgetrace/ledger/demo", LedgerCheckpoint),
-            Entries = entries.Select((e, i) => new BundleEntry(i, Convert.ToBase64String(e), ledger.Reader.InclusionProof(i, 3).Select(h => h.ToBase64()).ToList())).ToList(),
-            Devices = [new BundleDevice("gw-01", 1, 2, Leaves.Select((l, i) => new BundleReading(i, Convert.ToBase64String(Encoding.UTF8.GetBytes(l)), device.Reader.InclusionProof(i, 4).Select(h => h.ToBase64()).ToList())).ToList())],
-        };
-        var summary = EvidenceVerifier.Verify(bundle, policy);
+            var appended = rules.Append(Encoding.UTF8.GetBytes(text), state);
+            Assert.True(appended.Succeeded, appended.ToString());
+            entries.Add(appended.Value);
+            ledger.Append(appended.Value.LeafHash);
+        }
+        var device = new MerkleLog(new InMemoryMerkleHashStore());
+        var leaves = Leaves.Select(l => ReadingLeaf.Parse(Encoding.UTF8.GetBytes(l)).Value).ToList();
+        device.Append(leaves.Select(l => l.LeafHash).ToArray());
+        using var warehouse = TestKeys.Signer("warehouse", TestKeys.AlphaPem);
+        using var bank = TestKeys.Signer("bank", TestKeys.BetaPem);
+        var checkpoint = new Checkpoint("edgetrace/ledger/demo", 3, ledger.Root(), [Checkpoint.TimeExtension(1767225962000), Checkpoint.StateExtension(LedgerStateMap.Root(state))]).Sign(warehouse, bank);
+        var source = new InMemoryEvidenceSource(entries, ledger.Reader, state).WithDevice("gw-01", leaves, device.Reader);
+        var bundle = new BundleBuilder(source, checkpoint.ToString(), LedgerStateMap.Entries(state)).Device("gw-01", null, null).Value;
+        var summary = EvidenceVerifier.Verify(bundle, new EvidencePolicy(policy.Keys));
         Assert.True(summary.Succeeded, summary.ToString());
         Assert.Equal(["warehouse", "bank"], summary.Value.Signers);
         Assert.Equal(4, summary.Value.Devices.Single().Readings.Count);

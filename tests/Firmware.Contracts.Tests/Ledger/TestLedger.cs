@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Firmware.Contracts.Checkpoints;
+using Firmware.Contracts.Evidence;
 using Firmware.Contracts.Hashing;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Merkle;
@@ -80,7 +81,9 @@ internal sealed class TestLedger
     {
         var record = State.Device(device.Id)!;
         var proof = record.AnchorIndex is null ? [] : device.Log.Reader.ConsistencyProof(record.AnchoredSize, device.Log.Size);
-        return Firmware.Contracts.Ledger.AnchorEntry.Create(1_795_428_100_000, record.EnrolmentIndex, record.AnchorIndex, proof, checkpoint ?? device.Checkpoint());
+        // Received a minute after the device's newest reading: no reading is dated after its arrival.
+        var received = device.Leaves.Count == 0 ? 1_795_428_100_000 : device.Leaves[^1].Content.TimeMs + 60_000;
+        return Firmware.Contracts.Ledger.AnchorEntry.Create(received, record.EnrolmentIndex, record.AnchorIndex, proof, checkpoint ?? device.Checkpoint());
     }
 
     public long Anchor(TestDevice device)
@@ -89,8 +92,25 @@ internal sealed class TestLedger
         return State.Size - 1;
     }
 
+    /// <summary>The time of <see cref="Checkpoint"/>s: after every statement and reading of these tests.</summary>
+    public const long CheckpointTimeMs = 1_795_500_000_000;
+
+    /// <summary>A ledger checkpoint of the current size, committing to the current state map.</summary>
     public SignedNote Checkpoint(params EcdsaNoteSigner[] signers) =>
-        new Checkpoint(Origin, Log.Size, Log.Root(), [Firmware.Contracts.Checkpoints.Checkpoint.TimeExtension(1_795_428_200_000)]).Sign(signers.Length == 0 ? [Warehouse] : signers);
+        new Checkpoint(Origin, Log.Size, Log.Root(),
+            [Firmware.Contracts.Checkpoints.Checkpoint.TimeExtension(CheckpointTimeMs), Firmware.Contracts.Checkpoints.Checkpoint.StateExtension(LedgerStateMap.Root(State))])
+            .Sign(signers.Length == 0 ? [Warehouse] : signers);
+
+    /// <summary>A bundle builder against <see cref="Checkpoint"/> over this ledger and <paramref name="devices"/>.</summary>
+    public BundleBuilder Builder(IEnumerable<TestDevice> devices, params EcdsaNoteSigner[] signers)
+    {
+        var source = new Firmware.Contracts.Evidence.InMemoryEvidenceSource(Entries, Log.Reader, State);
+        foreach (var device in devices)
+        {
+            source.WithDevice(device.Id, device.Leaves, device.Log.Reader);
+        }
+        return new BundleBuilder(source, Checkpoint(signers).ToString(), LedgerStateMap.Entries(State));
+    }
 
     public static T Ok<T>(Result<T> result)
     {

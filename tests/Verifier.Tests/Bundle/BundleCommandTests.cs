@@ -16,38 +16,51 @@ public class BundleCommandTests(BundleFixture fixture) : IClassFixture<BundleFix
 
         Assert.True(code == 0, output + error);
         Assert.Equal("demo", Line(output, "consortium"));
-        Assert.Equal("edgetrace/ledger/demo size 3 at 2026-01-01T00:18:20.000Z, signed by warehouse", Line(output, "ledger"));
+        Assert.Equal("edgetrace/ledger/demo size 3 at 2026-01-01T00:18:20.000Z, signed by warehouse, bank", Line(output, "ledger"));
+        Assert.Equal("as of 2026-01-01T00:18:20.000Z (ledger size 3, signed by warehouse, bank; 2 needed, the consortium's quorum is 2)", Line(output, "as-of"));
         Assert.Equal("gw-01 (site site-1, zone cold-a), enrolled at ledger index 1 by warehouse", Line(output, "device"));
         Assert.Equal("t1 temperature cold-a", Line(output, "sensors"));
-        Assert.Equal("16 (seq 0..15, none missing) from 2026-01-01T00:00:00.000Z to 2026-01-01T00:15:00.000Z", Line(output, "readings"));
-        Assert.Equal("ledger index 2, device checkpoint size 16, received 2026-01-01T00:16:40.000Z", Line(output, "anchor"));
+        Assert.Equal("16 (seq 0..15, none missing; up to the last anchored) from 2026-01-01T00:00:00.000Z to 2026-01-01T00:15:00.000Z", Line(output, "readings"));
+        Assert.Equal("ledger index 2 (the device's last at this checkpoint), device checkpoint size 16, received 2026-01-01T00:16:40.000Z", Line(output, "anchor"));
     }
 
     [Fact]
     public async Task AlteredReading_ExitsOneNamingIt()
     {
         var bundle = fixture.Bundle();
-        var readings = bundle.Devices[0].Readings.ToList();
-        var text = Encoding.UTF8.GetString(Convert.FromBase64String(readings[9].Leaf)).Replace("\"v\":4.5", "\"v\":2.5", StringComparison.Ordinal);
-        readings[9] = readings[9] with { Leaf = Convert.ToBase64String(Encoding.UTF8.GetBytes(text)) };
-        var altered = new EvidenceBundle { Format = bundle.Format, Ledger = bundle.Ledger, Entries = bundle.Entries, Devices = [bundle.Devices[0] with { Readings = readings }] };
+        var leaves = bundle.Devices[0].Leaves.ToList();
+        var text = Encoding.UTF8.GetString(Convert.FromBase64String(leaves[9])).Replace("\"v\":4.5", "\"v\":2.5", StringComparison.Ordinal);
+        leaves[9] = Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
+        var altered = new EvidenceBundle { Format = bundle.Format, Ledger = bundle.Ledger, Entries = bundle.Entries, State = bundle.State, Devices = [bundle.Devices[0] with { Leaves = leaves }] };
 
         var (code, output, _) = await BundleFixture.RunVerifierAsync(["bundle", fixture.Write(altered), .. fixture.Keys]);
 
         Assert.Equal(1, code);
-        Assert.StartsWith("failed: root-mismatch: reading 9 of gw-01 (gw-01/t1/temperature at 2026-01-01T00:09:00.000Z): not included in device checkpoint", output, StringComparison.Ordinal);
+        Assert.StartsWith("failed: root-mismatch: device gw-01: readings 0..15 are not included in device checkpoint edgetrace/device/gw-01 at size 16", output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task ThresholdAboveTheSignatures_ExitsOne()
+    public async Task OneSignature_FailsTheQuorum_UnlessAskedFor()
     {
-        var (code, output, _) = await BundleFixture.RunVerifierAsync(["bundle", fixture.Write(fixture.Bundle()), .. fixture.Keys, "--threshold", "2"]);
-        Assert.Equal(1, code);
-        Assert.StartsWith("failed: threshold-not-met: ledger checkpoint: 1 trusted key(s) signed (warehouse), the policy needs 2", output, StringComparison.Ordinal);
+        var single = fixture.Write(fixture.Bundle(fixture.Checkpoint(fixture.Warehouse)));
 
-        var cosigned = fixture.Ledger.WithSignature(fixture.Bank);
-        (code, output, _) = await BundleFixture.RunVerifierAsync(["bundle", fixture.Write(fixture.Bundle(cosigned)), .. fixture.Keys, "--threshold", "2"]);
+        var (code, output, _) = await BundleFixture.RunVerifierAsync(["bundle", single, .. fixture.Keys]);
+        Assert.Equal(1, code);
+        Assert.StartsWith("failed: quorum-not-met: the ledger checkpoint is signed by 1 trusted member (warehouse); 2 are needed", output, StringComparison.Ordinal);
+
+        (code, output, _) = await BundleFixture.RunVerifierAsync(["bundle", single, .. fixture.Keys, "--threshold", "1"]);
         Assert.True(code == 0, output);
+        Assert.Contains("warning: trusting 1 member signature by choice (--threshold), fewer than the consortium's quorum of 2", output, StringComparison.Ordinal);
+        Assert.Contains("by the reader's choice", Line(output, "as-of"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NotBefore_RefusesOlderEvidence()
+    {
+        var (code, output, _) = await BundleFixture.RunVerifierAsync(["bundle", fixture.Write(fixture.Bundle()), .. fixture.Keys, "--not-before", "2026-01-02T00:00:00Z"]);
+
+        Assert.Equal(1, code);
+        Assert.StartsWith("failed: stale-evidence: the ledger checkpoint is from 2026-01-01T00:18:20.000Z", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -64,6 +77,7 @@ public class BundleCommandTests(BundleFixture fixture) : IClassFixture<BundleFix
     [InlineData("bundle", "{file}", "--key", "warehouse=notbase64")]
     [InlineData("bundle", "{file}", "{keys}", "--threshold", "3")]
     [InlineData("bundle", "/no/such/bundle.json", "{keys}")]
+    [InlineData("bundle", "{file}", "{keys}", "--not-before", "yesterday")]
     public async Task BadArguments_ExitTwo(params string[] args)
     {
         var file = fixture.Write(fixture.Bundle());

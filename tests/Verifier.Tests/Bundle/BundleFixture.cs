@@ -55,8 +55,16 @@ public sealed class BundleFixture : IDisposable
         }
         var deviceNote = new Checkpoint(DeviceLogs.Origin("gw-01"), 16, DeviceLog.Root()).Sign(Device);
         Append(rules, state, AnchorEntry.Create(1_767_226_600_000, 1, null, [], deviceNote));
-        Ledger = new Checkpoint(LedgerNames.Origin("demo"), LedgerLog.Size, LedgerLog.Root(), [Checkpoint.TimeExtension(1_767_226_700_000)]).Sign(Warehouse);
+        State = state;
+        Ledger = Checkpoint(Warehouse, Bank);
     }
+
+    public InMemoryLedgerState State { get; }
+
+    /// <summary>A checkpoint of the ledger (committing to its state) signed by <paramref name="signers"/>.</summary>
+    public SignedNote Checkpoint(params EcdsaNoteSigner[] signers) =>
+        new Checkpoint(LedgerNames.Origin("demo"), LedgerLog.Size, LedgerLog.Root(),
+            [Firmware.Contracts.Checkpoints.Checkpoint.TimeExtension(1_767_226_700_000), Firmware.Contracts.Checkpoints.Checkpoint.StateExtension(LedgerStateMap.Root(State))]).Sign(signers);
 
     public string Folder { get; } = Path.Combine(Path.GetTempPath(), "edgetrace-verifier-bundle", Guid.NewGuid().ToString("N"));
     public EcdsaNoteSigner Warehouse { get; } = EcdsaNoteSigner.Generate("warehouse");
@@ -66,22 +74,17 @@ public sealed class BundleFixture : IDisposable
     public List<LedgerEntry> Entries { get; } = [];
     public MerkleLog DeviceLog { get; } = new(new InMemoryMerkleHashStore());
     public List<ReadingLeaf> Leaves { get; } = [];
-    public SignedNote Ledger { get; private set; }
+    public SignedNote Ledger { get; }
 
     public string[] Keys => ["--key", Warehouse.VerifierKey.ToString(), "--key", Bank.VerifierKey.ToString()];
 
-    public EvidenceBundle Bundle(SignedNote? ledger = null) => new()
+    public EvidenceBundle Bundle(SignedNote? ledger = null)
     {
-        Format = EvidenceBundle.FormatV1,
-        Ledger = new BundleLedger("edgetrace/ledger/demo", (ledger ?? Ledger).ToString()),
-        Entries = Entries.Select((e, i) => new BundleEntry(i, Convert.ToBase64String(e.Bytes.Span),
-            LedgerLog.Reader.InclusionProof(i, LedgerLog.Size).Select(h => h.ToBase64()).ToList())).ToList(),
-        Devices =
-        [
-            new BundleDevice("gw-01", 1, 2, Leaves.Select((l, seq) => new BundleReading(seq, Convert.ToBase64String(l.Bytes.Span),
-                DeviceLog.Reader.InclusionProof(seq, 16).Select(h => h.ToBase64()).ToList())).ToList()),
-        ],
-    };
+        var source = new InMemoryEvidenceSource(Entries, LedgerLog.Reader, State).WithDevice("gw-01", Leaves, DeviceLog.Reader);
+        var bundle = new BundleBuilder(source, (ledger ?? Ledger).ToString(), LedgerStateMap.Entries(State)).Device("gw-01", null, null);
+        Assert.True(bundle.Succeeded, bundle.ToString());
+        return bundle.Value;
+    }
 
     public string Write(EvidenceBundle bundle) => Write(bundle.ToJson());
 

@@ -31,7 +31,7 @@ public sealed class LotBundleFixture : IDisposable
     {
         Directory.CreateDirectory(Folder);
         Append(Signed(EntryKinds.Genesis, new GenesisStatement(1, [new MemberInfo("warehouse", MemberRoles.Operator, Spki(Warehouse)), new MemberInfo("bank", MemberRoles.Lender, Spki(Bank))]).ToBody(), Warehouse));
-        var party = Append(Signed(EntryKinds.Party, new PartyStatement("acme-foods", Spki(Owner)).ToBody(), Warehouse));
+        Append(Signed(EntryKinds.Party, new PartyStatement("acme-foods", Spki(Owner)).ToBody(), Warehouse));
         var enrolment = Append(Signed(EntryKinds.Enrol, new EnrolStatement
         {
             DeviceId = "gw-1", PublicKey = Spki(Device), Site = "site-1", Sensors = [new SensorInfo("t1", "temperature", "chiller-1")],
@@ -54,9 +54,9 @@ public sealed class LotBundleFixture : IDisposable
             Leaves.Add(leaf);
             DeviceLog.Append(leaf.LeafHash);
         }
-        var anchor = Append(AnchorEntry.Create(T0 + 181 * Minute, enrolment, null, [], new Checkpoint(DeviceLogs.Origin("gw-1"), DeviceLog.Size, DeviceLog.Root()).Sign(Device)));
+        Append(AnchorEntry.Create(T0 + 181 * Minute, enrolment, null, [], new Checkpoint(DeviceLogs.Origin("gw-1"), DeviceLog.Size, DeviceLog.Root()).Sign(Device)));
         var title = Signed(EntryKinds.Title, new TitleStatement { Receipt = "WR-1", Depositor = "acme-foods", Owner = "acme-foods", Quantity = 120, Unit = "carton" }.ToBody(), Warehouse);
-        var titleIndex = Append(title);
+        Append(title);
         var lot = Append(Signed(EntryKinds.Lot, new LotStatement
         {
             Receipt = "WR-1", Title = Statement.Parse(title.Note.Text).Value.Hash, Site = "site-1", Zone = "chiller-1", Product = "Atlantic salmon fillets, chilled",
@@ -67,20 +67,14 @@ public sealed class LotBundleFixture : IDisposable
             Lot = new LotReference("WR-1", lot, lot), Lender = "bank", Owner = "acme-foods", Amount = 500_000, Currency = "CNY",
             StartMs = T0 + 10 * Minute, EndMs = T0 + 30L * 86_400_000, Covenants = [Covenant.Parse("temperature above 8 for 15m").Value],
         }.ToBody(), Bank, Owner));
-        var checkpoint = new Checkpoint(LedgerNames.Origin("demo"), Log.Size, Log.Root(), [Checkpoint.TimeExtension(T0 + 200 * Minute)]).Sign(Warehouse);
-        Bundle = new EvidenceBundle
-        {
-            Format = EvidenceBundle.FormatV1,
-            Ledger = new BundleLedger(LedgerNames.Origin("demo"), checkpoint.ToString()),
-            Entries = Entries.Select((e, i) => new BundleEntry(i, Convert.ToBase64String(e.Bytes.Span), Log.Reader.InclusionProof(i, Log.Size).Select(h => h.ToBase64()).ToList())).ToList(),
-            Devices =
-            [
-                new BundleDevice("gw-1", enrolment, anchor, Leaves.Select((l, seq) => new BundleReading(seq, Convert.ToBase64String(l.Bytes.Span),
-                    DeviceLog.Reader.InclusionProof(seq, DeviceLog.Size).Select(h => h.ToBase64()).ToList())).ToList()),
-            ],
-            Lot = new BundleLot("WR-1", lot, [], titleIndex, [pledge], [party]),
-            Report = new BundleReport(T0 + 10 * Minute, T0 + 180 * Minute, 10_000, Minute, 0, null, pledge),
-        };
+        // The evidence runs to minute 180: the pledge's window is [minute 10, minute 180).
+        var checkpoint = new Checkpoint(LedgerNames.Origin("demo"), Log.Size, Log.Root(),
+            [Checkpoint.TimeExtension(T0 + 180 * Minute), Checkpoint.StateExtension(LedgerStateMap.Root(_state))]).Sign(Warehouse, Bank);
+        var source = new InMemoryEvidenceSource(Entries, Log.Reader, _state).WithDevice("gw-1", Leaves, DeviceLog.Reader);
+        var built = new BundleBuilder(source, checkpoint.ToString(), LedgerStateMap.Entries(_state)).Lot("WR-1", new LotBundleRequest { Pledge = pledge });
+        Assert.True(built.Succeeded, built.ToString());
+        Bundle = built.Value;
+        Pledge = pledge;
     }
 
     public string Folder { get; } = Path.Combine(Path.GetTempPath(), "edgetrace-verifier-report", Guid.NewGuid().ToString("N"));
@@ -94,9 +88,22 @@ public sealed class LotBundleFixture : IDisposable
     public List<ReadingLeaf> Leaves { get; } = [];
     public EvidenceBundle Bundle { get; }
 
+    public long Pledge { get; }
+
     public string[] Keys => ["--key", Warehouse.VerifierKey.ToString(), "--key", Bank.VerifierKey.ToString()];
 
-    public TrustPolicy Policy => new([Warehouse.VerifierKey, Bank.VerifierKey]);
+    public EvidencePolicy Policy => new([Warehouse.VerifierKey, Bank.VerifierKey]);
+
+    /// <summary>A custom analysis of the pledge over [<paramref name="from"/>, <paramref name="to"/>), as an exporter may choose one.</summary>
+    public EvidenceBundle Custom(long from, long to)
+    {
+        var checkpoint = Bundle.Ledger.Checkpoint;
+        var source = new InMemoryEvidenceSource(Entries, Log.Reader, _state).WithDevice("gw-1", Leaves, DeviceLog.Reader);
+        var built = new BundleBuilder(source, checkpoint, LedgerStateMap.Entries(_state))
+            .Lot("WR-1", new LotBundleRequest { Pledge = Pledge, Custom = new BundleCustom(from, to, 10_000, Minute, 0) });
+        Assert.True(built.Succeeded, built.ToString());
+        return built.Value;
+    }
 
     public string Write(EvidenceBundle bundle)
     {

@@ -23,6 +23,7 @@ public class ReportCommandTests(LotBundleFixture fixture) : IClassFixture<LotBun
         Assert.True(code == 0, output + error);
         Assert.Equal("WR-1 (ledger index 5, issued by warehouse): Atlantic salmon fillets, chilled, GTIN 10614141007346, batch SAL-1", Line(output, "lot"));
         Assert.StartsWith("depositor acme-foods, owner acme-foods, 120 carton", Line(output, "title"), StringComparison.Ordinal);
+        Assert.StartsWith("pledge 6, as its lender and owner signed it", Line(output, "terms"), StringComparison.Ordinal);
         Assert.Equal("2026-01-01T06:10:00.000Z to 2026-01-01T09:00:00.000Z; ΔH/R 10000 K, interval 1m, delay 0s", Line(output, "window"));
         // Minutes 10..179 of the window: 170 expected; 3 missing and 1 fault leave 166 readings.
         Assert.StartsWith("gw-1 t1 temperature (chiller-1): 166 of 170 readings (97.6%), min 5 max 9.5 mean 5.434 MKT 5.557 Cel, out of range 16m", Line(output, "sensor"), StringComparison.Ordinal);
@@ -31,7 +32,7 @@ public class ReportCommandTests(LotBundleFixture fixture) : IClassFixture<LotBun
         Assert.DoesNotContain("08:29:00.000Z to 2026-01-01T08:31", output, StringComparison.Ordinal);
         Assert.Contains("  fault: crc at 2026-01-01T07:40:00.000Z", output, StringComparison.Ordinal);
         Assert.Equal("'temperature above 8 for 15m' breached", Line(output, "covenant"));
-        Assert.Equal("1 excursion(s), covenant breached, data incomplete", Line(output, "verdict"));
+        Assert.Equal("out of range (1 excursion(s)), covenants breached, as of 2026-01-01T09:00:00.000Z (ledger size 7, signed by warehouse, bank; 2 needed, the consortium's quorum is 1)", Line(output, "verdict"));
     }
 
     [Fact]
@@ -53,30 +54,35 @@ public class ReportCommandTests(LotBundleFixture fixture) : IClassFixture<LotBun
     [Fact]
     public async Task AlteredReading_ExitsOne()
     {
-        var readings = fixture.Bundle.Devices[0].Readings.ToList();
-        var text = Encoding.UTF8.GetString(Convert.FromBase64String(readings[70].Leaf)).Replace("\"v\":9.5", "\"v\":5", StringComparison.Ordinal);
-        readings[70] = readings[70] with { Leaf = Convert.ToBase64String(Encoding.UTF8.GetBytes(text)) };
+        var leaves = fixture.Bundle.Devices[0].Leaves.ToList();
+        var hot = leaves.FindIndex(l => Encoding.UTF8.GetString(Convert.FromBase64String(l)).Contains("\"v\":9.5", StringComparison.Ordinal));
+        var text = Encoding.UTF8.GetString(Convert.FromBase64String(leaves[hot])).Replace("\"v\":9.5", "\"v\":5", StringComparison.Ordinal);
+        leaves[hot] = Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
         var altered = new EvidenceBundle
         {
-            Format = fixture.Bundle.Format, Ledger = fixture.Bundle.Ledger, Entries = fixture.Bundle.Entries, Devices = [fixture.Bundle.Devices[0] with { Readings = readings }],
-            Lot = fixture.Bundle.Lot, Report = fixture.Bundle.Report,
+            Format = fixture.Bundle.Format, Ledger = fixture.Bundle.Ledger, Entries = fixture.Bundle.Entries, State = fixture.Bundle.State,
+            Devices = [fixture.Bundle.Devices[0] with { Leaves = leaves }], Lot = fixture.Bundle.Lot, Report = fixture.Bundle.Report,
         };
 
         var (code, output, _) = await VerifierProcess.RunAsync(["report", fixture.Write(altered), .. fixture.Keys]);
 
         Assert.Equal(1, code);
-        Assert.StartsWith("failed: root-mismatch: reading 70 of gw-1", output, StringComparison.Ordinal);
+        Assert.StartsWith("failed: root-mismatch: device gw-1: readings 9..176", output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task ABundleWithoutALot_ExitsOne_SayingSo()
     {
-        var devices = new EvidenceBundle { Format = fixture.Bundle.Format, Ledger = fixture.Bundle.Ledger, Entries = fixture.Bundle.Entries, Devices = fixture.Bundle.Devices };
+        var devices = new EvidenceBundle
+        {
+            Format = fixture.Bundle.Format, Ledger = fixture.Bundle.Ledger, Entries = fixture.Bundle.Entries, State = fixture.Bundle.State, Devices = fixture.Bundle.Devices,
+        };
 
         var (code, output, _) = await VerifierProcess.RunAsync(["report", fixture.Write(devices), .. fixture.Keys]);
 
+        // The lot's entries and state keys are not used by a device bundle: it says so.
         Assert.Equal(1, code);
-        Assert.StartsWith("failed: no-lot", output, StringComparison.Ordinal);
+        Assert.StartsWith("failed: bundle-format", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -96,6 +102,21 @@ public class ReportCommandTests(LotBundleFixture fixture) : IClassFixture<LotBun
 
         Assert.Equal(0, code);
         Assert.StartsWith("WR-1 at ledger index 5, issued by warehouse", Line(output, "lot"), StringComparison.Ordinal);
-        Assert.Equal("1 entries (pledge 6), chained without gaps", Line(output, "status"));
+        Assert.Equal("pledged; 1 entries (pledge 6), the chain complete up to this checkpoint", Line(output, "status"));
+        Assert.StartsWith("gw-1 ", Line(output, "devices-needed"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CustomAnalysis_IsLabelled_AndCannotBeEvaluatedHasItsOwnExitCode()
+    {
+        var custom = fixture.Custom(LotBundleFixture.T0 + 160 * Minute, LotBundleFixture.T0 + 180 * Minute);
+
+        var (code, output, _) = await VerifierProcess.RunAsync(["report", fixture.Write(custom), .. fixture.Keys]);
+
+        // Minutes 160-180 hold no excursion, but a 3-minute gap: nothing bad seen, and not observed throughout.
+        Assert.Equal(3, code);
+        Assert.StartsWith("CUSTOM ANALYSIS", Line(output, "terms"), StringComparison.Ordinal);
+        Assert.StartsWith("cannot be evaluated, covenants cannot be evaluated (custom analysis), as of", Line(output, "verdict"), StringComparison.Ordinal);
+        Assert.StartsWith("3 min uncovered: site-1 chiller-1 temperature 2026-01-01T08:49:00Z to 2026-01-01T08:52:00Z (no readings)", Line(output, "cannot-evaluate"), StringComparison.Ordinal);
     }
 }

@@ -63,6 +63,7 @@ public static class TracePage
         {
             ColdChainState.Held => ("ok", IconOk, text.HeldTitle),
             ColdChainState.Excursion => ("bad", IconBad, text.ExcursionTitle),
+            ColdChainState.Incomplete => ("unknown", IconUnknown, text.IncompleteTitle),
             _ => ("unknown", IconUnknown, text.NotMonitoredTitle),
         };
         html.Append("<section id=\"status\" class=\"card status ").Append(css).Append("\" data-state=\"").Append(cold.State.ToString().ToLowerInvariant()).Append("\">\n<h2>")
@@ -88,11 +89,14 @@ public static class TracePage
                 }
                 html.Append("</ul>\n");
                 break;
+            case ColdChainState.Incomplete:
+                html.Append("<p>").Append(Encode(ConsumerText.Format(text.IncompleteBody, min, max, format.Duration(cold.Unmonitored)))).Append("</p>\n");
+                break;
             default:
                 html.Append("<p>").Append(Encode(ConsumerText.Format(text.NotMonitoredBody, min, max))).Append("</p>\n");
                 break;
         }
-        if (cold.Unmonitored >= TimeSpan.FromMinutes(1))
+        if (cold.Unmonitored >= TimeSpan.FromMinutes(1) && cold.State != ColdChainState.Incomplete)
         {
             html.Append("<p class=\"meta\" id=\"unmonitored\">").Append(Encode(ConsumerText.Format(text.UnmonitoredNote, format.Duration(cold.Unmonitored)))).Append("</p>\n");
         }

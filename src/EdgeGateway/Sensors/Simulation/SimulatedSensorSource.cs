@@ -13,6 +13,21 @@ namespace EdgeGateway.Sensors.Simulation;
 /// <param name="timeProvider">The real clock.</param>
 public sealed class SimulatedSensorSource(SimulatedWarehouse warehouse, double speed, TimeProvider timeProvider) : ISensorSource
 {
+    private readonly Func<long, TimeSpan>? _delayUntil;
+    private readonly long _resumeAfterMs = long.MinValue;
+
+    /// <summary>
+    /// Plays <paramref name="warehouse"/> paced by <paramref name="delayUntil"/> (the real time until the
+    /// gateway clock shows a simulated time), skipping the events at or before <paramref name="resumeAfterMs"/>
+    /// (a rerun continues after its last reading).
+    /// </summary>
+    public SimulatedSensorSource(SimulatedWarehouse warehouse, Func<long, TimeSpan> delayUntil, TimeProvider timeProvider, long resumeAfterMs)
+        : this(warehouse, 1, timeProvider)
+    {
+        _delayUntil = delayUntil ?? throw new ArgumentNullException(nameof(delayUntil));
+        _resumeAfterMs = resumeAfterMs;
+    }
+
     private readonly SimulatedWarehouse _warehouse = warehouse ?? throw new ArgumentNullException(nameof(warehouse));
     private readonly double _speed = double.IsFinite(speed) && speed > 0
         ? speed
@@ -36,8 +51,13 @@ public sealed class SimulatedSensorSource(SimulatedWarehouse warehouse, double s
         foreach (var e in _warehouse.Generate())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var due = TimeSpan.FromMilliseconds((e.TimeMs - simStart) / _speed);
-            var wait = due - _timeProvider.GetElapsedTime(realStart);
+            if (e.TimeMs <= _resumeAfterMs)
+            {
+                continue;
+            }
+            var wait = _delayUntil is { } delayUntil
+                ? delayUntil(e.TimeMs)
+                : TimeSpan.FromMilliseconds((e.TimeMs - simStart) / _speed) - _timeProvider.GetElapsedTime(realStart);
             // Timers fire at millisecond granularity; rounding up keeps every event at or after its due time.
             if (wait > TimeSpan.Zero)
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), _timeProvider, cancellationToken);
