@@ -351,7 +351,7 @@ public sealed partial class ReadingLeaf
         }
         catch (InvalidOperationException e)
         {
-            return Result<ReadingLeaf>.Fail("leaf-json", $"a field has the wrong JSON type: {e.Message}");
+            return Result<ReadingLeaf>.Fail("leaf-json", $"a field has the wrong JSON type or text that is not UTF-8 or Unicode: {e.Message}");
         }
     }
 
@@ -641,11 +641,11 @@ public sealed partial class ReadingLeaf
                 }
                 if (!QuantityFits(c.Kind, c.Quantity))
                 {
-                    return Bad($"a {c.Kind.ToWire()} leaf's quantity is {QuantitiesOf(c.Kind)}, not '{c.Quantity}'");
+                    return Bad($"{Article(c.Kind)} {c.Kind.ToWire()} leaf's quantity is {QuantitiesOf(c.Kind)}, not '{c.Quantity}'");
                 }
                 if (c.Rule is not null)
                 {
-                    return Bad($"a {c.Kind.ToWire()} leaf has no rule");
+                    return Bad($"{Article(c.Kind)} {c.Kind.ToWire()} leaf has no rule");
                 }
                 break;
             case LeafKind.Alarm:
@@ -729,6 +729,8 @@ public sealed partial class ReadingLeaf
         LeafKind.Fault => Senml.UnitOf(quantity) is not null || quantity == Senml.Epc,
         _ => false,
     };
+
+    private static string Article(LeafKind kind) => kind is LeafKind.Observation or LeafKind.Alarm or LeafKind.Event ? "an" : "a";
 
     private static string QuantitiesOf(LeafKind kind) => kind switch
     {
