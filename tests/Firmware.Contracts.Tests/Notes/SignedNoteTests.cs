@@ -69,7 +69,15 @@ public class SignedNoteTests
     {
         var alias = Signer("alias.example", AlphaPem);
         var note = SignedNote.Sign(Text, Alpha, alias).ToString();
-        Assert.Equal("threshold-not-met", NoteVerifier.Verify(note, Policy(2, Alpha, alias)).Failure?.Code);
+        Assert.Equal("threshold-not-met", NoteVerifier.Verify(note, Policy(2, Alpha, alias, Beta)).Failure?.Code);
+    }
+
+    // A threshold that one key under two names would have to meet twice can never be met.
+    [Fact]
+    public void TrustPolicy_ThresholdAboveTheDistinctPublicKeys_Throws()
+    {
+        var alias = Signer("alias.example", AlphaPem);
+        Assert.Throws<ArgumentException>(() => Policy(2, Alpha, alias));
     }
 
     [Fact]
