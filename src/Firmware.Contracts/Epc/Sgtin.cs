@@ -91,8 +91,9 @@ public sealed record Sgtin
     }
 
     /// <summary>
-    /// Parses <c>urn:epc:id:sgtin:CompanyPrefix.IndicatorItemRef.Serial</c>; percent-escapes in the
-    /// serial are decoded.
+    /// Parses <c>urn:epc:id:sgtin:CompanyPrefix.IndicatorItemRef.Serial</c> as the EPC Tag Data
+    /// Standard's grammar writes it; percent-escapes in the serial are decoded. The grammar allows
+    /// one spelling per SGTIN, so a URI this accepts is the one <see cref="ToEpcUri"/> writes.
     /// </summary>
     public static bool TryParseEpcUri(string? uri, [NotNullWhen(true)] out Sgtin? sgtin, [NotNullWhen(false)] out string? error)
     {
@@ -160,6 +161,8 @@ public sealed record Sgtin
         return sb.ToString();
     }
 
+    // The Tag Data Standard's URI grammar has exactly one spelling per serial: the seven characters
+    // above as %22 %25 %26 %2F %3C %3E %3F (upper-case hex), every other character as itself.
     private static bool TryUnescapeSerial(string escaped, [NotNullWhen(true)] out string? serial, [NotNullWhen(false)] out string? error)
     {
         serial = null;
@@ -174,10 +177,18 @@ public sealed record Sgtin
                     error = $"Serial '{escaped}' has a '%' at position {i + 1} that is not followed by two hex digits.";
                     return false;
                 }
-                var decoded = (char)Convert.ToByte(escaped.Substring(i + 1, 2), 16);
-                if (!EscapedInUri.Contains(decoded, StringComparison.Ordinal) && !IsSerialChar(decoded))
+                var code = escaped.Substring(i + 1, 2);
+                var decoded = (char)Convert.ToByte(code, 16);
+                if (!EscapedInUri.Contains(decoded, StringComparison.Ordinal))
                 {
-                    error = $"Serial '{escaped}' escapes '%{escaped.Substring(i + 1, 2)}', which is not a serial character.";
+                    error = IsSerialChar(decoded)
+                        ? $"Serial '{escaped}' escapes '{decoded}' as %{code}; in an EPC URI only \" % & / < > ? are escaped, '{decoded}' is written as itself."
+                        : $"Serial '{escaped}' escapes '%{code}', which is not a serial character.";
+                    return false;
+                }
+                if (code != ((int)decoded).ToString("X2", System.Globalization.CultureInfo.InvariantCulture))
+                {
+                    error = $"Serial '{escaped}' writes %{code}; the EPC URI grammar writes escapes in upper-case hex: %{(int)decoded:X2}.";
                     return false;
                 }
                 sb.Append(decoded);

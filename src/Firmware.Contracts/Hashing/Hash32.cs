@@ -64,7 +64,11 @@ public readonly struct Hash32 : IEquatable<Hash32>
         return status == System.Buffers.OperationStatus.Done && written == Length;
     }
 
-    /// <summary>Parses standard base64 (RFC 4648 §4) of exactly 32 bytes.</summary>
+    /// <summary>
+    /// Parses standard base64 (RFC 4648 §4) of exactly 32 bytes in its canonical spelling: 43
+    /// characters and '=', the unused low bits of the last character zero, as <see cref="ToBase64"/>
+    /// writes it. One hash has one spelling in a signed text.
+    /// </summary>
     public static bool TryFromBase64(string? text, out Hash32 hash)
     {
         hash = default;
@@ -72,7 +76,12 @@ public readonly struct Hash32 : IEquatable<Hash32>
         {
             return false;
         }
-        return Convert.TryFromBase64String(text, hash.WritableBytes(), out var written) && written == Length;
+        if (!Convert.TryFromBase64String(text, hash.WritableBytes(), out var written) || written != Length || hash.ToBase64() != text)
+        {
+            hash = default;
+            return false;
+        }
+        return true;
     }
 
     /// <summary>Lower-case hex.</summary>

@@ -32,10 +32,57 @@ public static class NoteKeys
         && name.Length <= 256
         && !name.Any(ch => char.IsWhiteSpace(ch) || ch == '+' || char.IsControl(ch));
 
-    /// <summary>Imports a DER SubjectPublicKeyInfo and checks that it is an ECDSA P-256 key.</summary>
-    /// <exception cref="ArgumentException">When the bytes are not a P-256 public key.</exception>
+    /// <summary>Bytes in the SubjectPublicKeyInfo of a P-256 key: <see cref="P256SpkiPrefix"/>, then X and Y.</summary>
+    public const int P256SpkiLength = 91;
+
+    /// <summary>
+    /// The first 27 bytes of every P-256 SubjectPublicKeyInfo in its one DER form (named curve
+    /// prime256v1, uncompressed point): SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 },
+    /// BIT STRING { 0x04 ‖ X ‖ Y } }. The key ID hashes these bytes, so one key has one form.
+    /// </summary>
+    public static ReadOnlySpan<byte> P256SpkiPrefix =>
+        [0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04];
+
+    /// <summary>
+    /// Decodes base64 only in its canonical form (RFC 4648 §4: standard alphabet, padded, no white
+    /// space, unused bits zero), the one spelling <see cref="Convert.ToBase64String(byte[])"/> writes.
+    /// </summary>
+    public static bool TryFromCanonicalBase64(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? bytes)
+    {
+        bytes = null;
+        if (text is null || text.Length % 4 != 0)
+        {
+            return false;
+        }
+        try
+        {
+            var decoded = Convert.FromBase64String(text);
+            if (!string.Equals(Convert.ToBase64String(decoded), text, StringComparison.Ordinal))
+            {
+                return false;
+            }
+            bytes = decoded;
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Imports a P-256 public key from its DER SubjectPublicKeyInfo: exactly the 91 bytes of
+    /// <see cref="P256SpkiPrefix"/> followed by a point on the curve (no compressed points, explicit
+    /// curve parameters or other encodings of the same key, which would have another key ID).
+    /// </summary>
+    /// <exception cref="ArgumentException">When the bytes are not a P-256 public key in that form.</exception>
     public static ECDsa ImportP256PublicKey(ReadOnlySpan<byte> subjectPublicKeyInfo)
     {
+        if (subjectPublicKeyInfo.Length != P256SpkiLength || !subjectPublicKeyInfo.StartsWith(P256SpkiPrefix))
+        {
+            throw new ArgumentException(
+                $"not the DER SubjectPublicKeyInfo of a P-256 key: expected {P256SpkiLength} bytes starting {Convert.ToHexStringLower(P256SpkiPrefix)} (named curve, uncompressed point), got {subjectPublicKeyInfo.Length} bytes");
+        }
         var key = ECDsa.Create();
         try
         {

@@ -54,14 +54,9 @@ public sealed class NoteVerifierKey : IDisposable
         }
         var name = text[..eq];
         var b64 = text[(eq + 1)..];
-        byte[] spki;
-        try
+        if (!NoteKeys.TryFromCanonicalBase64(b64, out var spki))
         {
-            spki = Convert.FromBase64String(b64);
-        }
-        catch (FormatException)
-        {
-            return Result<NoteVerifierKey>.Fail("key-format", $"the public key of '{name}' is not valid base64");
+            return Result<NoteVerifierKey>.Fail("key-format", $"the public key of '{name}' is not canonical base64 (one line of RFC 4648 §4 base64, padded)");
         }
         try
         {
@@ -73,14 +68,22 @@ public sealed class NoteVerifierKey : IDisposable
         }
     }
 
-    /// <summary>Verifies a DER-encoded ECDSA P-256 signature over SHA-256(<paramref name="text"/>).</summary>
+    /// <summary>
+    /// Verifies an ECDSA P-256 signature over SHA-256(<paramref name="text"/>) in strict DER
+    /// (<see cref="EcdsaSignature.TryDecodeDer"/>); false for any other encoding.
+    /// </summary>
     public bool Verify(ReadOnlySpan<byte> text, ReadOnlySpan<byte> signature)
     {
+        Span<byte> rs = stackalloc byte[2 * EcdsaSignature.ScalarLength];
+        if (!EcdsaSignature.TryDecodeDer(signature, rs))
+        {
+            return false;
+        }
         lock (_gate)
         {
             try
             {
-                return _key.VerifyData(text, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+                return _key.VerifyData(text, rs, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
             }
             catch (CryptographicException)
             {

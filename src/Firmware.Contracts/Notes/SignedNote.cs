@@ -143,7 +143,7 @@ public sealed class SignedNote
         }
         foreach (var ch in note)
         {
-            if (ch < 0x20 && ch != '\n')
+            if (IsControl(ch))
             {
                 return Result<SignedNote>.Fail("note-control-character", $"a note may not contain control character U+{(int)ch:X4}");
             }
@@ -208,14 +208,9 @@ public sealed class SignedNote
         {
             return Result<NoteSignature>.Fail("note-signature-format", $"key name '{name}' is empty or has spaces or '+'");
         }
-        byte[] payload;
-        try
+        if (!NoteKeys.TryFromCanonicalBase64(rest[(space + 1)..], out var payload))
         {
-            payload = Convert.FromBase64String(rest[(space + 1)..]);
-        }
-        catch (FormatException)
-        {
-            return Result<NoteSignature>.Fail("note-signature-format", $"the signature of '{name}' is not valid base64");
+            return Result<NoteSignature>.Fail("note-signature-format", $"the signature of '{name}' is not canonical base64 (RFC 4648 §4, padded, unused bits zero)");
         }
         if (payload.Length < 5)
         {
@@ -236,13 +231,17 @@ public sealed class SignedNote
         }
         foreach (var ch in text)
         {
-            if (ch < 0x20 && ch != '\n')
+            if (IsControl(ch))
             {
                 return new Failure("note-control-character", $"the note text may not contain control character U+{(int)ch:X4}");
             }
         }
         return IsWellFormed(text) ? null : new Failure("note-encoding", "the note text is not valid Unicode");
     }
+
+    // C2SP forbids U+0000-U+001F other than line feed; EdgeTrace also forbids DEL (U+007F) and the
+    // C1 controls (U+0080-U+009F), which no EdgeTrace writer produces and some terminals obey.
+    private static bool IsControl(char ch) => char.IsControl(ch) && ch != '\n';
 
     private static bool IsWellFormed(string s)
     {

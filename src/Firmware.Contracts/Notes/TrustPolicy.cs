@@ -7,14 +7,17 @@ namespace Firmware.Contracts.Notes;
 public sealed class TrustPolicy
 {
     /// <summary>A policy requiring <paramref name="threshold"/> of <paramref name="keys"/>.</summary>
-    /// <exception cref="ArgumentException">When the threshold is below 1 or above the number of distinct keys.</exception>
+    /// <exception cref="ArgumentException">
+    /// When the threshold is below 1 or above the number of distinct public keys (one key trusted
+    /// under two names counts once when signatures are counted, so it counts once here too).
+    /// </exception>
     public TrustPolicy(IEnumerable<NoteVerifierKey> keys, int threshold = 1)
     {
         var list = keys.ToList();
-        var distinct = list.Select(k => (k.Name, k.KeyId, k.PublicKeyBase64)).Distinct().Count();
+        var distinct = list.Select(k => k.PublicKeyBase64).Distinct(StringComparer.Ordinal).Count();
         if (threshold < 1 || threshold > distinct)
         {
-            throw new ArgumentException($"the threshold must be between 1 and the {distinct} distinct trusted keys, got {threshold}", nameof(threshold));
+            throw new ArgumentException($"the threshold must be between 1 and the {distinct} distinct trusted public keys, got {threshold}", nameof(threshold));
         }
         Keys = list;
         Threshold = threshold;

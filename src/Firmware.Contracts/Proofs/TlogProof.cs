@@ -81,13 +81,10 @@ public sealed class TlogProof
         byte[]? extra = null;
         if (i < head.Length && head[i].StartsWith("extra ", StringComparison.Ordinal))
         {
-            try
+            // Only the spelling ToString writes: data present (else no line) in canonical base64.
+            if (!NoteKeys.TryFromCanonicalBase64(head[i][6..], out extra) || extra.Length == 0)
             {
-                extra = Convert.FromBase64String(head[i][6..]);
-            }
-            catch (FormatException)
-            {
-                return Result<TlogProof>.Fail("proof-format", "the extra line is not valid base64");
+                return Result<TlogProof>.Fail("proof-format", "the extra line is not non-empty canonical base64 (RFC 4648 §4, padded, unused bits zero)");
             }
             i++;
         }
@@ -104,9 +101,9 @@ public sealed class TlogProof
         var path = new List<Hash32>();
         for (; i < head.Length; i++)
         {
-            if (!Hash32.TryFromBase64(head[i], out var hash))
+            if (!Hash32.TryFromBase64(head[i], out var hash) || hash.ToBase64() != head[i])
             {
-                return Result<TlogProof>.Fail("proof-format", $"path line {path.Count + 1} is not the base64 of a 32-byte hash");
+                return Result<TlogProof>.Fail("proof-format", $"path line {path.Count + 1} is not the canonical base64 of a 32-byte hash");
             }
             path.Add(hash);
         }

@@ -351,7 +351,7 @@ public sealed partial class ReadingLeaf
         }
         catch (InvalidOperationException e)
         {
-            return Result<ReadingLeaf>.Fail("leaf-json", $"a field has the wrong JSON type: {e.Message}");
+            return Result<ReadingLeaf>.Fail("leaf-json", $"a field has the wrong JSON type or text that is not UTF-8 or Unicode: {e.Message}");
         }
     }
 
@@ -394,25 +394,12 @@ public sealed partial class ReadingLeaf
                 case Field.Ver: version = ReadInteger(ref reader, field); break;
                 case Field.Seq: sequence = ReadInteger(ref reader, field); break;
                 case Field.T:
-                    if (reader.TokenType != JsonTokenType.Number)
+                    if (reader.TokenType != JsonTokenType.Number || !TryReadMilliseconds(reader.ValueSpan, out var ms))
                     {
-                        return Result<ReadingLeaf>.Fail("leaf-field", "'t' must be a number of seconds");
+                        return Result<ReadingLeaf>.Fail("leaf-field",
+                            $"'t' must be seconds written with exactly three decimals, 0.000 to {FormatTime(MaxTimeMs)} (e.g. 1795428060.000), got '{Encoding.UTF8.GetString(reader.ValueSpan)}'");
                     }
-                    if (TryReadPlainMilliseconds(reader.ValueSpan, out var plain))
-                    {
-                        timeMs = plain;
-                        break;
-                    }
-                    if (!reader.TryGetDecimal(out var seconds))
-                    {
-                        return Result<ReadingLeaf>.Fail("leaf-field", "'t' must be a number of seconds");
-                    }
-                    var ms = seconds * 1000m;
-                    if (ms != decimal.Truncate(ms) || ms < 0 || ms > MaxTimeMs)
-                    {
-                        return Result<ReadingLeaf>.Fail("leaf-field", $"'t' must be non-negative seconds with at most 3 decimals, got {seconds}");
-                    }
-                    timeMs = (long)ms;
+                    timeMs = ms;
                     break;
                 case Field.V:
                     if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out var v) || !double.IsFinite(v))
@@ -539,52 +526,32 @@ public sealed partial class ReadingLeaf
         return Field.Unknown;
     }
 
-    // The form leaves are written in (digits, then '.' and one to three digits) read without
-    // decimal arithmetic. Anything else (an exponent, a sign, more decimals, a value out of range)
-    // returns false and goes through the general decimal path, which accepts or names the fault.
-    private static bool TryReadPlainMilliseconds(ReadOnlySpan<byte> number, out long ms)
+    // The one spelling of 't': an integer part without sign or leading zeros, a point and exactly
+    // three digits, read as whole milliseconds without any decimal or floating-point arithmetic,
+    // so every reader gets the same number and refuses the same spellings (1.5, 1e3, 1.5000, -0.000).
+    private static bool TryReadMilliseconds(ReadOnlySpan<byte> number, out long ms)
     {
         ms = 0;
-        long whole = 0;
-        var at = 0;
-        while (at < number.Length && number[at] - (uint)'0' <= 9)
-        {
-            if (at == 15)
-            {
-                return false;
-            }
-            whole = whole * 10 + (number[at] - '0');
-            at++;
-        }
-        if (at == 0)
+        var point = number.Length - 4;
+        if (point < 1 || point > 12 || number[point] != (byte)'.' || (number[0] == (byte)'0' && point > 1))
         {
             return false;
         }
-        long fraction = 0;
-        var digits = 0;
-        if (at < number.Length)
+        long value = 0;
+        for (var at = 0; at < number.Length; at++)
         {
-            if (number[at] != (byte)'.')
+            if (at == point)
+            {
+                continue;
+            }
+            var digit = number[at] - (uint)'0';
+            if (digit > 9)
             {
                 return false;
             }
-            at++;
-            while (at < number.Length && number[at] - (uint)'0' <= 9 && digits < 3)
-            {
-                fraction = fraction * 10 + (number[at] - '0');
-                digits++;
-                at++;
-            }
-            if (digits == 0 || at != number.Length)
-            {
-                return false;
-            }
+            value = value * 10 + digit;
         }
-        for (; digits < 3; digits++)
-        {
-            fraction *= 10;
-        }
-        ms = whole * 1000 + fraction;
+        ms = value;
         return ms <= MaxTimeMs;
     }
 
@@ -618,10 +585,12 @@ public sealed partial class ReadingLeaf
         return text.IsEmpty;
     }
 
+    // Digits only: no sign (not even -0), no fraction (1.0), no exponent (1e0); JSON itself has
+    // already refused leading zeros.
     private static long ReadInteger(ref Utf8JsonReader reader, string field) =>
-        reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) && n >= 0
+        reader.TokenType == JsonTokenType.Number && !reader.ValueSpan.ContainsAnyExceptInRange((byte)'0', (byte)'9') && reader.TryGetInt64(out var n)
             ? n
-            : throw new JsonException($"'{field}' must be a non-negative integer");
+            : throw new JsonException($"'{field}' must be a non-negative integer written with digits only (0 to {long.MaxValue})");
 
     private static string ReadString(ref Utf8JsonReader reader, string field) =>
         reader.TokenType == JsonTokenType.String ? reader.GetString()! : throw new JsonException($"'{field}' must be a string");
@@ -670,9 +639,13 @@ public sealed partial class ReadingLeaf
                 {
                     return Bad($"quantity '{c.Quantity}' must be a lower-case word such as temperature");
                 }
+                if (!QuantityFits(c.Kind, c.Quantity))
+                {
+                    return Bad($"{Article(c.Kind)} {c.Kind.ToWire()} leaf's quantity is {QuantitiesOf(c.Kind)}, not '{c.Quantity}'");
+                }
                 if (c.Rule is not null)
                 {
-                    return Bad($"a {c.Kind.ToWire()} leaf has no rule");
+                    return Bad($"{Article(c.Kind)} {c.Kind.ToWire()} leaf has no rule");
                 }
                 break;
             case LeafKind.Alarm:
@@ -732,6 +705,10 @@ public sealed partial class ReadingLeaf
                 {
                     return Bad("an observation has quantity epc and a string value, and no value or unit");
                 }
+                if (TagValueProblem(c.StringValue) is { } tag)
+                {
+                    return Bad(tag);
+                }
                 break;
             case LeafKind.Fault:
                 if (c.StringValue is null || !CodePattern.IsMatch(c.StringValue) || c.Value is not null || c.Unit is not null)
@@ -742,6 +719,47 @@ public sealed partial class ReadingLeaf
         }
         return null;
     }
+
+    // Measurements are of the three quantities v1 has units for; a fault names the quantity its
+    // sensor failed to read, which includes an RFID reader's epc.
+    private static bool QuantityFits(LeafKind kind, string quantity) => kind switch
+    {
+        LeafKind.Measurement => Senml.UnitOf(quantity) is not null,
+        LeafKind.Observation => quantity == Senml.Epc,
+        LeafKind.Fault => Senml.UnitOf(quantity) is not null || quantity == Senml.Epc,
+        _ => false,
+    };
+
+    private static string Article(LeafKind kind) => kind is LeafKind.Observation or LeafKind.Alarm or LeafKind.Event ? "an" : "a";
+
+    private static string QuantitiesOf(LeafKind kind) => kind switch
+    {
+        LeafKind.Measurement => "temperature, humidity or pressure",
+        LeafKind.Observation => "epc",
+        _ => "temperature, humidity, pressure or epc",
+    };
+
+    /// <summary>The prefix of an observation's value when the tag does not hold an SGTIN.</summary>
+    public const string RawTagPrefix = "raw:";
+
+    // An observation's value: an SGTIN pure-identity URI in the one spelling the EPC Tag Data
+    // Standard's grammar allows, or raw: and the tag id in upper-case hex. Lot EPCs are compared
+    // with it as strings, so a second spelling of one EPC would be a different tag.
+    private static string? TagValueProblem(string value)
+    {
+        if (value.StartsWith(RawTagPrefix, StringComparison.Ordinal))
+        {
+            var hex = value.AsSpan(RawTagPrefix.Length);
+            return hex.Length > 0 && !hex.ContainsAnyExcept(UpperHex)
+                ? null
+                : $"observation '{value}': after 'raw:' comes the tag id in upper-case hex digits";
+        }
+        return Epc.Sgtin.TryParseEpcUri(value, out _, out var error)
+            ? null
+            : $"observation '{value}' is neither an SGTIN pure-identity URI nor 'raw:' and a hex tag id: {error}";
+    }
+
+    private static readonly SearchValues<char> UpperHex = SearchValues.Create("0123456789ABCDEF");
 
     private static bool HasControl(string text)
     {

@@ -24,6 +24,16 @@ public class SgtinUriTests
         Assert.Equal(uri, sgtin.ToEpcUri());
     }
 
+    // The Tag Data Standard's grammar gives every serial one spelling, so whatever parses is canonical.
+    [Theory]
+    [InlineData("urn:epc:id:sgtin:0614141.812345.6789")]
+    [InlineData("urn:epc:id:sgtin:061414112345.0.1")]
+    [InlineData("urn:epc:id:sgtin:061414.1812345.00")]
+    [InlineData("urn:epc:id:sgtin:0614141.812345.%22%25%26%2F%3C%3E%3F")]
+    [InlineData("urn:epc:id:sgtin:0614141.812345.!'()*+,-.:;=_")]
+    public void ParseEpcUri_Accepted_IsTheCanonicalSpelling(string uri) =>
+        Assert.Equal(uri, Sgtin.ParseEpcUri(uri).ToEpcUri());
+
     [Fact]
     public void ParseEpcUri_SerialWithDots_KeepsThemInTheSerial() =>
         Assert.Equal("A.B.C", Sgtin.ParseEpcUri("urn:epc:id:sgtin:0614141.712345.A.B.C").Serial);
@@ -46,6 +56,12 @@ public class SgtinUriTests
     [InlineData("urn:epc:id:sgtin:0614141.812345.a/b", "unescaped '/'")]
     [InlineData("urn:epc:id:sgtin:0614141.812345.a%2", "not followed by two hex digits")]
     [InlineData("urn:epc:id:sgtin:0614141.812345.a b", "not in the GS1 AI encodable character set")]
+    [InlineData("urn:epc:id:sgtin:0614141.712345.32a%2fb", "upper-case hex: %2F")]
+    [InlineData("urn:epc:id:sgtin:0614141.812345.67%389", "'8' is written as itself")]
+    [InlineData("urn:epc:id:sgtin:0614141.812345.a%2Db", "'-' is written as itself")]
+    [InlineData("urn:epc:id:sgtin:0614141.812345.a%20b", "not a serial character")]
+    [InlineData("urn:epc:id:sgtin:0614141.812345.a#b", "not in the GS1 AI encodable character set")]
+    [InlineData("URN:EPC:ID:SGTIN:0614141.812345.6789", "start with 'urn:epc:id:sgtin:'")]
     [InlineData(null, "not an SGTIN")]
     public void ParseEpcUri_Invalid_IsRejectedWithReason(string? uri, string reasonFragment)
     {

@@ -69,7 +69,15 @@ public class SignedNoteTests
     {
         var alias = Signer("alias.example", AlphaPem);
         var note = SignedNote.Sign(Text, Alpha, alias).ToString();
-        Assert.Equal("threshold-not-met", NoteVerifier.Verify(note, Policy(2, Alpha, alias)).Failure?.Code);
+        Assert.Equal("threshold-not-met", NoteVerifier.Verify(note, Policy(2, Alpha, alias, Beta)).Failure?.Code);
+    }
+
+    // A threshold that one key under two names would have to meet twice can never be met.
+    [Fact]
+    public void TrustPolicy_ThresholdAboveTheDistinctPublicKeys_Throws()
+    {
+        var alias = Signer("alias.example", AlphaPem);
+        Assert.Throws<ArgumentException>(() => Policy(2, Alpha, alias));
     }
 
     [Fact]
@@ -136,6 +144,12 @@ public class SignedNoteTests
     [InlineData("origin\n\n\u2014 alpha.example AAAA\n", "note-signature-format")] // shorter than key ID + signature
     [InlineData("origin\n\n\u2014 alpha.example !!!!\n", "note-signature-format")]
     [InlineData("\n\n\u2014 alpha.example AAAAAAAA\n", "note-format")] // empty text
+    [InlineData("origin\u007f\n\n\u2014 alpha.example AAAAAAAA\n", "note-control-character")] // DEL
+    [InlineData("origin\u0085\n\n\u2014 alpha.example AAAAAAAA\n", "note-control-character")] // C1 (NEL)
+    [InlineData("origin\u009b\n\n\u2014 alpha.example AAAAAAAA\n", "note-control-character")] // C1 (CSI)
+    [InlineData("origin\n\n\u2014 alpha.example AAAAAAAAAB==\n", "note-signature-format")] // unused bits not zero
+    [InlineData("origin\n\n\u2014 alpha.example AAAAAAA\n", "note-signature-format")] // not padded
+    [InlineData("origin\n\n\u2014 alpha.example AAAAAA-_\n", "note-signature-format")] // URL-safe alphabet
     public void Parse_Malformed_FailsWithReason(string note, string code)
     {
         var result = SignedNote.Parse(note);
@@ -200,4 +214,93 @@ public class SignedNoteTests
         Assert.Equal("key-format", result.Failure?.Code);
         Assert.Contains("P-256", result.Failure!.Message, StringComparison.Ordinal);
     }
+
+    // (r, n − s) verifies whenever (r, s) does; it is accepted, because nothing in EdgeTrace takes
+    // a signature's bytes as identity (docs/spec.md §4.3).
+    [Fact]
+    public void Verify_HighSTwinOfAValidSignature_IsAccepted()
+    {
+        var note = SignedNote.Sign(Text, Alpha);
+        Span<byte> rs = stackalloc byte[64];
+        Assert.True(EcdsaSignature.TryDecodeDer(note.Signatures[0].Signature.Span, rs));
+        var twin = Der(rs[..32].ToArray(), Negate(rs[32..].ToArray()));
+        var malleated = Text + "\n" + new NoteSignature("alpha.example", AlphaKeyId, twin).ToLine() + "\n";
+        Assert.NotEqual(note.ToString(), malleated);
+        var verified = NoteVerifier.Verify(malleated, Policy(1, Alpha));
+        Assert.True(verified.Succeeded, verified.ToString());
+        Assert.Equal(Text, verified.Value.Text);
+    }
+
+    public static TheoryData<string> NonDerSpellings() => ["long-form length", "leading zero", "negative r", "trailing byte", "fixed-width r||s", "r = 0", "s = n"];
+
+    // The same (r, s) in any spelling but strict DER is a bad signature, which rejects the note.
+    [Theory]
+    [MemberData(nameof(NonDerSpellings))]
+    public void Verify_SignatureNotInStrictDer_RejectsTheNote(string spelling)
+    {
+        // Sign until r has its top bit set, so that DER needs a 0x00 before it and "negative r" exists.
+        byte[] r, s;
+        do
+        {
+            var signature = SignedNote.Sign(Text, Alpha).Signatures[0].Signature.Span;
+            var rs = new byte[64];
+            Assert.True(EcdsaSignature.TryDecodeDer(signature, rs));
+            (r, s) = (rs[..32], rs[32..]);
+        }
+        while (r[0] < 0x80);
+        var der = Der(r, s);
+        Assert.True(NoteVerifier.Verify(Text + "\n" + new NoteSignature("alpha.example", AlphaKeyId, der).ToLine() + "\n", Policy(1, Alpha)).Succeeded);
+        byte[] bad = spelling switch
+        {
+            "long-form length" => [0x30, 0x81, .. der[1..]],
+            "leading zero" => Sequence([.. Integer([0x00, 0x00, .. r], raw: true), .. Integer(s)]),
+            "negative r" => Sequence([.. Integer(r, raw: true), .. Integer(s)]),
+            "trailing byte" => [.. der, 0x00],
+            "fixed-width r||s" => [.. r, .. s],
+            "r = 0" => Sequence([.. Integer([0]), .. Integer(s)]),
+            _ => Sequence([.. Integer(r), .. Integer(EcdsaSignature.P256Order.ToArray())]),
+        };
+        var note = Text + "\n" + new NoteSignature("alpha.example", AlphaKeyId, bad).ToLine() + "\n";
+        Assert.Equal("bad-signature", NoteVerifier.Verify(note, Policy(1, Alpha)).Failure?.Code);
+    }
+
+    [Fact]
+    public void VerifierKey_OtherEncodingsOfAP256Key_AreRefused()
+    {
+        var spki = Convert.FromBase64String(AlphaSpki);
+        Assert.Equal(NoteKeys.P256SpkiLength, spki.Length);
+        byte[][] others =
+        [
+            [0x30, 0x81, .. spki[1..]], // BER length
+            [.. spki, 0x00], // trailing byte
+            [.. Convert.FromHexString("3039301306072a8648ce3d020106082a8648ce3d030107032200"), (byte)(2 + (spki[^1] & 1)), .. spki[27..59]], // compressed point
+        ];
+        foreach (var other in others)
+        {
+            Assert.Throws<ArgumentException>(() => NoteVerifierKey.FromSpki("alpha.example", other));
+        }
+        Assert.Equal("key-format", NoteVerifierKey.Parse("alpha.example=" + AlphaSpki + "\n").Failure?.Code);
+        Assert.Equal("key-format", NoteVerifierKey.Parse("alpha.example=" + AlphaSpki[..60] + " " + AlphaSpki[60..]).Failure?.Code);
+    }
+
+    private static byte[] Negate(byte[] s)
+    {
+        var n = new System.Numerics.BigInteger(EcdsaSignature.P256Order, isUnsigned: true, isBigEndian: true);
+        var value = new System.Numerics.BigInteger(s, isUnsigned: true, isBigEndian: true);
+        var negated = (n - value).ToByteArray(isUnsigned: true, isBigEndian: true);
+        return [.. new byte[32 - negated.Length], .. negated];
+    }
+
+    private static byte[] Minimal(byte[] magnitude) => magnitude.SkipWhile(b => b == 0).DefaultIfEmpty((byte)0).ToArray();
+
+    // An INTEGER of a non-negative magnitude in DER, or (raw) of exactly the given content bytes.
+    private static byte[] Integer(byte[] magnitude, bool raw = false)
+    {
+        var content = raw ? magnitude : Minimal(magnitude) is var m && m[0] >= 0x80 ? [0x00, .. m] : m;
+        return [0x02, (byte)content.Length, .. content];
+    }
+
+    private static byte[] Sequence(byte[] content) => [0x30, (byte)content.Length, .. content];
+
+    private static byte[] Der(byte[] r, byte[] s) => Sequence([.. Integer(r), .. Integer(s)]);
 }

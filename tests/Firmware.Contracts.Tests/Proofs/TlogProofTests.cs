@@ -100,6 +100,14 @@ public class TlogProofTests
     [InlineData("c2sp.org/tlog-proof@v1\nextra %%\nindex 0\n\n")]
     [InlineData("c2sp.org/tlog-proof@v1\nindex 0\nnot-base64\n\n")]
     [InlineData("c2sp.org/tlog-proof@v1\nindex 0\n")]
+    [InlineData("c2sp.org/tlog-proof@v1\nextra \nindex 0\n\n")] // extra line without data
+    [InlineData("c2sp.org/tlog-proof@v1\nextra AR==\nindex 0\n\n")] // unused bits not zero
+    [InlineData("c2sp.org/tlog-proof@v1\nextra AQ\nindex 0\n\n")] // not padded
+    [InlineData("c2sp.org/tlog-proof@v1\nindex 0\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=\n\n")] // path hash: unused bits not zero
+    [InlineData("c2sp.org/tlog-proof@v1\nindex -0\n\n")]
+    [InlineData("c2sp.org/tlog-proof@v1\nindex +1\n\n")]
+    [InlineData("c2sp.org/tlog-proof@v1\nindex 9223372036854775808\n\n")]
+    [InlineData("c2sp.org/tlog-proof@v1\nindex  0\n\n")]
     public void Parse_Malformed_Fails(string head)
     {
         var text = head.EndsWith("\n\n", StringComparison.Ordinal) ? head + SignedCheckpoint : head;
@@ -123,5 +131,23 @@ public class TlogProofTests
     {
         var proof = TlogProof.Parse(ProofFor(2).ToString()).Value;
         Assert.False(proof.Verify(TrustPolicy.Single(Device.VerifierKey), Hash32.Sha256(Data[2])).Succeeded);
+    }
+
+    [Fact]
+    public void Parse_PathOf65Hashes_Fails()
+    {
+        var text = "c2sp.org/tlog-proof@v1\nindex 0\n" + string.Concat(Enumerable.Repeat(Hash32.Sha256([]).ToBase64() + "\n", 65)) + "\n" + SignedCheckpoint;
+        Assert.False(TlogProof.Parse(text).Succeeded);
+    }
+
+    // The checkpoint starts right after the first blank line: one more becomes part of the signed text.
+    [Fact]
+    public void Verify_SecondBlankLineBeforeTheCheckpoint_Fails()
+    {
+        var good = ProofFor(3).ToString();
+        var blank = good.IndexOf("\n\n", StringComparison.Ordinal);
+        var parsed = TlogProof.Parse(good[..blank] + "\n" + good[blank..]);
+        Assert.True(parsed.Succeeded, parsed.ToString());
+        Assert.Equal("bad-signature", parsed.Value.Verify(TrustPolicy.Single(Device.VerifierKey), Rfc9162.HashLeaf(Data[3])).Failure?.Code);
     }
 }

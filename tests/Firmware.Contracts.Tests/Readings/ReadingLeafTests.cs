@@ -69,7 +69,7 @@ public class ReadingLeafTests
     [Fact]
     public void Parse_FieldsInAnotherOrder_KeepsTheGivenBytes()
     {
-        var text = """{"salt":"00112233445566778899aabbccddeeff","t":1.5,"v":3,"u":"Cel","n":"d/s/temperature","kind":"measurement","seq":0,"dev":"d","sensor":"s","ver":1}""";
+        var text = """{"salt":"00112233445566778899aabbccddeeff","t":1.500,"v":3,"u":"Cel","n":"d/s/temperature","kind":"measurement","seq":0,"dev":"d","sensor":"s","ver":1}""";
         var parsed = ReadingLeaf.Parse(Encoding.UTF8.GetBytes(text));
         Assert.True(parsed.Succeeded, parsed.ToString());
         Assert.Equal(text, parsed.Value.ToString());
@@ -132,9 +132,7 @@ public class ReadingLeafTests
         { "device", "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z", 66 },
         { "zone", "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z", 66 },
         { "sensor", "^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}\\z", 130 },
-        { "quantity", "^[a-z][a-z0-9_-]{0,31}\\z", 34 },
         { "fault", "^[a-z0-9][a-z0-9-]{0,63}\\z", 66 },
-        { "epc", "^[\\x21\\x23-\\x5b\\x5d-\\x7e]{1,256}\\z", 258 },
     };
 
     [Theory]
@@ -152,7 +150,7 @@ public class ReadingLeafTests
             var chars = new char[length];
             for (var k = 0; k < length; k++)
             {
-                chars[k] = random.Next(8) == 0 ? alphabet[random.Next(alphabet.Length)] : (field == "quantity" || field == "fault" ? 'q' : 'A');
+                chars[k] = random.Next(8) == 0 ? alphabet[random.Next(alphabet.Length)] : (field == "fault" ? 'q' : 'A');
             }
             var value = new string(chars);
             var content = field switch
@@ -160,20 +158,10 @@ public class ReadingLeafTests
                 "device" => Temperature() with { DeviceId = value },
                 "zone" => Temperature() with { Zone = value },
                 "sensor" => Temperature() with { SensorId = value },
-                "quantity" => Temperature() with { Quantity = value, Unit = null, Value = null, Kind = LeafKind.Fault, StringValue = "stuck" },
-                "fault" => Temperature() with { Unit = null, Value = null, Kind = LeafKind.Fault, StringValue = value },
-                _ => Temperature() with { Quantity = Senml.Epc, Unit = null, Value = null, Kind = LeafKind.Observation, StringValue = value },
+                _ => Temperature() with { Unit = null, Value = null, Kind = LeafKind.Fault, StringValue = value },
             };
             var expected = pattern.IsMatch(value);
-            var created = true;
-            try
-            {
-                ReadingLeaf.Create(content, Salt);
-            }
-            catch (ArgumentException)
-            {
-                created = false;
-            }
+            var created = Creates(content);
             Assert.True(expected == created, $"{field} '{value}' (length {value.Length}): rule says {expected}, leaf said {created}");
             accepted += created ? 1 : 0;
         }
@@ -195,20 +183,16 @@ public class ReadingLeafTests
     [InlineData(1_795_428_000_123L, "1795428000.123")]
     public void FormatTime_WritesSecondsWithThreeDecimals(long ms, string expected) => Assert.Equal(expected, ReadingLeaf.FormatTime(ms));
 
-    // Leaves are written with three decimals; other spellings of the same number are read too
-    // (a leaf's bytes are whatever the device hashed), and what is not whole milliseconds is refused.
+    // 't' has one spelling, the one writers use: digits, a point and exactly three decimals. Other
+    // spellings of the same number are refused, so that no reader needs decimal or float arithmetic
+    // and all readers refuse the same leaves (docs/spec.md §2.2).
     [Theory]
     [InlineData("1795428000.123", 1_795_428_000_123L)]
-    [InlineData("1795428000.1", 1_795_428_000_100L)]
-    [InlineData("1795428000.12", 1_795_428_000_120L)]
-    [InlineData("1795428000", 1_795_428_000_000L)]
-    [InlineData("0", 0L)]
+    [InlineData("0.000", 0L)]
     [InlineData("0.001", 1L)]
-    [InlineData("1795428000.1230", 1_795_428_000_123L)]
-    [InlineData("1.795428000123e9", 1_795_428_000_123L)]
-    [InlineData("1795428000123E-3", 1_795_428_000_123L)]
+    [InlineData("1795428000.000", 1_795_428_000_000L)]
     [InlineData("253402300799.999", ReadingLeaf.MaxTimeMs)]
-    public void Parse_TimeSpellings_GiveMilliseconds(string t, long expected)
+    public void Parse_TimeWithThreeDecimals_GivesMilliseconds(string t, long expected)
     {
         var parsed = ReadingLeaf.Parse(Encoding.UTF8.GetBytes(EventLeaf(t)));
         Assert.True(parsed.Succeeded, parsed.Failure?.ToString());
@@ -217,15 +201,83 @@ public class ReadingLeafTests
 
     [Theory]
     [InlineData("1795428000.1234")]
+    [InlineData("1795428000.1230")]
+    [InlineData("1795428000.12")]
+    [InlineData("1795428000.1")]
+    [InlineData("1795428000")]
+    [InlineData("0")]
+    [InlineData("1.795428000123e9")]
+    [InlineData("1795428000123E-3")]
+    [InlineData("1.000e0")]
     [InlineData("-1.000")]
+    [InlineData("-0.000")]
     [InlineData("253402300800.000")]
     [InlineData("1234567890123456.000")]
     [InlineData("1e400")]
-    public void Parse_TimeNotWholeMillisecondsOrOutOfRange_IsRefused(string t)
+    [InlineData("\"1.000\"")]
+    public void Parse_TimeInAnyOtherSpellingOrOutOfRange_IsRefused(string t)
     {
         var parsed = ReadingLeaf.Parse(Encoding.UTF8.GetBytes(EventLeaf(t)));
         Assert.False(parsed.Succeeded, $"accepted t={t}");
         Assert.Equal("leaf-field", parsed.Failure!.Code);
+    }
+
+    [Theory]
+    [InlineData("1.0")]
+    [InlineData("1e0")]
+    [InlineData("-0")]
+    [InlineData("+1")]
+    [InlineData("01")]
+    [InlineData("9223372036854775808")]
+    [InlineData("\"1\"")]
+    public void Parse_SequenceNotWrittenWithDigitsOnly_IsRefused(string seq)
+    {
+        var text = EventLeaf("1.000").Replace("\"seq\":0", "\"seq\":" + seq, StringComparison.Ordinal);
+        Assert.False(ReadingLeaf.Parse(Encoding.UTF8.GetBytes(text)).Succeeded, $"accepted seq={seq}");
+    }
+
+    [Theory]
+    [InlineData(LeafKind.Measurement, "temperature", true)]
+    [InlineData(LeafKind.Measurement, "humidity", true)]
+    [InlineData(LeafKind.Measurement, "pressure", true)]
+    [InlineData(LeafKind.Measurement, "voltage", false)]
+    [InlineData(LeafKind.Measurement, "epc", false)]
+    [InlineData(LeafKind.Fault, "temperature", true)]
+    [InlineData(LeafKind.Fault, "humidity", true)]
+    [InlineData(LeafKind.Fault, "pressure", true)]
+    [InlineData(LeafKind.Fault, "epc", true)]
+    [InlineData(LeafKind.Fault, "voltage", false)]
+    [InlineData(LeafKind.Observation, "temperature", false)]
+    public void Create_Quantity_IsOneTheKindAllows(LeafKind kind, string quantity, bool valid)
+    {
+        var content = kind switch
+        {
+            LeafKind.Measurement => Temperature() with { Quantity = quantity, Unit = Senml.UnitOf(quantity) ?? Senml.Celsius },
+            LeafKind.Fault => Temperature() with { Kind = kind, Quantity = quantity, Unit = null, Value = null, StringValue = "io-error" },
+            _ => Temperature() with { Kind = kind, Quantity = quantity, Unit = null, Value = null, StringValue = "raw:04A1" },
+        };
+        Assert.Equal(valid, Creates(content));
+    }
+
+    [Theory]
+    [InlineData("urn:epc:id:sgtin:0614141.812345.6789", true)]
+    [InlineData("urn:epc:id:sgtin:0614141.712345.32a%2Fb", true)]
+    [InlineData("raw:04A1B2C3", true)]
+    [InlineData("raw:0", true)]
+    [InlineData("raw:", false)]
+    [InlineData("raw:04a1b2c3", false)]
+    [InlineData("RAW:04A1", false)]
+    [InlineData("04A1B2C3", false)]
+    [InlineData("urn:epc:id:sgtin:0614141.712345.32a%2fb", false)]
+    [InlineData("urn:epc:id:sgtin:0614141.812345.67%389", false)]
+    [InlineData("urn:epc:id:sgtin:0614141.812345.a/b", false)]
+    [InlineData("URN:EPC:ID:SGTIN:0614141.812345.6789", false)]
+    [InlineData("urn:epc:id:sscc:0614141.1234567890", false)]
+    [InlineData("urn:epc:tag:sgtin-96:3.0614141.812345.6789", false)]
+    public void Create_Observation_IsAnSgtinUriOrRawHex(string value, bool valid)
+    {
+        var content = Temperature() with { Kind = LeafKind.Observation, Quantity = Senml.Epc, Unit = null, Value = null, StringValue = value };
+        Assert.Equal(valid, Creates(content));
     }
 
     [Fact]
@@ -281,6 +333,19 @@ public class ReadingLeafTests
         var leaf = ReadingLeaf.Create(Temperature(value), Salt);
         Assert.Contains($",\"v\":{expected},", leaf.ToString(), StringComparison.Ordinal);
         Assert.Equal(value, ReadingLeaf.Parse(leaf.Bytes.Span).Value.Content.Value);
+    }
+
+    private static bool Creates(LeafContent content)
+    {
+        try
+        {
+            ReadingLeaf.Create(content, Salt);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static string EventLeaf(string t) =>

@@ -18,6 +18,9 @@ public class SpecVectorTests
 {
     private static readonly string Vectors = Path.Combine(RepoRoot(), "docs", "vectors");
 
+    /// <summary>docs/vectors in this checkout.</summary>
+    internal static string VectorsDirectory => Vectors;
+
     private static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
