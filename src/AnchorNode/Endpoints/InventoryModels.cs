@@ -90,11 +90,12 @@ public sealed record MoveRequest(
     [property: JsonPropertyName("site")] string? Site,
     [property: JsonPropertyName("atMs")] long? AtMs);
 
-/// <summary>A delivery; without quantity, all that remains.</summary>
+/// <summary>A delivery: of <c>quantity</c>, or with <c>all</c> true of all that remains (exactly one of the two).</summary>
 public sealed record DeliverRequest(
     [property: JsonPropertyName("quantity")] decimal? Quantity,
     [property: JsonPropertyName("epcs")] IReadOnlyList<string>? Epcs,
-    [property: JsonPropertyName("atMs")] long? AtMs);
+    [property: JsonPropertyName("atMs")] long? AtMs,
+    [property: JsonPropertyName("all"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? All = null);
 
 /// <summary>The terms of a pledge to draft.</summary>
 public sealed record PledgeDraftRequest(

@@ -76,7 +76,7 @@ public sealed class PledgeTests : IAsyncLifetime
     {
         await _lots.IssueAsync(LotClient.Request("WR-2"));
         var note = LotClient.Sign(await _lots.DraftPledgeAsync("WR-2"), _node.Bank, _lots.Acme);
-        using (var delivered = await _lots.Operator.PostAsJsonAsync("v1/lots/WR-2/deliveries", new DeliverRequest(null, null, LotClient.T0 + 60_000), InventoryJsonContext.Default.DeliverRequest))
+        using (var delivered = await _lots.Operator.PostAsJsonAsync("v1/lots/WR-2/deliveries", new DeliverRequest(null, null, LotClient.T0 + 60_000, All: true), InventoryJsonContext.Default.DeliverRequest))
         {
             Assert.Equal(HttpStatusCode.Created, delivered.StatusCode);
         }
