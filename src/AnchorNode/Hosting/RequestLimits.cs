@@ -10,8 +10,9 @@ public sealed record BodyLimit(long Bytes);
 
 /// <summary>
 /// Body size limits that hold before anything is read, whatever the framing: a declared
-/// Content-Length over the endpoint's limit is answered 413 at once, and the server's own limit is
-/// lowered to the endpoint's, so a chunked body stops being read where it passes it.
+/// Content-Length over the endpoint's limit is answered 413 at once, without reading the body, and
+/// otherwise the server's own limit is lowered to the endpoint's, so that a chunked body stops
+/// being read where it passes it (413 too).
 /// </summary>
 public static class RequestLimits
 {
@@ -35,15 +36,17 @@ public static class RequestLimits
         app.Use(async (context, next) =>
         {
             var limit = BodyLimitOf(context);
-            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
-            {
-                feature.MaxRequestBodySize = limit;
-            }
             if (context.Request.ContentLength > limit)
             {
+                // Answered from the header; the server's own limit still bounds what it drains
+                // afterwards (so that a client still sending sees the answer), and past it closes.
                 await Problems.WriteAsync(context, new NodeProblem(ProblemTypes.TooLarge, 413,
                     $"the body is {context.Request.ContentLength} bytes; this endpoint reads at most {limit}"));
                 return;
+            }
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            {
+                feature.MaxRequestBodySize = limit;
             }
             await next(context);
         });

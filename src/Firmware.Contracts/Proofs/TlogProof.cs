@@ -84,6 +84,10 @@ public sealed class TlogProof
             try
             {
                 extra = Convert.FromBase64String(head[i][6..]);
+                if (extra.Length == 0 || Convert.ToBase64String(extra) != head[i][6..])
+                {
+                    return Result<TlogProof>.Fail("proof-format", "the extra line must be the canonical base64 of at least one byte");
+                }
             }
             catch (FormatException)
             {
@@ -104,9 +108,10 @@ public sealed class TlogProof
         var path = new List<Hash32>();
         for (; i < head.Length; i++)
         {
-            if (!Hash32.TryFromBase64(head[i], out var hash))
+            // Canonical base64 only (unused low bits zero), so that one proof has one text form.
+            if (!Hash32.TryFromBase64(head[i], out var hash) || hash.ToBase64() != head[i])
             {
-                return Result<TlogProof>.Fail("proof-format", $"path line {path.Count + 1} is not the base64 of a 32-byte hash");
+                return Result<TlogProof>.Fail("proof-format", $"path line {path.Count + 1} is not the canonical base64 of a 32-byte hash");
             }
             path.Add(hash);
         }

@@ -407,7 +407,8 @@ public sealed partial class ReadingLeaf
                     {
                         return Result<ReadingLeaf>.Fail("leaf-field", "'t' must be a number of seconds");
                     }
-                    var ms = seconds * 1000m;
+                    // Range first: a huge number of seconds would overflow the multiplication.
+                    var ms = seconds is >= 0 and <= MaxTimeMs / 1000m ? seconds * 1000m : -1;
                     if (ms != decimal.Truncate(ms) || ms < 0 || ms > MaxTimeMs)
                     {
                         return Result<ReadingLeaf>.Fail("leaf-field", $"'t' must be non-negative seconds with at most 3 decimals, got {seconds}");
