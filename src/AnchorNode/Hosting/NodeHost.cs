@@ -95,7 +95,7 @@ public static class NodeHost
             app.UseForwardedHeaders(forwarded);
         }
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = RequestErrors.StatusOf });
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(RequestErrors.WriteStatusAsync);
         app.UseBodyLimits();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -10,6 +10,28 @@ namespace AnchorNode.Hosting;
 /// </summary>
 internal static class RequestErrors
 {
+    /// <summary>
+    /// The problem for a status the server set without a body (no route, a method or Content-Type
+    /// the route does not take, a parameter that does not bind): always <c>application/problem+json</c>,
+    /// whatever the client's Accept header says, like every other refusal of the API.
+    /// </summary>
+    public static Task WriteStatusAsync(StatusCodeContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var http = context.HttpContext;
+        var status = http.Response.StatusCode;
+        var problem = status switch
+        {
+            StatusCodes.Status400BadRequest => new NodeProblem(ProblemTypes.MalformedRequest, status, "a route or query parameter does not have the form the endpoint needs (see /openapi/v1.json)"),
+            StatusCodes.Status404NotFound => new NodeProblem(ProblemTypes.NotFound, status, "no such route; the API is described at /openapi/v1.json"),
+            StatusCodes.Status405MethodNotAllowed => new NodeProblem("method-not-allowed", status, $"this route does not take {LogText.Escape(http.Request.Method, 16)}; see /openapi/v1.json"),
+            StatusCodes.Status415UnsupportedMediaType => new NodeProblem(RequestProblemTypes.UnsupportedMediaType, status,
+                $"the request's Content-Type {LogText.Escape(http.Request.ContentType)} is not what this endpoint takes: JSON bodies are '{LotEndpoints.JsonBody}', signed notes '{LotEndpoints.TextBody}'"),
+            _ => new NodeProblem("request-refused", status, $"the request was refused with HTTP {status}"),
+        };
+        return Problems.WriteAsync(http, problem);
+    }
+
     /// <summary>The status of an exception that reached the exception handler.</summary>
     public static int StatusOf(Exception exception) =>
         exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
@@ -18,14 +40,6 @@ internal static class RequestErrors
     public static void Describe(ProblemDetailsContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && context.ProblemDetails.Type is null or "https://tools.ietf.org/html/rfc9110#section-15.5.16")
-        {
-            // The router refuses a Content-Type no endpoint of the path accepts before a handler runs.
-            context.ProblemDetails.Type = ProblemTypes.For(RequestProblemTypes.UnsupportedMediaType);
-            context.ProblemDetails.Detail = $"the request's Content-Type {LogText.Escape(context.HttpContext.Request.ContentType)} is not what this endpoint takes: "
-                + $"JSON bodies are '{LotEndpoints.JsonBody}', signed notes '{LotEndpoints.TextBody}' (see /openapi/v1.json)";
-            return;
-        }
         if (context.Exception is not BadHttpRequestException bad)
         {
             return;
