@@ -17,7 +17,7 @@ public static class StartupFiles
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(configuration);
         Open("member.key (the member's private key)", folder.KeyFile, FileAccess.Read);
-        if (File.Exists(folder.GuardFile))
+        if (Path.Exists(folder.GuardFile))
         {
             Open("checkpoint-guard (the last checkpoint this key signed)", folder.GuardFile, FileAccess.ReadWrite);
         }

@@ -60,30 +60,12 @@ public class ValueGrammarTests
     [InlineData(EntryKinds.Title, "insurance")]
     public void StatementParsers_RefuseBidiControls_AsTheWritersDo(string kind, string field)
     {
-        var statement = Statement.Create(kind, "demo", 1, Nonce, Body(kind, "ok \u202eevil"));
-        var parsed = kind switch
-        {
-            EntryKinds.Cancel => CancelStatement.From(statement).Failure,
-            EntryKinds.Enforce => EnforceStatement.From(statement).Failure,
-            EntryKinds.Release => ReleaseStatement.From(statement).Failure,
-            EntryKinds.Revoke => RevokeStatement.From(statement).Failure,
-            EntryKinds.Lot => LotStatement.From(statement).Failure,
-            _ => TitleStatement.From(statement).Failure,
-        };
+        var parsed = Parse(kind, Statement.Create(kind, "demo", 1, Nonce, Body(kind, "ok \u202eevil"))).Failure;
         Assert.NotNull(parsed);
         Assert.Equal(LedgerFailures.EntryField, parsed.Code);
         Assert.Contains(field, parsed.Message, StringComparison.Ordinal);
 
-        var clean = Statement.Create(kind, "demo", 1, Nonce, Body(kind, "ok, fine"));
-        Assert.True(kind switch
-        {
-            EntryKinds.Cancel => CancelStatement.From(clean).Succeeded,
-            EntryKinds.Enforce => EnforceStatement.From(clean).Succeeded,
-            EntryKinds.Release => ReleaseStatement.From(clean).Succeeded,
-            EntryKinds.Revoke => RevokeStatement.From(clean).Succeeded,
-            EntryKinds.Lot => LotStatement.From(clean).Succeeded,
-            _ => TitleStatement.From(clean).Succeeded,
-        });
+        Assert.True(Parse(kind, Statement.Create(kind, "demo", 1, Nonce, Body(kind, "ok, fine"))).Succeeded);
     }
 
     [Fact]
@@ -124,6 +106,18 @@ public class ValueGrammarTests
         Assert.False(StorageBand.Parse("temperature 8 2").Succeeded);
         Assert.False(StorageBand.Parse("temperature 2.0 8").Succeeded);
     }
+
+    private static Result Parse(string kind, Statement statement) => kind switch
+    {
+        EntryKinds.Cancel => Ok(CancelStatement.From(statement)),
+        EntryKinds.Enforce => Ok(EnforceStatement.From(statement)),
+        EntryKinds.Release => Ok(ReleaseStatement.From(statement)),
+        EntryKinds.Revoke => Ok(RevokeStatement.From(statement)),
+        EntryKinds.Lot => Ok(LotStatement.From(statement)),
+        _ => Ok(TitleStatement.From(statement)),
+    };
+
+    private static Result Ok<T>(Result<T> result) => result.Succeeded ? Result.Ok : result.Failure!;
 
     private static IEnumerable<EntryField> Body(string kind, string text)
     {
