@@ -44,12 +44,11 @@ internal static class InventoryCommands
         var data = NodeCli.DataOption();
         var id = new Option<string>("--party") { Description = "The party's id", Required = true };
         var key = new Option<string>("--key") { Description = "Its public key, base64 DER SPKI (what 'party keygen' printed)", Required = true };
-        var newKey = new Option<bool>("--new-key") { Description = "Replace the key of a registered party" };
-        var add = new Command("add", "Register a party and its key on the ledger (signed with this operator member's key).") { data, id, key, newKey };
+        var add = new Command("add", "Register a party and its key on the ledger (signed with this operator member's key). A new key for a registered party: 'party rekey-draft', then 'sign', then 'party rekey'.") { data, id, key };
         add.SetAction(async (parse, cancellationToken) =>
         {
             await using var node = NodeCli.Open(parse.GetValue(data)!);
-            var result = await node.Lots.RegisterPartyAsync(parse.GetValue(id)!, parse.GetValue(key)!, parse.GetValue(newKey), cancellationToken);
+            var result = await node.Lots.RegisterPartyAsync(parse.GetValue(id)!, parse.GetValue(key)!, newKey: false, cancellationToken);
             if (!result.Succeeded)
             {
                 return NodeCli.Fail(result.Failure!);
@@ -59,6 +58,52 @@ internal static class InventoryCommands
             return NodeCli.Ok;
         });
         party.Subcommands.Add(add);
+
+        var draftData = NodeCli.DataOption();
+        var draftParty = new Option<string>("--party") { Description = "The party whose key is replaced", Required = true };
+        var draftKey = new Option<string>("--key") { Description = "Its new public key, base64 DER SPKI", Required = true };
+        var draftOut = new Option<string>("--out") { Description = "Where to write the statement text", Required = true };
+        var rekeyDraft = new Command("rekey-draft", "Write the statement replacing a party's key, for the party to sign with its current key ('sign --key OLD_KEY --party ID'), or a quorum of members to recover a lost key.")
+        {
+            draftData, draftParty, draftKey, draftOut,
+        };
+        rekeyDraft.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var node = NodeCli.Open(parse.GetValue(draftData)!);
+            var draft = node.Lots.DraftPartyKey(parse.GetValue(draftParty)!, parse.GetValue(draftKey)!);
+            if (!draft.Succeeded)
+            {
+                return NodeCli.Fail(draft.Failure!);
+            }
+            await File.WriteAllTextAsync(parse.GetValue(draftOut)!, draft.Value.Text, cancellationToken);
+            NodeCli.Print("out", Path.GetFullPath(parse.GetValue(draftOut)!));
+            NodeCli.Print("sign-with", $"the party's current key (key name {InventoryNames.PartyKeyName(parse.GetValue(draftParty)!)}), or members making up the quorum");
+            return NodeCli.Ok;
+        });
+        party.Subcommands.Add(rekeyDraft);
+
+        var rekeyData = NodeCli.DataOption();
+        var rekeyParty = new Option<string>("--party") { Description = "The party whose key is replaced", Required = true };
+        var rekeyIn = new Option<string>("--in") { Description = "The signed statement (what 'sign' wrote)", Required = true };
+        var rekey = new Command("rekey", "Append a party's key replacement signed by its current key (or a quorum of members), adding this operator member's signature.") { rekeyData, rekeyParty, rekeyIn };
+        rekey.SetAction(async (parse, cancellationToken) =>
+        {
+            var path = parse.GetValue(rekeyIn)!;
+            if (!File.Exists(path))
+            {
+                throw new UsageException($"--in {path}: no such file");
+            }
+            await using var node = NodeCli.Open(parse.GetValue(rekeyData)!);
+            var result = await node.Lots.ReplacePartyKeyAsync(parse.GetValue(rekeyParty)!, await File.ReadAllTextAsync(path, cancellationToken), cancellationToken);
+            if (!result.Succeeded)
+            {
+                return NodeCli.Fail(result.Failure!);
+            }
+            NodeCli.Print("party", parse.GetValue(rekeyParty));
+            NodeCli.Print("ledger-index", result.Value.Index);
+            return NodeCli.Ok;
+        });
+        party.Subcommands.Add(rekey);
 
         var data2 = NodeCli.DataOption();
         var list = new Command("list", "The registered parties.") { data2 };
@@ -75,6 +120,15 @@ internal static class InventoryCommands
         party.Subcommands.Add(list);
         return party;
     }
+
+    // A delivery cannot be undone, so it says how much: a quantity, or --all (null: what remains).
+    private static decimal? DeliveredQuantity(string? quantity, bool all) => (quantity, all) switch
+    {
+        (null, false) => throw new UsageException("say how much left: --quantity N (part of what remains), or --all (all of it, closing the lot)"),
+        ({ }, true) => throw new UsageException("--quantity and --all: give one of them"),
+        ({ } q, false) => CliValues.Decimal(q, "--quantity"),
+        (null, true) => null,
+    };
 
     private static Command Lot()
     {
@@ -96,13 +150,14 @@ internal static class InventoryCommands
 
         var deliverData = NodeCli.DataOption();
         var deliverReceipt = Receipt();
-        var quantity = new Option<string?>("--quantity") { Description = "How much left (default: all that remains, which closes the lot)" };
+        var quantity = new Option<string?>("--quantity") { Description = "How much left (part of what remains: splits the lot)" };
+        var all = new Option<bool>("--all") { Description = "All that remains left, closing the lot" };
         var epcs = new Option<string[]>("--epc") { Description = "An EPC that left with it (repeatable)" };
         var deliverAt = new Option<string?>("--at") { Description = "When, ISO 8601 (default now)" };
-        var deliver = new Command("deliver", "Record a delivery (partial deliveries split the quantity). Refused while pledged.") { deliverData, deliverReceipt, quantity, epcs, deliverAt };
+        var deliver = new Command("deliver", "Record a delivery: --quantity N (splits the lot) or --all (closes it). Refused while pledged.") { deliverData, deliverReceipt, quantity, all, epcs, deliverAt };
         deliver.SetAction(async (parse, cancellationToken) =>
         {
-            var amount = parse.GetValue(quantity) is { } q ? CliValues.Decimal(q, "--quantity") : (decimal?)null;
+            var amount = DeliveredQuantity(parse.GetValue(quantity), parse.GetValue(all));
             await using var node = NodeCli.Open(parse.GetValue(deliverData)!);
             return Appended(await node.Lots.DeliverAsync(parse.GetValue(deliverReceipt)!, amount, parse.GetValue(epcs) ?? [], CliValues.Time(parse.GetValue(deliverAt), "--at"), cancellationToken));
         });
@@ -110,17 +165,18 @@ internal static class InventoryCommands
 
         var draftData = NodeCli.DataOption();
         var draftReceipt = Receipt();
-        var draftQuantity = new Option<string?>("--quantity") { Description = "How much leaves (default: all that remains)" };
+        var draftQuantity = new Option<string?>("--quantity") { Description = "How much leaves (part of what remains)" };
+        var draftAll = new Option<bool>("--all") { Description = "All that remains leaves" };
         var draftEpcs = new Option<string[]>("--epc") { Description = "An EPC that leaves (repeatable)" };
         var draftAt = new Option<string?>("--at") { Description = "When, ISO 8601 (default now)" };
         var draftOut = new Option<string>("--out") { Description = "Where to write the statement text", Required = true };
         var deliverDraft = new Command("deliver-draft", "The delivery statement of an enforced lot, for the lender it is held for to sign ('sign --data LENDER_DIR'); then 'lot deliver-signed'.")
         {
-            draftData, draftReceipt, draftQuantity, draftEpcs, draftAt, draftOut,
+            draftData, draftReceipt, draftQuantity, draftAll, draftEpcs, draftAt, draftOut,
         };
         deliverDraft.SetAction(async (parse, cancellationToken) =>
         {
-            var amount = parse.GetValue(draftQuantity) is { } q ? CliValues.Decimal(q, "--quantity") : (decimal?)null;
+            var amount = DeliveredQuantity(parse.GetValue(draftQuantity), parse.GetValue(draftAll));
             await using var node = NodeCli.Open(parse.GetValue(draftData)!);
             var statement = node.Lots.DraftDelivery(parse.GetValue(draftReceipt)!, amount, parse.GetValue(draftEpcs) ?? [], CliValues.Time(parse.GetValue(draftAt), "--at"));
             if (!statement.Succeeded)

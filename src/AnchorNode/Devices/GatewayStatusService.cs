@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AnchorNode.Configuration;
 using AnchorNode.Endpoints;
 using AnchorNode.Storage;
 using Firmware.Contracts.Ledger;
@@ -42,13 +43,17 @@ public sealed class GatewayStatusService
     }
 
     /// <summary>Checks and stores a status note posted for <paramref name="deviceId"/>.</summary>
-    public StatusOutcome Accept(string deviceId, ReadOnlySpan<byte> body)
+    public StatusOutcome Accept(string deviceId, ReadOnlySpan<byte> body) => Accept(deviceId, SignedNote.Parse(body));
+
+    /// <summary>Checks and stores a status note (its UTF-8 text) posted for <paramref name="deviceId"/>.</summary>
+    public StatusOutcome Accept(string deviceId, string body) => Accept(deviceId, SignedNote.Parse(body ?? ""));
+
+    private StatusOutcome Accept(string deviceId, Firmware.Contracts.Result<SignedNote> note)
     {
         if (!LedgerNames.IsValidDeviceId(deviceId))
         {
             return StatusOutcome.Fail(ProblemTypes.UnknownDevice, $"'{deviceId}' is not a device id", 403);
         }
-        var note = SignedNote.Parse(body);
         if (!note.Succeeded)
         {
             return StatusOutcome.Fail(ProblemTypes.MalformedRequest, $"the body is not a signed note: {note.Failure!.Message}");
@@ -82,7 +87,14 @@ public sealed class GatewayStatusService
             committed = log?.Size ?? 0;
         }
         var received = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var last = Store(deviceId, report, note.Value.ToString(), received);
+        // Later reports must be newer than this one, so a time far ahead would make the device's
+        // reports stale until then: refused, and never stored.
+        var latest = ClientTime.LatestAcceptedMs(_time);
+        if (report.GatewayTimeMs > latest)
+        {
+            return new StatusOutcome(null, RequestFields.TimeAhead("gatewayTimeMs", report.GatewayTimeMs, latest));
+        }
+        var last = Store(deviceId, report, note.Value.ToString(), received, latest);
         if (last is { } newer)
         {
             return new StatusOutcome(null, new NodeProblem(ProblemTypes.StaleReport, 409,
@@ -113,21 +125,23 @@ public sealed class GatewayStatusService
     }
 
     // Null when stored; else the gateway time of the newer report already there. One statement, so
-    // two reports racing cannot both win.
-    private long? Store(string deviceId, GatewayStatusReport report, string note, long receivedMs)
+    // two reports racing cannot both win. A stored time beyond the skew (kept before times were
+    // bounded) is replaced by any report, so it cannot keep the device's reports stale.
+    private long? Store(string deviceId, GatewayStatusReport report, string note, long receivedMs, long latestMs)
     {
         using var connection = _database.OpenWriter();
         using var upsert = connection.CreateCommand();
         upsert.CommandText = """
             INSERT INTO gateway_status (device, gateway_ms, received_ms, report, note) VALUES ($device, $gateway, $received, $report, $note)
             ON CONFLICT (device) DO UPDATE SET gateway_ms = excluded.gateway_ms, received_ms = excluded.received_ms, report = excluded.report, note = excluded.note
-            WHERE excluded.gateway_ms > gateway_status.gateway_ms
+            WHERE excluded.gateway_ms > gateway_status.gateway_ms OR gateway_status.gateway_ms > $latest
             """;
         upsert.Parameters.AddWithValue("$device", deviceId);
         upsert.Parameters.AddWithValue("$gateway", report.GatewayTimeMs);
         upsert.Parameters.AddWithValue("$received", receivedMs);
         upsert.Parameters.AddWithValue("$report", JsonSerializer.Serialize(report, UplinkJsonContext.Default.GatewayStatusReport));
         upsert.Parameters.AddWithValue("$note", note);
+        upsert.Parameters.AddWithValue("$latest", latestMs);
         if (upsert.ExecuteNonQuery() > 0)
         {
             return null;

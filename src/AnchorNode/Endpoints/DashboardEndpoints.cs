@@ -20,12 +20,12 @@ internal static class DashboardEndpoints
     {
         app.MapPost(UplinkRoutes.Status, async (string deviceId, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                var (body, tooLarge) = await Problems.ReadBodyAsync(request, MaxReportBytes, cancellationToken);
-                if (tooLarge is not null)
+                var (note, problem) = await RequestBodies.ReadTextAsync(request, cancellationToken);
+                if (problem is not null)
                 {
-                    return tooLarge;
+                    return problem;
                 }
-                var outcome = node.StatusReports.Accept(deviceId, body!.Value.Span);
+                var outcome = node.StatusReports.Accept(deviceId, note!);
                 return outcome.Receipt is { } receipt
                     ? Results.Json(receipt, UplinkJsonContext.Default.StatusReceipt)
                     : Problems.Result(outcome.Problem!);
@@ -33,9 +33,10 @@ internal static class DashboardEndpoints
             .WithTags("Devices")
             .WithName("PostGatewayStatus")
             .WithSummary("A gateway's status report: a signed note (text/plain) whose text is 'edgetrace/device-status/v1' and the report as one line of JSON, signed with the device key. Kept as the device's latest report for the dashboard; not evidence.")
-            .Accepts<string>("text/plain")
+            .Accepts<string>(LotEndpoints.TextBody)
+            .WithBodyLimit(MaxReportBytes)
             .Produces<StatusReceipt>()
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
 
         app.MapGet(DashboardLinks.PagePath, (string? access, HttpContext context, NodeRuntime node) =>
             {

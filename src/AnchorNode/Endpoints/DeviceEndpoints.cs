@@ -26,13 +26,15 @@ internal static class DeviceEndpoints
 
         devices.MapPost("/{deviceId}/uplink", async (string deviceId, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                var (body, tooLarge) = await Problems.ReadBodyAsync(request, UplinkRoutes.MaxRequestBytes, cancellationToken);
-                if (tooLarge is not null)
+                // The gateway sends application/json without a charset (JSON is UTF-8 by RFC 8259 §8.1);
+                // any other charset or media type is refused as elsewhere.
+                var (body, problem) = await RequestBodies.ReadJsonBytesAsync(request, NodeJsonContext.Default.UplinkBody, cancellationToken, charsetOptional: true);
+                if (problem is not null)
                 {
-                    return tooLarge;
+                    return problem;
                 }
                 UplinkOutcome outcome;
-                var (fast, _) = Problems.Deserialize(body!.Value, NodeJsonContext.Default.UplinkBody);
+                var (fast, _) = RequestBodies.Parse(body!.Value, NodeJsonContext.Default.UplinkBody);
                 if (fast is not null)
                 {
                     outcome = await node.Uplink.UploadAsync(deviceId, fast.Checkpoint, fast.FirstSequence, fast.Leaves, cancellationToken);
@@ -40,10 +42,10 @@ internal static class DeviceEndpoints
                 else
                 {
                     // Not decodable as bytes: read the contract's string form to say exactly what is wrong.
-                    var (strings, problem) = Problems.Deserialize(body.Value, UplinkJsonContext.Default.UplinkRequest);
-                    if (problem is not null)
+                    var (strings, malformed) = RequestBodies.Parse(body.Value, UplinkJsonContext.Default.UplinkRequest);
+                    if (malformed is not null)
                     {
-                        return problem;
+                        return malformed;
                     }
                     outcome = await node.Uplink.UploadAsync(deviceId, strings!, cancellationToken);
                 }
@@ -54,23 +56,24 @@ internal static class DeviceEndpoints
             .WithName("Uplink")
             .WithSummary("A device's new leaves and signed checkpoint; answered only after leaves and anchor entry are committed. Authenticated by the checkpoint signature.")
             .Accepts<UplinkRequest>("application/json")
+            .WithBodyLimit(UplinkRoutes.MaxRequestBytes)
             .Produces<UplinkReceipt>()
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
 
         devices.MapPost("", async (HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                var (body, problem) = await Problems.ReadJsonAsync(request, NodeJsonContext.Default.EnrolRequest, SmallBody, cancellationToken);
+                var (body, problem) = await RequestBodies.ReadJsonAsync(request, NodeJsonContext.Default.EnrolRequest, cancellationToken);
                 if (problem is not null)
                 {
                     return problem;
                 }
-                if (body!.DeviceId is null || body.PublicKey is null)
+                if (CheckEnrolment(body!, new RequestFields(node.Time)).Result is { } refused)
                 {
-                    return Problems.Of(ProblemTypes.MalformedRequest, "an enrolment needs 'deviceId' and 'publicKey' (base64 DER SPKI)");
+                    return refused;
                 }
                 var enrol = new EnrolStatement
                 {
-                    DeviceId = body.DeviceId,
+                    DeviceId = body!.DeviceId,
                     PublicKey = body.PublicKey,
                     Site = body.Site,
                     Zone = body.Zone,
@@ -84,9 +87,10 @@ internal static class DeviceEndpoints
             .RequireAuthorization(Policies.Operator)
             .WithName("EnrolDevice")
             .WithSummary("Enrols a device: an enrolment statement signed with this node's operator member key.")
-            .Accepts<EnrolRequest>("application/json")
+            .Accepts<EnrolRequest>(LotEndpoints.JsonBody)
+            .WithBodyLimit(SmallBody)
             .Produces<AppendedResponse>(201)
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
 
         devices.MapGet("", (NodeRuntime node) =>
             {
@@ -115,12 +119,16 @@ internal static class DeviceEndpoints
 
         devices.MapPost("/{deviceId}/revoke", async (string deviceId, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                var (body, problem) = await Problems.ReadJsonAsync(request, NodeJsonContext.Default.ReasonRequest, SmallBody, cancellationToken);
+                var (body, problem) = await RequestBodies.ReadJsonAsync(request, NodeJsonContext.Default.ReasonRequest, cancellationToken);
                 if (problem is not null)
                 {
                     return problem;
                 }
-                var result = await node.Devices.RevokeAsync(deviceId, string.IsNullOrWhiteSpace(body!.Reason) ? null : body.Reason, cancellationToken);
+                if (new RequestFields(node.Time).Text("reason", body!.Reason, FieldReader.MaxTextLength, required: false).Result is { } refused)
+                {
+                    return refused;
+                }
+                var result = await node.Devices.RevokeAsync(deviceId, body.Reason, cancellationToken);
                 return result.Succeeded
                     ? Results.Json(new AppendedResponse(result.Value.Index, result.Value.LedgerSize, EntryKinds.Revoke), NodeJsonContext.Default.AppendedResponse)
                     : Problems.Result(NodeProblem.From(result.Failure!) is { Code: LedgerFailures.UnknownDevice } p ? p with { Status = 404 } : NodeProblem.From(result.Failure!));
@@ -128,22 +136,23 @@ internal static class DeviceEndpoints
             .RequireAuthorization(Policies.Operator)
             .WithName("RevokeDevice")
             .WithSummary("Revokes the device's enrolment in force; its later uploads are refused.")
-            .Accepts<ReasonRequest>("application/json")
+            .Accepts<ReasonRequest>(LotEndpoints.JsonBody)
+            .WithBodyLimit(SmallBody)
             .Produces<AppendedResponse>()
-            .ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
 
         devices.MapPost("/{deviceId}/equivocation/clear", async (string deviceId, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                var (body, problem) = await Problems.ReadJsonAsync(request, NodeJsonContext.Default.ReasonRequest, SmallBody, cancellationToken);
+                var (body, problem) = await RequestBodies.ReadJsonAsync(request, NodeJsonContext.Default.ReasonRequest, cancellationToken);
                 if (problem is not null)
                 {
                     return problem;
                 }
-                if (string.IsNullOrWhiteSpace(body!.Reason))
+                if (new RequestFields(node.Time).Text("reason", body!.Reason, FieldReader.MaxTextLength).Result is { } refused)
                 {
-                    return Problems.Of(ProblemTypes.MalformedRequest, "say what the review found in 'reason'; it goes on the ledger");
+                    return refused;
                 }
-                var result = await node.Devices.ClearEquivocationAsync(deviceId, body.Reason.Trim(), cancellationToken);
+                var result = await node.Devices.ClearEquivocationAsync(deviceId, body.Reason!, cancellationToken);
                 return result.Succeeded
                     ? Results.Json(new AppendedResponse(result.Value.Index, result.Value.LedgerSize, EntryKinds.Clear), NodeJsonContext.Default.AppendedResponse)
                     : Problems.Result(NodeProblem.From(result.Failure!) is { Code: LedgerFailures.UnknownDevice } p ? p with { Status = 404 } : NodeProblem.From(result.Failure!));
@@ -151,9 +160,10 @@ internal static class DeviceEndpoints
             .RequireAuthorization(Policies.Operator)
             .WithName("ClearEquivocation")
             .WithSummary("Records an operator's review of an equivocation; the device may anchor again (extending its anchored history).")
-            .Accepts<ReasonRequest>("application/json")
+            .Accepts<ReasonRequest>(LotEndpoints.JsonBody)
+            .WithBodyLimit(SmallBody)
             .Produces<AppendedResponse>()
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
 
         devices.MapGet("/{deviceId}/readings", (string deviceId, long? from, int? limit, NodeRuntime node) =>
             {
@@ -174,6 +184,31 @@ internal static class DeviceEndpoints
             .WithSummary("Stored leaves of a device from a sequence number on (base64 leaf bytes).")
             .Produces<ReadingsView>()
             .ProducesProblem(401).ProducesProblem(404);
+    }
+
+    private static RequestFields CheckEnrolment(EnrolRequest body, RequestFields fields)
+    {
+        fields.Id("deviceId", body.DeviceId, LedgerNames.IsValidDeviceId)
+            .Check("publicKey", body.PublicKey, required: true, RequestFields.Base64)
+            .Id("site", body.Site, LedgerNames.IsValidZone, required: false)
+            .Id("zone", body.Zone, LedgerNames.IsValidZone, required: false);
+        var sensors = body.Sensors ?? [];
+        if (sensors.Count > EnrolStatement.MaxSensors)
+        {
+            fields.Check("sensors", $"{sensors.Count} sensors", required: true, _ => $"must list at most {EnrolStatement.MaxSensors} sensors");
+        }
+        for (var i = 0; i < sensors.Count && fields.Problem is null; i++)
+        {
+            var at = $"sensors[{i}]";
+            fields.Required(at, sensors[i], "a sensor {id, quantity, zone?}");
+            if (sensors[i] is { } sensor)
+            {
+                fields.Check($"{at}.id", sensor.Id, required: true, id => LedgerNames.IsValidSensorId(id) ? null : "must be 1-128 of A-Z a-z 0-9 . _ : / - starting with a letter or digit")
+                    .Check($"{at}.quantity", sensor.Quantity, required: true, q => LedgerNames.IsValidQuantity(q) ? null : "must be a quantity name: a lower-case letter, then up to 31 of a-z 0-9 _ -")
+                    .Id($"{at}.zone", sensor.Zone, LedgerNames.IsValidZone, required: false);
+            }
+        }
+        return fields;
     }
 
     private static DeviceView View(DeviceRecord d) =>

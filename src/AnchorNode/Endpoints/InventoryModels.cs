@@ -11,6 +11,10 @@ public sealed record PartyRequest(
     [property: JsonPropertyName("publicKey")] string? PublicKey,
     [property: JsonPropertyName("newKey")] bool NewKey = false);
 
+/// <summary>A new key for a registered party (the replacement the party then signs).</summary>
+public sealed record PartyKeyRequest(
+    [property: JsonPropertyName("publicKey")] string? PublicKey);
+
 /// <summary>A registered party.</summary>
 public sealed record PartyView(
     [property: JsonPropertyName("party")] string Party,
@@ -90,11 +94,12 @@ public sealed record MoveRequest(
     [property: JsonPropertyName("site")] string? Site,
     [property: JsonPropertyName("atMs")] long? AtMs);
 
-/// <summary>A delivery; without quantity, all that remains.</summary>
+/// <summary>A delivery: of <c>quantity</c>, or with <c>all</c> true of all that remains (exactly one of the two).</summary>
 public sealed record DeliverRequest(
     [property: JsonPropertyName("quantity")] decimal? Quantity,
     [property: JsonPropertyName("epcs")] IReadOnlyList<string>? Epcs,
-    [property: JsonPropertyName("atMs")] long? AtMs);
+    [property: JsonPropertyName("atMs")] long? AtMs,
+    [property: JsonPropertyName("all"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? All = null);
 
 /// <summary>The terms of a pledge to draft.</summary>
 public sealed record PledgeDraftRequest(
@@ -261,6 +266,7 @@ public sealed record ReportLinkView(
 /// <summary>JSON of the inventory API.</summary>
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(PartyRequest))]
+[JsonSerializable(typeof(PartyKeyRequest))]
 [JsonSerializable(typeof(List<PartyView>))]
 [JsonSerializable(typeof(LotRequest))]
 [JsonSerializable(typeof(IssuedLotResponse))]

@@ -50,23 +50,22 @@ internal static class LedgerEndpoints
 
         ledger.MapPost("/cosignatures", async (HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                using var reader = new StreamReader(request.Body);
-                var buffer = new char[Firmware.Contracts.Notes.SignedNote.MaxBytes + 1];
-                var read = await reader.ReadBlockAsync(buffer, cancellationToken);
-                if (read > Firmware.Contracts.Notes.SignedNote.MaxBytes)
+                var (note, problem) = await RequestBodies.ReadTextAsync(request, cancellationToken);
+                if (problem is not null)
                 {
-                    return Problems.Of(ProblemTypes.TooLarge, "a checkpoint note is at most 64 KiB");
+                    return problem;
                 }
-                var result = await node.Cosignatures.AddAsync(new string(buffer, 0, read), cancellationToken);
+                var result = await node.Cosignatures.AddAsync(note!, cancellationToken);
                 return result.Succeeded
                     ? Results.Json(new CosignView(result.Value.Size, result.Value.Added, result.Value.Note), NodeJsonContext.Default.CosignView)
                     : Problems.Result(NodeProblem.From(result.Failure!));
             })
             .WithName("Cosign")
             .WithSummary("Adds member cosignatures to a checkpoint this node signed. The body is the checkpoint note (text/plain) with the member's signature line; it authenticates itself.")
-            .Accepts<string>("text/plain")
+            .Accepts<string>(LotEndpoints.TextBody)
+            .WithBodyLimit(Firmware.Contracts.Notes.SignedNote.MaxBytes)
             .Produces<CosignView>()
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
 
         ledger.MapGet("/entries", (long? from, int? count, NodeRuntime node) =>
             {

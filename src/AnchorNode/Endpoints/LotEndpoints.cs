@@ -9,6 +9,12 @@ namespace AnchorNode.Endpoints;
 /// <summary>Parties and lots: operators register and move, every role reads (members see private parts; the public has its own routes).</summary>
 internal static class LotEndpoints
 {
+    /// <summary>The media type of JSON bodies (the charset is required).</summary>
+    internal const string JsonBody = "application/json; charset=utf-8";
+
+    /// <summary>The media type of signed-note bodies (the charset is required).</summary>
+    internal const string TextBody = "text/plain; charset=utf-8";
+
     private const int SmallBody = 256 * 1024;
 
     public static void Map(WebApplication app)
@@ -17,26 +23,73 @@ internal static class LotEndpoints
 
         parties.MapPost("", async (HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                var (body, problem) = await Problems.ReadJsonAsync(request, InventoryJsonContext.Default.PartyRequest, SmallBody, cancellationToken);
+                var (body, problem) = await RequestBodies.ReadJsonAsync(request, InventoryJsonContext.Default.PartyRequest, cancellationToken);
                 if (problem is not null)
                 {
                     return problem;
                 }
-                if (body!.Party is null || body.PublicKey is null)
+                var fields = new RequestFields(node.Time)
+                    .Id("party", body!.Party, InventoryNames.IsValidPartyId)
+                    .Check("publicKey", body.PublicKey, required: true, RequestFields.Base64);
+                if (fields.Result is { } refused)
                 {
-                    return Problems.Of(ProblemTypes.MalformedRequest, "a party needs 'party' (its id) and 'publicKey' (base64 DER SPKI of the P-256 key it signs with)");
+                    return refused;
                 }
-                var result = await node.Lots.RegisterPartyAsync(body.Party, body.PublicKey, body.NewKey, cancellationToken);
+                var result = await node.Lots.RegisterPartyAsync(body.Party!, body.PublicKey!, body.NewKey, cancellationToken);
                 return result.Succeeded
                     ? Results.Json(new AppendedResponse(result.Value.Index, result.Value.LedgerSize, EntryKinds.Party), NodeJsonContext.Default.AppendedResponse, statusCode: 201)
                     : Problems.Result(NodeProblem.From(result.Failure!));
             })
             .RequireAuthorization(Policies.Operator)
             .WithName("RegisterParty")
-            .WithSummary("Registers a depositor or owner and the key it signs pledge consents with (key name edgetrace/party/<id>); newKey=true replaces a registered party's key.")
-            .Accepts<PartyRequest>("application/json")
+            .WithSummary("Registers a depositor or owner and the key it signs pledge consents with (key name edgetrace/party/<id>). A new key for a registered party needs its consent: see key-drafts and keys (newKey=true is refused, saying so).")
+            .Accepts<PartyRequest>(JsonBody)
+            .WithBodyLimit(SmallBody)
             .Produces<AppendedResponse>(201)
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
+
+        parties.MapPost("/{party}/key-drafts", async (string party, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
+            {
+                var (body, problem) = await RequestBodies.ReadJsonAsync(request, InventoryJsonContext.Default.PartyKeyRequest, cancellationToken);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+                var fields = new RequestFields(node.Time).Check("publicKey", body!.PublicKey, required: true, RequestFields.Base64);
+                if (fields.Result is { } refused)
+                {
+                    return refused;
+                }
+                var draft = node.Lots.DraftPartyKey(party, body.PublicKey!);
+                return draft.Succeeded
+                    ? Results.Json(new DraftResponse(draft.Value.Kind, draft.Value.Text, [InventoryNames.PartyKeyName(party)]), InventoryJsonContext.Default.DraftResponse)
+                    : Problems.Result(NodeProblem.From(draft.Failure!));
+            })
+            .RequireAuthorization(Policies.Operator)
+            .WithName("DraftPartyKey")
+            .WithSummary("The statement replacing a party's key, for the party to sign with its current key (or, to recover a lost key, a quorum of members); then POST it to /v1/parties/{party}/keys.")
+            .Accepts<PartyKeyRequest>(JsonBody)
+            .WithBodyLimit(SmallBody)
+            .Produces<DraftResponse>()
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
+
+        parties.MapPost("/{party}/keys", async (string party, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
+            {
+                var (text, problem) = await RequestBodies.ReadTextAsync(request, cancellationToken);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+                var result = await node.Lots.ReplacePartyKeyAsync(party, text!, cancellationToken);
+                return Appended(result, EntryKinds.Party, 201);
+            })
+            .RequireAuthorization(Policies.Operator)
+            .WithName("ReplacePartyKey")
+            .WithSummary("Appends a party's key replacement signed by the party's current key (or a quorum of members), adding this operator member's signature (text/plain signed note).")
+            .Accepts<string>(TextBody)
+            .WithBodyLimit(Firmware.Contracts.Notes.SignedNote.MaxBytes)
+            .Produces<AppendedResponse>(201)
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422);
 
         parties.MapGet("", (NodeRuntime node) =>
             {
@@ -55,10 +108,14 @@ internal static class LotEndpoints
 
         lots.MapPost("", async (HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                var (body, problem) = await Problems.ReadJsonAsync(request, InventoryJsonContext.Default.LotRequest, SmallBody, cancellationToken);
+                var (body, problem) = await RequestBodies.ReadJsonAsync(request, InventoryJsonContext.Default.LotRequest, cancellationToken);
                 if (problem is not null)
                 {
                     return problem;
+                }
+                if (LotViews.Check(body!, new RequestFields(node.Time)).Result is { } refused)
+                {
+                    return refused;
                 }
                 var parts = LotViews.FromRequest(body!, node.Time.GetUtcNow().ToUnixTimeMilliseconds());
                 if (!parts.Succeeded)
@@ -74,9 +131,10 @@ internal static class LotEndpoints
             .RequireAuthorization(Policies.Operator)
             .WithName("IssueLot")
             .WithSummary("Issues a warehouse receipt: a title entry (depositor, owner, quantity, insurance) and a lot entry (public facts and the title's hash), signed with this node's operator key.")
-            .Accepts<LotRequest>("application/json")
+            .Accepts<LotRequest>(JsonBody)
+            .WithBodyLimit(SmallBody)
             .Produces<IssuedLotResponse>(201)
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(422);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422);
 
         lots.MapGet("", (string? status, NodeRuntime node) =>
             {
@@ -127,46 +185,53 @@ internal static class LotEndpoints
 
         lots.MapPost("/{receipt}/moves", async (string receipt, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                var (body, problem) = await Problems.ReadJsonAsync(request, InventoryJsonContext.Default.MoveRequest, SmallBody, cancellationToken);
+                var (body, problem) = await RequestBodies.ReadJsonAsync(request, InventoryJsonContext.Default.MoveRequest, cancellationToken);
                 if (problem is not null)
                 {
                     return problem;
                 }
-                if (string.IsNullOrEmpty(body!.Zone))
-                {
-                    return Problems.Of(ProblemTypes.MalformedRequest, "a move needs 'zone' (and optionally 'site' and 'atMs')");
-                }
-                return Appended(await node.Lots.MoveAsync(receipt, body.Site, body.Zone, body.AtMs, cancellationToken), EntryKinds.Move, 201);
+                var fields = new RequestFields(node.Time)
+                    .Id("zone", body!.Zone, LedgerNames.IsValidZone)
+                    .Id("site", body.Site, LedgerNames.IsValidZone, required: false)
+                    .Past("atMs", body.AtMs);
+                return fields.Result ?? Appended(await node.Lots.MoveAsync(receipt, body.Site, body.Zone!, body.AtMs, cancellationToken), EntryKinds.Move, 201);
             })
             .RequireAuthorization(Policies.Operator)
             .WithName("MoveLot")
             .WithSummary("Records that the whole lot moved to another zone (or site).")
-            .Accepts<MoveRequest>("application/json")
+            .Accepts<MoveRequest>(JsonBody)
+            .WithBodyLimit(SmallBody)
             .Produces<AppendedResponse>(201)
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
 
         lots.MapPost("/{receipt}/deliveries", async (string receipt, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                var (body, problem) = await Problems.ReadJsonAsync(request, InventoryJsonContext.Default.DeliverRequest, SmallBody, cancellationToken);
+                var (body, problem) = await RequestBodies.ReadJsonAsync(request, InventoryJsonContext.Default.DeliverRequest, cancellationToken);
                 if (problem is not null)
                 {
                     return problem;
                 }
-                return Appended(await node.Lots.DeliverAsync(receipt, body!.Quantity, body.Epcs ?? [], body.AtMs, cancellationToken), EntryKinds.Deliver, 201);
+                return CheckDelivery(body!, node.Time)
+                    ?? Appended(await node.Lots.DeliverAsync(receipt, body!.Quantity, body.Epcs ?? [], body.AtMs, cancellationToken), EntryKinds.Deliver, 201);
             })
             .RequireAuthorization(Policies.Operator)
             .WithName("DeliverLot")
-            .WithSummary("Records a delivery: part of the quantity (splitting it) or, without 'quantity', all that remains (closing the lot). Refused while pledged.")
-            .Accepts<DeliverRequest>("application/json")
+            .WithSummary("Records a delivery: 'quantity' (part of what remains splits the lot) or '\"all\": true' (all that remains, closing the lot); exactly one of them. Refused while pledged.")
+            .Accepts<DeliverRequest>(JsonBody)
+            .WithBodyLimit(SmallBody)
             .Produces<AppendedResponse>(201)
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
 
         lots.MapPost("/{receipt}/deliveries/draft", async (string receipt, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                var (body, problem) = await Problems.ReadJsonAsync(request, InventoryJsonContext.Default.DeliverRequest, SmallBody, cancellationToken);
+                var (body, problem) = await RequestBodies.ReadJsonAsync(request, InventoryJsonContext.Default.DeliverRequest, cancellationToken);
                 if (problem is not null)
                 {
                     return problem;
+                }
+                if (CheckDelivery(body!, node.Time) is { } refused)
+                {
+                    return refused;
                 }
                 var draft = node.Lots.DraftDelivery(receipt, body!.Quantity, body.Epcs ?? [], body.AtMs);
                 if (!draft.Succeeded)
@@ -184,45 +249,42 @@ internal static class LotEndpoints
             .RequireAuthorization(Policies.Operator)
             .WithName("DraftDelivery")
             .WithSummary("The delivery statement for a lot whose pledge was enforced: the lender it is held for signs it, then POST it to /deliveries/signed.")
-            .Accepts<DeliverRequest>("application/json")
+            .Accepts<DeliverRequest>(JsonBody)
+            .WithBodyLimit(SmallBody)
             .Produces<DraftResponse>()
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
 
         lots.MapPost("/{receipt}/deliveries/signed", async (string receipt, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                var (body, tooLarge) = await Problems.ReadBodyAsync(request, Firmware.Contracts.Notes.SignedNote.MaxBytes, cancellationToken);
-                if (tooLarge is not null)
-                {
-                    return tooLarge;
-                }
-                return Appended(await node.Lots.DeliverSignedAsync(System.Text.Encoding.UTF8.GetString(body!.Value.Span), cancellationToken), EntryKinds.Deliver, 201);
+                var (note, problem) = await RequestBodies.ReadTextAsync(request, cancellationToken);
+                return problem ?? Appended(await node.Lots.DeliverSignedAsync(note!, cancellationToken), EntryKinds.Deliver, 201);
             })
             .RequireAuthorization(Policies.Operator)
             .WithName("DeliverSigned")
             .WithSummary("Appends a delivery statement the lender signed (text/plain signed note), adding this node's operator signature.")
-            .Accepts<string>("text/plain")
+            .Accepts<string>(TextBody)
+            .WithBodyLimit(Firmware.Contracts.Notes.SignedNote.MaxBytes)
             .Produces<AppendedResponse>(201)
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
 
         lots.MapPost("/{receipt}/cancel", async (string receipt, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                var (body, problem) = await Problems.ReadJsonAsync(request, NodeJsonContext.Default.ReasonRequest, SmallBody, cancellationToken);
+                var (body, problem) = await RequestBodies.ReadJsonAsync(request, NodeJsonContext.Default.ReasonRequest, cancellationToken);
                 if (problem is not null)
                 {
                     return problem;
                 }
-                if (string.IsNullOrWhiteSpace(body!.Reason))
-                {
-                    return Problems.Of(ProblemTypes.MalformedRequest, "say why in 'reason'; it goes on the ledger");
-                }
-                return Appended(await node.Lots.CancelAsync(receipt, body.Reason.Trim(), cancellationToken), EntryKinds.Cancel, 200);
+                // The reason is signed as sent: text that breaks the grammar is refused, never trimmed.
+                var fields = new RequestFields(node.Time).Text("reason", body!.Reason, FieldReader.MaxTextLength);
+                return fields.Result ?? Appended(await node.Lots.CancelAsync(receipt, body.Reason!, cancellationToken), EntryKinds.Cancel, 200);
             })
             .RequireAuthorization(Policies.Operator)
             .WithName("CancelLot")
             .WithSummary("Cancels an issued receipt that is not pledged; its EPCs are free again.")
-            .Accepts<ReasonRequest>("application/json")
+            .Accepts<ReasonRequest>(JsonBody)
+            .WithBodyLimit(SmallBody)
             .Produces<AppendedResponse>()
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
 
         app.MapGet("/v1/cargo/arrivals", (string? gtin, DateTimeOffset? since, string? zone, NodeRuntime node) =>
             {
@@ -245,6 +307,24 @@ internal static class LotEndpoints
             .WithSummary("EPCs the gateways' readers saw (since ?since=, of ?gtin=, at readers of ?zone=, e.g. dock-1) that no open lot holds: what a new receipt can list.")
             .Produces<List<ArrivalView>>()
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
+    }
+
+    // A delivery is irreversible: it names its quantity, or says "all": true; a missing or
+    // misspelt quantity is never read as "all that remains".
+    private static IResult? CheckDelivery(DeliverRequest body, TimeProvider time)
+    {
+        if (body.All is { } all && (!all || body.Quantity is not null))
+        {
+            return Problems.Result(Problems.Field(RequestProblemTypes.InvalidField, "all", body.Quantity is not null
+                ? "give either 'quantity' or '\"all\": true', not both"
+                : "'all' is only ever true (all that remains); to deliver part, give 'quantity' instead"));
+        }
+        return new RequestFields(time)
+            .Required("quantity", body.Quantity ?? (object?)body.All, "a delivery names its 'quantity', or says '\"all\": true' to deliver all that remains")
+            .Positive("quantity", body.Quantity, required: false)
+            .Epcs("epcs", body.Epcs)
+            .Past("atMs", body.AtMs)
+            .Result;
     }
 
     internal static IResult Appended(Firmware.Contracts.Result<Ledger.AppendedEntry> result, string kind, int status) =>

@@ -74,6 +74,44 @@ internal static class LotViews
         return arrivals;
     }
 
+    /// <summary>Checks each member of a lot request against its grammar; <paramref name="fields"/> holds the first refusal.</summary>
+    public static RequestFields Check(LotRequest request, RequestFields fields)
+    {
+        fields.Id("receipt", request.Receipt, InventoryNames.IsValidReceipt)
+            .Id("site", request.Site, LedgerNames.IsValidZone)
+            .Id("zone", request.Zone, LedgerNames.IsValidZone)
+            .Text("product", request.Product, LotStatement.MaxProductLength)
+            .Check("gtin", request.Gtin, required: true, g => Gtin.TryParse(g, out _, out var error) ? null : $"must be a GTIN of 8, 12, 13 or 14 digits with its check digit ({error})")
+            .Check("batch", request.Batch, required: true, b => InventoryNames.IsValidBatch(b) ? null : "must be 1-20 characters of GS1 character set 82 (GS1 AI 10)")
+            .Text("specification", request.Specification, LotStatement.MaxProductLength, required: false)
+            .Required("bands", request.Bands, "at least one of temperature and humidity, e.g. [{\"quantity\":\"temperature\",\"min\":2,\"max\":8}]");
+        var bands = request.Bands ?? [];
+        for (var i = 0; i < bands.Count && fields.Problem is null; i++)
+        {
+            var at = $"bands[{i}]";
+            fields.Required(at, bands[i], "a band {quantity, min, max}");
+            if (bands[i] is { } band)
+            {
+                fields.Check($"{at}.quantity", band.Quantity, required: true, q => StorageBand.Quantities.Contains(q) ? null : $"must be one of {string.Join(", ", StorageBand.Quantities)}")
+                    .Limit($"{at}.min", band.Min)
+                    .Limit($"{at}.max", band.Max);
+                if (fields.Problem is null && band.Min >= band.Max)
+                {
+                    fields.Check($"{at}.max", band.Max.ToString(System.Globalization.CultureInfo.InvariantCulture), required: true, _ => "must be above 'min' (a band's limits are inclusive and min < max)");
+                }
+            }
+        }
+        return fields.Past("issuedMs", request.IssuedMs)
+            .Required("validUntilMs", request.ValidUntilMs, "the end of the storage term, Unix ms")
+            .Term("validUntilMs", request.ValidUntilMs)
+            .Epcs("epcs", request.Epcs)
+            .Id("depositor", request.Depositor, InventoryNames.IsValidPartyId)
+            .Id("owner", request.Owner, InventoryNames.IsValidPartyId, required: false)
+            .Positive("quantity", request.Quantity)
+            .Check("unit", request.Unit, required: true, u => InventoryNames.IsValidUnit(u) ? null : "must be a letter, then up to 31 of A-Z a-z 0-9 . _ - (e.g. carton, kg, KGM)")
+            .Text("insurance", request.Insurance, TitleStatement.MaxInsuranceLength, required: false);
+    }
+
     /// <summary>Checks a lot request and splits it into the title and the public statement (title hash still empty).</summary>
     public static Result<(TitleStatement Title, LotStatement Lot)> FromRequest(LotRequest request, long nowMs)
     {
@@ -90,14 +128,14 @@ internal static class LotViews
         var title = new TitleStatement
         {
             Receipt = request.Receipt, Depositor = request.Depositor, Owner = request.Owner ?? request.Depositor, Quantity = request.Quantity.Value,
-            Unit = request.Unit, Insurance = string.IsNullOrWhiteSpace(request.Insurance) ? null : request.Insurance,
+            Unit = request.Unit, Insurance = request.Insurance,
         };
         var bands = request.Bands.Select(b => new StorageBand(b.Quantity, b.Min, b.Max))
             .OrderBy(b => StorageBand.Quantities.ToList().IndexOf(b.Quantity) is var i && i < 0 ? int.MaxValue : i).ToList();
         var lot = new LotStatement
         {
             Receipt = request.Receipt, Title = default, Site = request.Site, Zone = request.Zone, Product = request.Product, Gtin = gtin.Value, Batch = request.Batch,
-            Specification = string.IsNullOrWhiteSpace(request.Specification) ? null : request.Specification, Bands = bands,
+            Specification = request.Specification, Bands = bands,
             IssuedMs = request.IssuedMs ?? nowMs, ValidUntilMs = request.ValidUntilMs.Value, Epcs = request.Epcs ?? [],
         };
         var check = title.Check();

@@ -29,11 +29,12 @@ public sealed record NodeProblem(string Code, int Status, string Detail)
     {
         ProblemTypes.MalformedRequest or ProblemTypes.BadBase64 or ProblemTypes.MalformedLeaf or ProblemTypes.WrongOrigin
             or ProblemTypes.LeafOutOfSequence or ProblemTypes.SizeMismatch or ProblemTypes.RootMismatch
-            or LedgerFailures.EntryFormat or LedgerFailures.EntryField or LedgerFailures.UnknownKind => 400,
+            or LedgerFailures.EntryFormat or LedgerFailures.EntryField or LedgerFailures.UnknownKind
+            or RequestProblemTypes.UnknownMember or RequestProblemTypes.DuplicateMember or RequestProblemTypes.InvalidField or RequestProblemTypes.TimeAhead => 400,
         ProblemTypes.BadSignature or ProblemTypes.Unauthenticated => 401,
         ProblemTypes.Forbidden or ProblemTypes.RevokedDevice or LedgerFailures.RoleRequired or LedgerFailures.NotAMember => 403,
         ProblemTypes.NotFound or ProblemTypes.UnknownDevice or Ledger.CosignatureService.UnknownCheckpoint or LedgerFailures.UnknownLot or "empty-window" => 404,
-        LedgerFailures.NotTheLender or LedgerFailures.NotTheOwner or LedgerFailures.OwnerConsentRequired => 403,
+        LedgerFailures.NotTheLender or LedgerFailures.NotTheOwner or LedgerFailures.OwnerConsentRequired or LedgerFailures.PartyConsentRequired => 403,
         LedgerFailures.ReceiptExists or LedgerFailures.PartyExists or LedgerFailures.EpcInUse or LedgerFailures.LotPledged or LedgerFailures.LotClosed
             or LedgerFailures.LotEnforced or LedgerFailures.NotPledged or LedgerFailures.QuantityExceeded or LedgerFailures.UnknownTitle
             or LedgerFailures.TimeOrder => 409,
@@ -43,6 +44,7 @@ public sealed record NodeProblem(string Code, int Status, string Detail)
             or ProblemTypes.ConcurrentUpload or ProblemTypes.StaleReport or LedgerFailures.DeviceEnrolled or LedgerFailures.StaleReference
             or LedgerFailures.DuplicateStatement or LedgerFailures.MemberExists => 409,
         ProblemTypes.TooLarge => 413,
+        RequestProblemTypes.UnsupportedMediaType => 415,
         LedgerFailures.Genesis => 503,
         _ => 422,
     };
@@ -56,6 +58,7 @@ public sealed record NodeProblem(string Code, int Status, string Detail)
         404 => "Not found",
         409 => "Conflict",
         413 => "Too large",
+        415 => "Unsupported media type",
         500 => "Evidence damaged",
         503 => "Not ready",
         _ => "Refused",

@@ -22,68 +22,76 @@ internal static class PledgeEndpoints
     {
         app.MapPost("/v1/lots/{receipt}/pledges/draft", async (string receipt, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                var (body, problem) = await Problems.ReadJsonAsync(request, InventoryJsonContext.Default.PledgeDraftRequest, SmallBody, cancellationToken);
+                var (body, problem) = await RequestBodies.ReadJsonAsync(request, InventoryJsonContext.Default.PledgeDraftRequest, cancellationToken);
                 if (problem is not null)
                 {
                     return problem;
                 }
-                if (body!.Lender is null || body.Amount is null || body.Currency is null || body.EndMs is null)
-                {
-                    return Problems.Of(ProblemTypes.MalformedRequest, "a pledge needs 'lender' (member), 'amount', 'currency' and 'endMs' (startMs defaults to now; covenants are optional)");
-                }
+                var fields = new RequestFields(node.Time)
+                    .Id("lender", body!.Lender, LedgerNames.IsValidMemberName)
+                    .Positive("amount", body.Amount)
+                    .Check("currency", body.Currency, required: true, c => InventoryNames.IsValidCurrency(c) ? null : "must be an ISO 4217 alphabetic code: three upper-case letters A-Z, such as CNY or USD")
+                    .Term("startMs", body.StartMs)
+                    .Required("endMs", body.EndMs, "the end of the pledge's term, Unix ms")
+                    .Term("endMs", body.EndMs);
                 var covenants = new List<Covenant>();
-                foreach (var text in body.Covenants ?? [])
+                var lines = body.Covenants ?? [];
+                if (lines.Count > PledgeStatement.MaxCovenants)
                 {
-                    var covenant = Covenant.Parse(text);
-                    if (!covenant.Succeeded)
-                    {
-                        return Problems.Of(ProblemTypes.MalformedRequest, covenant.Failure!.Message);
-                    }
-                    covenants.Add(covenant.Value);
+                    fields.Check("covenants", $"{lines.Count} covenants", required: true, _ => $"must list at most {PledgeStatement.MaxCovenants} covenants");
                 }
-                var terms = new PledgeTerms(body.Lender, body.Amount.Value, body.Currency, body.StartMs ?? node.Time.GetUtcNow().ToUnixTimeMilliseconds(), body.EndMs.Value, covenants);
+                for (var i = 0; i < lines.Count && fields.Problem is null; i++)
+                {
+                    fields.Check($"covenants[{i}]", lines[i], required: true, text =>
+                    {
+                        var covenant = Covenant.Parse(text);
+                        if (covenant.Succeeded)
+                        {
+                            covenants.Add(covenant.Value);
+                        }
+                        return covenant.Succeeded ? null : "must be '<temperature|humidity> <above|below> <limit> <for|total> <duration>', e.g. 'temperature above 8 for 30m'";
+                    });
+                }
+                if (fields.Result is { } refused)
+                {
+                    return refused;
+                }
+                var terms = new PledgeTerms(body.Lender!, body.Amount!.Value, body.Currency!, body.StartMs ?? node.Time.GetUtcNow().ToUnixTimeMilliseconds(), body.EndMs!.Value, covenants);
                 var draft = node.Lots.DraftPledge(receipt, terms);
                 if (!draft.Succeeded)
                 {
                     return Problems.Result(NodeProblem.From(draft.Failure!));
                 }
                 var owner = PledgeStatement.From(draft.Value).Value.Owner;
-                return Draft(draft.Value, [body.Lender, InventoryNames.PartyKeyName(owner)]);
+                return Draft(draft.Value, [body.Lender!, InventoryNames.PartyKeyName(owner)]);
             })
             .RequireAuthorization(Policies.Lender)
             .WithTags("Pledges")
             .WithName("DraftPledge")
             .WithSummary("The pledge statement text for the lender member and the lot's owner to sign (C2SP signed note, ECDSA P-256), against the lot's current state.")
-            .Accepts<PledgeDraftRequest>("application/json")
+            .Accepts<PledgeDraftRequest>(LotEndpoints.JsonBody)
+            .WithBodyLimit(SmallBody)
             .Produces<DraftResponse>()
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
 
         app.MapPost("/v1/pledges", async (HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                var (body, tooLarge) = await Problems.ReadBodyAsync(request, SignedNote.MaxBytes, cancellationToken);
-                if (tooLarge is not null)
+                var (text, problem) = await RequestBodies.ReadTextAsync(request, cancellationToken);
+                if (problem is not null)
                 {
-                    return tooLarge;
+                    return problem;
                 }
-                string text;
-                try
-                {
-                    text = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body!.Value.Span);
-                }
-                catch (System.Text.DecoderFallbackException)
-                {
-                    return Problems.Of(LedgerFailures.EntryFormat, "the body must be the signed note as UTF-8 text");
-                }
-                var result = await node.Lots.SubmitAsync(text, cancellationToken);
+                var result = await node.Lots.SubmitAsync(text!, cancellationToken);
                 return LotEndpoints.Appended(result, result.Succeeded ? result.Value.Entry.Kind : "", 201);
             })
             .RequireAuthorization(Policies.Lender)
             .WithTags("Pledges")
             .WithName("SubmitPledgeStatement")
             .WithSummary("Appends a signed pledge, release, transfer or enforcement (text/plain: the statement text, a blank line, the signature lines). A pledge of a pledged lot is refused with 409 lot-pledged and the active pledge's ledgerIndex.")
-            .Accepts<string>("text/plain")
+            .Accepts<string>(LotEndpoints.TextBody)
+            .WithBodyLimit(SignedNote.MaxBytes)
             .Produces<AppendedResponse>(201)
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
 
         var pledges = app.MapGroup("/v1/pledges/{index:long}").WithTags("Pledges");
 
@@ -125,30 +133,39 @@ internal static class PledgeEndpoints
             .Produces<List<BreachView>>()
             .ProducesProblem(401).ProducesProblem(403).ProducesProblem(404);
 
-        MapAction(pledges, "release", (node, index, body) => node.Lots.DraftRelease(index, body.AtMs, string.IsNullOrWhiteSpace(body.Reason) ? null : body.Reason.Trim()),
+        // Only a transfer names a new lender and only it has no reason: a member another action does
+        // not have is refused, not ignored. The text is signed as sent (never trimmed).
+        MapAction(pledges, "release",
+            (body, fields) => fields.Check("to", body.To, required: false, _ => "is only for a transfer").Text("reason", body.Reason, FieldReader.MaxTextLength, required: false),
+            (node, index, body) => node.Lots.DraftRelease(index, body.AtMs, body.Reason),
             "The release statement text for the pledge's lender to sign.");
-        MapAction(pledges, "transfer", (node, index, body) => body.To is null
-                ? Result<Statement>.Fail(ProblemTypes.MalformedRequest, "a transfer needs 'to', the member taking the pledge over")
-                : node.Lots.DraftTransfer(index, body.To, body.AtMs),
+        MapAction(pledges, "transfer",
+            (body, fields) => fields.Id("to", body.To, LedgerNames.IsValidMemberName).Check("reason", body.Reason, required: false, _ => "is not part of a transfer statement"),
+            (node, index, body) => node.Lots.DraftTransfer(index, body.To!, body.AtMs),
             "The transfer statement text for the pledge's lender and the new lender ('to') to sign.");
-        MapAction(pledges, "enforce", (node, index, body) => string.IsNullOrWhiteSpace(body.Reason)
-                ? Result<Statement>.Fail(ProblemTypes.MalformedRequest, "say why in 'reason'; it goes on the ledger")
-                : node.Lots.DraftEnforce(index, body.AtMs, body.Reason.Trim()),
+        MapAction(pledges, "enforce",
+            (body, fields) => fields.Check("to", body.To, required: false, _ => "is only for a transfer").Text("reason", body.Reason, FieldReader.MaxTextLength),
+            (node, index, body) => node.Lots.DraftEnforce(index, body.AtMs, body.Reason!),
             "The enforcement statement text for the pledge's lender to sign.");
     }
 
-    private static void MapAction(RouteGroupBuilder pledges, string action, Func<NodeRuntime, long, PledgeActionRequest, Result<Statement>> draft, string summary) =>
+    private static void MapAction(RouteGroupBuilder pledges, string action, Func<PledgeActionRequest, RequestFields, RequestFields> check,
+        Func<NodeRuntime, long, PledgeActionRequest, Result<Statement>> draft, string summary) =>
         pledges.MapPost($"/{action}/draft", async (long index, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
                 var body = new PledgeActionRequest(null, null, null);
                 if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
                 {
-                    var (parsed, problem) = await Problems.ReadJsonAsync(request, InventoryJsonContext.Default.PledgeActionRequest, SmallBody, cancellationToken);
+                    var (parsed, problem) = await RequestBodies.ReadJsonAsync(request, InventoryJsonContext.Default.PledgeActionRequest, cancellationToken);
                     if (problem is not null)
                     {
                         return problem;
                     }
                     body = parsed!;
+                }
+                if (check(body, new RequestFields(node.Time)).Past("atMs", body.AtMs).Result is { } refused)
+                {
+                    return refused;
                 }
                 var statement = draft(node, index, body);
                 if (!statement.Succeeded)
@@ -165,9 +182,10 @@ internal static class PledgeEndpoints
             .RequireAuthorization(Policies.Lender)
             .WithName($"Draft{char.ToUpperInvariant(action[0])}{action[1..]}")
             .WithSummary(summary)
-            .Accepts<PledgeActionRequest>("application/json")
+            .Accepts<PledgeActionRequest>(LotEndpoints.JsonBody)
+            .WithBodyLimit(SmallBody)
             .Produces<DraftResponse>()
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
 
     private static IResult Draft(Statement statement, IReadOnlyList<string> signers) =>
         Results.Json(new DraftResponse(statement.Kind, statement.Text, signers), InventoryJsonContext.Default.DraftResponse);

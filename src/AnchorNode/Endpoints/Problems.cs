@@ -1,17 +1,12 @@
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Firmware.Contracts.Uplink;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace AnchorNode.Endpoints;
 
-/// <summary>RFC 9457 responses and bounded JSON bodies.</summary>
-internal static class Problems
+/// <summary>RFC 9457 responses, each logged once with its values escaped (<see cref="LogText"/>).</summary>
+internal static partial class Problems
 {
     /// <summary>The problem as a result.</summary>
-    public static IResult Result(NodeProblem problem) =>
-        TypedResults.Problem(detail: problem.Detail, statusCode: problem.Status, title: problem.Title, type: ProblemTypes.For(problem.Code),
-            extensions: problem.Extensions);
+    public static IResult Result(NodeProblem problem) => new ProblemResult(problem);
 
     /// <summary>Writes the problem as the response.</summary>
     public static Task WriteAsync(HttpContext context, NodeProblem problem) => Result(problem).ExecuteAsync(context);
@@ -19,63 +14,38 @@ internal static class Problems
     /// <summary>A problem for a failure code with the status it implies.</summary>
     public static IResult Of(string code, string detail) => Result(new NodeProblem(code, NodeProblem.StatusOf(code), detail));
 
-    /// <summary>
-    /// Reads a JSON body of at most <paramref name="maxBytes"/>: a larger body is a too-large problem,
-    /// and anything that is not the expected JSON a malformed-request problem, before any work is done.
-    /// </summary>
-    public static async Task<(T? Value, IResult? Problem)> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type, long maxBytes, CancellationToken cancellationToken)
-        where T : class
-    {
-        var (body, problem) = await ReadBodyAsync(request, maxBytes, cancellationToken);
-        return problem is not null ? (null, problem) : Deserialize(body!.Value, type);
-    }
+    /// <summary>A problem about one request member, named in the problem's <c>field</c>.</summary>
+    public static NodeProblem Field(string code, string field, string detail, int? status = null) =>
+        new(code, status ?? NodeProblem.StatusOf(code), detail) { Extensions = new Dictionary<string, object?> { ["field"] = field } };
 
-    /// <summary>Deserializes <paramref name="body"/>, or says why it is not the expected JSON.</summary>
-    public static (T? Value, IResult? Problem) Deserialize<T>(ReadOnlyMemory<byte> body, JsonTypeInfo<T> type)
-        where T : class
-    {
-        try
-        {
-            var value = JsonSerializer.Deserialize(body.Span, type);
-            return value is null
-                ? (null, Of(ProblemTypes.MalformedRequest, "the body is JSON null; send a JSON object"))
-                : (value, null);
-        }
-        catch (JsonException e)
-        {
-            return (null, Of(ProblemTypes.MalformedRequest, $"the body is not the expected JSON: {e.Message}"));
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Information, Message = "refused {Method} {Path}: {Status} {Code} field {Field}: {Detail}")]
+    private static partial void FieldRefused(ILogger logger, string method, string path, int status, string code, string field, string detail);
 
-    /// <summary>Reads a body of at most <paramref name="maxBytes"/>, or a too-large problem.</summary>
-    public static async Task<(ReadOnlyMemory<byte>? Body, IResult? Problem)> ReadBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    [LoggerMessage(Level = LogLevel.Debug, Message = "refused {Method} {Path}: {Status} {Code}: {Detail}")]
+    private static partial void Refused(ILogger logger, string method, string path, int status, string code, string detail);
+
+    private sealed class ProblemResult(NodeProblem problem) : IResult
     {
-        if (request.ContentLength > maxBytes)
+        public Task ExecuteAsync(HttpContext httpContext)
         {
-            return (null, Of(ProblemTypes.TooLarge, $"the body is {request.ContentLength} bytes; at most {maxBytes} are accepted"));
-        }
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = maxBytes + 1;
-        }
-        try
-        {
-            using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 64 * 1024);
-            var chunk = new byte[64 * 1024];
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            // A refusal's values came from the client: the log gets them escaped and cut short, never raw.
+            var logger = httpContext.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("AnchorNode.Endpoints.Refusals");
+            if (logger is not null && problem.Status < 500)
             {
-                if (buffer.Length + read > maxBytes)
+                var method = LogText.Line(httpContext.Request.Method, 16);
+                var path = LogText.Line(httpContext.Request.Path.Value, 120);
+                var detail = LogText.Line(problem.Detail);
+                if (problem.Extensions.TryGetValue("field", out var field) && field is string name)
                 {
-                    return (null, Of(ProblemTypes.TooLarge, $"the body exceeds {maxBytes} bytes"));
+                    FieldRefused(logger, method, path, problem.Status, problem.Code, LogText.Line(name, 80), detail);
                 }
-                buffer.Write(chunk, 0, read);
+                else
+                {
+                    Refused(logger, method, path, problem.Status, problem.Code, detail);
+                }
             }
-            return (buffer.GetBuffer().AsMemory(0, (int)buffer.Length), null);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return (null, Of(ProblemTypes.TooLarge, $"the body exceeds {maxBytes} bytes"));
+            return TypedResults.Problem(detail: problem.Detail, statusCode: problem.Status, title: problem.Title, type: ProblemTypes.For(problem.Code),
+                extensions: problem.Extensions).ExecuteAsync(httpContext);
         }
     }
 }

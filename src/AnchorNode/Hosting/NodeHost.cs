@@ -35,10 +35,11 @@ public static class NodeHost
         {
             builder.WebHost.UseUrls([.. urls]);
         }
+        StartupFiles.Check(node.Folder, builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            // The uplink checks its own, slightly smaller limit and answers with a problem; this
-            // is the backstop for every other endpoint.
+            // Each endpoint's own limit (RequestLimits) is lower and applies before its body is read;
+            // this is the server's backstop.
             kestrel.Limits.MaxRequestBodySize = UplinkRoutes.MaxRequestBytes + (1 << 20);
             kestrel.AddServerHeader = false;
         });
@@ -59,7 +60,7 @@ public static class NodeHost
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization(Policies.Add);
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = RequestErrors.Describe);
         builder.Services.ConfigureHttpJsonOptions(options =>
         {
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, NodeJsonContext.Default);
@@ -93,8 +94,9 @@ public static class NodeHost
             }
             app.UseForwardedHeaders(forwarded);
         }
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = RequestErrors.StatusOf });
+        app.UseStatusCodePages(RequestErrors.WriteStatusAsync);
+        app.UseBodyLimits();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

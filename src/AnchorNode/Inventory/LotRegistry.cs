@@ -51,26 +51,85 @@ public sealed class LotRegistry
         _time = time;
     }
 
-    /// <summary>Registers a party, or gives a registered one a new key when <paramref name="newKey"/> is set.</summary>
+    /// <summary>
+    /// Registers a party. A new key for a registered one is not this operator's to give: it takes the
+    /// party's consent (<see cref="DraftPartyKey"/>, then <see cref="ReplacePartyKeyAsync"/>).
+    /// </summary>
     public async Task<Result<AppendedEntry>> RegisterPartyAsync(string partyId, string publicKey, bool newKey, CancellationToken cancellationToken)
     {
-        long? replaces = null;
         if (newKey)
         {
-            using var lease = _readers.Rent();
-            replaces = lease.Reader.State.Party(partyId)?.RegistrationIndex;
-            if (replaces is null)
+            return Result<AppendedEntry>.Fail(LedgerFailures.PartyConsentRequired, $"a new key for party '{partyId}' needs its consent: {RekeySteps(partyId)}");
+        }
+        using (var lease = _readers.Rent())
+        {
+            if (lease.Reader.State.Party(partyId) is { } registered)
             {
-                return Result<AppendedEntry>.Fail(LedgerFailures.UnknownParty, $"party '{partyId}' is not registered; register it without asking for a new key");
+                return new Failure(LedgerFailures.PartyExists,
+                    $"party '{partyId}' is registered (ledger index {registered.RegistrationIndex}); a new key needs its consent: {RekeySteps(partyId)}")
+                { LedgerIndex = registered.RegistrationIndex };
             }
         }
-        var party = new PartyStatement(partyId, publicKey, replaces);
+        var party = new PartyStatement(partyId, publicKey);
         var check = party.Check();
         if (!check.Succeeded)
         {
             return check.Failure!;
         }
         return await _sequencer.AppendAsync(new LedgerProposal(_signer.Sign(EntryKinds.Party, party.ToBody())), cancellationToken);
+    }
+
+    private static string RekeySteps(string partyId) =>
+        $"draft the replacement (POST /v1/parties/{partyId}/key-drafts, or 'party rekey-draft'), have the party sign it with its current key "
+        + $"(or, for a lost key, members making up the quorum), then submit it (POST /v1/parties/{partyId}/keys, or 'party rekey')";
+
+    /// <summary>
+    /// The statement that replaces <paramref name="partyId"/>'s key with <paramref name="publicKey"/>,
+    /// for the party to sign with its current key (or, to recover a lost key, a quorum of members).
+    /// </summary>
+    public Result<Statement> DraftPartyKey(string partyId, string publicKey)
+    {
+        PartyRecord? current;
+        using (var lease = _readers.Rent())
+        {
+            current = lease.Reader.State.Party(partyId);
+        }
+        if (current is null)
+        {
+            return Result<Statement>.Fail(LedgerFailures.UnknownParty, $"party '{partyId}' is not registered, so it has no key to replace");
+        }
+        if (current.PublicKey == publicKey)
+        {
+            return Result<Statement>.Fail(LedgerFailures.EntryField, $"party '{partyId}' is registered with this key already");
+        }
+        var party = new PartyStatement(partyId, publicKey, current.RegistrationIndex);
+        var check = party.Check();
+        return check.Succeeded ? _signer.Create(EntryKinds.Party, party.ToBody()) : check.Failure!;
+    }
+
+    /// <summary>
+    /// Appends a key replacement that the party (or a quorum of members) signed, adding this operator
+    /// member's signature; the rules refuse it without the party's or the quorum's.
+    /// </summary>
+    public async Task<Result<AppendedEntry>> ReplacePartyKeyAsync(string partyId, string signedNote, CancellationToken cancellationToken)
+    {
+        var note = SignedNote.Parse(signedNote ?? "");
+        if (!note.Succeeded)
+        {
+            return Result<AppendedEntry>.Fail(LedgerFailures.EntryFormat, $"the body is not a signed note (statement text, a blank line, signature lines): {note.Failure!.Message}");
+        }
+        var statement = Statement.Parse(note.Value.Text);
+        var party = statement.Succeeded && statement.Value.Kind == EntryKinds.Party ? PartyStatement.From(statement.Value) : Result<PartyStatement>.Fail(LedgerFailures.EntryField, statement.Failure?.Message ?? "not a party statement");
+        if (!party.Succeeded)
+        {
+            return party.Failure!;
+        }
+        if (party.Value.PartyId != partyId || party.Value.Replaces is null)
+        {
+            return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, $"the statement must replace the key of party '{partyId}' (it names '{party.Value.PartyId}'{(party.Value.Replaces is null ? " and replaces nothing" : "")})");
+        }
+        var signed = note.Value.Signatures.Any(s => s.KeyName == _signer.Member.KeyName) ? note.Value : note.Value.WithSignature(_signer.Member);
+        return await _sequencer.AppendAsync(new LedgerProposal(LedgerEntry.Create(EntryKinds.Party, [], signed)), cancellationToken);
     }
 
     /// <summary>

@@ -131,9 +131,9 @@ public sealed record Checkpoint
             return Result<Checkpoint>.Fail("checkpoint-format", $"root line '{lines[2]}' is not the base64 of 32 bytes");
         }
         var extensions = lines[3..];
-        if (extensions.Any(string.IsNullOrEmpty))
+        if (extensions.Any(line => string.IsNullOrEmpty(line) || line.Any(ch => ch < 0x20)))
         {
-            return Result<Checkpoint>.Fail("checkpoint-format", "extension lines must be non-empty");
+            return Result<Checkpoint>.Fail("checkpoint-format", "extension lines must be non-empty, without control characters");
         }
         return new Checkpoint(origin, size, root, extensions);
     }

@@ -112,7 +112,7 @@ public sealed record DeviceEvidence
 public static partial class EvidenceVerifier
 {
     /// <summary>How far a signer's clock may run ahead of the next signer's: readings vs. the node's receipt, receipts vs. the checkpoint.</summary>
-    public const long ClockSkewMs = 5 * 60_000;
+    public const long ClockSkewMs = ProblemTypes.MaxClockSkewMs;
 
     /// <summary>Parses and verifies bundle JSON.</summary>
     public static Result<EvidenceSummary> Verify(ReadOnlySpan<byte> json, EvidencePolicy policy)

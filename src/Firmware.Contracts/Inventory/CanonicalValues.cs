@@ -18,7 +18,7 @@ public static partial class CanonicalValues
     /// <exception cref="ArgumentOutOfRangeException">When it has more than <see cref="MaxDecimals"/> decimal places or 18 integer digits.</exception>
     public static string Decimal(decimal value)
     {
-        if (decimal.Round(value, MaxDecimals) != value || Math.Abs(value) >= 1e18m)
+        if (!IsWritable(value))
         {
             throw new ArgumentOutOfRangeException(nameof(value), value, $"values have at most {MaxDecimals} decimal places and 18 integer digits");
         }
@@ -26,6 +26,13 @@ public static partial class CanonicalValues
         var text = (value / 1.000000000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);
         return text == "-0" ? "0" : text;
     }
+
+    /// <summary>
+    /// True when <see cref="Decimal"/> can write <paramref name="value"/>: at most
+    /// <see cref="MaxDecimals"/> decimal places and at most 18 integer digits. A JSON number such as
+    /// <c>1.0</c> is the value 1 and is written <c>1</c>; <c>0.0000001</c> has seven decimal places and is not writable.
+    /// </summary>
+    public static bool IsWritable(decimal value) => decimal.Round(value, MaxDecimals) == value && Math.Abs(value) < 1e18m;
 
     /// <summary>Parses a decimal written by <see cref="Decimal"/>; anything else (e.g. <c>08</c>, <c>8.0</c>, <c>+8</c>, <c>-0</c>) is refused.</summary>
     public static bool TryParseDecimal(string? text, out decimal value)

@@ -34,9 +34,8 @@ public static partial class InventoryNames
     /// <summary>A unit of quantity (e.g. <c>carton</c>, <c>kg</c>, <c>KGM</c>): a letter, then up to 31 of A-Z a-z 0-9 . _ -.</summary>
     public static bool IsValidUnit(string? unit) => unit is not null && UnitPattern().IsMatch(unit);
 
-    /// <summary>Free text on one statement line: 1-256 characters, no control characters, no leading or trailing space.</summary>
-    public static bool IsValidText(string? text, int maxLength = 256) =>
-        text is not null && text.Length > 0 && text.Length <= maxLength && text[0] != ' ' && text[^1] != ' ' && !text.Any(char.IsControl);
+    /// <summary>Free text on one statement line, as <see cref="FieldReader.TextProblem"/> defines it.</summary>
+    public static bool IsValidText(string? text, int maxLength = FieldReader.MaxTextLength) => FieldReader.TextProblem(text, maxLength) is null;
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z")]
     private static partial Regex ReceiptPattern();

@@ -52,6 +52,9 @@ public sealed record PartyStatement(string PartyId, string PublicKey, long? Repl
 /// </summary>
 public sealed record TitleStatement
 {
+    /// <summary>The longest insurance reference, in characters.</summary>
+    public const int MaxInsuranceLength = 128;
+
     /// <summary>The receipt number of the lot this is the private part of.</summary>
     public required string Receipt { get; init; }
 
@@ -103,7 +106,7 @@ public sealed record TitleStatement
         {
             return Fail($"unit '{Unit}' must be a word such as carton, kg or KGM");
         }
-        return Insurance is null || InventoryNames.IsValidText(Insurance, 128) ? Result.Ok : Fail("the insurance reference is 1-128 characters of text");
+        return Insurance is null || FieldReader.TextProblem(Insurance, MaxInsuranceLength) is not { } problem ? Result.Ok : Fail($"the insurance reference {problem}");
     }
 
     /// <summary>Reads the body of a <see cref="EntryKinds.Title"/> statement.</summary>
@@ -115,7 +118,7 @@ public sealed record TitleStatement
         var owner = reader.Required("owner");
         var quantity = StatementValues.Decimal(reader, "quantity");
         var unit = reader.Required("unit");
-        var insurance = reader.Optional("insurance");
+        var insurance = reader.OptionalText("insurance", MaxInsuranceLength);
         if (reader.End() is { } failure)
         {
             return failure;
@@ -125,7 +128,7 @@ public sealed record TitleStatement
         return check.Succeeded ? title : check.Failure!;
     }
 
-    internal static bool IsCanonical(decimal value) => decimal.Round(value, CanonicalValues.MaxDecimals) == value && Math.Abs(value) < 1e18m;
+    internal static bool IsCanonical(decimal value) => CanonicalValues.IsWritable(value);
 
     private static Result Fail(string message) => Result.Fail(LedgerFailures.EntryField, $"title statement: {message}");
 }
@@ -142,6 +145,9 @@ public sealed record LotStatement
 {
     /// <summary>The most EPCs one lot lists.</summary>
     public const int MaxEpcs = 900;
+
+    /// <summary>The longest product name or specification, in characters.</summary>
+    public const int MaxProductLength = 200;
 
     /// <summary>The receipt number, unique in the consortium.</summary>
     public required string Receipt { get; init; }
@@ -247,9 +253,9 @@ public sealed record LotStatement
         {
             return Fail($"site '{Site}' and zone '{Zone}' must be 1-64 of A-Z a-z 0-9 . _ -");
         }
-        if (!InventoryNames.IsValidText(Product, 200))
+        if (FieldReader.TextProblem(Product, MaxProductLength) is { } productProblem)
         {
-            return Fail("the product name is 1-200 characters of text");
+            return Fail($"the product name {productProblem}");
         }
         if (!Epc.Gtin.TryParse(Gtin, out var gtin, out var gtinError) || gtin.Value != Gtin)
         {
@@ -259,9 +265,9 @@ public sealed record LotStatement
         {
             return Fail($"batch '{Batch}' must be 1-20 characters of GS1 character set 82");
         }
-        if (Specification is not null && !InventoryNames.IsValidText(Specification, 200))
+        if (Specification is not null && FieldReader.TextProblem(Specification, MaxProductLength) is { } specProblem)
         {
-            return Fail("the specification is 1-200 characters of text");
+            return Fail($"the specification {specProblem}");
         }
         if (Bands.Count == 0 || Bands.Select(b => b.Quantity).Distinct(StringComparer.Ordinal).Count() != Bands.Count
             || !Bands.Select(b => b.Quantity).SequenceEqual(StorageBand.Quantities.Where(q => Bands.Any(b => b.Quantity == q))))
@@ -313,10 +319,10 @@ public sealed record LotStatement
         var title = reader.RequiredHash("title");
         var site = reader.Required("site");
         var zone = reader.Required("zone");
-        var product = reader.Required("product");
+        var product = reader.RequiredText("product", MaxProductLength);
         var gtin = reader.Required("gtin");
         var batch = reader.Required("batch");
-        var spec = reader.Optional("spec");
+        var spec = reader.OptionalText("spec", MaxProductLength);
         var bandLines = reader.Repeated("band", StorageBand.Quantities.Count);
         var logging = StatementValues.OptionalDuration(reader, "logging");
         var delay = StatementValues.OptionalDuration(reader, "excursion-delay");
@@ -473,7 +479,7 @@ public sealed record CancelStatement(LotReference Lot, string Reason)
     public static Result<CancelStatement> From(Statement statement)
     {
         var reader = new FieldReader(statement.Body, "cancel statement");
-        var cancel = new CancelStatement(LotReference.Read(reader), reader.Required("reason"));
+        var cancel = new CancelStatement(LotReference.Read(reader), reader.RequiredText("reason"));
         if (reader.End() is { } failure)
         {
             return failure;
@@ -600,7 +606,7 @@ public sealed record ReleaseStatement(LotReference Lot, long PledgeIndex, long A
     public static Result<ReleaseStatement> From(Statement statement)
     {
         var reader = new FieldReader(statement.Body, "release statement");
-        var release = new ReleaseStatement(LotReference.Read(reader), reader.RequiredNumber("pledge"), reader.RequiredNumber("at"), reader.Optional("reason"));
+        var release = new ReleaseStatement(LotReference.Read(reader), reader.RequiredNumber("pledge"), reader.RequiredNumber("at"), reader.OptionalText("reason"));
         if (reader.End() is { } failure)
         {
             return failure;
@@ -650,7 +656,7 @@ public sealed record EnforceStatement(LotReference Lot, long PledgeIndex, long A
     public static Result<EnforceStatement> From(Statement statement)
     {
         var reader = new FieldReader(statement.Body, "enforce statement");
-        var enforce = new EnforceStatement(LotReference.Read(reader), reader.RequiredNumber("pledge"), reader.RequiredNumber("at"), reader.Required("reason"));
+        var enforce = new EnforceStatement(LotReference.Read(reader), reader.RequiredNumber("pledge"), reader.RequiredNumber("at"), reader.RequiredText("reason"));
         if (reader.End() is { } failure)
         {
             return failure;

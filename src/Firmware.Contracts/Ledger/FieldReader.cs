@@ -77,6 +77,12 @@ public sealed class FieldReader
     /// <summary>Consecutive base64 hashes (a proof).</summary>
     public List<Hash32> RepeatedHashes(string key, int max) => Repeated(key, max).Select(v => HashOf(key, v)).ToList();
 
+    /// <summary>The next field's value when its key is <paramref name="key"/>, checked as free text (<see cref="TextProblem"/>).</summary>
+    public string RequiredText(string key, int maxLength = MaxTextLength) => Text(key, Required(key), maxLength) ?? "";
+
+    /// <summary>The next field's value when its key is <paramref name="key"/>, checked as free text (<see cref="TextProblem"/>), or null.</summary>
+    public string? OptionalText(string key, int maxLength = MaxTextLength) => Text(key, Optional(key), maxLength);
+
     /// <summary>Records a failure unless every field was read; returns the first failure.</summary>
     public Failure? End()
     {
@@ -89,6 +95,72 @@ public sealed class FieldReader
 
     /// <summary>Records a failure about a value (the first one wins).</summary>
     public void Fail(string message) => Failure ??= new Failure("entry-field", $"{_where}: {message}");
+
+    /// <summary>The longest free-text value (a reason, by default), in UTF-16 code units.</summary>
+    public const int MaxTextLength = 256;
+
+    /// <summary>
+    /// Which rule of free text (docs/spec-ledger.md §1) <paramref name="text"/> breaks, or null when
+    /// it is text: 1 to <paramref name="maxLength"/> UTF-16 code units of well-formed Unicode, no
+    /// control character (C0, DEL, C1), no bidirectional formatting character (U+061C, U+200E,
+    /// U+200F, U+202A-U+202E, U+2066-U+2069), no line or paragraph separator (U+2028, U+2029), and
+    /// no white space at either end. Nothing is trimmed or replaced: text that breaks a rule is refused.
+    /// </summary>
+    public static string? TextProblem(string? text, int maxLength = MaxTextLength)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return "must not be empty";
+        }
+        if (text.Length > maxLength)
+        {
+            return $"must be at most {maxLength} characters, got {text.Length}";
+        }
+        if (char.IsWhiteSpace(text[0]) || char.IsWhiteSpace(text[^1]))
+        {
+            return "must not start or end with white space";
+        }
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsControl(c))
+            {
+                return $"must not contain control characters (U+{(int)c:X4} at {i})";
+            }
+            if (IsBidiControl(c))
+            {
+                return $"must not contain bidirectional formatting characters (U+{(int)c:X4} at {i})";
+            }
+            if (c is '\u2028' or '\u2029')
+            {
+                return $"must not contain line or paragraph separators (U+{(int)c:X4} at {i})";
+            }
+            if (char.IsSurrogate(c))
+            {
+                if (!char.IsHighSurrogate(c) || i + 1 == text.Length || !char.IsLowSurrogate(text[i + 1]))
+                {
+                    return $"must be well-formed Unicode (an unpaired surrogate at {i})";
+                }
+                i++;
+            }
+        }
+        return null;
+    }
+
+    private static bool IsBidiControl(char c) => c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
+
+    private string? Text(string key, string? text, int maxLength)
+    {
+        if (text is null || Failure is not null)
+        {
+            return text;
+        }
+        if (TextProblem(text, maxLength) is { } problem)
+        {
+            Fail($"'{key}' {problem}");
+        }
+        return text;
+    }
 
     private long Number(string key, string text)
     {

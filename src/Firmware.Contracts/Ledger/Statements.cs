@@ -199,7 +199,7 @@ public sealed record RevokeStatement(string DeviceId, long EnrolmentIndex, strin
         var reader = new FieldReader(statement.Body, "revoke statement");
         var device = reader.Required("device");
         var enrolment = reader.RequiredNumber("enrolment");
-        var reason = reader.Optional("reason");
+        var reason = reader.OptionalText("reason");
         if (reader.End() is { } failure)
         {
             return failure;
@@ -229,7 +229,7 @@ public sealed record ClearStatement(string DeviceId, long EquivocationIndex, str
         var reader = new FieldReader(statement.Body, "clear statement");
         var device = reader.Required("device");
         var index = reader.RequiredNumber("equivocation");
-        var reason = reader.Required("reason");
+        var reason = reader.RequiredText("reason");
         if (reader.End() is { } failure)
         {
             return failure;

@@ -94,8 +94,9 @@ public static class NoteKeys
             EnsureP256(key);
             return key;
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {
+            // An SPKI naming a curve the platform lacks is thrown as PlatformNotSupportedException.
             key.Dispose();
             throw new ArgumentException($"not a DER SubjectPublicKeyInfo of an ECDSA key: {e.Message}", e);
         }

@@ -83,6 +83,35 @@ public sealed class InventoryCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PartyRekey_DraftedSignedWithTheCurrentKey_ReplacesIt()
+    {
+        var data = _node.Folder.Path;
+        var oldKey = Path.Combine(_node.Root, "acme-old.key");
+        var newKey = Path.Combine(_node.Root, "acme-new.key");
+        var first = await Ok("party", "keygen", "--party", "acme-foods", "--out", oldKey);
+        var second = await Ok("party", "keygen", "--party", "acme-foods", "--out", newKey);
+        await Ok("party", "add", "--data", data, "--party", "acme-foods", "--key", first.Field("public-key"));
+        var draft = Path.Combine(_node.Root, "rekey.txt");
+        var note = Path.Combine(_node.Root, "rekey.note");
+
+        var again = await Programs.RunAsync(Programs.AnchorNode, "party", "add", "--data", data, "--party", "acme-foods", "--key", second.Field("public-key"));
+        await Ok("party", "rekey-draft", "--data", data, "--party", "acme-foods", "--key", second.Field("public-key"), "--out", draft);
+        await Ok("sign", "--in", draft, "--out", note, "--key", newKey, "--party", "acme-foods");
+        var byNewKey = await Programs.RunAsync(Programs.AnchorNode, "party", "rekey", "--data", data, "--party", "acme-foods", "--in", note);
+        var before = await Ok("party", "list", "--data", data);
+        await Ok("sign", "--in", draft, "--out", note, "--key", oldKey, "--party", "acme-foods");
+        await Ok("party", "rekey", "--data", data, "--party", "acme-foods", "--in", note);
+        var after = await Ok("party", "list", "--data", data);
+
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("rekey-draft", again.Error, StringComparison.Ordinal);
+        Assert.Equal(1, byNewKey.ExitCode);
+        Assert.Contains("bad-signature", byNewKey.Error, StringComparison.Ordinal);
+        Assert.Contains($"key={first.Field("public-key")}", before.Field("party"), StringComparison.Ordinal);
+        Assert.Contains($"key={second.Field("public-key")}", after.Field("party"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BadArguments_ExitTwo_WithWhatToDo()
     {
         var band = await Programs.RunAsync(Programs.AnchorNode, "lot", "issue", "--data", _node.Folder.Path, "--receipt", "R", "--site", "s", "--zone", "z", "--product", "p",
@@ -90,6 +119,13 @@ public sealed class InventoryCliTests : IAsyncLifetime
         var covenant = await Programs.RunAsync(Programs.AnchorNode, "pledge", "draft", "--data", _node.Folder.Path, "--receipt", "R", "--lender", "bank", "--amount", "1",
             "--currency", "CNY", "--end", "2027-01-01T00:00:00Z", "--covenant", "temperature above 8 for 60m", "--out", Path.Combine(_node.Root, "x"));
 
+        var deliverHowMuch = await Programs.RunAsync(Programs.AnchorNode, "lot", "deliver", "--data", _node.Folder.Path, "--receipt", "R");
+        var deliverBoth = await Programs.RunAsync(Programs.AnchorNode, "lot", "deliver", "--data", _node.Folder.Path, "--receipt", "R", "--quantity", "1", "--all");
+
+        Assert.Equal(2, deliverHowMuch.ExitCode);
+        Assert.Contains("--quantity N (part of what remains), or --all", deliverHowMuch.Error, StringComparison.Ordinal);
+        Assert.Equal(2, deliverBoth.ExitCode);
+        Assert.Contains("give one of them", deliverBoth.Error, StringComparison.Ordinal);
         Assert.Equal(2, band.ExitCode);
         Assert.Contains("the minimum must be below the maximum", band.Error, StringComparison.Ordinal);
         Assert.Equal(2, covenant.ExitCode);

@@ -114,7 +114,7 @@ public sealed class InventoryReplayTests : IAsyncLifetime
         var delivery = _node.Runtime.Lots.DeliverAsync("WR-A", null, [], LotClient.T0 + 7_400_000, CancellationToken.None);
         Assert.Equal(LedgerFailures.NotTheLender, (await delivery).Failure?.Code);
         // Goods held to the bank's order leave with its signature too: drafted by the operator, signed by the bank.
-        using (var draft = await _lots.Operator.PostAsJsonAsync("v1/lots/WR-A/deliveries/draft", new DeliverRequest(null, null, LotClient.T0 + 7_400_000), InventoryJsonContext.Default.DeliverRequest))
+        using (var draft = await _lots.Operator.PostAsJsonAsync("v1/lots/WR-A/deliveries/draft", new DeliverRequest(null, null, LotClient.T0 + 7_400_000, All: true), InventoryJsonContext.Default.DeliverRequest))
         {
             var statement = (await draft.Content.ReadFromJsonAsync(InventoryJsonContext.Default.DraftResponse))!;
             Assert.Equal(["bank", "warehouse"], statement.Signers);

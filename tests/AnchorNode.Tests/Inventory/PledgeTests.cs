@@ -76,7 +76,7 @@ public sealed class PledgeTests : IAsyncLifetime
     {
         await _lots.IssueAsync(LotClient.Request("WR-2"));
         var note = LotClient.Sign(await _lots.DraftPledgeAsync("WR-2"), _node.Bank, _lots.Acme);
-        using (var delivered = await _lots.Operator.PostAsJsonAsync("v1/lots/WR-2/deliveries", new DeliverRequest(null, null, LotClient.T0 + 60_000), InventoryJsonContext.Default.DeliverRequest))
+        using (var delivered = await _lots.Operator.PostAsJsonAsync("v1/lots/WR-2/deliveries", new DeliverRequest(null, null, LotClient.T0 + 60_000, All: true), InventoryJsonContext.Default.DeliverRequest))
         {
             Assert.Equal(HttpStatusCode.Created, delivered.StatusCode);
         }
@@ -110,6 +110,66 @@ public sealed class PledgeTests : IAsyncLifetime
         Assert.Equal(size, _node.LedgerSize);
         Assert.Equal("issued", (await _lots.LotAsync("WR-3")).Status);
     }
+
+    [Fact]
+    public async Task PartyKey_IsReplacedOnlyWithThePartysConsent_ThenTheNewKeySignsPledges()
+    {
+        using var replacement = Firmware.Contracts.Notes.EcdsaNoteSigner.Generate(Firmware.Contracts.Inventory.InventoryNames.PartyKeyName("acme-foods"));
+        var newKey = Convert.ToBase64String(replacement.PublicKey.Span);
+        var size = _node.LedgerSize;
+
+        // The operator alone cannot give a party a new key, however it asks.
+        using (var asked = await _lots.Operator.PostAsJsonAsync("v1/parties", new PartyRequest("acme-foods", newKey, NewKey: true), InventoryJsonContext.Default.PartyRequest))
+        {
+            var problem = await Problem.ReadAsync(asked);
+            Assert.Equal((HttpStatusCode.Forbidden, LedgerFailures.PartyConsentRequired), (problem.Status, problem.Code));
+            Assert.Contains("key-drafts", problem.Detail, StringComparison.Ordinal);
+        }
+        using var drafted = await _lots.Operator.PostAsJsonAsync("v1/parties/acme-foods/key-drafts", new PartyKeyRequest(newKey), InventoryJsonContext.Default.PartyKeyRequest);
+        var draftBody = await drafted.Content.ReadAsStringAsync();
+        Assert.True(drafted.IsSuccessStatusCode, $"{(int)drafted.StatusCode}: {draftBody}");
+        var draft = System.Text.Json.JsonSerializer.Deserialize(draftBody, InventoryJsonContext.Default.DraftResponse)!;
+        Assert.Equal(["edgetrace/party/acme-foods"], draft.Signers);
+
+        using (var unsigned = await SubmitKeyAsync("acme-foods", draft.Statement))
+        {
+            var problem = await Problem.ReadAsync(unsigned);
+            Assert.Equal((HttpStatusCode.BadRequest, LedgerFailures.EntryFormat), (problem.Status, problem.Code));
+            Assert.Contains("signed note", problem.Detail, StringComparison.Ordinal);
+        }
+        using (var newKeyOnly = await SubmitKeyAsync("acme-foods", LotClient.Sign(draft.Statement, replacement)))
+        {
+            // Signed under the party's key name, but not by the key the ledger holds for it.
+            var problem = await Problem.ReadAsync(newKeyOnly);
+            Assert.Equal((HttpStatusCode.Unauthorized, Firmware.Contracts.Uplink.ProblemTypes.BadSignature), (problem.Status, problem.Code));
+        }
+        using (var otherParty = await SubmitKeyAsync("beta-trading", LotClient.Sign(draft.Statement, _lots.Acme)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, (await Problem.ReadAsync(otherParty)).Status);
+        }
+        Assert.Equal(size, _node.LedgerSize);
+
+        using (var consented = await SubmitKeyAsync("acme-foods", LotClient.Sign(draft.Statement, _lots.Acme)))
+        {
+            Assert.True(consented.StatusCode == HttpStatusCode.Created, $"{(int)consented.StatusCode}: {await consented.Content.ReadAsStringAsync()}");
+        }
+        var parties = await _lots.Auditor.GetFromJsonAsync("v1/parties", InventoryJsonContext.Default.ListPartyView);
+        Assert.Equal(newKey, parties!.Single(p => p.Party == "acme-foods").PublicKey);
+
+        // The old key no longer consents to pledges; the new one does.
+        await _lots.IssueAsync(LotClient.Request("WR-9"));
+        var statement = await _lots.DraftPledgeAsync("WR-9");
+        using (var oldKey = await _lots.SubmitAsync(LotClient.Sign(statement, _node.Bank, _lots.Acme)))
+        {
+            var problem = await Problem.ReadAsync(oldKey);
+            Assert.Equal((HttpStatusCode.Unauthorized, Firmware.Contracts.Uplink.ProblemTypes.BadSignature), (problem.Status, problem.Code));
+        }
+        using var pledged = await _lots.SubmitAsync(LotClient.Sign(statement, _node.Bank, replacement));
+        Assert.Equal(HttpStatusCode.Created, pledged.StatusCode);
+    }
+
+    private Task<HttpResponseMessage> SubmitKeyAsync(string party, string note) =>
+        _lots.Operator.PostAsync($"v1/parties/{party}/keys", new StringContent(note, System.Text.Encoding.UTF8, "text/plain"));
 
     [Fact]
     public async Task Release_BySomeoneElse_IsRefused_ByTheLender_Succeeds_ThenTheLotCanBePledgedAgain()
