@@ -173,6 +173,7 @@ public static partial class GatewayConfigReader
         var options = new StorageOptions
         {
             MaxDatabaseBytes = (long)(storage.Number("maxDatabaseMegabytes", 1, 1_048_576, 1024) * 1024 * 1024),
+            ReserveBytes = (long)(storage.Number("reserveMegabytes", 0, 1024, 8) * 1024 * 1024),
         };
         storage.RejectUnknown();
         return options;

@@ -95,6 +95,7 @@ public sealed partial class GatewayDaemon
                 SealInterval = config.Sealing.Interval,
                 SealMaxLeaves = config.Sealing.MaxLeaves,
                 MaxDatabaseBytes = config.Storage.MaxDatabaseBytes,
+                ReserveBytes = config.Storage.ReserveBytes,
                 Version = Version,
             },
             settings.Clock,
