@@ -2,8 +2,9 @@ namespace EdgeGateway.Daemon;
 
 /// <summary>
 /// A clock that runs <c>speed</c> times faster than <c>inner</c> from <c>start</c>: under
-/// <c>run --simulate --speed N</c> the simulated warehouse, leaf times, sealing and uplink waits
-/// all follow it, so an hour of warehouse passes in 3600/N real seconds with every interval intact.
+/// <c>run --simulate --speed N</c> the simulated warehouse, leaf times and sealing follow it, so an
+/// hour of warehouse passes in 3600/N real seconds with every interval intact. Waits that protect
+/// something outside (the uplink's retries, status reports) stay in real time.
 /// </summary>
 public sealed class ScaledTimeProvider : TimeProvider
 {
