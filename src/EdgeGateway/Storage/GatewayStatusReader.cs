@@ -57,6 +57,9 @@ public sealed record GatewayStatus
     /// <summary>Since when new readings are refused, or null.</summary>
     public long? DiskFullSinceMs { get; init; }
 
+    /// <summary>Why readings are refused (<see cref="DiskFullCauses"/>), or null.</summary>
+    public string? DiskFullCause { get; init; }
+
     /// <summary>Readings refused while the budget is exhausted.</summary>
     public long RefusedReadings { get; init; }
 
@@ -125,6 +128,7 @@ public static class GatewayStatusReader
             DiskUsedBytes = used,
             DiskBudgetBytes = Long(MetaKeys.DiskBudgetBytes),
             DiskFullSinceMs = Long(MetaKeys.DiskFullSinceMs),
+            DiskFullCause = Text(MetaKeys.DiskFullCause),
             RefusedReadings = Long(MetaKeys.RefusedReadings) ?? 0,
             ActiveAlarms = alarms,
             MqttState = Text(MetaKeys.MqttState),

@@ -11,9 +11,9 @@ namespace EdgeGateway.Tests.Support;
 /// <summary>A data folder made by the real <c>init</c>, with what init printed.</summary>
 public sealed class GatewayFolder : IDisposable
 {
-    private readonly TempFolder _temp;
+    private readonly TempFolder? _temp;
 
-    private GatewayFolder(TempFolder temp, string path, IReadOnlyDictionary<string, string> printed)
+    private GatewayFolder(TempFolder? temp, string path, IReadOnlyDictionary<string, string> printed)
     {
         _temp = temp;
         Path = path;
@@ -44,10 +44,14 @@ public sealed class GatewayFolder : IDisposable
         command.ExecuteNonQuery();
     }
 
-    public static async Task<GatewayFolder> CreateAsync(string deviceId = "gw-test", string? node = null)
+    /// <summary>
+    /// Runs <c>init</c> on a new folder: under a temp folder removed afterwards, or under
+    /// <paramref name="parent"/> (e.g. a small file system the test mounted), left to its owner.
+    /// </summary>
+    public static async Task<GatewayFolder> CreateAsync(string deviceId = "gw-test", string? node = null, string? parent = null)
     {
-        var temp = new TempFolder();
-        var path = temp.File("data");
+        var temp = parent is null ? new TempFolder() : null;
+        var path = temp?.File("data") ?? System.IO.Path.Combine(parent!, "data");
         var output = new StringWriter();
         var error = new StringWriter();
         var args = new List<string> { "init", "--data", path, "--device-id", deviceId };
@@ -58,7 +62,7 @@ public sealed class GatewayFolder : IDisposable
         var exit = await GatewayCommandLine.RunAsync([.. args], output, error);
         if (exit != 0)
         {
-            temp.Dispose();
+            temp?.Dispose();
             throw new InvalidOperationException($"init failed ({exit}): {error}");
         }
         var printed = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
@@ -78,5 +82,5 @@ public sealed class GatewayFolder : IDisposable
     public DeviceLog OpenLog(INoteSigner signer, ISaltSource? salts = null) =>
         DeviceLog.Open(DatabasePath, DeviceId, signer, salts ?? new CountingSaltSource());
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => _temp?.Dispose();
 }
