@@ -45,7 +45,8 @@ internal static class RunCommand
             _ => throw new UsageException($"--log-level must be trace, debug, info, warn or error, got '{logLevel}'"),
         };
         var directory = GatewayCommandLine.ExistingDataDirectory(dataDirectory);
-        var config = GatewayConfigReader.Load(Path.Combine(directory, GatewayConfig.FileName));
+        var configPath = Path.Combine(directory, GatewayConfig.FileName);
+        var config = ConfigFiles.Open(GatewayConfigReader.Load(configPath), configPath, directory);
         var clock = SensorSources.Clock(seed is not null, speed ?? 1);
         var setup = seed is { } s2
             ? SensorSources.Simulated(config, s2, (ScaledTimeProvider)clock)
