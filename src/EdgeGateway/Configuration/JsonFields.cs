@@ -25,7 +25,18 @@ internal sealed class JsonFields
         _element = element;
     }
 
-    public string PathOf(string name) => _path.Length == 0 ? name : $"{_path}.{name}";
+    /// <summary>
+    /// The path of a member: names of visible ASCII as they are, any other (empty, with spaces,
+    /// quotes, control or other characters) as a JSON string, so that every error names a visible
+    /// field on one line.
+    /// </summary>
+    public string PathOf(string name)
+    {
+        var shown = name.Length is > 0 and <= 128 && name.All(ch => ch is > ' ' and < '\x7f' and not '"' and not '\\')
+            ? name
+            : JsonSerializer.Serialize(name.Length <= 60 ? name : name[..57] + "...");
+        return _path.Length == 0 ? shown : $"{_path}.{shown}";
+    }
 
     public ConfigException Error(string field, string problem) => new(_source, field, problem);
 

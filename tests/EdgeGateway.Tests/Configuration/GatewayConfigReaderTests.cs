@@ -199,6 +199,18 @@ public sealed class GatewayConfigReaderTests
         Assert.Equal("sensors.zones.hwmon/sht3x/1-0044", e.Field);
     }
 
+    [Theory]
+    [InlineData("""{ "deviceId": "gw-01", "": {} }""", "\"\"")]
+    [InlineData("""{ "deviceId": "gw-01", "sealing": { "max Leaves": 5 } }""", "sealing.\"max Leaves\"")]
+    [InlineData("""{ "deviceId": "gw-01", "node": { "url\nsealing.maxLeaves: ok": 5 } }""", "node.\"url\\nsealing.maxLeaves: ok\"")]
+    public void Parse_UnknownFieldWithAnEmptyOrOddName_NamesItVisiblyOnOneLine(string json, string field)
+    {
+        // Found by the gateway.json fuzz property: an empty member name gave "gateway.json: : unknown field".
+        var e = Refused(json);
+        Assert.Equal(field, e.Field);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
     [Fact]
     public void Parse_NotJson_SaysWhere()
     {
