@@ -109,6 +109,10 @@ public static class GatewayStatusReader
 
         long? Long(string key) => meta.GetValueOrDefault(key) is { } v ? Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) : null;
         string? Text(string key) => meta.GetValueOrDefault(key) is { } v ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) : null;
+        if (Long(MetaKeys.DiskFullSinceMs) is { } diskFullSince)
+        {
+            alarms.Add(GatewayAlarms.DiskFull(diskFullSince));
+        }
         var size = Long(MetaKeys.LogSize) ?? 0;
         var pruned = Long(MetaKeys.PrunedBelow) ?? 0;
         return new GatewayStatus

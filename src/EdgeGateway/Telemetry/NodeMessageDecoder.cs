@@ -159,7 +159,15 @@ public sealed class NodeMessageDecoder
         {
             return Fail(NodeDropReasons.UnknownNode, "not on the allow-list (mqtt.nodes in gateway.json)");
         }
-        var pack = SenmlPack.Parse(message.Payload.Span, nowMs);
+        Result<IReadOnlyList<SenmlRecord>> pack;
+        try
+        {
+            pack = SenmlPack.Parse(message.Payload.Span, nowMs);
+        }
+        catch (InvalidOperationException e)
+        {
+            return NotText(e);
+        }
         if (!pack.Succeeded)
         {
             var code = pack.Failure!.Code switch
@@ -202,9 +210,22 @@ public sealed class NodeMessageDecoder
             : Result<IReadOnlyList<Measurement>>.Ok(readings);
     }
 
+    // The shared parsers let .NET's "cannot read ... as string" out for a string escape that is not
+    // text (an unpaired UTF-16 surrogate such as \ud800); found by fuzzing. A refusal like any other.
+    private static Result<IReadOnlyList<Measurement>> NotText(InvalidOperationException e) =>
+        Fail(NodeDropReasons.Malformed, $"the payload holds a string that is not text (an unpaired surrogate escape): {e.Message}");
+
     private Result<IReadOnlyList<Measurement>> DecodeZigbee(Zigbee2MqttDeviceSettings device, MqttMessage message, long nowMs)
     {
-        var parsed = Zigbee2MqttPayload.Parse(message.Payload.Span);
+        Result<IReadOnlyList<Zigbee2MqttValue>> parsed;
+        try
+        {
+            parsed = Zigbee2MqttPayload.Parse(message.Payload.Span);
+        }
+        catch (InvalidOperationException e)
+        {
+            return NotText(e);
+        }
         if (!parsed.Succeeded)
         {
             var code = parsed.Failure!.Code switch

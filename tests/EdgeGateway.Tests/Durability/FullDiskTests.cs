@@ -50,7 +50,9 @@ public sealed class FullDiskTests(ITestOutputHelper output)
             // Recorded for `status` in the space the reserve gave back, and readings counted as refused.
             await WriterHarness.WaitUntilAsync(() => Status(folder) is { DiskFullSinceMs: not null, RefusedReadings: > 0 },
                 "status to show the full disk and refused readings", TimeSpan.FromSeconds(60));
-            Assert.Equal(DiskFullCauses.FileSystem, Status(folder).DiskFullCause);
+            var full = Status(folder);
+            Assert.Equal(DiskFullCauses.FileSystem, full.DiskFullCause);
+            Assert.Contains(full.ActiveAlarms, a => a.RuleId == EdgeGateway.Alarms.GatewayAlarms.DiskFullRule && a.Zone == EdgeGateway.Alarms.GatewayAlarms.Zone);
             Assert.False(gateway.HasExited, $"the gateway exited on a full disk:\n{gateway.AllOutput}");
             gateway.Kill();
             exits.Add(await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
@@ -83,6 +85,7 @@ public sealed class FullDiskTests(ITestOutputHelper output)
             var acksAtResume = gateway.Acknowledgements.Count;
             await gateway.WaitForAcknowledgementsAsync(acksAtResume + 10, TimeSpan.FromSeconds(60));
             Assert.Null(Status(folder).DiskFullSinceMs);
+            Assert.DoesNotContain(Status(folder).ActiveAlarms, a => a.RuleId == EdgeGateway.Alarms.GatewayAlarms.DiskFullRule);
             gateway.Terminate();
             exits.Add(await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
             acknowledged.AddRange(gateway.Acknowledgements);
