@@ -263,7 +263,7 @@ public sealed class StoredLogVerifier
             MerkleAppender tree;
             try
             {
-                tree = MerkleAppender.Restore(_pruned, new MerkleTreeReader(PerfectNode).Peaks(_pruned));
+                tree = MerkleAppender.Restore(_pruned, new MerkleTreeReader(new StoredNodes(_nodes)).Peaks(_pruned));
             }
             catch (KeyNotFoundException e)
             {
@@ -369,31 +369,6 @@ public sealed class StoredLogVerifier
             return true;
         }
 
-        private Hash32 PerfectNode(int level, long index)
-        {
-            if (level % MerkleLog.LevelStride == 0)
-            {
-                return _nodes.TryGetValue((level, index), out var hash)
-                    ? hash
-                    : throw new KeyNotFoundException($"the stored Merkle node (level {level}, index {index}) is missing");
-            }
-            var below = level - level % MerkleLog.LevelStride;
-            var width = 1 << (level - below);
-            var hashes = new Hash32[width];
-            for (var i = 0; i < width; i++)
-            {
-                hashes[i] = PerfectNode(below, (index << (level - below)) + i);
-            }
-            for (; width > 1; width /= 2)
-            {
-                for (var i = 0; i < width / 2; i++)
-                {
-                    hashes[i] = Rfc9162.HashChildren(hashes[2 * i], hashes[2 * i + 1]);
-                }
-            }
-            return hashes[0];
-        }
-
         private bool CheckBookkeeping()
         {
             var last = _checkpoints.Count == 0 ? 0 : _checkpoints[^1].Size;
@@ -440,5 +415,22 @@ public sealed class StoredLogVerifier
             UplinkStates.Ok, UplinkStates.Offline, UplinkStates.UnknownDevice, UplinkStates.Revoked,
             UplinkStates.Equivocation, UplinkStates.Diverged, UplinkStates.Rejected,
         };
+    }
+
+    /// <summary>The stored interior nodes, as read, for rebuilding the tree at the prune point.</summary>
+    private sealed class StoredNodes(Dictionary<(int Level, long Index), Hash32> nodes) : IMerkleHashStore
+    {
+        public void Read(int level, long index, Span<Hash32> destination)
+        {
+            for (var i = 0; i < destination.Length; i++)
+            {
+                destination[i] = nodes.TryGetValue((level, index + i), out var hash)
+                    ? hash
+                    : throw new KeyNotFoundException($"the stored Merkle node (level {level}, index {index + i}) is missing");
+            }
+        }
+
+        public void Write(int level, long index, ReadOnlySpan<Hash32> hashes) =>
+            throw new NotSupportedException("verification only reads");
     }
 }

@@ -34,14 +34,18 @@ public sealed class GatewayFolder : IDisposable
 
     public string DatabasePath => GatewayDatabase.PathIn(Path);
 
-    /// <summary>Runs SQL on the database behind the gateway's back, as damage or an injected fault would.</summary>
-    public void Sql(string sql)
+    /// <summary>Runs SQL on the database behind the gateway's back, as damage or an injected fault would; returns the rows changed.</summary>
+    public int Sql(string sql, params (string Name, object Value)[] parameters)
     {
         using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
-        command.ExecuteNonQuery();
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        return command.ExecuteNonQuery();
     }
 
     /// <summary>

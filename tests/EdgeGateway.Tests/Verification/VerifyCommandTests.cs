@@ -51,18 +51,8 @@ public sealed class VerifyCommandTests : IAsyncLifetime
         Assert.Contains(expected, stderr, StringComparison.Ordinal);
     }
 
-    private void Update(string sql, params (string Name, object Value)[] parameters)
-    {
-        using var connection = new SqliteConnection($"Data Source={_folder.DatabasePath};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-        Assert.True(command.ExecuteNonQuery() > 0, $"'{sql}' changed nothing");
-    }
+    private void Update(string sql, params (string Name, object Value)[] parameters) =>
+        Assert.True(_folder.Sql(sql, parameters) > 0, $"'{sql}' changed nothing");
 
     private byte[] LeafBytes(long seq)
     {
