@@ -161,7 +161,13 @@ public sealed class SqliteLogStore : IDisposable
         RequireTransaction();
         _open = false;
         WriteTransaction.Commit(_connection);
+        AfterCommit?.Invoke();
     }
+
+    // A test seam for the failure that cannot be made to order: SQLite reporting an error for a
+    // commit that is durable (e.g. the shared-memory index could not grow after the commit frame
+    // was written on a full disk).
+    internal Action? AfterCommit { get; set; }
 
     /// <summary>Rolls back whatever SQLite still has open, e.g. after a failed statement or commit. Never throws.</summary>
     public void Rollback()

@@ -122,7 +122,7 @@ public sealed class NodeMessageDecoder
     public Result<IReadOnlyList<Measurement>> Decode(MqttMessage message, long nowMs)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (_topics.NodeIdOf(message.Topic) is { } nodeId)
+        if (NodeIdOf(message.Topic) is { } nodeId)
         {
             return Drop(message, $"node {nodeId}", DecodeNode(nodeId, message, nowMs));
         }
@@ -137,6 +137,12 @@ public sealed class NodeMessageDecoder
         }
         return Result<IReadOnlyList<Measurement>>.Fail(NodeDropReasons.UnknownTopic, $"topic '{Shorten(message.Topic)}' is not a sensor-node or mapped zigbee2mqtt topic");
     }
+
+    // MqttTopics.NodeIdOf cuts "<prefix>/nodes/" and "/senml" off both ends, which overlap in
+    // "<prefix>/nodes/senml" (a negative length: ArgumentOutOfRangeException, found by fuzzing); such
+    // a topic has no node id.
+    private string? NodeIdOf(string topic) =>
+        topic.Length > _topics.Prefix.Length + "/nodes/".Length + "/senml".Length - 1 ? _topics.NodeIdOf(topic) : null;
 
     // A retained message is checked after the sender is known, so that an unknown node still counts as one.
     private static Result<IReadOnlyList<Measurement>> Drop(MqttMessage message, string sender, Result<IReadOnlyList<Measurement>> decoded)

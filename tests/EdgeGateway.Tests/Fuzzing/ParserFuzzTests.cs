@@ -88,7 +88,7 @@ public sealed class ParserFuzzTests
     private static readonly string[] Topics =
     [
         "edgetrace/nodes/esp32-a1/senml", "edgetrace/nodes/esp32-b2/senml", "edgetrace/nodes/unknown/senml", "zigbee2mqtt/cold room 2",
-        "edgetrace/nodes/../senml", "edgetrace/nodes//senml", "zigbee2mqtt/other", "",
+        "edgetrace/nodes/../senml", "edgetrace/nodes//senml", "edgetrace/nodes/senml", "zigbee2mqtt/other", "",
     ];
 
     private static readonly Gen<(string Topic, byte[] Payload, bool Retain)> NodeMessages = Gen.Select(

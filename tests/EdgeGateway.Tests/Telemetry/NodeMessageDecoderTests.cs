@@ -36,6 +36,18 @@ public sealed class NodeMessageDecoderTests
         Assert.True(result.Succeeded || NodeDropReasons.All.Contains(result.Failure!.Code), result.ToString());
     }
 
+    [Theory]
+    [InlineData("edgetrace/nodes/senml")]
+    [InlineData("edgetrace/nodes//senml")]
+    [InlineData("edgetrace/nodes/senml/senml")]
+    public void Decode_ATopicWithoutANodeId_IsDroppedWithAReason(string topic)
+    {
+        // Found by the fuzz soak: "edgetrace/nodes/senml" made the node id a range of negative length.
+        var result = Decode(topic, """[{"n":"temperature","u":"Cel","v":4.4}]""");
+        Assert.False(result.Succeeded);
+        Assert.Contains(result.Failure!.Code, new[] { NodeDropReasons.UnknownNode, NodeDropReasons.UnknownTopic });
+    }
+
     [Fact]
     public void SubscriptionFilters_AreEveryNodeAndEachMappedDevice() =>
         Assert.Equal(["edgetrace/nodes/+/senml", "zigbee2mqtt/cold room 2"], _decoder.SubscriptionFilters);
