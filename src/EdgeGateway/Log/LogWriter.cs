@@ -311,7 +311,6 @@ public sealed partial class LogWriter
         {
             return false;
         }
-        _nextSpaceCheckTicks = Math.Max(_nextSpaceCheckTicks, _realClock.GetTimestamp() + Ticks(SpaceCheckInterval));
         if (first != wait || wait == delay)
         {
             return true;
