@@ -56,10 +56,16 @@ public sealed class DiskReserve
 
     /// <summary>
     /// Writes the reserve file (synced) if it is not there yet and the file system has room for it
-    /// plus the headroom. False when there is no such room: the partial file is removed again.
+    /// plus the headroom. False when there is no such room (the partial file is removed again), and,
+    /// without a reserve, when less than the headroom is free.
     /// </summary>
     public bool TryHold()
     {
+        if (Bytes == 0)
+        {
+            // No reserve: room is the headroom alone.
+            return !IsLow();
+        }
         if (IsHeld)
         {
             return true;
