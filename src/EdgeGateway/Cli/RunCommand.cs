@@ -51,7 +51,8 @@ internal static class RunCommand
             _ => throw new UsageException($"--log-level must be trace, debug, info, warn or error, got '{logLevel}'"),
         };
         var directory = GatewayCommandLine.ExistingDataDirectory(dataDirectory);
-        var config = GatewayConfigReader.Load(Path.Combine(directory, GatewayConfig.FileName));
+        var configPath = Path.Combine(directory, GatewayConfig.FileName);
+        var config = ConfigFiles.Open(GatewayConfigReader.Load(configPath), configPath, directory);
         TimeProvider clock;
         SensorSetup setup;
         if (seed is { } s2 && history is { } h)

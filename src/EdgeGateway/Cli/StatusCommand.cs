@@ -54,6 +54,7 @@ internal static class StatusCommand
         Line("disk-used-bytes", s.DiskUsedBytes);
         Line("disk-budget-bytes", s.DiskBudgetBytes);
         Line("disk-full-since", Time(s.DiskFullSinceMs));
+        Line("disk-full-cause", s.DiskFullCause);
         Line("refused-readings", s.RefusedReadings);
         Line("active-alarms", s.ActiveAlarms.Count);
         foreach (var a in s.ActiveAlarms)
@@ -80,14 +81,14 @@ internal sealed record StatusJson(
     string DeviceId, long LogSize, long LeavesStored, long? LastSequence, long PrunedBelow,
     long CheckpointSize, long? CheckpointTimeMs, long NodeCommittedSize, long? NodeCommittedTimeMs, long Backlog,
     string? UplinkState, string? UplinkDetail, long? UplinkTimeMs,
-    long DiskBytes, long DiskUsedBytes, long? DiskBudgetBytes, long? DiskFullSinceMs, long RefusedReadings,
+    long DiskBytes, long DiskUsedBytes, long? DiskBudgetBytes, long? DiskFullSinceMs, string? DiskFullCause, long RefusedReadings,
     IReadOnlyList<AlarmJson> ActiveAlarms, MqttJson? Mqtt)
 {
     public static StatusJson From(GatewayStatus s) => new(
         s.DeviceId, s.LogSize, s.LeavesStored, s.LastSequence, s.PrunedBelow,
         s.CheckpointSize, s.CheckpointTimeMs, s.NodeCommittedSize, s.NodeCommittedTimeMs, s.Backlog,
         s.UplinkState, s.UplinkDetail, s.UplinkTimeMs,
-        s.DiskBytes, s.DiskUsedBytes, s.DiskBudgetBytes, s.DiskFullSinceMs, s.RefusedReadings,
+        s.DiskBytes, s.DiskUsedBytes, s.DiskBudgetBytes, s.DiskFullSinceMs, s.DiskFullCause, s.RefusedReadings,
         s.ActiveAlarms.Select(AlarmJson.From).ToList(),
         s.MqttState is null ? null : new MqttJson(s.MqttState, s.MqttDetail, s.MqttTimeMs, s.MqttCounters));
 }

@@ -42,7 +42,10 @@ public static class ConfigTemplate
             // first. Leaves the node has not committed are never deleted: when only they remain and the
             // budget is reached, new readings are refused, counted and logged, and a disk-full event
             // goes into the signed log, until the node commits and space is freed.
-            "maxDatabaseMegabytes": 1024
+            "maxDatabaseMegabytes": 1024,
+            // Space kept aside on the data folder's file system and given back when it fills up, so that
+            // a full disk is still recorded (disk-full event, status, alarm) while readings are refused.
+            "reserveMegabytes": 8
           },
 
           "uplink": {

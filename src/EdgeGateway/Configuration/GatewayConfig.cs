@@ -82,6 +82,12 @@ public sealed record StorageOptions
 {
     /// <summary>The most bytes the database (with its write-ahead log) may use.</summary>
     public long MaxDatabaseBytes { get; init; } = 1024L * 1024 * 1024;
+
+    /// <summary>
+    /// Space kept aside on the data folder's file system and given back when it fills up, so that
+    /// the full disk can still be recorded (see docs/gateway.md, "A full file system"); 0 keeps none.
+    /// </summary>
+    public long ReserveBytes { get; init; } = 8L * 1024 * 1024;
 }
 
 /// <summary>Retries of the uplink.</summary>

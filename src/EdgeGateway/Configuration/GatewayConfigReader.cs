@@ -173,6 +173,7 @@ public static partial class GatewayConfigReader
         var options = new StorageOptions
         {
             MaxDatabaseBytes = (long)(storage.Number("maxDatabaseMegabytes", 1, 1_048_576, 1024) * 1024 * 1024),
+            ReserveBytes = (long)(storage.Number("reserveMegabytes", 0, 1024, 8) * 1024 * 1024),
         };
         storage.RejectUnknown();
         return options;
@@ -212,17 +213,17 @@ public static partial class GatewayConfigReader
         {
             foreach (var property in zoneMap.Properties())
             {
-                var field = zoneMap.PathOf(property.Name);
+                var field = zoneMap.PathOf(JsonFields.NameOf(property));
                 if (property.Value.ValueKind != JsonValueKind.String)
                 {
                     throw zoneMap.Error(field, $"must be a zone id string, got {JsonFields.Describe(property.Value)}");
                 }
-                var zone = property.Value.GetString()!;
+                var zone = JsonFields.TextOf(property.Value) ?? "";
                 if (!ZonePattern().IsMatch(zone))
                 {
                     throw zoneMap.Error(field, $"zone must be 1-64 characters of A-Z a-z 0-9 . _ -, got '{zone}'");
                 }
-                if (!zones.TryAdd(property.Name, zone))
+                if (!zones.TryAdd(JsonFields.NameOf(property), zone))
                 {
                     throw zoneMap.Error(field, "appears twice");
                 }

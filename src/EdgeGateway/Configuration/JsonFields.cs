@@ -25,7 +25,18 @@ internal sealed class JsonFields
         _element = element;
     }
 
-    public string PathOf(string name) => _path.Length == 0 ? name : $"{_path}.{name}";
+    /// <summary>
+    /// The path of a member: names of visible ASCII as they are, any other (empty, with spaces,
+    /// quotes, control or other characters) as a JSON string, so that every error names a visible
+    /// field on one line.
+    /// </summary>
+    public string PathOf(string name)
+    {
+        var shown = name.Length is > 0 and <= 128 && name.All(ch => ch is > ' ' and < '\x7f' and not '"' and not '\\')
+            ? name
+            : JsonSerializer.Serialize(name.Length <= 60 ? name : name[..57] + "...");
+        return _path.Length == 0 ? shown : $"{_path}.{shown}";
+    }
 
     public ConfigException Error(string field, string problem) => new(_source, field, problem);
 
@@ -37,9 +48,10 @@ internal sealed class JsonFields
     {
         foreach (var property in _element.EnumerateObject())
         {
-            if (!_known.Contains(property.Name))
+            var name = NameOf(property);
+            if (!_known.Contains(name))
             {
-                throw Error(PathOf(property.Name), $"unknown field; this object accepts: {string.Join(", ", _known.Order(StringComparer.Ordinal))}");
+                throw Error(PathOf(name), $"unknown field; this object accepts: {string.Join(", ", _known.Order(StringComparer.Ordinal))}");
             }
         }
     }
@@ -50,7 +62,7 @@ internal sealed class JsonFields
         JsonElement? found = null;
         foreach (var property in _element.EnumerateObject())
         {
-            if (string.Equals(property.Name, name, StringComparison.Ordinal))
+            if (string.Equals(NameOf(property), name, StringComparison.Ordinal))
             {
                 if (found is not null)
                 {
@@ -70,7 +82,7 @@ internal sealed class JsonFields
             return null;
         }
         return value.Value.ValueKind == JsonValueKind.String
-            ? value.Value.GetString()
+            ? TextOf(value.Value) ?? throw Error(PathOf(name), $"must be text, got {value.Value.GetRawText()} with an unpaired surrogate escape (\\uD800-\\uDFFF)")
             : throw Error(PathOf(name), $"must be a string, got {Describe(value.Value)}");
     }
 
@@ -154,13 +166,39 @@ internal sealed class JsonFields
 
     public static string Describe(JsonElement element) => element.ValueKind switch
     {
-        JsonValueKind.String => $"the string \"{Shorten(element.GetString() ?? "")}\"",
+        JsonValueKind.String => TextOf(element) is { } text ? $"the string \"{Shorten(text)}\"" : $"the string {Shorten(element.GetRawText())}",
         JsonValueKind.Number => $"the number {element.GetRawText()}",
         JsonValueKind.True or JsonValueKind.False => element.GetRawText(),
         JsonValueKind.Array => "an array",
         JsonValueKind.Object => "an object",
         _ => "null",
     };
+
+    /// <summary>A string value, or null when it is not text (an unpaired UTF-16 surrogate escape, which .NET cannot turn into a string).</summary>
+    public static string? TextOf(JsonElement element)
+    {
+        try
+        {
+            return element.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A member's name; one that is not text (an unpaired surrogate escape) is shown by a placeholder no field has.</summary>
+    public static string NameOf(JsonProperty property)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            return "(a name with an unpaired surrogate escape)";
+        }
+    }
 
     private static string Shorten(string s) => s.Length <= 60 ? s : s[..57] + "...";
 }

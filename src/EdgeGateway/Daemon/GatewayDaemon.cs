@@ -95,6 +95,7 @@ public sealed partial class GatewayDaemon
                 SealInterval = config.Sealing.Interval,
                 SealMaxLeaves = config.Sealing.MaxLeaves,
                 MaxDatabaseBytes = config.Storage.MaxDatabaseBytes,
+                ReserveBytes = config.Storage.ReserveBytes,
                 Version = Version,
             },
             settings.Clock,
@@ -102,10 +103,7 @@ public sealed partial class GatewayDaemon
             loggers.CreateLogger<LogWriter>());
 
         // Read before the writer owns the log: what the status reports say at start.
-        var health = new GatewayHealth(settings.Sources.SelectMany(s => s.Sensors), id => zones.GetValueOrDefault(id),
-            log.Store.ReadAlarmStates().Where(a => a.Active)
-                .Select(a => new ActiveAlarm(a.RuleId, a.Zone, a.SensorId, a.ActiveSinceMs ?? 0, a.ActiveValue, a.ActiveUnit)),
-            config.Alarms);
+        var health = new GatewayHealth(settings.Sources.SelectMany(s => s.Sensors), id => zones.GetValueOrDefault(id), ActiveAlarms(log), config.Alarms);
         writer.LeavesCommitted += health.OnCommitted;
 
         var cap = new YoungGenerationCap();
@@ -182,13 +180,25 @@ public sealed partial class GatewayDaemon
             DeviceId = config.DeviceId,
             DatabasePath = databasePath,
             AlarmZones = config.Alarms.Select(r => r.Zone).Distinct(StringComparer.Ordinal).ToList(),
-            ActiveAlarms = log.Store.ReadAlarmStates()
-                .Where(a => a.Active)
-                .Select(a => new ActiveAlarm(a.RuleId, a.Zone, a.SensorId, a.ActiveSinceMs ?? 0, a.ActiveValue, a.ActiveUnit))
-                .ToList(),
+            ActiveAlarms = ActiveAlarms(log),
             LogSize = log.Size,
             CommittedSize = log.Store.GetMetaLong(MetaKeys.NodeCommittedSize) ?? 0,
         }, clock, loggers);
+    }
+
+    // The alarms active when the daemon starts: the zone alarms the engine saved, and the disk-full
+    // alarm while readings are refused.
+    private static List<ActiveAlarm> ActiveAlarms(DeviceLog log)
+    {
+        var active = log.Store.ReadAlarmStates()
+            .Where(a => a.Active)
+            .Select(a => new ActiveAlarm(a.RuleId, a.Zone, a.SensorId, a.ActiveSinceMs ?? 0, a.ActiveValue, a.ActiveUnit))
+            .ToList();
+        if (log.Store.GetMetaLong(MetaKeys.DiskFullSinceMs) is { } since)
+        {
+            active.Add(GatewayAlarms.DiskFull(since));
+        }
+        return active;
     }
 
     private async Task RunUplinkAsync(GatewayConfig config, string databasePath, INoteSigner signer, LogWriter writer, GatewayHealth health, TelemetryPublisher? telemetry,
@@ -203,7 +213,7 @@ public sealed partial class GatewayDaemon
         using var store = SqliteUplinkStore.Open(databasePath);
         using var client = HttpAnchorClient.Create(config.Node.Url, config.Node.RequestTimeout, config.Node.CaCertificateFile);
         using var deviceKey = NoteVerifierKey.FromSpki(signer.KeyName, signer.PublicKey.Span);
-        var worker = new UplinkWorker(config.DeviceId, client, store, deviceKey, config.Uplink, clock, new Random(),
+        var worker = new UplinkWorker(config.DeviceId, client, store, deviceKey, config.Uplink, clock, TimeProvider.System, new Random(),
             (e, ct) => channel.WriteAsync(LogInput.From(e), ct), loggers.CreateLogger<UplinkWorker>());
         writer.CheckpointSealed += _ => worker.NotifySealed();
         if (telemetry is not null)

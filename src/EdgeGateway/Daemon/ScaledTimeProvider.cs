@@ -2,8 +2,9 @@ namespace EdgeGateway.Daemon;
 
 /// <summary>
 /// A clock that runs <c>speed</c> times faster than <c>inner</c> from <c>start</c>: under
-/// <c>run --simulate --speed N</c> the simulated warehouse, leaf times, sealing and uplink waits
-/// all follow it, so an hour of warehouse passes in 3600/N real seconds with every interval intact.
+/// <c>run --simulate --speed N</c> the simulated warehouse, leaf times and sealing follow it, so an
+/// hour of warehouse passes in 3600/N real seconds with every interval intact. Waits that protect
+/// something outside (the uplink's retries, status reports) stay in real time.
 /// With <c>catchUp</c> (<c>run --simulate --history H</c>) it starts in the past and runs fast only
 /// until it reaches the real time, then follows the real time: it never runs ahead, so a node that
 /// refuses readings dated after their arrival accepts every one.

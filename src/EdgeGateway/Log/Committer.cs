@@ -17,7 +17,7 @@ internal sealed class Committer<TBatch, TOutcome> : IDisposable
     private readonly BlockingCollection<(TBatch Batch, TaskCompletionSource<TOutcome> Done)> _queue = [];
     private readonly Func<TBatch, TOutcome> _commit;
     private readonly Thread _thread;
-    private Exception? _failure;
+    private volatile Exception? _failure;
 
     /// <param name="commit">Commits one batch; called on the committer's thread only.</param>
     /// <param name="name">The thread's name.</param>
@@ -35,6 +35,12 @@ internal sealed class Committer<TBatch, TOutcome> : IDisposable
         _queue.Add((batch, done));
         return done.Task;
     }
+
+    /// <summary>
+    /// Forgets a failure, so that batches handed over from now on are tried again; only once every
+    /// batch handed over before has completed.
+    /// </summary>
+    public void Reset() => _failure = null;
 
     /// <summary>Takes no more batches and waits until those handed over are committed (or failed).</summary>
     public void Complete()

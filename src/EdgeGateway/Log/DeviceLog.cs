@@ -19,7 +19,7 @@ namespace EdgeGateway.Log;
 public sealed class DeviceLog : IDisposable
 {
     private readonly SqliteLogStore _store;
-    private readonly MerkleLog _merkle;
+    private MerkleLog _merkle;
     private readonly INoteSigner _signer;
     private readonly ISaltSource _salts;
 
@@ -237,11 +237,23 @@ public sealed class DeviceLog : IDisposable
             }
             _store.Commit();
         }
-        catch
+        catch (Exception failure)
         {
             _store.Rollback();
-            _merkle.Rewind(mark);
-            throw;
+            if (leaves.Count == 0 || !CommittedAfterAll(batch, failure))
+            {
+                _merkle.Rewind(mark);
+                throw;
+            }
+            // The commit reported a failure but the database holds the batch: it is durable, and
+            // the log continues from it (reopened from the stored hashes).
+            _merkle = new MerkleLog(_store.HashStore, batch.Size);
+            sealedNow.Clear();
+            foreach (var checkpoint in batch.Checkpoints)
+            {
+                sealedNow.Add(_store.GetCheckpoint(checkpoint.Size) ?? throw new LogIntegrityException(
+                    $"leaves {first}..{batch.Size - 1} were committed but checkpoint {checkpoint.Size} of their transaction is missing; the database is damaged"));
+            }
         }
         foreach (var checkpoint in sealedNow)
         {
@@ -251,6 +263,24 @@ public sealed class DeviceLog : IDisposable
             }
         }
         return new AppendOutcome(new CommitResult(first, leaves.Count, Size), sealedNow);
+    }
+
+    // After a failed commit only the database can tell whether the batch was committed after all:
+    // its last leaf row and the recorded size. If so, its root must be the prepared one.
+    private bool CommittedAfterAll(PreparedAppend batch, Exception failure)
+    {
+        var last = batch.Leaves[^1];
+        if (_store.HoldsLeaf(last.Content.Sequence, last.LeafHash) != true)
+        {
+            return false;
+        }
+        var reopened = new MerkleLog(_store.HashStore, batch.Size);
+        if (reopened.Root() != batch.Root())
+        {
+            throw new LogIntegrityException(
+                $"the commit of leaves {batch.From}..{batch.Size - 1} failed ({failure.Message}) but the database holds them with root {reopened.Root().ToHex()}, not the prepared {batch.Root().ToHex()}; the database is damaged");
+        }
+        return true;
     }
 
     /// <summary>

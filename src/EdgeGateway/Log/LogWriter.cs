@@ -30,6 +30,12 @@ public sealed record LogWriterOptions
     /// <summary>Attempts at committing one batch before the writer gives up (and the daemon exits).</summary>
     public int CommitAttempts { get; init; } = 8;
 
+    /// <summary>
+    /// Bytes kept aside on the data folder's file system (<see cref="DiskReserve"/>), given back
+    /// when it fills up so that the full disk can still be recorded; 0 keeps none.
+    /// </summary>
+    public long ReserveBytes { get; init; }
+
     /// <summary>Leaves pruned per transaction when the disk budget needs space.</summary>
     public int PruneChunk { get; init; } = 10_000;
 
@@ -85,10 +91,39 @@ public sealed partial class LogWriter
     private PreparedAppend? _lastPrepared;
     private bool _lastGatherFull;
     private bool _budgetDue;
+    private Committer<Batch, CommitOutcome>? _committer;
+
+    // Refusing readings: because the budget is used up, because the file system is full, or both.
+    private readonly DiskReserve _reserve;
+    private bool _budgetFull;
+    private bool _fileSystemFull;
     private bool _refusing;
     private long _refused;
     private long _refusedRecorded;
+    private long _refusedRecordedTicks;
     private long _refusedSinceMs;
+
+    // Batches prepared but not committed because the file system was full, oldest first: they are
+    // committed, in order and with the same bytes, when space returns. Everything prepared meanwhile
+    // queues behind them.
+    private readonly Queue<Batch> _held = new();
+    private int _heldLeaves;
+    private long _nextRetryTicks;
+    private TimeSpan _retryWait = TimeSpan.Zero;
+    private long _freeAtFailure = -1;
+    private long _nextSpaceCheckTicks;
+
+    // How often a full file system is looked at again, and the longest wait between two attempts at
+    // the held batches while its free space does not change.
+    private static readonly TimeSpan SpaceCheckInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxRetryWait = TimeSpan.FromSeconds(60);
+
+    // While readings are refused, their count is written at most this often (each write takes
+    // space that a full file system does not have), and with every batch that has leaves anyway.
+    private static readonly TimeSpan RefusedRecordInterval = TimeSpan.FromSeconds(5);
+
+    // The most leaves held in memory; beyond it the writer stops taking input until space returns.
+    private const int MaxHeldLeaves = 20_000;
 
     /// <param name="log">The device log (owned by this writer while it runs).</param>
     /// <param name="drafts">Leaf contents for events.</param>
@@ -109,6 +144,7 @@ public sealed partial class LogWriter
         _logger = logger;
         _clockWatch = new ClockWatch(clock, ClockStepTolerance);
         _batch = new List<LogInput>(options.BatchMaxEvents);
+        _reserve = new DiskReserve(Path.GetDirectoryName(Path.GetFullPath(log.Store.Path))!, options.ReserveBytes);
     }
 
     /// <summary>Raised after a checkpoint is stored (on the writer's thread).</summary>
@@ -124,8 +160,11 @@ public sealed partial class LogWriter
     /// </summary>
     public event Action<IReadOnlyList<ReadingLeaf>>? LeavesCommitted;
 
-    /// <summary>True while new readings are refused because the disk budget is exhausted.</summary>
+    /// <summary>True while new readings are refused because the disk budget is exhausted or the file system is full.</summary>
     public bool RefusingReadings => _refusing;
+
+    /// <summary>Leaves prepared but not yet committed because the file system is full.</summary>
+    public int HeldLeaves => _heldLeaves;
 
     /// <summary>
     /// Runs until <paramref name="input"/> completes (the normal stop: sources stopped first) or
@@ -138,9 +177,10 @@ public sealed partial class LogWriter
         await StartAsync();
         using (var committer = new Committer<Batch, CommitOutcome>(CommitWithRetries, "log-commit"))
         {
+            _committer = committer;
             try
             {
-                await PipelineAsync(input, committer, cancellationToken);
+                await PipelineAsync(input, cancellationToken);
             }
             finally
             {
@@ -148,6 +188,7 @@ public sealed partial class LogWriter
                 committer.Complete();
             }
             await DrainAsync();
+            _committer = null;
         }
 
         // Stopping: everything already read is committed; nothing that was acknowledged is undone.
@@ -162,16 +203,30 @@ public sealed partial class LogWriter
         }
         _batch.Clear();
         _pendingEvents.Enqueue(new GatewayEvent("gateway-stop",
-            Invariant($"stopped cleanly; log size {_log.Size + _pendingEvents.Count + 1}{(_refused > 0 ? $", {_refused} readings refused while the disk budget was exhausted" : "")}"), NowMs()));
+            Invariant($"stopped cleanly; log size {NextSequence + _pendingEvents.Count + 1}{(_refused > 0 ? $", {_refused} readings refused while the disk was full" : "")}"), NowMs()));
         await CommitNowAsync(Prepare([], sealAtEnd: true));
+        if (_held.Count > 0)
+        {
+            // Never acknowledged, so nothing acknowledged is lost; but say what was not stored.
+            LogStoppedFull(_held.Peek().First, NextSequence - 1, _heldLeaves);
+        }
     }
 
     // The running part: batches are prepared here and committed in order on the committer's
     // thread, up to MaxInFlight at a time; their acknowledgements are handled here, oldest first.
-    private async Task PipelineAsync(ChannelReader<LogInput> input, Committer<Batch, CommitOutcome> committer, CancellationToken cancellationToken)
+    private async Task PipelineAsync(ChannelReader<LogInput> input, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
+            if (_held.Count > 0)
+            {
+                if (!await WhileHeldAsync(input, cancellationToken))
+                {
+                    return;
+                }
+                continue;
+            }
+            CheckSpaceIfDue();
             await KeepToBudgetAsync();
             if (_inFlight.Count == 0)
             {
@@ -181,6 +236,10 @@ public sealed partial class LogWriter
                     SealNow();
                     CheckClock();
                     CheckBudget();
+                    continue;
+                }
+                if (wake == Wake.SpaceCheck)
+                {
                     continue;
                 }
                 if (wake != Wake.Input)
@@ -203,11 +262,126 @@ public sealed partial class LogWriter
             {
                 await FinishOldestAsync();
             }
-            if (next is not null)
+            if (next is null)
             {
-                _inFlight.Enqueue(new InFlight(next, committer.Commit(next)));
+                continue;
+            }
+            if (_held.Count > 0)
+            {
+                Hold(next);
+            }
+            else
+            {
+                _inFlight.Enqueue(new InFlight(next, _committer!.Commit(next)));
             }
         }
+    }
+
+    // Commits are blocked for want of space: the held batches are tried again when the file
+    // system's free space changes (at most every SpaceCheckInterval) or, while it does not, with a
+    // wait doubling up to MaxRetryWait. Meanwhile input is taken as usual (readings refused and
+    // counted, alarms and events prepared and held) until MaxHeldLeaves. False when the input ended.
+    private async Task<bool> WhileHeldAsync(ChannelReader<LogInput> input, CancellationToken cancellationToken)
+    {
+        if (_realClock.GetTimestamp() >= _nextRetryTicks || FreeSpaceChanged())
+        {
+            await TryCommitHeldAsync();
+            if (_held.Count == 0)
+            {
+                return true;
+            }
+        }
+        if (HasPending && _heldLeaves < MaxHeldLeaves)
+        {
+            _batch.Clear();
+            if (Prepare([], sealAtEnd: false) is { } pending)
+            {
+                Hold(pending);
+            }
+            return true;
+        }
+        var untilCheck = TimeSpan.FromTicks(Math.Max(0, Math.Min(_nextRetryTicks, _nextSpaceCheckTicks) - _realClock.GetTimestamp())
+            * TimeSpan.TicksPerSecond / _realClock.TimestampFrequency);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(untilCheck, _realClock, stop.Token);
+        var wait = _heldLeaves < MaxHeldLeaves ? input.WaitToReadAsync(stop.Token).AsTask() : delay;
+        var first = await Task.WhenAny(wait, delay);
+        await stop.CancelAsync();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        if (first != wait || wait == delay)
+        {
+            return true;
+        }
+        if (!await (Task<bool>)wait)
+        {
+            return false;
+        }
+        await GatherAsync(input, NextBatchLimit(NextSequence), linger: true, cancellationToken);
+        if (Prepare([], sealAtEnd: false) is { } next)
+        {
+            Hold(next);
+        }
+        return true;
+    }
+
+    private bool FreeSpaceChanged()
+    {
+        if (_realClock.GetTimestamp() < _nextSpaceCheckTicks)
+        {
+            return false;
+        }
+        _nextSpaceCheckTicks = _realClock.GetTimestamp() + Ticks(SpaceCheckInterval);
+        return SafeFreeBytes() != _freeAtFailure;
+    }
+
+    private long SafeFreeBytes()
+    {
+        try
+        {
+            return _reserve.FreeBytes();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return -1;
+        }
+    }
+
+    private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _realClock.TimestampFrequency);
+
+    private void Hold(Batch batch)
+    {
+        _held.Enqueue(batch);
+        _heldLeaves += batch.Leaves.Count;
+    }
+
+    // Tries the held batches in order on a thread of their own; stops at the first that fails for want of space.
+    private async Task TryCommitHeldAsync()
+    {
+        while (_held.TryPeek(out var batch))
+        {
+            CommitOutcome outcome;
+            try
+            {
+                outcome = await Task.Run(() => CommitWithRetries(batch));
+            }
+            catch (Exception e) when (DiskReserve.IsOutOfSpace(e))
+            {
+                _freeAtFailure = SafeFreeBytes();
+                _retryWait = _retryWait == TimeSpan.Zero ? SpaceCheckInterval : TimeSpan.FromTicks(Math.Min(MaxRetryWait.Ticks, _retryWait.Ticks * 2));
+                _nextRetryTicks = _realClock.GetTimestamp() + Ticks(_retryWait);
+                LogHeldRetryFailed(_held.Count, _heldLeaves, _retryWait.TotalSeconds);
+                EnterFileSystemFull(e);
+                return;
+            }
+            _held.Dequeue();
+            _heldLeaves -= batch.Leaves.Count;
+            OnCommitted(outcome, batch);
+        }
+        _retryWait = TimeSpan.Zero;
+        _freeAtFailure = -1;
     }
 
     private async Task DrainAsync()
@@ -229,6 +403,8 @@ public sealed partial class LogWriter
             _refusing = true;
             _refusedSinceMs = since;
             _refused = _refusedRecorded = _log.Store.GetMetaLong(MetaKeys.RefusedReadings) ?? 0;
+            // Still full or not is found out again: the budget after the first commit, the file system now.
+            _budgetFull = _log.Store.GetMetaString(MetaKeys.DiskFullCause) != DiskFullCauses.FileSystem;
         }
         _lastSealedSize = _plannedSealedSize = _log.LastCheckpoint?.Size ?? 0;
         _plannedSealTicks = _clock.GetTimestamp();
@@ -240,6 +416,14 @@ public sealed partial class LogWriter
             LogAlarmEnded(transition.Zone, transition.RuleId, transition.SensorId, transition.Detail);
         }
         _meta.Add(new(MetaKeys.DiskBudgetBytes, _budget.MaxBytes));
+        if (!HoldReserve())
+        {
+            EnterFileSystemFull(null);
+        }
+        else if (_refusing && !_budgetFull)
+        {
+            UpdateRefusing();
+        }
         _batch.Clear();
         await CommitNowAsync(Prepare(ended, sealAtEnd: false));
         LogStarted(_log.DeviceId, _log.Size, _lastSealedSize, _log.PrunedBelow);
@@ -249,6 +433,7 @@ public sealed partial class LogWriter
     {
         Input,
         SealDue,
+        SpaceCheck,
         Completed,
         Cancelled,
     }
@@ -267,7 +452,20 @@ public sealed partial class LogWriter
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var wait = input.WaitToReadAsync(stop.Token).AsTask();
         Task first = wait;
-        if (untilSeal is { } timeout)
+        if (_fileSystemFull)
+        {
+            // Also wakes to look at the file system again.
+            var spaceCheck = Task.Delay(SpaceCheckInterval, _realClock, stop.Token);
+            first = untilSeal is { } sealTimeout
+                ? await Task.WhenAny(wait, spaceCheck, Task.Delay(sealTimeout, _clock, stop.Token))
+                : await Task.WhenAny(wait, spaceCheck);
+            if (first == spaceCheck && !cancellationToken.IsCancellationRequested)
+            {
+                await stop.CancelAsync();
+                return Wake.SpaceCheck;
+            }
+        }
+        else if (untilSeal is { } timeout)
         {
             first = await Task.WhenAny(wait, Task.Delay(timeout, _clock, stop.Token));
         }
@@ -398,10 +596,11 @@ public sealed partial class LogWriter
         _batch.Clear();
 
         batch.AlarmChanges = _alarms.TakeChanges();
-        if (_refused != _refusedRecorded)
+        if (_refused != _refusedRecorded && (batch.Leaves.Count > 0 || _realClock.GetElapsedTime(_refusedRecordedTicks) >= RefusedRecordInterval))
         {
             _meta.Add(new(MetaKeys.RefusedReadings, _refused));
             _refusedRecorded = _refused;
+            _refusedRecordedTicks = _realClock.GetTimestamp();
         }
         batch.Meta.AddRange(_meta);
         _meta.Clear();
@@ -433,17 +632,28 @@ public sealed partial class LogWriter
     private CommitOutcome Commit(Batch batch)
     {
         var appended = _log.Append(batch.Prepared!, batch.AlarmChanges, batch.Meta);
-        return new CommitOutcome(appended.Commit, appended.Sealed, _log.Store.UsedBytes());
+        long used;
+        try
+        {
+            used = _log.Store.UsedBytes();
+        }
+        catch (SqliteException)
+        {
+            // Committed all the same; the budget is looked at after the next commit.
+            used = -1;
+        }
+        return new CommitOutcome(appended.Commit, appended.Sealed, used);
     }
 
     // A failed commit is retried with the very same batch; after the last attempt the writer stops.
+    // A full file system is not retried here: the writer holds the batch until space returns.
     private CommitOutcome CommitWithRetries(Batch batch)
     {
         try
         {
             return Commit(batch);
         }
-        catch (SqliteException first)
+        catch (SqliteException first) when (!DiskReserve.IsOutOfSpace(first))
         {
             var failure = first;
             for (var attempt = 1; ; attempt++)
@@ -459,7 +669,7 @@ public sealed partial class LogWriter
                 {
                     return Commit(batch);
                 }
-                catch (SqliteException e)
+                catch (SqliteException e) when (!DiskReserve.IsOutOfSpace(e))
                 {
                     failure = e;
                 }
@@ -470,18 +680,55 @@ public sealed partial class LogWriter
     private async Task FinishOldestAsync()
     {
         var (batch, committing) = _inFlight.Dequeue();
-        OnCommitted(await committing, batch);
+        CommitOutcome outcome;
+        try
+        {
+            outcome = await committing;
+        }
+        catch (Exception e) when (DiskReserve.IsOutOfSpace(e))
+        {
+            Hold(batch);
+            // The committer failed every batch handed over after this one without trying it.
+            while (_inFlight.TryDequeue(out var later))
+            {
+                try
+                {
+                    OnCommitted(await later.Outcome, later.Batch);
+                }
+                catch (Exception laterFailure) when (DiskReserve.IsOutOfSpace(laterFailure))
+                {
+                    Hold(later.Batch);
+                }
+            }
+            _committer?.Reset();
+            EnterFileSystemFull(e);
+            return;
+        }
+        OnCommitted(outcome, batch);
     }
 
-    // Commits on the writer's thread; only while nothing is in flight.
+    // Commits on the writer's thread; only while nothing is in flight. Behind held batches, the
+    // batch is held too and all are tried.
     private async Task CommitNowAsync(Batch? batch)
     {
-        if (batch is null)
+        if (batch is not null)
+        {
+            Hold(batch);
+        }
+        if (_held.Count == 0)
         {
             return;
         }
-        OnCommitted(await Task.Run(() => CommitWithRetries(batch)), batch);
-        CheckBudget();
+        await TryCommitHeldAsync();
+        if (_held.Count > 0 && _fileSystemFull && _reserve.Release())
+        {
+            // Space was just given back: one more try at once.
+            await TryCommitHeldAsync();
+        }
+        if (_held.Count == 0)
+        {
+            CheckBudget();
+        }
     }
 
     private void OnCommitted(CommitOutcome outcome, Batch batch)
@@ -502,7 +749,120 @@ public sealed partial class LogWriter
             OnSealed(checkpoint);
         }
         CheckClock();
-        _budgetDue |= _budget.NeedsAttention(outcome.UsedBytes, _refusing);
+        _budgetDue |= outcome.UsedBytes >= 0 && _budget.NeedsAttention(outcome.UsedBytes, _budgetFull);
+        if (!_fileSystemFull && IsLow())
+        {
+            EnterFileSystemFull(null);
+        }
+    }
+
+    private bool IsLow()
+    {
+        try
+        {
+            return _reserve.IsLow();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private bool HoldReserve()
+    {
+        try
+        {
+            return _reserve.TryHold();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogReserveFailed(e, _reserve.Path);
+            return !IsLow();
+        }
+    }
+
+    // The file system is full (a commit failed for want of space, or little is left): the reserve
+    // is given back so that what is held, the disk-full event and the few alarm and event leaves
+    // can still be written, and readings are refused until CheckSpaceIfDue finds room again.
+    private void EnterFileSystemFull(Exception? cause)
+    {
+        if (_fileSystemFull)
+        {
+            return;
+        }
+        _fileSystemFull = true;
+        var released = _reserve.Release();
+        _nextRetryTicks = _realClock.GetTimestamp();
+        _nextSpaceCheckTicks = _realClock.GetTimestamp() + Ticks(SpaceCheckInterval);
+        LogDiskFull(cause, DiskFullCauses.FileSystem, "space is freed on the data folder's file system",
+            Invariant($"{SafeFreeBytes()} bytes are free; a reserve of {(released ? _reserve.Bytes : 0)} bytes was given back to record this; {_heldLeaves} leaves (none acknowledged yet) wait in memory to be committed"));
+        UpdateRefusing();
+    }
+
+    // While the file system is full and nothing is held: room for the reserve again means readings
+    // are accepted again (the held batches, if any, are committed first).
+    private void CheckSpaceIfDue()
+    {
+        if (!_fileSystemFull || _realClock.GetTimestamp() < _nextSpaceCheckTicks)
+        {
+            return;
+        }
+        _nextSpaceCheckTicks = _realClock.GetTimestamp() + Ticks(SpaceCheckInterval);
+        if (HoldReserve())
+        {
+            _fileSystemFull = false;
+            UpdateRefusing();
+        }
+    }
+
+    // Starts or ends refusing readings when the budget's or the file system's state changed.
+    private void UpdateRefusing()
+    {
+        var refusing = _budgetFull || _fileSystemFull;
+        if (refusing == _refusing)
+        {
+            if (refusing)
+            {
+                _meta.Add(new(MetaKeys.DiskFullCause, Cause()));
+            }
+            return;
+        }
+        _refusing = refusing;
+        if (refusing)
+        {
+            _refusedSinceMs = NowMs();
+            var pending = _log.Size - SafeCommittedSize();
+            var detail = _fileSystemFull
+                ? Invariant($"the file system of the data folder is full ({Megabytes(SafeFreeBytes())} MB free); {pending} leaves are not yet committed by the node and all acknowledged ones are kept; new readings are refused (and counted) until space is freed")
+                : Invariant($"database at its budget of {Megabytes(_budget.MaxBytes)} MB and {pending} leaves are not yet committed by the node; new readings are refused (and counted) until the node commits and space is freed");
+            _meta.Add(new(MetaKeys.DiskFullSinceMs, _refusedSinceMs));
+            _meta.Add(new(MetaKeys.DiskFullCause, Cause()));
+            _pendingEvents.Enqueue(new GatewayEvent("disk-full", detail, _refusedSinceMs));
+            return;
+        }
+        var refused = _refused;
+        _refused = _refusedRecorded = 0;
+        LogDiskResumed(refused, SafeFreeBytes());
+        _meta.Add(new(MetaKeys.DiskFullSinceMs, null));
+        _meta.Add(new(MetaKeys.DiskFullCause, null));
+        _meta.Add(new(MetaKeys.RefusedReadings, 0L));
+        _pendingEvents.Enqueue(new GatewayEvent("disk-resumed",
+            Invariant($"accepting readings again; {refused} readings were refused since {DateTimeOffset.FromUnixTimeMilliseconds(_refusedSinceMs):yyyy-MM-dd'T'HH:mm:ss'Z'} while the disk was full"),
+            NowMs()));
+    }
+
+    private string Cause() => _fileSystemFull ? DiskFullCauses.FileSystem : DiskFullCauses.Budget;
+
+    private long SafeCommittedSize()
+    {
+        try
+        {
+            return _log.Store.GetMetaLong(MetaKeys.NodeCommittedSize) ?? 0;
+        }
+        catch (SqliteException)
+        {
+            return 0;
+        }
     }
 
     // The budget's work (pruning, reading the node's committed size) shares the database
@@ -515,7 +875,10 @@ public sealed partial class LogWriter
             return;
         }
         await DrainAsync();
-        CheckBudget();
+        if (_held.Count == 0)
+        {
+            CheckBudget();
+        }
     }
 
     private void OnSealed(StoredCheckpoint checkpoint)
@@ -580,8 +943,13 @@ public sealed partial class LogWriter
         }
         catch (SqliteException e)
         {
-            LogSealFailed(e, _log.Size);
             _plannedSealTicks = _clock.GetTimestamp();
+            if (DiskReserve.IsOutOfSpace(e))
+            {
+                EnterFileSystemFull(e);
+                return;
+            }
+            LogSealFailed(e, _log.Size);
         }
     }
 
@@ -590,48 +958,52 @@ public sealed partial class LogWriter
     private void CheckBudget()
     {
         _budgetDue = false;
-        var used = _log.Store.UsedBytes();
-        if (used > _budget.PruneAtBytes)
+        try
         {
-            var committed = _log.Store.GetMetaLong(MetaKeys.NodeCommittedSize) ?? 0;
-            var bound = DiskBudget.PrunableBound(committed, _lastSealedSize, _log.Size);
-            if (bound > _log.PrunedBelow)
+            var used = _log.Store.UsedBytes();
+            if (used > _budget.PruneAtBytes)
             {
-                var from = _log.PrunedBelow;
-                while (used > _budget.PruneToBytes && _log.PrunedBelow < bound)
-                {
-                    _log.Prune(Math.Min(bound, (_log.PrunedBelow + _options.PruneChunk) / 16 * 16));
-                    used = _log.Store.UsedBytes();
-                }
-                LogPruned(from, _log.PrunedBelow, used, _budget.MaxBytes);
-                _pendingEvents.Enqueue(new GatewayEvent("disk-pruned",
-                    Invariant($"pruned leaves {from}..{_log.PrunedBelow - 1}, committed by the node, to keep the database within its budget; now {Megabytes(used)} of {Megabytes(_budget.MaxBytes)} MB"),
-                    NowMs()));
+                used = Prune(used);
+            }
+            if (!_budgetFull && used >= _budget.MaxBytes)
+            {
+                _budgetFull = true;
+                LogDiskFull(null, DiskFullCauses.Budget, "the node commits and pruning frees space",
+                    Invariant($"The database uses {used} of its budget of {_budget.MaxBytes} bytes and {_log.Size - SafeCommittedSize()} leaves await the node; check the uplink, or raise storage.maxDatabaseMegabytes"));
+                UpdateRefusing();
+            }
+            else if (_budgetFull && used < _budget.ResumeBelowBytes)
+            {
+                _budgetFull = false;
+                UpdateRefusing();
             }
         }
-        if (!_refusing && used >= _budget.MaxBytes)
+        catch (SqliteException e) when (DiskReserve.IsOutOfSpace(e))
         {
-            _refusing = true;
-            _refusedSinceMs = NowMs();
-            var pending = _log.Size - (_log.Store.GetMetaLong(MetaKeys.NodeCommittedSize) ?? 0);
-            LogDiskFull(used, _budget.MaxBytes, pending);
-            _meta.Add(new(MetaKeys.DiskFullSinceMs, _refusedSinceMs));
-            _pendingEvents.Enqueue(new GatewayEvent("disk-full",
-                Invariant($"database at {Megabytes(used)} of {Megabytes(_budget.MaxBytes)} MB and {pending} leaves are not yet committed by the node; new readings are refused (and counted) until the node commits and space is freed"),
-                _refusedSinceMs));
+            // Pruning writes too; it is tried again after a later commit.
+            EnterFileSystemFull(e);
         }
-        else if (_refusing && used < _budget.ResumeBelowBytes)
+    }
+
+    private long Prune(long used)
+    {
+        var committed = _log.Store.GetMetaLong(MetaKeys.NodeCommittedSize) ?? 0;
+        var bound = DiskBudget.PrunableBound(committed, _lastSealedSize, _log.Size);
+        if (bound <= _log.PrunedBelow)
         {
-            _refusing = false;
-            var refused = _refused;
-            _refused = _refusedRecorded = 0;
-            LogDiskResumed(refused, used, _budget.MaxBytes);
-            _meta.Add(new(MetaKeys.DiskFullSinceMs, null));
-            _meta.Add(new(MetaKeys.RefusedReadings, 0L));
-            _pendingEvents.Enqueue(new GatewayEvent("disk-resumed",
-                Invariant($"accepting readings again; {refused} readings were refused since {DateTimeOffset.FromUnixTimeMilliseconds(_refusedSinceMs):yyyy-MM-dd'T'HH:mm:ss'Z'} while the disk budget was exhausted"),
-                NowMs()));
+            return used;
         }
+        var from = _log.PrunedBelow;
+        while (used > _budget.PruneToBytes && _log.PrunedBelow < bound)
+        {
+            _log.Prune(Math.Min(bound, (_log.PrunedBelow + _options.PruneChunk) / 16 * 16));
+            used = _log.Store.UsedBytes();
+        }
+        LogPruned(from, _log.PrunedBelow, used, _budget.MaxBytes);
+        _pendingEvents.Enqueue(new GatewayEvent("disk-pruned",
+            Invariant($"pruned leaves {from}..{_log.PrunedBelow - 1}, committed by the node, to keep the database within its budget; now {Megabytes(used)} of {Megabytes(_budget.MaxBytes)} MB"),
+            NowMs()));
+        return used;
     }
 
     private void CheckClock()
@@ -683,16 +1055,28 @@ public sealed partial class LogWriter
     private partial void LogPruned(long from, long to, long usedBytes, long budgetBytes);
 
     [LoggerMessage(EventId = 9, EventName = "disk-full", Level = LogLevel.Error,
-        Message = "DISK BUDGET EXHAUSTED: database uses {UsedBytes} of {BudgetBytes} bytes and {Pending} leaves await the node; NEW READINGS ARE REFUSED until the node commits. Check the uplink, or raise storage.maxDatabaseMegabytes")]
-    private partial void LogDiskFull(long usedBytes, long budgetBytes, long pending);
+        Message = "DISK FULL ({Cause}): NEW READINGS ARE REFUSED (and counted) until {Until}; everything acknowledged is kept. {Detail}")]
+    private partial void LogDiskFull(Exception? exception, string cause, string until, string detail);
 
     [LoggerMessage(EventId = 10, EventName = "disk-resumed", Level = LogLevel.Warning,
-        Message = "disk budget has room again; {Refused} readings were refused meanwhile; database uses {UsedBytes} of {BudgetBytes} bytes")]
-    private partial void LogDiskResumed(long refused, long usedBytes, long budgetBytes);
+        Message = "the disk has room again: accepting readings; {Refused} readings were refused meanwhile; the file system has {FreeBytes} bytes free")]
+    private partial void LogDiskResumed(long refused, long freeBytes);
 
     [LoggerMessage(EventId = 11, EventName = "clock-step", Level = LogLevel.Warning,
         Message = "the wall clock stepped {StepSeconds} s")]
     private partial void LogClockStep(double stepSeconds);
+
+    [LoggerMessage(EventId = 14, EventName = "disk-full-retry", Level = LogLevel.Debug,
+        Message = "the file system is still full: {Batches} batches ({Leaves} leaves) wait; trying again in at most {WaitSeconds} s, sooner if free space changes")]
+    private partial void LogHeldRetryFailed(int batches, int leaves, double waitSeconds);
+
+    [LoggerMessage(EventId = 15, EventName = "stopped-disk-full", Level = LogLevel.Error,
+        Message = "stopping with the file system full: leaves {First}..{Last} ({Leaves} leaves, read but never acknowledged) could not be stored; everything acknowledged is kept")]
+    private partial void LogStoppedFull(long first, long last, int leaves);
+
+    [LoggerMessage(EventId = 16, EventName = "reserve-failed", Level = LogLevel.Warning,
+        Message = "could not write the disk reserve {Path}; a full disk will be noticed all the same, with less room to record it")]
+    private partial void LogReserveFailed(Exception exception, string path);
 
     [LoggerMessage(EventId = 12, EventName = "invalid-reading", Level = LogLevel.Warning,
         Message = "a reading of sensor {SensorId} cannot be a leaf as reported ({Reason}); recorded as a fault")]

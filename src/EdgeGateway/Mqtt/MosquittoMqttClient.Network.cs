@@ -49,7 +49,12 @@ public sealed partial class MosquittoMqttClient
     /// <summary>One attempt: connect, run the loop until the connection ends, record why, wait the backoff delay.</summary>
     private void RunOneConnection(bool first)
     {
-        _state = (int)MqttConnectionState.Connecting;
+        // A retry keeps the state of the failure it retries (reconnecting, refused) until it connects:
+        // status must not flip to "connecting" for every attempt while a broker keeps refusing.
+        if (first)
+        {
+            _state = (int)MqttConnectionState.Connecting;
+        }
         _attemptFailure = null;
         _attemptConnected = false;
         _lastLibraryError = null;

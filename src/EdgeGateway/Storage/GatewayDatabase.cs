@@ -239,6 +239,9 @@ public static class MetaKeys
     /// <summary>Set while the disk budget refuses new readings: since when.</summary>
     public const string DiskFullSinceMs = "disk_full_since_ms";
 
+    /// <summary>Why readings are refused: <see cref="DiskFullCauses.Budget"/> or <see cref="DiskFullCauses.FileSystem"/>.</summary>
+    public const string DiskFullCause = "disk_full_cause";
+
     /// <summary>Readings refused while the disk budget was exhausted.</summary>
     public const string RefusedReadings = "refused_readings";
 
@@ -262,4 +265,14 @@ public static class MetaKeys
 
     /// <summary>The gateway time of the last status report sent (reports must go on increasing across restarts).</summary>
     public const string StatusReportMs = "status_report_ms";
+}
+
+/// <summary>Why the gateway refuses readings (<see cref="MetaKeys.DiskFullCause"/>).</summary>
+public static class DiskFullCauses
+{
+    /// <summary>The database reached <c>storage.maxDatabaseMegabytes</c> with nothing left to prune.</summary>
+    public const string Budget = "budget";
+
+    /// <summary>The data folder's file system is full (or nearly: less than the headroom is free).</summary>
+    public const string FileSystem = "file-system";
 }

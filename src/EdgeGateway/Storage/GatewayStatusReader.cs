@@ -57,6 +57,9 @@ public sealed record GatewayStatus
     /// <summary>Since when new readings are refused, or null.</summary>
     public long? DiskFullSinceMs { get; init; }
 
+    /// <summary>Why readings are refused (<see cref="DiskFullCauses"/>), or null.</summary>
+    public string? DiskFullCause { get; init; }
+
     /// <summary>Readings refused while the budget is exhausted.</summary>
     public long RefusedReadings { get; init; }
 
@@ -106,6 +109,10 @@ public static class GatewayStatusReader
 
         long? Long(string key) => meta.GetValueOrDefault(key) is { } v ? Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) : null;
         string? Text(string key) => meta.GetValueOrDefault(key) is { } v ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) : null;
+        if (Long(MetaKeys.DiskFullSinceMs) is { } diskFullSince)
+        {
+            alarms.Add(GatewayAlarms.DiskFull(diskFullSince));
+        }
         var size = Long(MetaKeys.LogSize) ?? 0;
         var pruned = Long(MetaKeys.PrunedBelow) ?? 0;
         return new GatewayStatus
@@ -125,6 +132,7 @@ public static class GatewayStatusReader
             DiskUsedBytes = used,
             DiskBudgetBytes = Long(MetaKeys.DiskBudgetBytes),
             DiskFullSinceMs = Long(MetaKeys.DiskFullSinceMs),
+            DiskFullCause = Text(MetaKeys.DiskFullCause),
             RefusedReadings = Long(MetaKeys.RefusedReadings) ?? 0,
             ActiveAlarms = alarms,
             MqttState = Text(MetaKeys.MqttState),

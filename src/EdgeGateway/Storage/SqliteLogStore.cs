@@ -25,7 +25,7 @@ public sealed class SqliteLogStore : IDisposable
     // SQLite copies bound blobs (SQLITE_TRANSIENT), so one buffer serves every insert.
     private readonly byte[] _hashBuffer = new byte[Hash32.Length];
     private long _insertedFrom = -1;
-    private SqliteTransaction? _transaction;
+    private bool _open;
 
     private SqliteLogStore(string path, SqliteConnection connection)
     {
@@ -55,9 +55,7 @@ public sealed class SqliteLogStore : IDisposable
     public SqliteMerkleHashStore HashStore { get; }
 
     /// <summary>True while a transaction is open.</summary>
-    public bool InTransaction => _transaction is not null;
-
-    internal SqliteTransaction? CurrentTransaction => _transaction;
+    public bool InTransaction => _open;
 
     /// <summary>Opens the database at <paramref name="path"/> for writing.</summary>
     public static SqliteLogStore Open(string path) => new(path, GatewayDatabase.OpenReadWrite(path));
@@ -78,11 +76,12 @@ public sealed class SqliteLogStore : IDisposable
     /// <summary>Starts a transaction (BEGIN IMMEDIATE: the write lock is taken now, not at the first write).</summary>
     public void Begin()
     {
-        if (_transaction is not null)
+        if (_open)
         {
             throw new InvalidOperationException("a log transaction is already open");
         }
-        _transaction = _connection.BeginTransaction(deferred: false);
+        WriteTransaction.Begin(_connection);
+        _open = true;
         _insertedHashes.Clear();
         _insertedFrom = -1;
     }
@@ -90,7 +89,7 @@ public sealed class SqliteLogStore : IDisposable
     /// <summary>Inserts one leaf row; level 0 of the hash store comes with it.</summary>
     public void InsertLeaf(long seq, in Hash32 hash, ReadOnlyMemory<byte> bytes)
     {
-        var tx = RequireTransaction();
+        RequireTransaction();
         if (_insertedFrom < 0)
         {
             _insertedFrom = seq;
@@ -99,7 +98,6 @@ public sealed class SqliteLogStore : IDisposable
         {
             throw new InvalidOperationException($"leaf {seq} inserted out of order after {_insertedFrom + _insertedHashes.Count - 1}");
         }
-        _insertLeaf.Transaction = tx;
         _leafSeq.Value = seq;
         hash.CopyTo(_hashBuffer);
         _leafHash.Value = _hashBuffer;
@@ -113,7 +111,6 @@ public sealed class SqliteLogStore : IDisposable
     /// <summary>Sets a meta value inside the open transaction (or on its own when none is open).</summary>
     public void SetMeta(string key, object? value)
     {
-        _setMeta.Transaction = _transaction;
         _metaKey.Value = key;
         _metaValue.Value = value ?? DBNull.Value;
         _setMeta.ExecuteNonQuery();
@@ -126,15 +123,13 @@ public sealed class SqliteLogStore : IDisposable
         {
             return;
         }
-        var tx = RequireTransaction();
+        RequireTransaction();
         using var upsert = _connection.CreateCommand();
-        upsert.Transaction = tx;
         upsert.CommandText = "INSERT INTO alarm_state(rule, sensor, state) VALUES ($r, $s, $j) ON CONFLICT(rule, sensor) DO UPDATE SET state = excluded.state;";
         var ur = upsert.Parameters.Add("$r", SqliteType.Text);
         var us = upsert.Parameters.Add("$s", SqliteType.Text);
         var uj = upsert.Parameters.Add("$j", SqliteType.Text);
         using var delete = _connection.CreateCommand();
-        delete.Transaction = tx;
         delete.CommandText = "DELETE FROM alarm_state WHERE rule = $r AND sensor = $s;";
         var dr = delete.Parameters.Add("$r", SqliteType.Text);
         var ds = delete.Parameters.Add("$s", SqliteType.Text);
@@ -156,37 +151,54 @@ public sealed class SqliteLogStore : IDisposable
         }
     }
 
-    /// <summary>Commits the open transaction; with synchronous=FULL it is on disk when this returns.</summary>
+    /// <summary>
+    /// Commits the open transaction; with synchronous=FULL it is on disk when this returns. When it
+    /// throws, the transaction is over (SQLite rolled it back, or <see cref="Rollback"/> will), but
+    /// only the database can tell whether it was in fact committed: see <see cref="HoldsLeaf"/>.
+    /// </summary>
     public void Commit()
     {
-        var tx = RequireTransaction();
-        tx.Commit();
-        tx.Dispose();
-        _transaction = null;
+        RequireTransaction();
+        _open = false;
+        WriteTransaction.Commit(_connection);
+        AfterCommit?.Invoke();
     }
 
-    /// <summary>Rolls the open transaction back, if any. Never throws.</summary>
+    // A test seam for the failure that cannot be made to order: SQLite reporting an error for a
+    // commit that is durable (e.g. the shared-memory index could not grow after the commit frame
+    // was written on a full disk).
+    internal Action? AfterCommit { get; set; }
+
+    /// <summary>Rolls back whatever SQLite still has open, e.g. after a failed statement or commit. Never throws.</summary>
     public void Rollback()
     {
-        var tx = _transaction;
-        _transaction = null;
-        if (tx is null)
-        {
-            return;
-        }
+        _open = false;
+        WriteTransaction.RollbackIfOpen(_connection);
+    }
+
+    /// <summary>
+    /// Whether the committed log holds leaf <paramref name="seq"/> with <paramref name="hash"/> and
+    /// records a size of at least <paramref name="seq"/> + 1: asked after a failed commit, to learn
+    /// whether it was durable after all. Null when the database cannot be read either.
+    /// </summary>
+    public bool? HoldsLeaf(long seq, in Hash32 hash)
+    {
         try
         {
-            tx.Rollback();
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT hash FROM leaves WHERE seq = $seq;";
+            command.Parameters.AddWithValue("$seq", seq);
+            var stored = command.ExecuteScalar() as byte[];
+            return stored is not null && new Hash32(stored) == hash && (GetMetaLong(MetaKeys.LogSize) ?? 0) > seq;
         }
         catch (SqliteException)
         {
-            // SQLite may already have rolled back (e.g. after SQLITE_FULL); nothing is left to undo.
+            return null;
         }
-        tx.Dispose();
     }
 
     /// <summary>The saved alarm engine states.</summary>
-    public List<AlarmTrackState> ReadAlarmStates() => ReadAlarmStates(_connection, _transaction);
+    public List<AlarmTrackState> ReadAlarmStates() => ReadAlarmStates(_connection, null);
 
     internal static List<AlarmTrackState> ReadAlarmStates(SqliteConnection connection, SqliteTransaction? tx)
     {
@@ -207,17 +219,16 @@ public sealed class SqliteLogStore : IDisposable
 
     /// <summary>The checkpoint of <paramref name="size"/>, if one was sealed.</summary>
     public StoredCheckpoint? GetCheckpoint(long size) =>
-        QueryCheckpoint(_connection, _transaction, "SELECT size, root, time_ms, note FROM checkpoints WHERE size = $size;", size);
+        QueryCheckpoint(_connection, null, "SELECT size, root, time_ms, note FROM checkpoints WHERE size = $size;", size);
 
     /// <summary>The largest sealed checkpoint.</summary>
     public StoredCheckpoint? LastCheckpoint() =>
-        QueryCheckpoint(_connection, _transaction, "SELECT size, root, time_ms, note FROM checkpoints ORDER BY size DESC LIMIT 1;", null);
+        QueryCheckpoint(_connection, null, "SELECT size, root, time_ms, note FROM checkpoints ORDER BY size DESC LIMIT 1;", null);
 
     /// <summary>The sealed checkpoints of size ≥ <paramref name="minSize"/>, smallest first, read as they are enumerated.</summary>
     public IEnumerable<StoredCheckpoint> CheckpointsFrom(long minSize)
     {
         using var command = _connection.CreateCommand();
-        command.Transaction = _transaction;
         command.CommandText = "SELECT size, root, time_ms, note FROM checkpoints WHERE size >= $min ORDER BY size;";
         command.Parameters.AddWithValue("$min", minSize);
         using var reader = command.ExecuteReader();
@@ -231,7 +242,6 @@ public sealed class SqliteLogStore : IDisposable
     public long? LargestCheckpointSizeWithin(long from, long to)
     {
         using var command = _connection.CreateCommand();
-        command.Transaction = _transaction;
         command.CommandText = "SELECT max(size) FROM checkpoints WHERE size >= $from AND size <= $to;";
         command.Parameters.AddWithValue("$from", from);
         command.Parameters.AddWithValue("$to", to);
@@ -242,7 +252,6 @@ public sealed class SqliteLogStore : IDisposable
     public long? SmallestCheckpointSizeFrom(long from)
     {
         using var command = _connection.CreateCommand();
-        command.Transaction = _transaction;
         command.CommandText = "SELECT min(size) FROM checkpoints WHERE size >= $from;";
         command.Parameters.AddWithValue("$from", from);
         return command.ExecuteScalar() is long size ? size : null;
@@ -253,7 +262,7 @@ public sealed class SqliteLogStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         using var command = _connection.CreateCommand();
-        command.Transaction = RequireTransaction();
+        RequireTransaction();
         command.CommandText = "INSERT INTO checkpoints(size, root, time_ms, note) VALUES ($size, $root, $t, $note);";
         command.Parameters.AddWithValue("$size", checkpoint.Size);
         command.Parameters.AddWithValue("$root", checkpoint.Root.Bytes.ToArray());
@@ -266,7 +275,6 @@ public sealed class SqliteLogStore : IDisposable
     public IEnumerable<(long Seq, Hash32 Hash, byte[] Bytes)> ReadLeaves(long from, long to)
     {
         using var command = _connection.CreateCommand();
-        command.Transaction = _transaction;
         command.CommandText = "SELECT seq, hash, bytes FROM leaves WHERE seq >= $from AND seq < $to ORDER BY seq;";
         command.Parameters.AddWithValue("$from", from);
         command.Parameters.AddWithValue("$to", to);
@@ -281,7 +289,6 @@ public sealed class SqliteLogStore : IDisposable
     public long? MaxStoredSequence()
     {
         using var command = _connection.CreateCommand();
-        command.Transaction = _transaction;
         command.CommandText = "SELECT max(seq) FROM leaves;";
         return command.ExecuteScalar() is long max ? max : null;
     }
@@ -307,8 +314,7 @@ public sealed class SqliteLogStore : IDisposable
         try
         {
             using var command = _connection.CreateCommand();
-            command.Transaction = _transaction;
-            command.CommandText = "DELETE FROM leaves WHERE seq >= $from AND seq < $to;";
+                command.CommandText = "DELETE FROM leaves WHERE seq >= $from AND seq < $to;";
             command.Parameters.AddWithValue("$from", from);
             command.Parameters.AddWithValue("$to", to);
             command.ExecuteNonQuery();
@@ -363,12 +369,11 @@ public sealed class SqliteLogStore : IDisposable
     public long UsedBytes()
     {
         // Asked after every commit: one prepared statement rather than a new one each time.
-        _usedBytes.Transaction = _transaction;
         return Convert.ToInt64(_usedBytes.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
     /// <summary>Runs <c>PRAGMA integrity_check</c>; "ok" when the file is sound.</summary>
-    public string IntegrityCheck() => GatewayDatabase.Scalar<string>(_connection, "PRAGMA integrity_check;", _transaction);
+    public string IntegrityCheck() => GatewayDatabase.Scalar<string>(_connection, "PRAGMA integrity_check;");
 
     /// <inheritdoc/>
     public void Dispose()
@@ -384,7 +389,7 @@ public sealed class SqliteLogStore : IDisposable
     internal void CheckInsertedLeafHashes(long index, ReadOnlySpan<Hash32> hashes)
     {
         var offset = index - _insertedFrom;
-        if (_transaction is null || _insertedFrom < 0 || offset < 0 || offset + hashes.Length > _insertedHashes.Count)
+        if (!_open || _insertedFrom < 0 || offset < 0 || offset + hashes.Length > _insertedHashes.Count)
         {
             throw new InvalidOperationException(
                 $"level-0 hashes [{index}, {index + hashes.Length}) must belong to leaf rows inserted in the same transaction");
@@ -420,13 +425,17 @@ public sealed class SqliteLogStore : IDisposable
     private object? GetMeta(string key)
     {
         using var command = _connection.CreateCommand();
-        command.Transaction = _transaction;
         command.CommandText = "SELECT value FROM meta WHERE key = $k;";
         command.Parameters.AddWithValue("$k", key);
         var value = command.ExecuteScalar();
         return value is DBNull ? null : value;
     }
 
-    private SqliteTransaction RequireTransaction() =>
-        _transaction ?? throw new InvalidOperationException("no log transaction is open; call Begin first");
+    private void RequireTransaction()
+    {
+        if (!_open)
+        {
+            throw new InvalidOperationException("no log transaction is open; call Begin first");
+        }
+    }
 }

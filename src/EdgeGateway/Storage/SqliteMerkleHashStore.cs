@@ -48,7 +48,6 @@ public sealed class SqliteMerkleHashStore : IMerkleHashStore, IDisposable
             return;
         }
         var command = level == 0 ? _readLeafHashes : _readNodes;
-        command.Transaction = _owner.CurrentTransaction;
         if (level == 0)
         {
             _leafFrom.Value = index;
@@ -91,7 +90,10 @@ public sealed class SqliteMerkleHashStore : IMerkleHashStore, IDisposable
             _owner.CheckInsertedLeafHashes(index, hashes);
             return;
         }
-        _writeNode.Transaction = _owner.CurrentTransaction ?? throw new InvalidOperationException("Merkle hashes are written inside a log transaction");
+        if (!_owner.InTransaction)
+        {
+            throw new InvalidOperationException("Merkle hashes are written inside a log transaction");
+        }
         _writeLevel.Value = level;
         var bytes = new byte[Hash32.Length];
         _writeHash.Value = bytes;

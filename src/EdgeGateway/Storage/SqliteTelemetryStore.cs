@@ -30,19 +30,19 @@ public sealed class SqliteTelemetryStore : IDisposable
     /// <summary>Records the MQTT state, its detail and the counters (JSON).</summary>
     public void Record(string state, string detail, string counters, long nowMs)
     {
-        using var tx = _connection.BeginTransaction(deferred: false);
         using var command = _connection.CreateCommand();
-        command.Transaction = tx;
         command.CommandText = "INSERT INTO meta(key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value;";
         var key = command.Parameters.Add("$k", SqliteType.Text);
         var value = command.Parameters.AddWithValue("$v", DBNull.Value);
-        foreach (var (k, v) in new (string, object)[] { (MetaKeys.MqttState, state), (MetaKeys.MqttDetail, detail), (MetaKeys.MqttMs, nowMs), (MetaKeys.MqttCounters, counters) })
+        WriteTransaction.Run(_connection, () =>
         {
-            key.Value = k;
-            value.Value = v;
-            command.ExecuteNonQuery();
-        }
-        tx.Commit();
+            foreach (var (k, v) in new (string, object)[] { (MetaKeys.MqttState, state), (MetaKeys.MqttDetail, detail), (MetaKeys.MqttMs, nowMs), (MetaKeys.MqttCounters, counters) })
+            {
+                key.Value = k;
+                value.Value = v;
+                command.ExecuteNonQuery();
+            }
+        });
     }
 
     /// <summary>Forgets what an earlier run recorded (MQTT is not configured now).</summary>

@@ -115,24 +115,26 @@ public sealed class SqliteUplinkStore : IDisposable
     /// <summary>Records what the node said it committed, durably.</summary>
     public void RecordNodeCommitted(long committedSize, long? ledgerIndex, long nowMs)
     {
-        using var tx = _connection.BeginTransaction(deferred: false);
-        SetMeta(tx, MetaKeys.NodeCommittedSize, committedSize);
-        SetMeta(tx, MetaKeys.NodeCommittedMs, nowMs);
-        if (ledgerIndex is { } index)
+        WriteTransaction.Run(_connection, () =>
         {
-            SetMeta(tx, MetaKeys.NodeLedgerIndex, index);
-        }
-        tx.Commit();
+            SetMeta(MetaKeys.NodeCommittedSize, committedSize);
+            SetMeta(MetaKeys.NodeCommittedMs, nowMs);
+            if (ledgerIndex is { } index)
+            {
+                SetMeta(MetaKeys.NodeLedgerIndex, index);
+            }
+        });
     }
 
     /// <summary>Records the uplink's state for <c>status</c>.</summary>
     public void RecordState(string state, string detail, long nowMs)
     {
-        using var tx = _connection.BeginTransaction(deferred: false);
-        SetMeta(tx, MetaKeys.UplinkState, state);
-        SetMeta(tx, MetaKeys.UplinkDetail, detail);
-        SetMeta(tx, MetaKeys.UplinkMs, nowMs);
-        tx.Commit();
+        WriteTransaction.Run(_connection, () =>
+        {
+            SetMeta(MetaKeys.UplinkState, state);
+            SetMeta(MetaKeys.UplinkDetail, detail);
+            SetMeta(MetaKeys.UplinkMs, nowMs);
+        });
     }
 
     /// <summary>The gateway time of the last status report sent, or null.</summary>
@@ -147,18 +149,15 @@ public sealed class SqliteUplinkStore : IDisposable
     /// <summary>Records the gateway time of a status report about to be sent.</summary>
     public void RecordStatusReport(long gatewayTimeMs)
     {
-        using var tx = _connection.BeginTransaction(deferred: false);
-        SetMeta(tx, MetaKeys.StatusReportMs, gatewayTimeMs);
-        tx.Commit();
+        SetMeta(MetaKeys.StatusReportMs, gatewayTimeMs);
     }
 
     /// <inheritdoc/>
     public void Dispose() => _connection.Dispose();
 
-    private void SetMeta(SqliteTransaction tx, string key, object value)
+    private void SetMeta(string key, object value)
     {
         using var command = _connection.CreateCommand();
-        command.Transaction = tx;
         command.CommandText = "INSERT INTO meta(key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value;";
         command.Parameters.AddWithValue("$k", key);
         command.Parameters.AddWithValue("$v", value);

@@ -104,7 +104,10 @@ public sealed partial class TelemetryPublisher
                         }
                         break;
                     case LeafKind.Alarm:
-                        OnAlarm(content);
+                        OnAlarm(content.Zone!, content.Rule!, content.SensorId, content.StringValue == "start", content);
+                        break;
+                    case LeafKind.Event when Alarms.GatewayAlarms.Transition(content) is { } started:
+                        OnAlarm(Alarms.GatewayAlarms.Zone, Alarms.GatewayAlarms.DiskFullRule, Alarms.GatewayAlarms.DiskSensor, started, content);
                         break;
                 }
             }
@@ -179,19 +182,16 @@ public sealed partial class TelemetryPublisher
     /// <summary>Whether <see cref="PublishStopped"/> was called.</summary>
     public bool StoppedPublished => Volatile.Read(ref _stopped) != 0;
 
-    private void OnAlarm(LeafContent content)
+    private void OnAlarm(string zone, string rule, string? sensor, bool started, LeafContent content)
     {
-        var zone = content.Zone!;
-        var rule = content.Rule!;
-        var started = content.StringValue == "start";
         ZoneAlarmState state;
         lock (_gate)
         {
             var active = ZoneAlarms(zone);
-            var key = AlarmKey(rule, content.SensorId);
+            var key = AlarmKey(rule, sensor);
             if (started)
             {
-                active[key] = new ActiveAlarm(rule, content.TimeMs, content.Value, content.Unit, content.SensorId);
+                active[key] = new ActiveAlarm(rule, content.TimeMs, content.Value, content.Unit, sensor);
             }
             else
             {
@@ -199,7 +199,7 @@ public sealed partial class TelemetryPublisher
             }
             state = new ZoneAlarmState(zone, active.Values.ToList(), content.TimeMs);
         }
-        var alarmEvent = new AlarmEvent(zone, rule, started ? "start" : "end", content.TimeMs, content.SensorId, content.Value, content.Unit, content.Sequence);
+        var alarmEvent = new AlarmEvent(zone, rule, started ? "start" : "end", content.TimeMs, sensor, content.Value, content.Unit, content.Sequence);
         if (Publish(new MqttMessage(_topics.AlarmEvents(_deviceId), MqttPayloadWriter.Write(alarmEvent), MqttQos.AtLeastOnce)))
         {
             _counters.AlarmEventPublished();

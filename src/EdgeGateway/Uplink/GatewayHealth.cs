@@ -76,23 +76,30 @@ public sealed class GatewayHealth
                         }
                         break;
                     case LeafKind.Alarm when c.Zone is { } zone && c.Rule is { } rule:
-                        var sensor = c.SensorId ?? "";
-                        if (c.StringValue == "start")
-                        {
-                            _active[AlarmKey(rule, sensor)] = Active(zone, sensor, rule, c.TimeMs, c.Value, c.Unit);
-                        }
-                        else
-                        {
-                            _active.Remove(AlarmKey(rule, sensor));
-                        }
-                        _recent.Enqueue(new ReportedAlarmEvent(zone, c.SensorId, rule, c.StringValue ?? "", c.TimeMs, c.Value, c.Unit, c.Sequence));
-                        while (_recent.Count > _recentCapacity)
-                        {
-                            _recent.Dequeue();
-                        }
+                        OnAlarm(zone, rule, c.SensorId, c.StringValue == "start", c);
+                        break;
+                    case LeafKind.Event when GatewayAlarms.Transition(c) is { } started:
+                        OnAlarm(GatewayAlarms.Zone, GatewayAlarms.DiskFullRule, GatewayAlarms.DiskSensor, started, c);
                         break;
                 }
             }
+        }
+    }
+
+    private void OnAlarm(string zone, string rule, string? sensor, bool started, LeafContent leaf)
+    {
+        if (started)
+        {
+            _active[AlarmKey(rule, sensor ?? "")] = Active(zone, sensor ?? "", rule, leaf.TimeMs, leaf.Value, leaf.Unit);
+        }
+        else
+        {
+            _active.Remove(AlarmKey(rule, sensor ?? ""));
+        }
+        _recent.Enqueue(new ReportedAlarmEvent(zone, sensor, rule, started ? "start" : "end", leaf.TimeMs, leaf.Value, leaf.Unit, leaf.Sequence));
+        while (_recent.Count > _recentCapacity)
+        {
+            _recent.Dequeue();
         }
     }
 

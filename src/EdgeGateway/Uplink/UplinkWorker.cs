@@ -51,6 +51,7 @@ public sealed partial class UplinkWorker
     private readonly NoteVerifierKey _deviceKey;
     private readonly UplinkOptions _options;
     private readonly TimeProvider _clock;
+    private readonly TimeProvider _waitClock;
     private readonly ExponentialBackoff _backoff;
     private readonly Func<GatewayEvent, CancellationToken, ValueTask> _postEvent;
     private readonly ILogger<UplinkWorker> _logger;
@@ -63,12 +64,17 @@ public sealed partial class UplinkWorker
     /// <param name="store">The uplink's database connection.</param>
     /// <param name="deviceKey">The device's public key, to check what the node says it anchored.</param>
     /// <param name="options">Retry settings.</param>
-    /// <param name="clock">Gateway time for waits.</param>
+    /// <param name="clock">Gateway time, for the times recorded.</param>
+    /// <param name="waitClock">
+    /// The clock every wait runs on: real time, also under <c>run --simulate --speed N</c>, because
+    /// the waits protect the node and the network, which live in real time (a backoff on a clock
+    /// 1000 times faster retried hundreds of times a second).
+    /// </param>
     /// <param name="random">Jitter.</param>
     /// <param name="postEvent">Appends a gateway event to the device log.</param>
     /// <param name="logger">Logger.</param>
     public UplinkWorker(string deviceId, IAnchorClient client, SqliteUplinkStore store, NoteVerifierKey deviceKey, UplinkOptions options,
-        TimeProvider clock, Random random, Func<GatewayEvent, CancellationToken, ValueTask> postEvent, ILogger<UplinkWorker> logger)
+        TimeProvider clock, TimeProvider waitClock, Random random, Func<GatewayEvent, CancellationToken, ValueTask> postEvent, ILogger<UplinkWorker> logger)
     {
         _deviceId = deviceId;
         _client = client;
@@ -76,6 +82,7 @@ public sealed partial class UplinkWorker
         _deviceKey = deviceKey;
         _options = options;
         _clock = clock;
+        _waitClock = waitClock;
         _backoff = new ExponentialBackoff(options.RetryInitial, options.RetryMax, random);
         _postEvent = postEvent;
         _logger = logger;
@@ -126,7 +133,7 @@ public sealed partial class UplinkWorker
                         resyncs = 0;
                         _backoff.Reset();
                         // Also wakes now and then to notice revocation or a node that lost data.
-                        await _sealed.WaitAsync(_options.SlowRetry, _clock, cancellationToken);
+                        await _sealed.WaitAsync(_options.SlowRetry, _waitClock, cancellationToken);
                         break;
                     case Outcome.Resync when ++resyncs <= MaxImmediateResyncs:
                         break;
@@ -134,11 +141,11 @@ public sealed partial class UplinkWorker
                     case Outcome.Retry:
                         var wait = _backoff.Next();
                         LogRetrying(wait.TotalSeconds, _backoff.Attempt);
-                        await Task.Delay(wait, _clock, cancellationToken);
+                        await Task.Delay(wait, _waitClock, cancellationToken);
                         break;
                     case Outcome.Slow:
                         resyncs = 0;
-                        await _sealed.WaitAsync(_options.SlowRetry, _clock, cancellationToken);
+                        await _sealed.WaitAsync(_options.SlowRetry, _waitClock, cancellationToken);
                         break;
                 }
             }

@@ -199,6 +199,30 @@ public sealed class GatewayConfigReaderTests
         Assert.Equal("sensors.zones.hwmon/sht3x/1-0044", e.Field);
     }
 
+    [Theory]
+    [InlineData("""{ "deviceId": "gw-01", "": {} }""", "\"\"")]
+    [InlineData("""{ "deviceId": "gw-01", "sealing": { "max Leaves": 5 } }""", "sealing.\"max Leaves\"")]
+    [InlineData("""{ "deviceId": "gw-01", "node": { "url\nsealing.maxLeaves: ok": 5 } }""", "node.\"url\\nsealing.maxLeaves: ok\"")]
+    public void Parse_UnknownFieldWithAnEmptyOrOddName_NamesItVisiblyOnOneLine(string json, string field)
+    {
+        // Found by the gateway.json fuzz property: an empty member name gave "gateway.json: : unknown field".
+        var e = Refused(json);
+        Assert.Equal(field, e.Field);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Theory]
+    [InlineData("""{ "deviceId": "gw-\ud800" }""", "deviceId")]
+    [InlineData("""{ "deviceId": "gw-01", "sensors": { "rfid": "\udc00" } }""", "sensors.rfid")]
+    [InlineData("""{ "deviceId": "gw-01", "sensors": "\ud800x" }""", "sensors")]
+    [InlineData("""{ "deviceId": "gw-01", "sensors": { "zones": { "a": "\ud800" } } }""", "sensors.zones.a")]
+    [InlineData("""{ "deviceId": "gw-01", "\ud800": 1 }""", "\"(a name with an unpaired surrogate escape)\"")]
+    public void Parse_AnUnpairedSurrogateEscape_IsRefusedNamingTheField(string json, string field)
+    {
+        // Found by the gateway.json fuzz soak: .NET cannot make a string of "\ud800", and the reader threw InvalidOperationException.
+        Assert.Equal(field, Refused(json).Field);
+    }
+
     [Fact]
     public void Parse_NotJson_SaysWhere()
     {

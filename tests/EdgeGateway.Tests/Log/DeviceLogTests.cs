@@ -371,6 +371,58 @@ public sealed class DeviceLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Append_ACommitReportedFailedThatIsDurable_IsFoundInTheDatabaseAndTheLogContinuesFromIt()
+    {
+        var reference = new MerkleLog(new InMemoryMerkleHashStore());
+        using (var log = Open())
+        {
+            foreach (var leaf in Leaves.Append(log, 10))
+            {
+                reference.Append(leaf.LeafHash);
+            }
+            var batch = Enumerable.Range(0, 20).Select(i => log.CreateLeaf(Leaves.Measurement(log.DeviceId, 10 + i))).ToList();
+            var prepared = log.Prepare(batch, sealSizes: [30], sealTimeMs: Leaves.T0);
+            log.Store.AfterCommit = () => throw new Microsoft.Data.Sqlite.SqliteException("injected: an error reported after the commit", 13);
+
+            var outcome = log.Append(prepared);
+
+            log.Store.AfterCommit = null;
+            Assert.Equal(new CommitResult(10, 20, 30), outcome.Commit);
+            Assert.Equal(30, Assert.Single(outcome.Sealed).Size);
+            foreach (var leaf in batch)
+            {
+                reference.Append(leaf.LeafHash);
+            }
+            Assert.Equal(reference.Root(), log.Root());
+            foreach (var leaf in Leaves.Append(log, 5))
+            {
+                reference.Append(leaf.LeafHash);
+            }
+        }
+        using var reopened = Open();
+        Assert.Equal(35, reopened.Size);
+        Assert.Equal(reference.Root(), reopened.Root());
+    }
+
+    [Fact]
+    public void Append_ACommitThatFails_IsNotDurable_AndTheSameBatchCommitsOnRetry()
+    {
+        using var log = Open();
+        Leaves.Append(log, 10);
+        var batch = Enumerable.Range(0, 20).Select(i => log.CreateLeaf(Leaves.Measurement(log.DeviceId, 10 + i))).ToList();
+        var prepared = log.Prepare(batch);
+        Sql("CREATE TRIGGER injected BEFORE INSERT ON leaves WHEN NEW.seq = 25 BEGIN SELECT RAISE(ABORT, 'injected fault'); END;");
+
+        Assert.Throws<Microsoft.Data.Sqlite.SqliteException>(() => log.Append(prepared));
+        Assert.Equal(10, log.Size);
+        Assert.False(log.Store.InTransaction);
+
+        Sql("DROP TRIGGER injected;");
+        Assert.Equal(30, log.Append(prepared).Commit.Size);
+        Assert.Equal(prepared.Root(), log.Root());
+    }
+
+    [Fact]
     public void Prune_CommittedLeaves_TheLogStillReopensExtendsAndSealsTheRootsOfAllItsLeaves()
     {
         var reference = new MerkleLog(new InMemoryMerkleHashStore());

@@ -49,6 +49,27 @@ public sealed class MqttTlsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UntrustedCa_WhileRetrying_StaysRefused_NeverFlipsToConnecting()
+    {
+        // `status` once showed "connecting" during every retry of a refused connection (and a test read that).
+        await using var broker = await MosquittoBroker.StartAsync(new() { Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey) });
+        await using var client = new MosquittoMqttClient(TlsOptions(broker, _pki.OtherCaCert) with { ReconnectMaxDelay = TimeSpan.FromMilliseconds(50) });
+        await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync(Deadline()));
+
+        var target = client.Statistics.ConnectionFailures + 3;
+        var seen = new HashSet<MqttConnectionState>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (client.Statistics.ConnectionFailures < target)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "three more attempts did not fail within 20 s");
+            seen.Add(client.State);
+            await Task.Yield();
+        }
+
+        Assert.Equal([MqttConnectionState.Refused], seen);
+    }
+
+    [Fact]
     public async Task CertificateForAnotherName_IsRefused_HostnameIsVerified()
     {
         await using var broker = await MosquittoBroker.StartAsync(new() { Tls = new BrokerTls(_pki.CaCert, _pki.MisnamedServerCert, _pki.MisnamedServerKey) });

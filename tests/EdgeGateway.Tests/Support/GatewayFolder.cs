@@ -11,9 +11,9 @@ namespace EdgeGateway.Tests.Support;
 /// <summary>A data folder made by the real <c>init</c>, with what init printed.</summary>
 public sealed class GatewayFolder : IDisposable
 {
-    private readonly TempFolder _temp;
+    private readonly TempFolder? _temp;
 
-    private GatewayFolder(TempFolder temp, string path, IReadOnlyDictionary<string, string> printed)
+    private GatewayFolder(TempFolder? temp, string path, IReadOnlyDictionary<string, string> printed)
     {
         _temp = temp;
         Path = path;
@@ -34,20 +34,28 @@ public sealed class GatewayFolder : IDisposable
 
     public string DatabasePath => GatewayDatabase.PathIn(Path);
 
-    /// <summary>Runs SQL on the database behind the gateway's back, as damage or an injected fault would.</summary>
-    public void Sql(string sql)
+    /// <summary>Runs SQL on the database behind the gateway's back, as damage or an injected fault would; returns the rows changed.</summary>
+    public int Sql(string sql, params (string Name, object Value)[] parameters)
     {
         using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
-        command.ExecuteNonQuery();
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        return command.ExecuteNonQuery();
     }
 
-    public static async Task<GatewayFolder> CreateAsync(string deviceId = "gw-test", string? node = null)
+    /// <summary>
+    /// Runs <c>init</c> on a new folder: under a temp folder removed afterwards, or under
+    /// <paramref name="parent"/> (e.g. a small file system the test mounted), left to its owner.
+    /// </summary>
+    public static async Task<GatewayFolder> CreateAsync(string deviceId = "gw-test", string? node = null, string? parent = null)
     {
-        var temp = new TempFolder();
-        var path = temp.File("data");
+        var temp = parent is null ? new TempFolder() : null;
+        var path = temp?.File("data") ?? System.IO.Path.Combine(parent!, "data");
         var output = new StringWriter();
         var error = new StringWriter();
         var args = new List<string> { "init", "--data", path, "--device-id", deviceId };
@@ -58,7 +66,7 @@ public sealed class GatewayFolder : IDisposable
         var exit = await GatewayCommandLine.RunAsync([.. args], output, error);
         if (exit != 0)
         {
-            temp.Dispose();
+            temp?.Dispose();
             throw new InvalidOperationException($"init failed ({exit}): {error}");
         }
         var printed = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
@@ -78,5 +86,5 @@ public sealed class GatewayFolder : IDisposable
     public DeviceLog OpenLog(INoteSigner signer, ISaltSource? salts = null) =>
         DeviceLog.Open(DatabasePath, DeviceId, signer, salts ?? new CountingSaltSource());
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => _temp?.Dispose();
 }

@@ -141,6 +141,23 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for a line on standard output or standard error (errors are logged there).</summary>
+    public async Task<string> WaitForOutputAsync(Func<string, bool> predicate, string what, TimeSpan? timeout = null)
+    {
+        string? found = null;
+        await WaitUntilAsync(() => (found = _stdout.Concat(_stderr).FirstOrDefault(predicate)) is not null, what, timeout);
+        return found!;
+    }
+
+    /// <summary>SIGSTOP / SIGCONT: holds the process still (nothing it does can race the test), then lets it go on.</summary>
+    public void Pause(bool paused)
+    {
+        if (kill(_process.Id, paused ? 19 : 18) != 0)
+        {
+            throw new InvalidOperationException($"kill -{(paused ? "STOP" : "CONT")} {_process.Id} failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+    }
+
     public Task WaitForAcknowledgementsAsync(int count, TimeSpan? timeout = null) =>
         WaitUntilAsync(() => Acknowledgements.Count >= count, $"{count} acknowledgements", timeout);
 

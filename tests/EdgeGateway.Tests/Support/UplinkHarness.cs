@@ -25,18 +25,19 @@ public sealed class UplinkHarness : IAsyncDisposable
     private readonly NoteVerifierKey _key;
     private readonly Task _run;
 
-    private UplinkHarness(GatewayFolder folder, Uri node, UplinkOptions options, string? caFile)
+    private UplinkHarness(GatewayFolder folder, Uri node, UplinkOptions options, string? caFile, TimeProvider? clock, TimeProvider? waitClock,
+        Microsoft.Extensions.Logging.ILogger<UplinkWorker>? logger)
     {
         _store = SqliteUplinkStore.Open(folder.DatabasePath);
         _client = HttpAnchorClient.Create(node, TimeSpan.FromSeconds(30), caFile);
         _key = folder.VerifierKey();
-        Worker = new UplinkWorker(folder.DeviceId, _client, _store, _key, options, TimeProvider.System, new Random(1),
+        Worker = new UplinkWorker(folder.DeviceId, _client, _store, _key, options, clock ?? TimeProvider.System, waitClock ?? TimeProvider.System, new Random(1),
             (e, _) =>
             {
                 Events.Enqueue(e);
                 return ValueTask.CompletedTask;
             },
-            NullLogger<UplinkWorker>.Instance);
+            logger ?? NullLogger<UplinkWorker>.Instance);
         _run = Task.Run(() => Worker.RunAsync(_stop.Token));
     }
 
@@ -44,8 +45,9 @@ public sealed class UplinkHarness : IAsyncDisposable
 
     public ConcurrentQueue<GatewayEvent> Events { get; } = new();
 
-    public static UplinkHarness Start(GatewayFolder folder, Uri node, UplinkOptions? options = null, string? caFile = null) =>
-        new(folder, node, options ?? QuickRetries, caFile);
+    public static UplinkHarness Start(GatewayFolder folder, Uri node, UplinkOptions? options = null, string? caFile = null,
+        TimeProvider? clock = null, TimeProvider? waitClock = null, Microsoft.Extensions.Logging.ILogger<UplinkWorker>? logger = null) =>
+        new(folder, node, options ?? QuickRetries, caFile, clock, waitClock, logger);
 
     public async ValueTask DisposeAsync()
     {

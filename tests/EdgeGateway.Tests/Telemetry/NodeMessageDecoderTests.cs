@@ -24,6 +24,30 @@ public sealed class NodeMessageDecoderTests
     private Firmware.Contracts.Result<IReadOnlyList<Measurement>> Decode(string topic, string payload, bool retain = false) =>
         _decoder.Decode(new MqttMessage(topic, Encoding.UTF8.GetBytes(payload), MqttQos.AtLeastOnce, retain), Now);
 
+    [Theory]
+    [InlineData("edgetrace/nodes/esp32-a1/senml", """[{"bn":"esp32-a1/","n":"\ud800","u":"Cel","v":4.4}]""")]
+    [InlineData("edgetrace/nodes/esp32-a1/senml", """[{"bn":"\udc00","n":"temperature","u":"Cel","v":4.4}]""")]
+    [InlineData("edgetrace/nodes/esp32-a1/senml", """[{"n":"temperature","u":"\ud800","v":4.4}]""")]
+    [InlineData("zigbee2mqtt/cold room 2", """{"temperature":4.2,"\ud800":1}""")]
+    public void Decode_AnUnpairedSurrogateEscape_IsDroppedWithAReason(string topic, string payload)
+    {
+        var result = Decode(topic, payload);
+        Assert.False(result.Succeeded && result.Value.Count == 0, result.ToString());
+        Assert.True(result.Succeeded || NodeDropReasons.All.Contains(result.Failure!.Code), result.ToString());
+    }
+
+    [Theory]
+    [InlineData("edgetrace/nodes/senml")]
+    [InlineData("edgetrace/nodes//senml")]
+    [InlineData("edgetrace/nodes/senml/senml")]
+    public void Decode_ATopicWithoutANodeId_IsDroppedWithAReason(string topic)
+    {
+        // Found by the fuzz soak: "edgetrace/nodes/senml" made the node id a range of negative length.
+        var result = Decode(topic, """[{"n":"temperature","u":"Cel","v":4.4}]""");
+        Assert.False(result.Succeeded);
+        Assert.Contains(result.Failure!.Code, new[] { NodeDropReasons.UnknownNode, NodeDropReasons.UnknownTopic });
+    }
+
     [Fact]
     public void SubscriptionFilters_AreEveryNodeAndEachMappedDevice() =>
         Assert.Equal(["edgetrace/nodes/+/senml", "zigbee2mqtt/cold room 2"], _decoder.SubscriptionFilters);

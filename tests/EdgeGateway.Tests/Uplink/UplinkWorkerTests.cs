@@ -63,6 +63,45 @@ public sealed class UplinkWorkerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_NodeFailingWhileTheGatewayClockRunsAMillionTimesFaster_RetriesOnTheRealClockWithDoublingWaits()
+    {
+        // Under `run --simulate --speed N` the gateway clock runs fast; retries once followed it and hit
+        // the node hundreds of times a second. Every wait is on the real clock, held still here: each
+        // failure arms exactly one retry and nothing more is sent until that fires.
+        UplinkHarness.Fill(_folder, _signer, 100, sealEvery: 100);
+        await using var node = await TestAnchorNode.StartAsync();
+        node.Enrol("gw-up", _key);
+        node.FailNext(1000);
+        var real = new EdgeGateway.Tests.Sensors.ManualTimeProvider();
+        var fast = new EdgeGateway.Daemon.ScaledTimeProvider(TimeProvider.System, DateTimeOffset.UnixEpoch.AddYears(56), 1_000_000);
+        var options = new EdgeGateway.Configuration.UplinkOptions
+        {
+            RetryInitial = TimeSpan.FromSeconds(1),
+            RetryMax = TimeSpan.FromSeconds(16),
+            SlowRetry = TimeSpan.FromSeconds(60),
+        };
+        var waits = new List<TimeSpan>();
+        await using (UplinkHarness.Start(_folder, node.Url, options, clock: fast, waitClock: real))
+        {
+            for (var attempt = 1; attempt <= 7; attempt++)
+            {
+                await WriterHarness.WaitUntilAsync(() => real.NextDue is not null && node.Requests.Count >= attempt, $"attempt {attempt} to fail and arm its retry");
+                Assert.Equal(attempt, node.Requests.Count);
+                var wait = real.NextDue!.Value - real.GetUtcNow();
+                waits.Add(wait);
+                real.Advance(wait);
+            }
+        }
+
+        // Equal jitter: each wait lies in the upper half of a nominal wait doubling from 1 s up to 16 s.
+        double[] nominal = [1, 2, 4, 8, 16, 16, 16];
+        for (var i = 0; i < waits.Count; i++)
+        {
+            Assert.InRange(waits[i].TotalSeconds, nominal[i] / 2, nominal[i]);
+        }
+    }
+
+    [Fact]
     public async Task Run_AfterARestart_AsksTheNodeAndResumesFromItsSize()
     {
         UplinkHarness.Fill(_folder, _signer, 3000, sealEvery: 1000);
