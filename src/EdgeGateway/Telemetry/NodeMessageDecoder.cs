@@ -122,7 +122,7 @@ public sealed class NodeMessageDecoder
     public Result<IReadOnlyList<Measurement>> Decode(MqttMessage message, long nowMs)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (NodeIdOf(message.Topic) is { } nodeId)
+        if (_topics.NodeIdOf(message.Topic) is { } nodeId)
         {
             return Drop(message, $"node {nodeId}", DecodeNode(nodeId, message, nowMs));
         }
@@ -137,12 +137,6 @@ public sealed class NodeMessageDecoder
         }
         return Result<IReadOnlyList<Measurement>>.Fail(NodeDropReasons.UnknownTopic, $"topic '{Shorten(message.Topic)}' is not a sensor-node or mapped zigbee2mqtt topic");
     }
-
-    // MqttTopics.NodeIdOf cuts "<prefix>/nodes/" and "/senml" off both ends, which overlap in
-    // "<prefix>/nodes/senml" (a negative length: ArgumentOutOfRangeException, found by fuzzing); such
-    // a topic has no node id.
-    private string? NodeIdOf(string topic) =>
-        topic.Length > _topics.Prefix.Length + "/nodes/".Length + "/senml".Length - 1 ? _topics.NodeIdOf(topic) : null;
 
     // A retained message is checked after the sender is known, so that an unknown node still counts as one.
     private static Result<IReadOnlyList<Measurement>> Drop(MqttMessage message, string sender, Result<IReadOnlyList<Measurement>> decoded)
@@ -165,15 +159,7 @@ public sealed class NodeMessageDecoder
         {
             return Fail(NodeDropReasons.UnknownNode, "not on the allow-list (mqtt.nodes in gateway.json)");
         }
-        Result<IReadOnlyList<SenmlRecord>> pack;
-        try
-        {
-            pack = SenmlPack.Parse(message.Payload.Span, nowMs);
-        }
-        catch (InvalidOperationException e)
-        {
-            return NotText(e);
-        }
+        var pack = SenmlPack.Parse(message.Payload.Span, nowMs);
         if (!pack.Succeeded)
         {
             var code = pack.Failure!.Code switch
@@ -216,22 +202,9 @@ public sealed class NodeMessageDecoder
             : Result<IReadOnlyList<Measurement>>.Ok(readings);
     }
 
-    // The shared parsers let .NET's "cannot read ... as string" out for a string escape that is not
-    // text (an unpaired UTF-16 surrogate such as \ud800); found by fuzzing. A refusal like any other.
-    private static Result<IReadOnlyList<Measurement>> NotText(InvalidOperationException e) =>
-        Fail(NodeDropReasons.Malformed, $"the payload holds a string that is not text (an unpaired surrogate escape): {e.Message}");
-
     private Result<IReadOnlyList<Measurement>> DecodeZigbee(Zigbee2MqttDeviceSettings device, MqttMessage message, long nowMs)
     {
-        Result<IReadOnlyList<Zigbee2MqttValue>> parsed;
-        try
-        {
-            parsed = Zigbee2MqttPayload.Parse(message.Payload.Span);
-        }
-        catch (InvalidOperationException e)
-        {
-            return NotText(e);
-        }
+        var parsed = Zigbee2MqttPayload.Parse(message.Payload.Span);
         if (!parsed.Succeeded)
         {
             var code = parsed.Failure!.Code switch

@@ -52,7 +52,8 @@ public sealed class MqttTopics
     public string? NodeIdOf(string topic)
     {
         var head = $"{Prefix}/nodes/";
-        if (!topic.StartsWith(head, StringComparison.Ordinal) || !topic.EndsWith("/senml", StringComparison.Ordinal))
+        // "<prefix>/nodes/senml" starts and ends right but has no id between the two.
+        if (topic.Length <= head.Length + "/senml".Length || !topic.StartsWith(head, StringComparison.Ordinal) || !topic.EndsWith("/senml", StringComparison.Ordinal))
         {
             return null;
         }

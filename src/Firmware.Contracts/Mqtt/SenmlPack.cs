@@ -78,100 +78,113 @@ public static class SenmlPack
         }
         using (document)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Array)
+            try
             {
-                return Fail("a SenML pack is a JSON array of records");
+                return Records(document.RootElement, receivedAtMs);
             }
-            var count = document.RootElement.GetArrayLength();
-            if (count == 0 || count > MaxRecords)
+            catch (InvalidOperationException e)
             {
-                return Fail($"a pack holds 1..{MaxRecords} records, got {count}", count == 0 ? MalformedCode : TooLargeCode);
+                // .NET cannot read a string escape that is not text (an unpaired UTF-16 surrogate, \ud800).
+                return Fail($"a name or string value is not text (an unpaired surrogate escape): {e.Message}");
             }
-
-            string baseName = "", baseUnit = "";
-            double baseTime = 0, baseValue = 0;
-            var records = new List<SenmlRecord>(count);
-            var index = 0;
-            foreach (var record in document.RootElement.EnumerateArray())
-            {
-                index++;
-                if (record.ValueKind != JsonValueKind.Object)
-                {
-                    return Fail($"record {index} is not a JSON object");
-                }
-                string? name = null, unit = null, vs = null;
-                double? v = null, t = null;
-                bool? vb = null;
-                var values = 0;
-                foreach (var field in record.EnumerateObject())
-                {
-                    var ok = field.Name switch
-                    {
-                        "bn" => TryString(field.Value, out baseName),
-                        "bu" => TryString(field.Value, out baseUnit),
-                        "bt" => TryNumber(field.Value, out baseTime),
-                        "bv" => TryNumber(field.Value, out baseValue),
-                        "bver" => field.Value.ValueKind == JsonValueKind.Number,
-                        "bs" => field.Value.ValueKind == JsonValueKind.Number,
-                        "s" => field.Value.ValueKind == JsonValueKind.Number && ++values > 0,
-                        "n" => TryString(field.Value, out name),
-                        "u" => TryString(field.Value, out unit),
-                        "t" => TryNullableNumber(field.Value, out t),
-                        "ut" => field.Value.ValueKind == JsonValueKind.Number,
-                        "v" => TryNullableNumber(field.Value, out v) && ++values > 0,
-                        "vs" => TryString(field.Value, out vs) && ++values > 0,
-                        "vb" => TryBool(field.Value, out vb) && ++values > 0,
-                        "vd" => field.Value.ValueKind == JsonValueKind.String && ++values > 0,
-                        _ when field.Name.EndsWith('_') => false,
-                        _ => true, // other extension fields may be ignored (RFC 8428 §4.4)
-                    };
-                    if (!ok)
-                    {
-                        return field.Name.EndsWith('_')
-                            ? Fail($"record {index}: must-understand field '{field.Name}' is not supported", MustUnderstandCode)
-                            : Fail($"record {index}: field '{field.Name}' has the wrong type");
-                    }
-                }
-                if (values > 1)
-                {
-                    return Fail($"record {index}: has more than one value field");
-                }
-                if (values == 0)
-                {
-                    // A record with only base fields sets bases for those that follow.
-                    if (name is null)
-                    {
-                        continue;
-                    }
-                    return Fail($"record {index}: has no value");
-                }
-                var fullName = baseName + (name ?? "");
-                if (!IsValidName(fullName))
-                {
-                    return Fail($"record {index}: name '{fullName}' must start with a letter or digit and use only A-Z a-z 0-9 - : . / _");
-                }
-                var time = baseTime + (t ?? 0);
-                var timeMs = time < RelativeTimeLimit
-                    ? receivedAtMs + (long)Math.Round(time * 1000)
-                    : (long)Math.Round(time * 1000);
-                if (!double.IsFinite(time) || timeMs < 0 || timeMs > ReadingLeaf.MaxTimeMs)
-                {
-                    return Fail($"record {index}: time {time} is out of range");
-                }
-                double? value = v is { } raw ? baseValue + raw : null;
-                if (value is { } checkedValue && !double.IsFinite(checkedValue))
-                {
-                    return Fail($"record {index}: value is not finite");
-                }
-                var resolvedUnit = unit ?? (baseUnit.Length > 0 ? baseUnit : null);
-                records.Add(new SenmlRecord(fullName, resolvedUnit, value, vs, vb, timeMs));
-            }
-            if (records.Count == 0)
-            {
-                return Fail("the pack has no record with a value");
-            }
-            return Result<IReadOnlyList<SenmlRecord>>.Ok(records);
         }
+    }
+
+    private static Result<IReadOnlyList<SenmlRecord>> Records(JsonElement root, long receivedAtMs)
+    {
+        if (root.ValueKind != JsonValueKind.Array)
+        {
+            return Fail("a SenML pack is a JSON array of records");
+        }
+        var count = root.GetArrayLength();
+        if (count == 0 || count > MaxRecords)
+        {
+            return Fail($"a pack holds 1..{MaxRecords} records, got {count}", count == 0 ? MalformedCode : TooLargeCode);
+        }
+
+        string baseName = "", baseUnit = "";
+        double baseTime = 0, baseValue = 0;
+        var records = new List<SenmlRecord>(count);
+        var index = 0;
+        foreach (var record in root.EnumerateArray())
+        {
+            index++;
+            if (record.ValueKind != JsonValueKind.Object)
+            {
+                return Fail($"record {index} is not a JSON object");
+            }
+            string? name = null, unit = null, vs = null;
+            double? v = null, t = null;
+            bool? vb = null;
+            var values = 0;
+            foreach (var field in record.EnumerateObject())
+            {
+                var ok = field.Name switch
+                {
+                    "bn" => TryString(field.Value, out baseName),
+                    "bu" => TryString(field.Value, out baseUnit),
+                    "bt" => TryNumber(field.Value, out baseTime),
+                    "bv" => TryNumber(field.Value, out baseValue),
+                    "bver" => field.Value.ValueKind == JsonValueKind.Number,
+                    "bs" => field.Value.ValueKind == JsonValueKind.Number,
+                    "s" => field.Value.ValueKind == JsonValueKind.Number && ++values > 0,
+                    "n" => TryString(field.Value, out name),
+                    "u" => TryString(field.Value, out unit),
+                    "t" => TryNullableNumber(field.Value, out t),
+                    "ut" => field.Value.ValueKind == JsonValueKind.Number,
+                    "v" => TryNullableNumber(field.Value, out v) && ++values > 0,
+                    "vs" => TryString(field.Value, out vs) && ++values > 0,
+                    "vb" => TryBool(field.Value, out vb) && ++values > 0,
+                    "vd" => field.Value.ValueKind == JsonValueKind.String && ++values > 0,
+                    _ when field.Name.EndsWith('_') => false,
+                    _ => true, // other extension fields may be ignored (RFC 8428 §4.4)
+                };
+                if (!ok)
+                {
+                    return field.Name.EndsWith('_')
+                        ? Fail($"record {index}: must-understand field '{field.Name}' is not supported", MustUnderstandCode)
+                        : Fail($"record {index}: field '{field.Name}' has the wrong type");
+                }
+            }
+            if (values > 1)
+            {
+                return Fail($"record {index}: has more than one value field");
+            }
+            if (values == 0)
+            {
+                // A record with only base fields sets bases for those that follow.
+                if (name is null)
+                {
+                    continue;
+                }
+                return Fail($"record {index}: has no value");
+            }
+            var fullName = baseName + (name ?? "");
+            if (!IsValidName(fullName))
+            {
+                return Fail($"record {index}: name '{fullName}' must start with a letter or digit and use only A-Z a-z 0-9 - : . / _");
+            }
+            var time = baseTime + (t ?? 0);
+            var timeMs = time < RelativeTimeLimit
+                ? receivedAtMs + (long)Math.Round(time * 1000)
+                : (long)Math.Round(time * 1000);
+            if (!double.IsFinite(time) || timeMs < 0 || timeMs > ReadingLeaf.MaxTimeMs)
+            {
+                return Fail($"record {index}: time {time} is out of range");
+            }
+            double? value = v is { } raw ? baseValue + raw : null;
+            if (value is { } checkedValue && !double.IsFinite(checkedValue))
+            {
+                return Fail($"record {index}: value is not finite");
+            }
+            var resolvedUnit = unit ?? (baseUnit.Length > 0 ? baseUnit : null);
+            records.Add(new SenmlRecord(fullName, resolvedUnit, value, vs, vb, timeMs));
+        }
+        if (records.Count == 0)
+        {
+            return Fail("the pack has no record with a value");
+        }
+        return Result<IReadOnlyList<SenmlRecord>>.Ok(records);
     }
 
     private static Result<IReadOnlyList<SenmlRecord>> Fail(string message, string code = MalformedCode) => Result<IReadOnlyList<SenmlRecord>>.Fail(code, message);

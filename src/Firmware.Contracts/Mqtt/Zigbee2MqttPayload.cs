@@ -72,5 +72,10 @@ public static class Zigbee2MqttPayload
         {
             return Result<IReadOnlyList<Zigbee2MqttValue>>.Fail(MalformedCode, $"not valid JSON: {e.Message}");
         }
+        catch (InvalidOperationException e)
+        {
+            // .NET cannot read a string escape that is not text (an unpaired UTF-16 surrogate, \ud800).
+            return Result<IReadOnlyList<Zigbee2MqttValue>>.Fail(MalformedCode, $"a field name is not text (an unpaired surrogate escape): {e.Message}");
+        }
     }
 }

@@ -24,6 +24,18 @@ public class SenmlPackTests
         Assert.Equal(Now, r.TimeMs);
     }
 
+    [Theory]
+    [InlineData("""[{"n":"\ud800","u":"Cel","v":4.4}]""")]
+    [InlineData("""[{"bn":"\udc00","n":"temperature","u":"Cel","v":4.4}]""")]
+    [InlineData("""[{"\ud800":1,"n":"temperature","u":"Cel","v":4.4}]""")]
+    public void Parse_AnUnpairedSurrogateEscape_IsMalformed_NotAnException(string json)
+    {
+        var result = Parse(json);
+        Assert.False(result.Succeeded);
+        Assert.Equal(SenmlPack.MalformedCode, result.Failure!.Code);
+        Assert.Contains("unpaired surrogate", result.Failure.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Parse_Rfc8428MultipleDatapoints_AppliesBaseNameTimeAndUnit()
     {
@@ -123,6 +135,15 @@ public class SenmlPackTests
 public class Zigbee2MqttPayloadTests
 {
     [Fact]
+    public void Parse_AFieldNameThatIsNotText_IsMalformed_NotAnException()
+    {
+        var result = Zigbee2MqttPayload.Parse("""{"temperature":4.2,"\ud800":1}"""u8);
+        Assert.False(result.Succeeded);
+        Assert.Equal(Zigbee2MqttPayload.MalformedCode, result.Failure!.Code);
+        Assert.Contains("unpaired surrogate", result.Failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_TypicalSensor_MapsTemperatureHumidityAndPressureInPascal()
     {
         var result = Zigbee2MqttPayload.Parse("""{"battery":97,"humidity":81.5,"linkquality":120,"pressure":1013.2,"temperature":4.21,"voltage":3000}"""u8);
@@ -169,6 +190,8 @@ public class MqttTopicsTests
     [InlineData("edgetrace/nodes/esp32-a1/senml", "esp32-a1")]
     [InlineData("edgetrace/nodes/a/b/senml", null)]
     [InlineData("edgetrace/nodes//senml", null)]
+    [InlineData("edgetrace/nodes/senml", null)]
+    [InlineData("edgetrace/nodes/", null)]
     [InlineData("other/nodes/x/senml", null)]
     [InlineData("edgetrace/nodes/x/status", null)]
     public void NodeIdOf_AcceptsOnlyNodeTopics(string topic, string? expected) => Assert.Equal(expected, _topics.NodeIdOf(topic));
