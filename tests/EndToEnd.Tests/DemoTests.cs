@@ -70,6 +70,16 @@ public sealed class DemoTests : IDisposable
             Assert.Contains(demo.Lines, l => l.StartsWith("stopped: gw-1 ", StringComparison.Ordinal));
             Assert.Contains(demo.Lines, l => l.StartsWith("stopped: node ", StringComparison.Ordinal));
             AssertNoChildLeft("node", "gw-1");
+
+            // A fresh replay of the warehouse's whole ledger reproduces every state root it signed,
+            // and the bank's replica (which cosigned only after recomputing them) holds the same.
+            foreach (var member in new[] { "warehouse", "bank" })
+            {
+                var audit = await RunAsync(Path.Combine(Repository, "edgetrace"), ["node", "verify", "--data", Path.Combine(Data, "nodes", member)], _root.FullName);
+                Assert.True(audit.ExitCode == 0, $"{member}: {audit.Output}{audit.Error}");
+                Assert.Contains("result: ok", audit.Output, StringComparison.Ordinal);
+                Assert.True(System.Text.RegularExpressions.Regex.IsMatch(audit.Output, @"checkpoints: [1-9]\d* \([1-9]\d* with a state root, each recomputed\)"), $"{member}: {audit.Output}");
+            }
         }
 
         await using (var again = DemoProcess.Start(Data, port))

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using AnchorNode.Endpoints;
 using AnchorNode.Hosting;
+using AnchorNode.Storage;
 using Firmware.Contracts;
 using Firmware.Contracts.Checkpoints;
 using Firmware.Contracts.Evidence;
@@ -124,7 +125,9 @@ public sealed class Cosigner
             }
             _replica.Guard.Check(size, tree);
             _replica.Guard.Record(size, root);
-            return note.Value.WithSignature(_replica.Member);
+            var cosigned = note.Value.WithSignature(_replica.Member);
+            KeepCosigned(context, size, root, checkpoint.Value.TimeMs!.Value, cosigned, replicaState);
+            return cosigned;
         }, cancellationToken);
         if (!signed.Succeeded)
         {
@@ -140,6 +143,26 @@ public sealed class Cosigner
         var view = await response.Content.ReadFromJsonAsync(NodeJsonContext.Default.CosignView, cancellationToken);
         var signers = SignedNote.Parse(view!.Note).Value.Signatures.Select(s => s.KeyName).Distinct(StringComparer.Ordinal).ToList();
         return new CosignReport(size, replayed, signers);
+    }
+
+    // The replica keeps each checkpoint its member signed, with the state map it recomputed for it:
+    // 'AnchorNode verify' on the replica's folder then checks every one against its own replay, and
+    // the member holds its own record of what it vouched for.
+    private static void KeepCosigned(LedgerWriteContext context, long size, Hash32 root, long timeMs, SignedNote note, IReadOnlyList<StateEntry> state)
+    {
+        var previous = StateValues.At(context.Connection, size).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        StateValues.Record(context.Connection, size, state, previous);
+        var insert = context.Command("""
+            INSERT INTO checkpoints (size, root, time_ms, note, signatures) VALUES ($size, $root, $time, $note, $count)
+            ON CONFLICT (size) DO UPDATE SET note = excluded.note, signatures = excluded.signatures
+            WHERE checkpoints.root = excluded.root AND excluded.signatures > checkpoints.signatures
+            """, "$size", "$root", "$time", "$note", "$count");
+        insert.Parameters[0].Value = size;
+        insert.Parameters[1].Value = root.Bytes.ToArray();
+        insert.Parameters[2].Value = timeMs;
+        insert.Parameters[3].Value = note.ToString();
+        insert.Parameters[4].Value = note.Signatures.Select(s => s.KeyName).Distinct(StringComparer.Ordinal).Count();
+        insert.ExecuteNonQuery();
     }
 
     // Which key the node's state differs in: the node lists its map; the first key (ordinal) whose

@@ -15,7 +15,7 @@ namespace Firmware.Contracts.Evidence;
 /// a lot, its chains and the report it is for. Byte strings (entries, leaves) are base64 of the
 /// bytes as stored; hashes are base64.
 /// </summary>
-public sealed class EvidenceBundle
+public sealed record EvidenceBundle
 {
     /// <summary>The format this code writes and reads.</summary>
     public const string FormatV2 = "edgetrace-evidence/v2";

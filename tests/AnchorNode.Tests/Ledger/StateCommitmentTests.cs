@@ -104,6 +104,20 @@ public sealed class StateCommitmentTests : IAsyncLifetime
         Assert.Contains("with a state root, each recomputed", audit.Field("checkpoints"), StringComparison.Ordinal);
         Assert.Equal("50", audit.Field("leaves"));
         Assert.StartsWith("ok", audit.Field("result"), StringComparison.Ordinal);
+
+        // The bank's replica keeps the checkpoint it cosigned, with the state it recomputed; its own audit checks it.
+        var replica = await Programs.RunAsync(Programs.AnchorNode, ["verify", "--data", _node.BankFolder.Path]);
+        Assert.True(replica.ExitCode == 0, replica.Output + replica.Error);
+        Assert.Equal("1 (1 with a state root, each recomputed)", replica.Field("checkpoints"));
+        using var connection = new SqliteConnection($"Data Source={_node.BankFolder.DatabaseFile};Mode=ReadOnly");
+        connection.Open();
+        using var note = connection.CreateCommand();
+        note.CommandText = "SELECT note, signatures FROM checkpoints";
+        using var row = note.ExecuteReader();
+        Assert.True(row.Read());
+        Assert.Contains("\n— bank ", row.GetString(0), StringComparison.Ordinal);
+        Assert.Contains("\n— warehouse ", row.GetString(0), StringComparison.Ordinal);
+        Assert.Equal(2, row.GetInt32(1));
     }
 
     [Fact]

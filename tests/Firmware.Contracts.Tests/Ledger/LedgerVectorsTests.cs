@@ -79,15 +79,27 @@ public class LedgerVectorsTests
     ];
     internal const string DeviceRoot = "3627516c83ac947ec13e52b743959b362ff38f42e188dc30ec4600984783cf16";
     internal const string LedgerRoot = "161e5774ad28a63195c10a27912d0a42eae84855b784bdbc84af63b326498d77";
+    internal const string StateRoot = "7094e4f1e133cde4238f111e6cd69f8066dd8b53bbce36f2f8c7e55bed552aed";
+    internal static readonly (string Key, string Value)[] State =
+    [
+        ("consortium", "quorum 2\nmember warehouse operator " + TestKeys.AlphaSpki + " 0\nmember bank lender " + TestKeys.BetaSpki + " 0\n"),
+        ("device/gw-01", "enrolment 1\nanchor 2\nsize 4\nroot NidRbIOslH7BPlK3Q5WbNi/zj0LhiNww7EYAmEeDzxY=\n"),
+        ("zone/shanghai-1/cold-a", "device gw-01\n"),
+    ];
     internal static readonly string LedgerCheckpoint = """
         edgetrace/ledger/demo
         3
         Fh5XdK0opjGVwQonkS0KQuroSFW3hL28hK9jsyZJjXc=
         time 1767225962000
+        state cJTk8eEzzeQjjxEebNafgGbdi1O7zjby+MflW+1VKu0=
 
-        — warehouse FJ1dhDBEAiBUSfZdT8k/0OzNpS6Mc8OAH/441h9bjUHXVFQQDJILYQIgNZWlqSww8UsuOkstPUAzQKa9aPOxDkoilxNxAk+sTb4=
-        — bank +BXLTDBEAiAhf/5HojahMx3bvv85/GTxD12oSTJR7ig2SHAb3aI60QIgfVU2SagDiNuW+djAkrbFPM/zOQJ6AdOSH4V4cpQGAww=
+        — warehouse FJ1dhDBEAiB6uhZlZWksMv8wZOeKJn2lc8nSU9kzkwPMnSQt9T2cHwIgMcmx1kIZ5qhfrZ83L/Fw7EI4Ikp3O05Cd3UsdIekDhs=
+        — bank +BXLTDBFAiANyYkAem2owe2Dl0Uj/vdPEc81QrrdgUUH1sOOxF6LEQIhAKqxnElPbRNGOFZM5f6MvnvdprRgEhC2cRz1pHxMfV8C
         """ + "\n";
+
+    // The device bundle over these (docs/vectors/ledger-example-bundle.json): the builder is
+    // deterministic given the checkpoint, so the file is these bytes exactly.
+    private static readonly string BundleFile = Path.Combine(Spec.SpecPaths.Vectors, "ledger-example-bundle.json");
 
     [Fact]
     public void Entries_HashAsListed_AndReplayThroughTheRules()
@@ -124,14 +136,49 @@ public class LedgerVectorsTests
     }
 
     [Fact]
-    public void Bundle_OfTheExample_Verifies_WithBothMemberKeys()
+    public void State_OfTheExample_IsTheListedMap_WithTheListedRoot()
+    {
+        var state = Replay().State;
+        Assert.Equal(State.Select(e => (e.Key, e.Value)), LedgerStateMap.Entries(state).Select(e => (e.Key, e.Value)));
+        Assert.Equal(StateRoot, LedgerStateMap.Root(state).ToHex());
+    }
+
+    [Fact]
+    public void Checkpoint_OfTheExample_CommitsToTheLedgerAndTheState_SignedByBothMembers()
     {
         var policy = new TrustPolicy([TestKeys.Verifier("warehouse", TestKeys.AlphaSpki), TestKeys.Verifier("bank", TestKeys.BetaSpki)], 2);
         var verified = CheckpointVerifier.Verify(LedgerCheckpoint, policy, "edgetrace/ledger/demo");
         Assert.True(verified.Succeeded, verified.ToString());
         Assert.Equal(Hash32.FromHex(LedgerRoot), verified.Value.Checkpoint.Root);
+        Assert.Equal(Hash32.FromHex(StateRoot), verified.Value.Checkpoint.StateRoot);
+        Assert.Equal(1767225962000, verified.Value.Checkpoint.TimeMs);
+        Assert.Null(verified.Value.Checkpoint.LedgerExtensionProblem());
+    }
 
-        // The same entries in a v2 bundle: replayed into a state, proven against a checkpoint that commits to it.
+    [Fact]
+    public void Bundle_OfTheExample_IsTheFileByteForByte_AndVerifies_WithBothMemberKeys()
+    {
+        var (state, ledger, entries) = Replay();
+        var device = new MerkleLog(new InMemoryMerkleHashStore());
+        var leaves = Leaves.Select(l => ReadingLeaf.Parse(Encoding.UTF8.GetBytes(l)).Value).ToList();
+        device.Append(leaves.Select(l => l.LeafHash).ToArray());
+        var source = new InMemoryEvidenceSource(entries, ledger.Reader, state).WithDevice("gw-01", leaves, device.Reader);
+        var bundle = new BundleBuilder(source, LedgerCheckpoint, LedgerStateMap.Entries(state)).Device("gw-01", null, null).Value;
+        if (Environment.GetEnvironmentVariable("EDGETRACE_WRITE_VECTORS") == "1")
+        {
+            File.WriteAllBytes(BundleFile, bundle.ToJson());
+        }
+        Assert.Equal(Encoding.UTF8.GetString(File.ReadAllBytes(BundleFile)), Encoding.UTF8.GetString(bundle.ToJson()));
+
+        var summary = EvidenceVerifier.Verify(File.ReadAllBytes(BundleFile), new EvidencePolicy([TestKeys.Verifier("warehouse", TestKeys.AlphaSpki), TestKeys.Verifier("bank", TestKeys.BetaSpki)]));
+        Assert.True(summary.Succeeded, summary.ToString());
+        Assert.Equal(["warehouse", "bank"], summary.Value.Signers);
+        Assert.Equal(2, summary.Value.RequiredSignatures);
+        Assert.Equal([0L, 1, 2, 3], summary.Value.Devices.Single().Readings.Select(r => r.Content.Sequence));
+    }
+
+    private static (InMemoryLedgerState State, MerkleLog Ledger, List<LedgerEntry> Entries) Replay()
+    {
         var state = new InMemoryLedgerState("demo");
         var rules = new LedgerRules(null, Firmware.Contracts.Inventory.InventoryRules.All);
         var ledger = new MerkleLog(new InMemoryMerkleHashStore());
@@ -143,18 +190,7 @@ public class LedgerVectorsTests
             entries.Add(appended.Value);
             ledger.Append(appended.Value.LeafHash);
         }
-        var device = new MerkleLog(new InMemoryMerkleHashStore());
-        var leaves = Leaves.Select(l => ReadingLeaf.Parse(Encoding.UTF8.GetBytes(l)).Value).ToList();
-        device.Append(leaves.Select(l => l.LeafHash).ToArray());
-        using var warehouse = TestKeys.Signer("warehouse", TestKeys.AlphaPem);
-        using var bank = TestKeys.Signer("bank", TestKeys.BetaPem);
-        var checkpoint = new Checkpoint("edgetrace/ledger/demo", 3, ledger.Root(), [Checkpoint.TimeExtension(1767225962000), Checkpoint.StateExtension(LedgerStateMap.Root(state))]).Sign(warehouse, bank);
-        var source = new InMemoryEvidenceSource(entries, ledger.Reader, state).WithDevice("gw-01", leaves, device.Reader);
-        var bundle = new BundleBuilder(source, checkpoint.ToString(), LedgerStateMap.Entries(state)).Device("gw-01", null, null).Value;
-        var summary = EvidenceVerifier.Verify(bundle, new EvidencePolicy(policy.Keys));
-        Assert.True(summary.Succeeded, summary.ToString());
-        Assert.Equal(["warehouse", "bank"], summary.Value.Signers);
-        Assert.Equal(4, summary.Value.Devices.Single().Readings.Count);
+        return (state, ledger, entries);
     }
 
     [Fact]
