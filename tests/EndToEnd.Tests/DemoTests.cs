@@ -26,7 +26,7 @@ public sealed class DemoTests : IDisposable
     [Fact]
     public async Task Demo_PrintsPagesThatAnswer_AVerifiableBundle_StopsEverythingOnCtrlC_ReusesItsFolder()
     {
-        var port = FreePort();
+        var port = Programs.FreePort();
         Dictionary<string, string> first;
         await using (var demo = DemoProcess.Start(Data, port))
         {
@@ -152,13 +152,6 @@ public sealed class DemoTests : IDisposable
     }
 
     private static string InRepository(string path) => Path.GetFullPath(path, Repository);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Splits a command line as a POSIX shell would (words, single quotes, backslashes outside them).</summary>
     private static List<string> ShellWords(string line)

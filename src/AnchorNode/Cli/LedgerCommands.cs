@@ -37,7 +37,15 @@ internal static class LedgerCommands
             }
             var config = folder.ReadConfig();
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var report = new Storage.NodeAudit(folder.DatabaseFile, config.Consortium).Run(line => Console.Error.WriteLine($"progress: {line}"), cancellationToken);
+            Storage.AuditReport report;
+            try
+            {
+                report = new Storage.NodeAudit(folder.DatabaseFile, config.Consortium).Run(line => Console.Error.WriteLine($"progress: {line}"), cancellationToken);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException e)
+            {
+                throw new IOException(Storage.NodeAudit.IsAccessError(e) ? CannotRead(folder, e) : $"--data {folder.Path}: SQLite could not read {folder.DatabaseFile}: {e.Message}", e);
+            }
             NodeCli.Print("entries", report.Entries);
             NodeCli.Print("checkpoints", $"{report.Checkpoints} ({report.StateRoots} with a state root, each recomputed)");
             NodeCli.Print("devices", report.Devices);
@@ -52,6 +60,23 @@ internal static class LedgerCommands
             return NodeCli.Ok;
         });
         return command;
+    }
+
+    // A database in WAL mode is read through its index, node.db-shm, which SQLite creates (or rebuilds)
+    // beside it when missing; node.db alone lacks the commits still in node.db-wal, so a copy of the
+    // whole folder is the only way round a folder this user cannot write.
+    private static string CannotRead(Configuration.DataFolder folder, Microsoft.Data.Sqlite.SqliteException e)
+    {
+        var db = Path.GetFileName(folder.DatabaseFile);
+        var wal = new FileInfo(folder.DatabaseFile + "-wal");
+        var pending = wal.Exists && wal.Length > 0
+            ? $"{wal.Name} holds {wal.Length} bytes of commits not yet copied into {db}, so {db} alone is not the ledger"
+            : $"there is no {wal.Name} holding commits";
+        return $"--data {folder.Path}: SQLite cannot open {folder.DatabaseFile} here ({e.Message.TrimEnd('.')}). "
+            + $"It reads a node's database through {db}-shm, the index of the write-ahead log, and when that index is missing it creates it beside the database, "
+            + $"which needs write access to the folder (and read access to {db}); {pending}. "
+            + $"Run verify as the user the node runs as, or copy the whole folder (with the node stopped, {wal.Name} included) and verify the copy: "
+            + $"cp -a {folder.Path} COPY && AnchorNode verify --data COPY";
     }
 
     private static Command Checkpoint()

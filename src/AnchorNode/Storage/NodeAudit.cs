@@ -45,9 +45,32 @@ public sealed record AuditReport
 public sealed class NodeAudit(string databasePath, string consortium)
 {
     /// <summary>Runs the audit; <paramref name="progress"/> hears what it is doing every few seconds.</summary>
+    /// <exception cref="SqliteException">
+    /// When SQLite could not read the file for a reason that says nothing about the data (see
+    /// <see cref="IsAccessError"/>; a lock held too long). Damage it trips over is the report's problem.
+    /// </exception>
     public AuditReport Run(Action<string> progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(progress);
+        try
+        {
+            return Audit(progress, cancellationToken);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_CORRUPT or SQLitePCL.raw.SQLITE_NOTADB or SQLitePCL.raw.SQLITE_IOERR)
+        {
+            return new AuditReport { Problem = new Failure("damaged-store", $"SQLite cannot read {databasePath}: {e.Message}") };
+        }
+    }
+
+    /// <summary>
+    /// The file could not be opened or read with the access this process has (as opposed to damage):
+    /// no permission, or a read-only folder in which SQLite cannot create the write-ahead log's index.
+    /// </summary>
+    public static bool IsAccessError(SqliteException exception) =>
+        exception?.SqliteErrorCode is SQLitePCL.raw.SQLITE_CANTOPEN or SQLitePCL.raw.SQLITE_READONLY or SQLitePCL.raw.SQLITE_PERM or SQLitePCL.raw.SQLITE_AUTH;
+
+    private AuditReport Audit(Action<string> progress, CancellationToken cancellationToken)
+    {
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadOnly }.ToString());
         connection.Open();
         var report = new AuditReport();

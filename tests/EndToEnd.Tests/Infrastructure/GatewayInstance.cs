@@ -74,7 +74,17 @@ public sealed class GatewayInstance
     /// <summary>The size of the last <c>event=committed</c> acknowledgement the gateway printed.</summary>
     public static long AcknowledgedSize(ChildProcess gateway) =>
         gateway.Stdout.Where(l => l.Contains(" event=committed ", StringComparison.Ordinal))
-            .Select(l => long.Parse(l.Split(' ').First(f => f.StartsWith("size=", StringComparison.Ordinal))[5..], CultureInfo.InvariantCulture))
+            .Select(l => LogField(l, "size"))
             .DefaultIfEmpty(0)
             .Max();
+
+    /// <summary>What the node acknowledged to the gateway: each <c>event=uploaded</c> line's committed size and anchor index.</summary>
+    public static IReadOnlyList<(long Size, long LedgerIndex)> Uploads(ChildProcess gateway) =>
+        gateway.Stdout.Where(l => l.Contains(" event=uploaded ", StringComparison.Ordinal))
+            .Select(l => (LogField(l, "committed_size"), LogField(l, "ledger_index")))
+            .ToList();
+
+    // A numeric key=value field of a logfmt line.
+    private static long LogField(string line, string key) =>
+        long.Parse(line.Split(' ').First(f => f.StartsWith(key + "=", StringComparison.Ordinal))[(key.Length + 1)..], CultureInfo.InvariantCulture);
 }

@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Firmware.Contracts.Uplink;
 
 namespace EndToEnd.Tests.Infrastructure;
 
 /// <summary>
 /// A real consortium node made with its own command line: <c>init</c>, <c>genesis</c>, and
-/// <c>serve</c> on a free 127.0.0.1 port, plus <c>enroll</c> and <c>export-bundle</c> while it runs.
+/// <c>serve</c> on a 127.0.0.1 port, plus <c>enroll</c>, <c>export-bundle</c> and <c>verify</c>.
 /// </summary>
 public sealed class NodeProcess : IAsyncDisposable
 {
@@ -31,22 +33,58 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>Where it listens.</summary>
     public Uri Url { get; }
 
-    /// <summary>Founds a one-member consortium in <paramref name="folder"/> and serves it.</summary>
-    public static async Task<NodeProcess> StartAsync(string folder)
+    /// <summary>The <c>serve</c> process: its output, and how it ends.</summary>
+    public ChildProcess Serve => _serve;
+
+    /// <summary>Founds a one-member consortium in <paramref name="folder"/> and serves it on a free port.</summary>
+    public static async Task<NodeProcess> StartAsync(string folder) => await ServeAsync(folder, await FoundAsync(folder), "http://127.0.0.1:0");
+
+    /// <summary>
+    /// <c>init</c> (a one-member consortium), <paramref name="configure"/> applied to the node.json it
+    /// wrote, and <c>genesis</c>; returns the member's verifier key.
+    /// </summary>
+    public static async Task<string> FoundAsync(string folder, Action<JsonObject>? configure = null)
     {
         var init = (await Programs.RunAsync(Programs.AnchorNode, "init", "--data", folder, "--consortium", "e2e", "--member", "warehouse", "--role", "operator")).Succeeded();
+        if (configure is not null)
+        {
+            var path = Path.Combine(folder, "node.json");
+            var config = JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsObject();
+            configure(config);
+            await File.WriteAllTextAsync(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        }
         (await Programs.RunAsync(Programs.AnchorNode, "genesis", "--data", folder)).Succeeded();
-        var serve = ChildProcess.Start(Programs.AnchorNode, "serve", "--data", folder, "--urls", "http://127.0.0.1:0");
+        return init.Field("verifier-key");
+    }
+
+    /// <summary><c>serve</c> on a founded <paramref name="folder"/>; returns once it listens.</summary>
+    public static async Task<NodeProcess> ServeAsync(string folder, string verifierKey, string urls)
+    {
+        var serve = ChildProcess.Start(Programs.AnchorNode, "serve", "--data", folder, "--urls", urls);
         try
         {
             var line = await serve.WaitForLineAsync(l => l.StartsWith("listening: ", StringComparison.Ordinal), "the listening address", TimeSpan.FromSeconds(60));
-            return new NodeProcess(folder, init.Field("verifier-key"), serve, new Uri(line["listening: ".Length..].TrimEnd('/') + "/"));
+            return new NodeProcess(folder, verifierKey, serve, new Uri(line["listening: ".Length..].TrimEnd('/') + "/"));
         }
         catch
         {
             await serve.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>An API key for a new client organisation of <paramref name="role"/> (<c>org add</c>).</summary>
+    public static async Task<string> AddOrganisationAsync(string folder, string name, string role) =>
+        (await Programs.RunAsync(Programs.AnchorNode, "org", "add", "--data", folder, "--name", name, "--role", role)).Succeeded().Field("api-key");
+
+    /// <summary><c>verify</c>: the node's own check of everything stored in <paramref name="folder"/>.</summary>
+    public static Task<Programs.Run> VerifyDataAsync(string folder) => Programs.RunAsync(Programs.AnchorNode, "verify", "--data", folder);
+
+    /// <summary>SIGKILL, then waits until the process is gone.</summary>
+    public async Task KillAsync()
+    {
+        _serve.Kill();
+        await _serve.WaitForExitAsync(TimeSpan.FromSeconds(30));
     }
 
     /// <summary>Enrols a device with the command line, while the node runs.</summary>

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 
 namespace EndToEnd.Tests.Infrastructure;
@@ -56,6 +58,39 @@ public static class Programs
         return new Run($"{Path.GetFileNameWithoutExtension(dll)} {string.Join(' ', args)}", process.ExitCode, await output, await error);
     }
 
+    /// <summary>A 127.0.0.1 port nothing listens on now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>
+    /// A free 127.0.0.1 port below the kernel's ephemeral range, for a server restarted on the same
+    /// address: while it is down, no outgoing connection or port-0 listener of another test can take it.
+    /// </summary>
+    public static int PortForRestarts()
+    {
+        var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        var ephemeral = int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+        for (var attempt = 0; attempt < 100 && ephemeral > 11_000; attempt++)
+        {
+            var port = Random.Shared.Next(10_000, ephemeral);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: another.
+            }
+        }
+        return FreePort();
+    }
+
     internal static ProcessStartInfo StartInfo(string dll, IEnumerable<string> args)
     {
         var info = new ProcessStartInfo("dotnet")
@@ -96,6 +131,7 @@ public sealed class ChildProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly string _name;
     private readonly ConcurrentQueue<string> _stdout = new();
+    private readonly ConcurrentDictionary<TaskCompletionSource<string>, Func<string, bool>> _watchers = new();
     private readonly ConcurrentQueue<string> _stderr = new();
     private readonly TaskCompletionSource _outputDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _errorDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -107,7 +143,14 @@ public sealed class ChildProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) _outputDone.TrySetResult();
-            else _stdout.Enqueue(e.Data);
+            else
+            {
+                _stdout.Enqueue(e.Data);
+                foreach (var (watcher, match) in _watchers)
+                {
+                    if (match(e.Data) && _watchers.TryRemove(watcher, out Func<string, bool>? _)) watcher.TrySetResult(e.Data);
+                }
+            }
         };
         process.ErrorDataReceived += (_, e) =>
         {
@@ -134,6 +177,17 @@ public sealed class ChildProcess : IAsyncDisposable
         string? found = null;
         await WaitUntilAsync(() => (found = _stdout.FirstOrDefault(match)) is not null, what, timeout);
         return found!;
+    }
+
+    /// <summary>
+    /// The next output line that matches, the moment it is read (no polling): for acting on an event
+    /// while what it starts is still under way. Call it before whatever makes the line appear.
+    /// </summary>
+    public Task<string> NextLineAsync(Func<string, bool> match)
+    {
+        var watcher = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _watchers[watcher] = match;
+        return watcher.Task;
     }
 
     /// <summary>Polls <paramref name="condition"/>; fails if the process exits first or the time runs out.</summary>
@@ -165,6 +219,9 @@ public sealed class ChildProcess : IAsyncDisposable
             throw new InvalidOperationException($"kill -TERM {_process.Id} failed ({kill.ExitCode})");
         }
     }
+
+    /// <summary>SIGKILL: the process gets no chance to flush, close or say goodbye, as in a power cut.</summary>
+    public void Kill() => _process.Kill();
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
