@@ -104,6 +104,14 @@ public sealed class PublicLoadBenchmark : IBenchmarkSuite
     private static async Task<LoadResult> LoadAsync(DemoProcess demo, List<Target> targets, TimeSpan duration, CancellationToken cancellationToken)
     {
         var tallies = targets.ToDictionary(t => t.Kind, _ => new Tally(), StringComparer.Ordinal);
+        long proofBytes;
+        long readings;
+        using (var probe = Client(demo.BaseAddress, IPAddress.Parse("127.0.0.9")))
+        {
+            proofBytes = (await probe.GetByteArrayAsync(new Uri($"v1/public/lots/{Receipt}/proof", UriKind.Relative), cancellationToken)).Length;
+            var view = JsonNode.Parse(await probe.GetStringAsync(new Uri($"v1/public/lots/{Receipt}", UriKind.Relative), cancellationToken))!;
+            readings = (long)view["proof"]!["readings"]!;
+        }
         var idle = demo.NodeRssMib();
         var cpu = demo.NodeCpuSeconds();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -139,7 +147,7 @@ public sealed class PublicLoadBenchmark : IBenchmarkSuite
         var seconds = duration.TotalSeconds;
         await stop.CancelAsync();
         await sampler;
-        return new LoadResult(targets.Select(t => (t.Kind, tallies[t.Kind])).ToList(), idle, Math.Max(peak, demo.NodeRssMib()), demo.NodeCpuSeconds() - cpu, seconds, targets);
+        return new LoadResult(targets.Select(t => (t.Kind, tallies[t.Kind])).ToList(), idle, Math.Max(peak, demo.NodeRssMib()), demo.NodeCpuSeconds() - cpu, seconds, targets, proofBytes, readings);
     }
 
     private static async Task<LimiterResult> LimiterAsync(DemoProcess demo, TimeSpan duration, CancellationToken cancellationToken)
@@ -239,7 +247,7 @@ public sealed class PublicLoadBenchmark : IBenchmarkSuite
             simulated warehouse with three hours of history (six temperature probes, RFID readers, a compressor failure), two lots
             issued from the dock door's RFID arrivals, WR-DEMO-1 pledged to the bank, the bank and the auditor cosigning every 3 s.
             The gateway keeps uploading in real time during the run, so new checkpoints arrive (and invalidate what was computed
-            for the old ones) as they would in use; WR-DEMO-1's public proof is about 0.65 MB (about 2,200 readings). {Clients}
+            for the old ones) as they would in use; WR-DEMO-1's public proof was {runs[^1].Result.ProofBytes / 1e6:F2} MB ({runs[^1].Result.Readings:N0} readings) when the last run began. {Clients}
             clients, each on its own connection from its own loopback address (127.0.0.10-25), request as fast as they get
             answers for {duration.TotalSeconds:F0} s, each request drawn from the mix below; the load generator runs on the same
             two cores as the node. Latency is to the last byte of the body. The node is a process of its own; its VmRSS is
@@ -326,7 +334,7 @@ public sealed class PublicLoadBenchmark : IBenchmarkSuite
 
     private sealed record Target(string Kind, string Path, int Weight, double? GoalMs);
 
-    private sealed record LoadResult(List<(string Kind, Tally Tally)> Kinds, double IdleRssMib, double PeakRssMib, double CpuSeconds, double Seconds, List<Target> Targets);
+    private sealed record LoadResult(List<(string Kind, Tally Tally)> Kinds, double IdleRssMib, double PeakRssMib, double CpuSeconds, double Seconds, List<Target> Targets, long ProofBytes, long Readings);
 
     private sealed record LimiterResult(Tally Hammer, Tally PacedPage, Tally PacedCheap, Tally Authenticated);
 
