@@ -110,8 +110,8 @@ public sealed class AnswerCache : IDisposable
     }
 
     /// <summary>
-    /// Holds every build slot until disposed, so that computations wait (tests use it to have
-    /// concurrent requests meet at one computation).
+    /// Holds <paramref name="slots"/> build slots (all of them, for computations to wait) until
+    /// disposed: tests use it to have concurrent requests meet at one computation.
     /// </summary>
     internal async Task<IDisposable> HoldBuildsAsync(int slots)
     {

@@ -25,7 +25,8 @@ public sealed class LotBundleExporter
     /// <summary>
     /// The bundle, or why there is none yet. A lender's request without a pledge is for the lot's
     /// active pledge, else its latest, else the lot's own report. Against <paramref name="at"/> when
-    /// given (it must include the lot's newest entries), else the best-signed checkpoint that does.
+    /// given (the lot as that checkpoint's state has it), else the best-signed checkpoint that
+    /// includes the lot's newest entries.
     /// </summary>
     public Result<ExportedBundle> Export(string receipt, LotBundleRequest request, StoredCheckpoint? at = null)
     {
@@ -39,12 +40,8 @@ public sealed class LotBundleExporter
         }
         // A checkpoint that includes the lot's newest entries, so the report is on the lot as it is
         // (a caller signs one and asks again when none does yet).
-        var needed = request.Public ? lot.LocationHead : Math.Max(lot.LocationHead, lot.StatusHead);
-        if (at is not null && at.Size <= needed)
-        {
-            return BundleExporter.NoCheckpoint(needed);
-        }
-        var builder = at is null ? BundleExporter.Builder(reader, needed) : BundleExporter.Builder(reader, at);
+        var builder = at is not null ? BundleExporter.Builder(reader, at)
+            : BundleExporter.Builder(reader, request.Public ? lot.LocationHead : Math.Max(lot.LocationHead, lot.StatusHead));
         if (!builder.Succeeded)
         {
             return builder.Failure!;
