@@ -6,7 +6,11 @@ using Firmware.Contracts.Notes;
 
 namespace AnchorNode.Configuration;
 
-/// <summary>The node's settings (<c>node.json</c> in the data folder), written by <c>init</c>.</summary>
+/// <summary>
+/// The node's settings (<c>node.json</c> in the data folder), written by <c>init</c>. A member
+/// missing from the file keeps its default: members with a default have setters, because the
+/// source-generated reader gives a missing init-only member its type's default (0, null) instead.
+/// </summary>
 public sealed record NodeConfig
 {
     /// <summary>The consortium id; the ledger origin is <c>edgetrace/ledger/&lt;consortium&gt;</c>.</summary>
@@ -19,26 +23,26 @@ public sealed record NodeConfig
 
     /// <summary>The roles this member claims for itself in a genesis it founds.</summary>
     [JsonPropertyName("roles")]
-    public string Roles { get; init; } = "operator";
+    public string Roles { get; set; } = "operator";
 
     /// <summary>How often the node signs a ledger checkpoint while entries arrive.</summary>
     [JsonPropertyName("checkpointIntervalMs")]
-    public int CheckpointIntervalMs { get; init; } = 1000;
+    public int CheckpointIntervalMs { get; set; } = 1000;
 
     /// <summary>The most proposals committed in one transaction.</summary>
     [JsonPropertyName("maxBatch")]
-    public int MaxBatch { get; init; } = 1024;
+    public int MaxBatch { get; set; } = 1024;
 
     /// <summary>How often the node checks the covenants of active pledges (when the ledger grew).</summary>
     [JsonPropertyName("covenantCheckIntervalMs")]
-    public int CovenantCheckIntervalMs { get; init; } = 60_000;
+    public int CovenantCheckIntervalMs { get; set; } = 60_000;
 
     /// <summary>
     /// After how long without a status report or upload a gateway shows as offline on the dashboard
     /// (default 90 s: three of the gateways' default 30 s report intervals).
     /// </summary>
     [JsonPropertyName("gatewayOfflineAfterMs")]
-    public int GatewayOfflineAfterMs { get; init; } = 90_000;
+    public int GatewayOfflineAfterMs { get; set; } = 90_000;
 
     /// <summary>
     /// Where consumers reach this node (scheme, host, optional path prefix, e.g.
@@ -51,11 +55,11 @@ public sealed record NodeConfig
 
     /// <summary>The request budget of each client address on the public (consumer) routes.</summary>
     [JsonPropertyName("publicRateLimit")]
-    public PublicRateLimit PublicRateLimit { get; init; } = new();
+    public PublicRateLimit PublicRateLimit { get; set; } = new();
 
     /// <summary>The IANA time zone the consumer pages show times in, e.g. <c>Asia/Shanghai</c>.</summary>
     [JsonPropertyName("publicTimeZone")]
-    public string PublicTimeZone { get; init; } = "UTC";
+    public string PublicTimeZone { get; set; } = "UTC";
 
     /// <summary>
     /// What consumers are told about places, in English and Chinese. A key <c>site</c> names a site
@@ -63,14 +67,25 @@ public sealed record NodeConfig
     /// names it (zones without one are never shown: zone ids are the operator's business).
     /// </summary>
     [JsonPropertyName("publicPlaces")]
-    public IReadOnlyDictionary<string, PublicPlaceName> PublicPlaces { get; init; } = new Dictionary<string, PublicPlaceName>();
+    public IReadOnlyDictionary<string, PublicPlaceName> PublicPlaces { get; set; } = new Dictionary<string, PublicPlaceName>();
 
     /// <summary>
     /// Addresses of reverse proxies whose X-Forwarded-For the node believes, so that rate limits
     /// apply per phone rather than per proxy. Empty: the connection's address is the client.
     /// </summary>
     [JsonPropertyName("trustedProxies")]
-    public IReadOnlyList<string> TrustedProxies { get; init; } = [];
+    public IReadOnlyList<string> TrustedProxies { get; set; } = [];
+
+    /// <summary>How the public lot views, proofs and consumer pages are cached.</summary>
+    [JsonPropertyName("publicCache")]
+    public PublicCacheSettings PublicCache { get; set; } = new();
+
+    /// <summary>
+    /// The size of the write-ahead log (<c>node.db-wal</c>) past which it is copied into the database
+    /// file in the background (the node every half second, a cosigner's replica after each entry it replays).
+    /// </summary>
+    [JsonPropertyName("walCheckpointBytes")]
+    public long WalCheckpointBytes { get; set; } = WalCheckpointer.DefaultThresholdBytes;
 
     /// <summary>The ledger's checkpoint origin.</summary>
     [JsonIgnore]
@@ -111,15 +126,28 @@ public sealed record NodeConfig
         {
             return $"publicBaseUrl: {baseProblem}";
         }
-        if (PublicRateLimit?.Problem() is { } rateProblem)
+        var nulls = new (string Name, object? Value)[] { ("publicRateLimit", PublicRateLimit), ("publicCache", PublicCache), ("publicPlaces", PublicPlaces), ("trustedProxies", TrustedProxies) };
+        if (nulls.FirstOrDefault(n => n.Value is null).Name is { } missing)
+        {
+            return $"{missing} is null; give a value or leave the member out for its default";
+        }
+        if (PublicRateLimit.Problem() is { } rateProblem)
         {
             return $"publicRateLimit: {rateProblem}";
+        }
+        if (PublicCache.Problem() is { } cacheProblem)
+        {
+            return $"publicCache: {cacheProblem}";
+        }
+        if (WalCheckpointBytes is < 4096 or > 1L << 30)
+        {
+            return $"walCheckpointBytes must be between 4096 and 1073741824, got {WalCheckpointBytes}";
         }
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(PublicTimeZone ?? "", out _))
         {
             return $"publicTimeZone '{PublicTimeZone}' is not a time zone this system knows; use an IANA name such as Asia/Shanghai or UTC";
         }
-        foreach (var (key, name) in PublicPlaces ?? new Dictionary<string, PublicPlaceName>())
+        foreach (var (key, name) in PublicPlaces)
         {
             var parts = key.Split('/');
             if (parts.Length > 2 || !parts.All(LedgerNames.IsValidZone))
@@ -131,7 +159,7 @@ public sealed record NodeConfig
                 return $"publicPlaces '{key}': {nameProblem}";
             }
         }
-        foreach (var proxy in TrustedProxies ?? [])
+        foreach (var proxy in TrustedProxies)
         {
             if (!System.Net.IPAddress.TryParse(proxy, out _))
             {
@@ -151,16 +179,44 @@ public sealed record PublicRateLimit
 {
     /// <summary>Sustained requests per minute per client address.</summary>
     [JsonPropertyName("requestsPerMinute")]
-    public int RequestsPerMinute { get; init; } = 120;
+    public int RequestsPerMinute { get; set; } = 120;
 
     /// <summary>Requests a client may make at once before the rate applies.</summary>
     [JsonPropertyName("burst")]
-    public int Burst { get; init; } = 60;
+    public int Burst { get; set; } = 60;
 
     /// <summary>Checks the values; null when usable.</summary>
     public string? Problem() =>
         RequestsPerMinute is < 1 or > 60_000 ? $"requestsPerMinute must be between 1 and 60000, got {RequestsPerMinute}"
         : Burst is < 1 or > 100_000 ? $"burst must be between 1 and 100000, got {Burst}"
+        : null;
+}
+
+/// <summary>
+/// The cache of public answers (lot views, public proofs, consumer pages): each is computed once
+/// per ledger checkpoint it is proven against, and kept while it fits in <see cref="MaxBytes"/>
+/// (least recently used first out).
+/// </summary>
+public sealed record PublicCacheSettings
+{
+    /// <summary>
+    /// The most bytes of answers kept (each counted as its serialised size plus a fixed overhead).
+    /// 0 turns the cache off: every request computes its answer (for measurements only).
+    /// </summary>
+    [JsonPropertyName("maxBytes")]
+    public long MaxBytes { get; set; } = 64L << 20;
+
+    /// <summary>
+    /// How many answers are computed at once; further requests for answers not yet computed wait their
+    /// turn, so that a burst of them cannot take every core from the rest of the node.
+    /// </summary>
+    [JsonPropertyName("concurrentBuilds")]
+    public int ConcurrentBuilds { get; set; } = 2;
+
+    /// <summary>Checks the values; null when usable.</summary>
+    public string? Problem() =>
+        MaxBytes is < 0 or > 1L << 40 ? $"maxBytes must be between 0 (off) and 1099511627776, got {MaxBytes}"
+        : ConcurrentBuilds is < 1 or > 256 ? $"concurrentBuilds must be between 1 and 256, got {ConcurrentBuilds}"
         : null;
 }
 

@@ -28,19 +28,19 @@ public sealed class LedgerPublicTraceSource : IPublicTraceSource
     }
 
     /// <inheritdoc />
-    public ValueTask<PublicProduct?> FindProductAsync(Gtin gtin, CancellationToken cancellationToken)
+    public async ValueTask<PublicProduct?> FindProductAsync(Gtin gtin, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(gtin);
-        var lot = _node.PublicLots.Find(gtin.Value).OrderByDescending(l => l.IssuedMs).FirstOrDefault();
-        return ValueTask.FromResult(lot is null ? null : new PublicProduct(gtin, lot.Product, lot.Specification));
+        var lot = (await _node.PublicLots.NewestAsync(gtin.Value, null, null, cancellationToken))?.View;
+        return lot is null ? null : new PublicProduct(gtin, lot.Product, lot.Specification);
     }
 
     /// <inheritdoc />
-    public ValueTask<PublicTrace?> FindTraceAsync(DigitalLink link, CancellationToken cancellationToken)
+    public async ValueTask<PublicTrace?> FindTraceAsync(DigitalLink link, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(link);
-        var lot = Find(link);
-        return ValueTask.FromResult(lot is null ? null : Trace(link, lot));
+        var lot = await FindAsync(link, cancellationToken);
+        return lot is null ? null : Trace(link, lot.View);
     }
 
     /// <inheritdoc />
@@ -49,24 +49,15 @@ public sealed class LedgerPublicTraceSource : IPublicTraceSource
     /// <paramref name="atSize"/>: a newer checkpoint proves everything an older one did, and
     /// <c>Verifier bundle</c> checks it offline against the consortium's keys.
     /// </remarks>
-    public ValueTask<PublicProofFile?> ExportProofAsync(DigitalLink link, long? atSize, CancellationToken cancellationToken)
+    public async ValueTask<PublicProofFile?> ExportProofAsync(DigitalLink link, long? atSize, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(link);
-        var lot = Find(link);
-        if (lot is null)
-        {
-            return ValueTask.FromResult<PublicProofFile?>(null);
-        }
-        var bundle = _node.PublicLots.ProofBundle(lot.Receipt);
-        return ValueTask.FromResult(bundle.Succeeded
-            ? new PublicProofFile($"{FileNamePart(lot.Gtin)}-{FileNamePart(lot.Batch)}.public-evidence.json", bundle.Value.Bundle.ToJson())
-            : null);
+        var lot = await FindAsync(link, cancellationToken);
+        return lot is null ? null : new PublicProofFile($"{FileNamePart(lot.View.Gtin)}-{FileNamePart(lot.View.Batch)}.public-evidence.json", lot.ProofJson);
     }
 
-    private PublicLotView? Find(DigitalLink link) =>
-        link.Lot is null && link.Serial is null
-            ? null
-            : _node.PublicLots.Find(link.Gtin.Value, link.Lot, link.Serial).OrderByDescending(l => l.IssuedMs).FirstOrDefault();
+    private async ValueTask<PublicLotAnswer?> FindAsync(DigitalLink link, CancellationToken cancellationToken) =>
+        link.Lot is null && link.Serial is null ? null : await _node.PublicLots.NewestAsync(link.Gtin.Value, link.Lot, link.Serial, cancellationToken);
 
     private PublicTrace Trace(DigitalLink link, PublicLotView lot)
     {

@@ -45,6 +45,7 @@ public sealed record NodeProblem(string Code, int Status, string Detail)
             or LedgerFailures.DuplicateStatement or LedgerFailures.MemberExists => 409,
         ProblemTypes.TooLarge => 413,
         RequestProblemTypes.UnsupportedMediaType => 415,
+        RequestProblemTypes.RateLimited => 429,
         LedgerFailures.Genesis => 503,
         _ => 422,
     };
@@ -59,6 +60,7 @@ public sealed record NodeProblem(string Code, int Status, string Detail)
         409 => "Conflict",
         413 => "Too large",
         415 => "Unsupported media type",
+        429 => "Too many requests",
         500 => "Evidence damaged",
         503 => "Not ready",
         _ => "Refused",

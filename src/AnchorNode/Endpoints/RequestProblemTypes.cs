@@ -18,6 +18,9 @@ public static class RequestProblemTypes
     /// <summary>A client-supplied time more than <see cref="Configuration.ClientTime.MaxAhead"/> ahead of the node's clock (400).</summary>
     public const string TimeAhead = Firmware.Contracts.Uplink.ProblemTypes.TimeAhead;
 
+    /// <summary>A client address over its request budget on the public routes (429, with Retry-After).</summary>
+    public const string RateLimited = "rate-limited";
+
     /// <summary>The body is not <c>application/json; charset=utf-8</c> (or <c>text/plain; charset=utf-8</c> for signed notes) (415).</summary>
     public const string UnsupportedMediaType = "unsupported-media-type";
 }

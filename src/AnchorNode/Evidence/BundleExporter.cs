@@ -52,8 +52,18 @@ public sealed class BundleExporter
         var checkpoint = reader.BestCheckpoint(needed);
         if (checkpoint is null)
         {
-            return Result<BundleBuilder>.Fail("no-checkpoint", $"no signed ledger checkpoint includes ledger entry {needed} yet; the node signs one within a second of the ledger growing: try again");
+            return NoCheckpoint(needed);
         }
+        return Builder(reader, checkpoint);
+    }
+
+    /// <summary>The failure when no signed checkpoint includes entry <paramref name="needed"/> yet.</summary>
+    internal static Failure NoCheckpoint(long needed) =>
+        new("no-checkpoint", $"no signed ledger checkpoint includes ledger entry {needed} yet; the node signs one within a second of the ledger growing: try again");
+
+    /// <summary>A builder against <paramref name="checkpoint"/> (as stored, with the signatures it had then).</summary>
+    internal static Result<BundleBuilder> Builder(NodeReader reader, StoredCheckpoint checkpoint)
+    {
         try
         {
             return new BundleBuilder(new NodeEvidenceSource(reader), checkpoint.Note, reader.StateAt(checkpoint.Size));

@@ -56,7 +56,7 @@ public static class NodeHost
             TimeSpan.FromMilliseconds(node.Config.CheckpointIntervalMs), node.Time, services.GetRequiredService<ILogger<CheckpointService>>()));
         builder.Services.AddHostedService(services => new CovenantMonitorService(node.Covenants, node.Readers,
             TimeSpan.FromMilliseconds(node.Config.CovenantCheckIntervalMs), node.Time, services.GetRequiredService<ILogger<CovenantMonitorService>>()));
-        builder.Services.AddHostedService(services => new WalCheckpointService(node.Database, node.Time, services.GetRequiredService<ILogger<WalCheckpointService>>()));
+        builder.Services.AddHostedService(services => new WalCheckpointService(node.Wal, node.Time, services.GetRequiredService<ILogger<WalCheckpointService>>()));
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization(Policies.Add);

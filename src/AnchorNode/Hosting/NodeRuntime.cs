@@ -1,4 +1,5 @@
 using AnchorNode.Auth;
+using AnchorNode.Caching;
 using AnchorNode.Configuration;
 using AnchorNode.Dashboard;
 using AnchorNode.Devices;
@@ -27,6 +28,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         Time = time;
         Database = new NodeDatabase(folder.DatabaseFile);
         Database.EnsureCreated();
+        Wal = new WalCheckpointer(Database, config.WalCheckpointBytes);
         Signatures = new SignatureChecker();
         Rules = new LedgerRules(Signatures, InventoryRules.All);
         Sequencer = new SqliteLedgerSequencer(Database, config.Consortium, Rules, [new AnchorProjection()], loggers.CreateLogger<SqliteLedgerSequencer>(), config.MaxBatch);
@@ -43,7 +45,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         Lots = new LotRegistry(Sequencer, Statements, Readers, time);
         LotExporter = new LotBundleExporter(Readers);
         Reports = new ConditionReports(LotExporter, Readers);
-        PublicLots = new PublicLots(LotExporter, Reports, Readers);
+        PublicLots = new PublicLots(Reports, Readers, new AnswerCache(config.PublicCache.MaxBytes, config.PublicCache.ConcurrentBuilds));
         CovenantEvents = covenantEvents ?? new LoggingCovenantEvents(loggers.CreateLogger<LoggingCovenantEvents>());
         Covenants = new CovenantMonitor(Reports, Readers, Sequencer, CovenantEvents, time, loggers.CreateLogger<CovenantMonitor>());
         ReportLinks = new ReportLinks(folder.DataProtectionDirectory, time);
@@ -66,6 +68,9 @@ public sealed class NodeRuntime : IAsyncDisposable
 
     /// <summary>The database.</summary>
     public NodeDatabase Database { get; }
+
+    /// <summary>Keeps the database's write-ahead log small (the writer never checkpoints it itself).</summary>
+    public WalCheckpointer Wal { get; }
 
     /// <summary>Signature checks shared by the rules and the uplink.</summary>
     public SignatureChecker Signatures { get; }
@@ -158,6 +163,8 @@ public sealed class NodeRuntime : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Sequencer.DisposeAsync();
+        Wal.Dispose();
+        PublicLots.Cache.Dispose();
         Readers.Dispose();
         Member.Dispose();
     }

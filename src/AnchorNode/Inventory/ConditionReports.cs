@@ -74,10 +74,13 @@ public sealed class ConditionReports
         _readers = readers;
     }
 
-    /// <summary>The report of <paramref name="receipt"/>; <paramref name="threshold"/> null for the consortium's quorum.</summary>
-    public Result<LotReport> Build(string receipt, LotBundleRequest request, int? threshold = null)
+    /// <summary>
+    /// The report of <paramref name="receipt"/>; <paramref name="threshold"/> null for the consortium's
+    /// quorum; against <paramref name="at"/> when given, else the best-signed checkpoint that includes the lot.
+    /// </summary>
+    public Result<LotReport> Build(string receipt, LotBundleRequest request, int? threshold = null, StoredCheckpoint? at = null)
     {
-        var exported = _exporter.Export(receipt, request);
+        var exported = _exporter.Export(receipt, request, at);
         if (!exported.Succeeded)
         {
             return exported.Failure!;

@@ -24,9 +24,11 @@ public sealed class LotBundleExporter
 
     /// <summary>
     /// The bundle, or why there is none yet. A lender's request without a pledge is for the lot's
-    /// active pledge, else its latest, else the lot's own report.
+    /// active pledge, else its latest, else the lot's own report. Against <paramref name="at"/> when
+    /// given (the lot as that checkpoint's state has it), else the best-signed checkpoint that
+    /// includes the lot's newest entries.
     /// </summary>
-    public Result<ExportedBundle> Export(string receipt, LotBundleRequest request)
+    public Result<ExportedBundle> Export(string receipt, LotBundleRequest request, StoredCheckpoint? at = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         using var lease = _readers.Rent();
@@ -38,7 +40,8 @@ public sealed class LotBundleExporter
         }
         // A checkpoint that includes the lot's newest entries, so the report is on the lot as it is
         // (a caller signs one and asks again when none does yet).
-        var builder = BundleExporter.Builder(reader, request.Public ? lot.LocationHead : Math.Max(lot.LocationHead, lot.StatusHead));
+        var builder = at is not null ? BundleExporter.Builder(reader, at)
+            : BundleExporter.Builder(reader, request.Public ? lot.LocationHead : Math.Max(lot.LocationHead, lot.StatusHead));
         if (!builder.Succeeded)
         {
             return builder.Failure!;

@@ -1,5 +1,6 @@
-using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using AnchorNode.Caching;
 using AnchorNode.Evidence;
 using AnchorNode.Storage;
 using Firmware.Contracts;
@@ -49,7 +50,7 @@ public sealed record PublicLotView
     [JsonPropertyName("validUntilMs")]
     public required long ValidUntilMs { get; init; }
 
-    /// <summary>True while the goods are in store; false once every unit was delivered.</summary>
+    /// <summary>True while the goods were in store at the checkpoint (the state it commits to); false once every unit was delivered.</summary>
     [JsonPropertyName("inStore")]
     public required bool InStore { get; init; }
 
@@ -121,99 +122,167 @@ public sealed record PublicProof(
     [property: JsonPropertyName("proofPath")] string ProofPath);
 
 /// <summary>
-/// The public facts of lots, for consumer pages (GS1 Digital Link resolution): found by GTIN,
-/// batch and serial, computed from the lot's public bundle (verified, like any verifier would) and
-/// cached per ledger checkpoint, so a page costs one lookup once the checkpoint is known.
+/// A lot's public answer at one ledger checkpoint, computed from its public bundle after verifying
+/// it: the view, its JSON, the bundle itself (the public proof download) and the serials of the
+/// lot's cargo, each as served.
+/// </summary>
+public sealed class PublicLotAnswer
+{
+    internal PublicLotAnswer(PublicLotView view, byte[] viewJson, byte[] proofJson, IReadOnlySet<string> serials)
+    {
+        View = view;
+        ViewJson = viewJson;
+        ProofJson = proofJson;
+        Serials = serials;
+    }
+
+    /// <summary>The public facts.</summary>
+    public PublicLotView View { get; }
+
+    /// <summary><see cref="View"/> as JSON (UTF-8), what <c>GET /v1/public/lots/{receipt}</c> answers.</summary>
+    public byte[] ViewJson { get; }
+
+    /// <summary>The public evidence bundle as JSON (UTF-8), what the proof download answers.</summary>
+    public byte[] ProofJson { get; }
+
+    /// <summary>The SGTIN serials in the lot's verified cargo list.</summary>
+    public IReadOnlySet<string> Serials { get; }
+
+    /// <summary>What the answer is counted as in the cache: its two documents, and the view's objects at a few times its JSON.</summary>
+    internal long Bytes => ProofJson.Length + 4L * ViewJson.Length + 64L * Serials.Count;
+}
+
+/// <summary>
+/// The public facts of lots, for consumer pages (GS1 Digital Link resolution) and the public API:
+/// found by GTIN, batch and serial, computed from the lot's public bundle (verified, as any verifier
+/// would) once per ledger checkpoint it is proven against, and held in a bounded cache
+/// (<see cref="AnswerCache"/>), so that a request costs a lookup once the checkpoint is known.
 /// </summary>
 public sealed class PublicLots
 {
-    private readonly LotBundleExporter _exporter;
     private readonly ConditionReports _reports;
     private readonly NodeReaders _readers;
-    private readonly ConcurrentDictionary<string, (string Key, PublicLotView View)> _cache = new(StringComparer.Ordinal);
 
-    /// <summary>Public facts from <paramref name="reports"/>.</summary>
-    public PublicLots(LotBundleExporter exporter, ConditionReports reports, NodeReaders readers)
+    /// <summary>Public facts from <paramref name="reports"/>, kept in <paramref name="cache"/>.</summary>
+    public PublicLots(ConditionReports reports, NodeReaders readers, AnswerCache cache)
     {
-        _exporter = exporter;
         _reports = reports;
         _readers = readers;
+        Cache = cache;
     }
+
+    /// <summary>The cache of answers (its statistics show hits, computations and what it holds).</summary>
+    public AnswerCache Cache { get; }
 
     /// <summary>The path of a lot's public proof download.</summary>
     public static string ProofPath(string receipt) => $"/v1/public/lots/{Uri.EscapeDataString(receipt)}/proof";
 
     /// <summary>
     /// The proven lots of a GTIN (14 digits), optionally of one batch and holding one serial (an SGTIN
-    /// of that GTIN in the lot's cargo list). Cancelled receipts and lots no checkpoint covers yet
-    /// are left out. Empty when there are none: a caller cannot tell "unknown" from "not yet proven".
+    /// of that GTIN in the lot's cargo list), by receipt. Cancelled receipts and lots no checkpoint
+    /// covers yet are left out. Empty when there are none: a caller cannot tell "unknown" from "not yet proven".
     /// </summary>
-    public IReadOnlyList<PublicLotView> Find(string gtin14, string? batch = null, string? serial = null)
+    public async Task<IReadOnlyList<PublicLotAnswer>> FindAsync(string gtin14, string? batch, string? serial, CancellationToken cancellationToken)
     {
-        List<string> receipts;
-        using (var lease = _readers.Rent())
+        var found = new List<PublicLotAnswer>();
+        foreach (var candidate in Candidates(gtin14, batch, serial))
         {
-            var state = lease.Reader.State;
-            receipts = [];
-            foreach (var lot in state.LotsOf(gtin14, batch).Where(l => l.Status != LotStatus.Cancelled))
+            if (await ProvenAsync(candidate.Receipt, serial, cancellationToken) is { } answer)
             {
-                if (serial is null || HoldsSerial(lease.Reader, lot, serial))
-                {
-                    receipts.Add(lot.Receipt);
-                }
+                found.Add(answer);
             }
         }
-        return receipts.Select(Get).Where(v => v.Succeeded).Select(v => v.Value).ToList();
+        return found;
     }
 
-    /// <summary>The public facts of one lot, or why there are none (unknown-lot, no-checkpoint).</summary>
-    public Result<PublicLotView> Get(string receipt)
+    /// <summary>
+    /// The proven lot of a GTIN (and batch, and serial) issued last, or null; computes only the answers
+    /// it looks at (the newest first), not those of every lot of the GTIN.
+    /// </summary>
+    public async Task<PublicLotAnswer?> NewestAsync(string gtin14, string? batch, string? serial, CancellationToken cancellationToken)
     {
-        string key;
-        bool inStore;
+        foreach (var candidate in Candidates(gtin14, batch, serial).OrderByDescending(c => c.IssuedMs))
+        {
+            if (await ProvenAsync(candidate.Receipt, serial, cancellationToken) is { } answer)
+            {
+                return answer;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The public answer of one lot, or why there is none (unknown-lot, no-checkpoint): computed against
+    /// the best-signed checkpoint that includes the lot's newest location entry, once per checkpoint.
+    /// </summary>
+    public async ValueTask<Result<PublicLotAnswer>> GetAsync(string receipt, CancellationToken cancellationToken)
+    {
+        StoredCheckpoint? checkpoint;
+        long needed;
         using (var lease = _readers.Rent())
         {
-            var latest = lease.Reader.LatestCheckpoint();
             var lot = lease.Reader.State.Lot(receipt);
             if (lot is null || lot.Status == LotStatus.Cancelled)
             {
-                return Result<PublicLotView>.Fail(Firmware.Contracts.Ledger.LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
+                return Result<PublicLotAnswer>.Fail(Firmware.Contracts.Ledger.LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
             }
-            inStore = lot.Status != LotStatus.Delivered;
-            key = $"{latest?.Size}/{latest?.Signatures}/{lot.LocationHead}/{lot.StatusHead}";
+            needed = lot.LocationHead;
+            checkpoint = lease.Reader.BestCheckpoint(needed);
         }
-        if (_cache.TryGetValue(receipt, out var cached) && cached.Key == key)
+        if (checkpoint is null)
         {
-            return cached.View;
+            return BundleExporter.NoCheckpoint(needed);
         }
-        var report = _reports.Build(receipt, new LotBundleRequest { Public = true });
+        // A checkpoint's size and signature count name it as stored: cosignatures only ever add to it.
+        var version = $"{checkpoint.Size}/{checkpoint.Signatures}";
+        return await Cache.GetOrBuildAsync("public-lot/" + receipt, version, () => Build(receipt, checkpoint), r => r.Succeeded ? r.Value.Bytes : null, cancellationToken);
+    }
+
+    private async ValueTask<PublicLotAnswer?> ProvenAsync(string receipt, string? serial, CancellationToken cancellationToken)
+    {
+        var answer = await GetAsync(receipt, cancellationToken);
+        return answer.Succeeded && (serial is null || answer.Value.Serials.Contains(serial)) ? answer.Value : null;
+    }
+
+    private Result<PublicLotAnswer> Build(string receipt, StoredCheckpoint checkpoint)
+    {
+        var report = _reports.Build(receipt, new LotBundleRequest { Public = true }, at: checkpoint);
         if (!report.Succeeded)
         {
             return report.Failure!;
         }
-        var view = View(report.Value, inStore);
-        if (_cache.Count > 10_000)
+        var view = View(report.Value);
+        var serials = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var epc in report.Value.Lot.Lot.Epcs)
         {
-            _cache.Clear();
-        }
-        _cache[receipt] = (key, view);
-        return view;
-    }
-
-    /// <summary>The public bundle of a lot (what a consumer's proof download is).</summary>
-    public Result<ExportedBundle> ProofBundle(string receipt)
-    {
-        using (var lease = _readers.Rent())
-        {
-            if (lease.Reader.State.Lot(receipt) is not { Status: not LotStatus.Cancelled })
+            if (Sgtin.TryParseEpcUri(epc, out var sgtin, out _))
             {
-                return Result<ExportedBundle>.Fail(Firmware.Contracts.Ledger.LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
+                serials.Add(sgtin.Serial);
             }
         }
-        return _exporter.Export(receipt, new LotBundleRequest { Public = true });
+        return new PublicLotAnswer(view, JsonSerializer.SerializeToUtf8Bytes(view, PublicLotJsonContext.Default.PublicLotView), report.Value.Bundle.Bundle.ToJson(), serials);
     }
 
-    private static PublicLotView View(LotReport report, bool inStore)
+    // The lots of a GTIN (batch, serial) in the ledger now, with their signed issue dates; cancelled
+    // receipts left out. Cheap: the state and each lot's own entry, no bundle.
+    private List<(string Receipt, long IssuedMs)> Candidates(string gtin14, string? batch, string? serial)
+    {
+        using var lease = _readers.Rent();
+        var candidates = new List<(string, long)>();
+        foreach (var lot in lease.Reader.State.LotsOf(gtin14, batch).Where(l => l.Status != LotStatus.Cancelled))
+        {
+            var statement = LotStatement.From(LotChains.StatementAt(lease.Reader, lot.LotIndex, Firmware.Contracts.Ledger.EntryKinds.Lot));
+            if (statement.Succeeded && (serial is null || statement.Value.Epcs.Any(epc => Sgtin.TryParseEpcUri(epc, out var sgtin, out _) && sgtin.Serial == serial)))
+            {
+                candidates.Add((lot.Receipt, statement.Value.IssuedMs));
+            }
+        }
+        return candidates;
+    }
+
+    // Every claim from the verified bundle: the lot statement, its location chain, the state at the
+    // checkpoint (delivered or not) and the readings.
+    private static PublicLotView View(LotReport report)
     {
         var lot = report.Lot.Lot;
         var c = report.Conditions;
@@ -252,7 +321,7 @@ public sealed class PublicLots
             Site = lot.Site,
             IssuedMs = lot.IssuedMs,
             ValidUntilMs = lot.ValidUntilMs,
-            InStore = inStore,
+            InStore = report.Lot.DeliveredMs is null,
             Bands = c.Bands,
             Journey = c.Storage,
             ColdChain = new PublicColdChain(c.Verdict.Range == ConditionVerdict.WithinRange, c.Complete, c.Parameters.FromMs, c.Parameters.ToMs, excursions.OrderBy(e => e.StartMs).ToList(), UnmonitoredMs(c))
@@ -279,10 +348,9 @@ public sealed class PublicLots
         }
         return total;
     }
-
-    private static bool HoldsSerial(NodeReader reader, LotRecord lot, string serial)
-    {
-        var statement = LotStatement.From(LotChains.StatementAt(reader, lot.LotIndex, Firmware.Contracts.Ledger.EntryKinds.Lot));
-        return statement.Succeeded && statement.Value.Epcs.Any(epc => Sgtin.TryParseEpcUri(epc, out var sgtin, out _) && sgtin.Serial == serial);
-    }
 }
+
+/// <summary>JSON of the public lot view, as cached and served.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(PublicLotView))]
+internal sealed partial class PublicLotJsonContext : JsonSerializerContext;

@@ -87,6 +87,9 @@ public sealed class Cosigner
                 }
                 have++;
                 replayed++;
+                // The replica's writer never checkpoints its log itself, as the node's does not; a
+                // long replay would otherwise grow it without bound.
+                _replica.Wal.CheckpointIfLarge();
             }
         }
 

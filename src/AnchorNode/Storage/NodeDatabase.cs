@@ -54,13 +54,15 @@ public sealed class NodeDatabase
 
     /// <summary>
     /// A connection for the writer: synchronous=FULL, so a commit is on disk when it returns; no
-    /// automatic WAL checkpoints (<see cref="WalCheckpointService"/> runs them off the commit path);
-    /// savepoint journals in memory rather than in a temporary file opened per transaction.
+    /// automatic WAL checkpoints (<see cref="WalCheckpointer"/> runs them off the commit path), and the
+    /// WAL file cut back when the log starts over after one (journal_size_limit), so that its size
+    /// on disk is what is yet to be checkpointed; savepoint journals in memory rather than in a
+    /// temporary file opened per transaction.
     /// </summary>
     public SqliteConnection OpenWriter()
     {
         var connection = Open(SqliteOpenMode.ReadWrite);
-        Execute(connection, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;");
+        Execute(connection, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 0; PRAGMA temp_store = MEMORY;");
         return connection;
     }
 

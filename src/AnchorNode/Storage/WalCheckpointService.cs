@@ -4,22 +4,19 @@ using Microsoft.Extensions.Logging;
 namespace AnchorNode.Storage;
 
 /// <summary>
-/// Copies the write-ahead log into the database file in the background. The writer connection has
-/// automatic checkpoints turned off, so that an acknowledged commit never waits for a checkpoint;
-/// this service keeps the WAL from growing instead (PASSIVE: it never blocks the writer or readers).
+/// Runs the node's <see cref="WalCheckpointer"/> in the background every half second. (When the node
+/// stops, closing its last connection copies the rest of the log into the database file.)
 /// </summary>
 public sealed partial class WalCheckpointService : BackgroundService
 {
-    private const long Threshold = 16L << 20;
-
-    private readonly NodeDatabase _database;
+    private readonly WalCheckpointer _wal;
     private readonly TimeProvider _time;
     private readonly ILogger<WalCheckpointService> _logger;
 
-    /// <summary>Checkpoints <paramref name="database"/>.</summary>
-    public WalCheckpointService(NodeDatabase database, TimeProvider time, ILogger<WalCheckpointService> logger)
+    /// <summary>Runs <paramref name="wal"/>.</summary>
+    public WalCheckpointService(WalCheckpointer wal, TimeProvider time, ILogger<WalCheckpointService> logger)
     {
-        _database = database;
+        _wal = wal;
         _time = time;
         _logger = logger;
     }
@@ -28,25 +25,17 @@ public sealed partial class WalCheckpointService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500), _time);
-        using var connection = _database.OpenWriter();
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            var wal = new FileInfo(_database.Path + "-wal");
-            if (!wal.Exists || wal.Length < Threshold)
-            {
-                continue;
-            }
             try
             {
-                NodeDatabase.Execute(connection, "PRAGMA wal_checkpoint(PASSIVE);");
+                _wal.CheckpointIfLarge();
             }
             catch (Microsoft.Data.Sqlite.SqliteException e)
             {
                 LogFailed(_logger, e.Message);
             }
         }
-        // On shutdown copy everything, so the next start finds a small WAL.
-        NodeDatabase.Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "WAL checkpoint failed: {Reason}")]

@@ -1,6 +1,7 @@
 using System.Net;
 using AnchorNode.Configuration;
 using AnchorNode.Consumer;
+using AnchorNode.Hosting;
 using AnchorNode.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -29,16 +30,7 @@ public sealed class RateLimitTests
     {
         await using var node = await StartAsync();
         using var client = node.Anonymous();
-        for (var i = 0; i < Burst; i++)
-        {
-            using var ok = await client.GetAsync("01/09521234543213/10/L1");
-            Assert.Equal(HttpStatusCode.NotFound, ok.StatusCode);
-        }
-        using var refused = await client.GetAsync("01/09521234543213/10/L1");
-        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
-        var retryAfter = refused.Headers.RetryAfter?.Delta;
-        Assert.NotNull(retryAfter);
-        Assert.InRange(retryAfter.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+        using var refused = await OverBudgetAsync(client, "01/09521234543213/10/L1", "01/09521234543213/10/L1");
         Assert.Equal("text/html", refused.Content.Headers.ContentType?.MediaType);
         var html = await refused.Content.ReadAsStringAsync();
         Assert.Contains("Too many requests", html, StringComparison.Ordinal);
@@ -51,6 +43,52 @@ public sealed class RateLimitTests
         Assert.Equal(HttpStatusCode.TooManyRequests, proof.StatusCode);
         using var api = await client.GetAsync("v1/members");
         Assert.Equal(HttpStatusCode.OK, api.StatusCode);
+    }
+
+    [Fact]
+    public async Task PublicApi_OverTheBudget_GetsARateLimitedProblem_WhileApiKeysAndOtherAddressesAreNotLimited()
+    {
+        await using var node = await StartAsync();
+        using var client = node.Anonymous();
+        using var refused = await OverBudgetAsync(client, "v1/public/lots/WR-NONE", "v1/public/lots/WR-NONE/proof");
+        var problem = await Problem.ReadAsync(refused);
+        Assert.Equal("urn:edgetrace:problem:rate-limited", problem.Body.GetProperty("type").GetString());
+        Assert.Contains("Retry-After", problem.Detail, StringComparison.Ordinal);
+
+        // A client of a consumer route that asks for JSON gets the same problem, not the page.
+        using var asksJson = new HttpRequestMessage(HttpMethod.Get, "proof/01/09521234543213/10/L1");
+        asksJson.Headers.Accept.ParseAdd("application/json");
+        using var jsonRefused = await client.SendAsync(asksJson);
+        Assert.Equal(HttpStatusCode.TooManyRequests, jsonRefused.StatusCode);
+        Assert.Equal("rate-limited", (await Problem.ReadAsync(jsonRefused)).Code);
+
+        // An integration with an API key is not counted, on the API or on the consumer routes.
+        using var integration = node.Operator();
+        for (var i = 0; i < 3 * Burst; i++)
+        {
+            using var api = await integration.GetAsync("v1/public/lots/WR-NONE");
+            Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);
+            using var page = await integration.GetAsync("01/09521234543213/10/L1");
+            Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
+        }
+        // Nor is another address, which has a budget of its own.
+        using var neighbour = LoopbackClients.From(node.BaseAddress, IPAddress.Parse("127.0.0.2"));
+        using var other = await neighbour.GetAsync("v1/public/lots/WR-NONE");
+        Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnInvalidApiKey_IsCountedLikeNone()
+    {
+        await using var node = await StartAsync();
+        using var client = node.Client("etk_not-a-key");
+        HttpStatusCode status = 0;
+        for (var i = 0; i <= Burst; i++)
+        {
+            using var response = await client.GetAsync("v1/public/lots/WR-NONE");
+            status = response.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, status);
     }
 
     [Fact]
@@ -126,6 +164,23 @@ public sealed class RateLimitTests
         var slow = PublicRateLimiting.Bucket(new PublicRateLimit { RequestsPerMinute = 4, Burst = 2 });
         Assert.Equal((2, 1, TimeSpan.FromSeconds(15)), (slow.TokenLimit, slow.TokensPerPeriod, slow.ReplenishmentPeriod));
         Assert.Equal(0, fast.QueueLimit);
+    }
+
+    // Spends the budget on 'path' (each answered 404: nobody knows the code), then asks for 'over',
+    // which must be refused with a Retry-After of a second to a minute.
+    private static async Task<HttpResponseMessage> OverBudgetAsync(HttpClient client, string path, string over)
+    {
+        for (var i = 0; i < Burst; i++)
+        {
+            using var ok = await client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.NotFound, ok.StatusCode);
+        }
+        var refused = await client.GetAsync(over);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        var retryAfter = refused.Headers.RetryAfter?.Delta;
+        Assert.NotNull(retryAfter);
+        Assert.InRange(retryAfter.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+        return refused;
     }
 
     private static async Task<HttpStatusCode> ExhaustAsync(HttpClient client, string forwardedFor)

@@ -32,6 +32,44 @@ public class ProofEndpointTests(TestNode node) : IClassFixture<TestNode>
     }
 
     [Fact]
+    public async Task DeviceBundle_BeforeAnyCheckpointHoldsTheDevice_IsServed_NeverTryAgainLater()
+    {
+        // A node that signs checkpoints only hourly: asked right after the enrolment and between
+        // uploads, it signs the checkpoint the bundle needs instead of answering 503 or leaving out
+        // what was anchored since its last one.
+        var quiet = new TestNode { CheckpointIntervalMs = 3_600_000 };
+        await quiet.InitializeAsync();
+        try
+        {
+            var device = new SimulatedDevice("gw-busy");
+            await quiet.EnrolAsync(device);
+            using var client = quiet.Client(quiet.AuditorKey);
+            var answers = new List<HttpStatusCode>();
+            byte[] last = [];
+            for (var i = 0; i < 5; i++)
+            {
+                device.Add(5);
+                await quiet.AnchorAsync(device, i * 5);
+                using var response = await client.GetAsync($"v1/devices/{device.Id}/bundle");
+                answers.Add(response.StatusCode);
+                last = await response.Content.ReadAsByteArrayAsync();
+            }
+
+            Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a));
+            var path = Path.Combine(quiet.Root, "gw-busy.evidence.json");
+            await File.WriteAllBytesAsync(path, last);
+            var verified = await Programs.RunAsync(Programs.Verifier, ["bundle", path, .. quiet.VerifierKeyArgs, "--threshold", "1"]);
+            Assert.True(verified.ExitCode == 0, verified.Output + verified.Error);
+            // Every reading anchored before the request: the node signed the checkpoint that holds them.
+            Assert.Contains("readings: 25 (seq 0..24, none missing; up to the last anchored)", verified.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await quiet.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task EntryProof_VerifiesWithMemberKeys()
     {
         var device = new SimulatedDevice("gw-entry").Add(3);

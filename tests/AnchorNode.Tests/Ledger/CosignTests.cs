@@ -13,7 +13,7 @@ namespace AnchorNode.Tests.Ledger;
 /// <summary>Other members replay the ledger into their own replicas and cosign; a verifier then needs K of N member keys.</summary>
 public class CosignTests(TestNode node) : IClassFixture<TestNode>
 {
-    private async Task<CosignReport> CosignAsAsync(Configuration.DataFolder folder)
+    private async Task<CosignReport> CosignAsAsync(AnchorNode.Configuration.DataFolder folder)
     {
         await using var replica = NodeRuntime.Open(folder, NullLoggerFactory.Instance);
         using var http = node.Client(node.AuditorKey);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 
@@ -26,16 +25,7 @@ internal sealed class NodeProcess : IAsyncDisposable
     public string OperatorKey { get; }
 
     /// <summary>CPU seconds the node process has used (user + system).</summary>
-    public double CpuSeconds
-    {
-        get
-        {
-            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            // Fields 14 and 15 of /proc/PID/stat (utime, stime), in clock ticks of 1/100 s.
-            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-        }
-    }
+    public double CpuSeconds => ProcFs.CpuSeconds(_process.Id);
 
     public static async Task<NodeProcess> StartAsync(string folder, CancellationToken cancellationToken)
     {

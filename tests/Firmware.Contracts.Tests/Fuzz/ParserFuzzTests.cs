@@ -94,6 +94,9 @@ public sealed class ParserFuzzTests
     public void UplinkBodies_AndStatusReports_ReadCleanly() => DeviceMessages(Iterations, -1);
 
     [Fact]
+    public void EvidenceBundles_VerifyOrFailCleanly_AndReportsNeverThrow() => Bundles(Iterations / 10, -1);
+
+    [Fact]
     [Trait("Category", "Soak")]
     public void Soak_EveryParser()
     {
@@ -102,6 +105,7 @@ public sealed class ParserFuzzTests
         StatementTexts(-1, SoakSeconds);
         LedgerEntries(-1, SoakSeconds);
         DeviceMessages(-1, SoakSeconds);
+        Bundles(-1, SoakSeconds);
     }
 
     private static void ReadingLeaves(long iter, int time) =>
@@ -206,6 +210,26 @@ public sealed class ParserFuzzTests
                 Assert.True(report.Succeeded || report.Failure!.Code is ProblemTypes.MalformedRequest or ProblemTypes.TooLarge, report.ToString());
             }
         }, iter: iter, time: time);
+
+    // The published bundles (a device bundle, a lender's lot bundle) mutated: the verifier answers
+    // with a result, and a report of whatever verifies is computed without an exception.
+    private static void Bundles(long iter, int time)
+    {
+        var policy = new Firmware.Contracts.Evidence.EvidencePolicy([TestKeys.Verifier("warehouse", TestKeys.AlphaSpki), TestKeys.Verifier("bank", TestKeys.BetaSpki)]);
+        string[] seeds =
+        [
+            File.ReadAllText(Path.Combine(Spec.SpecPaths.Vectors, "ledger-example-bundle.json")),
+            File.ReadAllText(Path.Combine(Spec.SpecPaths.Vectors, "report", "lot-bundle.json")),
+        ];
+        Mutations.Of(seeds).Sample(text =>
+        {
+            var verified = Firmware.Contracts.Evidence.EvidenceVerifier.Verify(Encoding.UTF8.GetBytes(text), policy);
+            if (verified.Succeeded && verified.Value.Lot is not null)
+            {
+                _ = Firmware.Contracts.Evidence.LotConditions.Compute(verified.Value);
+            }
+        }, iter: iter, time: time);
+    }
 
     private static Result Check<T>(Result<T> result) => result.Succeeded ? Result.Ok : result.Failure!;
 

@@ -3,19 +3,27 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using AnchorNode.Configuration;
+using AnchorNode.Consumer;
 using AnchorNode.Consumer.Pages;
+using AnchorNode.Endpoints;
 using Microsoft.AspNetCore.RateLimiting;
 
-namespace AnchorNode.Consumer;
+namespace AnchorNode.Hosting;
 
 /// <summary>
-/// The request budget of the public routes: a token bucket per client, answered beyond it with
-/// 429, a Retry-After header and a friendly page in the client's language.
+/// The request budget of the public routes (consumer pages, QR codes, labels, proofs and the public
+/// lot API): a token bucket per client address, answered beyond it with 429 and a Retry-After header:
+/// a friendly page in the client's language on the consumer routes, an RFC 9457 problem
+/// (<c>urn:edgetrace:problem:rate-limited</c>) on the API and to clients that ask for JSON. A request
+/// with a valid API key (an operator's, lender's or auditor's integration) is not counted.
 /// </summary>
 public static class PublicRateLimiting
 {
     /// <summary>The policy name the public routes require.</summary>
     public const string Policy = "public";
+
+    /// <summary>The problem code of a refused request.</summary>
+    public const string RateLimited = RequestProblemTypes.RateLimited;
 
     /// <summary>Adds the policy to <paramref name="options"/>.</summary>
     public static void Configure(RateLimiterOptions options, PublicRateLimit limit)
@@ -23,7 +31,9 @@ public static class PublicRateLimiting
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(limit);
         var bucket = Bucket(limit);
-        options.AddPolicy(Policy, http => RateLimitPartition.GetTokenBucketLimiter(ClientKey(http.Connection.RemoteIpAddress), _ => bucket));
+        options.AddPolicy(Policy, http => http.User.Identity?.IsAuthenticated == true
+            ? RateLimitPartition.GetNoLimiter("api-key")
+            : RateLimitPartition.GetTokenBucketLimiter(ClientKey(http.Connection.RemoteIpAddress), _ => bucket));
         options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
         options.OnRejected = async (context, cancellationToken) =>
         {
@@ -33,6 +43,13 @@ public static class PublicRateLimiting
             http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
             http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             http.Response.Headers.CacheControl = "no-store";
+            if (WantsProblem(http.Request))
+            {
+                await Problems.WriteAsync(http, new NodeProblem(RateLimited, StatusCodes.Status429TooManyRequests,
+                    $"this address made more than {limit.Burst} requests at once or {limit.RequestsPerMinute} a minute on the public routes; "
+                    + $"try again in {seconds} s (see Retry-After). Requests with an API key are not limited."));
+                return;
+            }
             var site = http.RequestServices.GetRequiredService<PublicSite>();
             var page = MessagePages.TooManyRequests(TimeSpan.FromSeconds(seconds), site.Begin(http));
             http.Response.ContentType = "text/html; charset=utf-8";
@@ -82,5 +99,20 @@ public static class PublicRateLimiting
             return new IPAddress(bytes).ToString() + "/64";
         }
         return address.ToString();
+    }
+
+    /// <summary>
+    /// A problem for the API (<c>/v1/…</c>) and for clients that accept JSON but not HTML; the
+    /// consumer routes' page otherwise, since a phone's browser shows it to a person.
+    /// </summary>
+    public static bool WantsProblem(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
+        {
+            return true;
+        }
+        var accept = request.Headers.Accept.ToString();
+        return accept.Contains("json", StringComparison.OrdinalIgnoreCase) && !accept.Contains("text/html", StringComparison.OrdinalIgnoreCase);
     }
 }
