@@ -25,7 +25,7 @@ public static class MqttStates
     /// <summary>The broker or TLS refused the gateway (credentials, certificates); retrying, but someone must act.</summary>
     public const string Refused = "refused";
 
-    /// <summary>MQTT is configured but cannot run here (libmosquitto missing, unusable settings); the gateway runs without it.</summary>
+    /// <summary>MQTT is configured but cannot run here (unusable settings); the gateway runs without it.</summary>
     public const string Unavailable = "unavailable";
 
     /// <summary>The daemon stopped.</summary>
@@ -99,7 +99,7 @@ public sealed partial class MqttTelemetry : IAsyncDisposable
 
     /// <summary>
     /// Creates the client for <paramref name="setup"/>, or returns null when MQTT cannot run here
-    /// (libmosquitto missing, a password or certificate file unusable): then it has logged one
+    /// (a password or certificate file unusable): then it has logged one
     /// warning saying what to do and recorded the reason for <c>status</c>. Connecting starts in
     /// <see cref="RunAsync"/>.
     /// </summary>
@@ -112,12 +112,8 @@ public sealed partial class MqttTelemetry : IAsyncDisposable
         string reason;
         try
         {
-            var client = new MosquittoMqttClient(ClientOptions(setup), loggers.CreateLogger<MosquittoMqttClient>(), TimeProvider.System);
+            var client = new MqttNetClient(ClientOptions(setup), loggers.CreateLogger<MqttNetClient>(), TimeProvider.System);
             return new MqttTelemetry(setup, client, store, clock, loggers);
-        }
-        catch (MqttUnavailableException e)
-        {
-            reason = e.Message;
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
         {

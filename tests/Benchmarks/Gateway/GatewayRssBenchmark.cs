@@ -30,7 +30,7 @@ public sealed class GatewayRssBenchmark : IBenchmarkSuite
         var busy = await MeasureAsync(context.WorkDirectory, "busy", simulate: true, speed, duration, cancellationToken);
         Console.WriteLine($"  51 probes: VmRSS {busy.RssMb:F1} MB, VmHWM {busy.HwmMb:F1} MB, {busy.Leaves:N0} leaves");
         Sample mqtt;
-        await using (var broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions { LogTypes = ["error"] }, cancellationToken))
+        await using (var broker = await MosquittoBroker.StartAsync(new BrokerOptions { LogTypes = ["error"] }, cancellationToken))
         {
             mqtt = await MeasureAsync(context.WorkDirectory, "mqtt", simulate: true, speed, duration, cancellationToken, broker);
         }

@@ -7,7 +7,7 @@ using EdgeGateway.Tests.Mqtt;
 namespace EdgeTrace.Benchmarks.Mqtt;
 
 /// <summary>
-/// Readings per second published through the gateway's libmosquitto binding (<see cref="MosquittoMqttClient"/>)
+/// Readings per second published through the gateway's libmosquitto binding (<see cref="MqttNetClient"/>)
 /// against <c>mosquitto_pub -l</c> publishing the same payloads line by line, to the same local broker in
 /// the same run. Each run ends when a separate <c>mosquitto_sub</c> has received every message and the
 /// publisher has finished (QoS 0: all written; QoS 1: all PUBACKs).
@@ -28,7 +28,7 @@ public sealed class MqttPublishBenchmark : IBenchmarkSuite
         // No per-client queue limit at the broker, so a briefly slow subscriber loses nothing; and no log line
         // per message. The subscribe lines tell when mosquitto_sub is ready.
         await using var broker = await MosquittoBroker.StartAsync(
-            new MosquittoBrokerOptions
+            new BrokerOptions
             {
                 LogTypes = ["error", "warning", "notice", "subscribe"],
                 ExtraConfig = ["max_queued_messages 0", "max_queued_bytes 0"],
@@ -118,7 +118,7 @@ public sealed class MqttPublishBenchmark : IBenchmarkSuite
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
-        await using (var client = new MosquittoMqttClient(options))
+        await using (var client = new MqttNetClient(options))
         {
             await client.ConnectAsync(cancellationToken);
             foreach (var payload in payloads)
