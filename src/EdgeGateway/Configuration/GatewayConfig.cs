@@ -238,6 +238,38 @@ public sealed record MqttSettings
 
     /// <summary>zigbee2mqtt devices mapped to sensors.</summary>
     public IReadOnlyList<Zigbee2MqttDeviceSettings> Zigbee2MqttDevices { get; init; } = [];
+
+    /// <summary>The broker inside the gateway (<c>mqtt.broker: "embedded"</c>), which the gateway's own client
+    /// connects to; null for an external broker at <see cref="Host"/>.</summary>
+    public EmbeddedBrokerSettings? Embedded { get; init; }
+}
+
+/// <summary>The embedded broker's listeners and who may connect (<c>mqtt.embedded</c>).</summary>
+public sealed record EmbeddedBrokerSettings
+{
+    /// <summary>The address both listeners bind to.</summary>
+    public required System.Net.IPAddress Bind { get; init; }
+
+    /// <summary>Plain MQTT port; the gateway's own client connects to it over loopback.</summary>
+    public int Port { get; init; } = 1883;
+
+    /// <summary>MQTT over TLS port, or null. With TLS on, the plain port accepts loopback clients only.</summary>
+    public int? TlsPort { get; init; }
+
+    /// <summary>PEM certificate of the broker (TLS).</summary>
+    public string? CertificateFile { get; init; }
+
+    /// <summary>Unencrypted PEM key of <see cref="CertificateFile"/>.</summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>PEM CA whose client certificates are accepted in place of a password (TLS).</summary>
+    public string? ClientCaFile { get; init; }
+
+    /// <summary>mosquitto-style password file: per-node credentials (user = node id).</summary>
+    public string? UsersFile { get; init; }
+
+    /// <summary>Let clients connect without a username.</summary>
+    public bool AllowAnonymous { get; init; }
 }
 
 /// <summary>A sensor node on the allow-list.</summary>

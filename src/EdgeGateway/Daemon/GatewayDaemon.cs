@@ -110,7 +110,7 @@ public sealed partial class GatewayDaemon
         writer.Committed += _ => cap.AfterCommit();
 
         // Read before the writer owns the log: what MQTT reports at start.
-        await using var mqtt = StartMqtt(config, log, databasePath, settings.Clock, loggers);
+        await using var mqtt = await StartMqttAsync(config, log, databasePath, settings.Clock, loggers);
         if (mqtt is not null)
         {
             writer.LeavesCommitted += mqtt.Publisher.OnCommitted;
@@ -167,14 +167,14 @@ public sealed partial class GatewayDaemon
     }
 
     // MQTT is optional: when it cannot start, the gateway runs without it (MqttTelemetry logged why).
-    private static MqttTelemetry? StartMqtt(GatewayConfig config, DeviceLog log, string databasePath, TimeProvider clock, ILoggerFactory loggers)
+    private static async Task<MqttTelemetry?> StartMqttAsync(GatewayConfig config, DeviceLog log, string databasePath, TimeProvider clock, ILoggerFactory loggers)
     {
         if (config.Mqtt is not { } settings)
         {
             MqttTelemetry.ClearRecord(databasePath);
             return null;
         }
-        return MqttTelemetry.TryCreate(new MqttTelemetrySetup
+        return await MqttTelemetry.TryCreateAsync(new MqttTelemetrySetup
         {
             Settings = settings,
             DeviceId = config.DeviceId,

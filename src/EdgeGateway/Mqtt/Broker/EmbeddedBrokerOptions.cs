@@ -29,9 +29,13 @@ public sealed record EmbeddedBrokerOptions
     /// <summary>Let clients connect without a username (for a closed test network only).</summary>
     public bool AllowAnonymous { get; init; }
 
-    /// <summary>Users who are sensor nodes: each may publish only to its own topic (node id → topic), so that
-    /// one node's password cannot be used to send another node's readings.</summary>
-    public IReadOnlyDictionary<string, string> NodeTopics { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+    /// <summary>Who may publish where: (username or null, topic) → allowed. A refused publish is dropped and
+    /// its connection closed. Everything is allowed when null.</summary>
+    public Func<string?, string, bool>? MayPublish { get; init; }
+
+    /// <summary>Accept plain (non-TLS) connections from this machine only: with a TLS listener for the site's
+    /// network, the plain listener is the gateway's own.</summary>
+    public bool PlainLoopbackOnly { get; init; }
 
     /// <summary>Messages the broker keeps for one client that is slow or away (persistent session); the oldest
     /// go first beyond this.</summary>

@@ -16,8 +16,8 @@ namespace EdgeGateway.Mqtt.Broker;
 /// <remarks>
 /// Who may connect: users from <see cref="EmbeddedBrokerOptions.Users"/> (per-node credentials), clients with
 /// a certificate from <see cref="EmbeddedBrokerOptions.ClientCertificateAuthorities"/>, anyone when
-/// <see cref="EmbeddedBrokerOptions.AllowAnonymous"/>. A user that is a sensor node may publish only to its
-/// own topic; a publish elsewhere closes its connection.
+/// <see cref="EmbeddedBrokerOptions.AllowAnonymous"/>. <see cref="EmbeddedBrokerOptions.MayPublish"/> says who may
+/// publish where (a sensor node only to its own topic); a publish elsewhere closes the connection.
 /// </remarks>
 public sealed partial class MqttNetBroker : IAsyncDisposable
 {
@@ -107,6 +107,12 @@ public sealed partial class MqttNetBroker : IAsyncDisposable
     private Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
     {
         var who = string.IsNullOrEmpty(e.UserName) ? "(no username)" : e.UserName;
+        if (_options.PlainLoopbackOnly && !e.IsSecureConnection && e.RemoteEndPoint is System.Net.IPEndPoint { Address: var address } && !System.Net.IPAddress.IsLoopback(address))
+        {
+            e.ReasonCode = MqttConnectReasonCode.NotAuthorized;
+            LogRefused(e.ClientId, who, e.RemoteEndPoint.ToString() ?? "?", "plain MQTT from the network while the TLS listener is on; connect to the TLS port");
+            return Task.CompletedTask;
+        }
         if (e.ClientCertificate is not null && _options.ClientCertificateAuthorities is { Count: > 0 })
         {
             // The TLS layer has checked the certificate against the client CAs already.
@@ -142,11 +148,11 @@ public sealed partial class MqttNetBroker : IAsyncDisposable
 
     private Task InterceptPublishAsync(InterceptingPublishEventArgs e)
     {
-        if (e.UserName is { } user && _options.NodeTopics.TryGetValue(user, out var own) && !string.Equals(e.ApplicationMessage.Topic, own, StringComparison.Ordinal))
+        if (_options.MayPublish is { } mayPublish && !mayPublish(string.IsNullOrEmpty(e.UserName) ? null : e.UserName, e.ApplicationMessage.Topic))
         {
             e.ProcessPublish = false;
             e.CloseConnection = true;
-            LogForeignTopic(user, e.ApplicationMessage.Topic, own);
+            LogForeignTopic(string.IsNullOrEmpty(e.UserName) ? "(anonymous)" : e.UserName, e.ApplicationMessage.Topic);
         }
         return Task.CompletedTask;
     }
@@ -175,8 +181,8 @@ public sealed partial class MqttNetBroker : IAsyncDisposable
     private partial void LogRefused(string clientId, string user, string endpoint, string reason);
 
     [LoggerMessage(EventId = 534, EventName = "mqtt-broker-foreign-topic", Level = LogLevel.Warning,
-        Message = "sensor node {User} published to {Topic}, not its own topic {Own}; the message is dropped and its connection closed")]
-    private partial void LogForeignTopic(string user, string topic, string own);
+        Message = "client of user {User} published to {Topic}, which it may not (a sensor node publishes only to its own topic); the message is dropped and its connection closed")]
+    private partial void LogForeignTopic(string user, string topic);
 
     [LoggerMessage(EventId = 535, EventName = "mqtt-broker-disconnected", Level = LogLevel.Debug, Message = "client {ClientId} disconnected ({How})")]
     private partial void LogClientDisconnected(string clientId, string how);
