@@ -32,6 +32,18 @@ public static class ConfigFiles
             Certificate(source, "node.caCertificateFile", path);
             config = config with { Node = config.Node with { CaCertificateFile = path } };
         }
+        if (config.IotHub is { } hub)
+        {
+            var keyPath = Resolve(hub.DeviceKeyFile);
+            DeviceKey(source, keyPath);
+            string? caPath = null;
+            if (hub.CaCertificateFile is { } hubCa)
+            {
+                caPath = Resolve(hubCa);
+                Certificate(source, "iotHub.caCertificateFile", caPath);
+            }
+            config = config with { IotHub = hub with { DeviceKeyFile = keyPath, CaCertificateFile = caPath } };
+        }
         if (config.Mqtt is { } mqtt)
         {
             if (mqtt.PasswordFile is { } passwordFile)
@@ -101,6 +113,22 @@ public static class ConfigFiles
             embedded = embedded with { UsersFile = path };
         }
         return embedded;
+    }
+
+    /// <summary>The IoT Hub device key: the first line of the file, base64 (the hub's "primary key").</summary>
+    public static byte[] DeviceKey(string source, string path)
+    {
+        var line = Read(source, "iotHub.deviceKeyFile", path).Split('\n')[0].Trim();
+        try
+        {
+            var key = Convert.FromBase64String(line);
+            if (key.Length >= 16) return key;
+        }
+        catch (FormatException)
+        {
+            // Reported below.
+        }
+        throw new ConfigException(source, "iotHub.deviceKeyFile", $"{path}: the first line is not a base64 device key (the hub's primary or secondary key, 16 bytes or more)");
     }
 
     private static string Read(string source, string field, string path)

@@ -108,6 +108,7 @@ public static partial class GatewayConfigReader
             Simulation = ReadSimulation(root.Object("simulation")),
             Alarms = ReadAlarms(root),
             Mqtt = ReadMqtt(root.Object("mqtt"), deviceId),
+            IotHub = ReadIotHub(root.Object("iotHub"), deviceId),
         };
         root.RejectUnknown();
         return config;
@@ -567,6 +568,55 @@ public static partial class GatewayConfigReader
             ClientCaFile = clientCa,
             UsersFile = users,
             AllowAnonymous = anonymous,
+        };
+    }
+
+    private static IotHubSettings? ReadIotHub(JsonFields? hub, string deviceId)
+    {
+        if (hub is null)
+        {
+            return null;
+        }
+        string? Optional(string name) => hub.String(name) is { Length: > 0 } text ? text : null;
+        var host = Optional("hostName");
+        var device = Optional("deviceId") ?? deviceId;
+        var keyFile = Optional("deviceKeyFile");
+        var ca = Optional("caCertificateFile");
+        var port = (int)hub.Integer("port", 1, 65_535, 8883);
+        var apiVersion = Optional("apiVersion") ?? EdgeGateway.IotHub.IotHubMqtt.DefaultApiVersion;
+        var lifetime = hub.Number("tokenLifetimeMinutes", 5, 60 * 24 * 365, 60);
+        var queue = (int)hub.Integer("queueMessages", 1, 1_000_000, 2000);
+        hub.RejectUnknown();
+        if (host is null)
+        {
+            return null;
+        }
+        if (host.Contains("://", StringComparison.Ordinal) || host.Contains('/') || host.Any(char.IsWhiteSpace))
+        {
+            throw hub.Error(hub.PathOf("hostName"), $"must be the hub's host name without scheme or path (e.g. my-hub.azure-devices.net), got '{host}'");
+        }
+        if (device.Length > 128 || device.Any(ch => char.IsControl(ch) || ch is '/' or '+' or '#' or '?' or '&' or ' '))
+        {
+            throw hub.Error(hub.PathOf("deviceId"), $"must be the device id registered in the hub (at most 128 characters, no / + # ? & or spaces), got '{device}'");
+        }
+        if (keyFile is null)
+        {
+            throw hub.Error(hub.PathOf("deviceKeyFile"), "is required with hostName: a file whose first line is the device's primary key (base64), from the hub's device page");
+        }
+        if (!System.Text.RegularExpressions.Regex.IsMatch(apiVersion, "^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?\\z"))
+        {
+            throw hub.Error(hub.PathOf("apiVersion"), $"must be an IoT Hub api-version such as {EdgeGateway.IotHub.IotHubMqtt.DefaultApiVersion}, got '{apiVersion}'");
+        }
+        return new IotHubSettings
+        {
+            HostName = host,
+            DeviceId = device,
+            DeviceKeyFile = keyFile,
+            Port = port,
+            CaCertificateFile = ca,
+            ApiVersion = apiVersion,
+            TokenLifetime = TimeSpan.FromMinutes(lifetime),
+            QueueMessages = queue,
         };
     }
 

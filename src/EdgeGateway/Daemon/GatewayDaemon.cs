@@ -117,7 +117,17 @@ public sealed partial class GatewayDaemon
             writer.CheckpointSealed += mqtt.Publisher.OnSealed;
         }
 
+        // The optional IoT Hub route: committed readings as device-to-cloud telemetry.
+        await using var iotHub = config.IotHub is { } hub
+            ? IotHub.IotHubRoute.Create(hub, ConfigFiles.DeviceKey(GatewayConfig.FileName, hub.DeviceKeyFile), TimeProvider.System, loggers)
+            : null;
+        if (iotHub is not null)
+        {
+            writer.LeavesCommitted += iotHub.OnCommitted;
+        }
+
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        iotHub?.Start(stop.Token);
         void OnSignal(PosixSignalContext context)
         {
             // Handled here: the runtime must not end the process before the final commit.
