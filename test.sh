@@ -11,7 +11,6 @@ if [[ "${1:-}" == "--soak" ]]; then filter="Category=Soak"; shift; fi
 missing=()
 command -v mosquitto >/dev/null 2>&1 || [[ -x /usr/sbin/mosquitto ]] || missing+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
-ldconfig -p 2>/dev/null | grep -q 'libmosquitto\.so\.1' || missing+=(libmosquitto1)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
