@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The default test run: installs what the tests need when it is missing, builds,
-# runs every test except the long soaks, and ends with the runner's summary.
+# runs every test except the long soaks, then the independent Python verifier of the published
+# formats (tests/spec-python, written from docs/spec*.md alone), ending with its summary.
 # Soaks: ./test.sh --soak     Benchmarks: ./bench.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 
 filter="Category!=Soak"
-if [[ "${1:-}" == "--soak" ]]; then filter="Category=Soak"; shift; fi
+soak=0
+if [[ "${1:-}" == "--soak" ]]; then filter="Category=Soak"; soak=1; shift; fi
 
 missing=()
 command -v mosquitto >/dev/null 2>&1 || [[ -x /usr/sbin/mosquitto ]] || missing+=(mosquitto)
@@ -16,6 +18,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+# tests/spec-python: Debian's python3 with python3-cryptography (ECDSA P-256)
+/usr/bin/python3 -c 'import cryptography' >/dev/null 2>&1 || missing+=(python3 python3-cryptography)
 if (( ${#missing[@]} > 0 )); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "test.sh: missing packages: ${missing[*]}; run as root or install them with apt-get." >&2
@@ -31,3 +35,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build EdgeTrace.sln -c Release -nologo -v quiet
 dotnet test EdgeTrace.sln -c Release --no-build --nologo --filter "$filter" \
   --logger "console;verbosity=normal" --results-directory artifacts/test-results "$@"
+
+if (( soak == 0 )); then
+  echo "test.sh: spec-python: an independent verifier against docs/vectors"
+  tests/spec-python/run.sh
+fi
