@@ -71,7 +71,7 @@ public sealed record EvidenceBundle
         }
         try
         {
-            if (PeekFormat(json) == FormatV1)
+            if (TopLevelFormatIs(json, FormatV1))
             {
                 return Result<EvidenceBundle>.Fail("bundle-format",
                     $"this is a {FormatV1} bundle, which proves what it holds but not what it omits; export it again from a current node ({FormatV2})");
@@ -97,30 +97,36 @@ public sealed record EvidenceBundle
         {
             return Result<EvidenceBundle>.Fail("bundle-format", $"not an evidence bundle: {e.Message}");
         }
+        catch (InvalidOperationException)
+        {
+            // The reader's answer to a \uD800-style escape with no partner: no character, so no string.
+            return Result<EvidenceBundle>.Fail("bundle-format", "not an evidence bundle: a string has an unpaired surrogate escape (\\uD800-\\uDFFF alone), which is not a character");
+        }
     }
 
-    // The top-level "format" string, read without materialising the rest (it normally comes first).
-    private static string? PeekFormat(ReadOnlySpan<byte> json)
+    // Whether the top-level "format" string is the given one, read without materialising the rest
+    // (it normally comes first).
+    private static bool TopLevelFormatIs(ReadOnlySpan<byte> json, string format)
     {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            return null;
+            return false;
         }
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var isFormat = reader.ValueTextEquals("format"u8);
             if (!reader.Read())
             {
-                return null;
+                return false;
             }
             if (isFormat)
             {
-                return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                return reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(format);
             }
             reader.Skip();
         }
-        return null;
+        return false;
     }
 
     internal static Result<Hash32[]> Hashes(IReadOnlyList<string>? proof, string where, int max = 64)

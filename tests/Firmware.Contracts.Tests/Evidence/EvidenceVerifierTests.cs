@@ -292,6 +292,8 @@ public class EvidenceVerifierTests
     [InlineData("{\"format\":\"edgetrace-evidence/v2\",\"ledger\":{\"origin\":\"o\",\"checkpoint\":\"c\"},\"entries\":[],\"devices\":[]}")]
     [InlineData("{\"format\":\"edgetrace-evidence/v2\",\"ledger\":{\"origin\":\"o\",\"checkpoint\":\"c\"},\"entries\":[],\"state\":[],\"devices\":[],\"extra\":1}")]
     [InlineData("{\"format\":\"edgetrace-evidence/v1\",\"ledger\":{\"origin\":\"o\",\"checkpoint\":\"c\"},\"entries\":[],\"devices\":[]}")]
+    [InlineData("{\"format\":\"edgetrace-\\ud800evidence/v2\",\"ledger\":{\"origin\":\"o\",\"checkpoint\":\"c\"},\"entries\":[],\"state\":[],\"devices\":[]}")]
+    [InlineData("{\"format\":\"edgetrace-evidence/v2\",\"ledger\":{\"origin\":\"\\udc00\",\"checkpoint\":\"c\"},\"entries\":[],\"state\":[],\"devices\":[]}")]
     [InlineData("not json")]
     public void Parse_Malformed_Fails(string json) =>
         Assert.Equal("bundle-format", EvidenceBundle.Parse(Encoding.UTF8.GetBytes(json)).Failure?.Code);
