@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Firmware.Contracts.Inventory;
+namespace Firmware.Contracts;
 
 /// <summary>
 /// The one text form of the decimal numbers (quantities, amounts, band limits) and durations that

@@ -11,6 +11,9 @@ public sealed record Failure(string Code, string Message)
     /// <summary>The ledger entry the failure is about, when there is one (e.g. the active pledge a new pledge collides with).</summary>
     public long? LedgerIndex { get; init; }
 
+    /// <summary>Values a program may read beside the message (the node answers them as members of its problem, e.g. <c>lastGatewayTimeMs</c>).</summary>
+    public IReadOnlyDictionary<string, object?>? Facts { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() => $"{Code}: {Message}";
 }

@@ -1,7 +1,9 @@
+using AnchorNode.Runtime;
 using System.CommandLine;
 using System.Globalization;
 using AnchorNode.Endpoints;
 using AnchorNode.Inventory;
+using Firmware.Contracts;
 using Firmware.Contracts.Conditions;
 using Firmware.Contracts.Epc;
 using Firmware.Contracts.Evidence;
@@ -496,14 +498,14 @@ internal static class InventoryCommands
         return NodeCli.Ok;
     }
 
-    internal static IEnumerable<string> MemberKeys(Hosting.NodeRuntime node)
+    internal static IEnumerable<string> MemberKeys(Runtime.NodeRuntime node)
     {
         using var lease = node.Readers.Rent();
         return lease.Reader.State.Members().Select(m => $"{m.Name}={m.PublicKey}").ToList();
     }
 
     // A bundle needs a checkpoint over the newest entries; this member may sign one.
-    internal static async Task SignAsync(Hosting.NodeRuntime node, CancellationToken cancellationToken)
+    internal static async Task SignAsync(Runtime.NodeRuntime node, CancellationToken cancellationToken)
     {
         try
         {

@@ -1,3 +1,5 @@
+using AnchorNode.Hosting;
+using AnchorNode.Runtime;
 using System.CommandLine;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -213,7 +215,7 @@ internal static class LedgerCommands
         return command;
     }
 
-    private static async Task<Storage.StoredCheckpoint?> SignAsync(Hosting.NodeRuntime node, CancellationToken cancellationToken)
+    private static async Task<Storage.StoredCheckpoint?> SignAsync(Runtime.NodeRuntime node, CancellationToken cancellationToken)
     {
         try
         {

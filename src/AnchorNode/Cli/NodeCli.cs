@@ -1,3 +1,4 @@
+using AnchorNode.Runtime;
 using System.CommandLine;
 using AnchorNode.Configuration;
 using AnchorNode.Hosting;

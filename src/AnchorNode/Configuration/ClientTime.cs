@@ -1,3 +1,6 @@
+using Firmware.Contracts;
+using Firmware.Contracts.Uplink;
+
 namespace AnchorNode.Configuration;
 
 /// <summary>
@@ -10,7 +13,7 @@ namespace AnchorNode.Configuration;
 public static class ClientTime
 {
     /// <summary>The clock skew tolerated: five minutes.</summary>
-    public static readonly TimeSpan MaxAhead = TimeSpan.FromMilliseconds(Firmware.Contracts.Uplink.ProblemTypes.MaxClockSkewMs);
+    public static readonly TimeSpan MaxAhead = TimeSpan.FromMilliseconds(ProblemTypes.MaxClockSkewMs);
 
     /// <summary>The latest time accepted now, Unix ms.</summary>
     public static long LatestAcceptedMs(TimeProvider time)
@@ -18,4 +21,12 @@ public static class ClientTime
         ArgumentNullException.ThrowIfNull(time);
         return (time.GetUtcNow() + MaxAhead).ToUnixTimeMilliseconds();
     }
+
+    /// <summary>The refusal of a time later than <paramref name="latestMs"/> in <paramref name="field"/>.</summary>
+    public static Failure Ahead(string field, long valueMs, long latestMs) =>
+        new(ProblemTypes.TimeAhead,
+            $"'{field}' is {valueMs} ms, more than {(long)MaxAhead.TotalMilliseconds} ms ahead of the node's clock ({latestMs - (long)MaxAhead.TotalMilliseconds} ms); send a time that has passed, or set the client's clock right")
+        {
+            Facts = new Dictionary<string, object?> { ["field"] = field, ["latestAcceptedMs"] = latestMs },
+        };
 }

@@ -1,5 +1,4 @@
 using AnchorNode.Configuration;
-using AnchorNode.Hosting;
 using AnchorNode.Inventory;
 using Firmware.Contracts.Epc;
 using InventoryExcursion = AnchorNode.Inventory.PublicExcursion;
@@ -15,15 +14,15 @@ namespace AnchorNode.Consumer;
 public sealed class LedgerPublicTraceSource : IPublicTraceSource
 {
     private const string Temperature = "temperature";
-    private readonly NodeRuntime _node;
+    private readonly PublicLots _lots;
     private readonly IReadOnlyDictionary<string, PublicPlaceName> _places;
 
-    /// <summary>Facts from <paramref name="node"/>'s ledger, named as <paramref name="config"/> says.</summary>
-    public LedgerPublicTraceSource(NodeRuntime node, NodeConfig config)
+    /// <summary>Facts from the ledger's public lots, named as <paramref name="config"/> says.</summary>
+    public LedgerPublicTraceSource(PublicLots lots, NodeConfig config)
     {
-        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(lots);
         ArgumentNullException.ThrowIfNull(config);
-        _node = node;
+        _lots = lots;
         _places = config.PublicPlaces ?? new Dictionary<string, PublicPlaceName>();
     }
 
@@ -31,7 +30,7 @@ public sealed class LedgerPublicTraceSource : IPublicTraceSource
     public async ValueTask<PublicProduct?> FindProductAsync(Gtin gtin, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(gtin);
-        var lot = (await _node.PublicLots.NewestAsync(gtin.Value, null, null, cancellationToken))?.View;
+        var lot = (await _lots.NewestAsync(gtin.Value, null, null, cancellationToken))?.View;
         return lot is null ? null : new PublicProduct(gtin, lot.Product, lot.Specification);
     }
 
@@ -57,7 +56,7 @@ public sealed class LedgerPublicTraceSource : IPublicTraceSource
     }
 
     private async ValueTask<PublicLotAnswer?> FindAsync(DigitalLink link, CancellationToken cancellationToken) =>
-        link.Lot is null && link.Serial is null ? null : await _node.PublicLots.NewestAsync(link.Gtin.Value, link.Lot, link.Serial, cancellationToken);
+        link.Lot is null && link.Serial is null ? null : await _lots.NewestAsync(link.Gtin.Value, link.Lot, link.Serial, cancellationToken);
 
     private PublicTrace Trace(DigitalLink link, PublicLotView lot)
     {

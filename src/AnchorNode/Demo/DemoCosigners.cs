@@ -1,3 +1,4 @@
+using AnchorNode.Runtime;
 using System.Net.Http.Headers;
 using AnchorNode.Configuration;
 using AnchorNode.Hosting;

@@ -1,18 +1,17 @@
 using System.Text.Json;
 using AnchorNode.Configuration;
-using AnchorNode.Endpoints;
 using AnchorNode.Storage;
+using Firmware.Contracts;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Notes;
 using Firmware.Contracts.Uplink;
 
 namespace AnchorNode.Devices;
 
-/// <summary>The answer to a status report: a receipt, or a problem (nothing was stored).</summary>
-public sealed record StatusOutcome(StatusReceipt? Receipt, NodeProblem? Problem)
+/// <summary>The answer to a status report: a receipt, or why it was refused (nothing was stored).</summary>
+public sealed record StatusOutcome(StatusReceipt? Receipt, Failure? Failure)
 {
-    internal static StatusOutcome Fail(string code, string detail, int? status = null) =>
-        new(null, new NodeProblem(code, status ?? NodeProblem.StatusOf(code), detail));
+    internal static StatusOutcome Fail(string code, string detail) => new(null, new Failure(code, detail));
 }
 
 /// <summary>The latest status report of a device, as stored.</summary>
@@ -52,7 +51,7 @@ public sealed class GatewayStatusService
     {
         if (!LedgerNames.IsValidDeviceId(deviceId))
         {
-            return StatusOutcome.Fail(ProblemTypes.UnknownDevice, $"'{deviceId}' is not a device id", 403);
+            return StatusOutcome.Fail(ProblemTypes.UnknownDevice, $"'{deviceId}' is not a device id");
         }
         if (!note.Succeeded)
         {
@@ -73,7 +72,7 @@ public sealed class GatewayStatusService
         {
             if (lease.Reader.DeviceStanding(deviceId) is not var (device, log, _))
             {
-                return StatusOutcome.Fail(ProblemTypes.UnknownDevice, $"device '{deviceId}' is not enrolled; an operator enrols it first", 403);
+                return StatusOutcome.Fail(ProblemTypes.UnknownDevice, $"device '{deviceId}' is not enrolled; an operator enrols it first");
             }
             if (!device.IsActive)
             {
@@ -92,15 +91,15 @@ public sealed class GatewayStatusService
         var latest = ClientTime.LatestAcceptedMs(_time);
         if (report.GatewayTimeMs > latest)
         {
-            return new StatusOutcome(null, RequestFields.TimeAhead("gatewayTimeMs", report.GatewayTimeMs, latest));
+            return new StatusOutcome(null, ClientTime.Ahead("gatewayTimeMs", report.GatewayTimeMs, latest));
         }
         var last = Store(deviceId, report, note.Value.ToString(), received, latest);
         if (last is { } newer)
         {
-            return new StatusOutcome(null, new NodeProblem(ProblemTypes.StaleReport, 409,
+            return new StatusOutcome(null, new Failure(ProblemTypes.StaleReport,
                 $"the node already accepted a report of '{deviceId}' made at {newer} ms; this one is from {report.GatewayTimeMs} ms. Send a newer report (a replay, or the gateway's clock went back)")
             {
-                Extensions = new Dictionary<string, object?> { ["lastGatewayTimeMs"] = newer },
+                Facts = new Dictionary<string, object?> { ["lastGatewayTimeMs"] = newer },
             });
         }
         return new StatusOutcome(new StatusReceipt(deviceId, report.GatewayTimeMs, received, committed), null);

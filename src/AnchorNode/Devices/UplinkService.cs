@@ -1,5 +1,4 @@
 using System.Globalization;
-using AnchorNode.Endpoints;
 using AnchorNode.Ledger;
 using AnchorNode.Storage;
 using Firmware.Contracts;
@@ -15,12 +14,17 @@ using Microsoft.Extensions.Logging;
 
 namespace AnchorNode.Devices;
 
-/// <summary>The answer to an upload: a receipt, or a problem (nothing of the upload was kept).</summary>
-public sealed record UplinkOutcome(UplinkReceipt? Receipt, NodeProblem? Problem)
+/// <summary>The answer to an upload: a receipt, or why it was refused (nothing of the upload was kept).</summary>
+public sealed record UplinkOutcome(UplinkReceipt? Receipt, Failure? Failure)
 {
-    // The uplink contract answers an unknown device with 403 (the status endpoint says 404).
-    internal static UplinkOutcome Fail(string code, string detail) =>
-        new(null, new NodeProblem(code, code == ProblemTypes.UnknownDevice ? 403 : NodeProblem.StatusOf(code), detail));
+    internal static UplinkOutcome Fail(string code, string detail) => new(null, new Failure(code, detail));
+}
+
+/// <summary>Failure codes of the device services beyond the uplink contract's.</summary>
+public static class DeviceFailures
+{
+    /// <summary>The node's stored leaves of a device disagree with what the ledger anchors: it cannot check uploads until repaired.</summary>
+    public const string NodeOutOfStep = "node-out-of-step";
 }
 
 /// <summary>
@@ -234,8 +238,8 @@ public sealed partial class UplinkService
         var held = log?.Size ?? 0;
         if (held != device.AnchoredSize)
         {
-            return new UplinkOutcome(null, new NodeProblem("node-out-of-step", 503,
-                $"this node holds {held} leaves of {deviceId} but the ledger anchors {device.AnchoredSize}; it cannot check uploads for this device"));
+            return UplinkOutcome.Fail(DeviceFailures.NodeOutOfStep,
+                $"this node holds {held} leaves of {deviceId} but the ledger anchors {device.AnchoredSize}; it cannot check uploads for this device");
         }
         if (upload.FirstSequence > held)
         {
@@ -326,10 +330,7 @@ public sealed partial class UplinkService
     }
 
     private static UplinkOutcome Equivocated(string deviceId, long index, string detail) =>
-        new(null, new NodeProblem(ProblemTypes.Equivocation, 409, $"device '{deviceId}' signed two different histories (ledger index {index}); {detail}")
-        {
-            Extensions = new Dictionary<string, object?> { ["ledgerIndex"] = index },
-        });
+        new(null, new Failure(ProblemTypes.Equivocation, $"device '{deviceId}' signed two different histories (ledger index {index}); {detail}") { LedgerIndex = index });
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 

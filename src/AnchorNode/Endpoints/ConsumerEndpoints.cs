@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using AnchorNode.Consumer;
 using AnchorNode.Consumer.Pages;
-using AnchorNode.Hosting;
 using Firmware.Contracts.Epc;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;

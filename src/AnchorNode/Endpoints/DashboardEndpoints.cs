@@ -1,7 +1,7 @@
+using AnchorNode.Runtime;
 using System.Security.Claims;
 using AnchorNode.Auth;
 using AnchorNode.Dashboard;
-using AnchorNode.Hosting;
 using Firmware.Contracts.Uplink;
 
 namespace AnchorNode.Endpoints;
@@ -28,7 +28,7 @@ internal static class DashboardEndpoints
                 var outcome = node.StatusReports.Accept(deviceId, note!);
                 return outcome.Receipt is { } receipt
                     ? Results.Json(receipt, UplinkJsonContext.Default.StatusReceipt)
-                    : Problems.Result(outcome.Problem!);
+                    : Problems.Result(NodeProblem.ForDeviceWrite(outcome.Failure!));
             })
             .WithTags("Devices")
             .WithName("PostGatewayStatus")

@@ -1,6 +1,6 @@
+using AnchorNode.Runtime;
 using AnchorNode.Auth;
 using AnchorNode.Devices;
-using AnchorNode.Hosting;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Uplink;
 
@@ -51,7 +51,7 @@ internal static class DeviceEndpoints
                 }
                 return outcome.Receipt is { } receipt
                     ? Results.Json(receipt, UplinkJsonContext.Default.UplinkReceipt)
-                    : Problems.Result(outcome.Problem!);
+                    : Problems.Result(NodeProblem.ForDeviceWrite(outcome.Failure!));
             })
             .WithName("Uplink")
             .WithSummary("A device's new leaves and signed checkpoint; answered only after leaves and anchor entry are committed. Authenticated by the checkpoint signature.")

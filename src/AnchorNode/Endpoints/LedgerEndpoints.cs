@@ -1,4 +1,4 @@
-using AnchorNode.Hosting;
+using AnchorNode.Runtime;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Uplink;
 

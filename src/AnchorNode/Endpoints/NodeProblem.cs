@@ -20,8 +20,28 @@ public sealed record NodeProblem(string Code, int Status, string Detail)
     public static NodeProblem From(Failure failure)
     {
         ArgumentNullException.ThrowIfNull(failure);
-        var problem = new NodeProblem(failure.Code, StatusOf(failure.Code), failure.Message);
-        return failure.LedgerIndex is { } index ? problem with { Extensions = new Dictionary<string, object?> { ["ledgerIndex"] = index } } : problem;
+        return From(failure, StatusOf(failure.Code));
+    }
+
+    /// <summary>A problem for a failure of a device's own write (an upload or a status report): a device the ledger does not know is forbidden to write (403), where reading about it is 404.</summary>
+    public static NodeProblem ForDeviceWrite(Failure failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return From(failure, failure.Code == ProblemTypes.UnknownDevice ? 403 : StatusOf(failure.Code));
+    }
+
+    private static NodeProblem From(Failure failure, int status)
+    {
+        var extensions = new Dictionary<string, object?>();
+        foreach (var (name, value) in failure.Facts ?? new Dictionary<string, object?>())
+        {
+            extensions[name] = value;
+        }
+        if (failure.LedgerIndex is { } index)
+        {
+            extensions["ledgerIndex"] = index;
+        }
+        return new NodeProblem(failure.Code, status, failure.Message) { Extensions = extensions };
     }
 
     /// <summary>The HTTP status of a failure code.</summary>
@@ -39,7 +59,7 @@ public sealed record NodeProblem(string Code, int Status, string Detail)
             or LedgerFailures.LotEnforced or LedgerFailures.NotPledged or LedgerFailures.QuantityExceeded or LedgerFailures.UnknownTitle
             or LedgerFailures.TimeOrder => 409,
         "damaged-store" or "evidence-invalid" => 500,
-        "no-checkpoint" => 503,
+        "no-checkpoint" or Devices.DeviceFailures.NodeOutOfStep => 503,
         ProblemTypes.Equivocation or ProblemTypes.Gap or ProblemTypes.LeafMismatch or ProblemTypes.StaleCheckpoint
             or ProblemTypes.ConcurrentUpload or ProblemTypes.StaleReport or LedgerFailures.DeviceEnrolled or LedgerFailures.StaleReference
             or LedgerFailures.DuplicateStatement or LedgerFailures.MemberExists => 409,

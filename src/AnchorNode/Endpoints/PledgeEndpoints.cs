@@ -1,4 +1,4 @@
-using AnchorNode.Hosting;
+using AnchorNode.Runtime;
 using AnchorNode.Inventory;
 using Firmware.Contracts;
 using Firmware.Contracts.Conditions;

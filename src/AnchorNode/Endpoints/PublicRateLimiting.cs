@@ -5,10 +5,9 @@ using System.Threading.RateLimiting;
 using AnchorNode.Configuration;
 using AnchorNode.Consumer;
 using AnchorNode.Consumer.Pages;
-using AnchorNode.Endpoints;
 using Microsoft.AspNetCore.RateLimiting;
 
-namespace AnchorNode.Hosting;
+namespace AnchorNode.Endpoints;
 
 /// <summary>
 /// The request budget of the public routes (consumer pages, QR codes, labels, proofs and the public

@@ -1,6 +1,6 @@
+using AnchorNode.Runtime;
 using System.Security.Claims;
 using AnchorNode.Auth;
-using AnchorNode.Hosting;
 using AnchorNode.Inventory;
 using AnchorNode.Ledger;
 using Firmware.Contracts;

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using AnchorNode.Hosting;
 using Firmware.Contracts.Uplink;
 using Microsoft.Net.Http.Headers;
 

@@ -1,8 +1,7 @@
-using AnchorNode.Endpoints;
 using Firmware.Contracts.Uplink;
 using Microsoft.AspNetCore.Diagnostics;
 
-namespace AnchorNode.Hosting;
+namespace AnchorNode.Endpoints;
 
 /// <summary>
 /// What the server itself refuses while a request is read (a body over the limit, broken chunked

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AnchorNode.Configuration;
+using Firmware.Contracts;
 using Firmware.Contracts.Epc;
 using Firmware.Contracts.Inventory;
 using Firmware.Contracts.Ledger;
@@ -149,12 +150,7 @@ internal sealed class RequestFields
     }
 
     /// <summary>A time-ahead problem for <paramref name="field"/>.</summary>
-    public static NodeProblem TimeAhead(string field, long valueMs, long latestMs) =>
-        new(RequestProblemTypes.TimeAhead, 400,
-            $"'{field}' is {valueMs} ms, more than {(long)ClientTime.MaxAhead.TotalMilliseconds} ms ahead of the node's clock ({latestMs - (long)ClientTime.MaxAhead.TotalMilliseconds} ms); send a time that has passed, or set the client's clock right")
-        {
-            Extensions = new Dictionary<string, object?> { ["field"] = field, ["latestAcceptedMs"] = latestMs },
-        };
+    public static NodeProblem TimeAhead(string field, long valueMs, long latestMs) => NodeProblem.From(ClientTime.Ahead(field, valueMs, latestMs));
 
     private void Invalid(string field, string detail) => Problem = Problems.Field(RequestProblemTypes.InvalidField, field, detail);
 }

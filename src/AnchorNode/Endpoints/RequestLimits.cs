@@ -1,8 +1,7 @@
-using AnchorNode.Endpoints;
 using Firmware.Contracts.Uplink;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace AnchorNode.Hosting;
+namespace AnchorNode.Endpoints;
 
 /// <summary>The most bytes an endpoint reads from a request body (endpoint metadata).</summary>
 /// <param name="Bytes">The limit.</param>

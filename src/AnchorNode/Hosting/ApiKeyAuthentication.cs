@@ -1,12 +1,13 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using AnchorNode.Endpoints;
+using AnchorNode.Auth;
 using AnchorNode.Storage;
 using Firmware.Contracts.Uplink;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
-namespace AnchorNode.Auth;
+namespace AnchorNode.Hosting;
 
 /// <summary>
 /// Authenticates <c>Authorization: Bearer etk_…</c> API keys as their organisation, with its role

@@ -1,6 +1,8 @@
+using AnchorNode.Hosting;
 using System.Net.Http.Json;
 using AnchorNode.Endpoints;
-using AnchorNode.Hosting;
+using AnchorNode.Ledger;
+using AnchorNode.Runtime;
 using AnchorNode.Storage;
 using Firmware.Contracts;
 using Firmware.Contracts.Checkpoints;
@@ -9,7 +11,7 @@ using Firmware.Contracts.Hashing;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Notes;
 
-namespace AnchorNode.Ledger;
+namespace AnchorNode.Hosting;
 
 /// <summary>What a cosigning round did.</summary>
 /// <param name="Size">The ledger size cosigned.</param>

@@ -1,3 +1,4 @@
+using AnchorNode.Runtime;
 using AnchorNode.Auth;
 using AnchorNode.Consumer;
 using AnchorNode.Endpoints;
@@ -77,7 +78,7 @@ public static class NodeHost
         }));
         builder.Services.AddSingleton(node.Config);
         builder.Services.AddSingleton<PublicSite>();
-        builder.Services.AddSingleton<IPublicTraceSource>(new LedgerPublicTraceSource(node, node.Config));
+        builder.Services.AddSingleton<IPublicTraceSource>(new LedgerPublicTraceSource(node.PublicLots, node.Config));
         builder.Services.AddRateLimiter(options => PublicRateLimiting.Configure(options, node.Config.PublicRateLimit));
         configure?.Invoke(builder);
 

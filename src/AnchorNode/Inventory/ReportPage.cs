@@ -2,6 +2,7 @@ using AnchorNode.Evidence;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Firmware.Contracts;
 using Firmware.Contracts.Conditions;
 using Firmware.Contracts.Evidence;
 using Firmware.Contracts.Inventory;

@@ -12,7 +12,7 @@ using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Notes;
 using Microsoft.Extensions.Logging;
 
-namespace AnchorNode.Hosting;
+namespace AnchorNode.Runtime;
 
 /// <summary>
 /// The node's parts, wired from a data folder: what <c>serve</c> puts behind HTTP and what the CLI

@@ -1,4 +1,4 @@
-using Firmware.Contracts.Inventory;
+using Firmware.Contracts;
 
 namespace Firmware.Contracts.Conditions;
 

@@ -1,4 +1,4 @@
-using Firmware.Contracts.Inventory;
+using Firmware.Contracts;
 using Firmware.Contracts.Readings;
 
 namespace Firmware.Contracts.Conditions;

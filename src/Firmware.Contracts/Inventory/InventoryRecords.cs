@@ -1,4 +1,5 @@
 using System.Globalization;
+using Firmware.Contracts;
 using Firmware.Contracts.Hashing;
 
 namespace Firmware.Contracts.Inventory;

@@ -1,3 +1,4 @@
+using Firmware.Contracts;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Ledger.Rules;
 using Firmware.Contracts.Notes;

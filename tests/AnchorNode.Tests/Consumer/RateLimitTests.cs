@@ -1,3 +1,4 @@
+using AnchorNode.Endpoints;
 using System.Net;
 using AnchorNode.Configuration;
 using AnchorNode.Consumer;

@@ -1,3 +1,4 @@
+using AnchorNode.Runtime;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using AnchorNode.Configuration;

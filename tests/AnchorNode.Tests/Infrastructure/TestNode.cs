@@ -1,3 +1,4 @@
+using AnchorNode.Runtime;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using AnchorNode.Configuration;
@@ -196,7 +197,7 @@ public sealed class TestNode : IAsyncLifetime
         await WaitForCheckpointAsync();
         await using var bank = NodeRuntime.Open(BankFolder, NullLoggerFactory.Instance);
         using var http = Client(AuditorKey);
-        var cosigned = await new AnchorNode.Ledger.Cosigner(bank, http).CosignLatestAsync(CancellationToken.None);
+        var cosigned = await new AnchorNode.Hosting.Cosigner(bank, http).CosignLatestAsync(CancellationToken.None);
         Assert.True(cosigned.Succeeded, cosigned.ToString());
         return cosigned.Value.Size;
     }

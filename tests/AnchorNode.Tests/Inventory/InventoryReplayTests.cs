@@ -1,3 +1,4 @@
+using AnchorNode.Runtime;
 using System.Net;
 using System.Net.Http.Json;
 using AnchorNode.Endpoints;

@@ -1,3 +1,4 @@
+using AnchorNode.Runtime;
 using System.Net;
 using System.Text;
 using AnchorNode.Hosting;

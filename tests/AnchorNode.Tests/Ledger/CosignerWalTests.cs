@@ -1,3 +1,4 @@
+using AnchorNode.Runtime;
 using AnchorNode.Hosting;
 using AnchorNode.Ledger;
 using AnchorNode.Tests.Infrastructure;

@@ -1,3 +1,4 @@
+using AnchorNode.Runtime;
 using AnchorNode.Configuration;
 using AnchorNode.Hosting;
 using Microsoft.AspNetCore.Builder;
