@@ -34,7 +34,7 @@ internal sealed class JsonFields
     {
         var shown = name.Length is > 0 and <= 128 && name.All(ch => ch is > ' ' and < '\x7f' and not '"' and not '\\')
             ? name
-            : JsonSerializer.Serialize(name.Length <= 60 ? name : name[..57] + "...");
+            : $"\"{JsonEncodedText.Encode(name.Length <= 60 ? name : name[..57] + "...")}\"";
         return _path.Length == 0 ? shown : $"{_path}.{shown}";
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Firmware.Contracts;
 using Firmware.Contracts.Conditions;
 using Firmware.Contracts.Evidence;
 using Firmware.Contracts.Inventory;

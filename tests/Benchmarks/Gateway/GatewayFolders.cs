@@ -22,21 +22,52 @@ internal static class GatewayFolders
 
     public static string GatewayDll()
     {
+        var dll = Path.Combine(RepositoryRoot(), "src", "EdgeGateway", "bin", Configuration, "net10.0", "EdgeGateway.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"build src/EdgeGateway ({Configuration}) first: {dll} is missing");
+    }
+
+    public static string RepositoryRoot()
+    {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "EdgeTrace.sln")))
             {
-                var dll = Path.Combine(dir.FullName, "src", "EdgeGateway", "bin", Configuration, "net10.0", "EdgeGateway.dll");
-                return File.Exists(dll) ? dll : throw new FileNotFoundException($"build src/EdgeGateway ({Configuration}) first: {dll} is missing");
+                return dir.FullName;
             }
         }
         throw new InvalidOperationException($"no EdgeTrace.sln above {AppContext.BaseDirectory}");
     }
 
-    public static Process StartGateway(params string[] args)
+    /// <summary>Publishes the gateway as one native program (Native AOT, this machine's runtime id) into <paramref name="folder"/>; returns its path.</summary>
+    public static async Task<string> PublishNativeAsync(string folder, CancellationToken cancellationToken)
     {
+        var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(GatewayDll());
+        foreach (var arg in (string[])["publish", Path.Combine(RepositoryRoot(), "src", "EdgeGateway", "EdgeGateway.csproj"), "-c", "Release", "-r", rid,
+            "-p:PublishAot=true", "-o", folder, "-nologo", "-v", "quiet"])
+        {
+            psi.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(psi)!;
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        var program = Path.Combine(folder, "EdgeGateway");
+        return process.ExitCode == 0 && File.Exists(program)
+            ? program
+            : throw new InvalidOperationException($"publishing the native gateway failed ({process.ExitCode}): {await output}{await error}");
+    }
+
+    public static Process StartGateway(params string[] args) => Start(null, args);
+
+    /// <summary>Starts the built gateway (<c>dotnet EdgeGateway.dll</c>), or the native program at <paramref name="native"/>.</summary>
+    public static Process Start(string? native, params string[] args)
+    {
+        var psi = new ProcessStartInfo(native ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (native is null)
+        {
+            psi.ArgumentList.Add(GatewayDll());
+        }
         foreach (var arg in args)
         {
             psi.ArgumentList.Add(arg);

@@ -29,17 +29,22 @@ public sealed class GatewayRssBenchmark : IBenchmarkSuite
 
         var busy = await MeasureAsync(context.WorkDirectory, "busy", simulate: true, speed, duration, cancellationToken);
         Console.WriteLine($"  51 probes: VmRSS {busy.RssMb:F1} MB, VmHWM {busy.HwmMb:F1} MB, {busy.Leaves:N0} leaves");
-        Sample mqtt;
+        Console.WriteLine("  publishing the native gateway (Native AOT; a few minutes)");
+        var native = await GatewayFolders.PublishNativeAsync(Path.Combine(context.WorkDirectory, "native-gateway"), cancellationToken);
+        var nativeBusy = await MeasureAsync(context.WorkDirectory, "native-busy", simulate: true, speed, duration, cancellationToken, native: native);
+        Console.WriteLine($"  native:    VmRSS {nativeBusy.RssMb:F1} MB, VmHWM {nativeBusy.HwmMb:F1} MB, {nativeBusy.Leaves:N0} leaves");
+        Sample mqtt, nativeMqtt;
         await using (var broker = await MosquittoBroker.StartAsync(new BrokerOptions { LogTypes = ["error"] }, cancellationToken))
         {
             mqtt = await MeasureAsync(context.WorkDirectory, "mqtt", simulate: true, speed, duration, cancellationToken, broker);
+            nativeMqtt = await MeasureAsync(context.WorkDirectory, "native-mqtt", simulate: true, speed, duration, cancellationToken, broker, native);
         }
-        Console.WriteLine($"  with MQTT: VmRSS {mqtt.RssMb:F1} MB, VmHWM {mqtt.HwmMb:F1} MB, {mqtt.Leaves:N0} leaves, {mqtt.Published:N0} published");
+        Console.WriteLine($"  with MQTT: VmRSS {mqtt.RssMb:F1} MB, VmHWM {mqtt.HwmMb:F1} MB, {mqtt.Leaves:N0} leaves, {mqtt.Published:N0} published; native {nativeMqtt.HwmMb:F1} MB");
         var idle = await MeasureAsync(context.WorkDirectory, "idle", simulate: false, speed, duration, cancellationToken);
         Console.WriteLine($"  idle:      VmRSS {idle.RssMb:F1} MB, VmHWM {idle.HwmMb:F1} MB");
 
         string Row(string what, Sample s, bool judged) => string.Create(CultureInfo.InvariantCulture,
-            $"| {what} | {s.Leaves:N0} | {s.RssMb:F1} | {s.HwmMb:F1} | {s.ManagedMb:F1} | {s.CpuSeconds:F2} | {(s.Leaves > 0 ? s.CpuSeconds * 1000 / s.Leaves * 1000 : 0):F1} | {(judged ? (s.HwmMb <= GoalMegabytes ? "≤ 64 MB met" : "≤ 64 MB NOT met") : "")} |");
+            $"| {what} | {s.Leaves:N0} | {s.RssMb:F1} | {s.HwmMb:F1} | {s.AnonMb:F1} | {s.FileMb:F1} | {s.ShmemMb:F1} | {s.ManagedMb:F1} | {s.CpuSeconds:F2} | {(s.Leaves > 0 ? s.CpuSeconds * 1000 / s.Leaves * 1000 : 0):F1} | {(judged ? (s.HwmMb <= GoalMegabytes ? "≤ 64 MB met" : "≤ 64 MB NOT met") : "")} |");
         return string.Create(CultureInfo.InvariantCulture, $"""
             ## gateway-rss — resident memory of the gateway daemon
 
@@ -49,26 +54,67 @@ public sealed class GatewayRssBenchmark : IBenchmarkSuite
             node to upload to. After one simulated hour ({duration.TotalSeconds:F0} s real) VmRSS and VmHWM are read from
             /proc/PID/status. Reference: the same daemon with no sensor source (a sysfs root without sensors) for the
             same real time; for scale, a .NET hello-world that computes one SHA-256 peaks at about 35 MB on this machine
-            (runtime, CoreLib, JIT, OpenSSL). The database column is the size on disk. Goal: ≤ {GoalMegabytes:F0} MB (peak, VmHWM).
+            (runtime, CoreLib, JIT, OpenSSL). VmRSS splits into anonymous pages (heaps, stacks), file pages (the runtime, assemblies and native libraries as mapped and touched) and shared memory (the JIT-compiled code, mapped twice for W^X). The database column is the size on disk. Goal: ≤ {GoalMegabytes:F0} MB (peak, VmHWM).
             The MQTT row is the same hour with `mqtt` configured against a mosquitto on 127.0.0.1: every reading's leaf
             published live (QoS 0), alarm events and states, progress and status ({mqtt.Published:N0} messages delivered);
-            the MQTTnet client (managed code) is loaded and JIT-compiled. The previous measurement, with the libmosquitto
-            binding, was 66.0 MB for this row. CPU is user + system time of the process (/proc/PID/stat) for the whole
-            run, start-up included; the difference between the two simulated rows is what publishing costs.
+            the MQTTnet client (managed code) is loaded and JIT-compiled. For comparison, the last build with the libmosquitto
+            binding (commit c63a3cc), measured on this machine on the same day with this suite, gave 64.1 MB for the first row
+            and 65.6 MB for this one (an earlier machine: 66.0 MB). The native rows are the same gateway published with
+            Native AOT (`dotnet publish src/EdgeGateway -r <rid> -p:PublishAot=true`, as hardware/README.md installs it):
+            machine code compiled ahead of time, no JIT, no IL assemblies to map. CPU is user + system time of the
+            process (/proc/PID/stat) for the whole run, start-up included; the difference between the rows with and
+            without MQTT is what publishing costs.
 
-            | process | leaves written | VmRSS (MB) | VmHWM (MB) | database (MB) | CPU (s) | CPU per 1,000 leaves (ms) | goal |
-            |---|---:|---:|---:|---:|---:|---:|---|
+            | process | leaves written | VmRSS (MB) | VmHWM (MB) | of which anonymous (MB) | of which files (MB) | of which JIT code (MB) | database (MB) | CPU (s) | CPU per 1,000 leaves (ms) | goal |
+            |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
             {Row("gateway, 1 simulated hour of 51 probes", busy, judged: true)}
             {Row("the same, publishing to MQTT", mqtt, judged: true)}
+            {Row("native gateway (Native AOT), the same hour", nativeBusy, judged: true)}
+            {Row("native gateway, publishing to MQTT", nativeMqtt, judged: true)}
             {Row("gateway idle, no sensors (reference)", idle, judged: false)}
+
+            Where the MQTT row's extra memory is: resident memory per mapping (/proc/PID/smaps, file
+            mappings by file name), MQTT row minus the row above it, the twelve largest differences.
+
+            | mapping | without MQTT (MB) | with MQTT (MB) | difference (MB) |
+            |---|---:|---:|---:|
+            {string.Join("\n", Differences(busy, mqtt).Take(12))}
 
             """);
     }
 
-    private sealed record Sample(double RssMb, double HwmMb, double ManagedMb, long Leaves, double CpuSeconds, long Published);
+    private static IEnumerable<string> Differences(Sample without, Sample with) =>
+        without.Mappings.Keys.Union(with.Mappings.Keys)
+            .Select(name => (name, before: without.Mappings.GetValueOrDefault(name), after: with.Mappings.GetValueOrDefault(name)))
+            .OrderByDescending(d => Math.Abs(d.after - d.before))
+            .Select(d => string.Create(CultureInfo.InvariantCulture, $"| {d.name} | {d.before:F2} | {d.after:F2} | {d.after - d.before:+0.00;-0.00;0.00} |"));
+
+    // Resident memory per mapping in MB, file mappings named by their file, the rest by their kind.
+    private static Dictionary<string, double> Mappings(int pid)
+    {
+        var totals = new Dictionary<string, double>(StringComparer.Ordinal);
+        var current = "";
+        foreach (var line in File.ReadLines($"/proc/{pid}/smaps"))
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length >= 5 && fields[0].Contains('-', StringComparison.Ordinal) && !line.EndsWith(" kB", StringComparison.Ordinal))
+            {
+                current = fields.Length >= 6 ? Path.GetFileName(string.Join(' ', fields[5..])) : "anonymous";
+                current = current.Contains("doublemapper", StringComparison.Ordinal) ? "JIT code (doublemapper)" : current.Length == 0 ? "anonymous" : current;
+            }
+            else if (fields is ["Rss:", var kb, "kB"])
+            {
+                totals[current] = totals.GetValueOrDefault(current) + long.Parse(kb, CultureInfo.InvariantCulture) / 1024.0;
+            }
+        }
+        return totals;
+    }
+
+    private sealed record Sample(double RssMb, double HwmMb, double AnonMb, double FileMb, double ShmemMb, double ManagedMb, long Leaves, double CpuSeconds, long Published,
+        Dictionary<string, double> Mappings);
 
     private static async Task<Sample> MeasureAsync(string work, string name, bool simulate, double speed, TimeSpan duration, CancellationToken cancellationToken,
-        MosquittoBroker? broker = null)
+        MosquittoBroker? broker = null, string? native = null)
     {
         var folder = await GatewayFolders.InitAsync(work, name, "gw-rss");
         var config = JsonNode.Parse(ConfigTemplate.Render("gw-rss", null), documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip })!;
@@ -82,8 +128,8 @@ public sealed class GatewayRssBenchmark : IBenchmarkSuite
         await File.WriteAllTextAsync(Path.Combine(folder, GatewayConfig.FileName), config.ToJsonString(), cancellationToken);
 
         using var process = simulate
-            ? GatewayFolders.StartGateway("run", "--data", folder, "--simulate", "1", "--speed", speed.ToString(CultureInfo.InvariantCulture))
-            : GatewayFolders.StartGateway("run", "--data", folder);
+            ? GatewayFolders.Start(native, "run", "--data", folder, "--simulate", "1", "--speed", speed.ToString(CultureInfo.InvariantCulture))
+            : GatewayFolders.Start(native, "run", "--data", folder);
         try
         {
             // The measurement is the passing of simulated time itself: an hour at this speed.
@@ -100,7 +146,12 @@ public sealed class GatewayRssBenchmark : IBenchmarkSuite
             var hwm = ProcStatusKb(process.Id, "VmHWM") / 1024.0;
             var cpu = CpuSeconds(process.Id);
             var status = GatewayStatusReader.Read(GatewayDatabase.PathIn(folder));
-            return new Sample(rss, hwm, status.DiskBytes / 1048576.0, status.LogSize, cpu, status.MqttCounters?.Delivered ?? 0);
+            // Anonymous: heaps and stacks; files: the mapped runtime, assemblies and natives pages touched.
+            var anon = ProcStatusKb(process.Id, "RssAnon") / 1024.0;
+            var files = ProcStatusKb(process.Id, "RssFile") / 1024.0;
+            // JIT-compiled code lives in shared memory mapped twice (write and execute views: W^X).
+            var jit = ProcStatusKb(process.Id, "RssShmem") / 1024.0;
+            return new Sample(rss, hwm, anon, files, jit, status.DiskBytes / 1048576.0, status.LogSize, cpu, status.MqttCounters?.Delivered ?? 0, Mappings(process.Id));
         }
         finally
         {

@@ -1,3 +1,4 @@
+using Firmware.Contracts;
 using Firmware.Contracts.Conditions;
 using Firmware.Contracts.Inventory;
 using Firmware.Contracts.Ledger;
