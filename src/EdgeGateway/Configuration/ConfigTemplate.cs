@@ -71,6 +71,13 @@ public static class ConfigTemplate
             "rfid": [
               // { "type": "evdev", "device": "/dev/edgetrace-rfid", "sensorId": "rfid/dock", "zone": "dock-1" },
               // { "type": "serial", "device": "/dev/edgetrace-rfid-serial", "baudRate": 9600, "zone": "chiller-1" }
+            ],
+            // Sensors read from user space (Iot.Device.Bindings) on boards without the kernel overlay:
+            // sht3x, sht4x, bme280, bmp280, si7021, aht20, mcp9808 on I2C (bus, address), max31865 on
+            // SPI (bus, chipSelect, probe), dht22 on a GPIO line (pin). Wiring: hardware/README.md.
+            "devices": [
+              // { "binding": "sht3x", "bus": 1, "address": "0x44", "zone": "chiller-1" },
+              // { "binding": "max31865", "bus": 0, "chipSelect": 0, "probe": { "nominalOhms": 100, "wires": 3, "referenceOhms": 430 }, "zone": "freezer-1" }
             ]
           },
 
@@ -120,6 +127,11 @@ public static class ConfigTemplate
               ]
             }
           },
+
+          // GPIO lines (DHT22, door contacts, alarm outputs, RFID reader resets). The driver is named, never
+          // guessed: "libgpiod" (libgpiod 1.x, Raspberry Pi OS Bookworm) or "libgpiod-v2" (libgpiod 2.x,
+          // Trixie and later). Chip 0 is the 40-pin header (gpiochip4 on a Pi 5 before kernel 6.6.45).
+          "gpio": { "driver": "libgpiod", "chip": 0 },
 
           // The simulated warehouse of `run --simulate SEED` (chiller-1, freezer-1, ambient-1, dock-1).
           "simulation": {

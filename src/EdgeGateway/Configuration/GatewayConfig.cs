@@ -1,5 +1,7 @@
 using EdgeGateway.Alarms;
+using EdgeGateway.Board;
 using EdgeGateway.Mqtt;
+using EdgeGateway.Sensors.Bindings;
 using EdgeGateway.Sensors.Simulation;
 
 namespace EdgeGateway.Configuration;
@@ -36,6 +38,9 @@ public sealed record GatewayConfig
 
     /// <summary>The simulated warehouse of <c>run --simulate</c>.</summary>
     public SimulationOptions Simulation { get; init; } = new();
+
+    /// <summary>How GPIO lines are reached (DHT22, door contacts, alarm outputs, reader reset lines).</summary>
+    public GpioSettings Gpio { get; init; } = new();
 
     /// <summary>Zone alarm rules.</summary>
     public IReadOnlyList<AlarmRule> Alarms { get; init; } = [];
@@ -120,6 +125,9 @@ public sealed record SensorOptions
 
     /// <summary>RFID readers.</summary>
     public IReadOnlyList<RfidReaderOptions> Rfid { get; init; } = [];
+
+    /// <summary>Sensors read from user space with Iot.Device.Bindings drivers, beside the kernel-driver ones.</summary>
+    public IReadOnlyList<BindingSensorOptions> Devices { get; init; } = [];
 }
 
 /// <summary>How an RFID reader is attached.</summary>

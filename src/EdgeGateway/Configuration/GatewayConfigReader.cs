@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using EdgeGateway.Alarms;
+using EdgeGateway.Board;
 using EdgeGateway.Mqtt;
+using EdgeGateway.Sensors.Bindings;
 using EdgeGateway.Sensors.Simulation;
 using Firmware.Contracts.Readings;
 using Firmware.Contracts.Uplink;
@@ -106,6 +108,7 @@ public static partial class GatewayConfigReader
             Uplink = ReadUplink(root.Object("uplink")),
             Sensors = ReadSensors(root.Object("sensors")),
             Simulation = ReadSimulation(root.Object("simulation")),
+            Gpio = ReadGpio(root.Object("gpio")),
             Alarms = ReadAlarms(root),
             Mqtt = ReadMqtt(root.Object("mqtt"), deviceId),
         };
@@ -235,9 +238,132 @@ public static partial class GatewayConfigReader
             PollInterval = TimeSpan.FromSeconds(sensors.Number("pollIntervalSeconds", 0.1, 86_400, 60)),
             Zones = zones,
             Rfid = sensors.Array("rfid").Select(item => ReadRfid(sensors.At(item.Element, item.Path))).ToList(),
+            Devices = ReadDevices(sensors),
         };
         sensors.RejectUnknown();
         return options;
+    }
+
+    private static GpioSettings ReadGpio(JsonFields? gpio)
+    {
+        if (gpio is null)
+        {
+            return new GpioSettings();
+        }
+        var text = gpio.String("driver") ?? GpioSettings.NameOf(GpioDriverKind.Libgpiod);
+        var driver = text switch
+        {
+            "libgpiod" => GpioDriverKind.Libgpiod,
+            "libgpiod-v2" => GpioDriverKind.LibgpiodV2,
+            "sysfs" => GpioDriverKind.Sysfs,
+            _ => throw gpio.Error(gpio.PathOf("driver"), $"must be \"libgpiod\" (libgpiod 1.x, Bookworm), \"libgpiod-v2\" (libgpiod 2.x, Trixie and later) or \"sysfs\", got '{text}'"),
+        };
+        var settings = new GpioSettings { Driver = driver, Chip = (int)gpio.Integer("chip", 0, 63, 0) };
+        gpio.RejectUnknown();
+        return settings;
+    }
+
+    private static List<BindingSensorOptions> ReadDevices(JsonFields sensors)
+    {
+        var devices = new List<BindingSensorOptions>();
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (element, path) in sensors.Array("devices"))
+        {
+            var device = ReadDevice(sensors.At(element, path));
+            if (!ids.TryAdd(device.Id, path))
+            {
+                throw sensors.Error(path, $"sensor id '{device.Id}' is also the id of {ids[device.Id]}; give one of them another address or a sensorId");
+            }
+            devices.Add(device);
+        }
+        return devices;
+    }
+
+    private static BindingSensorOptions ReadDevice(JsonFields device)
+    {
+        ConfigException Error(string name, string problem) => device.Error(device.PathOf(name), problem);
+
+        var names = Enum.GetValues<SensorBinding>().ToDictionary(BindingSensorOptions.NameOf, b => b, StringComparer.Ordinal);
+        var name = device.RequiredString("binding");
+        if (!names.TryGetValue(name, out var binding))
+        {
+            throw Error("binding", $"must be one of {string.Join(", ", names.Keys)}, got '{name}'");
+        }
+        var options = new BindingSensorOptions { Binding = binding };
+        switch (BindingSensorOptions.BusOf(binding))
+        {
+            case BindingBus.I2c:
+                options = options with { Bus = (int)device.Integer("bus", 0, 255, 1), Address = I2cAddress(device) };
+                break;
+            case BindingBus.Spi:
+                options = options with
+                {
+                    Bus = (int)device.Integer("bus", 0, 255, 0),
+                    ChipSelect = (int)device.Integer("chipSelect", 0, 255, 0),
+                    Probe = ReadProbe(device.Object("probe")),
+                };
+                break;
+            default:
+                if (device.Get("pin") is null)
+                {
+                    throw Error("pin", "is required: the GPIO line (BCM number) the sensor's data wire is on");
+                }
+                options = options with { Pin = (int)device.Integer("pin", 0, 1023, 0) };
+                break;
+        }
+        var sensorId = device.String("sensorId");
+        if (sensorId is not null && !SensorIdPattern().IsMatch(sensorId))
+        {
+            throw Error("sensorId", $"must be 1-128 characters of A-Z a-z 0-9 . _ - : / starting with a letter or digit, got '{sensorId}'");
+        }
+        options = options with { SensorId = sensorId, Zone = ReadZone(device) };
+        device.RejectUnknown();
+        return options;
+    }
+
+    // A 7-bit I2C address, as a number (68) or as datasheets write it ("0x44").
+    private static int I2cAddress(JsonFields device)
+    {
+        var field = device.PathOf("address");
+        var value = device.Get("address") ?? throw device.Error(field, "is required: the sensor's 7-bit I2C address, e.g. \"0x44\"");
+        int address;
+        if (value.ValueKind == JsonValueKind.String && JsonFields.TextOf(value) is { } text
+            && text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            && int.TryParse(text.AsSpan(2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var hex))
+        {
+            address = hex;
+        }
+        else if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out address))
+        {
+            throw device.Error(field, $"must be an I2C address such as \"0x44\" or 68, got {JsonFields.Describe(value)}");
+        }
+        if (address is < 0x03 or > 0x77)
+        {
+            throw device.Error(field, $"must be a 7-bit address from 0x03 to 0x77, got 0x{address:x2}");
+        }
+        return address;
+    }
+
+    private static RtdProbe ReadProbe(JsonFields? probe)
+    {
+        if (probe is null)
+        {
+            return new RtdProbe();
+        }
+        var nominal = (int)probe.Integer("nominalOhms", 100, 1000, 100);
+        if (nominal is not (100 or 1000))
+        {
+            throw probe.Error(probe.PathOf("nominalOhms"), $"must be 100 (PT100) or 1000 (PT1000), got {nominal}");
+        }
+        var wires = (int)probe.Integer("wires", 2, 4, 3);
+        var mains = (int)probe.Integer("mainsHz", 50, 60, 50);
+        if (mains is not (50 or 60))
+        {
+            throw probe.Error(probe.PathOf("mainsHz"), $"must be 50 or 60, got {mains}");
+        }
+        var reference = probe.Number("referenceOhms", 10, 100_000, nominal == 1000 ? 4300 : 430);
+        probe.RejectUnknown();
+        return new RtdProbe(nominal, wires, reference, mains);
     }
 
     private static RfidReaderOptions ReadRfid(JsonFields reader)

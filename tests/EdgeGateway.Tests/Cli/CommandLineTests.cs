@@ -155,4 +155,27 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Contains("--sysfs-root", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Sensors_WithData_ListsTheKernelAndTheUserSpaceSensors_ABusThatIsNotThereIsMissing()
+    {
+        using var sysfs = new FakeSysfsTree();
+        sysfs.AddSht(0);
+        var data = _temp.File("data");
+        Assert.Equal(0, (await Run("init", "--data", data)).Exit);
+        var path = Path.Combine(data, "gateway.json");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!;
+        config["sensors"]!["sysfsRoot"] = sysfs.Root;
+        // No board here has an I2C bus 250.
+        config["sensors"]!["devices"] = System.Text.Json.Nodes.JsonNode.Parse("""[ { "binding": "sht3x", "bus": 250, "address": "0x44" } ]""");
+        File.WriteAllText(path, config.ToJsonString());
+
+        var (exit, output, _) = await Run("sensors", "--data", data);
+
+        Assert.Equal(0, exit);
+        var lines = output.TrimEnd('\n').Split('\n');
+        Assert.Matches(@"^hwmon/sht3x/1-0044\s+sht3x\s+temperature\s+22\.35 Cel$", lines[0]);
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^i2c/sht3x/250-0044\s+sht3x\s+temperature\s+fault missing: .*/dev/i2c-250"));
+        Assert.Contains("user-space i2c/sht3x/250-0044: sht3x at I2C bus 250 address 0x44", lines);
+    }
 }

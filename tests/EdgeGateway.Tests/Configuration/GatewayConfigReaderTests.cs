@@ -1,4 +1,6 @@
+using EdgeGateway.Board;
 using EdgeGateway.Configuration;
+using EdgeGateway.Sensors.Bindings;
 using EdgeGateway.Sensors.Simulation;
 
 namespace EdgeGateway.Tests.Configuration;
@@ -190,6 +192,57 @@ public sealed class GatewayConfigReaderTests
     {
         var e = Refused("""{ "deviceId": "gw-01", "sensors": { "rfid": [ { "type": "serial", "device": "/dev/ttyUSB0", "baudRate": 12345 } ] } }""");
         Assert.Equal("sensors.rfid[0].baudRate", e.Field);
+    }
+
+    [Fact]
+    public void Parse_UserSpaceDevices_GiveTheirAttachmentsAndIds()
+    {
+        var config = GatewayConfigReader.Parse("""
+            { "deviceId": "gw-01", "gpio": { "driver": "libgpiod-v2", "chip": 4 }, "sensors": { "devices": [
+              { "binding": "sht3x", "address": "0x45", "zone": "chiller-1" },
+              { "binding": "bme280", "bus": 3, "address": 118 },
+              { "binding": "max31865", "chipSelect": 1, "probe": { "nominalOhms": 1000, "wires": 4 }, "sensorId": "freezer/pt1000" },
+              { "binding": "dht22", "pin": 17 } ] } }
+            """, "gateway.json");
+        var d = config.Sensors.Devices;
+        Assert.Equal((GpioDriverKind.LibgpiodV2, 4), (config.Gpio.Driver, config.Gpio.Chip));
+        Assert.Equal(("i2c/sht3x/1-0045", 1, 0x45, "chiller-1"), (d[0].Id, d[0].Bus, d[0].Address, d[0].Zone));
+        Assert.Equal(("i2c/bme280/3-0076", 0x76), (d[1].Id, d[1].Address));
+        Assert.Equal(("freezer/pt1000", 0, 1, new RtdProbe(1000, 4, 4300, 50)), (d[2].Id, d[2].Bus, d[2].ChipSelect, d[2].Probe));
+        Assert.Equal(("gpio/dht22/17", 17), (d[3].Id, d[3].Pin));
+    }
+
+    [Theory]
+    [InlineData("""{ "binding": "sht99", "address": "0x44" }""", "sensors.devices[0].binding")]
+    [InlineData("""{ "binding": "sht3x" }""", "sensors.devices[0].address")]
+    [InlineData("""{ "binding": "sht3x", "address": "0x80" }""", "sensors.devices[0].address")]
+    [InlineData("""{ "binding": "sht3x", "address": "44h" }""", "sensors.devices[0].address")]
+    [InlineData("""{ "binding": "sht3x", "address": "0x44", "pin": 4 }""", "sensors.devices[0].pin")]
+    [InlineData("""{ "binding": "dht22" }""", "sensors.devices[0].pin")]
+    [InlineData("""{ "binding": "max31865", "probe": { "nominalOhms": 500 } }""", "sensors.devices[0].probe.nominalOhms")]
+    [InlineData("""{ "binding": "max31865", "probe": { "mainsHz": 55 } }""", "sensors.devices[0].probe.mainsHz")]
+    [InlineData("""{ "binding": "max31865", "address": "0x44" }""", "sensors.devices[0].address")]
+    [InlineData("""{ "binding": "mcp9808", "address": "0x18", "zone": "cold room" }""", "sensors.devices[0].zone")]
+    public void Parse_BadUserSpaceDevice_NamesTheField(string device, string field)
+    {
+        var e = Refused($$"""{ "deviceId": "gw-01", "sensors": { "devices": [ {{device}} ] } }""");
+        Assert.Equal(field, e.Field);
+    }
+
+    [Fact]
+    public void Parse_TwoDevicesWithOneId_IsRefusedNamingTheSecond()
+    {
+        var e = Refused("""{ "deviceId": "gw-01", "sensors": { "devices": [ { "binding": "sht3x", "address": "0x44" }, { "binding": "sht3x", "address": 68 } ] } }""");
+        Assert.Equal("sensors.devices[1]", e.Field);
+        Assert.Contains("i2c/sht3x/1-0044", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_UnknownGpioDriver_SaysWhichThereAre()
+    {
+        var e = Refused("""{ "deviceId": "gw-01", "gpio": { "driver": "pigpio" } }""");
+        Assert.Equal("gpio.driver", e.Field);
+        Assert.Contains("libgpiod-v2", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
