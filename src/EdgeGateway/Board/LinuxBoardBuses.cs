@@ -32,9 +32,12 @@ public sealed class LinuxBoardBuses(GpioSettings gpio) : IBoardBuses, IDisposabl
     public SpiDevice OpenSpi(SpiConnectionSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var path = Path.Combine(DeviceFolder, $"spidev{settings.BusId}.{settings.ChipSelectLine}");
+        // Chip select -1 (a part whose driver drives its select on a GPIO line) is spidevB.0 with SPI_NO_CS,
+        // as System.Device.Gpio's UnixSpiDevice opens it.
+        var chipSelect = Math.Max(settings.ChipSelectLine, 0);
+        var path = Path.Combine(DeviceFolder, $"spidev{settings.BusId}.{chipSelect}");
         if (!File.Exists(path))
-            throw new FileNotFoundException($"{path} does not exist: no SPI bus {settings.BusId} with chip select {settings.ChipSelectLine} (enable it with dtparam=spi=on for bus 0)", path);
+            throw new FileNotFoundException($"{path} does not exist: no SPI bus {settings.BusId} with chip select {chipSelect} (enable it with dtparam=spi=on for bus 0)", path);
         return SpiDevice.Create(settings);
     }
 

@@ -78,6 +78,7 @@ internal static class RunCommand
             Clock = clock,
             Sources = setup.Sources,
             SourceNotes = setup.Notes,
+            Buses = seed is null ? buses : null,
             LogLevel = level,
         }, cancellationToken);
     }

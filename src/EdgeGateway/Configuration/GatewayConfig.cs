@@ -1,5 +1,6 @@
 using EdgeGateway.Alarms;
 using EdgeGateway.Board;
+using EdgeGateway.ColdRoom;
 using EdgeGateway.Mqtt;
 using EdgeGateway.Sensors.Bindings;
 using EdgeGateway.Sensors.Simulation;
@@ -44,6 +45,12 @@ public sealed record GatewayConfig
 
     /// <summary>Zone alarm rules.</summary>
     public IReadOnlyList<AlarmRule> Alarms { get; init; } = [];
+
+    /// <summary>Door contacts on GPIO inputs.</summary>
+    public IReadOnlyList<DoorOptions> Doors { get; init; } = [];
+
+    /// <summary>Alarm outputs (relay, buzzer, LED) on GPIO lines.</summary>
+    public IReadOnlyList<OutputOptions> Outputs { get; init; } = [];
 
     /// <summary>MQTT telemetry and sensor-node ingestion; null when no broker is configured.</summary>
     public MqttSettings? Mqtt { get; init; }
@@ -138,6 +145,12 @@ public enum RfidReaderType
 
     /// <summary>A reader on a serial port sending one id per line.</summary>
     Serial,
+
+    /// <summary>An MFRC522 HF reader on SPI.</summary>
+    Mfrc522,
+
+    /// <summary>A PN532 HF reader on I2C, SPI or a serial port.</summary>
+    Pn532,
 }
 
 /// <summary>One RFID reader.</summary>
@@ -146,7 +159,7 @@ public sealed record RfidReaderOptions
     /// <summary>How it is attached.</summary>
     public required RfidReaderType Type { get; init; }
 
-    /// <summary>The device file, e.g. <c>/dev/edgetrace-rfid</c>.</summary>
+    /// <summary>The device file, e.g. <c>/dev/edgetrace-rfid</c> (empty for an HF reader on I2C or SPI).</summary>
     public required string Device { get; init; }
 
     /// <summary>The sensor id written in observation leaves; defaults to <c>rfid/</c> and the device's name.</summary>
@@ -157,6 +170,9 @@ public sealed record RfidReaderOptions
 
     /// <summary>Serial readers: the line speed.</summary>
     public int BaudRate { get; init; } = 9600;
+
+    /// <summary>HF readers (MFRC522, PN532): the chip's attachment and polling.</summary>
+    public Sensors.Rfid.HfRfidOptions? Hf { get; init; }
 }
 
 /// <summary>The simulated warehouse of <c>run --simulate SEED</c> (the seed comes from the command line).</summary>

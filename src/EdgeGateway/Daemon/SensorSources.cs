@@ -95,6 +95,7 @@ public static class SensorSources
             sources.Add(reader.Type switch
             {
                 RfidReaderType.Evdev => new EvdevRfidReader(new EvdevRfidOptions(reader.Device) { SensorId = reader.SensorId, Zone = reader.Zone }, clock),
+                RfidReaderType.Mfrc522 or RfidReaderType.Pn532 => new HfRfidReader(reader.Hf!, buses, clock),
                 _ => new SerialRfidReader(new SerialRfidOptions(reader.Device) { SensorId = reader.SensorId, Zone = reader.Zone, BaudRate = reader.BaudRate }, clock),
             });
         }

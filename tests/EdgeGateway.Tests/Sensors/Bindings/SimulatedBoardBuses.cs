@@ -33,9 +33,11 @@ internal sealed class SimulatedBoardBuses(GpioDriver? gpio = null) : IBoardBuses
     public SpiDevice OpenSpi(SpiConnectionSettings settings)
     {
         LastSpiSettings = settings;
-        return _spi.TryGetValue((settings.BusId, settings.ChipSelectLine), out var device)
+        // Chip select -1 (driven by the part's driver on a GPIO line) is spidevB.0 without a chip select, as on Linux.
+        var chipSelect = Math.Max(settings.ChipSelectLine, 0);
+        return _spi.TryGetValue((settings.BusId, chipSelect), out var device)
             ? device
-            : throw new FileNotFoundException($"/dev/spidev{settings.BusId}.{settings.ChipSelectLine} does not exist");
+            : throw new FileNotFoundException($"/dev/spidev{settings.BusId}.{chipSelect} does not exist");
     }
 
     public GpioController Gpio() => _controller ??= new GpioController(gpio ?? new SimulatedGpioDriver());
