@@ -25,7 +25,7 @@ public static class GatewayCommandLine
         root.Subcommands.Add(StatusCommand.Create(output));
         root.Subcommands.Add(SensorsCommand.Create(output));
         root.Subcommands.Add(VerifyCommand.Create(output, error));
-        root.Subcommands.Add(OutputsCommand.Create(output));
+        root.Subcommands.Add(OutputsCommand.Create(output, error));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -15,17 +15,17 @@ namespace EdgeGateway.Cli;
 /// </summary>
 internal static class OutputsCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var data = GatewayCommandLine.DataOption();
         var only = new Option<string?>("--output") { Description = "Test only the output with this id" };
         var seconds = new Option<double>("--seconds") { Description = "How long each output stays on (0.1-60)", DefaultValueFactory = _ => 2 };
         var test = new Command("test", "Switch each alarm output on for a moment and off again (wiring and polarity check; stop the service first).") { data, only, seconds };
-        test.SetAction((parse, cancellationToken) => TestAsync(parse.GetValue(data)!, parse.GetValue(only), parse.GetValue(seconds), output, cancellationToken));
+        test.SetAction((parse, cancellationToken) => TestAsync(parse.GetValue(data)!, parse.GetValue(only), parse.GetValue(seconds), output, error, cancellationToken));
         return new Command("outputs", "Alarm outputs (relay, buzzer, LED) on GPIO lines.") { test };
     }
 
-    private static async Task<int> TestAsync(string dataDirectory, string? only, double seconds, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> TestAsync(string dataDirectory, string? only, double seconds, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         if (!(seconds is >= 0.1 and <= 60))
         {
@@ -47,7 +47,7 @@ internal static class OutputsCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            await output.WriteLineAsync($"error: {e.Message} (is the gateway service running? it holds the lines: stop it first)");
+            await error.WriteLineAsync($"error: {e.Message} (if the gateway service is running, it holds the lines: stop it first)");
             return ExitCodes.Failure;
         }
         return ExitCodes.Ok;

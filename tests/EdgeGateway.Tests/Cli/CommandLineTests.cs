@@ -105,6 +105,44 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task OutputsTest_NoOutputsConfigured_Exit2SayingSo()
+    {
+        var data = _temp.File("data");
+        Assert.Equal(0, (await Run("init", "--data", data)).Exit);
+
+        var (exit, _, error) = await Run("outputs", "test", "--data", data);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("gateway.json names no outputs (outputs[])", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{ "id": "siren", "pin": 22, "kind": "siren" }""", "outputs[0].kind", "must be \"relay\", \"buzzer\" or \"led\", got 'siren'")]
+    [InlineData("""{ "id": "siren", "kind": "relay" }""", "outputs[0].pin", "is required")]
+    public async Task OutputsTest_BadOutputInGatewayJson_Exit2NamingTheField(string entry, string field, string problem)
+    {
+        var data = _temp.File("data");
+        Assert.Equal(0, (await Run("init", "--data", data)).Exit);
+        var config = Path.Combine(data, GatewayConfig.FileName);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"outputs\": [", "\"outputs\": [ " + entry, StringComparison.Ordinal));
+
+        var (exit, _, error) = await Run("outputs", "test", "--data", data, "--output", "siren");
+
+        Assert.Equal(2, exit);
+        Assert.Contains(field, error, StringComparison.Ordinal);
+        Assert.Contains(problem, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OutputsTest_SecondsOutOfRange_Exit2()
+    {
+        var (exit, _, error) = await Run("outputs", "test", "--data", _temp.Path, "--seconds", "600");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--seconds must be between 0.1 and 60, got 600", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_MissingFolder_Exit2SayingHowToCreateIt()
     {
         var (exit, _, error) = await Run("status", "--data", _temp.File("nothing-here"));
