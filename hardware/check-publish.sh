@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Publishes the gateway the way it ships to Raspberry Pi boards -- portable and framework-dependent
 # (no runtime identifier, so one output runs on 64-bit and 32-bit Raspberry Pi OS) -- and checks
-# that the output carries the SQLite native library for both: runtimes/linux-arm64 and linux-arm.
+# that the output carries the native libraries for both, runtimes/linux-arm64 and linux-arm: SQLite's
+# and System.IO.Ports' (serial RFID readers). libgpiod, which GPIO uses, comes from the board's OS.
 # The output is what goes to /opt/edgetrace: the native launcher a PC would build (x86-64) is left
 # out and hardware/edgegateway-launcher.sh is installed as EdgeGateway in its place.
 #
@@ -45,6 +46,8 @@ required=(
   EdgeGateway.runtimeconfig.json
   runtimes/linux-arm64/native/libe_sqlite3.so
   runtimes/linux-arm/native/libe_sqlite3.so
+  runtimes/linux-arm64/native/libSystem.IO.Ports.Native.so
+  runtimes/linux-arm/native/libSystem.IO.Ports.Native.so
 )
 missing=()
 for f in "${required[@]}"; do
@@ -63,7 +66,7 @@ fi
 if (( ${#missing[@]} > 0 )); then
   echo "check-publish: missing in $dir:" >&2
   printf '  %s\n' "${missing[@]}" >&2
-  echo "check-publish: the SQLite natives come from SQLitePCLRaw.bundle_e_sqlite3; check it is referenced by src/EdgeGateway/EdgeGateway.csproj and that the publish has no runtime identifier" >&2
+  echo "check-publish: the SQLite natives come from SQLitePCLRaw.bundle_e_sqlite3, the serial-port natives from System.IO.Ports (runtime.native.System.IO.Ports); check both are referenced by src/EdgeGateway/EdgeGateway.csproj and that the publish has no runtime identifier" >&2
   exit 1
 fi
-echo "check-publish: OK: $dir has the linux-arm64 and linux-arm SQLite natives"
+echo "check-publish: OK: $dir has the linux-arm64 and linux-arm SQLite and serial-port natives"

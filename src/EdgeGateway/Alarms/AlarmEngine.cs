@@ -104,6 +104,39 @@ public sealed class AlarmEngine
         return _output;
     }
 
+    /// <summary>
+    /// Feeds a door contact's state (every change, and while it is open at least every second or so):
+    /// a <see cref="AlarmQuantities.Door"/> rule of the door's zone starts when the door has been open
+    /// for its delay and ends when it closes. Returns the transitions (valid until the next call).
+    /// </summary>
+    public IReadOnlyList<AlarmTransition> ObserveDoor(string? zone, string doorId, bool open, long timeMs)
+    {
+        _output.Clear();
+        if (zone is null || !_byZone.TryGetValue((zone, AlarmQuantities.Door), out var rules))
+        {
+            return _output;
+        }
+        foreach (var rule in rules)
+        {
+            var key = (rule.Id, doorId);
+            if (!_tracks.TryGetValue(key, out var track))
+            {
+                track = new Track(rule, doorId);
+                _tracks[key] = track;
+            }
+            var before = track.Fingerprint;
+            if (EvaluateDoor(track, open, timeMs) is { } transition)
+            {
+                _output.Add(transition);
+            }
+            if (track.Fingerprint != before)
+            {
+                _changes[key] = track;
+            }
+        }
+        return _output;
+    }
+
     /// <summary>The states changed since the last call, to persist with the leaves they produced.</summary>
     public IReadOnlyList<AlarmStateChange> TakeChanges()
     {
@@ -143,6 +176,34 @@ public sealed class AlarmEngine
                 Invariant($"{rule.Quantity} {reading.Value} {reading.Unit}, back within {rule.DescribeRange()} {reading.Unit} after {Minutes(t - since)} min in alarm"));
         }
         return null;
+    }
+
+    private static AlarmTransition? EvaluateDoor(Track track, bool open, long t)
+    {
+        var rule = track.Rule;
+        track.LastTimeMs = t;
+        track.LastOut = open;
+        if (open)
+        {
+            track.OutSinceMs ??= t;
+            if (!track.Active && t - track.OutSinceMs.Value >= (long)rule.Delay.TotalMilliseconds)
+            {
+                track.Start(t, null, null);
+                return new AlarmTransition(rule.Id, rule.Zone, track.SensorId, true, t, null, null,
+                    Invariant($"door open for {Minutes(t - track.OutSinceMs.Value)} min (delay {Minutes(rule.Delay)} min)"));
+            }
+            return null;
+        }
+        var openSince = track.OutSinceMs;
+        track.OutSinceMs = null;
+        if (!track.Active)
+        {
+            return null;
+        }
+        var since = track.ActiveSinceMs;
+        track.End();
+        return new AlarmTransition(rule.Id, rule.Zone, track.SensorId, false, t, null, null,
+            Invariant($"door closed after {Minutes(t - (openSince ?? since))} min open, {Minutes(t - since)} min in alarm"));
     }
 
     private static AlarmTransition? EvaluateCumulative(Track track, in AlarmReading reading)
@@ -230,7 +291,7 @@ public sealed class AlarmEngine
             return track;
         }
 
-        public void Start(long timeMs, double value, string unit)
+        public void Start(long timeMs, double? value, string? unit)
         {
             Active = true;
             ActiveSinceMs = timeMs;

@@ -2,6 +2,13 @@ using System.Globalization;
 
 namespace EdgeGateway.Alarms;
 
+/// <summary>Quantity names of alarm rules that are not SenML quantities.</summary>
+public static class AlarmQuantities
+{
+    /// <summary>A door contact of the zone: the alarm of a door open longer than the rule's delay.</summary>
+    public const string Door = "door";
+}
+
 /// <summary>
 /// A zone's alarm rule over one quantity. A value is out of range when it is strictly above
 /// <see cref="Above"/> or strictly below <see cref="Below"/>: a value exactly at a limit is in range.
@@ -25,7 +32,11 @@ public sealed record AlarmRule
     /// <summary>The zone whose sensors the rule watches.</summary>
     public required string Zone { get; init; }
 
-    /// <summary>The quantity name: <c>temperature</c>, <c>humidity</c> or <c>pressure</c>.</summary>
+    /// <summary>
+    /// The quantity name: <c>temperature</c>, <c>humidity</c> or <c>pressure</c>, or
+    /// <see cref="AlarmQuantities.Door"/> for a door left open (a limit rule on the zone's door
+    /// contacts: it starts after <see cref="Delay"/> open and ends when the door closes).
+    /// </summary>
     public required string Quantity { get; init; }
 
     /// <summary>Upper limit (exclusive), in the quantity's SenML unit.</summary>

@@ -10,7 +10,8 @@ namespace EdgeGateway.Cli;
 public sealed class UsageException(string message) : Exception(message);
 
 /// <summary>
-/// The gateway's command line: <c>init</c>, <c>run</c>, <c>status</c>, <c>sensors</c>, <c>verify</c>. Exit codes
+/// The gateway's command line: <c>init</c>, <c>run</c>, <c>status</c>, <c>sensors</c>, <c>verify</c>,
+/// <c>outputs test</c>. Exit codes
 /// are those of <see cref="ExitCodes"/>; errors go to standard error as one line saying what to do.
 /// </summary>
 public static class GatewayCommandLine
@@ -24,6 +25,7 @@ public static class GatewayCommandLine
         root.Subcommands.Add(StatusCommand.Create(output));
         root.Subcommands.Add(SensorsCommand.Create(output));
         root.Subcommands.Add(VerifyCommand.Create(output, error));
+        root.Subcommands.Add(OutputsCommand.Create(output, error));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

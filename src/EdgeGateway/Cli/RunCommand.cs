@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using EdgeGateway.Board;
 using EdgeGateway.Configuration;
 using EdgeGateway.Daemon;
 using Microsoft.Extensions.Logging;
@@ -53,6 +54,7 @@ internal static class RunCommand
         var directory = GatewayCommandLine.ExistingDataDirectory(dataDirectory);
         var configPath = Path.Combine(directory, GatewayConfig.FileName);
         var config = ConfigFiles.Open(GatewayConfigReader.Load(configPath), configPath, directory);
+        using var buses = new LinuxBoardBuses(config.Gpio);
         TimeProvider clock;
         SensorSetup setup;
         if (seed is { } s2 && history is { } h)
@@ -67,7 +69,7 @@ internal static class RunCommand
             clock = SensorSources.Clock(seed is not null, speed ?? 1);
             setup = seed is { } s3
                 ? SensorSources.Simulated(config, s3, (ScaledTimeProvider)clock)
-                : await SensorSources.DiscoverAsync(config, clock, cancellationToken);
+                : await SensorSources.DiscoverAsync(config, buses, clock, cancellationToken);
         }
         return await GatewayDaemon.RunAsync(new DaemonSettings
         {
@@ -76,6 +78,7 @@ internal static class RunCommand
             Clock = clock,
             Sources = setup.Sources,
             SourceNotes = setup.Notes,
+            Buses = seed is null ? buses : null,
             LogLevel = level,
         }, cancellationToken);
     }

@@ -67,10 +67,19 @@ public static class ConfigTemplate
             "zones": {
               // "hwmon/sht3x/1-0044": "chiller-1"
             },
-            // RFID readers: "evdev" for a USB keyboard-wedge reader, "serial" for one id per line.
+            // RFID readers: "evdev" for a USB keyboard-wedge reader, "serial" for one id per line,
+            // "mfrc522" (SPI) or "pn532" (I2C, SPI or serial) for a 13.56 MHz HF reader module.
             "rfid": [
               // { "type": "evdev", "device": "/dev/edgetrace-rfid", "sensorId": "rfid/dock", "zone": "dock-1" },
-              // { "type": "serial", "device": "/dev/edgetrace-rfid-serial", "baudRate": 9600, "zone": "chiller-1" }
+              // { "type": "serial", "device": "/dev/edgetrace-rfid-serial", "baudRate": 9600, "zone": "chiller-1" },
+              // { "type": "mfrc522", "bus": 0, "chipSelect": 0, "resetPin": 25, "zone": "dock-1" }
+            ],
+            // Sensors read from user space (Iot.Device.Bindings) on boards without the kernel overlay:
+            // sht3x, sht4x, bme280, bmp280, si7021, aht20, mcp9808 on I2C (bus, address), max31865 on
+            // SPI (bus, chipSelect, probe), dht22 on a GPIO line (pin). Wiring: hardware/README.md.
+            "devices": [
+              // { "binding": "sht3x", "bus": 1, "address": "0x44", "zone": "chiller-1" },
+              // { "binding": "max31865", "bus": 0, "chipSelect": 0, "probe": { "nominalOhms": 100, "wires": 3, "referenceOhms": 430 }, "zone": "freezer-1" }
             ]
           },
 
@@ -139,6 +148,26 @@ public static class ConfigTemplate
             }
           },
 
+          // GPIO lines (DHT22, door contacts, alarm outputs, RFID reader resets). The driver is named, never
+          // guessed: "libgpiod" (libgpiod 1.x, Raspberry Pi OS Bookworm) or "libgpiod-v2" (libgpiod 2.x,
+          // Trixie and later). Chip 0 is the 40-pin header (gpiochip4 on a Pi 5 before kernel 6.6.45).
+          "gpio": { "driver": "libgpiod", "chip": 0 },
+
+          // Door contacts on GPIO inputs: each opening and closing is an event leaf (door-open,
+          // door-closed) in the door's zone, and drives the zone's door alarm rules (quantity "door").
+          // openWhen: the line's level while the door is open ("high": a reed switch to ground, pull "up").
+          "doors": [
+            // { "id": "chiller-1", "zone": "chiller-1", "pin": 27, "openWhen": "high", "pull": "up", "debounceMilliseconds": 200 }
+          ],
+
+          // Alarm outputs on GPIO lines, on while an alarm of their zones (and rules) is active; empty
+          // zones: every alarm. activeLow for relay boards that switch on a low input.
+          // `EdgeGateway outputs test --data DIR` switches each on and off to check the wiring.
+          "outputs": [
+            // { "id": "siren", "kind": "relay", "pin": 22, "activeLow": true, "zones": ["chiller-1", "freezer-1"] },
+            // { "id": "buzzer", "kind": "buzzer", "pin": 23 }
+          ],
+
           // The simulated warehouse of `run --simulate SEED` (chiller-1, freezer-1, ambient-1, dock-1).
           "simulation": {
             "sensorsPerZone": 2,
@@ -164,6 +193,8 @@ public static class ConfigTemplate
             { "id": "chiller-cumulative", "zone": "chiller-1", "quantity": "temperature", "below": 2, "above": 8, "cumulativeMinutes": 60, "windowHours": 24 },
             { "id": "freezer-high", "zone": "freezer-1", "quantity": "temperature", "above": -18, "delayMinutes": 15 },
             { "id": "ambient-range", "zone": "ambient-1", "quantity": "temperature", "below": 15, "above": 25, "delayMinutes": 30 }
+            // A door open for longer than delayMinutes (the zone's door contacts, "doors" above):
+            // { "id": "chiller-door", "zone": "chiller-1", "quantity": "door", "delayMinutes": 2 }
           ]
         }
 

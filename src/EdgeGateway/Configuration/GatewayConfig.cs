@@ -1,5 +1,8 @@
 using EdgeGateway.Alarms;
+using EdgeGateway.Board;
+using EdgeGateway.ColdRoom;
 using EdgeGateway.Mqtt;
+using EdgeGateway.Sensors.Bindings;
 using EdgeGateway.Sensors.Simulation;
 
 namespace EdgeGateway.Configuration;
@@ -37,8 +40,17 @@ public sealed record GatewayConfig
     /// <summary>The simulated warehouse of <c>run --simulate</c>.</summary>
     public SimulationOptions Simulation { get; init; } = new();
 
+    /// <summary>How GPIO lines are reached (DHT22, door contacts, alarm outputs, reader reset lines).</summary>
+    public GpioSettings Gpio { get; init; } = new();
+
     /// <summary>Zone alarm rules.</summary>
     public IReadOnlyList<AlarmRule> Alarms { get; init; } = [];
+
+    /// <summary>Door contacts on GPIO inputs.</summary>
+    public IReadOnlyList<DoorOptions> Doors { get; init; } = [];
+
+    /// <summary>Alarm outputs (relay, buzzer, LED) on GPIO lines.</summary>
+    public IReadOnlyList<OutputOptions> Outputs { get; init; } = [];
 
     /// <summary>MQTT telemetry and sensor-node ingestion; null when no broker is configured.</summary>
     public MqttSettings? Mqtt { get; init; }
@@ -123,6 +135,9 @@ public sealed record SensorOptions
 
     /// <summary>RFID readers.</summary>
     public IReadOnlyList<RfidReaderOptions> Rfid { get; init; } = [];
+
+    /// <summary>Sensors read from user space with Iot.Device.Bindings drivers, beside the kernel-driver ones.</summary>
+    public IReadOnlyList<BindingSensorOptions> Devices { get; init; } = [];
 }
 
 /// <summary>How an RFID reader is attached.</summary>
@@ -133,6 +148,12 @@ public enum RfidReaderType
 
     /// <summary>A reader on a serial port sending one id per line.</summary>
     Serial,
+
+    /// <summary>An MFRC522 HF reader on SPI.</summary>
+    Mfrc522,
+
+    /// <summary>A PN532 HF reader on I2C, SPI or a serial port.</summary>
+    Pn532,
 }
 
 /// <summary>One RFID reader.</summary>
@@ -141,7 +162,7 @@ public sealed record RfidReaderOptions
     /// <summary>How it is attached.</summary>
     public required RfidReaderType Type { get; init; }
 
-    /// <summary>The device file, e.g. <c>/dev/edgetrace-rfid</c>.</summary>
+    /// <summary>The device file, e.g. <c>/dev/edgetrace-rfid</c> (empty for an HF reader on I2C or SPI).</summary>
     public required string Device { get; init; }
 
     /// <summary>The sensor id written in observation leaves; defaults to <c>rfid/</c> and the device's name.</summary>
@@ -152,6 +173,9 @@ public sealed record RfidReaderOptions
 
     /// <summary>Serial readers: the line speed.</summary>
     public int BaudRate { get; init; } = 9600;
+
+    /// <summary>HF readers (MFRC522, PN532): the chip's attachment and polling.</summary>
+    public Sensors.Rfid.HfRfidOptions? Hf { get; init; }
 }
 
 /// <summary>The simulated warehouse of <c>run --simulate SEED</c> (the seed comes from the command line).</summary>

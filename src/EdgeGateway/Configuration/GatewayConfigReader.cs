@@ -1,7 +1,11 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using EdgeGateway.Alarms;
+using EdgeGateway.Board;
+using EdgeGateway.ColdRoom;
 using EdgeGateway.Mqtt;
+using EdgeGateway.Sensors.Bindings;
+using EdgeGateway.Sensors.Rfid;
 using EdgeGateway.Sensors.Simulation;
 using Firmware.Contracts.Readings;
 using Firmware.Contracts.Uplink;
@@ -106,12 +110,132 @@ public static partial class GatewayConfigReader
             Uplink = ReadUplink(root.Object("uplink")),
             Sensors = ReadSensors(root.Object("sensors")),
             Simulation = ReadSimulation(root.Object("simulation")),
+            Gpio = ReadGpio(root.Object("gpio")),
             Alarms = ReadAlarms(root),
+            Doors = ReadDoors(root),
+            Outputs = ReadOutputs(root),
             Mqtt = ReadMqtt(root.Object("mqtt"), deviceId),
             IotHub = ReadIotHub(root.Object("iotHub"), deviceId),
         };
         root.RejectUnknown();
+        CheckPins(root, config);
         return config;
+    }
+
+    // One GPIO line, one user: a door, an output, a DHT22 or an HF reader's reset or chip select.
+    private static void CheckPins(JsonFields root, GatewayConfig config)
+    {
+        var users = new Dictionary<int, string>();
+        var claims = config.Sensors.Devices.Select((d, i) => (d.Binding == SensorBinding.Dht22 ? d.Pin : -1, $"sensors.devices[{i}].pin"))
+            .Concat(config.Doors.Select((d, i) => (d.Pin, $"doors[{i}].pin")))
+            .Concat(config.Outputs.Select((o, i) => (o.Pin, $"outputs[{i}].pin")))
+            .Concat(config.Sensors.Rfid.Select((r, i) => (r.Hf?.Pin ?? -1, $"sensors.rfid[{i}].{(r.Type == RfidReaderType.Mfrc522 ? "resetPin" : "chipSelectPin")}")));
+        foreach (var (pin, field) in claims.Where(c => c.Item1 >= 0))
+        {
+            if (!users.TryAdd(pin, field))
+            {
+                throw root.Error(field, $"GPIO{pin} is already used by {users[pin]}; a line has one use");
+            }
+        }
+    }
+
+    private static List<DoorOptions> ReadDoors(JsonFields root)
+    {
+        var doors = new List<DoorOptions>();
+        foreach (var (element, path) in root.Array("doors"))
+        {
+            var door = root.At(element, path);
+            var id = UniqueId(door, doors.Select(d => d.Id), "door");
+            var openWhenHigh = Choice(door, "openWhen", "high", [("high", true), ("low", false)], "the line's level while the door is open");
+            var pull = Choice(door, "pull", "up", [("up", InputPull.Up), ("down", InputPull.Down), ("none", InputPull.None)]);
+            doors.Add(new DoorOptions
+            {
+                Id = id,
+                Zone = ReadZone(door),
+                Pin = RequiredPin(door),
+                OpenWhenHigh = openWhenHigh,
+                Pull = pull,
+                Debounce = TimeSpan.FromMilliseconds(door.Number("debounceMilliseconds", 0, 60_000, 200)),
+            });
+            door.RejectUnknown();
+        }
+        return doors;
+    }
+
+    private static List<OutputOptions> ReadOutputs(JsonFields root)
+    {
+        var outputs = new List<OutputOptions>();
+        foreach (var (element, path) in root.Array("outputs"))
+        {
+            var output = root.At(element, path);
+            var id = UniqueId(output, outputs.Select(o => o.Id), "output");
+            var kind = Choice(output, "kind", "relay", [("relay", OutputKind.Relay), ("buzzer", OutputKind.Buzzer), ("led", OutputKind.Led)]);
+            outputs.Add(new OutputOptions
+            {
+                Id = id,
+                Kind = kind,
+                Pin = RequiredPin(output),
+                ActiveLow = output.Boolean("activeLow", false),
+                Zones = Names(output, "zones"),
+                Rules = Names(output, "rules"),
+            });
+            output.RejectUnknown();
+        }
+        return outputs;
+    }
+
+    // A field naming one of a few choices (absent: the default): the choice's value, or an error listing them.
+    private static T Choice<T>(JsonFields owner, string name, string defaultName, (string Name, T Value)[] choices, string? meaning = null)
+    {
+        var text = owner.String(name) ?? defaultName;
+        foreach (var choice in choices)
+        {
+            if (choice.Name == text)
+            {
+                return choice.Value;
+            }
+        }
+        var names = choices.Select(c => $"\"{c.Name}\"").ToList();
+        var list = names.Count == 1 ? names[0] : $"{string.Join(", ", names[..^1])} or {names[^1]}";
+        throw owner.Error(owner.PathOf(name), $"must be {list}{(meaning is null ? "" : $" ({meaning})")}, got '{text}'");
+    }
+
+    private static string UniqueId(JsonFields item, IEnumerable<string> taken, string what)
+    {
+        var id = item.RequiredString("id");
+        if (!ZonePattern().IsMatch(id))
+        {
+            throw item.Error(item.PathOf("id"), $"must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit, got '{id}'");
+        }
+        if (taken.Contains(id, StringComparer.Ordinal))
+        {
+            throw item.Error(item.PathOf("id"), $"'{id}' is used by another {what}; {what} ids must be unique");
+        }
+        return id;
+    }
+
+    private static List<string> Names(JsonFields owner, string name)
+    {
+        var names = new List<string>();
+        foreach (var (element, path) in owner.Array(name))
+        {
+            var text = element.ValueKind == JsonValueKind.String ? JsonFields.TextOf(element) : null;
+            if (text is null || !ZonePattern().IsMatch(text))
+            {
+                throw owner.Error(path, $"must be an id of 1-64 characters of A-Z a-z 0-9 . _ -, got {JsonFields.Describe(element)}");
+            }
+            names.Add(text);
+        }
+        return names;
+    }
+
+    private static int RequiredPin(JsonFields owner)
+    {
+        if (owner.Get("pin") is null)
+        {
+            throw owner.Error(owner.PathOf("pin"), "is required: the GPIO line (BCM number)");
+        }
+        return (int)owner.Integer("pin", 0, 1023, 0);
     }
 
     private static NodeOptions ReadNode(JsonFields? node)
@@ -236,9 +360,132 @@ public static partial class GatewayConfigReader
             PollInterval = TimeSpan.FromSeconds(sensors.Number("pollIntervalSeconds", 0.1, 86_400, 60)),
             Zones = zones,
             Rfid = sensors.Array("rfid").Select(item => ReadRfid(sensors.At(item.Element, item.Path))).ToList(),
+            Devices = ReadDevices(sensors),
         };
         sensors.RejectUnknown();
         return options;
+    }
+
+    private static GpioSettings ReadGpio(JsonFields? gpio)
+    {
+        if (gpio is null)
+        {
+            return new GpioSettings();
+        }
+        var text = gpio.String("driver") ?? GpioSettings.NameOf(GpioDriverKind.Libgpiod);
+        var driver = text switch
+        {
+            "libgpiod" => GpioDriverKind.Libgpiod,
+            "libgpiod-v2" => GpioDriverKind.LibgpiodV2,
+            "sysfs" => GpioDriverKind.Sysfs,
+            _ => throw gpio.Error(gpio.PathOf("driver"), $"must be \"libgpiod\" (libgpiod 1.x, Bookworm), \"libgpiod-v2\" (libgpiod 2.x, Trixie and later) or \"sysfs\", got '{text}'"),
+        };
+        var settings = new GpioSettings { Driver = driver, Chip = (int)gpio.Integer("chip", 0, 63, 0) };
+        gpio.RejectUnknown();
+        return settings;
+    }
+
+    private static List<BindingSensorOptions> ReadDevices(JsonFields sensors)
+    {
+        var devices = new List<BindingSensorOptions>();
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (element, path) in sensors.Array("devices"))
+        {
+            var device = ReadDevice(sensors.At(element, path));
+            if (!ids.TryAdd(device.Id, path))
+            {
+                throw sensors.Error(path, $"sensor id '{device.Id}' is also the id of {ids[device.Id]}; give one of them another address or a sensorId");
+            }
+            devices.Add(device);
+        }
+        return devices;
+    }
+
+    private static BindingSensorOptions ReadDevice(JsonFields device)
+    {
+        ConfigException Error(string name, string problem) => device.Error(device.PathOf(name), problem);
+
+        var names = Enum.GetValues<SensorBinding>().ToDictionary(BindingSensorOptions.NameOf, b => b, StringComparer.Ordinal);
+        var name = device.RequiredString("binding");
+        if (!names.TryGetValue(name, out var binding))
+        {
+            throw Error("binding", $"must be one of {string.Join(", ", names.Keys)}, got '{name}'");
+        }
+        var options = new BindingSensorOptions { Binding = binding };
+        switch (BindingSensorOptions.BusOf(binding))
+        {
+            case BindingBus.I2c:
+                options = options with { Bus = (int)device.Integer("bus", 0, 255, 1), Address = I2cAddress(device) };
+                break;
+            case BindingBus.Spi:
+                options = options with
+                {
+                    Bus = (int)device.Integer("bus", 0, 255, 0),
+                    ChipSelect = (int)device.Integer("chipSelect", 0, 255, 0),
+                    Probe = ReadProbe(device.Object("probe")),
+                };
+                break;
+            default:
+                if (device.Get("pin") is null)
+                {
+                    throw Error("pin", "is required: the GPIO line (BCM number) the sensor's data wire is on");
+                }
+                options = options with { Pin = (int)device.Integer("pin", 0, 1023, 0) };
+                break;
+        }
+        var sensorId = device.String("sensorId");
+        if (sensorId is not null && !SensorIdPattern().IsMatch(sensorId))
+        {
+            throw Error("sensorId", $"must be 1-128 characters of A-Z a-z 0-9 . _ - : / starting with a letter or digit, got '{sensorId}'");
+        }
+        options = options with { SensorId = sensorId, Zone = ReadZone(device) };
+        device.RejectUnknown();
+        return options;
+    }
+
+    // A 7-bit I2C address, as a number (68) or as datasheets write it ("0x44").
+    private static int I2cAddress(JsonFields device)
+    {
+        var field = device.PathOf("address");
+        var value = device.Get("address") ?? throw device.Error(field, "is required: the sensor's 7-bit I2C address, e.g. \"0x44\"");
+        int address;
+        if (value.ValueKind == JsonValueKind.String && JsonFields.TextOf(value) is { } text
+            && text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            && int.TryParse(text.AsSpan(2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var hex))
+        {
+            address = hex;
+        }
+        else if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out address))
+        {
+            throw device.Error(field, $"must be an I2C address such as \"0x44\" or 68, got {JsonFields.Describe(value)}");
+        }
+        if (address is < 0x03 or > 0x77)
+        {
+            throw device.Error(field, $"must be a 7-bit address from 0x03 to 0x77, got 0x{address:x2}");
+        }
+        return address;
+    }
+
+    private static RtdProbe ReadProbe(JsonFields? probe)
+    {
+        if (probe is null)
+        {
+            return new RtdProbe();
+        }
+        var nominal = (int)probe.Integer("nominalOhms", 100, 1000, 100);
+        if (nominal is not (100 or 1000))
+        {
+            throw probe.Error(probe.PathOf("nominalOhms"), $"must be 100 (PT100) or 1000 (PT1000), got {nominal}");
+        }
+        var wires = (int)probe.Integer("wires", 2, 4, 3);
+        var mains = (int)probe.Integer("mainsHz", 50, 60, 50);
+        if (mains is not (50 or 60))
+        {
+            throw probe.Error(probe.PathOf("mainsHz"), $"must be 50 or 60, got {mains}");
+        }
+        var reference = probe.Number("referenceOhms", 10, 100_000, nominal == 1000 ? 4300 : 430);
+        probe.RejectUnknown();
+        return new RtdProbe(nominal, wires, reference, mains);
     }
 
     private static RfidReaderOptions ReadRfid(JsonFields reader)
@@ -248,8 +495,14 @@ public static partial class GatewayConfigReader
         {
             "evdev" => RfidReaderType.Evdev,
             "serial" => RfidReaderType.Serial,
-            _ => throw reader.Error(reader.PathOf("type"), $"must be \"evdev\" (USB keyboard-wedge reader) or \"serial\", got '{typeText}'"),
+            "mfrc522" => RfidReaderType.Mfrc522,
+            "pn532" => RfidReaderType.Pn532,
+            _ => throw reader.Error(reader.PathOf("type"), $"must be \"evdev\" (USB keyboard-wedge reader), \"serial\", \"mfrc522\" or \"pn532\" (HF readers), got '{typeText}'"),
         };
+        if (type is RfidReaderType.Mfrc522 or RfidReaderType.Pn532)
+        {
+            return ReadHfReader(reader, type);
+        }
         var device = reader.RequiredString("device");
         if (!device.StartsWith('/'))
         {
@@ -272,6 +525,63 @@ public static partial class GatewayConfigReader
         }
         reader.RejectUnknown();
         return new RfidReaderOptions { Type = type, Device = device, SensorId = sensorId, Zone = zone, BaudRate = baud };
+    }
+
+    private static RfidReaderOptions ReadHfReader(JsonFields reader, RfidReaderType type)
+    {
+        ConfigException Error(string name, string problem) => reader.Error(reader.PathOf(name), problem);
+
+        var options = new HfRfidOptions { Chip = type == RfidReaderType.Mfrc522 ? HfReaderChip.Mfrc522 : HfReaderChip.Pn532 };
+        if (type == RfidReaderType.Mfrc522)
+        {
+            options = options with
+            {
+                Bus = (int)reader.Integer("bus", 0, 255, 0),
+                ChipSelect = (int)reader.Integer("chipSelect", 0, 255, 0),
+                Pin = reader.Get("resetPin") is null ? -1 : (int)reader.Integer("resetPin", 0, 1023, 0),
+            };
+        }
+        else
+        {
+            var transport = Choice(reader, "transport", "i2c", [("i2c", Pn532Transport.I2c), ("spi", Pn532Transport.Spi), ("serial", Pn532Transport.Serial)],
+                "set the PN532's mode switches to match");
+            options = options with { Transport = transport };
+            switch (transport)
+            {
+                case Pn532Transport.I2c:
+                    options = options with { Bus = (int)reader.Integer("bus", 0, 255, 1) };
+                    break;
+                case Pn532Transport.Spi:
+                    if (reader.Get("chipSelectPin") is null)
+                    {
+                        throw Error("chipSelectPin", "is required for a PN532 on SPI: the GPIO line of its chip select (the driver drives it)");
+                    }
+                    options = options with { Bus = (int)reader.Integer("bus", 0, 255, 0), Pin = (int)reader.Integer("chipSelectPin", 0, 1023, 0) };
+                    break;
+                default:
+                    var device = reader.RequiredString("device");
+                    if (!device.StartsWith('/'))
+                    {
+                        throw Error("device", $"must be an absolute device path such as /dev/ttyUSB0, got '{device}'");
+                    }
+                    options = options with { Device = device };
+                    break;
+            }
+        }
+        var sensorId = reader.String("sensorId");
+        if (sensorId is not null && !SensorIdPattern().IsMatch(sensorId))
+        {
+            throw Error("sensorId", $"must be 1-128 characters of A-Z a-z 0-9 . _ - : / starting with a letter or digit, got '{sensorId}'");
+        }
+        options = options with
+        {
+            SensorId = sensorId,
+            Zone = ReadZone(reader),
+            PollInterval = TimeSpan.FromMilliseconds(reader.Number("pollMilliseconds", 50, 60_000, 250)),
+            ReadNdef = reader.Boolean("ndef", true),
+        };
+        reader.RejectUnknown();
+        return new RfidReaderOptions { Type = type, Device = options.Device ?? "", SensorId = options.Id, Zone = options.Zone, Hf = options };
     }
 
     private static SimulationOptions ReadSimulation(JsonFields? simulation)
@@ -352,9 +662,13 @@ public static partial class GatewayConfigReader
             throw Error("zone", $"must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit, got '{zone}'");
         }
         var quantity = rule.String("quantity") ?? Senml.Temperature;
+        if (quantity == AlarmQuantities.Door)
+        {
+            return ReadDoorRule(rule, id, zone);
+        }
         if (Senml.UnitOf(quantity) is null)
         {
-            throw Error("quantity", $"must be temperature, humidity or pressure, got '{quantity}'");
+            throw Error("quantity", $"must be temperature, humidity, pressure or door, got '{quantity}'");
         }
         var above = rule.Number("above", -1e9, 1e9);
         var below = rule.Number("below", -1e9, 1e9);
@@ -396,6 +710,21 @@ public static partial class GatewayConfigReader
             Window = windowSpan,
             MaxGap = TimeSpan.FromMinutes(maxGap ?? 15),
         };
+    }
+
+    // A door left open: the zone's door contacts, open for longer than delayMinutes.
+    private static AlarmRule ReadDoorRule(JsonFields rule, string id, string zone)
+    {
+        var delay = rule.Number("delayMinutes", 0, 7 * 24 * 60) ?? 0;
+        foreach (var name in new[] { "above", "below", "cumulativeMinutes", "windowHours", "maxGapMinutes" })
+        {
+            if (rule.Get(name) is not null)
+            {
+                throw rule.Error(rule.PathOf(name), "does not apply to a door rule, which starts after delayMinutes open and ends when the door closes");
+            }
+        }
+        rule.RejectUnknown();
+        return new AlarmRule { Id = id, Zone = zone, Quantity = AlarmQuantities.Door, Delay = TimeSpan.FromMinutes(delay) };
     }
 
     private static MqttSettings? ReadMqtt(JsonFields? mqtt, string deviceId)

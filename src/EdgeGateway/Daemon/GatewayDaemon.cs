@@ -2,6 +2,8 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using EdgeGateway.Alarms;
+using EdgeGateway.Board;
+using EdgeGateway.ColdRoom;
 using EdgeGateway.Configuration;
 using EdgeGateway.Keys;
 using EdgeGateway.Log;
@@ -34,6 +36,9 @@ public sealed record DaemonSettings
 
     /// <summary>Where leaf salts come from.</summary>
     public ISaltSource Salts { get; init; } = CryptographicSaltSource.Instance;
+
+    /// <summary>The board's buses for door contacts and alarm outputs; null (a simulation) runs neither.</summary>
+    public IBoardBuses? Buses { get; init; }
 
     /// <summary>The lowest level logged.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
@@ -106,6 +111,22 @@ public sealed partial class GatewayDaemon
         var health = new GatewayHealth(settings.Sources.SelectMany(s => s.Sensors), id => zones.GetValueOrDefault(id), ActiveAlarms(log), config.Alarms);
         writer.LeavesCommitted += health.OnCommitted;
 
+        // Alarm outputs follow the alarms the committed leaves hold (and those active at start).
+        using var outputs = settings.Buses is { } board && config.Outputs.Count > 0
+            ? new AlarmOutputs(config.Outputs, board, loggers.CreateLogger<AlarmOutputs>())
+            : null;
+        if (outputs is not null)
+        {
+            outputs.Update(ActiveAlarms(log).Select(a => (a.Zone, a.RuleId)));
+            writer.LeavesCommitted += leaves =>
+            {
+                if (leaves.Any(l => l.Content.Kind is Firmware.Contracts.Readings.LeafKind.Alarm or Firmware.Contracts.Readings.LeafKind.Event))
+                {
+                    outputs.Update(health.Snapshot().Active.Select(a => (a.Zone, a.Rule)));
+                }
+            };
+        }
+
         var cap = new YoungGenerationCap();
         writer.Committed += _ => cap.AfterCommit();
 
@@ -146,6 +167,9 @@ public sealed partial class GatewayDaemon
             .RunAsync(settings.SourceNotes, stop.Token);
         var uploading = RunUplinkAsync(config, databasePath, signer, writer, health, mqtt?.Publisher, channel.Writer, settings.Clock, loggers, stop.Token);
         var telemetry = mqtt?.RunAsync(channel.Writer, stop.Token) ?? Task.CompletedTask;
+        var doors = settings.Buses is { } buses && config.Doors.Count > 0
+            ? new DoorContacts(config.Doors, buses, settings.Clock, loggers.CreateLogger<DoorContacts>()).RunAsync(channel.Writer, stop.Token)
+            : Task.CompletedTask;
 
         // The writer only ends by itself when it fails; otherwise run until a signal.
         var stopped = Task.Delay(Timeout.Infinite, stop.Token);
@@ -154,6 +178,7 @@ public sealed partial class GatewayDaemon
         await Quietly(uploading);
         await Quietly(pumping);
         await Quietly(telemetry);
+        await Quietly(doors);
         channel.Writer.TryComplete();
         try
         {

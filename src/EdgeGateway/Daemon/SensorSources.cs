@@ -1,5 +1,7 @@
+using EdgeGateway.Board;
 using EdgeGateway.Configuration;
 using EdgeGateway.Sensors;
+using EdgeGateway.Sensors.Bindings;
 using EdgeGateway.Sensors.Rfid;
 using EdgeGateway.Sensors.Simulation;
 using EdgeGateway.Sensors.Sysfs;
@@ -62,8 +64,11 @@ public static class SensorSources
             CompressorFailure = config.Simulation.CompressorFailure,
         };
 
-    /// <summary>The board's sensors: kernel drivers under the sysfs root, and the configured RFID readers.</summary>
-    public static async Task<SensorSetup> DiscoverAsync(GatewayConfig config, TimeProvider clock, CancellationToken cancellationToken)
+    /// <summary>
+    /// The board's sensors: kernel drivers under the sysfs root, the configured user-space sensors
+    /// on <paramref name="buses"/>, and the configured RFID readers.
+    /// </summary>
+    public static async Task<SensorSetup> DiscoverAsync(GatewayConfig config, IBoardBuses buses, TimeProvider clock, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(config);
         var sources = new List<ISensorSource>();
@@ -80,14 +85,29 @@ public static class SensorSources
         {
             sources.Add(new PollingSensorSource(found.Sensors, config.Sensors.PollInterval, clock));
         }
+        var devices = BindingSensors(config, buses, clock);
+        if (devices.Count > 0)
+        {
+            sources.Add(new PollingSensorSource(devices, config.Sensors.PollInterval, clock, "bindings"));
+        }
         foreach (var reader in config.Sensors.Rfid)
         {
             sources.Add(reader.Type switch
             {
                 RfidReaderType.Evdev => new EvdevRfidReader(new EvdevRfidOptions(reader.Device) { SensorId = reader.SensorId, Zone = reader.Zone }, clock),
+                RfidReaderType.Mfrc522 or RfidReaderType.Pn532 => new HfRfidReader(reader.Hf!, buses, clock),
                 _ => new SerialRfidReader(new SerialRfidOptions(reader.Device) { SensorId = reader.SensorId, Zone = reader.Zone, BaudRate = reader.BaudRate }, clock),
             });
         }
         return new SensorSetup(sources, notes);
+    }
+
+    /// <summary>The user-space sensors <paramref name="config"/> names (<c>sensors.devices</c>), on <paramref name="buses"/>.</summary>
+    public static IReadOnlyList<BindingSensor> BindingSensors(GatewayConfig config, IBoardBuses buses, TimeProvider clock)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.Sensors.Devices
+            .Select(d => BindingSensor.Create(d, buses, config.Sensors.PollInterval, PlausibilityLimits.Default, clock, config.Sensors.Zones.GetValueOrDefault(d.Id)))
+            .ToList();
     }
 }

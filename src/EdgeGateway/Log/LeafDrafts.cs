@@ -96,6 +96,19 @@ public sealed class LeafDrafts
         };
     }
 
+    /// <summary>The event leaf of a door that opened or closed (<c>door-open</c>, <c>door-closed</c>), in the door's zone.</summary>
+    public LeafContent ForDoor(DoorObservation door, long sequence)
+    {
+        ArgumentNullException.ThrowIfNull(door);
+        return new LeafContent
+        {
+            DeviceId = _deviceId, Sequence = sequence, Kind = LeafKind.Event,
+            TimeMs = Math.Clamp(door.TimeMs, 0, ReadingLeaf.MaxTimeMs),
+            StringValue = door.Open ? DoorObservation.OpenCode : DoorObservation.ClosedCode,
+            Zone = door.Zone, Detail = CleanDetail(door.Detail),
+        };
+    }
+
     /// <summary>The leaf for an alarm transition.</summary>
     public LeafContent ForAlarm(Alarms.AlarmTransition alarm, long sequence)
     {
@@ -166,6 +179,26 @@ public sealed class LeafDrafts
         SensorFault f => $"fault sensor={f.SensorId} code={f.Code} detail={f.Detail}",
         _ => e.ToString(),
     };
+}
+
+/// <summary>
+/// A door contact's debounced state. A change becomes an event leaf (<see cref="OpenCode"/> or
+/// <see cref="ClosedCode"/>); every observation, changed or not, feeds the zone's door alarm rules,
+/// so a door that stays open starts its alarm on time.
+/// </summary>
+/// <param name="DoorId">The door's id in alarm leaves (their <c>sensor</c>), e.g. <c>door/chiller-1</c>.</param>
+/// <param name="Zone">The door's zone.</param>
+/// <param name="Open">True when open.</param>
+/// <param name="TimeMs">When the state was seen (for a change: when it became stable), Unix milliseconds.</param>
+/// <param name="Changed">True for a change (or the state at start), which is a leaf.</param>
+/// <param name="Detail">What happened, for people; the leaf's detail names the door.</param>
+public sealed record DoorObservation(string DoorId, string? Zone, bool Open, long TimeMs, bool Changed, string Detail)
+{
+    /// <summary>The event code of a door that opened.</summary>
+    public const string OpenCode = "door-open";
+
+    /// <summary>The event code of a door that closed.</summary>
+    public const string ClosedCode = "door-closed";
 }
 
 /// <summary>Something about the gateway itself that belongs in its log.</summary>

@@ -5,10 +5,11 @@ namespace EdgeGateway.Log;
 /// <summary>One thing for the log writer: a sensor event or a gateway event.</summary>
 public readonly record struct LogInput
 {
-    private LogInput(SensorEvent? sensor, GatewayEvent? gatewayEvent)
+    private LogInput(SensorEvent? sensor, GatewayEvent? gatewayEvent, DoorObservation? door = null)
     {
         Sensor = sensor;
         Event = gatewayEvent;
+        Door = door;
     }
 
     /// <summary>The sensor event, or null.</summary>
@@ -17,9 +18,15 @@ public readonly record struct LogInput
     /// <summary>The gateway event, or null.</summary>
     public GatewayEvent? Event { get; }
 
+    /// <summary>A door contact's state, or null.</summary>
+    public DoorObservation? Door { get; }
+
     /// <summary>A sensor event.</summary>
     public static LogInput From(SensorEvent sensorEvent) => new(sensorEvent ?? throw new ArgumentNullException(nameof(sensorEvent)), null);
 
     /// <summary>A gateway event.</summary>
     public static LogInput From(GatewayEvent gatewayEvent) => new(null, gatewayEvent ?? throw new ArgumentNullException(nameof(gatewayEvent)));
+
+    /// <summary>A door contact's state.</summary>
+    public static LogInput From(DoorObservation door) => new(null, null, door ?? throw new ArgumentNullException(nameof(door)));
 }

@@ -566,6 +566,19 @@ public sealed partial class LogWriter
                 AddLeaf(batch, _drafts.ForGatewayEvent(gatewayEvent, batch.End), null);
                 continue;
             }
+            if (item.Door is { } door)
+            {
+                // Like gateway events, door changes are few and are written while readings are refused.
+                if (door.Changed)
+                {
+                    AddLeaf(batch, _drafts.ForDoor(door, batch.End), null);
+                }
+                foreach (var transition in _alarms.ObserveDoor(door.Zone, door.DoorId, door.Open, door.TimeMs))
+                {
+                    AddAlarm(batch, transition);
+                }
+                continue;
+            }
             var sensorEvent = item.Sensor!;
             IReadOnlyList<AlarmTransition> transitions = [];
             if (sensorEvent is Measurement m && double.IsFinite(m.Value))

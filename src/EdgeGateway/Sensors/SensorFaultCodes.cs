@@ -17,4 +17,7 @@ public static class SensorFaultCodes
     public const string Missing = "missing";
     /// <summary>The device answered with something that could not be parsed.</summary>
     public const string Malformed = "malformed";
+
+    /// <summary>Faults that a second read within the same poll often does not repeat: worth a retry.</summary>
+    public static IReadOnlySet<string> Transient { get; } = new HashSet<string>(StringComparer.Ordinal) { IoError, Timeout, Crc, PowerOnReset };
 }

@@ -105,6 +105,44 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task OutputsTest_NoOutputsConfigured_Exit2SayingSo()
+    {
+        var data = _temp.File("data");
+        Assert.Equal(0, (await Run("init", "--data", data)).Exit);
+
+        var (exit, _, error) = await Run("outputs", "test", "--data", data);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("gateway.json names no outputs (outputs[])", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{ "id": "siren", "pin": 22, "kind": "siren" }""", "outputs[0].kind", "must be \"relay\", \"buzzer\" or \"led\", got 'siren'")]
+    [InlineData("""{ "id": "siren", "kind": "relay" }""", "outputs[0].pin", "is required")]
+    public async Task OutputsTest_BadOutputInGatewayJson_Exit2NamingTheField(string entry, string field, string problem)
+    {
+        var data = _temp.File("data");
+        Assert.Equal(0, (await Run("init", "--data", data)).Exit);
+        var config = Path.Combine(data, GatewayConfig.FileName);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"outputs\": [", "\"outputs\": [ " + entry, StringComparison.Ordinal));
+
+        var (exit, _, error) = await Run("outputs", "test", "--data", data, "--output", "siren");
+
+        Assert.Equal(2, exit);
+        Assert.Contains(field, error, StringComparison.Ordinal);
+        Assert.Contains(problem, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OutputsTest_SecondsOutOfRange_Exit2()
+    {
+        var (exit, _, error) = await Run("outputs", "test", "--data", _temp.Path, "--seconds", "600");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--seconds must be between 0.1 and 60, got 600", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_MissingFolder_Exit2SayingHowToCreateIt()
     {
         var (exit, _, error) = await Run("status", "--data", _temp.File("nothing-here"));
@@ -154,5 +192,28 @@ public sealed class CommandLineTests : IDisposable
         var (exit, _, error) = await Run("sensors", "--sysfs-root", _temp.File("no-sys"));
         Assert.Equal(2, exit);
         Assert.Contains("--sysfs-root", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sensors_WithData_ListsTheKernelAndTheUserSpaceSensors_ABusThatIsNotThereIsMissing()
+    {
+        using var sysfs = new FakeSysfsTree();
+        sysfs.AddSht(0);
+        var data = _temp.File("data");
+        Assert.Equal(0, (await Run("init", "--data", data)).Exit);
+        var path = Path.Combine(data, "gateway.json");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!;
+        config["sensors"]!["sysfsRoot"] = sysfs.Root;
+        // No board here has an I2C bus 250.
+        config["sensors"]!["devices"] = System.Text.Json.Nodes.JsonNode.Parse("""[ { "binding": "sht3x", "bus": 250, "address": "0x44" } ]""");
+        File.WriteAllText(path, config.ToJsonString());
+
+        var (exit, output, _) = await Run("sensors", "--data", data);
+
+        Assert.Equal(0, exit);
+        var lines = output.TrimEnd('\n').Split('\n');
+        Assert.Matches(@"^hwmon/sht3x/1-0044\s+sht3x\s+temperature\s+22\.35 Cel$", lines[0]);
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^i2c/sht3x/250-0044\s+sht3x\s+temperature\s+fault missing: .*/dev/i2c-250"));
+        Assert.Contains("user-space i2c/sht3x/250-0044: sht3x at I2C bus 250 address 0x44", lines);
     }
 }

@@ -1,4 +1,7 @@
+using EdgeGateway.Board;
 using EdgeGateway.Configuration;
+using EdgeGateway.Sensors.Bindings;
+using EdgeGateway.Sensors.Rfid;
 using EdgeGateway.Sensors.Simulation;
 
 namespace EdgeGateway.Tests.Configuration;
@@ -190,6 +193,130 @@ public sealed class GatewayConfigReaderTests
     {
         var e = Refused("""{ "deviceId": "gw-01", "sensors": { "rfid": [ { "type": "serial", "device": "/dev/ttyUSB0", "baudRate": 12345 } ] } }""");
         Assert.Equal("sensors.rfid[0].baudRate", e.Field);
+    }
+
+    [Fact]
+    public void Parse_UserSpaceDevices_GiveTheirAttachmentsAndIds()
+    {
+        var config = GatewayConfigReader.Parse("""
+            { "deviceId": "gw-01", "gpio": { "driver": "libgpiod-v2", "chip": 4 }, "sensors": { "devices": [
+              { "binding": "sht3x", "address": "0x45", "zone": "chiller-1" },
+              { "binding": "bme280", "bus": 3, "address": 118 },
+              { "binding": "max31865", "chipSelect": 1, "probe": { "nominalOhms": 1000, "wires": 4 }, "sensorId": "freezer/pt1000" },
+              { "binding": "dht22", "pin": 17 } ] } }
+            """, "gateway.json");
+        var d = config.Sensors.Devices;
+        Assert.Equal((GpioDriverKind.LibgpiodV2, 4), (config.Gpio.Driver, config.Gpio.Chip));
+        Assert.Equal(("i2c/sht3x/1-0045", 1, 0x45, "chiller-1"), (d[0].Id, d[0].Bus, d[0].Address, d[0].Zone));
+        Assert.Equal(("i2c/bme280/3-0076", 0x76), (d[1].Id, d[1].Address));
+        Assert.Equal(("freezer/pt1000", 0, 1, new RtdProbe(1000, 4, 4300, 50)), (d[2].Id, d[2].Bus, d[2].ChipSelect, d[2].Probe));
+        Assert.Equal(("gpio/dht22/17", 17), (d[3].Id, d[3].Pin));
+    }
+
+    [Theory]
+    [InlineData("""{ "binding": "sht99", "address": "0x44" }""", "sensors.devices[0].binding")]
+    [InlineData("""{ "binding": "sht3x" }""", "sensors.devices[0].address")]
+    [InlineData("""{ "binding": "sht3x", "address": "0x80" }""", "sensors.devices[0].address")]
+    [InlineData("""{ "binding": "sht3x", "address": "44h" }""", "sensors.devices[0].address")]
+    [InlineData("""{ "binding": "sht3x", "address": "0x44", "pin": 4 }""", "sensors.devices[0].pin")]
+    [InlineData("""{ "binding": "dht22" }""", "sensors.devices[0].pin")]
+    [InlineData("""{ "binding": "max31865", "probe": { "nominalOhms": 500 } }""", "sensors.devices[0].probe.nominalOhms")]
+    [InlineData("""{ "binding": "max31865", "probe": { "mainsHz": 55 } }""", "sensors.devices[0].probe.mainsHz")]
+    [InlineData("""{ "binding": "max31865", "address": "0x44" }""", "sensors.devices[0].address")]
+    [InlineData("""{ "binding": "mcp9808", "address": "0x18", "zone": "cold room" }""", "sensors.devices[0].zone")]
+    public void Parse_BadUserSpaceDevice_NamesTheField(string device, string field)
+    {
+        var e = Refused($$"""{ "deviceId": "gw-01", "sensors": { "devices": [ {{device}} ] } }""");
+        Assert.Equal(field, e.Field);
+    }
+
+    [Fact]
+    public void Parse_TwoDevicesWithOneId_IsRefusedNamingTheSecond()
+    {
+        var e = Refused("""{ "deviceId": "gw-01", "sensors": { "devices": [ { "binding": "sht3x", "address": "0x44" }, { "binding": "sht3x", "address": 68 } ] } }""");
+        Assert.Equal("sensors.devices[1]", e.Field);
+        Assert.Contains("i2c/sht3x/1-0044", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_DoorsOutputsAndADoorRule()
+    {
+        var config = GatewayConfigReader.Parse("""
+            { "deviceId": "gw-01",
+              "doors": [ { "id": "chiller-1", "zone": "chiller-1", "pin": 27, "openWhen": "low", "pull": "none", "debounceMilliseconds": 50 } ],
+              "outputs": [ { "id": "siren", "pin": 22, "activeLow": true, "zones": ["chiller-1"] }, { "id": "led", "kind": "led", "pin": 5, "rules": ["chiller-door"] } ],
+              "alarms": [ { "id": "chiller-door", "zone": "chiller-1", "quantity": "door", "delayMinutes": 0.5 } ] }
+            """, "gateway.json");
+        var door = Assert.Single(config.Doors);
+        Assert.Equal(("door/chiller-1", 27, false, EdgeGateway.ColdRoom.InputPull.None, TimeSpan.FromMilliseconds(50)), (door.SensorId, door.Pin, door.OpenWhenHigh, door.Pull, door.Debounce));
+        Assert.True(config.Outputs[0].ActiveLow);
+        Assert.Equal(["chiller-1"], config.Outputs[0].Zones);
+        Assert.Equal(EdgeGateway.ColdRoom.OutputKind.Led, config.Outputs[1].Kind);
+        Assert.Equal(["chiller-door"], config.Outputs[1].Rules);
+        var rule = Assert.Single(config.Alarms);
+        Assert.Equal(("door", TimeSpan.FromSeconds(30)), (rule.Quantity, rule.Delay));
+    }
+
+    [Theory]
+    [InlineData("""{ "doors": [ { "id": "d1" } ] }""", "doors[0].pin")]
+    [InlineData("""{ "doors": [ { "id": "d1", "pin": 4, "openWhen": "open" } ] }""", "doors[0].openWhen")]
+    [InlineData("""{ "doors": [ { "id": "d1", "pin": 4 }, { "id": "d1", "pin": 5 } ] }""", "doors[1].id")]
+    [InlineData("""{ "outputs": [ { "id": "s", "pin": 4, "kind": "siren" } ] }""", "outputs[0].kind")]
+    [InlineData("""{ "outputs": [ { "id": "s", "pin": 4, "zones": ["cold room"] } ] }""", "outputs[0].zones[0]")]
+    [InlineData("""{ "doors": [ { "id": "d1", "pin": 4 } ], "outputs": [ { "id": "s", "pin": 4 } ] }""", "outputs[0].pin")]
+    [InlineData("""{ "sensors": { "devices": [ { "binding": "dht22", "pin": 17 } ] }, "doors": [ { "id": "d1", "pin": 17 } ] }""", "doors[0].pin")]
+    [InlineData("""{ "alarms": [ { "id": "d", "zone": "z", "quantity": "door", "above": 1 } ] }""", "alarms[0].above")]
+    [InlineData("""{ "alarms": [ { "id": "d", "zone": "z", "quantity": "door", "cumulativeMinutes": 10 } ] }""", "alarms[0].cumulativeMinutes")]
+    public void Parse_BadDoorOrOutput_NamesTheField(string fields, string field)
+    {
+        var e = Refused("""{ "deviceId": "gw-01", """ + fields[1..]);
+        Assert.Equal(field, e.Field);
+    }
+
+    [Fact]
+    public void Parse_HfReaders_GiveTheirAttachmentsAndIds()
+    {
+        var config = GatewayConfigReader.Parse("""
+            { "deviceId": "gw-01", "sensors": { "rfid": [
+              { "type": "mfrc522", "bus": 0, "chipSelect": 1, "resetPin": 25, "zone": "dock", "pollMilliseconds": 100 },
+              { "type": "pn532" },
+              { "type": "pn532", "transport": "spi", "chipSelectPin": 8, "ndef": false },
+              { "type": "pn532", "transport": "serial", "device": "/dev/ttyS0", "sensorId": "rfid/dock-door" } ] } }
+            """, "gateway.json");
+        var r = config.Sensors.Rfid;
+        Assert.Equal((RfidReaderType.Mfrc522, "rfid/mfrc522-0.1", 25, "dock", TimeSpan.FromMilliseconds(100)), (r[0].Type, r[0].SensorId, r[0].Hf!.Pin, r[0].Zone, r[0].Hf!.PollInterval));
+        Assert.Equal((Pn532Transport.I2c, 1, 0x24, "rfid/pn532-1-0024", true), (r[1].Hf!.Transport, r[1].Hf!.Bus, r[1].Hf!.Address, r[1].SensorId, r[1].Hf!.ReadNdef));
+        Assert.Equal((Pn532Transport.Spi, 8, false), (r[2].Hf!.Transport, r[2].Hf!.Pin, r[2].Hf!.ReadNdef));
+        Assert.Equal((Pn532Transport.Serial, "/dev/ttyS0", "rfid/dock-door"), (r[3].Hf!.Transport, r[3].Hf!.Device, r[3].SensorId));
+        Assert.Equal(-1, r[1].Hf!.Pin);
+    }
+
+    [Theory]
+    [InlineData("""{ "type": "pn532", "transport": "uart" }""", "sensors.rfid[0].transport")]
+    [InlineData("""{ "type": "pn532", "transport": "spi" }""", "sensors.rfid[0].chipSelectPin")]
+    [InlineData("""{ "type": "pn532", "transport": "serial" }""", "sensors.rfid[0].device")]
+    [InlineData("""{ "type": "pn532", "chipSelect": 0 }""", "sensors.rfid[0].chipSelect")]
+    [InlineData("""{ "type": "mfrc522", "device": "/dev/spidev0.0" }""", "sensors.rfid[0].device")]
+    [InlineData("""{ "type": "mfrc522", "pollMilliseconds": 10 }""", "sensors.rfid[0].pollMilliseconds")]
+    public void Parse_BadHfReader_NamesTheField(string reader, string field)
+    {
+        var e = Refused($$"""{ "deviceId": "gw-01", "sensors": { "rfid": [ {{reader}} ] } }""");
+        Assert.Equal(field, e.Field);
+    }
+
+    [Fact]
+    public void Parse_ResetPinAlsoUsedByADoor_IsRefused()
+    {
+        var e = Refused("""{ "deviceId": "gw-01", "sensors": { "rfid": [ { "type": "mfrc522", "resetPin": 25 } ] }, "doors": [ { "id": "d", "pin": 25 } ] }""");
+        Assert.Equal("sensors.rfid[0].resetPin", e.Field);
+    }
+
+    [Fact]
+    public void Parse_UnknownGpioDriver_SaysWhichThereAre()
+    {
+        var e = Refused("""{ "deviceId": "gw-01", "gpio": { "driver": "pigpio" } }""");
+        Assert.Equal("gpio.driver", e.Field);
+        Assert.Contains("libgpiod-v2", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

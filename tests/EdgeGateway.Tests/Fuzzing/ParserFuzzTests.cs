@@ -254,7 +254,7 @@ public sealed class ParserFuzzTests
             3 => new W1ThermChannel(info, "/sys/w1_slave", isW1Slave: true),
             _ => new W1ThermChannel(info, "/sys/temperature", isW1Slave: false),
         };
-        var sensor = new SysfsSensor("hwmon/fuzz/0", "fuzz", "/sys/fuzz", [sysfs], new TextReader(text, errno), SysfsReadPolicy.NoRetry,
+        var sensor = new SysfsSensor("hwmon/fuzz/0", "fuzz", "/sys/fuzz", [sysfs], new TextReader(text, errno), SensorReadPolicy.NoRetry,
             PlausibilityLimits.Default, TimeProvider.System);
         var events = sensor.ReadOnceAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
         var only = Assert.Single(events);

@@ -49,6 +49,8 @@ public sealed class PortablePublishTests(PublishedGateway published) : IClassFix
         Assert.Contains("OK", published.Script.Stdout, StringComparison.Ordinal);
         Assert.Equal(EmAarch64, ElfMachine(Out("runtimes/linux-arm64/native/libe_sqlite3.so")));
         Assert.Equal(EmArm, ElfMachine(Out("runtimes/linux-arm/native/libe_sqlite3.so")));
+        Assert.Equal(EmAarch64, ElfMachine(Out("runtimes/linux-arm64/native/libSystem.IO.Ports.Native.so")));
+        Assert.Equal(EmArm, ElfMachine(Out("runtimes/linux-arm/native/libSystem.IO.Ports.Native.so")));
         Assert.False(File.Exists(Out("libcoreclr.so")), "framework-dependent: no runtime in the output");
         Assert.StartsWith("#!/bin/sh", File.ReadAllText(Out("EdgeGateway")), StringComparison.Ordinal);
     }
@@ -61,11 +63,34 @@ public sealed class PortablePublishTests(PublishedGateway published) : IClassFix
         File.WriteAllText(Path.Combine(_scratch, "EdgeGateway.runtimeconfig.json"), "{}");
         Directory.CreateDirectory(Path.Combine(_scratch, "runtimes/linux-arm64/native"));
         File.WriteAllText(Path.Combine(_scratch, "runtimes/linux-arm64/native/libe_sqlite3.so"), "");
+        File.WriteAllText(Path.Combine(_scratch, "runtimes/linux-arm64/native/libSystem.IO.Ports.Native.so"), "");
+        Directory.CreateDirectory(Path.Combine(_scratch, "runtimes/linux-arm/native"));
+        File.WriteAllText(Path.Combine(_scratch, "runtimes/linux-arm/native/libSystem.IO.Ports.Native.so"), "");
 
         var run = await Processes.RunAsync("bash", [Processes.InRepository("hardware/check-publish.sh"), "--check-only", _scratch]);
 
         Assert.Equal(1, run.Exit);
         Assert.Contains("runtimes/linux-arm/native/libe_sqlite3.so", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("linux-arm64/native", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("libSystem.IO.Ports", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CheckPublish_FolderWithoutSerialPortNative_FailsNamingTheMissingFile()
+    {
+        File.WriteAllText(Path.Combine(_scratch, "EdgeGateway"), "#!/bin/sh\n");
+        foreach (var f in new[] { "EdgeGateway.dll", "EdgeGateway.runtimeconfig.json" }) File.WriteAllText(Path.Combine(_scratch, f), "");
+        foreach (var rid in new[] { "linux-arm64", "linux-arm" })
+        {
+            Directory.CreateDirectory(Path.Combine(_scratch, $"runtimes/{rid}/native"));
+            File.WriteAllText(Path.Combine(_scratch, $"runtimes/{rid}/native/libe_sqlite3.so"), "");
+        }
+        File.WriteAllText(Path.Combine(_scratch, "runtimes/linux-arm64/native/libSystem.IO.Ports.Native.so"), "");
+
+        var run = await Processes.RunAsync("bash", [Processes.InRepository("hardware/check-publish.sh"), "--check-only", _scratch]);
+
+        Assert.Equal(1, run.Exit);
+        Assert.Contains("runtimes/linux-arm/native/libSystem.IO.Ports.Native.so", run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("linux-arm64/native", run.Stderr, StringComparison.Ordinal);
     }
 

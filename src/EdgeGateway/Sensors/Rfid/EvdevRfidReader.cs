@@ -50,8 +50,7 @@ public sealed class EvdevRfidReader : ISensorSource
         var id = options.SensorId ?? "rfid/" + Path.GetFileName(options.DevicePath);
         var info = new SensorInfo(id, "rfid-hid", Quantity.Tag, SenmlUnits.For(Quantity.Tag), options.Zone);
         Sensors = [info];
-        _loop = new RfidReadLoop(info, options.DevicePath, Open, () => new EvdevFramer(options.Layout),
-            options.DebounceWindow, options.ReopenDelay, timeProvider);
+        _loop = new RfidReadLoop(info, options.DevicePath, Open, options.DebounceWindow, options.ReopenDelay, timeProvider);
     }
 
     /// <inheritdoc/>
@@ -66,7 +65,7 @@ public sealed class EvdevRfidReader : ISensorSource
     /// <inheritdoc/>
     public IAsyncEnumerable<SensorEvent> ReadAsync(CancellationToken cancellationToken) => _loop.ReadAsync(cancellationToken);
 
-    private UnixFd Open()
+    private IRfidSession Open()
     {
         var fd = UnixFd.Open(_options.DevicePath, LibC.O_RDONLY | LibC.O_NONBLOCK);
         if (_options.Grab && LibC.ioctl(fd.Value, LibC.EVIOCGRAB, 1) < 0)
@@ -81,7 +80,29 @@ public sealed class EvdevRfidReader : ISensorSource
             };
             throw new IOException($"{error.Message}: {why}", error.HResult);
         }
-        return fd;
+        try
+        {
+            return new FdSession(fd, new EvdevFramer(_options.Layout));
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
+    // The descriptor is read through poll() so that cancellation wakes a read that waits for keys.
+    private sealed class FdSession(UnixFd fd, ITagFramer framer) : ByteStreamSession(framer)
+    {
+        private readonly FdPollReader _reader = new(fd);
+
+        protected override int Read(byte[] buffer, CancellationToken cancellationToken) => _reader.Read(buffer, cancellationToken);
+
+        public override void Dispose()
+        {
+            _reader.Dispose();
+            fd.Dispose();
+        }
     }
 
     private sealed class EvdevFramer(EvdevLayout layout) : ITagFramer

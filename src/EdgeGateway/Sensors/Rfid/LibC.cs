@@ -1,20 +1,17 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace EdgeGateway.Sensors.Rfid;
 
 /// <summary>
-/// The few Linux libc calls the RFID readers need (System.IO.Ports is not available, and FileStream
-/// cannot grab an input device or set termios). Constants are Linux's generic values, the same on
-/// arm, arm64 and x86-64.
+/// The few Linux libc calls the keyboard-wedge RFID reader needs: no library takes an input device
+/// exclusively (EVIOCGRAB), and a read of it must be cancellable (poll with an eventfd). Serial
+/// readers use System.IO.Ports. Constants are Linux's generic values, the same on arm, arm64 and x86-64.
 /// </summary>
 internal static class LibC
 {
     private const string Lib = "libc";
 
     public const int O_RDONLY = 0x0;
-    public const int O_RDWR = 0x2;
-    public const int O_NOCTTY = 0x100;
     public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
 
@@ -34,46 +31,12 @@ internal static class LibC
     // _IOW('E', 0x90, int): exclusive grab of an evdev device (linux/input.h).
     public const nuint EVIOCGRAB = 0x40044590;
 
-    // termios (asm-generic/termbits.h)
-    public const uint CREAD = 0x80;
-    public const uint CLOCAL = 0x800;
-    public const int TCSANOW = 0;
-    public const int TCIFLUSH = 0;
-
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd
     {
         public int Fd;
         public short Events;
         public short Revents;
-    }
-
-    [InlineArray(32)]
-    public struct ControlChars
-    {
-        private byte _element0;
-    }
-
-    [InlineArray(64)]
-    public struct Slack
-    {
-        private byte _element0;
-    }
-
-    /// <summary>glibc's struct termios (60 bytes on arm, arm64, x86-64), with slack after it.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    public struct Termios
-    {
-        public uint c_iflag;
-        public uint c_oflag;
-        public uint c_cflag;
-        public uint c_lflag;
-        public byte c_line;
-        public ControlChars c_cc;
-        public uint c_ispeed;
-        public uint c_ospeed;
-        // Room in case a libc's struct is larger than the fields above; never read.
-        public Slack reserved;
     }
 
 #pragma warning disable SYSLIB1054 // DllImport keeps the project free of AllowUnsafeBlocks; every signature here is blittable.
@@ -98,23 +61,6 @@ internal static class LibC
     [DllImport(Lib, SetLastError = true)]
     public static extern int ioctl(int fd, nuint request, int arg);
 
-    [DllImport(Lib, SetLastError = true)]
-    public static extern int tcgetattr(int fd, out Termios termios);
-
-    [DllImport(Lib, SetLastError = true)]
-    public static extern int tcsetattr(int fd, int optionalActions, ref Termios termios);
-
-    [DllImport(Lib)]
-    public static extern void cfmakeraw(ref Termios termios);
-
-    [DllImport(Lib, SetLastError = true)]
-    public static extern int cfsetispeed(ref Termios termios, uint speed);
-
-    [DllImport(Lib, SetLastError = true)]
-    public static extern int cfsetospeed(ref Termios termios, uint speed);
-
-    [DllImport(Lib, SetLastError = true)]
-    public static extern int tcflush(int fd, int queueSelector);
 #pragma warning restore SYSLIB1054
 
     /// <summary>The exception .NET itself would raise for a failed call: an IOException whose HResult is errno.</summary>

@@ -11,15 +11,45 @@ internal interface ITagFramer
 }
 
 /// <summary>
-/// The part both RFID readers share: open the device, read it on a dedicated thread, interpret and
+/// An open reader device. Read on a thread of its own: it may block, and cancellation must wake it.
+/// </summary>
+internal interface IRfidSession : IDisposable
+{
+    /// <summary>
+    /// Waits for the next tag reads and appends them (possibly none); false when the device closed.
+    /// Device errors are <see cref="IOException"/>s; cancellation is <see cref="OperationCanceledException"/>.
+    /// </summary>
+    bool ReadNext(List<RawTagRead> reads, CancellationToken cancellationToken);
+}
+
+/// <summary>A session over a byte stream (a tty, an input device): bytes in, tag reads out through a framer.</summary>
+internal abstract class ByteStreamSession(ITagFramer framer) : IRfidSession
+{
+    private readonly byte[] _buffer = new byte[4096];
+
+    public bool ReadNext(List<RawTagRead> reads, CancellationToken cancellationToken)
+    {
+        var n = Read(_buffer, cancellationToken);
+        if (n == 0) return false;
+        framer.Push(_buffer.AsSpan(0, n), reads);
+        return true;
+    }
+
+    /// <summary>Reads what is available, waiting for at least one byte; 0 means end of file / hang-up.</summary>
+    protected abstract int Read(byte[] buffer, CancellationToken cancellationToken);
+
+    public abstract void Dispose();
+}
+
+/// <summary>
+/// The part every RFID reader shares: open the device, read it on a dedicated thread, interpret and
 /// debounce tags, and when the device goes away (unplugged, port closed) record one "missing" fault
 /// and reopen it with a capped backoff, so a reader that is replugged resumes on its own.
 /// </summary>
 internal sealed class RfidReadLoop(
     SensorInfo sensor,
     string devicePath,
-    Func<UnixFd> open,
-    Func<ITagFramer> newFramer,
+    Func<IRfidSession> open,
     TimeSpan debounceWindow,
     TimeSpan reopenDelay,
     TimeProvider timeProvider)
@@ -57,17 +87,17 @@ internal sealed class RfidReadLoop(
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                UnixFd fd;
+                IRfidSession session;
                 try
                 {
-                    fd = open();
+                    session = open();
                 }
-                catch (IOException ex)
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
                     _state = new RfidReaderState(false, ex.Message);
                     if (!reportedDown)
                     {
-                        var code = ex is FileNotFoundException ? SensorFaultCodes.Missing : SensorFaultCodes.IoError;
+                        var code = ex is FileNotFoundException or DirectoryNotFoundException ? SensorFaultCodes.Missing : SensorFaultCodes.IoError;
                         await writer.WriteAsync(Fault(code, $"{ex.Message}; retrying after {delay.TotalSeconds:0.#} s, backing off to every {MaxReopenDelay.TotalSeconds:0} s."), cancellationToken);
                         reportedDown = true;
                     }
@@ -80,10 +110,10 @@ internal sealed class RfidReadLoop(
                 _state = new RfidReaderState(true, $"reading {devicePath}");
                 var opened = timeProvider.GetTimestamp();
                 string ended;
-                using (fd)
+                using (session)
                 {
                     ended = await Task.Factory.StartNew(
-                        () => RunSession(fd, debouncer, writer, cancellationToken),
+                        () => RunSession(session, debouncer, writer, cancellationToken),
                         cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
                 }
                 _state = new RfidReaderState(false, ended);
@@ -108,37 +138,25 @@ internal sealed class RfidReadLoop(
     }
 
     // Runs on its own thread: blocking reads, woken by cancellation. Returns why the device closed.
-    private string RunSession(UnixFd fd, TagDebouncer debouncer, ChannelWriter<SensorEvent> writer, CancellationToken cancellationToken)
+    private string RunSession(IRfidSession session, TagDebouncer debouncer, ChannelWriter<SensorEvent> writer, CancellationToken cancellationToken)
     {
         try
         {
-            using var reader = new FdPollReader(fd);
-            ReadUntilClosed(reader, debouncer, writer, cancellationToken);
-            return "end of file (device closed)";
+            var reads = new List<RawTagRead>();
+            while (true)
+            {
+                reads.Clear();
+                if (!session.ReadNext(reads, cancellationToken)) return "end of file (device closed)";
+                foreach (var read in reads)
+                {
+                    var e = Interpret(read, debouncer);
+                    if (e is not null) writer.WriteAsync(e, cancellationToken).AsTask().GetAwaiter().GetResult();
+                }
+            }
         }
         catch (IOException ex)
         {
             return ex.HResult == LibC.ENODEV ? "device removed (ENODEV)" : ex.Message;
-        }
-    }
-
-    private void ReadUntilClosed(FdPollReader reader, TagDebouncer debouncer, ChannelWriter<SensorEvent> writer, CancellationToken cancellationToken)
-    {
-        var framer = newFramer();
-        var buffer = new byte[4096];
-        var reads = new List<RawTagRead>();
-        while (true)
-        {
-            var n = reader.Read(buffer, cancellationToken);
-            if (n == 0) return;
-
-            reads.Clear();
-            framer.Push(buffer.AsSpan(0, n), reads);
-            foreach (var read in reads)
-            {
-                var e = Interpret(read, debouncer);
-                if (e is not null) writer.WriteAsync(e, cancellationToken).AsTask().GetAwaiter().GetResult();
-            }
         }
     }
 

@@ -6,7 +6,8 @@ namespace EdgeGateway.Sensors.Rfid;
 /// <summary>
 /// The value a <see cref="TagObservation"/> carries for a tag id as read: the EPC pure-identity
 /// URI when the id is an SGTIN-96 (24 hex digits, header 0x30), otherwise <c>raw:</c> followed by
-/// the id in upper-case hex (a 13.56 MHz UID, a 125 kHz card number, an EPC of another scheme).
+/// the id in upper-case hex (a 13.56 MHz UID, a 125 kHz card number, an EPC of another scheme); an
+/// EPC URI an HF tag stores in an NDEF record is taken as written when it is an SGTIN URI.
 /// </summary>
 public static class RfidTagValue
 {
@@ -26,6 +27,18 @@ public static class RfidTagValue
         if (text.Length == 0)
         {
             error = "Reader sent an empty tag id.";
+            return false;
+        }
+        if (read.IsEpcUri)
+        {
+            // Only the one spelling of an SGTIN URI is a value (docs/spec.md §2.6); anything else the tag holds is no EPC of ours.
+            if (Sgtin.TryParseEpcUri(text, out var sgtin, out var why) && sgtin.ToEpcUri() == text)
+            {
+                value = text;
+                error = null;
+                return true;
+            }
+            error = $"The tag's NDEF URI '{Printable(text)}' is not an SGTIN pure-identity EPC URI in its canonical spelling{(why is null ? "" : $" ({why})")}.";
             return false;
         }
         if (!text.All(char.IsAsciiHexDigit))

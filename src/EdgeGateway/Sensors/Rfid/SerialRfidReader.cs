@@ -1,3 +1,5 @@
+using System.IO.Ports;
+
 namespace EdgeGateway.Sensors.Rfid;
 
 /// <summary>Settings of a serial (UART or USB-serial) RFID reader that sends one tag id per line.</summary>
@@ -21,20 +23,15 @@ public sealed record SerialRfidOptions(string DevicePath)
 }
 
 /// <summary>
-/// A serial RFID reader: the tty is opened in raw mode (termios via cfmakeraw, 8N1, receiver on,
-/// modem lines ignored) at the configured speed, and each CR/LF-terminated line is one tag id.
+/// A serial RFID reader: the port is opened through System.IO.Ports at the configured speed, 8N1,
+/// no flow control, modem lines left alone (raw mode, receiver on), and each CR/LF-terminated line is
+/// one tag id.
 /// </summary>
 public sealed class SerialRfidReader : ISensorSource
 {
-    // Linux speed_t constants (asm-generic/termbits.h).
-    private static readonly Dictionary<int, uint> Speeds = new()
-    {
-        [1200] = 0x9, [2400] = 0xB, [4800] = 0xC, [9600] = 0xD, [19200] = 0xE, [38400] = 0xF,
-        [57600] = 0x1001, [115200] = 0x1002, [230400] = 0x1003,
-    };
+    private static readonly int[] Speeds = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400];
 
     private readonly SerialRfidOptions _options;
-    private readonly uint _speed;
     private readonly RfidReadLoop _loop;
 
     /// <param name="options">Port and behaviour.</param>
@@ -47,18 +44,17 @@ public sealed class SerialRfidReader : ISensorSource
         // A zero reopen delay would spin on a device that is gone.
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ReopenDelay, TimeSpan.Zero, nameof(options.ReopenDelay));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.DebounceWindow, TimeSpan.Zero, nameof(options.DebounceWindow));
-        if (!Speeds.TryGetValue(options.BaudRate, out _speed))
+        if (!Speeds.Contains(options.BaudRate))
             throw new ArgumentException($"Baud rate {options.BaudRate} is not supported; use one of {string.Join(", ", SupportedBaudRates)}.", nameof(options));
         _options = options;
         var id = options.SensorId ?? "rfid/" + Path.GetFileName(options.DevicePath);
         var info = new SensorInfo(id, "rfid-serial", Quantity.Tag, SenmlUnits.For(Quantity.Tag), options.Zone);
         Sensors = [info];
-        _loop = new RfidReadLoop(info, options.DevicePath, Open, () => new LineFramer(),
-            options.DebounceWindow, options.ReopenDelay, timeProvider);
+        _loop = new RfidReadLoop(info, options.DevicePath, Open, options.DebounceWindow, options.ReopenDelay, timeProvider);
     }
 
     /// <summary>Baud rates the reader can set.</summary>
-    public static IReadOnlyList<int> SupportedBaudRates { get; } = Speeds.Keys.Order().ToList();
+    public static IReadOnlyList<int> SupportedBaudRates { get; } = Speeds;
 
     /// <inheritdoc/>
     public string Name => "serial:" + _options.DevicePath;
@@ -72,33 +68,20 @@ public sealed class SerialRfidReader : ISensorSource
     /// <inheritdoc/>
     public IAsyncEnumerable<SensorEvent> ReadAsync(CancellationToken cancellationToken) => _loop.ReadAsync(cancellationToken);
 
-    private UnixFd Open()
-    {
-        // O_NOCTTY: the port must not become the service's controlling terminal (a hang-up would signal it).
-        var fd = UnixFd.Open(_options.DevicePath, LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_NONBLOCK);
-        try
-        {
-            if (LibC.tcgetattr(fd.Value, out var tio) < 0) throw LibC.LastError($"tcgetattr on {_options.DevicePath} (is it a tty?)");
-            LibC.cfmakeraw(ref tio);
-            tio.c_cflag |= LibC.CREAD | LibC.CLOCAL;
-            if (LibC.cfsetispeed(ref tio, _speed) < 0 || LibC.cfsetospeed(ref tio, _speed) < 0)
-                throw LibC.LastError($"setting {_options.BaudRate} baud on {_options.DevicePath}");
-            if (LibC.tcsetattr(fd.Value, LibC.TCSANOW, ref tio) < 0) throw LibC.LastError($"tcsetattr on {_options.DevicePath}");
-            // Drop whatever arrived before raw mode was set: it may be half a line, mangled by the line discipline.
-            LibC.tcflush(fd.Value, LibC.TCIFLUSH);
-            return fd;
-        }
-        catch
-        {
-            fd.Dispose();
-            throw;
-        }
-    }
+    private IRfidSession Open() => new SerialPortSession(SerialPorts.OpenRaw(_options.DevicePath, _options.BaudRate), new LineFramer());
 
     private sealed class LineFramer : ITagFramer
     {
         private readonly SerialLineDecoder _decoder = new();
 
         public void Push(ReadOnlySpan<byte> bytes, List<RawTagRead> reads) => _decoder.Push(bytes, reads);
+    }
+
+    private sealed class SerialPortSession(SerialPort port, ITagFramer framer) : ByteStreamSession(framer)
+    {
+        protected override int Read(byte[] buffer, CancellationToken cancellationToken) =>
+            SerialPorts.Read(port, buffer, cancellationToken);
+
+        public override void Dispose() => port.Dispose();
     }
 }

@@ -2,15 +2,6 @@ using System.Globalization;
 
 namespace EdgeGateway.Sensors.Sysfs;
 
-/// <summary>
-/// The outcome of reading one channel's attributes when the kernel returned data: a value in the
-/// channel's SenML unit, or a fault for data that is not a reading. Kernel errors are exceptions.
-/// </summary>
-internal readonly record struct ChannelRead(double Value, string? FaultCode = null, string? FaultDetail = null)
-{
-    public static ChannelRead Fault(string code, string detail) => new(double.NaN, code, detail);
-}
-
 /// <summary>One quantity of a sysfs device and how to turn its attributes into a value.</summary>
 internal abstract class SysfsChannel(SensorInfo info)
 {

@@ -6,19 +6,16 @@ namespace EdgeGateway.Sensors.Sysfs;
 /// </summary>
 public sealed class SysfsSensor : IPolledSensor
 {
-    private static readonly HashSet<string> RetryableCodes =
-    [
-        SensorFaultCodes.IoError, SensorFaultCodes.Timeout, SensorFaultCodes.Crc, SensorFaultCodes.PowerOnReset,
-    ];
+    private static readonly IReadOnlySet<string> RetryableCodes = SensorFaultCodes.Transient;
 
     private readonly IReadOnlyList<SysfsChannel> _channels;
     private readonly ISysfsReader _reader;
-    private readonly SysfsReadPolicy _policy;
+    private readonly SensorReadPolicy _policy;
     private readonly PlausibilityLimits _limits;
     private readonly TimeProvider _timeProvider;
 
     internal SysfsSensor(string id, string kind, string devicePath, IReadOnlyList<SysfsChannel> channels,
-        ISysfsReader reader, SysfsReadPolicy policy, PlausibilityLimits limits, TimeProvider timeProvider)
+        ISysfsReader reader, SensorReadPolicy policy, PlausibilityLimits limits, TimeProvider timeProvider)
     {
         Id = id;
         Kind = kind;
@@ -41,7 +38,7 @@ public sealed class SysfsSensor : IPolledSensor
     public string DevicePath { get; }
 
     /// <summary>How failed reads are retried.</summary>
-    public SysfsReadPolicy Policy => _policy;
+    public SensorReadPolicy Policy => _policy;
 
     /// <inheritdoc/>
     public IReadOnlyList<SensorInfo> Channels { get; }
@@ -73,7 +70,7 @@ public sealed class SysfsSensor : IPolledSensor
                 (code, detail) = fault;
             }
 
-            if (RetryableCodes.Contains(code) && attempt < _policy.MaxAttempts && CanWait(attempt, pollStarted))
+            if (RetryableCodes.Contains(code) && _policy.AllowsRetry(attempt, _timeProvider.GetElapsedTime(pollStarted)))
             {
                 await Task.Delay(_policy.DelayAfter(attempt), _timeProvider, cancellationToken);
                 continue;
@@ -81,13 +78,6 @@ public sealed class SysfsSensor : IPolledSensor
             var attempts = attempt == 1 ? "" : $" ({attempt} attempts)";
             return new SensorFault(channel.Info.Id, channel.Info.Quantity, NowMs(), code, detail + attempts);
         }
-    }
-
-    private bool CanWait(int attempt, long pollStarted)
-    {
-        if (_policy.Budget is not { } budget) return true;
-        var spent = _timeProvider.GetElapsedTime(pollStarted);
-        return spent + _policy.DelayAfter(attempt) <= budget;
     }
 
     private long NowMs() => _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();

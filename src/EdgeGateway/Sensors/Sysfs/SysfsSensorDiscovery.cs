@@ -18,7 +18,7 @@ public sealed record SysfsDiscoveryOptions
     public IReadOnlyDictionary<string, string>? Zones { get; init; }
 
     /// <summary>Replaces the per-driver retry policies (their budget still comes from <see cref="PollInterval"/>).</summary>
-    public SysfsReadPolicy? ReadPolicyOverride { get; init; }
+    public SensorReadPolicy? ReadPolicyOverride { get; init; }
 }
 
 /// <summary>A sysfs entry that was looked at and not used, and why.</summary>
@@ -127,7 +127,7 @@ public sealed partial class SysfsSensorDiscovery
                 skipped.Add(new(path, $"{name}: neither temp1_input nor humidity1_input exists"));
                 continue;
             }
-            found.Add(NewSensor(id, name, path, channels, SysfsReadPolicy.I2c));
+            found.Add(NewSensor(id, name, path, channels, SensorReadPolicy.I2c));
         }
     }
 
@@ -170,7 +170,7 @@ public sealed partial class SysfsSensorDiscovery
                 skipped.Add(new(path, $"{name}: no in_temp, in_humidityrelative or in_pressure attributes"));
                 continue;
             }
-            found.Add(NewSensor(id, name, path, channels, name == "dht11" ? SysfsReadPolicy.Dht : SysfsReadPolicy.I2c));
+            found.Add(NewSensor(id, name, path, channels, name == "dht11" ? SensorReadPolicy.Dht : SensorReadPolicy.I2c));
         }
     }
 
@@ -209,11 +209,11 @@ public sealed partial class SysfsSensorDiscovery
                 skipped.Add(new(path, $"{kind}: neither w1_slave nor temperature exists (is the w1_therm module loaded?)"));
                 continue;
             }
-            found.Add(NewSensor(id, kind, path, [channel], SysfsReadPolicy.OneWire));
+            found.Add(NewSensor(id, kind, path, [channel], SensorReadPolicy.OneWire));
         }
     }
 
-    private SysfsSensor NewSensor(string id, string kind, string path, IReadOnlyList<SysfsChannel> channels, SysfsReadPolicy driverPolicy)
+    private SysfsSensor NewSensor(string id, string kind, string path, IReadOnlyList<SysfsChannel> channels, SensorReadPolicy driverPolicy)
     {
         var policy = (_options.ReadPolicyOverride ?? driverPolicy) with { Budget = _options.PollInterval / 2 };
         return new SysfsSensor(id, kind, path, channels, _reader, policy, _options.Limits, _timeProvider);

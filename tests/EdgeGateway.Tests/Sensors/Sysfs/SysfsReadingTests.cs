@@ -11,7 +11,7 @@ public sealed class SysfsReadingTests : IDisposable
 
     public void Dispose() => _tree.Dispose();
 
-    private async Task<SysfsSensor> OnlySensorAsync(ISysfsReader? reader = null, SysfsReadPolicy? policy = null, TimeSpan? interval = null)
+    private async Task<SysfsSensor> OnlySensorAsync(ISysfsReader? reader = null, SensorReadPolicy? policy = null, TimeSpan? interval = null)
     {
         var options = new SysfsDiscoveryOptions
         {
@@ -114,7 +114,7 @@ public sealed class SysfsReadingTests : IDisposable
     public async Task Ds18b20_CrcNo_IsCrcFault()
     {
         _tree.AddW1("28-0316a2791c3f", FakeSysfsTree.W1Slave(4.5, crcOk: false));
-        var events = await (await OnlySensorAsync(policy: SysfsReadPolicy.NoRetry)).ReadOnceAsync(CancellationToken.None);
+        var events = await (await OnlySensorAsync(policy: SensorReadPolicy.NoRetry)).ReadOnceAsync(CancellationToken.None);
         var fault = FaultOf(events, Quantity.Temperature);
         Assert.Equal("crc", fault.Code);
         Assert.Contains("NO", fault.Detail, StringComparison.Ordinal);
@@ -145,7 +145,7 @@ public sealed class SysfsReadingTests : IDisposable
         _tree.AddW1("28-0316a2791c3f", FakeSysfsTree.W1Slave(85.0));
         Assert.StartsWith("50 05 4b 46 7f ff 0c 10 1c : crc=1c YES", File.ReadAllText(_tree.Abs("sys/devices/w1_bus_master1/28-0316a2791c3f/w1_slave")), StringComparison.Ordinal);
 
-        var events = await (await OnlySensorAsync(policy: SysfsReadPolicy.NoRetry)).ReadOnceAsync(CancellationToken.None);
+        var events = await (await OnlySensorAsync(policy: SensorReadPolicy.NoRetry)).ReadOnceAsync(CancellationToken.None);
 
         var fault = FaultOf(events, Quantity.Temperature);
         Assert.Equal("power-on-reset", fault.Code);
@@ -156,7 +156,7 @@ public sealed class SysfsReadingTests : IDisposable
     public async Task Ds18b20_TemperatureFile85000_IsPowerOnReset()
     {
         _tree.AddW1("28-0316a2791c3f", w1Slave: null, temperature: "85000\n");
-        var events = await (await OnlySensorAsync(policy: SysfsReadPolicy.NoRetry)).ReadOnceAsync(CancellationToken.None);
+        var events = await (await OnlySensorAsync(policy: SensorReadPolicy.NoRetry)).ReadOnceAsync(CancellationToken.None);
         Assert.Equal("power-on-reset", FaultOf(events, Quantity.Temperature).Code);
     }
 
@@ -164,7 +164,7 @@ public sealed class SysfsReadingTests : IDisposable
     public async Task Ds18b20_AllZeroScratchpad_IsIoErrorDespiteCrcYes()
     {
         _tree.AddW1("28-0316a2791c3f", FakeSysfsTree.W1SlaveFromBytes(new byte[9], 0, crcOk: true, milli: 0));
-        var events = await (await OnlySensorAsync(policy: SysfsReadPolicy.NoRetry)).ReadOnceAsync(CancellationToken.None);
+        var events = await (await OnlySensorAsync(policy: SensorReadPolicy.NoRetry)).ReadOnceAsync(CancellationToken.None);
         var fault = FaultOf(events, Quantity.Temperature);
         Assert.Equal("io-error", fault.Code);
         Assert.Contains("all zeros", fault.Detail, StringComparison.Ordinal);
