@@ -69,6 +69,10 @@ public sealed record EvidenceBundle
         {
             return Result<EvidenceBundle>.Fail("bundle-format", $"a bundle is at most {MaxBytes} bytes");
         }
+        if (FormProblem(json) is { } problem)
+        {
+            return Result<EvidenceBundle>.Fail("bundle-format", $"not an evidence bundle: {problem}");
+        }
         try
         {
             if (PeekFormat(json) == FormatV1)
@@ -97,6 +101,67 @@ public sealed record EvidenceBundle
         {
             return Result<EvidenceBundle>.Fail("bundle-format", $"not an evidence bundle: {e.Message}");
         }
+    }
+
+    // Members that hold ledger indices or sequence numbers: JSON integers of digits only (no sign, fraction or exponent).
+    private static readonly HashSet<string> IntegerMembers = new(StringComparer.Ordinal) { "index", "enrolment", "anchor", "first", "entry", "title", "pledge", "moves", "events", "parties" };
+
+    // What the deserializer would accept although the text refuses it, or would throw on instead of
+    // refusing: a member name twice in one object, an escaped lone surrogate (no UTF-8 form), an index
+    // written with a sign. Null when none.
+    private static string? FormProblem(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        var containers = new Stack<(string? Name, HashSet<string>? Members)>();
+        string? property = null;
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.PropertyName:
+                        property = reader.GetString()!;
+                        if (containers.TryPeek(out var top) && top.Members is { } members && !members.Add(property))
+                        {
+                            return $"member '{property}' appears twice in one object";
+                        }
+                        break;
+                    case JsonTokenType.StartObject:
+                        containers.Push((property, new HashSet<string>(StringComparer.Ordinal)));
+                        property = null;
+                        break;
+                    case JsonTokenType.StartArray:
+                        containers.Push((property, null));
+                        property = null;
+                        break;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        containers.Pop();
+                        property = null;
+                        break;
+                    case JsonTokenType.String when reader.ValueIsEscaped:
+                        _ = reader.GetString();
+                        break;
+                    case JsonTokenType.Number:
+                        var name = containers.TryPeek(out var container) && container.Members is null ? container.Name : property;
+                        var raw = reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan.ToArray();
+                        if (name is not null && IntegerMembers.Contains(name) && !raw.All(b => b is >= (byte)'0' and <= (byte)'9'))
+                        {
+                            return $"'{name}' is an integer written with digits only, got '{System.Text.Encoding.UTF8.GetString(raw)}'";
+                        }
+                        break;
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return "a string or member name escapes a lone surrogate (\\ud800 to \\udfff not in a pair), which has no UTF-8 form";
+        }
+        catch (JsonException e)
+        {
+            return e.Message;
+        }
+        return null;
     }
 
     // The top-level "format" string, read without materialising the rest (it normally comes first).
@@ -269,6 +334,7 @@ public sealed record BundleCustom(
 
 /// <summary>JSON of evidence bundles: strict (unknown fields and missing required ones are errors).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    RespectRequiredConstructorParameters = true, RespectNullableAnnotations = true)]
+    RespectRequiredConstructorParameters = true, RespectNullableAnnotations = true,
+    PropertyNameCaseInsensitive = false, NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(EvidenceBundle))]
 public sealed partial class EvidenceJsonContext : JsonSerializerContext;
