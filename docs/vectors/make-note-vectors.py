@@ -3,7 +3,7 @@
 MUST accept or refuse (docs/spec.md §4-§6), each listed with its expected result in cases.txt.
 
 Provenance: signatures are made by `openssl dgst -sha256 -sign` with the test key alpha or beta
-(their PKCS#8 PEMs are in tests/Firmware.Contracts.Tests/TestKeys.cs; test use only); every other
+(their PKCS#8 PEMs are key-alpha.pkcs8.pem and key-beta.pkcs8.pem here; test use only); every other
 byte is written here by hand, following the spec. ECDSA signatures are randomised, so a rerun writes
 different signature bytes with the same verdicts. tests/Firmware.Contracts.Tests/Spec/NoteVectorTests.cs
 checks every case against the reference code.
@@ -13,7 +13,6 @@ Run from the repository root: python3 docs/vectors/make-note-vectors.py
 import base64
 import hashlib
 import os
-import re
 import subprocess
 import tempfile
 
@@ -23,9 +22,7 @@ N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # order 
 
 
 def pem(name):
-    source = open(os.path.join(ROOT, 'tests', 'Firmware.Contracts.Tests', 'TestKeys.cs'), encoding='utf-8').read()
-    body = re.search(name + r'Pem = """\s*(-----BEGIN PRIVATE KEY-----.*?-----END PRIVATE KEY-----)', source, re.S).group(1)
-    return '\n'.join(line.strip() for line in body.splitlines()) + '\n'
+    return open(os.path.join(VECTORS, f'key-{name.lower()}.pkcs8.pem'), encoding='ascii').read()
 
 
 def spki(name):
@@ -158,7 +155,9 @@ def notes():
         case(file, 1, 'refuse', why, note(text, line('alpha', alpha, sig)))
     case('no-blank-line.note', 1, 'refuse', 'no blank line before the signature', text + line('alpha', alpha, good))
     case('no-final-newline.note', 1, 'refuse', 'the last signature line does not end in a line feed', note(text, line('alpha', alpha, good))[:-1])
-    case('empty-text.note', 1, 'refuse', 'no text before the blank line', '\n' + line('alpha', alpha, good))
+    case('empty-text.note', 1, 'refuse', 'no text and no blank line: the note has no \\n\\n to split at', '\n' + line('alpha', alpha, good))
+    case('empty-line-text.note', 1, 'refuse', 'the text is one empty line (\\n), which counts as empty, correctly signed',
+         '\n\n' + line('alpha', alpha, der_sign('alpha', b'\n')))
     case('two-spaces.note', 1, 'refuse', 'two spaces between the key name and the signature', note(text, line('alpha', alpha, good).replace(' ', '  ', 2).replace('\u2014  ', '\u2014 ')))
     case('hyphen.note', 1, 'refuse', 'a hyphen-minus instead of the em dash', note(text, '-' + line('alpha', alpha, good)[1:]))
     write(out, 'cases.txt', '\n'.join([

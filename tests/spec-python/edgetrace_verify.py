@@ -606,8 +606,8 @@ def parse_note(data, code='note'):
     if idx < 0:
         raise Refused(code, 'no blank line')
     text = s[:idx + 1]
-    if text.strip('\n') == '':
-        raise Refused(code, 'empty text')  # FINDINGS F-02
+    if text == '\n':
+        raise Refused(code, 'empty text: one empty line')  # spec.md §4.1 rule 2 (F-02)
     lines = s[idx + 2:].split('\n')[:-1]
     if not 1 <= len(lines) <= 100:
         raise Refused(code, '1 to 100 signature lines')
@@ -886,7 +886,7 @@ def _field_value_ok(key, value, lot_gtin=None):
         parts = value.split(' ')
         if len(parts) not in (2, 3) or not SENSOR_RE.fullmatch(parts[0]):
             return False
-        if parts[1] not in ('temperature', 'humidity', 'pressure', 'epc'):  # FINDINGS F-08
+        if not re.fullmatch(r'[a-z][a-z0-9_-]{0,31}', parts[1]):  # spec-ledger.md §3.1 (F-08): an open set
             return False
         return len(parts) == 2 or bool(ID_RE.fullmatch(parts[2]))
     if key in ('quantity', 'amount'):
@@ -1225,11 +1225,14 @@ def _str(v, what):
 
 
 def _b64_bytes(v, what):
-    """Entries and leaves: standard padded base64 (FINDINGS F-12: canonical spelling not required)."""
+    """Entries and leaves: canonical base64, like every other base64 (spec-ledger.md §7, F-12)."""
     _str(v, what)
     if not _B64_RE.fullmatch(v):
         raise Refused('bundle-format', f'{what}: not standard base64')
-    return base64.b64decode(v)
+    data = base64.b64decode(v)
+    if base64.b64encode(data).decode() != v:
+        raise Refused('bundle-format', f'{what}: not canonical base64')
+    return data
 
 
 def _hashes(v, what, limit):
@@ -1341,13 +1344,9 @@ class BundleVerifier:
             self.lot = lot
         self.report_terms = None
         if 'report' in b:
-            if self.lot is None:
-                raise Refused('bundle-format', 'a report without a lot')
             rep = _obj(b['report'], [], ['pledge', 'custom'], 'report')
             if 'pledge' in rep:
-                _int(rep['pledge'], 'pledge')
-                if 'title' not in self.lot:
-                    raise Refused('bundle-format', 'a public bundle has no pledge')
+                _int(rep['pledge'], 'pledge')  # in a public bundle: not a pledge of the chain, bad-report (step 10)
             if 'custom' in rep:
                 c = _obj(rep['custom'], ['from', 'to', 'activationEnergyK', 'intervalMs', 'delayMs'],
                          ['cumulativeMs'], 'custom')
@@ -1357,7 +1356,8 @@ class BundleVerifier:
                 if not isinstance(c['activationEnergyK'], (int, float)) or isinstance(c['activationEnergyK'], bool):
                     raise Refused('bundle-format', 'custom activationEnergyK is not a number')
             self.report_terms = rep
-        # Every entry must be one that a part of the bundle names (FINDINGS F-14: checked here, first).
+    def unnamed_entries(self):
+        """Step 12 (spec-ledger.md §7, F-14): every entry is one a part of the bundle named."""
         named = set()
         for dev in self.devices:
             named.add(dev.enrolment)
@@ -1370,9 +1370,6 @@ class BundleVerifier:
         for idx in self.entries:
             if idx not in named:
                 raise Refused('bundle-format', f'ledger entry {idx} is named by no part of the bundle')
-        for idx in sorted(named):
-            if idx not in self.entries:
-                raise Refused('incomplete-bundle', f'ledger entry {idx} is named but not in entries')
 
     # -- step 1: the checkpoint ---------------------------------------------------------------
     def checkpoint(self):
@@ -1405,11 +1402,14 @@ class BundleVerifier:
             try:
                 entry = parse_entry(idx, e['bytes'])
             except (ValueError, Refused) as ex:
-                raise Refused('ledger-entry', f'ledger entry {idx} ({kind}): {ex}')  # FINDINGS F-16
-            if entry.statement and entry.statement.f['consortium'] != self.consortium_id:
-                raise Refused('ledger-entry', f'ledger entry {idx} ({kind}): wrong consortium')
+                raise Refused('entry-format', f'ledger entry {idx} ({kind}): {ex}')  # step 2 (F-16)
+            if idx >= self.cp.size:
+                raise Refused('index-out-of-range', f'ledger entry {idx} ({kind}): not in a ledger of size {self.cp.size}')
             if not verify_inclusion(idx, self.cp.size, leaf_hash(e['bytes']), e['proof'], self.cp.root):
-                raise Refused('ledger-entry', f'ledger entry {idx} ({kind}): not included in the checkpoint')
+                raise Refused('root-mismatch', f'ledger entry {idx} ({kind}): not included in the checkpoint')
+            self.wrong_consortium = getattr(self, 'wrong_consortium', set())
+            if entry.statement and entry.statement.f['consortium'] != self.consortium_id:
+                self.wrong_consortium.add(idx)
             self.parsed[idx] = entry
 
     # -- step 3: state proofs ------------------------------------------------------------------
@@ -1432,7 +1432,7 @@ class BundleVerifier:
     def members_and_quorum(self):
         value = self.sv('consortium')
         if value is None:
-            raise Refused('state-mismatch', 'the state has no consortium')
+            raise Refused('incomplete-bundle', 'the state has no consortium')
         self.quorum, self.members = parse_consortium(value)
         trusted_members = []
         for name, spki in self.trusted:
@@ -1477,19 +1477,19 @@ class BundleVerifier:
             raise Refused('role-required', f'entry {entry.index} is not signed by an operator member')  # FINDINGS F-16
         return members
 
-    def entry_of(self, idx, kind, code):
+    def entry_of(self, idx, kind, code, missing='missing-entry'):
         e = self.parsed.get(idx)
         if e is None:
-            raise Refused('incomplete-bundle', f'entry {idx} missing')
-        if e.kind != kind:
-            raise Refused(code, f'entry {idx} is a {e.kind} entry, not {kind}')
+            raise Refused(missing, f'entry {idx} missing')  # spec-ledger.md §7.1 (F-15)
+        if e.kind != kind or idx in getattr(self, 'wrong_consortium', ()):
+            raise Refused(code, f'entry {idx} is a {e.kind} entry, not {kind} of this consortium')
         return e
 
     # -- steps 5-6: devices -------------------------------------------------------------------
     def device(self, dev):
         value = self.sv(f'device/{dev.id}')
         if value is None:
-            raise Refused('state-mismatch', f'device {dev.id} is not enrolled in the state')
+            raise Refused('incomplete-bundle', f'device {dev.id} is not enrolled in the state')
         st = parse_state_value('device', value)
         dev.state = st
         st_anchor = decimal_int(st['anchor']) if 'anchor' in st else None
@@ -1498,10 +1498,13 @@ class BundleVerifier:
         dev.size = decimal_int(st['size'])
         dev.root = b64hash(st['root'], 'state-mismatch', 'root')
         dev.equivocation = 'equivocation' in st
+        dev.equivocation_index = decimal_int(st['equivocation']) if dev.equivocation else None
         dev.revoked = 'revocation' in st
-        enr = self.entry_of(dev.enrolment, 'enrol', 'state-mismatch')
+        enr = self.entry_of(dev.enrolment, 'enrol', 'missing-enrolment', 'missing-enrolment')
+        if dev.enrolment in self.wrong_consortium:
+            raise Refused('bad-enrolment', f'entry {dev.enrolment} is of another consortium')
         if enr.statement.f['device'] != dev.id:
-            raise Refused('state-mismatch', f'entry {dev.enrolment} does not enrol {dev.id}')
+            raise Refused('bad-enrolment', f'entry {dev.enrolment} does not enrol {dev.id}')
         self.require_operator(enr)
         f = enr.statement.f
         dev.key = b64decode_canonical(f['key'])
@@ -1517,12 +1520,12 @@ class BundleVerifier:
                 raise Refused('bundle-format', f'device {dev.id} has no anchor: no leaves, first 0, empty proof')
             dev.leaves = []
             return
-        anc = self.entry_of(dev.anchor, 'anchor', 'state-mismatch')
-        if decimal_int(anc.header['enrolment']) != dev.enrolment or dev.anchor <= dev.enrolment:
-            raise Refused('state-mismatch', f'anchor {dev.anchor} does not name enrolment {dev.enrolment}')
+        anc = self.entry_of(dev.anchor, 'anchor', 'bad-anchor', 'missing-anchor')
         origin = f'edgetrace/device/{dev.id}'
         if anc.checkpoint.origin != origin:
-            raise Refused('state-mismatch', f'anchor {dev.anchor} does not anchor {dev.id}')
+            raise Refused('bad-anchor', f'anchor {dev.anchor} does not anchor {dev.id}')
+        if decimal_int(anc.header['enrolment']) != dev.enrolment or dev.anchor <= dev.enrolment:
+            raise Refused('bad-anchor', f'anchor {dev.anchor} does not name enrolment {dev.enrolment}')
         if not verify_note_signatures(anc.note, [(origin, dev.key)], 'bad-signature'):
             raise Refused('bad-signature', f'anchor {dev.anchor} is not signed with the enrolled key')
         if anc.checkpoint.size != dev.size or anc.checkpoint.root != dev.root:
@@ -1536,7 +1539,7 @@ class BundleVerifier:
             try:
                 leaf = parse_leaf(data)
             except Refused as r:
-                raise Refused('reading-format', f'{dev.id} leaf {dev.first + i}: {r.what}')  # FINDINGS F-16
+                raise Refused(r.code, f'{dev.id} leaf {dev.first + i}: {r.what}')  # the leaf's own code (F-16)
             if leaf['dev'] != dev.id:
                 raise Refused('reading-device', f'{dev.id} leaf {dev.first + i} is of device {leaf["dev"]}')
             if leaf['seq'] != dev.first + i:
@@ -1545,8 +1548,12 @@ class BundleVerifier:
                 raise Refused('reading-after-anchor', f'{dev.id} leaf {leaf["seq"]} dated after its anchor arrived')
             dev.leaves.append(leaf)
         end = dev.first + len(dev.leaves)
+        if not dev.leaves:
+            if dev.first != 0 or dev.proof:
+                raise Refused('bundle-format', f'{dev.id}: an empty run starts at 0 with an empty proof')  # F-21
+            return
         if end > dev.size:
-            raise Refused('reading-sequence', f'{dev.id}: leaves beyond the anchored size')  # FINDINGS F-17
+            raise Refused('range-out-of-tree', f'{dev.id}: leaves beyond the anchored size')  # F-17
         root = range_root(dev.first, end, dev.size, [leaf_hash(x) for x in dev.leaf_bytes], dev.proof)
         if root != dev.root:
             raise Refused('root-mismatch', f'{dev.id}: the range proof does not give the anchored root')
@@ -1649,35 +1656,33 @@ class BundleVerifier:
         for idx in lot['events']:
             ev = self.parsed.get(idx)
             if ev is None:
-                raise Refused('incomplete-bundle', f'status entry {idx} missing')
+                raise Refused('missing-entry', f'status entry {idx} missing')
             if ev.kind not in ('pledge', 'release', 'transfer', 'enforce', 'deliver', 'cancel'):
-                raise Refused('broken-chain', f'entry {idx} is not a status entry')
+                raise Refused('bad-lot', f'entry {idx} is not a status entry')
             ef = ev.statement.f
-            if ef['receipt'] != lot['receipt'] or int(ef['lot']) != lot['entry'] or int(ef['after']) != head:
-                raise Refused('broken-chain', f'status entry {idx} does not follow entry {head}')
             if status in ('delivered', 'cancelled'):
-                raise Refused('broken-chain', f'status entry {idx} follows a closing entry')
+                raise Refused('bad-lot', f'status entry {idx} follows a closing entry')
             if ev.kind == 'pledge':
                 owner = ef['owner']
                 if owner != title['owner']:
-                    raise Refused('owner-consent-required', f'pledge {idx}: owner is not the title\'s owner')
+                    raise Refused('not-the-owner', f'pledge {idx}: owner is not the title\'s owner')
                 hist = [k for i, k in party_history.get(owner, []) if i < idx]
-                pk = {f'edgetrace/party/{owner}': hist[-1]} if hist else {}
+                if not hist:
+                    raise Refused('missing-entry', f'pledge {idx}: the bundle lacks the owner\'s registration')
+                pk = {f'edgetrace/party/{owner}': hist[-1]}
                 members, parties = self.signers_of(ev, pk)
                 if ef['lender'] not in members or 'lender' not in self.members[ef['lender']]['roles']:
                     raise Refused('not-the-lender', f'pledge {idx} is not signed by its lender (role lender)')
                 if not parties:
                     raise Refused('owner-consent-required', f'pledge {idx} is not signed by the owner')
                 if status != 'issued':
-                    raise Refused('state-mismatch', f'pledge {idx} of a lot that is {status}')
+                    raise Refused('lot-pledged', f'pledge {idx} of a lot that is {status}')
                 pledge_owners.add(owner)
                 status, pledge, lender = 'pledged', idx, ef['lender']
                 self.pledges[idx] = {'f': ef, 'ended': None}
             elif ev.kind in ('release', 'enforce', 'transfer'):
-                if pledge is None or int(ef['pledge']) != pledge:
-                    raise Refused('state-mismatch', f'{ev.kind} {idx} does not name the active pledge')
                 members, _ = self.signers_of(ev)
-                if lender not in members:
+                if pledge is None or int(ef['pledge']) != pledge or lender not in members:
                     raise Refused('not-the-lender', f'{ev.kind} {idx} is not signed by the pledge\'s lender')
                 if ev.kind == 'transfer':
                     if ef['from'] != lender or ef['to'] not in members or 'lender' not in self.members.get(ef['to'], {'roles': ()})['roles']:
@@ -1701,6 +1706,8 @@ class BundleVerifier:
             else:  # cancel
                 self.require_operator(ev)
                 status = 'cancelled'
+            if ef['receipt'] != lot['receipt'] or int(ef['lot']) != lot['entry'] or int(ef['after']) != head:
+                raise Refused('broken-chain', f'status entry {idx} does not follow entry {head}')
             head = idx
             self.status_chain.append(ev)
         if set(regs) != pledge_owners:
@@ -1715,7 +1722,7 @@ class BundleVerifier:
         mine = f'salt {nonce}\nhead {head}\nstatus {status}\nquantity {format_decimal(quantity)}\n'
         if pledge is not None:
             mine += f'pledge {pledge}\n'
-        if controller is not None:
+        if controller is not None and status == 'enforced':  # §7.1 step 9 (F-33)
             mine += f'controller {controller}\n'
         if mine != sv:
             raise Refused('state-mismatch', f'replaying the status chain gives {mine!r}, the state {sv!r}')
@@ -1811,7 +1818,10 @@ class BundleVerifier:
             self.lot_checks()
             self.terms()
             self.which_devices()
-        for key in self.state:
+        elif self.report_terms is not None:
+            raise Refused('bundle-format', 'a report without a lot')
+        self.unnamed_entries()  # step 12
+        for key in self.state:  # step 13
             if key not in self.needed:
                 raise Refused('bundle-format', f'state key {key} is needed by no part of the bundle')
         return self
@@ -1910,8 +1920,10 @@ def storage_history(v, readers):
 def _mkt(values, dhr):
     xs = [-dhr / (x + 273.15) for x in values]
     m = max(xs)
-    lse = m + math.log(sum(math.exp(x - m) for x in xs))
-    return dhr / -(lse - math.log(len(xs))) - 273.15
+    total = 0.0
+    for x in xs:  # left to right (spec-ledger.md §7.2, F-32)
+        total += math.exp(x - m)
+    return dhr / -(m + math.log(total / len(xs))) - 273.15
 
 
 def _periods(rs, holds, beyond):
@@ -2017,6 +2029,31 @@ def covenant_breaches(cov, channels):
     return [{k: b[k] for k in order} for b in breaches]
 
 
+def uncovered_total(stretches):
+    """The union of the stretches per quantity, the longest over the quantities."""
+    per = {}
+    for u in stretches:
+        per.setdefault(u['quantity'], []).append((u['from'], u['to']))
+    return max([sum(b - a for a, b in _merge(x)) for x in per.values()] or [0])
+
+
+def _duration_text(ms):
+    """h from 1 h, else min from 1 min, else s: one decimal, halves away from zero, no trailing .0 (§7.2)."""
+    unit, name = (3_600_000, 'h') if ms >= 3_600_000 else (60_000, 'min') if ms >= 60_000 else (1000, 's')
+    tenths = (ms * 10 * 2 + unit) // (2 * unit)  # round half up on the exact quotient (ms >= 0)
+    whole, frac = divmod(tenths, 10)
+    return f'{whole} {name}' if frac == 0 else f'{whole}.{frac} {name}'
+
+
+def uncovered_reason(stretches):
+    """'<total> uncovered: <up to three stretches, longest first>[ and k more]' (spec-ledger.md §7.2, F-03)."""
+    named = sorted(stretches, key=lambda u: -(u['to'] - u['from']))[:3]
+    parts = [f"{u['site'] + ' ' if u['site'] is not None else ''}{u['zone']} {u['quantity']} {iso_s(u['from'])} to {iso_s(u['to'])} "
+             f"({'no sensor' if u['reason'] == 'no-sensor' else 'no readings'})" for u in named]
+    more = f' and {len(stretches) - 3} more' if len(stretches) > 3 else ''
+    return f"{_duration_text(uncovered_total(stretches))} uncovered: {'; '.join(parts)}{more}"
+
+
 def condition_report(v):
     """The report of spec-ledger.md §7.2 for a verified lot bundle (a BundleVerifier after run())."""
     frm, to = v.window
@@ -2028,6 +2065,7 @@ def condition_report(v):
     band_of = {b['quantity']: b for b in bands}
     storage = v.storage
     channels = []
+    channel_times = {}
     for dev in v.devices:
         for s in dev.sensors:
             zone = s['zone'] or dev.zone
@@ -2035,7 +2073,7 @@ def condition_report(v):
                 continue
             qs = [s['quantity']]
             for leaf in dev.leaves:
-                if (leaf['kind'] == 'measurement' and leaf['sensor'] == s['id'] and leaf['quantity'] in ('temperature', 'humidity')
+                if (leaf['kind'] in ('measurement', 'fault') and leaf['sensor'] == s['id'] and leaf['quantity'] in ('temperature', 'humidity')
                         and leaf['quantity'] not in qs):
                     qs.append(leaf['quantity'])
             for q in qs:
@@ -2047,6 +2085,8 @@ def condition_report(v):
                 readings = [x for x in dev.leaves if x['kind'] == 'measurement' and x['sensor'] == s['id'] and x['quantity'] == q]
                 faults = [x for x in dev.leaves if x['kind'] == 'fault' and x['sensor'] == s['id'] and x['quantity'] == q]
                 channels.append(channel_report(dev, s, q, covered, params, band_of.get(q), readings, faults))
+                channel_times[id(channels[-1])] = sorted(x['ms'] for x in readings)
+    channels.sort(key=lambda c: (c['device'].encode(), c['sensor'].encode(), c['quantity'].encode()))  # F-26
     judged = [b['quantity'] for b in bands] + [c['quantity'] for c in v.covenants if c['quantity'] not in band_of]
     judged = list(dict.fromkeys(judged))
     uncovered = {}
@@ -2059,7 +2099,8 @@ def condition_report(v):
                 continue
             common = [(a, b)]
             for c in desc:
-                gaps = [(max(g['from'], a), min(g['to'], b)) for g in c['gaps']]
+                points = [a] + [t for t in channel_times[id(c)] if a <= t < b] + [b]
+                gaps = [(x, y) for x, y in zip(points, points[1:]) if y - x > 2 * params['intervalMs']]
                 nxt = []
                 for x, y in common:
                     for g1, g2 in gaps:
@@ -2069,8 +2110,7 @@ def condition_report(v):
                 common = _merge(nxt)
             for x, y in common:
                 out.append({'quantity': q, 'site': site, 'zone': zone, 'from': x, 'to': y, 'reason': 'no-readings'})
-        out.sort(key=lambda u: (u['from'], u['site'] or '', u['zone']))
-        uncovered[q] = out
+        uncovered[q] = out  # by storage interval, then time (F-30)
     equivocated = [d.id for d in v.devices if d.equivocation]
     banded_channels = [c for c in channels if c['quantity'] in band_of]
     excursions = sum(len(c['excursions']) for c in banded_channels)
@@ -2098,14 +2138,17 @@ def condition_report(v):
     else:
         cov_verdict = 'held'
     all_uncovered = [u for q in judged for u in uncovered[q]]
-    reasons = []
-    for u in all_uncovered:
-        hours = (u['to'] - u['from']) / 3600000
-        reasons.append(f"{hours:.1f} h uncovered: {u['site'] if u['site'] is not None else '*'} {u['zone']} "
-                       f"{u['quantity']} {iso_s(u['from'])} to {iso_s(u['to'])} ({u['reason'].replace('-', ' ')})")
-    for d in equivocated:
-        reasons.append(f'device {d} has an open equivocation')  # FINDINGS F-03
-    uncovered_ms = max([sum(u['to'] - u['from'] for u in uncovered[q]) for q in judged] or [0])
+    reasons = [f'device {d.id} signed two histories (equivocation at ledger index {d.equivocation_index}), so its readings cannot be relied on'
+               for d in v.devices if d.equivocation]
+    band_unc = [u for q in judged if q in band_of for u in uncovered[q]]
+    if band_unc:
+        reasons.append(uncovered_reason(band_unc))
+    for c in covenants:
+        if c['status'] == 'cannot-be-evaluated' and c['uncovered']:
+            r = f"covenant '{c['covenant']}': {uncovered_reason(c['uncovered'])}"
+            if r not in reasons:
+                reasons.append(r)
+    uncovered_ms = uncovered_total(all_uncovered)
     for c in channels:
         del c['_parts']
     return {

@@ -600,7 +600,7 @@ def device_bundle_cases():
 
     def drop_anchor_entry(b):
         del b['entries'][1]
-    expect(sec, 'a missing entry: the anchor the device names', mutate(DEVICE_BUNDLE, drop_anchor_entry), 'incomplete-bundle')
+    expect(sec, 'a missing entry: the anchor the device names', mutate(DEVICE_BUNDLE, drop_anchor_entry), 'missing-anchor')
 
     def older_anchor(b):
         del b['entries'][1]
@@ -724,7 +724,7 @@ def lot_bundle_cases():
                     assert len(ext) == 1 and re.fullmatch(r'time (0|[1-9][0-9]*)', ext[0]), \
                         f'{name}: the device checkpoint of anchor {e["index"]} has extension lines {ext}'
     S.check('text vs vectors', 'every anchored device checkpoint carries exactly one time line (spec.md §5)',
-            device_checkpoints_have_time, xfail='FINDINGS.md F-01')
+            device_checkpoints_have_time)
 
     S.check(sec, 'its run [0,122) is the whole anchored log: an empty range proof',
             lambda: eq(json.loads(LOT_BUNDLE)['devices'][0]['proof'], [], 'empty proof'))
@@ -739,8 +739,8 @@ def lot_bundle_cases():
         drop_entries(b, 2, 4)
         drop_state(b, 'device/gw-1')
     expect(sec, 'a dropped device (with its entries and state key)', mutate(LOT_BUNDLE, drop_device), 'incomplete-bundle')
-    expect(sec, 'a dropped device (its entries left in: named by no part)',
-           mutate(LOT_BUNDLE, lambda b: b.__setitem__('devices', [])), 'bundle-format')
+    expect(sec, 'a dropped device (its entries left in: step 11 comes before step 12)',
+           mutate(LOT_BUNDLE, lambda b: b.__setitem__('devices', [])), 'incomplete-bundle')
 
     def alter(b):
         i = 70
@@ -769,8 +769,8 @@ def lot_bundle_cases():
         b['entries'].append([e for e in json.loads(LOT_BUNDLE)['entries'] if e['index'] == 6][0])
         b['entries'].sort(key=lambda e: e['index'])
     expect(sec, 'an extra entry (the title, in a public bundle)', mutate(LOT_BUNDLE, extra_entry), 'bundle-format')
-    expect(sec, 'an extra entry (the party registration no longer listed in parties)',
-           mutate(LOT_BUNDLE, lambda b: b['lot'].__setitem__('parties', [])), 'bundle-format')
+    expect(sec, 'the party registration no longer listed in parties: the pledge cannot be checked',
+           mutate(LOT_BUNDLE, lambda b: b['lot'].__setitem__('parties', [])), 'missing-entry')
 
     def two_signers(b):
         b['ledger']['checkpoint'] = read(VEC, 'ledger-checkpoint-2-signers.note')
@@ -804,7 +804,7 @@ def lot_bundle_cases():
     def public_with_pledge(b):
         public(b)
         b['report'] = {'pledge': 9}
-    expect(sec, 'a public bundle with a pledge', mutate(LOT_BUNDLE, public_with_pledge), 'bundle-format')
+    expect(sec, 'a public bundle with a pledge (not a pledge of its chain)', mutate(LOT_BUNDLE, public_with_pledge), 'bad-report')
     expect(sec, 'report pledge names the move, not a pledge',
            mutate(LOT_BUNDLE, lambda b: b['report'].__setitem__('pledge', 8)), 'bad-report')
     custom = {'from': 1767247800000, 'to': 1767259200000, 'activationEnergyK': 10000, 'intervalMs': 60000, 'delayMs': 0}

@@ -69,9 +69,13 @@ public sealed record EvidenceBundle
         {
             return Result<EvidenceBundle>.Fail("bundle-format", $"a bundle is at most {MaxBytes} bytes");
         }
+        if (FormProblem(json) is { } problem)
+        {
+            return Result<EvidenceBundle>.Fail("bundle-format", $"not an evidence bundle: {problem}");
+        }
         try
         {
-            if (TopLevelFormatIs(json, FormatV1))
+            if (PeekFormat(json) == FormatV1)
             {
                 return Result<EvidenceBundle>.Fail("bundle-format",
                     $"this is a {FormatV1} bundle, which proves what it holds but not what it omits; export it again from a current node ({FormatV2})");
@@ -97,36 +101,91 @@ public sealed record EvidenceBundle
         {
             return Result<EvidenceBundle>.Fail("bundle-format", $"not an evidence bundle: {e.Message}");
         }
-        catch (InvalidOperationException)
-        {
-            // The reader's answer to a \uD800-style escape with no partner: no character, so no string.
-            return Result<EvidenceBundle>.Fail("bundle-format", "not an evidence bundle: a string has an unpaired surrogate escape (\\uD800-\\uDFFF alone), which is not a character");
-        }
     }
 
-    // Whether the top-level "format" string is the given one, read without materialising the rest
-    // (it normally comes first).
-    private static bool TopLevelFormatIs(ReadOnlySpan<byte> json, string format)
+    // Members that hold ledger indices or sequence numbers: JSON integers of digits only (no sign, fraction or exponent).
+    private static readonly HashSet<string> IntegerMembers = new(StringComparer.Ordinal) { "index", "enrolment", "anchor", "first", "entry", "title", "pledge", "moves", "events", "parties" };
+
+    // What the deserializer would accept although the text refuses it, or would throw on instead of
+    // refusing: a member name twice in one object, an escaped lone surrogate (no UTF-8 form), an index
+    // written with a sign. Null when none.
+    private static string? FormProblem(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        var containers = new Stack<(string? Name, HashSet<string>? Members)>();
+        string? property = null;
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.PropertyName:
+                        property = reader.GetString()!;
+                        if (containers.TryPeek(out var top) && top.Members is { } members && !members.Add(property))
+                        {
+                            return $"member '{property}' appears twice in one object";
+                        }
+                        break;
+                    case JsonTokenType.StartObject:
+                        containers.Push((property, new HashSet<string>(StringComparer.Ordinal)));
+                        property = null;
+                        break;
+                    case JsonTokenType.StartArray:
+                        containers.Push((property, null));
+                        property = null;
+                        break;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        containers.Pop();
+                        property = null;
+                        break;
+                    case JsonTokenType.String when reader.ValueIsEscaped:
+                        _ = reader.GetString();
+                        break;
+                    case JsonTokenType.Number:
+                        var name = containers.TryPeek(out var container) && container.Members is null ? container.Name : property;
+                        var raw = reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan.ToArray();
+                        if (name is not null && IntegerMembers.Contains(name) && !raw.All(b => b is >= (byte)'0' and <= (byte)'9'))
+                        {
+                            return $"'{name}' is an integer written with digits only, got '{System.Text.Encoding.UTF8.GetString(raw)}'";
+                        }
+                        break;
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return "a string or member name escapes a lone surrogate (\\ud800 to \\udfff not in a pair), which has no UTF-8 form";
+        }
+        catch (JsonException e)
+        {
+            return e.Message;
+        }
+        return null;
+    }
+
+    // The top-level "format" string, read without materialising the rest (it normally comes first).
+    private static string? PeekFormat(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            return false;
+            return null;
         }
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var isFormat = reader.ValueTextEquals("format"u8);
             if (!reader.Read())
             {
-                return false;
+                return null;
             }
             if (isFormat)
             {
-                return reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(format);
+                return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
             }
             reader.Skip();
         }
-        return false;
+        return null;
     }
 
     internal static Result<Hash32[]> Hashes(IReadOnlyList<string>? proof, string where, int max = 64)
@@ -275,6 +334,7 @@ public sealed record BundleCustom(
 
 /// <summary>JSON of evidence bundles: strict (unknown fields and missing required ones are errors).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    RespectRequiredConstructorParameters = true, RespectNullableAnnotations = true)]
+    RespectRequiredConstructorParameters = true, RespectNullableAnnotations = true,
+    PropertyNameCaseInsensitive = false, NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(EvidenceBundle))]
 public sealed partial class EvidenceJsonContext : JsonSerializerContext;

@@ -484,6 +484,10 @@ public static partial class EvidenceVerifier
             {
                 return Fail("bundle-format", $"{where}: the leaf is not valid base64");
             }
+            if (Convert.ToBase64String(bytes) != device.Leaves[i])
+            {
+                return Fail("bundle-format", $"{where}: the leaf is not in canonical base64");
+            }
             var leaf = ReadingLeaf.Parse(bytes);
             if (!leaf.Succeeded)
             {

@@ -66,8 +66,10 @@ internal sealed class LotLedger : IDisposable
             FreezerLog.Append(FreezerLeaves[^1].LeafHash);
         }
         var received = T0 + minutes * Minute + Minute;
-        Anchor = Append(AnchorEntry.Create(received, Enrolment, null, [], new Checkpoint(DeviceLogs.Origin("gw-1"), DeviceLog.Size, DeviceLog.Root()).Sign(Device)));
-        Append(AnchorEntry.Create(received, Enrolment + 1, null, [], new Checkpoint(DeviceLogs.Origin("gw-2"), FreezerLog.Size, FreezerLog.Root()).Sign(Freezer)));
+        // Device checkpoints carry their 'time' line as a gateway writes it (docs/spec.md §5): sealed half a minute before the node received them.
+        string[] sealedAt = [Firmware.Contracts.Checkpoints.Checkpoint.TimeExtension(received - 30_000)];
+        Anchor = Append(AnchorEntry.Create(received, Enrolment, null, [], new Checkpoint(DeviceLogs.Origin("gw-1"), DeviceLog.Size, DeviceLog.Root(), sealedAt).Sign(Device)));
+        Append(AnchorEntry.Create(received, Enrolment + 1, null, [], new Checkpoint(DeviceLogs.Origin("gw-2"), FreezerLog.Size, FreezerLog.Root(), sealedAt).Sign(Freezer)));
         var title = Signed(EntryKinds.Title, new TitleStatement { Receipt = "WR-1", Depositor = "acme-foods", Owner = "acme-foods", Quantity = 120, Unit = "carton", Insurance = "PICC-9" }.ToBody(), Warehouse);
         Title = Append(title);
         Lot = Append(Signed(EntryKinds.Lot, LotStatement(Statement.Parse(title.Note.Text).Value.Hash).ToBody(), Warehouse));

@@ -104,6 +104,20 @@ public class SpecVectorTests
         }
     }
 
+    [Theory]
+    [InlineData("alpha", TestKeys.AlphaPem, TestKeys.AlphaSpki)]
+    [InlineData("beta", TestKeys.BetaPem, TestKeys.BetaSpki)]
+    [InlineData("gamma", TestKeys.GammaPem, TestKeys.GammaSpki)]
+    public void PublishedPrivateKeys_AreTheTestKeys_AndMatchTheirSpki(string name, string pem, string spki)
+    {
+        var published = Read($"key-{name}.pkcs8.pem");
+        Assert.Equal(string.Join("\n", pem.Split('\n').Select(l => l.Trim())) + "\n", published);
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        key.ImportFromPem(published);
+        Assert.Equal(spki, Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()));
+        Assert.Equal(spki, Read($"key-{name}.spki.b64").Trim());
+    }
+
     [Fact]
     public void LedgerCheckpoint_TwoOfThreePolicy_Holds_ThreeOfThreeDoesNot()
     {
