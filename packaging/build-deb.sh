@@ -64,19 +64,22 @@ dotnet publish src/EdgeGateway -c Release -r "$rid" --self-contained \
   -p:Version="$version" -p:DebugType=none -p:GenerateDocumentationFile=false \
   --artifacts-path "$work/build" -o "$tree/opt/edgetrace" --nologo -v quiet >&2
 
+# Only the two programs are executable; the publish leaves libraries and assemblies executable too.
+find "$tree/opt/edgetrace" -type f ! -name EdgeGateway ! -name createdump -exec chmod 644 {} +
 install -d "$tree/usr/bin" "$tree/lib/systemd/system" "$tree/usr/share/edgetrace-gateway/udev" \
-  "$tree/usr/share/doc/edgetrace-gateway" "$tree/DEBIAN"
+  "$tree/usr/share/doc/edgetrace-gateway" "$tree/usr/share/lintian/overrides" "$tree/DEBIAN"
 ln -s /opt/edgetrace/EdgeGateway "$tree/usr/bin/edgetrace-gateway"
 install -m 644 hardware/systemd/edgetrace-gateway.service "$tree/lib/systemd/system/"
 install -m 644 hardware/udev/99-edgetrace-rfid.rules "$tree/usr/share/edgetrace-gateway/udev/"
 install -m 644 packaging/debian/copyright packaging/debian/README.Debian "$tree/usr/share/doc/edgetrace-gateway/"
+install -m 644 packaging/debian/lintian-overrides "$tree/usr/share/lintian/overrides/edgetrace-gateway"
 {
   echo "edgetrace-gateway ($version) unstable; urgency=medium"
   echo
   echo "  * Built from the EdgeTrace repository; see its history for changes."
   echo
   echo " -- EdgeTrace maintainers <maintainers@edgetrace.invalid>  $(date -u -R -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}")"
-} | gzip -9n > "$tree/usr/share/doc/edgetrace-gateway/changelog.Debian.gz"
+} | gzip -9n > "$tree/usr/share/doc/edgetrace-gateway/changelog.gz"
 for script in postinst prerm postrm; do
   install -m 755 "packaging/debian/$script" "$tree/DEBIAN/$script"
 done

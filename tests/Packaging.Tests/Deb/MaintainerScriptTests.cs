@@ -9,7 +9,7 @@ namespace Packaging.Tests.Deb;
 /// change only R), which has the groups of Raspberry Pi OS except spi. Then the installed gateway runs
 /// under emulation.
 /// </summary>
-[Collection(Arm64PackageCollection.Name)]
+[Collection(PackagesCollection.Name)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class MaintainerScriptTests(Arm64Package package)
 {

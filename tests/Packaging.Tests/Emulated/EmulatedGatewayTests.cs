@@ -17,7 +17,7 @@ namespace Packaging.Tests.Emulated;
 /// SIGKILLs and restarts, then checked by its own <c>verify</c> and <c>status</c> and, on this side, by
 /// an auditor's reading of the database and every checkpoint signature.
 /// </summary>
-[Collection(Arm64PackageCollection.Name)]
+[Collection(PackagesCollection.Name)]
 public sealed class EmulatedGatewayTests(Arm64Package package, ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);

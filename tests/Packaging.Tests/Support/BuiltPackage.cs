@@ -65,16 +65,12 @@ public sealed class Arm64Package() : BuiltPackage("arm64");
 
 public sealed class Amd64Package() : BuiltPackage("amd64");
 
-/// <summary>The arm64 package's tests: one build per run, and one test at a time (the emulator keeps a core busy).</summary>
+/// <summary>
+/// The package tests: the arm64 and amd64 packages each built once per run, from the same script, and
+/// the tests one at a time (a publish or the emulator keeps a core busy).
+/// </summary>
 [CollectionDefinition(Name)]
-public sealed class Arm64PackageCollection : ICollectionFixture<Arm64Package>
+public sealed class PackagesCollection : ICollectionFixture<Arm64Package>, ICollectionFixture<Amd64Package>
 {
-    public const string Name = "arm64 package";
-}
-
-/// <summary>The amd64 package's tests, in the long run only (./test.sh --soak): a second publish, from the same script.</summary>
-[CollectionDefinition(Name)]
-public sealed class Amd64PackageCollection : ICollectionFixture<Amd64Package>
-{
-    public const string Name = "amd64 package";
+    public const string Name = "packages";
 }
