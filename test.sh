@@ -20,13 +20,27 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 # tests/spec-python: Debian's python3 with python3-cryptography (ECDSA P-256)
 /usr/bin/python3 -c 'import cryptography' >/dev/null 2>&1 || missing+=(python3 python3-cryptography)
+command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
+# The arm64 stage (tests/Packaging.Tests) runs the packaged gateway as an ARM program: under qemu-user
+# with Debian's arm64 libraries (multiarch), unless this machine is arm64 itself.
+arm64=()
+if [[ "$(uname -m)" != aarch64 ]]; then
+  command -v qemu-aarch64-static >/dev/null 2>&1 || missing+=(qemu-user-static)
+  [[ -e /usr/lib/aarch64-linux-gnu/libc.so.6 ]] || arm64+=(libc6:arm64)
+  [[ -e /usr/lib/aarch64-linux-gnu/libstdc++.so.6 ]] || arm64+=(libstdc++6:arm64)
+  [[ -e /usr/lib/aarch64-linux-gnu/libssl.so.3 ]] || arm64+=(libssl3:arm64)
+  missing+=("${arm64[@]}")
+fi
 if (( ${#missing[@]} > 0 )); then
   if [[ $(id -u) -ne 0 ]]; then
-    echo "test.sh: missing packages: ${missing[*]}; run as root or install them with apt-get." >&2
+    echo "test.sh: missing packages: ${missing[*]}; run as root or install them with apt-get${arm64:+ (after dpkg --add-architecture arm64)}." >&2
     exit 2
   fi
   echo "test.sh: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  if (( ${#arm64[@]} > 0 )) && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    dpkg --add-architecture arm64
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

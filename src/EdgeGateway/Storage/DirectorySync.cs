@@ -9,7 +9,14 @@ namespace EdgeGateway.Storage;
 public static partial class DirectorySync
 {
     private const int ReadOnly = 0;
-    private const int Directory = 0x10000; // O_DIRECTORY on Linux (x64, arm, arm64)
+
+    // O_DIRECTORY is not one number on Linux: 0200000 in asm-generic (x86-64, riscv64) but 040000 in
+    // arm's and arm64's fcntl.h, where 0200000 is O_DIRECT, which a folder on tmpfs refuses (EINVAL).
+    private static readonly int Directory = RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.Arm or Architecture.Arm64 or Architecture.Armv6 or Architecture.Ppc64le => 0x4000,
+        _ => 0x10000,
+    };
 
     /// <summary>Syncs <paramref name="path"/>; a no-op where it is not supported.</summary>
     public static void Sync(string path)

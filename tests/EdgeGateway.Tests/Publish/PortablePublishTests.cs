@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
+using EdgeGateway.Tests.Support;
 
 namespace EdgeGateway.Tests.Publish;
 
@@ -145,42 +145,5 @@ public sealed class PortablePublishTests(PublishedGateway published) : IClassFix
         using (var f = File.OpenRead(path)) f.ReadExactly(header);
         Assert.Equal("\u007fELF"u8.ToArray(), header[..4]);
         return BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(18));
-    }
-}
-
-public sealed record ProcessResult(int Exit, string Stdout, string Stderr);
-
-internal static class Processes
-{
-    public static async Task<ProcessResult> RunAsync(string program, string[] args, Dictionary<string, string>? environment = null)
-    {
-        var psi = new ProcessStartInfo(program) { WorkingDirectory = RepositoryRoot(), RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in environment ?? []) psi.Environment[k] = v;
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} did not finish within 3 minutes");
-        }
-        return new ProcessResult(process.ExitCode, await stdout, await stderr);
-    }
-
-    public static string InRepository(string relative) => Path.Combine(RepositoryRoot(), relative);
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "EdgeTrace.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"no EdgeTrace.sln above {AppContext.BaseDirectory}");
     }
 }

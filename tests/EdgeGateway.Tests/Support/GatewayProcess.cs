@@ -88,22 +88,28 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public static GatewayProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
 
     /// <summary>Starts the gateway with extra environment variables.</summary>
-    public static GatewayProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static GatewayProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        StartProgram("dotnet", [DllPath, .. args], environment);
+
+    /// <summary>
+    /// Starts another build of the gateway: <paramref name="program"/> with <paramref name="args"/>
+    /// (a published or packaged gateway, or an emulator with the gateway and its arguments).
+    /// </summary>
+    public static GatewayProcess StartProgram(string program, IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        psi.ArgumentList.Add(DllPath);
         foreach (var arg in args)
         {
             psi.ArgumentList.Add(arg);
         }
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        foreach (var (name, value) in environment)
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             psi.Environment[name] = value;
         }
