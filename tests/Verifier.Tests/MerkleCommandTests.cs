@@ -131,4 +131,16 @@ public class MerkleCommandTests
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("--index", run.StdErr, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("--index x: expected a whole number", "merkle", "inclusion", "--leaves", "/dev/null", "--index", "x")]
+    [InlineData("'merkle' has no command 'nonsense' (its commands: root,", "merkle", "nonsense", "more", "words")]
+    public async Task ParseErrors_NameTheOptionAndWhatItTakes_NeverATypeName(string expected, params string[] args)
+    {
+        var run = await RunAsync(args);
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith("error: " + expected, run.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", run.StdErr, StringComparison.Ordinal);
+        Assert.Equal(2, run.StdErr.TrimEnd('\n').Split('\n').Length);
+    }
 }

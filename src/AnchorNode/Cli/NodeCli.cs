@@ -41,11 +41,7 @@ public static class NodeCli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors)
-            {
-                await Console.Error.WriteLineAsync($"error: {error.Message}");
-            }
-            await Console.Error.WriteLineAsync("Run with --help for usage.");
+            EdgeTrace.CommandLine.ParseErrors.Write(parse, Console.Error, EdgeTrace.CommandLine.ParseErrors.ProgramName("node", "AnchorNode"));
             return Usage;
         }
         try

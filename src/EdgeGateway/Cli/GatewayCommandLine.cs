@@ -30,11 +30,7 @@ public static class GatewayCommandLine
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var problem in parse.Errors)
-            {
-                await error.WriteLineAsync($"error: {problem.Message}");
-            }
-            await error.WriteLineAsync("Run with --help for usage.");
+            EdgeTrace.CommandLine.ParseErrors.Write(parse, error, EdgeTrace.CommandLine.ParseErrors.ProgramName("gateway", "EdgeGateway"));
             return ExitCodes.Usage;
         }
         try

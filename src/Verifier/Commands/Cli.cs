@@ -25,12 +25,7 @@ internal static class Cli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors)
-            {
-                Console.Error.WriteLine($"error: {error.Message}");
-            }
-            Console.Error.WriteLine();
-            Console.Error.WriteLine("Run with --help for usage.");
+            EdgeTrace.CommandLine.ParseErrors.Write(parse, Console.Error, EdgeTrace.CommandLine.ParseErrors.ProgramName("verify", "Verifier"));
             return Usage;
         }
         try

@@ -216,4 +216,23 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^i2c/sht3x/250-0044\s+sht3x\s+temperature\s+fault missing: .*/dev/i2c-250"));
         Assert.Contains("user-space i2c/sht3x/250-0044: sht3x at I2C bus 250 address 0x44", lines);
     }
+
+    [Theory]
+    [InlineData("--speed fast: expected a number", "run", "--data", "{data}", "--simulate", "1", "--speed", "fast")]
+    [InlineData("'EdgeGateway' has no command 'frobnicate' (its commands: init,", "frobnicate", "--data", "x", "--more")]
+    [InlineData("'status' has no option --colour (its options: --data,", "status", "--data", "{data}", "--colour", "red")]
+    [InlineData("'EdgeGateway' needs a command: init,")]
+    public async Task ParseErrors_AreInTheUsersWords_OneLineEach_WithoutTypeNames(string expected, params string[] args)
+    {
+        var data = _temp.File("data");
+        var (exit, output, error) = await Run(args.Select(a => a == "{data}" ? data : a).ToArray());
+        Assert.Equal(2, exit);
+        Assert.Equal("", output);
+        var lines = error.TrimEnd('\n').Split('\n');
+        Assert.StartsWith("error: " + expected, lines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", error, StringComparison.Ordinal);
+        // One line per problem, then the hint: a run of unknown words is one problem.
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("Run with --help for usage (EdgeGateway", lines[1], StringComparison.Ordinal);
+    }
 }
