@@ -50,6 +50,7 @@ internal static class ParseErrors
                 ArgumentResult argument when IsConversion(error) => $"{argument.Argument.Name} {Shown(argument.Tokens)}: expected {Expected(argument.Argument.ValueType, null)}",
                 CommandResult command when error.Message.StartsWith("Required command", StringComparison.Ordinal) =>
                     $"'{Name(command.Command, program)}' needs a command: {string.Join(", ", Visible(command.Command))}",
+                _ when Required(error.Message, parse) is { } required => required,
                 _ => error.Message.TrimEnd('.'),
             });
         }
@@ -81,6 +82,18 @@ internal static class ParseErrors
     }
 
     private static string Name(Command command, string program) => command is RootCommand ? program : command.Name;
+
+    // "Option '--data' is required." as "--data is required: the gateway's data folder …".
+    private static string? Required(string message, ParseResult parse)
+    {
+        if (!message.StartsWith("Option '", StringComparison.Ordinal) || !message.Contains("' is required", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var name = Quoted(message);
+        var option = parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == name);
+        return option?.Description is { Length: > 0 } description ? $"{name} is required: {description}" : $"{name} is required";
+    }
 
     private static bool IsConversion(ParseError error) => error.Message.StartsWith("Cannot parse argument", StringComparison.Ordinal);
 
