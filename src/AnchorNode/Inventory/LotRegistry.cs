@@ -15,6 +15,11 @@ namespace AnchorNode.Inventory;
 /// <param name="LedgerSize">The ledger size after both.</param>
 public sealed record IssuedLot(string Receipt, long TitleIndex, long LotIndex, long LedgerSize);
 
+/// <summary>A split and the children it issued.</summary>
+/// <param name="SplitIndex">The split entry.</param>
+/// <param name="Children">The children's title and lot entries.</param>
+public sealed record SplitLots(long SplitIndex, IReadOnlyList<IssuedLot> Children);
+
 /// <summary>The terms a lender proposes for a pledge.</summary>
 /// <param name="Lender">The lender member.</param>
 /// <param name="Amount">The amount secured.</param>
@@ -33,7 +38,8 @@ public sealed record PledgeTerms(string Lender, decimal Amount, string Currency,
 public sealed class LotRegistry
 {
     /// <summary>The kinds a lender submits, signed elsewhere.</summary>
-    public static readonly IReadOnlyList<string> SignedElsewhere = [EntryKinds.Pledge, EntryKinds.Release, EntryKinds.Transfer, EntryKinds.Enforce];
+    public static readonly IReadOnlyList<string> SignedElsewhere =
+        [EntryKinds.Pledge, EntryKinds.Release, EntryKinds.Transfer, EntryKinds.Enforce, EntryKinds.Freeze, EntryKinds.Unfreeze, EntryKinds.Dispose];
 
     private const int Attempts = 3;
 
@@ -221,20 +227,8 @@ public sealed class LotRegistry
     }
 
     /// <summary>Adds this operator member's signature to a delivery statement the lender signed, and appends it.</summary>
-    public async Task<Result<AppendedEntry>> DeliverSignedAsync(string signedNote, CancellationToken cancellationToken)
-    {
-        var note = SignedNote.Parse(signedNote ?? "");
-        if (!note.Succeeded)
-        {
-            return Result<AppendedEntry>.Fail(LedgerFailures.EntryFormat, $"not a signed note: {note.Failure!.Message}");
-        }
-        if (Statement.Parse(note.Value.Text) is not { Succeeded: true, Value.Kind: EntryKinds.Deliver })
-        {
-            return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, "this takes a signed delivery statement (see DraftDelivery)");
-        }
-        var signed = note.Value.Signatures.Any(s => s.KeyName == _signer.Member.KeyName) ? note.Value : note.Value.WithSignature(_signer.Member);
-        return await _sequencer.AppendAsync(new LedgerProposal(LedgerEntry.Create(EntryKinds.Deliver, [], signed)), cancellationToken);
-    }
+    public Task<Result<AppendedEntry>> DeliverSignedAsync(string signedNote, CancellationToken cancellationToken) =>
+        CountersignAsync(signedNote, EntryKinds.Deliver, cancellationToken);
 
     /// <summary>Cancels an issued, unpledged receipt.</summary>
     public Task<Result<AppendedEntry>> CancelAsync(string receipt, string reason, CancellationToken cancellationToken) =>
@@ -291,6 +285,153 @@ public sealed class LotRegistry
             return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, $"a {statement.Value.Kind} statement is not submitted here; this takes {string.Join(", ", SignedElsewhere)} statements");
         }
         return await _sequencer.AppendAsync(new LedgerProposal(LedgerEntry.Create(statement.Value.Kind, [], note.Value)), cancellationToken);
+    }
+
+    /// <summary>The endorsement of <paramref name="receipt"/> from its owner to <paramref name="to"/>, for both parties to sign; then <see cref="EndorseSignedAsync"/>.</summary>
+    public Result<Statement> DraftEndorse(string receipt, string to, long? atMs) =>
+        DraftOnLot(receipt, EntryKinds.Endorse, lot => new EndorseStatement(Status(lot), lot.Owner, to, atMs ?? Now()).ToBody());
+
+    /// <summary>A regulator's freeze of <paramref name="receipt"/>, for it to sign and submit.</summary>
+    public Result<Statement> DraftFreeze(string receipt, string reason, long? atMs) =>
+        DraftOnLot(receipt, EntryKinds.Freeze, lot => new FreezeStatement(Status(lot), atMs ?? Now(), reason).ToBody());
+
+    /// <summary>A regulator's lifting of the freeze in force on <paramref name="receipt"/>, for it to sign and submit.</summary>
+    public Result<Statement> DraftUnfreeze(string receipt, string reason, long? atMs) =>
+        DraftOnLot(receipt, EntryKinds.Unfreeze, lot => lot.FrozenAt is { } freeze
+            ? new UnfreezeStatement(Status(lot), freeze, atMs ?? Now(), reason).ToBody()
+            : throw new InvalidOperationException($"receipt '{receipt}' is not frozen"));
+
+    /// <summary>The disposal of <paramref name="receipt"/>'s goods after enforcement, for the lender they are held for to sign and submit.</summary>
+    public Result<Statement> DraftDispose(string receipt, string reason, long? atMs) =>
+        DraftOnLot(receipt, EntryKinds.Dispose, lot => new DisposeStatement(Status(lot), atMs ?? Now(), reason).ToBody());
+
+    /// <summary>Adds this operator member's signature to an endorsement both parties signed, and appends it.</summary>
+    public Task<Result<AppendedEntry>> EndorseSignedAsync(string signedNote, CancellationToken cancellationToken) =>
+        CountersignAsync(signedNote, EntryKinds.Endorse, cancellationToken);
+
+    /// <summary>
+    /// Splits <paramref name="receipt"/> into <paramref name="children"/> (receipt, quantity, EPCs) and
+    /// issues each child (title and lot, <c>split-from</c> the parent, its facts carried on), all proposed together.
+    /// </summary>
+    public async Task<Result<SplitLots>> SplitAsync(string receipt, IReadOnlyList<(string Receipt, decimal Quantity, IReadOnlyList<string> Epcs)> children, long? atMs,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(children);
+        LotRecord? lot;
+        LotStatement parent;
+        using (var lease = _readers.Rent())
+        {
+            lot = lease.Reader.State.Lot(receipt);
+            if (lot is null)
+            {
+                return Result<SplitLots>.Fail(LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
+            }
+            parent = LotStatement.From(LotChains.StatementAt(lease.Reader, lot.LotIndex, EntryKinds.Lot)).Value;
+        }
+        var split = new SplitStatement(Status(lot), atMs ?? Now(), children.Select(c => new LotChild(c.Receipt, c.Quantity)).ToList(),
+            children.SelectMany(c => c.Epcs.Select(e => (c.Receipt, e))).ToList());
+        if (split.Check() is { Succeeded: false } bad)
+        {
+            return bad.Failure!;
+        }
+        var proposals = new List<LedgerEntry> { _signer.Sign(EntryKinds.Split, split.ToBody()) };
+        foreach (var child in children)
+        {
+            var title = new TitleStatement { Receipt = child.Receipt, Depositor = lot.Depositor, Owner = lot.Owner, Quantity = child.Quantity, Unit = lot.Unit };
+            var titleEntry = _signer.Sign(EntryKinds.Title, title.ToBody());
+            proposals.Add(titleEntry);
+            proposals.Add(_signer.Sign(EntryKinds.Lot, (parent with
+            {
+                Receipt = child.Receipt, Title = Statement.Parse(titleEntry.Note.Text).Value.Hash, Site = lot.Site, Zone = lot.Zone, SplitFrom = receipt, MergedFrom = [], Epcs = child.Epcs,
+            }).ToBody()));
+        }
+        var appended = await Task.WhenAll(proposals.Select(p => _sequencer.AppendAsync(new LedgerProposal(p), cancellationToken)));
+        if (appended.FirstOrDefault(a => !a.Succeeded) is { } failed)
+        {
+            return appended[0].Succeeded
+                ? failed.Failure! with { Message = $"{failed.Failure.Message} (the split was appended at ledger index {appended[0].Value.Index}; issue the child again)" }
+                : failed.Failure!;
+        }
+        return new SplitLots(appended[0].Value.Index, children.Select((c, i) => new IssuedLot(c.Receipt, appended[1 + 2 * i].Value.Index, appended[2 + 2 * i].Value.Index, appended[^1].Value.LedgerSize)).ToList());
+    }
+
+    /// <summary>
+    /// Merges <paramref name="receipts"/> into a new receipt <paramref name="into"/> and issues it (title and lot,
+    /// <c>merged-from</c> all of them; its batch <paramref name="batch"/> or the first's), all proposed together.
+    /// </summary>
+    public async Task<Result<IssuedLot>> MergeAsync(IReadOnlyList<string> receipts, string into, string? batch, long? atMs, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(receipts);
+        var at = atMs ?? Now();
+        var lots = new List<(LotRecord Record, LotStatement Statement, IReadOnlyList<string> Cargo)>();
+        using (var lease = _readers.Rent())
+        {
+            foreach (var receipt in receipts)
+            {
+                if (lease.Reader.State.Lot(receipt) is not { } lot)
+                {
+                    return Result<IssuedLot>.Fail(LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
+                }
+                lots.Add((lot, LotStatement.From(LotChains.StatementAt(lease.Reader, lot.LotIndex, EntryKinds.Lot)).Value, lease.Reader.State.Cargo(receipt)));
+            }
+        }
+        if (lots.Count < 2)
+        {
+            return Result<IssuedLot>.Fail(LedgerFailures.EntryField, "a merge takes two or more receipts");
+        }
+        var first = lots[0];
+        var proposals = lots.Select(l => _signer.Sign(EntryKinds.Merge, new MergeStatement(Status(l.Record), at, into).ToBody())).ToList();
+        var title = new TitleStatement { Receipt = into, Depositor = first.Record.Depositor, Owner = first.Record.Owner, Quantity = lots.Sum(l => l.Record.Quantity), Unit = first.Record.Unit };
+        var titleEntry = _signer.Sign(EntryKinds.Title, title.ToBody());
+        proposals.Add(titleEntry);
+        var merged = first.Statement with
+        {
+            Receipt = into, Title = Statement.Parse(titleEntry.Note.Text).Value.Hash, Site = first.Record.Site, Zone = first.Record.Zone, Batch = batch ?? first.Statement.Batch,
+            IssuedMs = at, ValidUntilMs = lots.Min(l => l.Record.ValidUntilMs), SplitFrom = null, MergedFrom = receipts, Epcs = lots.SelectMany(l => l.Cargo).ToList(),
+        };
+        if (merged.Check() is { Succeeded: false } bad)
+        {
+            return bad.Failure!;
+        }
+        proposals.Add(_signer.Sign(EntryKinds.Lot, merged.ToBody()));
+        var appended = await Task.WhenAll(proposals.Select(p => _sequencer.AppendAsync(new LedgerProposal(p), cancellationToken)));
+        if (appended.FirstOrDefault(a => !a.Succeeded) is { } failed)
+        {
+            return failed.Failure!;
+        }
+        return new IssuedLot(into, appended[^2].Value.Index, appended[^1].Value.Index, appended[^1].Value.LedgerSize);
+    }
+
+    private Result<Statement> DraftOnLot(string receipt, string kind, Func<LotRecord, IEnumerable<EntryField>> body)
+    {
+        using var lease = _readers.Rent();
+        if (lease.Reader.State.Lot(receipt) is not { } lot)
+        {
+            return Result<Statement>.Fail(LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
+        }
+        try
+        {
+            return _signer.Create(kind, body(lot));
+        }
+        catch (InvalidOperationException e)
+        {
+            return new Failure(LedgerFailures.NotFrozen, e.Message);
+        }
+    }
+
+    private async Task<Result<AppendedEntry>> CountersignAsync(string signedNote, string kind, CancellationToken cancellationToken)
+    {
+        var note = SignedNote.Parse(signedNote ?? "");
+        if (!note.Succeeded)
+        {
+            return Result<AppendedEntry>.Fail(LedgerFailures.EntryFormat, $"not a signed note (statement text, a blank line, signature lines): {note.Failure!.Message}");
+        }
+        if (Statement.Parse(note.Value.Text) is not { Succeeded: true } statement || statement.Value.Kind != kind)
+        {
+            return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, $"this takes a signed {kind} statement");
+        }
+        var signed = note.Value.Signatures.Any(s => s.KeyName == _signer.Member.KeyName) ? note.Value : note.Value.WithSignature(_signer.Member);
+        return await _sequencer.AppendAsync(new LedgerProposal(LedgerEntry.Create(kind, [], signed)), cancellationToken);
     }
 
     private Result<Statement> Draft(long pledgeIndex, string kind, Func<LotRecord, PledgeRecord, IEnumerable<EntryField>> body)

@@ -71,7 +71,7 @@ public sealed record EvidenceBundle
         }
         try
         {
-            if (PeekFormat(json) == FormatV1)
+            if (HasFormat(json, FormatV1u8))
             {
                 return Result<EvidenceBundle>.Fail("bundle-format",
                     $"this is a {FormatV1} bundle, which proves what it holds but not what it omits; export it again from a current node ({FormatV2})");
@@ -87,7 +87,7 @@ public sealed record EvidenceBundle
             }
             if (bundle.Entries.Any(e => e is null) || bundle.State.Any(e => e is null)
                 || bundle.Devices.Any(d => d is null || d.Leaves is null || d.Leaves.Any(l => l is null) || d.Proof is null)
-                || bundle.Lot is { Moves: null })
+                || bundle.Lot is { Moves: null } || bundle.Lot?.Parents?.Any(p => p is null || p.Moves is null) == true)
             {
                 return Result<EvidenceBundle>.Fail("bundle-format", "the bundle has null entries, state entries, devices or leaves");
             }
@@ -99,28 +99,44 @@ public sealed record EvidenceBundle
         }
     }
 
-    // The top-level "format" string, read without materialising the rest (it normally comes first).
-    private static string? PeekFormat(ReadOnlySpan<byte> json)
+    private static ReadOnlySpan<byte> FormatV1u8 => "edgetrace-evidence/v1"u8;
+
+    // Whether the top-level "format" string is `format`, read without materialising the rest (it
+    // normally comes first). An escape that is no text (an unpaired surrogate) makes the reader
+    // throw when it compares; such a bundle is no v1 bundle, and the full parse names its fault.
+    private static bool HasFormat(ReadOnlySpan<byte> json, ReadOnlySpan<byte> format)
+    {
+        try
+        {
+            return ReadFormat(json, format);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static bool ReadFormat(ReadOnlySpan<byte> json, ReadOnlySpan<byte> format)
     {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            return null;
+            return false;
         }
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var isFormat = reader.ValueTextEquals("format"u8);
             if (!reader.Read())
             {
-                return null;
+                return false;
             }
             if (isFormat)
             {
-                return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                return reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(format);
             }
             reader.Skip();
         }
-        return null;
+        return false;
     }
 
     internal static Result<Hash32[]> Hashes(IReadOnlyList<string>? proof, string where, int max = 64)
@@ -218,13 +234,24 @@ public sealed record BundleStateLeaf(
 /// <param name="Title">The title entry's index (lender bundles).</param>
 /// <param name="Events">The status chain (lender bundles).</param>
 /// <param name="Parties">Party registrations whose keys sign in the status chain (lender bundles).</param>
+/// <param name="Parents">A split child's ancestors, nearest first: each one's lot entry and whole location chain (its history before the split).</param>
 public sealed record BundleLot(
     [property: JsonPropertyName("receipt")] string Receipt,
     [property: JsonPropertyName("entry")] long LotEntry,
     [property: JsonPropertyName("moves")] IReadOnlyList<long> Moves,
     [property: JsonPropertyName("title"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Title = null,
     [property: JsonPropertyName("events"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<long>? Events = null,
-    [property: JsonPropertyName("parties"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<long>? Parties = null);
+    [property: JsonPropertyName("parties"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<long>? Parties = null,
+    [property: JsonPropertyName("parents"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<BundleParent>? Parents = null);
+
+/// <summary>An ancestor of a split child in a bundle: its receipt, lot entry and location chain (all in the bundle's entries).</summary>
+/// <param name="Receipt">The ancestor's receipt number.</param>
+/// <param name="LotEntry">Its lot entry's index.</param>
+/// <param name="Moves">Its move entries, in chain order.</param>
+public sealed record BundleParent(
+    [property: JsonPropertyName("receipt")] string Receipt,
+    [property: JsonPropertyName("entry")] long LotEntry,
+    [property: JsonPropertyName("moves")] IReadOnlyList<long> Moves);
 
 /// <summary>
 /// Which report a lot bundle is for. With <paramref name="Pledge"/> alone: the verdict on that pledge,
