@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # The default test run: installs what the tests need when it is missing, builds,
-# runs every test except the long soaks, and ends with the runner's summary.
+# runs every test except the long soaks, with the independent Python
+# verifier of the published formats (tests/spec-python, written from docs/spec*.md alone), and
+# ends with the runner's summary.
 # Soaks: ./test.sh --soak     Benchmarks: ./bench.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 
 filter="Category!=Soak"
-if [[ "${1:-}" == "--soak" ]]; then filter="Category=Soak"; shift; fi
+soak=0
+if [[ "${1:-}" == "--soak" ]]; then filter="Category=Soak"; soak=1; shift; fi
 
 missing=()
 command -v mosquitto >/dev/null 2>&1 || [[ -x /usr/sbin/mosquitto ]] || missing+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
-ldconfig -p 2>/dev/null | grep -q 'libmosquitto\.so\.1' || missing+=(libmosquitto1)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+# tests/spec-python: Debian's python3 with python3-cryptography (ECDSA P-256)
+/usr/bin/python3 -c 'import cryptography' >/dev/null 2>&1 || missing+=(python3 python3-cryptography)
 if (( ${#missing[@]} > 0 )); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "test.sh: missing packages: ${missing[*]}; run as root or install them with apt-get." >&2
@@ -29,5 +33,35 @@ fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build EdgeTrace.sln -c Release -nologo -v quiet
+
+spec_python=0
+if (( soak == 0 )); then
+  echo "test.sh: spec-python: an independent verifier against docs/vectors"
+  tests/spec-python/run.sh || spec_python=$?
+fi
+
+mkdir -p artifacts
+set +e
 dotnet test EdgeTrace.sln -c Release --no-build --nologo --filter "$filter" \
-  --logger "console;verbosity=normal" --results-directory artifacts/test-results "$@"
+  --logger "console;verbosity=normal" --results-directory artifacts/test-results "$@" \
+  2>&1 | tee artifacts/test-output.log
+dotnet_test=${PIPESTATUS[0]}
+set -e
+
+# The projects run in parallel, so a failure scrolls far up: repeat each failed test with its
+# message, then every project's summary, so the end of the output says what happened.
+if (( dotnet_test != 0 )); then
+  echo
+  echo "test.sh: failed tests (the whole output is in artifacts/test-output.log):"
+  grep -E -A12 '^[[:space:]]+Failed [A-Za-z]' artifacts/test-output.log | head -300 || true
+fi
+if (( spec_python != 0 )); then
+  echo "test.sh: spec-python failed (exit $spec_python); tests/spec-python/run.sh -v lists every check"
+fi
+echo
+echo "test.sh: summary (one block per test project)"
+grep -E '^(Test Run (Successful|Failed|Aborted)|Total tests:|[[:space:]]+(Passed|Failed|Skipped):|[[:space:]]*Total time:)' \
+  artifacts/test-output.log || true
+awk '/^Total tests:/ {t+=$3} /^[[:space:]]+Passed:/ {p+=$2} /^[[:space:]]+Failed:/ {f+=$2}
+     END {printf "test.sh: %d tests in all, %d passed, %d failed\n", t, p, f}' artifacts/test-output.log
+(( dotnet_test == 0 && spec_python == 0 ))

@@ -24,7 +24,7 @@ public sealed class BrokerOutageTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions { LogTypes = ["error", "warning", "notice"] });
+        _broker = await MosquittoBroker.StartAsync(new BrokerOptions { LogTypes = ["error", "warning", "notice"] });
         _node = await NodeProcess.StartAsync(Path.Combine(_root.FullName, "node"));
     }
 

@@ -65,7 +65,25 @@ public sealed class DemoTests : IDisposable
             Assert.Contains("covenant: 'temperature above 8 for 30m' breached", verified.Output, StringComparison.Ordinal);
             Assert.Contains("terms: pledge ", verified.Output, StringComparison.Ordinal);
 
+            // Simulated battery sensor nodes publish SenML to gw-1's embedded broker: their readings are leaves of
+            // gw-1's signed log, anchored on the node (which serves them back as the gateway wrote them).
+            Assert.Contains(demo.Lines, l => l.StartsWith("sensor nodes demo-node-1, demo-node-2, demo-node-3 publish SenML to gw-1's embedded MQTT broker", StringComparison.Ordinal));
+            using (var api = new HttpClient { Timeout = TimeSpan.FromSeconds(60) })
+            {
+                api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+                    (await File.ReadAllTextAsync(Path.Combine(Data, "keys", "warehouse-ops.api-key"))).Trim());
+                var anchored = System.Text.Json.Nodes.JsonNode.Parse(await api.GetStringAsync(new Uri($"http://127.0.0.1:{port}/v1/devices/gw-1/readings?limit=10000")))!;
+                var leaves = anchored["readings"]!.AsArray().Select(r => Encoding.UTF8.GetString(Convert.FromBase64String((string)r!["leaf"]!))).ToList();
+                foreach (var node in new[] { "demo-node-1", "demo-node-2", "demo-node-3" })
+                {
+                    Assert.Contains(leaves, l => l.Contains($"mqtt/{node}/temperature", StringComparison.Ordinal));
+                }
+            }
+
             Assert.Equal(0, await demo.InterruptAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains(demo.Lines, l => l.StartsWith("stopped the sensor nodes (", StringComparison.Ordinal) && !l.StartsWith("stopped the sensor nodes (0 ", StringComparison.Ordinal));
+            var gatewayStatus = EdgeGateway.Storage.GatewayStatusReader.Read(EdgeGateway.Storage.GatewayDatabase.PathIn(Path.Combine(Data, "gateways", "gw-1")));
+            Assert.True(gatewayStatus.MqttCounters?.NodeReadingsIngested > 0, $"gw-1 ingested no sensor-node readings: {gatewayStatus.MqttState} {gatewayStatus.MqttDetail}");
             Assert.Contains(demo.Lines, l => l == "stopped the bank's and the auditor's cosigners");
             Assert.Contains(demo.Lines, l => l.StartsWith("stopped: gw-1 ", StringComparison.Ordinal));
             Assert.Contains(demo.Lines, l => l.StartsWith("stopped: node ", StringComparison.Ordinal));

@@ -1,18 +1,15 @@
 using System.Text;
 using EdgeGateway.Mqtt;
-using EdgeGateway.Mqtt.Native;
 
 // Usage: MqttWillProbe --host H --port P --client-id ID --will-topic T --will-payload TEXT [--protocol 5]
-//        MqttWillProbe --library NAME ...   (load libmosquitto under another name, to see the missing-library error)
 // Connects with a QoS 1 Last Will, prints "connected", and then waits for stdin to close or to be killed.
-// Exit codes: 0 stdin closed (disconnects cleanly), 2 bad arguments, 3 MQTT unavailable, 4 could not connect.
+// Exit codes: 0 stdin closed (disconnects cleanly), 2 bad arguments, 4 could not connect.
 var arguments = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i + 1 < args.Length; i += 2) arguments[args[i]] = args[i + 1];
 string Argument(string name) => arguments.TryGetValue(name, out var value) ? value : throw new ArgumentException($"missing {name}");
 
 try
 {
-    if (arguments.TryGetValue("--library", out var library)) MosquittoLibrary.UseCandidates([library]);
     var options = new MqttOptions
     {
         Host = Argument("--host"),
@@ -22,7 +19,7 @@ try
         KeepAlive = TimeSpan.FromSeconds(30),
         Will = new MqttMessage(Argument("--will-topic"), Encoding.UTF8.GetBytes(Argument("--will-payload")), MqttQos.AtLeastOnce),
     };
-    await using var client = new MosquittoMqttClient(options);
+    await using var client = new MqttNetClient(options);
     using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
     await client.ConnectAsync(timeout.Token);
     Console.WriteLine("connected");
@@ -33,11 +30,6 @@ catch (ArgumentException ex)
 {
     Console.Error.WriteLine(ex.Message);
     return 2;
-}
-catch (MqttUnavailableException ex)
-{
-    Console.Error.WriteLine(ex.Message);
-    return 3;
 }
 catch (Exception ex) when (ex is MqttConnectException or OperationCanceledException)
 {

@@ -51,6 +51,9 @@ internal sealed class DemoRunner
 
     private const string Covenant = "temperature above 8 for 30m";
 
+    /// <summary>The gateway whose embedded broker the simulated sensor nodes publish to.</summary>
+    private const string SensorNodeGateway = "gw-1";
+
     /// <summary>How much warehouse history each gateway simulates before it runs in real time.</summary>
     private const string History = "3h";
 
@@ -59,6 +62,9 @@ internal sealed class DemoRunner
     private readonly DemoProgress _progress = new(Steps);
     private readonly Uri _base;
     private HttpClient? _operator;
+    private DemoSensorNodes? _sensorNodes;
+    private int _sensorNodePort;
+    private IReadOnlyDictionary<string, string> _sensorNodePasswords = new Dictionary<string, string>();
 
     private DemoRunner(DemoOptions options)
     {
@@ -153,6 +159,11 @@ internal sealed class DemoRunner
         finally
         {
             await Console.Out.WriteLineAsync("stopping …");
+            if (_sensorNodes is not null)
+            {
+                await _sensorNodes.DisposeAsync();
+                await Console.Out.WriteLineAsync($"stopped the sensor nodes ({_sensorNodes.Published} SenML packs published to gw-1's embedded broker)");
+            }
             if (cosigners is not null)
             {
                 await cosigners.DisposeAsync();
@@ -204,6 +215,12 @@ internal sealed class DemoRunner
             var anchored = await PollAsync(async ct => await CommittedAsync(gateway.Id, ct) is > 0 and var size ? size : (long?)null,
                 TimeSpan.FromSeconds(90), $"gateway {gateway.Id} to anchor its first readings (its log: {Display(run.LogPath)})", cancellationToken);
             _progress.Done($"{anchored} readings anchored");
+            if (gateway.Id == SensorNodeGateway)
+            {
+                _sensorNodes = new DemoSensorNodes();
+                _sensorNodes.Start(_sensorNodePort, _sensorNodePasswords, TimeSpan.FromSeconds(5), Path.Combine(_folder.Logs, "sensor-nodes.log"));
+                await Console.Out.WriteLineAsync($"sensor nodes {string.Join(", ", DemoSensorNodes.Nodes.Select(n => n.Id))} publish SenML to {gateway.Id}'s embedded MQTT broker on 127.0.0.1:{_sensorNodePort}");
+            }
         }
 
         var cosigners = new DemoCosigners([_folder.Bank, _folder.Auditor], _base, File.ReadAllText(_folder.CosignerApiKey).Trim(),
@@ -353,7 +370,7 @@ internal sealed class DemoRunner
             await CliAsync(_options.GatewayDll, ["init", "--data", folder, "--device-id", deviceId, "--node", BaseUrl], cancellationToken);
             made = true;
         }
-        ConfigureGateway(Path.Combine(folder, "gateway.json"));
+        ConfigureGateway(deviceId, Path.Combine(folder, "gateway.json"));
         using (var status = await _operator!.GetAsync(new Uri($"v1/devices/{deviceId}/log", UriKind.Relative), cancellationToken))
         {
             if (status.StatusCode == HttpStatusCode.OK)
@@ -371,12 +388,19 @@ internal sealed class DemoRunner
             args.AddRange(["--sensor", $"sim/{zone}/rfid:epc:{zone}"]);
         }
         args.AddRange(["--sensor", $"sim/{DockZone}/rfid:epc:{DockZone}"]);
+        if (deviceId == SensorNodeGateway)
+        {
+            foreach (var node in DemoSensorNodes.Nodes)
+            {
+                args.AddRange(["--sensor", $"mqtt/{node.Id}/temperature:temperature:{node.Zone}", "--sensor", $"mqtt/{node.Id}/humidity:humidity:{node.Zone}"]);
+            }
+        }
         var enrolled = await CliAsync(DemoPrograms.AnchorNodeDll, args, cancellationToken);
         return $"enrolled at ledger index {enrolled.Field("ledger-index")}";
     }
 
     /// <summary>The gateway's file, as an operator would edit it: this node, the simulated warehouse and its failure, quick retries.</summary>
-    private void ConfigureGateway(string path)
+    private void ConfigureGateway(string deviceId, string path)
     {
         var config = JsonNode.Parse(File.ReadAllText(path), null,
             new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject();
@@ -396,6 +420,19 @@ internal sealed class DemoRunner
             // The chiller's compressor stops half an hour in, for an hour and a half: alarms, then a covenant breach.
             ["compressorFailure"] = new JsonObject { ["zone"] = "chiller-1", ["startMinutes"] = 30, ["durationMinutes"] = 90, ["peakCelsius"] = 14 },
         };
+        if (deviceId == SensorNodeGateway)
+        {
+            // Battery sensor nodes publish to a broker inside this gateway: no broker to install. Each run
+            // takes a free port and new per-node passwords.
+            _sensorNodePort = DemoSensorNodes.FreePort();
+            _sensorNodePasswords = DemoSensorNodes.WriteUsers(Path.Combine(Path.GetDirectoryName(path)!, "mqtt-users"));
+            config["mqtt"] = new JsonObject
+            {
+                ["broker"] = "embedded",
+                ["embedded"] = new JsonObject { ["bind"] = "127.0.0.1", ["port"] = _sensorNodePort, ["usersFile"] = "mqtt-users" },
+                ["nodes"] = new JsonArray(DemoSensorNodes.Nodes.Select(n => (JsonNode)new JsonObject { ["id"] = n.Id, ["zone"] = n.Zone }).ToArray()),
+            };
+        }
         var text = "// Written by './edgetrace demo' (each run sets node.url to the node's port). Fields: docs/gateway-config.md.\n"
             + config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n";
         File.WriteAllText(path, text);

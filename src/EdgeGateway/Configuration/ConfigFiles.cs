@@ -32,6 +32,18 @@ public static class ConfigFiles
             Certificate(source, "node.caCertificateFile", path);
             config = config with { Node = config.Node with { CaCertificateFile = path } };
         }
+        if (config.IotHub is { } hub)
+        {
+            var keyPath = Resolve(hub.DeviceKeyFile);
+            DeviceKey(source, keyPath);
+            string? caPath = null;
+            if (hub.CaCertificateFile is { } hubCa)
+            {
+                caPath = Resolve(hubCa);
+                Certificate(source, "iotHub.caCertificateFile", caPath);
+            }
+            config = config with { IotHub = hub with { DeviceKeyFile = keyPath, CaCertificateFile = caPath } };
+        }
         if (config.Mqtt is { } mqtt)
         {
             if (mqtt.PasswordFile is { } passwordFile)
@@ -55,12 +67,68 @@ public static class ConfigFiles
                 var certificatePath = Resolve(certificate);
                 var keyPath = Resolve(key);
                 Certificate(source, "mqtt.clientCertificateFile", certificatePath);
-                KeyPair(source, certificatePath, keyPath);
+                KeyPair(source, "mqtt.clientKeyFile", certificatePath, keyPath);
                 mqtt = mqtt with { ClientCertificateFile = certificatePath, ClientKeyFile = keyPath };
+            }
+            if (mqtt.Embedded is { } embedded)
+            {
+                mqtt = mqtt with { Embedded = OpenEmbedded(embedded, source, Resolve) };
             }
             config = config with { Mqtt = mqtt };
         }
         return config;
+    }
+
+    private static EmbeddedBrokerSettings OpenEmbedded(EmbeddedBrokerSettings embedded, string source, Func<string, string> resolve)
+    {
+        if (embedded.CertificateFile is { } certificate && embedded.KeyFile is { } key)
+        {
+            var certificatePath = resolve(certificate);
+            var keyPath = resolve(key);
+            Certificate(source, "mqtt.embedded.certificateFile", certificatePath);
+            KeyPair(source, "mqtt.embedded.keyFile", certificatePath, keyPath);
+            embedded = embedded with { CertificateFile = certificatePath, KeyFile = keyPath };
+        }
+        if (embedded.ClientCaFile is { } clientCa)
+        {
+            var path = resolve(clientCa);
+            Certificate(source, "mqtt.embedded.clientCaFile", path);
+            embedded = embedded with { ClientCaFile = path };
+        }
+        if (embedded.UsersFile is { } users)
+        {
+            var path = resolve(users);
+            var text = Read(source, "mqtt.embedded.usersFile", path);
+            try
+            {
+                if (Mqtt.Broker.BrokerUsers.Parse(text).Names.Count == 0)
+                {
+                    throw new ConfigException(source, "mqtt.embedded.usersFile", $"{path} lists no user; one 'name:password' line per sensor node (mosquitto_passwd writes hashed ones)");
+                }
+            }
+            catch (FormatException e)
+            {
+                throw new ConfigException(source, "mqtt.embedded.usersFile", $"{path}: {e.Message}");
+            }
+            embedded = embedded with { UsersFile = path };
+        }
+        return embedded;
+    }
+
+    /// <summary>The IoT Hub device key: the first line of the file, base64 (the hub's "primary key").</summary>
+    public static byte[] DeviceKey(string source, string path)
+    {
+        var line = Read(source, "iotHub.deviceKeyFile", path).Split('\n')[0].Trim();
+        try
+        {
+            var key = Convert.FromBase64String(line);
+            if (key.Length >= 16) return key;
+        }
+        catch (FormatException)
+        {
+            // Reported below.
+        }
+        throw new ConfigException(source, "iotHub.deviceKeyFile", $"{path}: the first line is not a base64 device key (the hub's primary or secondary key, 16 bytes or more)");
     }
 
     private static string Read(string source, string field, string path)
@@ -104,16 +172,16 @@ public static class ConfigFiles
         }
     }
 
-    private static void KeyPair(string source, string certificatePath, string keyPath)
+    private static void KeyPair(string source, string field, string certificatePath, string keyPath)
     {
-        var key = Read(source, "mqtt.clientKeyFile", keyPath);
+        var key = Read(source, field, keyPath);
         if (!key.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
         {
-            throw new ConfigException(source, "mqtt.clientKeyFile", $"{keyPath} holds no PEM private key");
+            throw new ConfigException(source, field, $"{keyPath} holds no PEM private key");
         }
         if (key.Contains("ENCRYPTED", StringComparison.Ordinal))
         {
-            throw new ConfigException(source, "mqtt.clientKeyFile", $"{keyPath} is encrypted; the gateway needs the key unencrypted (keep the file 0600)");
+            throw new ConfigException(source, field, $"{keyPath} is encrypted; the gateway needs the key unencrypted (keep the file 0600)");
         }
         try
         {
@@ -122,7 +190,7 @@ public static class ConfigFiles
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
             // .NET says ArgumentException when the key does not match the certificate.
-            throw new ConfigException(source, "mqtt.clientKeyFile", $"{keyPath} is not the private key of {certificatePath}: {e.Message}");
+            throw new ConfigException(source, field, $"{keyPath} is not the private key of {certificatePath}: {e.Message}");
         }
     }
 }

@@ -78,6 +78,9 @@ public static class ConfigTemplate
           // Will for dashboards and pagers, and readings from sensor nodes. Custody never depends on it:
           // readings reach the node over HTTP. Empty host: no MQTT. Topics and payloads: docs/spec.md §9.
           "mqtt": {
+            // "external": the broker at host. "embedded": a broker inside the gateway (mqtt.embedded) that
+            // sensor nodes connect to; host stays empty and the gateway's own client connects to it over loopback.
+            "broker": "external",
             "host": "",
             // 1883 for MQTT, 8883 for MQTT over TLS (the default when caCertificateFile is set and port is not).
             "port": 1883,
@@ -109,6 +112,21 @@ public static class ConfigTemplate
             // Sensor nodes allowed to publish SenML packs to <topicPrefix>/nodes/<id>/senml. Their readings
             // become leaves with sensor ids mqtt/<id>/<quantity> in the zone given here; messages from
             // other nodes, and malformed or implausible ones, are counted in `status` and dropped.
+            // The embedded broker (used with broker "embedded"): where it listens and who may connect.
+            // usersFile is a mosquitto-style password file, one "name:password" line per sensor node (or
+            // the hashed lines mosquitto_passwd writes); a node logs in with its id and may publish only to
+            // its own topic. tlsPort (with certificateFile and keyFile) adds MQTT over TLS; clientCaFile lets
+            // nodes log in with a client certificate that CA signed.
+            "embedded": {
+              "bind": "0.0.0.0",
+              "port": 1883,
+              "tlsPort": 0,
+              "certificateFile": "",
+              "keyFile": "",
+              "clientCaFile": "",
+              "usersFile": "",
+              "allowAnonymous": false
+            },
             "nodes": [
               // { "id": "esp32-a1", "zone": "chiller-1" }
             ],

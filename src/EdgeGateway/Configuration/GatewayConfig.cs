@@ -42,6 +42,9 @@ public sealed record GatewayConfig
 
     /// <summary>MQTT telemetry and sensor-node ingestion; null when no broker is configured.</summary>
     public MqttSettings? Mqtt { get; init; }
+
+    /// <summary>The Azure IoT Hub route; null when not configured.</summary>
+    public IotHubSettings? IotHub { get; init; }
 }
 
 /// <summary>The anchor node.</summary>
@@ -238,6 +241,66 @@ public sealed record MqttSettings
 
     /// <summary>zigbee2mqtt devices mapped to sensors.</summary>
     public IReadOnlyList<Zigbee2MqttDeviceSettings> Zigbee2MqttDevices { get; init; } = [];
+
+    /// <summary>The broker inside the gateway (<c>mqtt.broker: "embedded"</c>), which the gateway's own client
+    /// connects to; null for an external broker at <see cref="Host"/>.</summary>
+    public EmbeddedBrokerSettings? Embedded { get; init; }
+}
+
+/// <summary>The optional Azure IoT Hub route (<c>iotHub</c>): readings as device-to-cloud telemetry over MQTT.</summary>
+public sealed record IotHubSettings
+{
+    /// <summary>The hub's host name, <c>{hub}.azure-devices.net</c>.</summary>
+    public required string HostName { get; init; }
+
+    /// <summary>The device identity registered in the hub.</summary>
+    public required string DeviceId { get; init; }
+
+    /// <summary>A file whose first line is the device's base64 symmetric key.</summary>
+    public required string DeviceKeyFile { get; init; }
+
+    /// <summary>MQTT over TLS port (8883).</summary>
+    public int Port { get; init; } = 8883;
+
+    /// <summary>PEM CA the hub's certificate must chain to; null: the system's trust store.</summary>
+    public string? CaCertificateFile { get; init; }
+
+    /// <summary>The api-version in the username.</summary>
+    public string ApiVersion { get; init; } = EdgeGateway.IotHub.IotHubMqtt.DefaultApiVersion;
+
+    /// <summary>How long each SAS token is valid.</summary>
+    public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Most readings waiting while the hub is away.</summary>
+    public int QueueMessages { get; init; } = 2000;
+}
+
+/// <summary>The embedded broker's listeners and who may connect (<c>mqtt.embedded</c>).</summary>
+public sealed record EmbeddedBrokerSettings
+{
+    /// <summary>The address both listeners bind to.</summary>
+    public required System.Net.IPAddress Bind { get; init; }
+
+    /// <summary>Plain MQTT port; the gateway's own client connects to it over loopback.</summary>
+    public int Port { get; init; } = 1883;
+
+    /// <summary>MQTT over TLS port, or null. With TLS on, the plain port accepts loopback clients only.</summary>
+    public int? TlsPort { get; init; }
+
+    /// <summary>PEM certificate of the broker (TLS).</summary>
+    public string? CertificateFile { get; init; }
+
+    /// <summary>Unencrypted PEM key of <see cref="CertificateFile"/>.</summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>PEM CA whose client certificates are accepted in place of a password (TLS).</summary>
+    public string? ClientCaFile { get; init; }
+
+    /// <summary>mosquitto-style password file: per-node credentials (user = node id).</summary>
+    public string? UsersFile { get; init; }
+
+    /// <summary>Let clients connect without a username.</summary>
+    public bool AllowAnonymous { get; init; }
 }
 
 /// <summary>A sensor node on the allow-list.</summary>

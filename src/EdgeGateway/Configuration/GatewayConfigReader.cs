@@ -108,6 +108,7 @@ public static partial class GatewayConfigReader
             Simulation = ReadSimulation(root.Object("simulation")),
             Alarms = ReadAlarms(root),
             Mqtt = ReadMqtt(root.Object("mqtt"), deviceId),
+            IotHub = ReadIotHub(root.Object("iotHub"), deviceId),
         };
         root.RejectUnknown();
         return config;
@@ -411,8 +412,29 @@ public static partial class GatewayConfigReader
         {
             throw Error("host", $"must be a host name or IP address without scheme, port or spaces (e.g. broker.local), got '{host}'");
         }
+        var brokerKind = mqtt.String("broker") ?? "external";
+        if (brokerKind is not ("external" or "embedded"))
+        {
+            throw Error("broker", $"must be \"external\" (the broker at mqtt.host) or \"embedded\" (a broker inside the gateway, mqtt.embedded), got '{brokerKind}'");
+        }
+        var embedded = ReadEmbedded(mqtt, brokerKind == "embedded");
+        if (embedded is not null && host is not null)
+        {
+            throw Error("host", "must be empty with broker \"embedded\": the gateway connects to its own broker (give mqtt.embedded.port and bind instead)");
+        }
         var ca = Optional("caCertificateFile");
-        var port = (int)mqtt.Integer("port", 1, 65_535, ca is null ? 1883 : 8883);
+        if (embedded is not null && (ca is not null || Optional("username") is not null))
+        {
+            throw Error(ca is not null ? "caCertificateFile" : "username", "is for an external broker; with broker \"embedded\" the gateway connects to its own broker over loopback (TLS for sensor nodes is mqtt.embedded.tlsPort)");
+        }
+        if (embedded is not null)
+        {
+            // The gateway's own client: over loopback to the plain listener (the bind address if it is a single one).
+            host = embedded.Bind.Equals(System.Net.IPAddress.Any) ? "127.0.0.1" : embedded.Bind.ToString();
+        }
+        // Read either way (it is in the template), used for an external broker only.
+        var externalPort = (int)mqtt.Integer("port", 1, 65_535, ca is null ? 1883 : 8883);
+        var port = embedded?.Port ?? externalPort;
         var protocolText = mqtt.String("protocol") ?? "3.1.1";
         var protocol = protocolText switch
         {
@@ -476,6 +498,7 @@ public static partial class GatewayConfigReader
             QueueBytes = (long)(mqtt.Number("queueMegabytes", 0.25, 1024, 1) * 1024 * 1024),
             ReceiveQueueMessages = (int)mqtt.Integer("receiveQueueMessages", 1, 100_000, 200),
             Nodes = ReadNodes(mqtt),
+            Embedded = embedded,
         };
         settings = ReadZigbee2Mqtt(mqtt.Object("zigbee2mqtt"), settings);
         mqtt.RejectUnknown();
@@ -483,11 +506,118 @@ public static partial class GatewayConfigReader
         {
             return null;
         }
+        if (settings.Nodes.Any(n => n.Id == clientId))
+        {
+            throw Error("nodes", $"node id '{clientId}' is the gateway's own client id (mqtt.clientId); give the node another id");
+        }
         if (deviceId == "nodes")
         {
             throw mqtt.Error("deviceId", "'nodes' is where sensor nodes publish (<topicPrefix>/nodes/...); a gateway that uses MQTT needs another device id");
         }
         return settings;
+    }
+
+    /// <summary>Reads <c>mqtt.embedded</c> whenever it is there (so that a typo is caught before the broker
+    /// is switched on), and returns it only with <c>broker: "embedded"</c>.</summary>
+    private static EmbeddedBrokerSettings? ReadEmbedded(JsonFields mqtt, bool wanted)
+    {
+        var embedded = mqtt.Object("embedded");
+        if (embedded is null && !wanted)
+        {
+            return null;
+        }
+        ConfigException Error(string name, string problem) => mqtt.Error($"{mqtt.PathOf("embedded")}.{name}", problem);
+        string? Optional(string name) => embedded?.String(name) is { Length: > 0 } text ? text : null;
+        var bindText = Optional("bind") ?? "0.0.0.0";
+        if (!System.Net.IPAddress.TryParse(bindText, out var bind) || bind.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        {
+            throw Error("bind", $"must be an IPv4 address (0.0.0.0 for every interface, 127.0.0.1 for this machine only), got '{bindText}'");
+        }
+        var port = (int)(embedded?.Integer("port", 1, 65_535, 1883) ?? 1883);
+        var tlsPortValue = embedded?.Integer("tlsPort", 0, 65_535, 0) ?? 0;
+        int? tlsPort = tlsPortValue == 0 ? null : (int)tlsPortValue;
+        var certificate = Optional("certificateFile");
+        var key = Optional("keyFile");
+        var clientCa = Optional("clientCaFile");
+        var users = Optional("usersFile");
+        var anonymous = embedded?.Boolean("allowAnonymous", false) ?? false;
+        embedded?.RejectUnknown();
+        if (tlsPort is not null && (certificate is null || key is null))
+        {
+            throw Error(certificate is null ? "certificateFile" : "keyFile", "tlsPort needs the broker's certificate and its unencrypted key (certificateFile and keyFile)");
+        }
+        if (tlsPort is null && (certificate is not null || key is not null || clientCa is not null))
+        {
+            throw Error("tlsPort", "certificateFile, keyFile and clientCaFile are for the TLS listener; give tlsPort (e.g. 8883) too");
+        }
+        if (tlsPort == port)
+        {
+            throw Error("tlsPort", $"must differ from port ({port})");
+        }
+        if (wanted && users is null && clientCa is null && !anonymous)
+        {
+            throw Error("usersFile", "nobody but the gateway could connect: give usersFile (per-node credentials), clientCaFile (client certificates), or allowAnonymous true on a closed network");
+        }
+        return !wanted ? null : new EmbeddedBrokerSettings
+        {
+            Bind = bind,
+            Port = port,
+            TlsPort = tlsPort,
+            CertificateFile = certificate,
+            KeyFile = key,
+            ClientCaFile = clientCa,
+            UsersFile = users,
+            AllowAnonymous = anonymous,
+        };
+    }
+
+    private static IotHubSettings? ReadIotHub(JsonFields? hub, string deviceId)
+    {
+        if (hub is null)
+        {
+            return null;
+        }
+        string? Optional(string name) => hub.String(name) is { Length: > 0 } text ? text : null;
+        var host = Optional("hostName");
+        var device = Optional("deviceId") ?? deviceId;
+        var keyFile = Optional("deviceKeyFile");
+        var ca = Optional("caCertificateFile");
+        var port = (int)hub.Integer("port", 1, 65_535, 8883);
+        var apiVersion = Optional("apiVersion") ?? EdgeGateway.IotHub.IotHubMqtt.DefaultApiVersion;
+        var lifetime = hub.Number("tokenLifetimeMinutes", 5, 60 * 24 * 365, 60);
+        var queue = (int)hub.Integer("queueMessages", 1, 1_000_000, 2000);
+        hub.RejectUnknown();
+        if (host is null)
+        {
+            return null;
+        }
+        if (host.Contains("://", StringComparison.Ordinal) || host.Contains('/') || host.Any(char.IsWhiteSpace))
+        {
+            throw hub.Error(hub.PathOf("hostName"), $"must be the hub's host name without scheme or path (e.g. my-hub.azure-devices.net), got '{host}'");
+        }
+        if (device.Length > 128 || device.Any(ch => char.IsControl(ch) || ch is '/' or '+' or '#' or '?' or '&' or ' '))
+        {
+            throw hub.Error(hub.PathOf("deviceId"), $"must be the device id registered in the hub (at most 128 characters, no / + # ? & or spaces), got '{device}'");
+        }
+        if (keyFile is null)
+        {
+            throw hub.Error(hub.PathOf("deviceKeyFile"), "is required with hostName: a file whose first line is the device's primary key (base64), from the hub's device page");
+        }
+        if (!System.Text.RegularExpressions.Regex.IsMatch(apiVersion, "^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?\\z"))
+        {
+            throw hub.Error(hub.PathOf("apiVersion"), $"must be an IoT Hub api-version such as {EdgeGateway.IotHub.IotHubMqtt.DefaultApiVersion}, got '{apiVersion}'");
+        }
+        return new IotHubSettings
+        {
+            HostName = host,
+            DeviceId = device,
+            DeviceKeyFile = keyFile,
+            Port = port,
+            CaCertificateFile = ca,
+            ApiVersion = apiVersion,
+            TokenLifetime = TimeSpan.FromMinutes(lifetime),
+            QueueMessages = queue,
+        };
     }
 
     private static List<MqttNodeSettings> ReadNodes(JsonFields mqtt)

@@ -110,14 +110,24 @@ public sealed partial class GatewayDaemon
         writer.Committed += _ => cap.AfterCommit();
 
         // Read before the writer owns the log: what MQTT reports at start.
-        await using var mqtt = StartMqtt(config, log, databasePath, settings.Clock, loggers);
+        await using var mqtt = await StartMqttAsync(config, log, databasePath, settings.Clock, loggers);
         if (mqtt is not null)
         {
             writer.LeavesCommitted += mqtt.Publisher.OnCommitted;
             writer.CheckpointSealed += mqtt.Publisher.OnSealed;
         }
 
+        // The optional IoT Hub route: committed readings as device-to-cloud telemetry.
+        await using var iotHub = config.IotHub is { } hub
+            ? IotHub.IotHubRoute.Create(hub, ConfigFiles.DeviceKey(GatewayConfig.FileName, hub.DeviceKeyFile), TimeProvider.System, loggers)
+            : null;
+        if (iotHub is not null)
+        {
+            writer.LeavesCommitted += iotHub.OnCommitted;
+        }
+
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        iotHub?.Start(stop.Token);
         void OnSignal(PosixSignalContext context)
         {
             // Handled here: the runtime must not end the process before the final commit.
@@ -167,14 +177,14 @@ public sealed partial class GatewayDaemon
     }
 
     // MQTT is optional: when it cannot start, the gateway runs without it (MqttTelemetry logged why).
-    private static MqttTelemetry? StartMqtt(GatewayConfig config, DeviceLog log, string databasePath, TimeProvider clock, ILoggerFactory loggers)
+    private static async Task<MqttTelemetry?> StartMqttAsync(GatewayConfig config, DeviceLog log, string databasePath, TimeProvider clock, ILoggerFactory loggers)
     {
         if (config.Mqtt is not { } settings)
         {
             MqttTelemetry.ClearRecord(databasePath);
             return null;
         }
-        return MqttTelemetry.TryCreate(new MqttTelemetrySetup
+        return await MqttTelemetry.TryCreateAsync(new MqttTelemetrySetup
         {
             Settings = settings,
             DeviceId = config.DeviceId,

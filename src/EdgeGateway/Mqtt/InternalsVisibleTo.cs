@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
 
-// The tests reach the queue, tracker and library loader directly; the probe uses the loader's test seam.
+// The tests reach the outgoing queue, the backoff and the receive handler's test seam directly.
 [assembly: InternalsVisibleTo("EdgeGateway.Tests")]
-[assembly: InternalsVisibleTo("MqttWillProbe")]

@@ -3,7 +3,7 @@ namespace EdgeGateway.Mqtt;
 /// <summary>A snapshot of an <see cref="IMqttClient"/>'s counters since it was created.</summary>
 /// <remarks>
 /// Every message given to <see cref="IMqttClient.TryPublish"/> ends in exactly one of: still queued
-/// (<see cref="QueueLength"/>), handed to the library and not yet finished (<see cref="InFlight"/>),
+/// (<see cref="QueueLength"/>), handed to the connection (or waiting to be resent) and not yet finished (<see cref="InFlight"/>),
 /// <see cref="Delivered"/>, <see cref="DroppedOverflow"/>, <see cref="Coalesced"/>, <see cref="Rejected"/>,
 /// <see cref="LostOnDisconnect"/>, <see cref="Failed"/> or <see cref="DiscardedAtShutdown"/>.
 /// </remarks>
@@ -21,17 +21,17 @@ public sealed record MqttClientStatistics
     /// <summary>Queued retained messages replaced by a newer retained message for the same topic.</summary>
     public long Coalesced { get; init; }
 
-    /// <summary>Messages handed to libmosquitto.</summary>
+    /// <summary>Messages handed to the connection (a QoS 1 message resent after a reconnect counts again).</summary>
     public long Published { get; init; }
 
     /// <summary>QoS 0 messages written to the socket and QoS 1 messages acknowledged by the broker (PUBACK).</summary>
     public long Delivered { get; init; }
 
-    /// <summary>QoS 0 messages handed to the library but not yet written when the connection dropped.
-    /// (QoS 1 messages are kept by the library and resent after reconnecting.)</summary>
+    /// <summary>QoS 0 messages handed to the connection but not yet written when it dropped.
+    /// (QoS 1 messages are kept and resent after reconnecting.)</summary>
     public long LostOnDisconnect { get; init; }
 
-    /// <summary>Messages the library refused (e.g. larger than the broker's maximum packet size) or the
+    /// <summary>Messages not sent because they exceed the broker's maximum packet size (MQTT 5 CONNACK), or that the
     /// broker rejected in an MQTT 5 PUBACK.</summary>
     public long Failed { get; init; }
 
@@ -60,12 +60,12 @@ public sealed record MqttClientStatistics
     /// apart from the failed attempts to reconnect that follow them.</summary>
     public long ConnectionsLost { get; init; }
 
-    /// <summary>Exceptions caught in library callbacks (each is logged; the network thread carried on).</summary>
+    /// <summary>Exceptions caught in the receive handler (each is logged; the connection carried on).</summary>
     public long CallbackFaults { get; init; }
 
     /// <summary>Messages waiting in the outgoing queue now.</summary>
     public int QueueLength { get; init; }
 
-    /// <summary>Messages handed to libmosquitto and not yet written (QoS 0) or acknowledged (QoS 1) now.</summary>
+    /// <summary>Messages handed to the connection and not yet written (QoS 0) or acknowledged (QoS 1), or waiting to be resent, now.</summary>
     public int InFlight { get; init; }
 }

@@ -14,22 +14,6 @@ public class MqttException : Exception
 }
 
 /// <summary>
-/// libmosquitto is missing, is not libmosquitto, or is too old. Raised once, when the first client is
-/// created; the message says how to install the library.
-/// </summary>
-public sealed class MqttUnavailableException : MqttException
-{
-    /// <summary>Creates the exception.</summary>
-    public MqttUnavailableException() { }
-
-    /// <summary>Creates the exception.</summary>
-    public MqttUnavailableException(string message) : base(message) { }
-
-    /// <summary>Creates the exception.</summary>
-    public MqttUnavailableException(string message, Exception innerException) : base(message, innerException) { }
-}
-
-/// <summary>
 /// A connection attempt failed for a reason that will not pass by itself (see
 /// <see cref="MqttConnectionFailure.Permanent"/>). Thrown by <see cref="IMqttClient.ConnectAsync"/>.
 /// </summary>

@@ -38,6 +38,10 @@ public sealed record MqttOptions
     /// <summary>Username and password, if the broker wants them.</summary>
     public MqttCredentials? Credentials { get; init; }
 
+    /// <summary>Credentials made afresh for every connection attempt (a token that expires, such as an IoT Hub
+    /// SAS token); when set, it is used instead of <see cref="Credentials"/>.</summary>
+    public Func<MqttCredentials>? CredentialsProvider { get; init; }
+
     /// <summary>TLS settings; null for plain TCP.</summary>
     public MqttTlsOptions? Tls { get; init; }
 
@@ -62,16 +66,16 @@ public sealed record MqttOptions
     /// <summary>Largest payload accepted by <see cref="IMqttClient.TryPublish"/>.</summary>
     public int MaxPayloadBytes { get; init; } = 256 * 1024;
 
-    /// <summary>Most messages handed to libmosquitto at once and not yet written (QoS 0) or acknowledged
-    /// (QoS 1); also the library's QoS 1 in-flight window. The rest wait in the bounded queue, where the
-    /// overflow policy can see them.</summary>
+    /// <summary>Most messages handed to the connection at once and not yet written (QoS 0) or acknowledged
+    /// (QoS 1): the QoS 1 in-flight window. The rest wait in the bounded queue, where the overflow policy
+    /// can see them.</summary>
     public int MaxInFlight { get; init; } = 100;
 
     /// <summary>Most received messages held for the reader of <see cref="IMqttClient.Messages"/>.</summary>
     public int ReceiveQueueCapacity { get; init; } = 10_000;
 
     /// <summary>Largest received payload passed on to <see cref="IMqttClient.Messages"/>. A larger one is not
-    /// copied out of the library: it is counted in <see cref="MqttClientStatistics.ReceiveOversized"/> and
+    /// copied: it is counted in <see cref="MqttClientStatistics.ReceiveOversized"/> and
     /// dropped, so a broker without a message size limit cannot make the receive queue hold huge messages.</summary>
     public int MaxReceivePayloadBytes { get; init; } = 256 * 1024;
 
@@ -138,7 +142,7 @@ public sealed record MqttOptions
         }
         if (Tls is { } tls)
         {
-            CheckFile(problems, "MqttOptions.Tls.CaFile", tls.CaFile, required: true);
+            CheckFile(problems, "MqttOptions.Tls.CaFile", tls.CaFile, required: false);
             CheckFile(problems, "MqttOptions.Tls.CertFile", tls.CertFile, required: false);
             CheckFile(problems, "MqttOptions.Tls.KeyFile", tls.KeyFile, required: false);
             if ((tls.CertFile is null) != (tls.KeyFile is null))
@@ -246,9 +250,11 @@ public sealed record MqttCredentials(string Username, string? Password)
     public override string ToString() => $"MqttCredentials {{ Username = {Username}, Password = {(Password is null ? "(none)" : "***")} }}";
 }
 
-/// <summary>TLS settings. The broker's certificate must chain to <see cref="CaFile"/> and carry the
+/// <summary>TLS settings. The broker's certificate must chain to <see cref="CaFile"/> (or, when it is empty, to
+/// the system's trust store) and carry the
 /// configured host name (or IP address) as a subject alternative name; there is no switch to turn that off.</summary>
-/// <param name="CaFile">PEM file with the CA certificate(s) trusted to sign the broker's certificate.</param>
+/// <param name="CaFile">PEM file with the CA certificate(s) trusted to sign the broker's certificate; empty: the
+/// system's trust store (a public broker or cloud service).</param>
 public sealed record MqttTlsOptions(string CaFile)
 {
     /// <summary>PEM client certificate, for brokers that authenticate clients by certificate.</summary>

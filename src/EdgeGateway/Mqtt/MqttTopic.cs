@@ -2,7 +2,7 @@ using System.Text;
 
 namespace EdgeGateway.Mqtt;
 
-/// <summary>Checks topic names and filters against MQTT 3.1.1 §4.7 / MQTT 5 §4.7 before they reach the library.</summary>
+/// <summary>Checks topic names and filters against MQTT 3.1.1 §4.7 / MQTT 5 §4.7 before they reach the broker.</summary>
 internal static class MqttTopic
 {
     /// <summary>Longest topic in UTF-8 bytes (a two-byte length prefix on the wire).</summary>

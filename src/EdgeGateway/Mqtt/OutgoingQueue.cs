@@ -1,47 +1,40 @@
 namespace EdgeGateway.Mqtt;
 
-/// <summary>A message ready for libmosquitto: topic (UTF-8, NUL-terminated) and payload in one buffer.</summary>
+/// <summary>A validated message, copied when it was queued, and its place in the order of hand-over.</summary>
 internal sealed class OutgoingMessage
 {
-    private OutgoingMessage(string topic, byte[] buffer, int payloadOffset, MqttQos qos, bool retain)
+    private OutgoingMessage(string topic, int topicBytes, byte[] payload, MqttQos qos, bool retain)
     {
         Topic = topic;
-        Buffer = buffer;
-        PayloadOffset = payloadOffset;
+        Payload = payload;
         Qos = qos;
         Retain = retain;
+        Size = topicBytes + payload.Length;
     }
 
     public string Topic { get; }
 
-    /// <summary>Topic bytes, a NUL, then the payload.</summary>
-    public byte[] Buffer { get; }
-
-    public int PayloadOffset { get; }
-
-    public int PayloadLength => Buffer.Length - PayloadOffset;
+    /// <summary>A copy of the caller's payload: the caller may reuse its buffer once <c>TryPublish</c> returns.</summary>
+    public byte[] Payload { get; }
 
     public MqttQos Qos { get; }
 
     public bool Retain { get; }
 
-    /// <summary>Bytes charged against the queue's byte capacity.</summary>
-    public long Size => Buffer.Length;
+    /// <summary>Bytes charged against the queue's byte capacity: the topic in UTF-8 and the payload.</summary>
+    public long Size { get; }
 
     /// <summary>QoS 0 telemetry: what the overflow policy may drop.</summary>
     public bool Droppable => Qos == MqttQos.AtMostOnce && !Retain;
 
+    /// <summary>Set when first handed to a connection; a QoS 1 message resent after a reconnect keeps its place by it.</summary>
+    public long Sequence { get; set; }
+
     internal LinkedListNode<LinkedListNode<OutgoingMessage>>? DroppableEntry { get; set; }
 
-    /// <summary>Copies a validated message into a new buffer.</summary>
-    public static OutgoingMessage From(MqttMessage message, int topicBytes)
-    {
-        var buffer = GC.AllocateUninitializedArray<byte>(topicBytes + 1 + message.Payload.Length);
-        var written = MqttTopic.WriteUtf8(message.Topic, buffer);
-        buffer[written] = 0;
-        message.Payload.Span.CopyTo(buffer.AsSpan(written + 1));
-        return new OutgoingMessage(message.Topic, buffer, written + 1, message.Qos, message.Retain);
-    }
+    /// <summary>Copies a validated message.</summary>
+    public static OutgoingMessage From(MqttMessage message, int topicBytes) =>
+        new(message.Topic, topicBytes, message.Payload.ToArray(), message.Qos, message.Retain);
 }
 
 /// <summary>What <see cref="OutgoingQueue.Enqueue"/> did.</summary>

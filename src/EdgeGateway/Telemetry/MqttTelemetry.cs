@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Threading.Channels;
 using EdgeGateway.Configuration;
 using EdgeGateway.Log;
+using System.Security.Cryptography;
 using EdgeGateway.Mqtt;
+using EdgeGateway.Mqtt.Broker;
 using EdgeGateway.Sensors;
 using EdgeGateway.Storage;
 using Firmware.Contracts.Mqtt;
@@ -25,7 +27,7 @@ public static class MqttStates
     /// <summary>The broker or TLS refused the gateway (credentials, certificates); retrying, but someone must act.</summary>
     public const string Refused = "refused";
 
-    /// <summary>MQTT is configured but cannot run here (libmosquitto missing, unusable settings); the gateway runs without it.</summary>
+    /// <summary>MQTT is configured but cannot run here (unusable settings); the gateway runs without it.</summary>
     public const string Unavailable = "unavailable";
 
     /// <summary>The daemon stopped.</summary>
@@ -70,6 +72,7 @@ public sealed partial class MqttTelemetry : IAsyncDisposable
 
     private readonly MqttTelemetrySetup _setup;
     private readonly IMqttClient _client;
+    private readonly MqttNetBroker? _broker;
     private readonly NodeMessageDecoder _decoder;
     private readonly TimeProvider _clock;
     private readonly ILoggerFactory _loggers;
@@ -77,10 +80,11 @@ public sealed partial class MqttTelemetry : IAsyncDisposable
     private readonly SqliteTelemetryStore _store;
     private int _disposed;
 
-    private MqttTelemetry(MqttTelemetrySetup setup, IMqttClient client, SqliteTelemetryStore store, TimeProvider clock, ILoggerFactory loggers)
+    private MqttTelemetry(MqttTelemetrySetup setup, IMqttClient client, MqttNetBroker? broker, SqliteTelemetryStore store, TimeProvider clock, ILoggerFactory loggers)
     {
         _setup = setup;
         _client = client;
+        _broker = broker;
         _store = store;
         _clock = clock;
         _loggers = loggers;
@@ -98,31 +102,38 @@ public sealed partial class MqttTelemetry : IAsyncDisposable
     public TelemetryCounters Counters { get; } = new();
 
     /// <summary>
-    /// Creates the client for <paramref name="setup"/>, or returns null when MQTT cannot run here
-    /// (libmosquitto missing, a password or certificate file unusable): then it has logged one
+    /// Starts the embedded broker when configured and creates the client for <paramref name="setup"/>, or
+    /// returns null when MQTT cannot run here (settings the client refuses, the embedded broker's port
+    /// taken): then it has logged one
     /// warning saying what to do and recorded the reason for <c>status</c>. Connecting starts in
     /// <see cref="RunAsync"/>.
     /// </summary>
-    public static MqttTelemetry? TryCreate(MqttTelemetrySetup setup, TimeProvider clock, ILoggerFactory loggers)
+    public static async Task<MqttTelemetry?> TryCreateAsync(MqttTelemetrySetup setup, TimeProvider clock, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(setup);
         ArgumentNullException.ThrowIfNull(loggers);
         var logger = loggers.CreateLogger<MqttTelemetry>();
         var store = SqliteTelemetryStore.Open(setup.DatabasePath);
         string reason;
+        MqttNetBroker? broker = null;
         try
         {
-            var client = new MosquittoMqttClient(ClientOptions(setup), loggers.CreateLogger<MosquittoMqttClient>(), TimeProvider.System);
-            return new MqttTelemetry(setup, client, store, clock, loggers);
+            var options = ClientOptions(setup);
+            if (setup.Settings.Embedded is { } embedded)
+            {
+                // The gateway's own client logs in with a password made for this run only.
+                var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+                broker = await MqttNetBroker.StartAsync(EmbeddedBroker.Options(embedded, setup, password), loggers.CreateLogger<MqttNetBroker>());
+                options = options with { Credentials = new MqttCredentials(setup.Settings.ClientId, password) };
+            }
+            var client = new MqttNetClient(options, loggers.CreateLogger<MqttNetClient>(), TimeProvider.System);
+            return new MqttTelemetry(setup, client, broker, store, clock, loggers);
         }
-        catch (MqttUnavailableException e)
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or FormatException or CryptographicException)
         {
-            reason = e.Message;
+            reason = e is IOException && broker is null && setup.Settings.Embedded is not null ? e.Message : $"the mqtt settings cannot be used: {e.Message}";
         }
-        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
-        {
-            reason = $"the mqtt settings cannot be used: {e.Message}";
-        }
+        if (broker is not null) await broker.DisposeAsync();
         try
         {
             LogUnavailable(logger, reason);
@@ -239,6 +250,7 @@ public sealed partial class MqttTelemetry : IAsyncDisposable
             }
             var wasConnected = _client.State == MqttConnectionState.Connected;
             await _client.DisposeAsync();
+            if (_broker is not null) await _broker.DisposeAsync();
             Record(MqttStates.Stopped, wasConnected ? "stopped; offline status published" : "stopped while not connected to the broker");
         }
         finally
@@ -297,7 +309,9 @@ public sealed partial class MqttTelemetry : IAsyncDisposable
     private (string State, string Detail) Describe()
     {
         var s = _setup.Settings;
-        var broker = string.Create(CultureInfo.InvariantCulture, $"{s.Host}:{s.Port}{(s.CaCertificateFile is null ? "" : " (TLS)")}");
+        var broker = s.Embedded is { } embedded
+            ? string.Create(CultureInfo.InvariantCulture, $"the embedded broker ({embedded.Bind}:{embedded.Port}{(embedded.TlsPort is { } tls ? $", TLS {tls}" : "")})")
+            : string.Create(CultureInfo.InvariantCulture, $"{s.Host}:{s.Port}{(s.CaCertificateFile is null ? "" : " (TLS)")}");
         var failure = _client.LastFailure?.Message;
         return _client.State switch
         {

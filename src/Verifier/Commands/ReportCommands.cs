@@ -100,7 +100,9 @@ internal static class ReportCommands
         {
             Console.WriteLine($"sensor: {s.DeviceId} {s.SensorId} {s.Quantity} ({s.Zone}): {s.Received} of {s.Expected} readings ({(s.Completeness * 100).ToString("0.0", CultureInfo.InvariantCulture)}%)"
                 + (s.Count == 0 ? "" : $", min {N(s.Min)} max {N(s.Max)} mean {N(s.Mean)}{(s.Mkt is null ? "" : $" MKT {N(s.Mkt)}")} {s.Unit}")
-                + $", out of range {CanonicalValues.Duration(s.TimeOutOfRangeMs)}{(s.CumulativeExceeded ? " (over the allowance)" : "")}");
+                + (report.Bands.Any(b => b.Quantity == s.Quantity)
+                    ? $", out of range {CanonicalValues.Duration(s.TimeOutOfRangeMs)}{(s.CumulativeExceeded ? " (over the allowance)" : "")}"
+                    : $", no band for {s.Quantity} on this receipt"));
             foreach (var e in s.Excursions)
             {
                 Console.WriteLine($"  excursion {e.Side} {CanonicalValues.Decimal(e.Limit)}: {Iso(e.StartMs)} to {Iso(e.EndMs)} ({CanonicalValues.Duration(e.DurationMs)}), peak {N(e.Peak)}{(e.Ongoing ? ", open" : "")}");

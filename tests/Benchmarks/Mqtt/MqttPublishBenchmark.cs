@@ -7,7 +7,7 @@ using EdgeGateway.Tests.Mqtt;
 namespace EdgeTrace.Benchmarks.Mqtt;
 
 /// <summary>
-/// Readings per second published through the gateway's libmosquitto binding (<see cref="MosquittoMqttClient"/>)
+/// Readings per second published through the gateway's MQTTnet client (<see cref="MqttNetClient"/>)
 /// against <c>mosquitto_pub -l</c> publishing the same payloads line by line, to the same local broker in
 /// the same run. Each run ends when a separate <c>mosquitto_sub</c> has received every message and the
 /// publisher has finished (QoS 0: all written; QoS 1: all PUBACKs).
@@ -18,7 +18,7 @@ public sealed class MqttPublishBenchmark : IBenchmarkSuite
 
     public string Name => "mqtt";
 
-    public string Description => "MQTT publish rate and CPU per 1,000 readings: libmosquitto binding vs mosquitto_pub -l (QoS 0 and 1)";
+    public string Description => "MQTT publish rate and CPU per 1,000 readings: MQTTnet client vs mosquitto_pub -l (QoS 0 and 1)";
 
     public async Task<string> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
@@ -28,7 +28,7 @@ public sealed class MqttPublishBenchmark : IBenchmarkSuite
         // No per-client queue limit at the broker, so a briefly slow subscriber loses nothing; and no log line
         // per message. The subscribe lines tell when mosquitto_sub is ready.
         await using var broker = await MosquittoBroker.StartAsync(
-            new MosquittoBrokerOptions
+            new BrokerOptions
             {
                 LogTypes = ["error", "warning", "notice", "subscribe"],
                 ExtraConfig = ["max_queued_messages 0", "max_queued_bytes 0"],
@@ -49,7 +49,7 @@ public sealed class MqttPublishBenchmark : IBenchmarkSuite
             var payloads = lines.Select(Encoding.UTF8.GetBytes).ToArray();
             averageLength = payloads.Average(p => p.Length);
 
-            // Not measured: brings the binding's code to its final JIT tier, as in a gateway that has run a while.
+            // Not measured: brings the client's code to its final JIT tier, as in a gateway that has run a while.
             for (var warmup = 0; warmup < (context.Quick ? 1 : 2); warmup++)
             {
                 await MeasureOursAsync(broker, payloads[..Math.Min(payloads.Length, 20_000)], qos, ++run, cancellationToken);
@@ -68,7 +68,7 @@ public sealed class MqttPublishBenchmark : IBenchmarkSuite
                         ? await MeasureOursAsync(broker, payloads, qos, ++run, cancellationToken)
                         : await MeasureReferenceAsync(broker, payloadFile, count, qos, ++run, cancellationToken);
                     (measureOurs ? ours : reference).Add(measurement);
-                    Console.WriteLine($"  QoS {(int)qos} {(measureOurs ? "binding       " : "mosquitto_pub ")} {measurement.Rate,10:N0} msg/s  {measurement.CpuPerThousand,6:F2} ms CPU/1000");
+                    Console.WriteLine($"  QoS {(int)qos} {(measureOurs ? "MQTTnet client" : "mosquitto_pub ")} {measurement.Rate,10:N0} msg/s  {measurement.CpuPerThousand,6:F2} ms CPU/1000");
                 }
             }
             var oursMedian = Median(ours);
@@ -79,21 +79,21 @@ public sealed class MqttPublishBenchmark : IBenchmarkSuite
         }
 
         return string.Create(CultureInfo.InvariantCulture, $"""
-            ## mqtt — publishing readings through the libmosquitto binding
+            ## mqtt — publishing readings through the gateway's MQTTnet client
 
             SenML (RFC 8428) JSON readings of about {averageLength:F0} bytes each, published as fast as the publisher
             can to a local mosquitto {LibraryVersion()} on 127.0.0.1 over MQTT 3.1.1, one topic. Timed from client
             start until a separate `mosquitto_sub` (subscribed at QoS 0) has received every message and the
             publisher has finished (QoS 0: all written; QoS 1: all PUBACKs). Reference: `mosquitto_pub -l -M {MaxInFlight}`
-            reading the same payloads from a file, measured in the same run against the same broker. Both use
-            libmosquitto with {MaxInFlight} QoS 1 messages in flight. QoS 1 runs use 60,000 readings because
+            reading the same payloads from a file, measured in the same run against the same broker; both keep
+            {MaxInFlight} QoS 1 messages in flight (`mosquitto_pub` is libmosquitto, C). QoS 1 runs use 60,000 readings because
             `mosquitto_pub -l` ends early once its 16-bit message ids wrap. Median of {rounds} run(s) each,
-            alternating which goes first, after unmeasured warm-up runs of the binding.
-            CPU is the publishing process's user + system time per 1,000 readings (binding: `Process.TotalProcessorTime`
+            alternating which goes first, after unmeasured warm-up runs of the client.
+            CPU is the publishing process's user + system time per 1,000 readings (client: `Process.TotalProcessorTime`
             of this process, which also builds the messages and polls for completion; reference: the
-            `mosquitto_pub` process, from bash's `times`). Goal: the binding reaches at least 80% of the reference rate.
+            `mosquitto_pub` process, from bash's `times`). Goal: the client reaches at least 80% of the reference rate.
 
-            | QoS | readings | binding (msg/s) | mosquitto_pub -l (msg/s) | ratio | goal ≥ 80% | binding CPU ms / 1,000 | mosquitto_pub CPU ms / 1,000 |
+            | QoS | readings | MQTTnet client (msg/s) | mosquitto_pub -l (msg/s) | ratio | goal ≥ 80% | client CPU ms / 1,000 | mosquitto_pub CPU ms / 1,000 |
             |---|---|---|---|---|---|---|---|
             {string.Join("\n", rows)}
 
@@ -118,7 +118,7 @@ public sealed class MqttPublishBenchmark : IBenchmarkSuite
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
-        await using (var client = new MosquittoMqttClient(options))
+        await using (var client = new MqttNetClient(options))
         {
             await client.ConnectAsync(cancellationToken);
             foreach (var payload in payloads)

@@ -6,39 +6,13 @@ using System.Text;
 
 namespace EdgeGateway.Tests.Mqtt;
 
-/// <summary>TLS listener settings for <see cref="MosquittoBroker"/>.</summary>
-/// <param name="CaFile">CA that signs client certificates (and, for clients, the broker's).</param>
-/// <param name="CertFile">Broker certificate.</param>
-/// <param name="KeyFile">Broker private key.</param>
-/// <param name="RequireCertificate">Require clients to present a certificate signed by <paramref name="CaFile"/>.</param>
-public sealed record BrokerTls(string CaFile, string CertFile, string KeyFile, bool RequireCertificate = false);
-
-/// <summary>How to configure a <see cref="MosquittoBroker"/>.</summary>
-public sealed record MosquittoBrokerOptions
-{
-    /// <summary>Accept clients without a username.</summary>
-    public bool AllowAnonymous { get; init; } = true;
-
-    /// <summary>Users for a password file made with <c>mosquitto_passwd</c> (username → password).</summary>
-    public IReadOnlyDictionary<string, string>? Users { get; init; }
-
-    /// <summary>Adds a TLS listener on its own port.</summary>
-    public BrokerTls? Tls { get; init; }
-
-    /// <summary>mosquitto <c>log_type</c> values; everything by default (load tests want less: every PUBLISH is a line).</summary>
-    public IReadOnlyList<string> LogTypes { get; init; } = ["all"];
-
-    /// <summary>More mosquitto.conf lines (global section).</summary>
-    public IReadOnlyList<string> ExtraConfig { get; init; } = [];
-}
-
 /// <summary>
 /// A real mosquitto on free 127.0.0.1 ports, configured in a temporary folder, logging everything to a file
 /// there. It stops when disposed, and also by itself if the test process dies: it runs under a small shell
 /// that holds the broker's lifetime to its own stdin, a pipe from this process.
 /// </summary>
 /// <remarks>Has no test-framework dependency so that the benchmarks can link it.</remarks>
-public sealed class MosquittoBroker : IAsyncDisposable
+public sealed class MosquittoBroker : ITestBroker
 {
     /// <summary>Where Debian installs the broker.</summary>
     public const string ExecutablePath = "/usr/sbin/mosquitto";
@@ -61,12 +35,12 @@ public sealed class MosquittoBroker : IAsyncDisposable
         exit "$status"
         """;
 
-    private readonly MosquittoBrokerOptions _options;
+    private readonly BrokerOptions _options;
     private readonly StringBuilder _output = new();
     private Process? _supervisor;
     private int _brokerPid;
 
-    private MosquittoBroker(MosquittoBrokerOptions options, string directory)
+    private MosquittoBroker(BrokerOptions options, string directory)
     {
         _options = options;
         Directory = directory;
@@ -88,7 +62,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
     public string LogPath => Path.Combine(Directory, "mosquitto.log");
 
     /// <summary>Starts a broker and waits until every listener accepts connections.</summary>
-    public static async Task<MosquittoBroker> StartAsync(MosquittoBrokerOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<MosquittoBroker> StartAsync(BrokerOptions? options = null, CancellationToken cancellationToken = default)
     {
         if (!File.Exists(ExecutablePath))
         {
@@ -96,14 +70,14 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
         var directory = Path.Combine(Path.GetTempPath(), "edgetrace-mosquitto-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(directory);
-        var broker = new MosquittoBroker(options ?? new MosquittoBrokerOptions(), directory);
+        var broker = new MosquittoBroker(options ?? new BrokerOptions(), directory);
         try
         {
             await broker.WritePasswordFileAsync(broker._options.Users, cancellationToken);
             for (var attempt = 1; ; attempt++)
             {
-                broker.Port = FreePort();
-                broker.TlsPort = broker._options.Tls is null ? null : FreePort();
+                broker.Port = TestBrokers.FreePort();
+                broker.TlsPort = broker._options.Tls is null ? null : TestBrokers.FreePort();
                 if (await broker.LaunchAsync(cancellationToken)) return broker;
                 // Another process took a port between probing and binding: try others.
                 if (attempt == StartAttempts)
@@ -208,13 +182,6 @@ public sealed class MosquittoBroker : IAsyncDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)listener.LocalEndPoint!).Port;
     }
 
     private async Task WritePasswordFileAsync(IReadOnlyDictionary<string, string>? users, CancellationToken cancellationToken)

@@ -5,12 +5,16 @@ using static EdgeGateway.Tests.Mqtt.MqttTestSupport;
 namespace EdgeGateway.Tests.Mqtt;
 
 /// <summary>Username/password against a mosquitto with a password file made by mosquitto_passwd.</summary>
-public sealed class MqttAuthenticationTests : IAsyncLifetime
+public abstract class MqttAuthenticationTests(BrokerKind kind) : IAsyncLifetime
 {
-    private static readonly Dictionary<string, string> Users = new() { ["gateway-7"] = "correct horse battery staple" };
-    private MosquittoBroker _broker = null!;
+    public sealed class OnMosquitto() : MqttAuthenticationTests(BrokerKind.Mosquitto);
 
-    public async Task InitializeAsync() => _broker = await MosquittoBroker.StartAsync(new() { AllowAnonymous = false, Users = Users });
+    public sealed class OnEmbedded() : MqttAuthenticationTests(BrokerKind.Embedded);
+
+    private static readonly Dictionary<string, string> Users = new() { ["gateway-7"] = "correct horse battery staple" };
+    private ITestBroker _broker = null!;
+
+    public async Task InitializeAsync() => _broker = await TestBrokers.StartAsync(kind, new() { AllowAnonymous = false, Users = Users });
 
     public async Task DisposeAsync() => await _broker.DisposeAsync();
 
@@ -36,7 +40,7 @@ public sealed class MqttAuthenticationTests : IAsyncLifetime
     [InlineData(MqttProtocolVersion.V5)]
     public async Task WrongPassword_IsRefused_AsNotAuthorized(MqttProtocolVersion version)
     {
-        await using var client = new MosquittoMqttClient(Options(_broker) with
+        await using var client = new MqttNetClient(Options(_broker) with
         {
             ProtocolVersion = version,
             Credentials = new MqttCredentials("gateway-7", "wrong"),
@@ -56,7 +60,7 @@ public sealed class MqttAuthenticationTests : IAsyncLifetime
     [Fact]
     public async Task NoCredentials_WhenAnonymousIsOff_IsRefused()
     {
-        await using var client = new MosquittoMqttClient(Options(_broker));
+        await using var client = new MqttNetClient(Options(_broker));
 
         var error = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync(Deadline()));
 
@@ -66,7 +70,7 @@ public sealed class MqttAuthenticationTests : IAsyncLifetime
     [Fact]
     public async Task Refused_ThenBrokerAcceptsTheUser_ConnectsByItselfWithoutRestart()
     {
-        await using var client = new MosquittoMqttClient(Options(_broker) with { Credentials = new MqttCredentials("gateway-8", "new") });
+        await using var client = new MqttNetClient(Options(_broker) with { Credentials = new MqttCredentials("gateway-8", "new") });
         await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync(Deadline()));
 
         await _broker.ReloadUsersAsync(new Dictionary<string, string>(Users) { ["gateway-8"] = "new" });
@@ -79,8 +83,8 @@ public sealed class MqttAuthenticationTests : IAsyncLifetime
     [Fact]
     public async Task RepeatedRefusals_WarnOnce_AndConnectingIsLogged()
     {
-        var logger = new InMemoryLogger<MosquittoMqttClient>();
-        await using (var refused = new MosquittoMqttClient(Options(_broker) with { Credentials = new MqttCredentials("gateway-7", "wrong") }, logger))
+        var logger = new InMemoryLogger<MqttNetClient>();
+        await using (var refused = new MqttNetClient(Options(_broker) with { Credentials = new MqttCredentials("gateway-7", "wrong") }, logger))
         {
             await Assert.ThrowsAsync<MqttConnectException>(() => refused.ConnectAsync(Deadline()));
             await UntilAsync(() => refused.Statistics.ConnectionFailures >= 3, () => refused.Statistics.ToString());
@@ -92,8 +96,8 @@ public sealed class MqttAuthenticationTests : IAsyncLifetime
         Assert.Contains("refused the connection", warnings[0].Message, StringComparison.Ordinal);
         Assert.DoesNotContain(logger.Entries, e => e.Message.Contains("correct horse", StringComparison.Ordinal));
 
-        var connectedLogger = new InMemoryLogger<MosquittoMqttClient>();
-        await using var client = new MosquittoMqttClient(Options(_broker) with { Credentials = new MqttCredentials("gateway-7", "correct horse battery staple") }, connectedLogger);
+        var connectedLogger = new InMemoryLogger<MqttNetClient>();
+        await using var client = new MqttNetClient(Options(_broker) with { Credentials = new MqttCredentials("gateway-7", "correct horse battery staple") }, connectedLogger);
         await client.ConnectAsync(Deadline());
         Assert.Contains(connectedLogger.Entries, e => e.Level == LogLevel.Information && e.Message.StartsWith("MQTT connected to 127.0.0.1", StringComparison.Ordinal));
     }

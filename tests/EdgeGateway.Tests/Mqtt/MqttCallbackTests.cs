@@ -3,12 +3,16 @@ using static EdgeGateway.Tests.Mqtt.MqttTestSupport;
 
 namespace EdgeGateway.Tests.Mqtt;
 
-/// <summary>Exceptions in code run from libmosquitto's callbacks stay on the managed side.</summary>
-public sealed class MqttCallbackTests : IAsyncLifetime
+/// <summary>Exceptions in code run from MQTTnet's receive handler stay in the client: counted, never passed back.</summary>
+public abstract class MqttCallbackTests(BrokerKind kind) : IAsyncLifetime
 {
-    private MosquittoBroker _broker = null!;
+    public sealed class OnMosquitto() : MqttCallbackTests(BrokerKind.Mosquitto);
 
-    public async Task InitializeAsync() => _broker = await MosquittoBroker.StartAsync();
+    public sealed class OnEmbedded() : MqttCallbackTests(BrokerKind.Embedded);
+
+    private ITestBroker _broker = null!;
+
+    public async Task InitializeAsync() => _broker = await TestBrokers.StartAsync(kind);
 
     public async Task DisposeAsync() => await _broker.DisposeAsync();
 

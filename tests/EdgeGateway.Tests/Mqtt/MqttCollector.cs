@@ -11,11 +11,11 @@ namespace EdgeGateway.Tests.Mqtt;
 /// <remarks>Has no test-framework dependency so that other test projects can link it.</remarks>
 public sealed class MqttCollector : IAsyncDisposable
 {
-    private readonly MosquittoMqttClient _client;
+    private readonly MqttNetClient _client;
     private readonly List<MqttMessage> _messages = [];
     private readonly Task _reading;
 
-    private MqttCollector(MosquittoMqttClient client)
+    private MqttCollector(MqttNetClient client)
     {
         _client = client;
         _reading = Task.Run(async () =>
@@ -37,10 +37,14 @@ public sealed class MqttCollector : IAsyncDisposable
     public MqttClientStatistics Statistics => _client.Statistics;
 
     /// <summary>Connects to <paramref name="host"/>:<paramref name="port"/> and subscribes to <paramref name="filters"/> (QoS 1).</summary>
-    public static async Task<MqttCollector> StartAsync(string host, int port, params string[] filters)
+    public static Task<MqttCollector> StartAsync(string host, int port, params string[] filters) => StartWithLoginAsync(host, port, null, filters);
+
+    /// <summary>Connects with <paramref name="credentials"/> and subscribes to <paramref name="filters"/> (QoS 1).</summary>
+    public static async Task<MqttCollector> StartWithLoginAsync(string host, int port, MqttCredentials? credentials, params string[] filters)
     {
-        var client = new MosquittoMqttClient(new MqttOptions
+        var client = new MqttNetClient(new MqttOptions
         {
+            Credentials = credentials,
             Host = host,
             Port = port,
             ClientId = $"collector-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40],

@@ -5,15 +5,15 @@ namespace EdgeGateway.Tests.Mqtt;
 
 /// <summary>Bad input to the client gets a clear error and changes nothing; it never reaches native code
 /// in a form that could crash it, and what the library itself refuses is counted, not fatal.</summary>
-public sealed class MqttMalformedInputTests : IAsyncLifetime
+public abstract class MqttMalformedInputTests(BrokerKind kind) : IAsyncLifetime
 {
-    private MosquittoBroker _broker = null!;
+    public sealed class OnMosquitto() : MqttMalformedInputTests(BrokerKind.Mosquitto);
 
-    public async Task InitializeAsync() => _broker = await MosquittoBroker.StartAsync(new()
-    {
-        // Lets the MQTT 5 test below make the library refuse a message by size.
-        ExtraConfig = ["max_packet_size 2000"],
-    });
+    public sealed class OnEmbedded() : MqttMalformedInputTests(BrokerKind.Embedded);
+
+    private ITestBroker _broker = null!;
+
+    public async Task InitializeAsync() => _broker = await TestBrokers.StartAsync(kind);
 
     public async Task DisposeAsync() => await _broker.DisposeAsync();
 
@@ -43,7 +43,7 @@ public sealed class MqttMalformedInputTests : IAsyncLifetime
     public async Task TryPublish_UnpairedSurrogateInTopic_Throws()
     {
         // Not theory data: the runner's serialisation would replace the lone surrogate.
-        await using var client = new MosquittoMqttClient(Options(_broker));
+        await using var client = new MqttNetClient(Options(_broker));
 
         var error = Assert.Throws<ArgumentException>(() => client.TryPublish(Text("site/\ud800", "x")));
 
@@ -53,7 +53,7 @@ public sealed class MqttMalformedInputTests : IAsyncLifetime
     [Fact]
     public async Task TryPublish_OversizePayload_ThrowsNamingTheLimit()
     {
-        await using var client = new MosquittoMqttClient(Options(_broker) with { MaxPayloadBytes = 1024 });
+        await using var client = new MqttNetClient(Options(_broker) with { MaxPayloadBytes = 1024 });
 
         var error = Assert.Throws<ArgumentException>(() => client.TryPublish(new MqttMessage("big", new byte[1025])));
 
@@ -64,7 +64,7 @@ public sealed class MqttMalformedInputTests : IAsyncLifetime
     [Fact]
     public async Task TryPublish_QoS2OrNull_Throws()
     {
-        await using var client = new MosquittoMqttClient(Options(_broker));
+        await using var client = new MqttNetClient(Options(_broker));
 
         var qos2 = Assert.Throws<ArgumentException>(() => client.TryPublish(new MqttMessage("t", new byte[1], (MqttQos)2)));
         Assert.Contains("QoS 2 is not supported", qos2.Message, StringComparison.Ordinal);
@@ -80,7 +80,7 @@ public sealed class MqttMalformedInputTests : IAsyncLifetime
     [InlineData("a\0b", "NUL character")]
     public async Task SubscribeAsync_BadFilter_ThrowsSayingWhatIsWrong(string filter, string expected)
     {
-        await using var client = new MosquittoMqttClient(Options(_broker));
+        await using var client = new MqttNetClient(Options(_broker));
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() => client.SubscribeAsync(filter, MqttQos.AtMostOnce, Deadline()));
 
@@ -101,23 +101,6 @@ public sealed class MqttMalformedInputTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task MessageLargerThanBrokerMaximum_IsCountedAsFailed_AndLaterMessagesFlow()
-    {
-        var options = Options(_broker) with { ProtocolVersion = MqttProtocolVersion.V5 };
-        await using var client = await ConnectedAsync(options, _broker);
-        await client.SubscribeAsync("size/#", MqttQos.AtLeastOnce, Deadline());
-
-        // Within our own limit, but over the 2000-byte maximum packet size the broker announced in CONNACK:
-        // libmosquitto refuses it before it reaches the socket.
-        Assert.True(client.TryPublish(new MqttMessage("size/big", new byte[3000], MqttQos.AtLeastOnce)));
-        Assert.True(client.TryPublish(Text("size/small", "fits", MqttQos.AtLeastOnce)));
-
-        Assert.Equal("fits", (await ReceiveAsync(client, _broker)).Text());
-        await UntilAsync(() => client.Statistics.Failed == 1 && client.Statistics.Delivered == 1, () => client.Statistics.ToString());
-        Assert.Equal(MqttConnectionState.Connected, client.State);
-    }
-
-    [Fact]
     public void Options_Invalid_ListsEveryProblemByField()
     {
         var options = new MqttOptions
@@ -135,7 +118,7 @@ public sealed class MqttMalformedInputTests : IAsyncLifetime
             MaxInFlight = 0,
         };
 
-        var error = Assert.Throws<ArgumentException>(() => new MosquittoMqttClient(options));
+        var error = Assert.Throws<ArgumentException>(() => new MqttNetClient(options));
 
         foreach (var field in new[]
         {
@@ -151,4 +134,34 @@ public sealed class MqttMalformedInputTests : IAsyncLifetime
 
     [Fact]
     public void Options_Defaults_AreValid() => Assert.Empty(new MqttOptions { Host = "broker.local" }.Validate());
+}
+
+/// <summary>
+/// A broker that announces a maximum packet size (MQTT 5 CONNACK). mosquitto only: the embedded broker
+/// (MQTTnet.Server) has no such limit to announce.
+/// </summary>
+public sealed class MqttBrokerPacketLimitTests : IAsyncLifetime
+{
+    private MosquittoBroker _broker = null!;
+
+    public async Task InitializeAsync() => _broker = await MosquittoBroker.StartAsync(new() { ExtraConfig = ["max_packet_size 2000"] });
+
+    public async Task DisposeAsync() => await _broker.DisposeAsync();
+
+    [Fact]
+    public async Task MessageLargerThanBrokerMaximum_IsCountedAsFailed_AndLaterMessagesFlow()
+    {
+        var options = Options(_broker) with { ProtocolVersion = MqttProtocolVersion.V5 };
+        await using var client = await ConnectedAsync(options, _broker);
+        await client.SubscribeAsync("size/#", MqttQos.AtLeastOnce, Deadline());
+
+        // Within our own limit, but over the 2000-byte maximum packet size the broker announced in CONNACK:
+        // the client does not send it: the broker would close the connection.
+        Assert.True(client.TryPublish(new MqttMessage("size/big", new byte[3000], MqttQos.AtLeastOnce)));
+        Assert.True(client.TryPublish(Text("size/small", "fits", MqttQos.AtLeastOnce)));
+
+        Assert.Equal("fits", (await ReceiveAsync(client, _broker)).Text());
+        await UntilAsync(() => client.Statistics.Failed == 1 && client.Statistics.Delivered == 1, () => client.Statistics.ToString());
+        Assert.Equal(MqttConnectionState.Connected, client.State);
+    }
 }

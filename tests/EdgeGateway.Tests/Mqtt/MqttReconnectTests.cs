@@ -9,11 +9,15 @@ namespace EdgeGateway.Tests.Mqtt;
 /// PUBLISHes on the same connection, so the broker (which lost everything: persistence is off) routes them
 /// back only if the client re-subscribed by itself.
 /// </summary>
-public sealed class MqttReconnectTests : IAsyncLifetime
+public abstract class MqttReconnectTests(BrokerKind kind) : IAsyncLifetime
 {
-    private MosquittoBroker _broker = null!;
+    public sealed class OnMosquitto() : MqttReconnectTests(BrokerKind.Mosquitto);
 
-    public async Task InitializeAsync() => _broker = await MosquittoBroker.StartAsync();
+    public sealed class OnEmbedded() : MqttReconnectTests(BrokerKind.Embedded);
+
+    private ITestBroker _broker = null!;
+
+    public async Task InitializeAsync() => _broker = await TestBrokers.StartAsync(kind);
 
     public async Task DisposeAsync() => await _broker.DisposeAsync();
 
@@ -89,7 +93,7 @@ public sealed class MqttReconnectTests : IAsyncLifetime
     {
         var options = Options(_broker);
         await _broker.KillAsync();
-        await using var client = new MosquittoMqttClient(options);
+        await using var client = new MqttNetClient(options);
         Assert.True(client.TryPublish(Text("early", "queued before the first connection", MqttQos.AtLeastOnce)));
 
         var connect = client.ConnectAsync(Deadline());
@@ -102,12 +106,22 @@ public sealed class MqttReconnectTests : IAsyncLifetime
         await UntilAsync(() => client.Statistics.Delivered == 1, () => client.Statistics.ToString());
         Assert.Equal(0, client.Statistics.Reconnects);
     }
+}
+
+/// <summary>A broker that stops answering (SIGSTOP) with the connection still open. mosquitto only: a process can be frozen.</summary>
+public sealed class MqttKeepAliveSoakTests : IAsyncLifetime
+{
+    private MosquittoBroker _broker = null!;
+
+    public async Task InitializeAsync() => _broker = await MosquittoBroker.StartAsync();
+
+    public async Task DisposeAsync() => await _broker.DisposeAsync();
 
     [Fact]
     [Trait("Category", "Soak")]
     public async Task BrokerHangs_KeepAliveDetectsIt_AndClientReconnectsWhenItRecovers()
     {
-        // The shortest keep-alive libmosquitto allows; detection takes up to two of them.
+        // The shortest keep-alive the client allows; detection takes up to two of them.
         var options = Options(_broker) with { KeepAlive = TimeSpan.FromSeconds(5) };
         await using var client = await ConnectedAsync(options, _broker);
 

@@ -4,11 +4,15 @@ using static EdgeGateway.Tests.Mqtt.MqttTestSupport;
 namespace EdgeGateway.Tests.Mqtt;
 
 /// <summary>Publish and receive through a real mosquitto, for both protocol versions and both QoS levels.</summary>
-public sealed class MqttRoundTripTests : IAsyncLifetime
+public abstract class MqttRoundTripTests(BrokerKind kind) : IAsyncLifetime
 {
-    private MosquittoBroker _broker = null!;
+    public sealed class OnMosquitto() : MqttRoundTripTests(BrokerKind.Mosquitto);
 
-    public async Task InitializeAsync() => _broker = await MosquittoBroker.StartAsync();
+    public sealed class OnEmbedded() : MqttRoundTripTests(BrokerKind.Embedded);
+
+    private ITestBroker _broker = null!;
+
+    public async Task InitializeAsync() => _broker = await TestBrokers.StartAsync(kind);
 
     public async Task DisposeAsync() => await _broker.DisposeAsync();
 
@@ -70,7 +74,7 @@ public sealed class MqttRoundTripTests : IAsyncLifetime
         }
         // Holds the network thread in the connect callback, after it counts as connected and before it re-subscribes.
         var logger = new ConnectHoldingLogger();
-        await using var client = new MosquittoMqttClient(Options(_broker), logger);
+        await using var client = new MqttNetClient(Options(_broker), logger);
         var connecting = client.ConnectAsync(Deadline());
         Assert.True(logger.Entered.Wait(WaitLimit), "the client did not connect");
 
@@ -88,7 +92,7 @@ public sealed class MqttRoundTripTests : IAsyncLifetime
         Assert.Equal(["race/state", "race/sentinel"], received.Select(m => m.Topic));
     }
 
-    private sealed class ConnectHoldingLogger : Microsoft.Extensions.Logging.ILogger<MosquittoMqttClient>
+    private sealed class ConnectHoldingLogger : Microsoft.Extensions.Logging.ILogger<MqttNetClient>
     {
         public ManualResetEventSlim Entered { get; } = new();
 

@@ -25,7 +25,7 @@ internal static class MqttTestSupport
     }
 
     /// <summary>Reads the next message, failing with the broker's log if none arrives in time.</summary>
-    public static async Task<MqttMessage> ReceiveAsync(IMqttClient client, MosquittoBroker broker, TimeSpan? timeout = null)
+    public static async Task<MqttMessage> ReceiveAsync(IMqttClient client, ITestBroker broker, TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? WaitLimit);
         try
@@ -40,7 +40,7 @@ internal static class MqttTestSupport
     }
 
     /// <summary>Options for a client of <paramref name="broker"/>'s plain listener, with fast reconnects.</summary>
-    public static MqttOptions Options(MosquittoBroker broker, string? clientId = null) => new()
+    public static MqttOptions Options(ITestBroker broker, string? clientId = null) => new()
     {
         Host = broker.Host,
         Port = broker.Port,
@@ -53,9 +53,9 @@ internal static class MqttTestSupport
     public static string NewClientId(string prefix = "test") => $"{prefix}-{Environment.ProcessId}-{Interlocked.Increment(ref s_clientIds)}";
 
     /// <summary>Creates a client and connects it, failing with the broker's log if it does not connect.</summary>
-    public static async Task<MosquittoMqttClient> ConnectedAsync(MqttOptions options, MosquittoBroker broker)
+    public static async Task<MqttNetClient> ConnectedAsync(MqttOptions options, ITestBroker broker)
     {
-        var client = new MosquittoMqttClient(options);
+        var client = new MqttNetClient(options);
         try
         {
             using var cts = new CancellationTokenSource(WaitLimit);

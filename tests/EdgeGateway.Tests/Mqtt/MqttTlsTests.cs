@@ -4,8 +4,12 @@ using static EdgeGateway.Tests.Mqtt.MqttTestSupport;
 namespace EdgeGateway.Tests.Mqtt;
 
 /// <summary>TLS against a real mosquitto TLS listener, with a CA made by openssl for the test.</summary>
-public sealed class MqttTlsTests : IAsyncLifetime
+public abstract class MqttTlsTests(BrokerKind kind) : IAsyncLifetime
 {
+    public sealed class OnMosquitto() : MqttTlsTests(BrokerKind.Mosquitto);
+
+    public sealed class OnEmbedded() : MqttTlsTests(BrokerKind.Embedded);
+
     private TestPki _pki = null!;
 
     public async Task InitializeAsync() => _pki = await TestPki.CreateAsync();
@@ -21,7 +25,7 @@ public sealed class MqttTlsTests : IAsyncLifetime
     [InlineData("localhost", MqttProtocolVersion.V5)]
     public async Task TrustedCa_ConnectsAndRoundTrips(string host, MqttProtocolVersion version)
     {
-        await using var broker = await MosquittoBroker.StartAsync(new() { Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey) });
+        await using var broker = await TestBrokers.StartAsync(kind, new() { Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey) });
         var options = TlsOptions(broker, _pki.CaCert) with { Host = host, ProtocolVersion = version };
 
         await using var client = await ConnectedAsync(options, broker);
@@ -35,8 +39,8 @@ public sealed class MqttTlsTests : IAsyncLifetime
     [Fact]
     public async Task UntrustedCa_IsRefused_SayingTlsVerificationFailed()
     {
-        await using var broker = await MosquittoBroker.StartAsync(new() { Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey) });
-        await using var client = new MosquittoMqttClient(TlsOptions(broker, _pki.OtherCaCert));
+        await using var broker = await TestBrokers.StartAsync(kind, new() { Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey) });
+        await using var client = new MqttNetClient(TlsOptions(broker, _pki.OtherCaCert));
 
         var error = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync(Deadline()));
 
@@ -52,8 +56,8 @@ public sealed class MqttTlsTests : IAsyncLifetime
     public async Task UntrustedCa_WhileRetrying_StaysRefused_NeverFlipsToConnecting()
     {
         // `status` once showed "connecting" during every retry of a refused connection (and a test read that).
-        await using var broker = await MosquittoBroker.StartAsync(new() { Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey) });
-        await using var client = new MosquittoMqttClient(TlsOptions(broker, _pki.OtherCaCert) with { ReconnectMaxDelay = TimeSpan.FromMilliseconds(50) });
+        await using var broker = await TestBrokers.StartAsync(kind, new() { Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey) });
+        await using var client = new MqttNetClient(TlsOptions(broker, _pki.OtherCaCert) with { ReconnectMaxDelay = TimeSpan.FromMilliseconds(50) });
         await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync(Deadline()));
 
         var target = client.Statistics.ConnectionFailures + 3;
@@ -72,8 +76,8 @@ public sealed class MqttTlsTests : IAsyncLifetime
     [Fact]
     public async Task CertificateForAnotherName_IsRefused_HostnameIsVerified()
     {
-        await using var broker = await MosquittoBroker.StartAsync(new() { Tls = new BrokerTls(_pki.CaCert, _pki.MisnamedServerCert, _pki.MisnamedServerKey) });
-        await using var client = new MosquittoMqttClient(TlsOptions(broker, _pki.CaCert));
+        await using var broker = await TestBrokers.StartAsync(kind, new() { Tls = new BrokerTls(_pki.CaCert, _pki.MisnamedServerCert, _pki.MisnamedServerKey) });
+        await using var client = new MqttNetClient(TlsOptions(broker, _pki.CaCert));
 
         var error = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync(Deadline()));
 
@@ -84,7 +88,7 @@ public sealed class MqttTlsTests : IAsyncLifetime
     [Fact]
     public async Task ClientCertificateRequired_WithCertificateSignedByCa_Connects()
     {
-        await using var broker = await MosquittoBroker.StartAsync(new()
+        await using var broker = await TestBrokers.StartAsync(kind, new()
         {
             Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey, RequireCertificate: true),
         });
@@ -102,11 +106,11 @@ public sealed class MqttTlsTests : IAsyncLifetime
     [Fact]
     public async Task ClientCertificateRequired_WithoutCertificate_IsRefused()
     {
-        await using var broker = await MosquittoBroker.StartAsync(new()
+        await using var broker = await TestBrokers.StartAsync(kind, new()
         {
             Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey, RequireCertificate: true),
         });
-        await using var client = new MosquittoMqttClient(TlsOptions(broker, _pki.CaCert));
+        await using var client = new MqttNetClient(TlsOptions(broker, _pki.CaCert));
 
         var error = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync(Deadline()));
 
@@ -119,7 +123,7 @@ public sealed class MqttTlsTests : IAsyncLifetime
     [Fact]
     public async Task TlsBrokerKilledAndRestarted_ReconnectsAndResubscribes()
     {
-        await using var broker = await MosquittoBroker.StartAsync(new() { Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey) });
+        await using var broker = await TestBrokers.StartAsync(kind, new() { Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey) });
         await using var client = await ConnectedAsync(TlsOptions(broker, _pki.CaCert), broker);
         await client.SubscribeAsync("tls/after", MqttQos.AtLeastOnce, Deadline());
 
@@ -135,7 +139,7 @@ public sealed class MqttTlsTests : IAsyncLifetime
         Assert.Equal(1, client.Statistics.Reconnects);
     }
 
-    private static MqttOptions TlsOptions(MosquittoBroker broker, string caFile) => Options(broker) with
+    private static MqttOptions TlsOptions(ITestBroker broker, string caFile) => Options(broker) with
     {
         Port = broker.TlsPort!.Value,
         Tls = new MqttTlsOptions(caFile),

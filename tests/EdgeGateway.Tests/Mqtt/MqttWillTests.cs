@@ -8,11 +8,15 @@ namespace EdgeGateway.Tests.Mqtt;
 /// Last Will: a separate process (tests/MqttWillProbe) connects through the gateway's client with a will, and
 /// is killed with SIGKILL, as a power cut or crash would end the gateway.
 /// </summary>
-public sealed class MqttWillTests : IAsyncLifetime
+public abstract class MqttWillTests(BrokerKind kind) : IAsyncLifetime
 {
-    private MosquittoBroker _broker = null!;
+    public sealed class OnMosquitto() : MqttWillTests(BrokerKind.Mosquitto);
 
-    public async Task InitializeAsync() => _broker = await MosquittoBroker.StartAsync();
+    public sealed class OnEmbedded() : MqttWillTests(BrokerKind.Embedded);
+
+    private ITestBroker _broker = null!;
+
+    public async Task InitializeAsync() => _broker = await TestBrokers.StartAsync(kind);
 
     public async Task DisposeAsync() => await _broker.DisposeAsync();
 

@@ -87,7 +87,7 @@ public sealed class OutgoingQueueTests
     [Fact]
     public void ByteCapacity_DropsAsManyTelemetryMessagesAsNeeded()
     {
-        // Each telemetry message is 1 (topic) + 1 (NUL) + 8 = 10 bytes.
+        // Each telemetry message is 1 (topic) + 8 = 9 bytes.
         var queue = new OutgoingQueue(capacity: 100, capacityBytes: 40);
         for (var i = 0; i < 4; i++) Accept(queue, Telemetry($"reading{i}"));
 
@@ -129,13 +129,14 @@ public sealed class OutgoingQueueTests
     }
 
     [Fact]
-    public void Buffer_HoldsTopicNulPayload()
+    public void From_CopiesThePayload_AndChargesTopicUtf8AndPayloadBytes()
     {
-        var message = OutgoingMessage.From(new MqttMessage("a/β", Encoding.UTF8.GetBytes("{}"), MqttQos.AtLeastOnce), topicBytes: 4);
+        var payload = Encoding.UTF8.GetBytes("{}");
+        var message = OutgoingMessage.From(new MqttMessage("a/β", payload, MqttQos.AtLeastOnce), topicBytes: 4);
+        payload[0] = (byte)'x';
 
-        Assert.Equal("a/β\0{}"u8.ToArray(), message.Buffer);
-        Assert.Equal(5, message.PayloadOffset);
-        Assert.Equal(2, message.PayloadLength);
+        Assert.Equal("{}"u8.ToArray(), message.Payload);
+        Assert.Equal(4 + 2, message.Size);
     }
 
     private static OutgoingMessage Telemetry(string payload) => Message("t", payload, MqttQos.AtMostOnce, retain: false);
@@ -155,7 +156,7 @@ public sealed class OutgoingQueueTests
         var payloads = new List<string>();
         while (queue.TryDequeue(out var message))
         {
-            payloads.Add(Encoding.UTF8.GetString(message.Buffer, message.PayloadOffset, message.PayloadLength));
+            payloads.Add(Encoding.UTF8.GetString(message.Payload));
         }
         Assert.Equal(0, queue.Count);
         return payloads;

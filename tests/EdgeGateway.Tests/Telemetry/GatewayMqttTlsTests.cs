@@ -23,7 +23,7 @@ public sealed class GatewayMqttTlsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _pki = await TestPki.CreateAsync();
-        _broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
+        _broker = await MosquittoBroker.StartAsync(new BrokerOptions
         {
             Tls = new BrokerTls(_pki.CaCert, _pki.ServerCert, _pki.ServerKey, RequireCertificate: true),
             LogTypes = ["error", "warning", "notice"],

@@ -28,7 +28,7 @@ public sealed class SensorNodeIngestionTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions { LogTypes = ["error", "warning", "notice"] });
+        _broker = await MosquittoBroker.StartAsync(new BrokerOptions { LogTypes = ["error", "warning", "notice"] });
         _folder = await GatewayFolder.CreateAsync(DeviceId);
         _folder.WriteConfig(TestConfig.Json(DeviceId, c =>
         {
