@@ -16,8 +16,11 @@ internal static class InventoryCommands
 {
     public static void AddTo(RootCommand root)
     {
-        root.Subcommands.Add(Party());
-        root.Subcommands.Add(Lot());
+        var party = Party();
+        var lot = Lot();
+        LifecycleCommands.AddTo(lot, party);
+        root.Subcommands.Add(party);
+        root.Subcommands.Add(lot);
         root.Subcommands.Add(Cargo());
     }
 
@@ -219,7 +222,7 @@ internal static class InventoryCommands
         {
             await using var node = NodeCli.Open(parse.GetValue(showData)!);
             using var lease = node.Readers.Rent();
-            if (LotViews.Lot(lease.Reader, parse.GetValue(showReceipt)!) is not { } view)
+            if (LotViews.Lot(lease.Reader, parse.GetValue(showReceipt)!, node.Time.GetUtcNow().ToUnixTimeMilliseconds()) is not { } view)
             {
                 return NodeCli.Fail(new Firmware.Contracts.Failure(Firmware.Contracts.Ledger.LedgerFailures.UnknownLot, $"no lot has receipt '{parse.GetValue(showReceipt)}'"));
             }
@@ -229,7 +232,28 @@ internal static class InventoryCommands
             NodeCli.Print("product", $"{view.Public.Product}, GTIN {view.Public.Gtin}, batch {view.Public.Batch}");
             NodeCli.Print("stored", $"{view.Site} {view.Zone}");
             NodeCli.Print("quantity", $"{CanonicalValues.Decimal(view.Quantity)} {view.Title.Unit}");
-            NodeCli.Print("owner", view.Title.Owner);
+            NodeCli.Print("owner", view.Owner);
+            NodeCli.Print("holders", string.Join(", ", view.Holders.Select(h => $"{h.Party} (ledger index {h.Index})")));
+            if (view.Frozen is { } frozen)
+            {
+                NodeCli.Print("frozen", $"since ledger index {frozen}");
+            }
+            if (view.Expired)
+            {
+                NodeCli.Print("expired", EvidenceVerifier.Iso(view.Public.ValidUntilMs));
+            }
+            if (view.SplitFrom is { } parent)
+            {
+                NodeCli.Print("split-from", parent);
+            }
+            if (view.MergedFrom.Count > 0)
+            {
+                NodeCli.Print("merged-from", string.Join(", ", view.MergedFrom));
+            }
+            foreach (var child in view.Children)
+            {
+                NodeCli.Print("child", $"{child.Receipt} {CanonicalValues.Decimal(child.Quantity)} {view.Title.Unit}");
+            }
             NodeCli.Print("cargo", view.Cargo.Count);
             foreach (var p in view.Pledges)
             {

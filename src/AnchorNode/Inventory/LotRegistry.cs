@@ -228,7 +228,7 @@ public sealed class LotRegistry
 
     /// <summary>Adds this operator member's signature to a delivery statement the lender signed, and appends it.</summary>
     public Task<Result<AppendedEntry>> DeliverSignedAsync(string signedNote, CancellationToken cancellationToken) =>
-        CountersignAsync(signedNote, EntryKinds.Deliver, cancellationToken);
+        CountersignAsync(signedNote, EntryKinds.Deliver, null, cancellationToken);
 
     /// <summary>Cancels an issued, unpledged receipt.</summary>
     public Task<Result<AppendedEntry>> CancelAsync(string receipt, string reason, CancellationToken cancellationToken) =>
@@ -242,6 +242,10 @@ public sealed class LotRegistry
         if (lease.Reader.State.Lot(receipt) is not { } lot)
         {
             return Result<Statement>.Fail(LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
+        }
+        if (Now() >= lot.ValidUntilMs)
+        {
+            return Result<Statement>.Fail(LedgerFailures.ReceiptExpired, $"receipt '{receipt}' expired at {Firmware.Contracts.Evidence.EvidenceVerifier.Iso(lot.ValidUntilMs)}; an expired receipt takes no new pledge (it can still be delivered)");
         }
         var pledge = new PledgeStatement
         {
@@ -268,8 +272,13 @@ public sealed class LotRegistry
     /// Appends a pledge, release, transfer or enforcement signed elsewhere: <paramref name="signedNote"/>
     /// is the statement text with the signature lines of the lender (and, for a pledge, the owner).
     /// </summary>
-    public async Task<Result<AppendedEntry>> SubmitAsync(string signedNote, CancellationToken cancellationToken)
+    public Task<Result<AppendedEntry>> SubmitAsync(string signedNote, CancellationToken cancellationToken) =>
+        SubmitAsync(signedNote, SignedElsewhere, null, cancellationToken);
+
+    /// <summary>As <see cref="SubmitAsync(string, CancellationToken)"/> for statements of <paramref name="kinds"/> only, about <paramref name="receipt"/> when given.</summary>
+    public async Task<Result<AppendedEntry>> SubmitAsync(string signedNote, IReadOnlyList<string> kinds, string? receipt, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(kinds);
         var note = SignedNote.Parse(signedNote ?? "");
         if (!note.Succeeded)
         {
@@ -280,9 +289,13 @@ public sealed class LotRegistry
         {
             return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, statement.Failure!.Message);
         }
-        if (!SignedElsewhere.Contains(statement.Value.Kind))
+        if (!kinds.Contains(statement.Value.Kind))
         {
-            return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, $"a {statement.Value.Kind} statement is not submitted here; this takes {string.Join(", ", SignedElsewhere)} statements");
+            return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, $"a {statement.Value.Kind} statement is not submitted here; this takes {string.Join(", ", kinds)} statements");
+        }
+        if (OtherReceipt(statement.Value, receipt) is { } other)
+        {
+            return other;
         }
         return await _sequencer.AppendAsync(new LedgerProposal(LedgerEntry.Create(statement.Value.Kind, [], note.Value)), cancellationToken);
     }
@@ -306,8 +319,8 @@ public sealed class LotRegistry
         DraftOnLot(receipt, EntryKinds.Dispose, lot => new DisposeStatement(Status(lot), atMs ?? Now(), reason).ToBody());
 
     /// <summary>Adds this operator member's signature to an endorsement both parties signed, and appends it.</summary>
-    public Task<Result<AppendedEntry>> EndorseSignedAsync(string signedNote, CancellationToken cancellationToken) =>
-        CountersignAsync(signedNote, EntryKinds.Endorse, cancellationToken);
+    public Task<Result<AppendedEntry>> EndorseSignedAsync(string signedNote, string? receipt, CancellationToken cancellationToken) =>
+        CountersignAsync(signedNote, EntryKinds.Endorse, receipt, cancellationToken);
 
     /// <summary>
     /// Splits <paramref name="receipt"/> into <paramref name="children"/> (receipt, quantity, EPCs) and
@@ -334,7 +347,14 @@ public sealed class LotRegistry
         {
             return bad.Failure!;
         }
-        var proposals = new List<LedgerEntry> { _signer.Sign(EntryKinds.Split, split.ToBody()) };
+        // The split first, on its own: of two splits (or a split and another status entry) against the
+        // same head only one is appended, and the loser leaves nothing behind.
+        var splitEntry = await _sequencer.AppendAsync(new LedgerProposal(_signer.Sign(EntryKinds.Split, split.ToBody())), cancellationToken);
+        if (!splitEntry.Succeeded)
+        {
+            return splitEntry.Failure!;
+        }
+        var proposals = new List<LedgerEntry>();
         foreach (var child in children)
         {
             var title = new TitleStatement { Receipt = child.Receipt, Depositor = lot.Depositor, Owner = lot.Owner, Quantity = child.Quantity, Unit = lot.Unit };
@@ -346,13 +366,12 @@ public sealed class LotRegistry
             }).ToBody()));
         }
         var appended = await Task.WhenAll(proposals.Select(p => _sequencer.AppendAsync(new LedgerProposal(p), cancellationToken)));
-        if (appended.FirstOrDefault(a => !a.Succeeded) is { } failed)
+        // Result is a value type: FirstOrDefault of none would be a default, not null.
+        if (appended.Where(a => !a.Succeeded).Select(a => a.Failure).FirstOrDefault() is { } failed)
         {
-            return appended[0].Succeeded
-                ? failed.Failure! with { Message = $"{failed.Failure.Message} (the split was appended at ledger index {appended[0].Value.Index}; issue the child again)" }
-                : failed.Failure!;
+            return failed with { Message = $"{failed.Message} (the split was appended at ledger index {splitEntry.Value.Index}; issue the child again)" };
         }
-        return new SplitLots(appended[0].Value.Index, children.Select((c, i) => new IssuedLot(c.Receipt, appended[1 + 2 * i].Value.Index, appended[2 + 2 * i].Value.Index, appended[^1].Value.LedgerSize)).ToList());
+        return new SplitLots(splitEntry.Value.Index, children.Select((c, i) => new IssuedLot(c.Receipt, appended[2 * i].Value.Index, appended[1 + 2 * i].Value.Index, appended[^1].Value.LedgerSize)).ToList());
     }
 
     /// <summary>
@@ -380,7 +399,14 @@ public sealed class LotRegistry
             return Result<IssuedLot>.Fail(LedgerFailures.EntryField, "a merge takes two or more receipts");
         }
         var first = lots[0];
-        var proposals = lots.Select(l => _signer.Sign(EntryKinds.Merge, new MergeStatement(Status(l.Record), at, into).ToBody())).ToList();
+        // Checked here too (the rules check each merge against those before it) so that a doomed
+        // merge does not close the first receipts and leave their goods promised to nothing.
+        if (lots.Select(l => l.Record).FirstOrDefault(l => l.Gtin != first.Record.Gtin || l.Site != first.Record.Site || l.Terms != first.Record.Terms || l.Unit != first.Record.Unit) is { } other)
+        {
+            return Result<IssuedLot>.Fail(LedgerFailures.ParentMismatch,
+                $"receipts '{first.Record.Receipt}' and '{other.Receipt}' differ in product (GTIN, storage conditions, unit) or site; only receipts of the same product at the same site merge");
+        }
+        var proposals = new List<LedgerEntry>();
         var title = new TitleStatement { Receipt = into, Depositor = first.Record.Depositor, Owner = first.Record.Owner, Quantity = lots.Sum(l => l.Record.Quantity), Unit = first.Record.Unit };
         var titleEntry = _signer.Sign(EntryKinds.Title, title.ToBody());
         proposals.Add(titleEntry);
@@ -394,10 +420,20 @@ public sealed class LotRegistry
             return bad.Failure!;
         }
         proposals.Add(_signer.Sign(EntryKinds.Lot, merged.ToBody()));
-        var appended = await Task.WhenAll(proposals.Select(p => _sequencer.AppendAsync(new LedgerProposal(p), cancellationToken)));
-        if (appended.FirstOrDefault(a => !a.Succeeded) is { } failed)
+        // The merges one by one: the first refused (another member's entry came first) stops it, and
+        // only what was merged before it stays merged, promised to the new receipt number.
+        foreach (var (record, _, _) in lots)
         {
-            return failed.Failure!;
+            var merge = await _sequencer.AppendAsync(new LedgerProposal(_signer.Sign(EntryKinds.Merge, new MergeStatement(Status(record), at, into).ToBody())), cancellationToken);
+            if (!merge.Succeeded)
+            {
+                return record == first.Record ? merge.Failure! : merge.Failure! with { Message = $"{merge.Failure.Message} (receipts before '{record.Receipt}' were merged into '{into}' already)" };
+            }
+        }
+        var appended = await Task.WhenAll(proposals.Select(p => _sequencer.AppendAsync(new LedgerProposal(p), cancellationToken)));
+        if (appended.Where(a => !a.Succeeded).Select(a => a.Failure).FirstOrDefault() is { } failed)
+        {
+            return failed;
         }
         return new IssuedLot(into, appended[^2].Value.Index, appended[^1].Value.Index, appended[^1].Value.LedgerSize);
     }
@@ -419,7 +455,13 @@ public sealed class LotRegistry
         }
     }
 
-    private async Task<Result<AppendedEntry>> CountersignAsync(string signedNote, string kind, CancellationToken cancellationToken)
+    // A statement sent to a lot's own route must be about that lot.
+    private static Failure? OtherReceipt(Statement statement, string? receipt) =>
+        receipt is not null && LotReference.Of(statement) is { Succeeded: true } reference && reference.Value.Receipt != receipt
+            ? new Failure(LedgerFailures.EntryField, $"the statement is about receipt '{reference.Value.Receipt}', not '{receipt}'")
+            : null;
+
+    private async Task<Result<AppendedEntry>> CountersignAsync(string signedNote, string kind, string? receipt, CancellationToken cancellationToken)
     {
         var note = SignedNote.Parse(signedNote ?? "");
         if (!note.Succeeded)
@@ -429,6 +471,10 @@ public sealed class LotRegistry
         if (Statement.Parse(note.Value.Text) is not { Succeeded: true } statement || statement.Value.Kind != kind)
         {
             return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, $"this takes a signed {kind} statement");
+        }
+        if (OtherReceipt(statement.Value, receipt) is { } other)
+        {
+            return other;
         }
         var signed = note.Value.Signatures.Any(s => s.KeyName == _signer.Member.KeyName) ? note.Value : note.Value.WithSignature(_signer.Member);
         return await _sequencer.AppendAsync(new LedgerProposal(LedgerEntry.Create(kind, [], signed)), cancellationToken);

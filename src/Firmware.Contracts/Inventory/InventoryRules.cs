@@ -499,7 +499,9 @@ internal sealed class PledgeRule : IEntryRule
         }
         if (pledge.Owner != lot.Owner)
         {
-            return Result<IEntryEffect>.Fail(LedgerFailures.NotTheOwner, $"the pledge names '{pledge.Owner}' as owner, but lot '{lot.Receipt}' is held by another party; only its owner can consent");
+            // Signed before an endorsement changed the owner, it met a changed lot (a conflict), not a forgery.
+            return LotTargets.Dealing(lot, pledge.Lot.After)
+                ?? new Failure(LedgerFailures.NotTheOwner, $"the pledge names '{pledge.Owner}' as owner, but lot '{lot.Receipt}' is held by another party; only its owner can consent");
         }
         var owner = state.Party(pledge.Owner);
         if (owner is null)

@@ -85,7 +85,8 @@ internal sealed class EndorseRule : IEntryRule
         }
         if (endorse.Owner != lot.Owner)
         {
-            return Result<IEntryEffect>.Fail(LedgerFailures.NotTheOwner, $"the endorsement is from '{endorse.Owner}', but receipt '{lot.Receipt}' is held by another party; only its owner can endorse it");
+            return LotTargets.Dealing(lot, endorse.Lot.After)
+                ?? new Failure(LedgerFailures.NotTheOwner, $"the endorsement is from '{endorse.Owner}', but receipt '{lot.Receipt}' is held by another party; only its owner can endorse it");
         }
         if (!signed.Value.Parties.Contains(endorse.Owner))
         {
