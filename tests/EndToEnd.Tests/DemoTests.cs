@@ -65,6 +65,17 @@ public sealed class DemoTests : IDisposable
             Assert.Contains("covenant: 'temperature above 8 for 30m' breached", verified.Output, StringComparison.Ordinal);
             Assert.Contains("terms: pledge ", verified.Output, StringComparison.Ordinal);
 
+            // After the pledge: WR-DEMO-2 endorsed to a buyer and split in two; the PDF report says the breach and the verdict.
+            Assert.Contains(demo.Lines, l => l.StartsWith("[10/12] ", StringComparison.Ordinal) && l.Contains("endorsed at ledger index", StringComparison.Ordinal)
+                && l.Contains("into WR-DEMO-2A and WR-DEMO-2B", StringComparison.Ordinal));
+            var pdf = InRepository(first["pdf report"]);
+            var pdfText = await RunAsync("pdftotext", [pdf, "-"], Repository);
+            Assert.Equal(0, pdfText.ExitCode);
+            var pdfWords = string.Join(' ', pdfText.Output.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains("Covenant breached", pdfWords, StringComparison.Ordinal);
+            Assert.Contains("Verdict as of ", pdfWords, StringComparison.Ordinal);
+            Assert.Contains("Breached: temperature above 8 °C for more than 30 min at a time", pdfWords, StringComparison.Ordinal);
+
             // Simulated battery sensor nodes publish SenML to gw-1's embedded broker: their readings are leaves of
             // gw-1's signed log, anchored on the node (which serves them back as the gateway wrote them).
             Assert.Contains(demo.Lines, l => l.StartsWith("sensor nodes demo-node-1, demo-node-2, demo-node-3 publish SenML to gw-1's embedded MQTT broker", StringComparison.Ordinal));
@@ -103,10 +114,10 @@ public sealed class DemoTests : IDisposable
         await using (var again = DemoProcess.Start(Data, port))
         {
             var second = await again.WaitUntilRunningAsync(StartLimit);
-            Assert.Contains(again.Lines, l => l.StartsWith("[2/11] ", StringComparison.Ordinal) && l.Contains("reusing it", StringComparison.Ordinal));
-            Assert.Contains(again.Lines, l => l.StartsWith("[3/11] ", StringComparison.Ordinal) && l.Contains("founded already", StringComparison.Ordinal));
-            Assert.Contains(again.Lines, l => l.StartsWith("[8/11] ", StringComparison.Ordinal) && l.Contains("registered already", StringComparison.Ordinal));
-            Assert.Contains(again.Lines, l => l.StartsWith("[9/11] ", StringComparison.Ordinal) && l.Contains("pledged already", StringComparison.Ordinal));
+            Assert.Contains(again.Lines, l => l.StartsWith("[2/12] ", StringComparison.Ordinal) && l.Contains("reusing it", StringComparison.Ordinal));
+            Assert.Contains(again.Lines, l => l.StartsWith("[3/12] ", StringComparison.Ordinal) && l.Contains("founded already", StringComparison.Ordinal));
+            Assert.Contains(again.Lines, l => l.StartsWith("[8/12] ", StringComparison.Ordinal) && l.Contains("registered already", StringComparison.Ordinal));
+            Assert.Contains(again.Lines, l => l.StartsWith("[9/12] ", StringComparison.Ordinal) && l.Contains("pledged already", StringComparison.Ordinal));
             Assert.Equal(first["consumer page"], second["consumer page"]);
             Assert.Equal(first["verify"].Split(" --key ")[1..], second["verify"].Split(" --key ")[1..]);
             Assert.Equal(0, await again.InterruptAsync(TimeSpan.FromSeconds(60)));
@@ -116,9 +127,9 @@ public sealed class DemoTests : IDisposable
         await using (var fresh = DemoProcess.Start(Data, port, "--fresh"))
         {
             // A new consortium (new member keys): interrupted as soon as it is founded, which also stops a demo mid-way.
-            await fresh.WaitForLineAsync(l => l.StartsWith("[4/11] ", StringComparison.Ordinal), StartLimit);
-            Assert.Contains(fresh.Lines, l => l.StartsWith("[2/11] ", StringComparison.Ordinal) && l.Contains(" new ", StringComparison.Ordinal));
-            Assert.Contains(fresh.Lines, l => l.StartsWith("[3/11] ", StringComparison.Ordinal) && l.Contains(" done ", StringComparison.Ordinal));
+            await fresh.WaitForLineAsync(l => l.StartsWith("[4/12] ", StringComparison.Ordinal), StartLimit);
+            Assert.Contains(fresh.Lines, l => l.StartsWith("[2/12] ", StringComparison.Ordinal) && l.Contains(" new ", StringComparison.Ordinal));
+            Assert.Contains(fresh.Lines, l => l.StartsWith("[3/12] ", StringComparison.Ordinal) && l.Contains(" done ", StringComparison.Ordinal));
             Assert.Equal(0, await fresh.InterruptAsync(TimeSpan.FromSeconds(60)));
             AssertNoChildLeft("node");
         }
@@ -299,7 +310,7 @@ public sealed class DemoTests : IDisposable
                     fields.TryAdd(line[..colon], line[(colon + 2)..]);
                 }
             }
-            foreach (var label in new[] { "operator dashboard", "lender report", "consumer page", "consumer QR", "evidence bundle", "verify" })
+            foreach (var label in new[] { "operator dashboard", "lender report", "consumer page", "consumer QR", "evidence bundle", "verify", "pdf report" })
             {
                 Assert.True(fields.ContainsKey(label), $"no '{label}:' line in:\n{Tail()}");
             }

@@ -801,7 +801,7 @@ def state_proof_root(key, value, other, proof):
 FIELD_KEY_RE = re.compile(r'[a-z][a-z0-9-]{0,31}')
 CONSORTIUM_RE = re.compile(r'[a-z0-9][a-z0-9._-]{0,63}')
 NONCE_RE = re.compile(r'[0-9a-f]{32}')
-ROLES = ('operator', 'lender', 'auditor')
+ROLES = ('operator', 'lender', 'auditor', 'regulator')
 DECIMAL_RE = re.compile(r'-?(0|[1-9][0-9]{0,17})(\.[0-9]{0,5}[1-9])?')
 DURATION_RE = re.compile(r'(0|[1-9][0-9]{0,15})(h|m|s|ms)')
 UNIT_RE = re.compile(r'[A-Za-z][A-Za-z0-9._-]{0,31}')
@@ -852,8 +852,9 @@ def free_text_ok(text, limit=256):
 def _field_value_ok(key, value, lot_gtin=None):
     """Per-field value rules of spec-ledger.md §3.1 (values); True when well-formed."""
     ints = {'quorum', 'enrolment', 'equivocation', 'replaces', 'lot', 'after', 'pledge', 'at',
-            'start', 'end', 'issued', 'valid-until', 'time'}
-    ids = {'device', 'site', 'zone', 'party', 'depositor', 'owner', 'lender', 'from', 'to', 'receipt'}
+            'start', 'end', 'issued', 'valid-until', 'time', 'freeze'}
+    ids = {'device', 'site', 'zone', 'party', 'depositor', 'owner', 'lender', 'from', 'to', 'receipt',
+           'into', 'split-from', 'merged-from'}
     texts = {'reason': 256, 'insurance': 128, 'product': 200, 'spec': 200}
     if key in ints:
         return decimal_int(value) is not None
@@ -911,6 +912,12 @@ def _field_value_ok(key, value, lot_gtin=None):
             return False
         lo, hi = parse_decimal(parts[1]), parse_decimal(parts[2])
         return lo is not None and hi is not None and lo < hi
+    if key == 'child':  # split: <receipt> <quantity>
+        parts = value.split(' ')
+        return len(parts) == 2 and bool(ID_RE.fullmatch(parts[0])) and _field_value_ok('quantity', parts[1])
+    if key == 'split-epc':  # split: <child receipt> <SGTIN URI>
+        parts = value.split(' ')
+        return len(parts) == 2 and bool(ID_RE.fullmatch(parts[0])) and bool(sgtin_parts(parts[1]))
     if key == 'epc':
         if not sgtin_parts(value):
             return False
@@ -955,7 +962,7 @@ BODIES = {
     'lot': [('receipt', '1'), ('title', '1'), ('site', '1'), ('zone', '1'), ('product', '1'), ('gtin', '1'),
             ('batch', '1'), ('spec', '?'), ('band', '+'), ('logging', '?'), ('excursion-delay', '?'),
             ('allowance', '?'), ('activation-energy', '?'), ('issued', '1'), ('valid-until', '1'),
-            ('epc', '*')],
+            ('split-from', '?'), ('merged-from', '*'), ('epc', '*')],
     'move': [('receipt', '1'), ('lot', '1'), ('after', '1'), ('site', '1'), ('zone', '1'), ('at', '1')],
     'deliver': [('receipt', '1'), ('lot', '1'), ('after', '1'), ('quantity', '1'), ('at', '1'), ('epc', '*')],
     'cancel': [('receipt', '1'), ('lot', '1'), ('after', '1'), ('reason', '1')],
@@ -965,6 +972,13 @@ BODIES = {
     'transfer': [('receipt', '1'), ('lot', '1'), ('after', '1'), ('pledge', '1'), ('from', '1'), ('to', '1'),
                  ('at', '1')],
     'enforce': [('receipt', '1'), ('lot', '1'), ('after', '1'), ('pledge', '1'), ('at', '1'), ('reason', '1')],
+    # spec-ledger.md §3.1, the receipt lifecycle
+    'endorse': [('receipt', '1'), ('lot', '1'), ('after', '1'), ('from', '1'), ('to', '1'), ('at', '1')],
+    'split': [('receipt', '1'), ('lot', '1'), ('after', '1'), ('at', '1'), ('child', '+'), ('epc', '*')],
+    'merge': [('receipt', '1'), ('lot', '1'), ('after', '1'), ('at', '1'), ('into', '1')],
+    'freeze': [('receipt', '1'), ('lot', '1'), ('after', '1'), ('at', '1'), ('reason', '1')],
+    'unfreeze': [('receipt', '1'), ('lot', '1'), ('after', '1'), ('freeze', '1'), ('at', '1'), ('reason', '1')],
+    'dispose': [('receipt', '1'), ('lot', '1'), ('after', '1'), ('at', '1'), ('reason', '1')],
 }
 ENTRY_KINDS = set(BODIES) | {'anchor', 'equivocation'}
 
@@ -1002,7 +1016,7 @@ def parse_fields(lines, spec, what, validate=True, lot_gtin=None):
             for v in values:
                 if key == 'epc' and lot_gtin is None and 'gtin' in out:
                     lot_gtin = out['gtin']
-                if not _field_value_ok(key, v, lot_gtin):
+                if not _field_value_ok('split-epc' if key == 'epc' and what.startswith('split ') else key, v, lot_gtin):
                     raise ValueError(f'{what}: bad {key} {v!r}')
         if mult in '1?':
             if values:
@@ -1046,6 +1060,23 @@ def parse_statement(text):
             raise ValueError('too many EPCs')
     if kind == 'pledge' and len(fields['covenant']) > 16:
         raise ValueError('too many covenants')
+    if kind == 'lot':
+        merged = fields['merged-from']
+        if 'split-from' in fields and merged:
+            raise ValueError('split-from or merged-from, not both')
+        if merged and (not 2 <= len(merged) <= 16 or len(set(merged)) != len(merged) or fields['receipt'] in merged):
+            raise ValueError('merged-from: 2..16 distinct receipts, never the lot\'s own')
+    if kind == 'split':
+        children = [v.split(' ')[0] for v in fields['child']]
+        epcs = [v.split(' ')[1] for v in fields['epc']]
+        if not 2 <= len(children) <= 16 or len(set(children)) != len(children):
+            raise ValueError('split: 2..16 distinct children')
+        if len(set(epcs)) != len(epcs) or any(v.split(' ')[0] not in children for v in fields['epc']):
+            raise ValueError('split: each EPC once, to a child the split names')
+    if kind == 'merge' and fields['into'] == fields['receipt']:
+        raise ValueError('merge: into another receipt')
+    if kind == 'endorse' and fields['to'] == fields['from']:
+        raise ValueError('endorse: to another party')
     return Statement(kind, text, fields)
 
 
@@ -1114,8 +1145,8 @@ STATE_VALUES = {
     'device': [('enrolment', '1'), ('revocation', '?'), ('anchor', '?'), ('size', '1'), ('root', '1'),
                ('equivocation', '?')],
     'lot': [('entry', '1'), ('location', '1'), ('delivered', '?')],
-    'lot-status': [('salt', '1'), ('head', '1'), ('status', '1'), ('quantity', '1'), ('pledge', '?'),
-                   ('controller', '?')],
+    'lot-status': [('salt', '1'), ('head', '1'), ('status', '1'), ('owner', '1'), ('quantity', '1'), ('pledge', '?'),
+                   ('controller', '?'), ('frozen', '?')],
     'party': [('registration', '1'), ('key', '1')],
     'list': [('device', '*')],
 }
@@ -1650,22 +1681,26 @@ class BundleVerifier:
             party_history[pid] = hist
         # the status chain
         status, quantity, head = 'issued', Decimal(title['quantity']), lot['entry']
-        pledge = lender = controller = None
+        pledge = lender = controller = frozen = None
+        owner_now = title['owner']
         pledge_owners = set()
         self.pledges = {}
         for idx in lot['events']:
             ev = self.parsed.get(idx)
             if ev is None:
                 raise Refused('missing-entry', f'status entry {idx} missing')
-            if ev.kind not in ('pledge', 'release', 'transfer', 'enforce', 'deliver', 'cancel'):
+            if ev.kind not in ('pledge', 'release', 'transfer', 'enforce', 'deliver', 'cancel',
+                               'endorse', 'split', 'merge', 'freeze', 'unfreeze', 'dispose'):
                 raise Refused('bad-lot', f'entry {idx} is not a status entry')
             ef = ev.statement.f
-            if status in ('delivered', 'cancelled'):
+            if status in ('delivered', 'cancelled', 'split', 'merged', 'disposed'):
                 raise Refused('bad-lot', f'status entry {idx} follows a closing entry')
+            if frozen is not None and ev.kind != 'unfreeze':
+                raise Refused('lot-frozen', f'{ev.kind} {idx} while frozen by {frozen}')
             if ev.kind == 'pledge':
                 owner = ef['owner']
-                if owner != title['owner']:
-                    raise Refused('not-the-owner', f'pledge {idx}: owner is not the title\'s owner')
+                if owner != owner_now:
+                    raise Refused('not-the-owner', f'pledge {idx}: owner is not the owner at this point of the chain')
                 hist = [k for i, k in party_history.get(owner, []) if i < idx]
                 if not hist:
                     raise Refused('missing-entry', f'pledge {idx}: the bundle lacks the owner\'s registration')
@@ -1703,15 +1738,58 @@ class BundleVerifier:
                 self.deliveries.append((int(ef['at']), ef['epc']))
                 if quantity <= 0:
                     status = 'delivered'
-            else:  # cancel
+            elif ev.kind == 'cancel':
                 self.require_operator(ev)
                 status = 'cancelled'
+            elif ev.kind == 'endorse':
+                if ef['from'] != owner_now:
+                    raise Refused('owner-consent-required', f'endorsement {idx} is not from the owner {owner_now}')
+                keys = {}
+                for who in (ef['from'], ef['to']):
+                    hist = [k for i, k in party_history.get(who, []) if i < idx]
+                    if hist:
+                        keys[f'edgetrace/party/{who}'] = hist[-1]
+                members, parties = self.signers_of(ev, keys)
+                if not any('operator' in self.members[n]['roles'] for n in members):
+                    raise Refused('role-required', f'endorsement {idx} is not signed by an operator member')
+                if f'edgetrace/party/{ef["from"]}' not in parties:
+                    raise Refused('owner-consent-required', f'endorsement {idx} is not signed by the owner')
+                if f'edgetrace/party/{ef["to"]}' not in parties:
+                    raise Refused('party-consent-required', f'endorsement {idx} is not signed by the new owner')
+                if status != 'issued':
+                    raise Refused('lot-pledged' if status == 'pledged' else 'lot-enforced', f'endorsement {idx} of a lot that is {status}')
+                pledge_owners.update((ef['from'], ef['to']))
+                owner_now = ef['to']
+            elif ev.kind in ('split', 'merge'):
+                self.require_operator(ev)
+                if status != 'issued':
+                    raise Refused('lot-pledged' if status == 'pledged' else 'lot-enforced', f'{ev.kind} {idx} of a lot that is {status}')
+                if ev.kind == 'split' and sum(Decimal(c.split(' ')[1]) for c in ef['child']) != quantity:
+                    raise Refused('quantity-mismatch', f'split {idx}: the children do not take what remains')
+                status, quantity = ('split' if ev.kind == 'split' else 'merged'), Decimal(0)
+            elif ev.kind in ('freeze', 'unfreeze'):
+                members, _ = self.signers_of(ev)
+                if not any('regulator' in self.members[n]['roles'] for n in members):
+                    raise Refused('role-required', f'{ev.kind} {idx} is not signed by a regulator member')
+                if ev.kind == 'freeze':
+                    frozen = idx
+                elif frozen is None or int(ef['freeze']) != frozen:
+                    raise Refused('not-frozen', f'unfreeze {idx} does not name the freeze in force')
+                else:
+                    frozen = None
+            else:  # dispose
+                members, _ = self.signers_of(ev)
+                if status != 'enforced':
+                    raise Refused('not-enforced', f'disposal {idx} of a lot that is {status}')
+                if controller not in members:
+                    raise Refused('not-the-lender', f'disposal {idx} not signed by {controller}')
+                status, quantity = 'disposed', Decimal(0)
             if ef['receipt'] != lot['receipt'] or int(ef['lot']) != lot['entry'] or int(ef['after']) != head:
                 raise Refused('broken-chain', f'status entry {idx} does not follow entry {head}')
             head = idx
             self.status_chain.append(ev)
         if set(regs) != pledge_owners:
-            raise Refused('bundle-format', 'parties must be exactly the registrations of the pledges\' owners')
+            raise Refused('bundle-format', 'parties must be exactly the registrations of the pledges\' owners and the endorsements\' parties')
         sv = self.sv(f'lot-status/{lot["receipt"]}')
         if sv is None:
             raise Refused('state-mismatch', 'the state has no lot status')
@@ -1719,11 +1797,13 @@ class BundleVerifier:
         if decimal_int(st['head']) != head:
             raise Refused('incomplete-bundle', f'the status chain ends at {head}, the state at {st["head"]}: status entries left out')
         nonce = self.parsed[lot['title']].statement.f['nonce']
-        mine = f'salt {nonce}\nhead {head}\nstatus {status}\nquantity {format_decimal(quantity)}\n'
+        mine = f'salt {nonce}\nhead {head}\nstatus {status}\nowner {owner_now}\nquantity {format_decimal(quantity)}\n'
         if pledge is not None:
             mine += f'pledge {pledge}\n'
         if controller is not None and status == 'enforced':  # §7.1 step 9 (F-33)
             mine += f'controller {controller}\n'
+        if frozen is not None:
+            mine += f'frozen {frozen}\n'
         if mine != sv:
             raise Refused('state-mismatch', f'replaying the status chain gives {mine!r}, the state {sv!r}')
 

@@ -163,7 +163,7 @@ def build(late_anchor=False, title_mismatch=False, pledge_signers=('bank', 'owne
         'party/acme': f'registration {parties[-1]}\nkey {ev.b64(ev.H(spki(party_key)))}\n',
         'lot/WR-9': f'entry {lot}\nlocation {location}\n',
         'lot-status/WR-9': f'salt {title_text.split("nonce ")[1][:32]}\nhead {head}\n'
-                           f'status {status}\nquantity 10\n{active}',
+                           f'status {status}\nowner acme\nquantity 10\n{active}',
     }
     if second_device:
         _, e2, az, lz, hz = devices[1]

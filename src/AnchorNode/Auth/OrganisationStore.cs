@@ -19,8 +19,11 @@ public static class Roles
     /// <summary>Reads everything.</summary>
     public const string Auditor = "auditor";
 
+    /// <summary>Freezes and unfreezes receipts (a supervisor or a court's agent); reads everything.</summary>
+    public const string Regulator = "regulator";
+
     /// <summary>Every role.</summary>
-    public static readonly IReadOnlyList<string> All = [Operator, Lender, Auditor];
+    public static readonly IReadOnlyList<string> All = [Operator, Lender, Auditor, Regulator];
 }
 
 /// <summary>An organisation allowed to call the API.</summary>

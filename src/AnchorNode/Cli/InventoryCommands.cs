@@ -18,8 +18,11 @@ internal static class InventoryCommands
 {
     public static void AddTo(RootCommand root)
     {
-        root.Subcommands.Add(Party());
-        root.Subcommands.Add(Lot());
+        var party = Party();
+        var lot = Lot();
+        LifecycleCommands.AddTo(lot, party);
+        root.Subcommands.Add(party);
+        root.Subcommands.Add(lot);
         root.Subcommands.Add(Cargo());
     }
 
@@ -221,7 +224,7 @@ internal static class InventoryCommands
         {
             await using var node = NodeCli.Open(parse.GetValue(showData)!);
             using var lease = node.Readers.Rent();
-            if (LotViews.Lot(lease.Reader, parse.GetValue(showReceipt)!) is not { } view)
+            if (LotViews.Lot(lease.Reader, parse.GetValue(showReceipt)!, node.Time.GetUtcNow().ToUnixTimeMilliseconds()) is not { } view)
             {
                 return NodeCli.Fail(new Firmware.Contracts.Failure(Firmware.Contracts.Ledger.LedgerFailures.UnknownLot, $"no lot has receipt '{parse.GetValue(showReceipt)}'"));
             }
@@ -231,7 +234,28 @@ internal static class InventoryCommands
             NodeCli.Print("product", $"{view.Public.Product}, GTIN {view.Public.Gtin}, batch {view.Public.Batch}");
             NodeCli.Print("stored", $"{view.Site} {view.Zone}");
             NodeCli.Print("quantity", $"{CanonicalValues.Decimal(view.Quantity)} {view.Title.Unit}");
-            NodeCli.Print("owner", view.Title.Owner);
+            NodeCli.Print("owner", view.Owner);
+            NodeCli.Print("holders", string.Join(", ", view.Holders.Select(h => $"{h.Party} (ledger index {h.Index})")));
+            if (view.Frozen is { } frozen)
+            {
+                NodeCli.Print("frozen", $"since ledger index {frozen}");
+            }
+            if (view.Expired)
+            {
+                NodeCli.Print("expired", EvidenceVerifier.Iso(view.Public.ValidUntilMs));
+            }
+            if (view.SplitFrom is { } parent)
+            {
+                NodeCli.Print("split-from", parent);
+            }
+            if (view.MergedFrom.Count > 0)
+            {
+                NodeCli.Print("merged-from", string.Join(", ", view.MergedFrom));
+            }
+            foreach (var child in view.Children)
+            {
+                NodeCli.Print("child", $"{child.Receipt} {CanonicalValues.Decimal(child.Quantity)} {view.Title.Unit}");
+            }
             NodeCli.Print("cargo", view.Cargo.Count);
             foreach (var p in view.Pledges)
             {
@@ -258,6 +282,7 @@ internal static class InventoryCommands
         lot.Subcommands.Add(Report());
         lot.Subcommands.Add(ExportBundle());
         lot.Subcommands.Add(ReportLink());
+        lot.Subcommands.Add(ReportPdfCommand());
         return lot;
     }
 
@@ -453,6 +478,44 @@ internal static class InventoryCommands
             var (token, expires) = node.ReportLinks.Create(parse.GetValue(receipt)!, lifetime);
             NodeCli.Print("url", baseUrl + ReportLinks.PagePath(parse.GetValue(receipt)!, token));
             NodeCli.Print("expires", EvidenceVerifier.Iso(expires));
+            return NodeCli.Ok;
+        });
+        return command;
+    }
+
+    private static Command ReportPdfCommand()
+    {
+        var data = NodeCli.DataOption();
+        var receipt = Receipt();
+        var o = ReportOptions();
+        var link = LinkOptions.For("lender's");
+        var output = new Option<string>("--out") { Description = "The PDF file to write", Required = true };
+        var bundleOut = new Option<string?>("--bundle-out") { Description = "Also write the evidence bundle the report was computed from (the PDF names its SHA-256)" };
+        var command = new Command("report-pdf", "Write the lot's condition report as a PDF (verdict as of its checkpoint, chart, covenants in words, signatures and their meaning, a QR code to a report link, the bundle's SHA-256 and the verify command).")
+        {
+            data, receipt, o.Pledge, o.From, o.To, o.Threshold, link.BaseUrl, link.Hours, output, bundleOut,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var (baseUrl, lifetime) = link.Read(parse);
+            await using var node = NodeCli.Open(parse.GetValue(data)!);
+            await SignAsync(node, cancellationToken);
+            var report = node.Reports.Build(parse.GetValue(receipt)!, Request(parse, o), parse.GetValue(o.Threshold));
+            if (!report.Succeeded)
+            {
+                return NodeCli.Fail(report.Failure!);
+            }
+            var (token, _) = node.ReportLinks.Create(parse.GetValue(receipt)!, lifetime);
+            var keys = report.Value.Evidence.Members.Select(m => $"{m.Name}={m.PublicKey}").ToList();
+            var pdf = ReportPdf.Render(report.Value, new ReportPdfContext(ReportEndpoints.PledgeOf(node, report.Value), baseUrl + ReportLinks.PagePath(parse.GetValue(receipt)!, token), keys));
+            await File.WriteAllBytesAsync(parse.GetValue(output)!, pdf, cancellationToken);
+            if (parse.GetValue(bundleOut) is { } bundle)
+            {
+                await File.WriteAllBytesAsync(bundle, report.Value.Bundle.Bundle.ToJson(), cancellationToken);
+                NodeCli.Print("bundle", Path.GetFullPath(bundle));
+            }
+            NodeCli.Print("verdict", ReportWords.Verdict(report.Value.Conditions.Verdict));
+            NodeCli.Print("pdf", Path.GetFullPath(parse.GetValue(output)!));
             return NodeCli.Ok;
         });
         return command;

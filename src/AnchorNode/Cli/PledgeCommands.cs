@@ -224,7 +224,7 @@ internal static class PledgeCommands
         return EcdsaNoteSigner.FromPkcs8Pem(data.ReadConfig().Member, data.ReadKey());
     }
 
-    private static int Write(Result<Statement> statement, string path)
+    internal static int Write(Result<Statement> statement, string path)
     {
         if (!statement.Succeeded)
         {
@@ -236,6 +236,6 @@ internal static class PledgeCommands
         return NodeCli.Ok;
     }
 
-    private static string Read(string path) =>
+    internal static string Read(string path) =>
         File.Exists(path) ? File.ReadAllText(path) : throw new UsageException($"--in {path}: no such file");
 }

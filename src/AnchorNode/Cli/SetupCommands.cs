@@ -21,7 +21,7 @@ internal static class SetupCommands
         var data = NodeCli.DataOption();
         var consortium = new Option<string>("--consortium") { Description = "The consortium id (a-z 0-9 . _ -); every member uses the same", Required = true };
         var member = new Option<string>("--member") { Description = "This member's name, also its key name in signatures", Required = true };
-        var role = new Option<string>("--role") { Description = "This member's roles if it founds the consortium: operator, lender, auditor (comma-separated) or none", DefaultValueFactory = _ => "operator" };
+        var role = new Option<string>("--role") { Description = "This member's roles if it founds the consortium: operator, lender, auditor, regulator (comma-separated) or none", DefaultValueFactory = _ => "operator" };
         var command = new Command("init", "Create a data folder: a new P-256 member key (mode 0600), node.json and the database. Prints the member's key name and public key.")
         {
             data, consortium, member, role,
@@ -58,7 +58,7 @@ internal static class SetupCommands
         var data = NodeCli.DataOption();
         var name = new Option<string>("--name") { Description = "The member's name (its key name)", Required = true };
         var key = new Option<string>("--key") { Description = "The member's public key, base64 DER SPKI (as its 'init' printed it)", Required = true };
-        var role = new Option<string>("--role") { Description = "Its roles: operator, lender, auditor (comma-separated, in that order) or none", DefaultValueFactory = _ => "none" };
+        var role = new Option<string>("--role") { Description = "Its roles: operator, lender, auditor, regulator (comma-separated, in that order) or none", DefaultValueFactory = _ => "none" };
         var add = new Command("add", "Name a founding member for the genesis entry (before 'genesis' only).") { data, name, key, role };
         add.SetAction(async (parse, cancellationToken) =>
         {
@@ -131,7 +131,7 @@ internal static class SetupCommands
 
         var data = NodeCli.DataOption();
         var name = new Option<string>("--name") { Description = "The organisation's name", Required = true };
-        var role = new Option<string>("--role") { Description = "operator, lender or auditor", Required = true };
+        var role = new Option<string>("--role") { Description = "operator, lender, auditor or regulator", Required = true };
         var add = new Command("add", "Add an organisation and print its first API key (shown once: only its hash is stored).") { data, name, role };
         add.SetAction(async (parse, cancellationToken) =>
         {

@@ -35,6 +35,12 @@ internal sealed class DemoFolder
 
     public string OwnerKey => Combine("keys", DemoRunner.Owner + ".key");
 
+    /// <summary>The key of the party the demo endorses WR-DEMO-2 to.</summary>
+    public string BuyerKey => Combine("keys", DemoRunner.Buyer + ".key");
+
+    /// <summary>Where the demo writes its PDF condition report.</summary>
+    public string Reports => Combine("reports");
+
     public string Gateway(string deviceId) => Combine("gateways", deviceId);
 
     private string Marker => Combine(MarkerName);

@@ -35,10 +35,11 @@ internal sealed record SampleLot(string Receipt, string Product, string Code, st
 internal sealed class DemoRunner
 {
     public const string Owner = "acme-foods";
+    public const string Buyer = "nordic-trade";
     private const string Consortium = "demo";
     private const string DockZone = "dock-1";
     private const int SensorsPerZone = 2;
-    private const int Steps = 11;
+    private const int Steps = 12;
     private static readonly string[] SimulatedZones = ["chiller-1", "freezer-1", "ambient-1"];
     private static readonly CompositeFormat SiteFormat = CompositeFormat.Parse("coldstore-{0}");
 
@@ -268,7 +269,9 @@ internal sealed class DemoRunner
             _progress.Done($"pledged already (ledger index {lotView["activePledge"]})");
         }
 
-        _progress.Begin(10, "waiting for the warehouses' history to reach the present, and for the bank and the auditor to cosign");
+        await TradeAsync(Lots[1], cancellationToken);
+
+        _progress.Begin(11, "waiting for the warehouses' history to reach the present, and for the bank and the auditor to cosign");
         foreach (var gateway in gateways)
         {
             // Until then the pledge's window (to now) holds hours no reading covers yet.
@@ -281,7 +284,7 @@ internal sealed class DemoRunner
             TimeSpan.FromSeconds(90), $"the cosigners to reach ledger size {size} (their log: {Display(cosigners.LogPath)})", cancellationToken);
         _progress.Done($"ledger size {cosigned}, three member signatures");
 
-        _progress.Begin(11, "writing the evidence bundle, the QR code and the links");
+        _progress.Begin(12, "writing the evidence bundle, the PDF report, the QR code and the links");
         var keys = await VerifierKeysAsync(cancellationToken);
         var bundle = await ExportBundleAsync(pledged.Receipt, keys, cancellationToken);
         var view = await LotAsync(pledged.Receipt, cancellationToken) ?? throw new DemoException($"lot {pledged.Receipt} is not on the node");
@@ -291,18 +294,66 @@ internal sealed class DemoRunner
         var qr = Path.Combine(_folder.Qr, pledged.Receipt + ".png");
         await DownloadAsync($"qr{code}.png", qr, cancellationToken);
         var report = (await CliAsync(DemoPrograms.AnchorNodeDll, ["lot", "report-link", "--data", _folder.Warehouse, "--receipt", pledged.Receipt, "--base-url", BaseUrl], cancellationToken)).Field("url");
+        Directory.CreateDirectory(_folder.Reports);
+        var pdf = (await CliAsync(DemoPrograms.AnchorNodeDll, ["lot", "report-pdf", "--data", _folder.Warehouse, "--receipt", pledged.Receipt, "--base-url", BaseUrl,
+            "--out", Path.Combine(_folder.Reports, pledged.Receipt + ".condition-report.pdf"), "--bundle-out", Path.Combine(_folder.Reports, ReportBundleName(pledged.Receipt))], cancellationToken)).Field("pdf");
         var dashboard = (await CliAsync(DemoPrograms.AnchorNodeDll, ["dashboard-link", "--data", _folder.Warehouse, "--base-url", BaseUrl, "--hours", "24"], cancellationToken)).Field("url");
         _progress.Done("done");
 
         var verify = VerifyCommand.Format("report", Path.GetFullPath(bundle), keys);
         await Console.Out.WriteLineAsync($"operator dashboard: {dashboard}");
         await Console.Out.WriteLineAsync($"lender report: {report}");
+        await Console.Out.WriteLineAsync($"pdf report: {Display(pdf)}");
         await Console.Out.WriteLineAsync($"consumer page: {BaseUrl}{code}");
         await Console.Out.WriteLineAsync($"consumer QR: {Display(qr)}");
         await Console.Out.WriteLineAsync($"evidence bundle: {Display(bundle)}");
         await Console.Out.WriteLineAsync($"verify: {verify}");
         await Console.Out.WriteLineAsync($"logs: {Display(_folder.Logs)}");
         return cosigners;
+    }
+
+    private static string ReportBundleName(string receipt) => Inventory.ReportPage.BundleFileName(receipt);
+
+    /// <summary>
+    /// The receipt lifecycle on the unpledged lot: its owner endorses it to a buyer (both sign), then
+    /// the warehouse splits it in two for the buyer's onward sale. Skipped where a rerun finds it done.
+    /// </summary>
+    private async Task TradeAsync(SampleLot lot, CancellationToken cancellationToken)
+    {
+        var view = await LotAsync(lot.Receipt, cancellationToken) ?? throw new DemoException($"lot {lot.Receipt} is not on the node");
+        _progress.Begin(10, $"endorsing {lot.Receipt} from {Owner} to {Buyer}, then splitting it");
+        if (!File.Exists(_folder.BuyerKey))
+        {
+            await CliAsync(DemoPrograms.AnchorNodeDll, ["party", "keygen", "--party", Buyer, "--out", _folder.BuyerKey], cancellationToken);
+        }
+        var parties = await GetJsonAsync("v1/parties", cancellationToken);
+        if (!(parties is JsonArray list && list.Any(p => (string?)p?["party"] == Buyer)))
+        {
+            await CliAsync(DemoPrograms.AnchorNodeDll, ["party", "add", "--data", _folder.Warehouse, "--party", Buyer, "--key", PublicKeyOf(_folder.BuyerKey)], cancellationToken);
+        }
+        var done = new List<string>();
+        if ((string?)view["owner"] == Owner && (string?)view["status"] == "issued")
+        {
+            var endorsed = await CliAsync(DemoPrograms.AnchorNodeDll, ["lot", "endorse", "--data", _folder.Warehouse, "--receipt", lot.Receipt, "--to", Buyer,
+                "--owner-key", _folder.OwnerKey, "--new-owner-key", _folder.BuyerKey], cancellationToken);
+            done.Add($"endorsed at ledger index {endorsed.Field("ledger-index")}");
+        }
+        view = await LotAsync(lot.Receipt, cancellationToken) ?? throw new DemoException($"lot {lot.Receipt} is not on the node");
+        if ((string?)view["status"] == "issued")
+        {
+            var cargo = view["cargo"]!.AsArray().Select(e => (string)e!).ToList();
+            var quantity = (decimal)view["quantity"]!;
+            var first = Math.Floor(quantity * 3 / 5);
+            List<string> args = ["lot", "split", "--data", _folder.Warehouse, "--receipt", lot.Receipt,
+                "--child", string.Create(CultureInfo.InvariantCulture, $"{lot.Receipt}A={first}"), "--child", string.Create(CultureInfo.InvariantCulture, $"{lot.Receipt}B={quantity - first}")];
+            for (var i = 0; i < cargo.Count; i++)
+            {
+                args.AddRange(["--epc", $"{lot.Receipt}{(i % 2 == 0 ? "A" : "B")}={cargo[i]}"]);
+            }
+            var split = await CliAsync(DemoPrograms.AnchorNodeDll, args, cancellationToken);
+            done.Add($"split at ledger index {split.Field("split")} into {lot.Receipt}A and {lot.Receipt}B");
+        }
+        _progress.Done(done.Count == 0 ? "done already" : string.Join("; ", done));
     }
 
     private async Task<bool> FoundAsync(CancellationToken cancellationToken)

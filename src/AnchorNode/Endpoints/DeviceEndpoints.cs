@@ -231,11 +231,15 @@ internal static class Policies
     /// <summary>Lenders and auditors (condition reports, bundles, pledges and breaches).</summary>
     public const string LenderOrAuditor = "lender-or-auditor";
 
+    /// <summary>Regulators only (freezes are theirs to submit).</summary>
+    public const string Regulator = "regulator";
+
     public static void Add(Microsoft.AspNetCore.Authorization.AuthorizationOptions options)
     {
         options.AddPolicy(Operator, p => p.RequireRole(Roles.Operator));
-        options.AddPolicy(Reader, p => p.RequireRole(Roles.Operator, Roles.Lender, Roles.Auditor));
+        options.AddPolicy(Reader, p => p.RequireRole(Roles.Operator, Roles.Lender, Roles.Auditor, Roles.Regulator));
         options.AddPolicy(Lender, p => p.RequireRole(Roles.Lender));
         options.AddPolicy(LenderOrAuditor, p => p.RequireRole(Roles.Lender, Roles.Auditor));
+        options.AddPolicy(Regulator, p => p.RequireRole(Roles.Regulator));
     }
 }

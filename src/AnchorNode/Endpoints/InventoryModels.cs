@@ -116,6 +116,49 @@ public sealed record PledgeActionRequest(
     [property: JsonPropertyName("reason")] string? Reason,
     [property: JsonPropertyName("atMs")] long? AtMs);
 
+/// <summary>An endorsement of a receipt to another party (the new owner) to draft.</summary>
+public sealed record EndorseDraftRequest(
+    [property: JsonPropertyName("to")] string? To,
+    [property: JsonPropertyName("atMs")] long? AtMs);
+
+/// <summary>A child receipt of a split: its number, quantity and the EPCs of the parent's cargo it takes.</summary>
+public sealed record SplitChildModel(
+    [property: JsonPropertyName("receipt")] string? Receipt,
+    [property: JsonPropertyName("quantity")] decimal? Quantity,
+    [property: JsonPropertyName("epcs")] IReadOnlyList<string>? Epcs);
+
+/// <summary>A split of a receipt into child receipts.</summary>
+public sealed record SplitRequest(
+    [property: JsonPropertyName("children")] IReadOnlyList<SplitChildModel?>? Children,
+    [property: JsonPropertyName("atMs")] long? AtMs);
+
+/// <summary>A split appended, and the children it issued.</summary>
+public sealed record SplitResponse(
+    [property: JsonPropertyName("splitIndex")] long SplitIndex,
+    [property: JsonPropertyName("children")] IReadOnlyList<IssuedLotResponse> Children);
+
+/// <summary>A merge of receipts into a new receipt.</summary>
+public sealed record MergeRequest(
+    [property: JsonPropertyName("receipts")] IReadOnlyList<string?>? Receipts,
+    [property: JsonPropertyName("into")] string? Into,
+    [property: JsonPropertyName("batch")] string? Batch,
+    [property: JsonPropertyName("atMs")] long? AtMs);
+
+/// <summary>A freeze, unfreeze or disposal to draft: why, and when.</summary>
+public sealed record LotActionRequest(
+    [property: JsonPropertyName("reason")] string? Reason,
+    [property: JsonPropertyName("atMs")] long? AtMs);
+
+/// <summary>A holder of a receipt's title: the title's owner, then each endorsement's new owner.</summary>
+public sealed record HolderView(
+    [property: JsonPropertyName("party")] string Party,
+    [property: JsonPropertyName("index")] long Index);
+
+/// <summary>A child receipt a split or merge handed goods to.</summary>
+public sealed record ChildView(
+    [property: JsonPropertyName("receipt")] string Receipt,
+    [property: JsonPropertyName("quantity")] decimal Quantity);
+
 /// <summary>A statement to sign: its text (sign exactly these bytes) and who must sign it.</summary>
 public sealed record DraftResponse(
     [property: JsonPropertyName("kind")] string Kind,
@@ -187,7 +230,29 @@ public sealed record LotView(
     [property: JsonPropertyName("title")] LotTitleView Title,
     [property: JsonPropertyName("moves")] IReadOnlyList<MoveView> Moves,
     [property: JsonPropertyName("events")] IReadOnlyList<LotEventView> Events,
-    [property: JsonPropertyName("pledges")] IReadOnlyList<PledgeView> Pledges);
+    [property: JsonPropertyName("pledges")] IReadOnlyList<PledgeView> Pledges)
+{
+    /// <summary>The party holding the title now.</summary>
+    [JsonPropertyName("owner")] public string Owner { get; init; } = "";
+
+    /// <summary>Every holder of the title, oldest first (the title chain).</summary>
+    [JsonPropertyName("holders")] public IReadOnlyList<HolderView> Holders { get; init; } = [];
+
+    /// <summary>The freeze in force, or null.</summary>
+    [JsonPropertyName("frozen")] public long? Frozen { get; init; }
+
+    /// <summary>True from the receipt's validity end on (judged by this node's clock).</summary>
+    [JsonPropertyName("expired")] public bool Expired { get; init; }
+
+    /// <summary>The receipt this one was split from, or null.</summary>
+    [JsonPropertyName("splitFrom")] public string? SplitFrom { get; init; }
+
+    /// <summary>The receipts merged into this one.</summary>
+    [JsonPropertyName("mergedFrom")] public IReadOnlyList<string> MergedFrom { get; init; } = [];
+
+    /// <summary>The receipts a split or merge of this one handed its goods to.</summary>
+    [JsonPropertyName("children")] public IReadOnlyList<ChildView> Children { get; init; } = [];
+}
 
 /// <summary>A lot in a list.</summary>
 public sealed record LotSummaryView(
@@ -275,6 +340,11 @@ public sealed record ReportLinkView(
 [JsonSerializable(typeof(PledgeDraftRequest))]
 [JsonSerializable(typeof(PledgeActionRequest))]
 [JsonSerializable(typeof(DraftResponse))]
+[JsonSerializable(typeof(EndorseDraftRequest))]
+[JsonSerializable(typeof(SplitRequest))]
+[JsonSerializable(typeof(SplitResponse))]
+[JsonSerializable(typeof(MergeRequest))]
+[JsonSerializable(typeof(LotActionRequest))]
 [JsonSerializable(typeof(LotView))]
 [JsonSerializable(typeof(List<LotSummaryView>))]
 [JsonSerializable(typeof(HistoryView))]

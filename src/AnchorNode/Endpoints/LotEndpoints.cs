@@ -152,7 +152,7 @@ internal static class LotEndpoints
             {
                 using var lease = node.Readers.Rent();
                 using var snapshot = lease.Reader.Snapshot();
-                return LotViews.Lot(lease.Reader, receipt) is { } view
+                return LotViews.Lot(lease.Reader, receipt, node.Time.GetUtcNow().ToUnixTimeMilliseconds()) is { } view
                     ? Results.Json(view, InventoryJsonContext.Default.LotView)
                     : Problems.Of(LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
             })

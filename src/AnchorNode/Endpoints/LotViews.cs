@@ -28,7 +28,7 @@ internal static class LotViews
 
     /// <summary>The lot's view, or null when no lot has the receipt.</summary>
     /// <exception cref="InvalidDataException">When the database lacks an entry the state names.</exception>
-    public static LotView? Lot(NodeReader reader, string receipt)
+    public static LotView? Lot(NodeReader reader, string receipt, long nowMs)
     {
         var state = reader.State;
         if (state.Lot(receipt) is not { } lot)
@@ -39,7 +39,16 @@ internal static class LotViews
         var pledges = state.PledgesOf(receipt).Select(p => Pledge(p, entries.CovenantsOf(p.Index))).ToList();
         return new LotView(lot.Receipt, lot.LotIndex, lot.TitleIndex, lot.Status.Name(), lot.Site, lot.Zone, lot.Quantity, lot.ActivePledge, lot.Controller, lot.ClosedAt,
             state.Cargo(receipt), Public(entries.Lot), Title(entries.Title), entries.Moves.Select(Move).ToList(),
-            entries.Events.Select(e => new LotEventView(e.Index, e.Kind)).ToList(), pledges);
+            entries.Events.Select(e => new LotEventView(e.Index, e.Kind)).ToList(), pledges)
+        {
+            Owner = lot.Owner,
+            Holders = entries.Holders(lot.TitleIndex).Select(h => new HolderView(h.Party, h.Index)).ToList(),
+            Frozen = lot.FrozenAt,
+            Expired = nowMs >= lot.ValidUntilMs,
+            SplitFrom = entries.Lot.SplitFrom,
+            MergedFrom = entries.Lot.MergedFrom,
+            Children = lot.Children.Select(c => new ChildView(c.Receipt, c.Quantity)).ToList(),
+        };
     }
 
     /// <summary>The RFID reads of the lot's cargo, each placed in its reader's enrolled zone.</summary>

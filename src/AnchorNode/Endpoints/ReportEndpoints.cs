@@ -51,22 +51,13 @@ internal static class ReportEndpoints
 
         lots.MapGet("/report.html", async (string receipt, string? access, HttpContext context, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                if (Deny(context, node, receipt, access) is { } denied)
+                var (built, refused) = await PageReportAsync(context, node, receipt, access, cancellationToken);
+                if (refused is not null)
                 {
-                    return denied;
+                    return refused;
                 }
-                var (query, problem) = Query(context.Request);
-                if (problem is not null)
-                {
-                    return problem;
-                }
-                var built = await BuildAsync(node, receipt, query!.Value.Request, query.Value.Threshold, cancellationToken);
-                if (!built.Succeeded)
-                {
-                    return Problems.Result(NodeProblem.From(built.Failure!));
-                }
-                var keys = built.Value.Evidence.Members.Select(m => $"{m.Name}={m.PublicKey}").ToList();
-                var page = ReportPage.Render(built.Value, new ReportPageContext(PledgeOf(node, built.Value), BundlePath(receipt, context.Request.QueryString.Value), keys));
+                var keys = built!.Evidence.Members.Select(m => $"{m.Name}={m.PublicKey}").ToList();
+                var page = ReportPage.Render(built!, new ReportPageContext(PledgeOf(node, built!), BundlePath(receipt, context.Request.QueryString.Value), keys));
                 // The page needs nothing from anywhere: say so, so that a browser refuses if it ever tried.
                 context.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'";
                 context.Response.Headers.CacheControl = "no-store";
@@ -75,6 +66,23 @@ internal static class ReportEndpoints
             .WithName("GetConditionReportPage")
             .WithSummary("The condition report as an HTML page with an SVG temperature chart. Lenders and auditors by API key, or anyone with a report link (?access=).")
             .Produces<string>(200, "text/html")
+            .ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(503);
+
+        lots.MapGet("/report.pdf", async (string receipt, string? access, HttpContext context, NodeRuntime node, CancellationToken cancellationToken) =>
+            {
+                var (built, refused) = await PageReportAsync(context, node, receipt, access, cancellationToken);
+                if (refused is not null)
+                {
+                    return refused;
+                }
+                var keys = built!.Evidence.Members.Select(m => $"{m.Name}={m.PublicKey}").ToList();
+                var page = $"{context.Request.Scheme}://{context.Request.Host}/v1/lots/{Uri.EscapeDataString(receipt)}/report.html{context.Request.QueryString.Value}";
+                context.Response.Headers.CacheControl = "no-store";
+                return Results.File(ReportPdf.Render(built!, new ReportPdfContext(PledgeOf(node, built!), page, keys)), "application/pdf", $"{receipt}.condition-report.pdf");
+            })
+            .WithName("GetConditionReportPdf")
+            .WithSummary("The condition report as a PDF to file or print (the HTML page's figures, the chart, signatures and their meaning, a QR code to the page, the bundle's SHA-256). Lenders and auditors by API key, or anyone with a report link (?access=).")
+            .Produces(200, contentType: "application/pdf")
             .ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(503);
 
         lots.MapGet("/bundle", async (string receipt, string? access, HttpContext context, NodeRuntime node, CancellationToken cancellationToken) =>
@@ -150,7 +158,23 @@ internal static class ReportEndpoints
         }
     }
 
-    private static PledgeRecord? PledgeOf(NodeRuntime node, LotReport report)
+    // A page or PDF: by API key or report link, the query checked, the report built.
+    private static async Task<(LotReport? Report, IResult? Refused)> PageReportAsync(HttpContext context, NodeRuntime node, string receipt, string? access, CancellationToken cancellationToken)
+    {
+        if (Deny(context, node, receipt, access) is { } denied)
+        {
+            return (null, denied);
+        }
+        var (query, problem) = Query(context.Request);
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+        var built = await BuildAsync(node, receipt, query!.Value.Request, query.Value.Threshold, cancellationToken);
+        return built.Succeeded ? (built.Value, null) : (null, Problems.Result(NodeProblem.From(built.Failure!)));
+    }
+
+    internal static PledgeRecord? PledgeOf(NodeRuntime node, LotReport report)
     {
         if (report.Lot.Report.Pledge is not { } pledge)
         {

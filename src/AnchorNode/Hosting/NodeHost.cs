@@ -107,6 +107,7 @@ public static class NodeHost
         ProofEndpoints.Map(app);
         LotEndpoints.Map(app);
         PledgeEndpoints.Map(app);
+        LifecycleEndpoints.Map(app);
         ReportEndpoints.Map(app);
         PublicLotEndpoints.Map(app);
         ConsumerEndpoints.Map(app);

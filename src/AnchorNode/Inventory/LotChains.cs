@@ -7,7 +7,7 @@ namespace AnchorNode.Inventory;
 
 /// <summary>A status-chain entry of a lot.</summary>
 /// <param name="Index">Its ledger index.</param>
-/// <param name="Kind">pledge, release, transfer, enforce, deliver or cancel.</param>
+/// <param name="Kind">pledge, release, transfer, enforce, deliver, cancel, endorse, split, merge, freeze, unfreeze or dispose.</param>
 /// <param name="Statement">The statement it carries.</param>
 public sealed record LotEvent(long Index, string Kind, Statement Statement);
 
@@ -25,6 +25,10 @@ public sealed record LotEntries
 
     /// <summary>The status chain, in order.</summary>
     public required IReadOnlyList<LotEvent> Events { get; init; }
+
+    /// <summary>The title chain: the title's owner (at <paramref name="titleIndex"/>), then each endorsement's new owner.</summary>
+    public IReadOnlyList<(string Party, long Index)> Holders(long titleIndex) =>
+        [(Title.Owner, titleIndex), .. Events.Where(e => e.Kind == EntryKinds.Endorse).Select(e => (EndorseStatement.From(e.Statement).Value.NewOwner, e.Index))];
 
     /// <summary>The covenants of a pledge in the chain, or none.</summary>
     public IReadOnlyList<Covenant> CovenantsOf(long pledgeIndex) =>

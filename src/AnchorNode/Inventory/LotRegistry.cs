@@ -15,6 +15,11 @@ namespace AnchorNode.Inventory;
 /// <param name="LedgerSize">The ledger size after both.</param>
 public sealed record IssuedLot(string Receipt, long TitleIndex, long LotIndex, long LedgerSize);
 
+/// <summary>A split and the children it issued.</summary>
+/// <param name="SplitIndex">The split entry.</param>
+/// <param name="Children">The children's title and lot entries.</param>
+public sealed record SplitLots(long SplitIndex, IReadOnlyList<IssuedLot> Children);
+
 /// <summary>The terms a lender proposes for a pledge.</summary>
 /// <param name="Lender">The lender member.</param>
 /// <param name="Amount">The amount secured.</param>
@@ -33,7 +38,8 @@ public sealed record PledgeTerms(string Lender, decimal Amount, string Currency,
 public sealed class LotRegistry
 {
     /// <summary>The kinds a lender submits, signed elsewhere.</summary>
-    public static readonly IReadOnlyList<string> SignedElsewhere = [EntryKinds.Pledge, EntryKinds.Release, EntryKinds.Transfer, EntryKinds.Enforce];
+    public static readonly IReadOnlyList<string> SignedElsewhere =
+        [EntryKinds.Pledge, EntryKinds.Release, EntryKinds.Transfer, EntryKinds.Enforce, EntryKinds.Freeze, EntryKinds.Unfreeze, EntryKinds.Dispose];
 
     private const int Attempts = 3;
 
@@ -221,20 +227,8 @@ public sealed class LotRegistry
     }
 
     /// <summary>Adds this operator member's signature to a delivery statement the lender signed, and appends it.</summary>
-    public async Task<Result<AppendedEntry>> DeliverSignedAsync(string signedNote, CancellationToken cancellationToken)
-    {
-        var note = SignedNote.Parse(signedNote ?? "");
-        if (!note.Succeeded)
-        {
-            return Result<AppendedEntry>.Fail(LedgerFailures.EntryFormat, $"not a signed note: {note.Failure!.Message}");
-        }
-        if (Statement.Parse(note.Value.Text) is not { Succeeded: true, Value.Kind: EntryKinds.Deliver })
-        {
-            return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, "this takes a signed delivery statement (see DraftDelivery)");
-        }
-        var signed = note.Value.Signatures.Any(s => s.KeyName == _signer.Member.KeyName) ? note.Value : note.Value.WithSignature(_signer.Member);
-        return await _sequencer.AppendAsync(new LedgerProposal(LedgerEntry.Create(EntryKinds.Deliver, [], signed)), cancellationToken);
-    }
+    public Task<Result<AppendedEntry>> DeliverSignedAsync(string signedNote, CancellationToken cancellationToken) =>
+        CountersignAsync(signedNote, EntryKinds.Deliver, null, cancellationToken);
 
     /// <summary>Cancels an issued, unpledged receipt.</summary>
     public Task<Result<AppendedEntry>> CancelAsync(string receipt, string reason, CancellationToken cancellationToken) =>
@@ -248,6 +242,10 @@ public sealed class LotRegistry
         if (lease.Reader.State.Lot(receipt) is not { } lot)
         {
             return Result<Statement>.Fail(LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
+        }
+        if (Now() >= lot.ValidUntilMs)
+        {
+            return Result<Statement>.Fail(LedgerFailures.ReceiptExpired, $"receipt '{receipt}' expired at {Firmware.Contracts.Evidence.EvidenceVerifier.Iso(lot.ValidUntilMs)}; an expired receipt takes no new pledge (it can still be delivered)");
         }
         var pledge = new PledgeStatement
         {
@@ -274,8 +272,13 @@ public sealed class LotRegistry
     /// Appends a pledge, release, transfer or enforcement signed elsewhere: <paramref name="signedNote"/>
     /// is the statement text with the signature lines of the lender (and, for a pledge, the owner).
     /// </summary>
-    public async Task<Result<AppendedEntry>> SubmitAsync(string signedNote, CancellationToken cancellationToken)
+    public Task<Result<AppendedEntry>> SubmitAsync(string signedNote, CancellationToken cancellationToken) =>
+        SubmitAsync(signedNote, SignedElsewhere, null, cancellationToken);
+
+    /// <summary>As <see cref="SubmitAsync(string, CancellationToken)"/> for statements of <paramref name="kinds"/> only, about <paramref name="receipt"/> when given.</summary>
+    public async Task<Result<AppendedEntry>> SubmitAsync(string signedNote, IReadOnlyList<string> kinds, string? receipt, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(kinds);
         var note = SignedNote.Parse(signedNote ?? "");
         if (!note.Succeeded)
         {
@@ -286,11 +289,195 @@ public sealed class LotRegistry
         {
             return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, statement.Failure!.Message);
         }
-        if (!SignedElsewhere.Contains(statement.Value.Kind))
+        if (!kinds.Contains(statement.Value.Kind))
         {
-            return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, $"a {statement.Value.Kind} statement is not submitted here; this takes {string.Join(", ", SignedElsewhere)} statements");
+            return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, $"a {statement.Value.Kind} statement is not submitted here; this takes {string.Join(", ", kinds)} statements");
+        }
+        if (OtherReceipt(statement.Value, receipt) is { } other)
+        {
+            return other;
         }
         return await _sequencer.AppendAsync(new LedgerProposal(LedgerEntry.Create(statement.Value.Kind, [], note.Value)), cancellationToken);
+    }
+
+    /// <summary>The endorsement of <paramref name="receipt"/> from its owner to <paramref name="to"/>, for both parties to sign; then <see cref="EndorseSignedAsync"/>.</summary>
+    public Result<Statement> DraftEndorse(string receipt, string to, long? atMs) =>
+        DraftOnLot(receipt, EntryKinds.Endorse, lot => new EndorseStatement(Status(lot), lot.Owner, to, atMs ?? Now()).ToBody());
+
+    /// <summary>A regulator's freeze of <paramref name="receipt"/>, for it to sign and submit.</summary>
+    public Result<Statement> DraftFreeze(string receipt, string reason, long? atMs) =>
+        DraftOnLot(receipt, EntryKinds.Freeze, lot => new FreezeStatement(Status(lot), atMs ?? Now(), reason).ToBody());
+
+    /// <summary>A regulator's lifting of the freeze in force on <paramref name="receipt"/>, for it to sign and submit.</summary>
+    public Result<Statement> DraftUnfreeze(string receipt, string reason, long? atMs) =>
+        DraftOnLot(receipt, EntryKinds.Unfreeze, lot => lot.FrozenAt is { } freeze
+            ? new UnfreezeStatement(Status(lot), freeze, atMs ?? Now(), reason).ToBody()
+            : throw new InvalidOperationException($"receipt '{receipt}' is not frozen"));
+
+    /// <summary>The disposal of <paramref name="receipt"/>'s goods after enforcement, for the lender they are held for to sign and submit.</summary>
+    public Result<Statement> DraftDispose(string receipt, string reason, long? atMs) =>
+        DraftOnLot(receipt, EntryKinds.Dispose, lot => new DisposeStatement(Status(lot), atMs ?? Now(), reason).ToBody());
+
+    /// <summary>Adds this operator member's signature to an endorsement both parties signed, and appends it.</summary>
+    public Task<Result<AppendedEntry>> EndorseSignedAsync(string signedNote, string? receipt, CancellationToken cancellationToken) =>
+        CountersignAsync(signedNote, EntryKinds.Endorse, receipt, cancellationToken);
+
+    /// <summary>
+    /// Splits <paramref name="receipt"/> into <paramref name="children"/> (receipt, quantity, EPCs) and
+    /// issues each child (title and lot, <c>split-from</c> the parent, its facts carried on), all proposed together.
+    /// </summary>
+    public async Task<Result<SplitLots>> SplitAsync(string receipt, IReadOnlyList<(string Receipt, decimal Quantity, IReadOnlyList<string> Epcs)> children, long? atMs,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(children);
+        LotRecord? lot;
+        LotStatement parent;
+        using (var lease = _readers.Rent())
+        {
+            lot = lease.Reader.State.Lot(receipt);
+            if (lot is null)
+            {
+                return Result<SplitLots>.Fail(LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
+            }
+            parent = LotStatement.From(LotChains.StatementAt(lease.Reader, lot.LotIndex, EntryKinds.Lot)).Value;
+        }
+        var split = new SplitStatement(Status(lot), atMs ?? Now(), children.Select(c => new LotChild(c.Receipt, c.Quantity)).ToList(),
+            children.SelectMany(c => c.Epcs.Select(e => (c.Receipt, e))).ToList());
+        if (split.Check() is { Succeeded: false } bad)
+        {
+            return bad.Failure!;
+        }
+        // The split first, on its own: of two splits (or a split and another status entry) against the
+        // same head only one is appended, and the loser leaves nothing behind.
+        var splitEntry = await _sequencer.AppendAsync(new LedgerProposal(_signer.Sign(EntryKinds.Split, split.ToBody())), cancellationToken);
+        if (!splitEntry.Succeeded)
+        {
+            return splitEntry.Failure!;
+        }
+        var proposals = new List<LedgerEntry>();
+        foreach (var child in children)
+        {
+            var title = new TitleStatement { Receipt = child.Receipt, Depositor = lot.Depositor, Owner = lot.Owner, Quantity = child.Quantity, Unit = lot.Unit };
+            var titleEntry = _signer.Sign(EntryKinds.Title, title.ToBody());
+            proposals.Add(titleEntry);
+            proposals.Add(_signer.Sign(EntryKinds.Lot, (parent with
+            {
+                Receipt = child.Receipt, Title = Statement.Parse(titleEntry.Note.Text).Value.Hash, Site = lot.Site, Zone = lot.Zone, SplitFrom = receipt, MergedFrom = [], Epcs = child.Epcs,
+            }).ToBody()));
+        }
+        var appended = await Task.WhenAll(proposals.Select(p => _sequencer.AppendAsync(new LedgerProposal(p), cancellationToken)));
+        // Result is a value type: FirstOrDefault of none would be a default, not null.
+        if (appended.Where(a => !a.Succeeded).Select(a => a.Failure).FirstOrDefault() is { } failed)
+        {
+            return failed with { Message = $"{failed.Message} (the split was appended at ledger index {splitEntry.Value.Index}; issue the child again)" };
+        }
+        return new SplitLots(splitEntry.Value.Index, children.Select((c, i) => new IssuedLot(c.Receipt, appended[2 * i].Value.Index, appended[1 + 2 * i].Value.Index, appended[^1].Value.LedgerSize)).ToList());
+    }
+
+    /// <summary>
+    /// Merges <paramref name="receipts"/> into a new receipt <paramref name="into"/> and issues it (title and lot,
+    /// <c>merged-from</c> all of them; its batch <paramref name="batch"/> or the first's), all proposed together.
+    /// </summary>
+    public async Task<Result<IssuedLot>> MergeAsync(IReadOnlyList<string> receipts, string into, string? batch, long? atMs, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(receipts);
+        var at = atMs ?? Now();
+        var lots = new List<(LotRecord Record, LotStatement Statement, IReadOnlyList<string> Cargo)>();
+        using (var lease = _readers.Rent())
+        {
+            foreach (var receipt in receipts)
+            {
+                if (lease.Reader.State.Lot(receipt) is not { } lot)
+                {
+                    return Result<IssuedLot>.Fail(LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
+                }
+                lots.Add((lot, LotStatement.From(LotChains.StatementAt(lease.Reader, lot.LotIndex, EntryKinds.Lot)).Value, lease.Reader.State.Cargo(receipt)));
+            }
+        }
+        if (lots.Count < 2)
+        {
+            return Result<IssuedLot>.Fail(LedgerFailures.EntryField, "a merge takes two or more receipts");
+        }
+        var first = lots[0];
+        // Checked here too (the rules check each merge against those before it) so that a doomed
+        // merge does not close the first receipts and leave their goods promised to nothing.
+        if (lots.Select(l => l.Record).FirstOrDefault(l => l.Gtin != first.Record.Gtin || l.Site != first.Record.Site || l.Terms != first.Record.Terms || l.Unit != first.Record.Unit) is { } other)
+        {
+            return Result<IssuedLot>.Fail(LedgerFailures.ParentMismatch,
+                $"receipts '{first.Record.Receipt}' and '{other.Receipt}' differ in product (GTIN, storage conditions, unit) or site; only receipts of the same product at the same site merge");
+        }
+        var proposals = new List<LedgerEntry>();
+        var title = new TitleStatement { Receipt = into, Depositor = first.Record.Depositor, Owner = first.Record.Owner, Quantity = lots.Sum(l => l.Record.Quantity), Unit = first.Record.Unit };
+        var titleEntry = _signer.Sign(EntryKinds.Title, title.ToBody());
+        proposals.Add(titleEntry);
+        var merged = first.Statement with
+        {
+            Receipt = into, Title = Statement.Parse(titleEntry.Note.Text).Value.Hash, Site = first.Record.Site, Zone = first.Record.Zone, Batch = batch ?? first.Statement.Batch,
+            IssuedMs = at, ValidUntilMs = lots.Min(l => l.Record.ValidUntilMs), SplitFrom = null, MergedFrom = receipts, Epcs = lots.SelectMany(l => l.Cargo).ToList(),
+        };
+        if (merged.Check() is { Succeeded: false } bad)
+        {
+            return bad.Failure!;
+        }
+        proposals.Add(_signer.Sign(EntryKinds.Lot, merged.ToBody()));
+        // The merges one by one: the first refused (another member's entry came first) stops it, and
+        // only what was merged before it stays merged, promised to the new receipt number.
+        foreach (var (record, _, _) in lots)
+        {
+            var merge = await _sequencer.AppendAsync(new LedgerProposal(_signer.Sign(EntryKinds.Merge, new MergeStatement(Status(record), at, into).ToBody())), cancellationToken);
+            if (!merge.Succeeded)
+            {
+                return record == first.Record ? merge.Failure! : merge.Failure! with { Message = $"{merge.Failure.Message} (receipts before '{record.Receipt}' were merged into '{into}' already)" };
+            }
+        }
+        var appended = await Task.WhenAll(proposals.Select(p => _sequencer.AppendAsync(new LedgerProposal(p), cancellationToken)));
+        if (appended.Where(a => !a.Succeeded).Select(a => a.Failure).FirstOrDefault() is { } failed)
+        {
+            return failed;
+        }
+        return new IssuedLot(into, appended[^2].Value.Index, appended[^1].Value.Index, appended[^1].Value.LedgerSize);
+    }
+
+    private Result<Statement> DraftOnLot(string receipt, string kind, Func<LotRecord, IEnumerable<EntryField>> body)
+    {
+        using var lease = _readers.Rent();
+        if (lease.Reader.State.Lot(receipt) is not { } lot)
+        {
+            return Result<Statement>.Fail(LedgerFailures.UnknownLot, $"no lot has receipt '{receipt}'");
+        }
+        try
+        {
+            return _signer.Create(kind, body(lot));
+        }
+        catch (InvalidOperationException e)
+        {
+            return new Failure(LedgerFailures.NotFrozen, e.Message);
+        }
+    }
+
+    // A statement sent to a lot's own route must be about that lot.
+    private static Failure? OtherReceipt(Statement statement, string? receipt) =>
+        receipt is not null && LotReference.Of(statement) is { Succeeded: true } reference && reference.Value.Receipt != receipt
+            ? new Failure(LedgerFailures.EntryField, $"the statement is about receipt '{reference.Value.Receipt}', not '{receipt}'")
+            : null;
+
+    private async Task<Result<AppendedEntry>> CountersignAsync(string signedNote, string kind, string? receipt, CancellationToken cancellationToken)
+    {
+        var note = SignedNote.Parse(signedNote ?? "");
+        if (!note.Succeeded)
+        {
+            return Result<AppendedEntry>.Fail(LedgerFailures.EntryFormat, $"not a signed note (statement text, a blank line, signature lines): {note.Failure!.Message}");
+        }
+        if (Statement.Parse(note.Value.Text) is not { Succeeded: true } statement || statement.Value.Kind != kind)
+        {
+            return Result<AppendedEntry>.Fail(LedgerFailures.EntryField, $"this takes a signed {kind} statement");
+        }
+        if (OtherReceipt(statement.Value, receipt) is { } other)
+        {
+            return other;
+        }
+        var signed = note.Value.Signatures.Any(s => s.KeyName == _signer.Member.KeyName) ? note.Value : note.Value.WithSignature(_signer.Member);
+        return await _sequencer.AppendAsync(new LedgerProposal(LedgerEntry.Create(kind, [], signed)), cancellationToken);
     }
 
     private Result<Statement> Draft(long pledgeIndex, string kind, Func<LotRecord, PledgeRecord, IEnumerable<EntryField>> body)

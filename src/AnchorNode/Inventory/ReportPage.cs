@@ -24,7 +24,6 @@ public sealed record ReportPageContext(PledgeRecord? Pledge, string BundleHref, 
 public static class ReportPage
 {
     private const double Width = 960, Height = 340, Left = 52, Right = 16, Top = 16, Bottom = 40;
-    private static readonly string[] Palette = ["#1f5fa8", "#7a3fa0", "#0d7d6c", "#a35a00", "#5a5a5a", "#b0306a"];
 
     /// <summary>The page.</summary>
     public static string Render(LotReport report, ReportPageContext context)
@@ -34,10 +33,8 @@ public static class ReportPage
         var lot = report.Lot.Lot;
         var c = report.Conditions;
         var v = c.Verdict;
-        var verdict = v.Covenants == ConditionVerdict.Breached ? ("breached", "Covenant breached")
-            : v.Range == ConditionVerdict.OutOfRange ? ("excursion", "Excursions")
-            : !v.Evaluated ? ("incomplete", "Cannot be evaluated: the lot's zone was not observed throughout")
-            : v.Covenants == ConditionVerdict.Held ? ("held", "Within range, covenants held") : ("held", "Within range");
+        var verdict = (v.Covenants == ConditionVerdict.Breached ? "breached" : v.Range == ConditionVerdict.OutOfRange ? "excursion" : !v.Evaluated ? "incomplete" : "held",
+            ReportWords.Verdict(v));
         var html = new StringBuilder(64 * 1024);
         html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
             .Append("<title>Condition report ").Append(E(lot.Receipt)).Append("</title><style>").Append(Css).Append("</style></head><body><main>");
@@ -56,12 +53,13 @@ public static class ReportPage
 
         html.Append("<section><h2>Lot</h2><table class=\"facts\">");
         Row(html, "Site, zone at issue", $"{lot.Site}, {lot.Zone}");
-        Row(html, "Required", string.Join("; ", c.Bands.Select(b => $"{b.Quantity} {F(b.Min)} to {F(b.Max)} {UnitText(b.Unit)}")));
+        Row(html, "Required", string.Join("; ", c.Bands.Select(ReportWords.Band)));
         Row(html, "Issued, valid until", $"{Time(lot.IssuedMs)}, {Time(lot.ValidUntilMs)}");
         if (report.Lot.Title is { } title)
         {
-            Row(html, "Depositor, owner", $"{title.Depositor}, {title.Owner}");
-            Row(html, "Quantity", $"{CanonicalValues.Decimal(title.Quantity)} {title.Unit}");
+            var parties = ReportWords.Parties(title.Depositor, report.Lot.Owner ?? title.Owner).Split(": ", 2);
+            Row(html, parties[0], parties[1]);
+            Row(html, "Quantity", $"{ReportWords.Number(title.Quantity)} {title.Unit}");
         }
         Row(html, "Cargo", $"{lot.Epcs.Count} EPC{(lot.Epcs.Count == 1 ? "" : "s")}");
         html.Append("</table></section>");
@@ -70,7 +68,7 @@ public static class ReportPage
         {
             html.Append("<section id=\"pledge\"><h2>Pledge at ledger index ").Append(pledge.Index).Append("</h2><table class=\"facts\">");
             Row(html, "Lender", pledge.Lender);
-            Row(html, "Amount", $"{CanonicalValues.Decimal(pledge.Amount)} {pledge.Currency}");
+            Row(html, "Amount", ReportWords.Money(pledge.Amount, pledge.Currency));
             Row(html, "Term", $"{Time(pledge.StartMs)} – {Time(pledge.EndMs)}");
             Row(html, "Status", pledge.Status.Name() + (pledge.EndedAtMs is { } ended ? $" at {Time(ended)}" : ""));
             html.Append("</table>");
@@ -79,13 +77,14 @@ public static class ReportPage
                 html.Append("<ul class=\"covenants\">");
                 foreach (var covenant in c.Covenants)
                 {
-                    var (css, word) = covenant.Status switch
+                    var css = covenant.Status switch
                     {
-                        ConditionVerdict.Breached => ("breached", "Breached"),
-                        ConditionVerdict.CannotBeEvaluated => ("incomplete", "Cannot be evaluated"),
-                        _ => ("held", "Held"),
+                        ConditionVerdict.Breached => "breached",
+                        ConditionVerdict.CannotBeEvaluated => "incomplete",
+                        _ => "held",
                     };
-                    html.Append("<li class=\"").Append(css).Append("\"><b>").Append(word).Append("</b> ").Append(E(covenant.Covenant));
+                    html.Append("<li class=\"").Append(css).Append("\"><b>").Append(ReportWords.CovenantStatus(covenant.Status)).Append("</b> ").Append(E(ReportWords.Covenant(covenant.Covenant)))
+                        .Append(" <small>(signed as “").Append(E(covenant.Covenant)).Append("”)</small>");
                     foreach (var b in covenant.Breaches)
                     {
                         html.Append("<br>").Append(E($"{b.DeviceId} {b.SensorId}")).Append(": ").Append(Time(b.StartMs)).Append(" – ").Append(Time(b.EndMs))
@@ -123,11 +122,11 @@ public static class ReportPage
         }
         else
         {
-            html.Append("<div class=\"wide\"><table class=\"grid\" id=\"excursions\"><thead><tr><th>Sensor</th><th>Start</th><th>End</th><th>Duration</th><th>Peak</th></tr></thead><tbody>");
+            html.Append("<div class=\"wide\"><table class=\"grid\" id=\"excursions\"><thead><tr><th>Sensor</th><th>Start</th><th>End</th><th>Duration</th><th>Extreme reading</th></tr></thead><tbody>");
             foreach (var (s, e) in excursions)
             {
                 html.Append("<tr class=\"excursion-row\"><td>").Append(E($"{s.DeviceId} {s.SensorId}")).Append("</td><td>").Append(Time(e.StartMs)).Append("</td><td>").Append(Time(e.EndMs))
-                    .Append(e.Ongoing ? " (open)" : "").Append("</td><td>").Append(Duration(e.DurationMs)).Append("</td><td>").Append(E(e.Side)).Append(' ').Append(Value(e.Peak, s.Unit)).Append("</td></tr>");
+                    .Append(e.Ongoing ? " (open)" : "").Append("</td><td>").Append(Duration(e.DurationMs)).Append("</td><td>").Append(E(ReportWords.Peak(e.Side, e.Peak, s.Unit))).Append("</td></tr>");
             }
             html.Append("</tbody></table></div>");
         }
@@ -250,7 +249,8 @@ public static class ReportPage
         for (var i = 0; i < points.Count; i++)
         {
             var (sensor, samples) = points[i];
-            var colour = Palette[i % Palette.Length];
+            var rgb = ReportWords.LegendColours[i % ReportWords.LegendColours.Count];
+            var colour = $"#{rgb.R:x2}{rgb.G:x2}{rgb.B:x2}";
             foreach (var part in sensor.Covered)
             {
                 var inPart = Thin(samples.Where(s => s.TimeMs >= part.FromMs && s.TimeMs < part.ToMs).ToList(), 600);
@@ -266,9 +266,9 @@ public static class ReportPage
                 html.Append("\"><title>").Append(E($"{sensor.DeviceId} {sensor.SensorId}")).Append("</title></polyline>");
             }
             html.Append("<text class=\"legend\" x=\"").Append(N(Left + 8 + i * 170)).Append("\" y=\"").Append(N(Height - 6)).Append("\" fill=\"").Append(colour).Append("\">■ ")
-                .Append(E(sensor.SensorId)).Append("</text>");
+                .Append(E($"{sensor.DeviceId} {sensor.SensorId}")).Append("</text>");
         }
-        html.Append("<text x=\"").Append(N(Left)).Append("\" y=\"11\" class=\"axis\">°C (UTC)</text></svg>");
+        html.Append("<text x=\"").Append(N(Left)).Append("\" y=\"11\" class=\"axis\">°C · times in UTC</text></svg>");
     }
 
     // Keeps the shape of long series (each bucket's first, lowest and highest reading) so peaks stay visible.
@@ -296,21 +296,11 @@ public static class ReportPage
 
     private static string F(decimal value) => CanonicalValues.Decimal(value);
 
-    private static string UnitText(string unit) => unit switch { "Cel" => "°C", "%RH" => "% RH", _ => unit };
+    private static string Value(double? value, string unit) => ReportWords.Value(value, unit);
 
-    private static string Value(double? value, string unit) =>
-        value is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) + " " + UnitText(unit) : "–";
+    private static string Time(long ms) => ReportWords.Time(ms);
 
-    private static string Time(long ms) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
-
-    private static string Duration(long ms)
-    {
-        var span = TimeSpan.FromMilliseconds(ms);
-        return span.TotalHours >= 1 ? $"{(int)span.TotalHours} h {span.Minutes:00} min"
-            : span.TotalMinutes >= 1 ? $"{(int)span.TotalMinutes} min{(span.Seconds > 0 ? $" {span.Seconds} s" : "")}"
-            : $"{span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s";
-    }
+    private static string Duration(long ms) => ReportWords.Duration(ms);
 
     private const string Css = """
         body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#f5f6f7}

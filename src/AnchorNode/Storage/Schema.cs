@@ -4,7 +4,9 @@ namespace AnchorNode.Storage;
 internal static class Schema
 {
     // 2: ledger checkpoints commit to the state map (state_values, titles.nonce, lots.delivered_ms).
-    public const int Version = 2;
+    // 3: the receipt lifecycle (endorse, split, merge, freeze, dispose): lots.frozen, lots.terms, lots.children;
+    //    the state map's lot-status values carry the owner and the freeze.
+    public const int Version = 3;
 
     // page_size only takes effect on a new file; 8 KiB keeps hash tiles (1 KiB) inside the pages
     // of their WITHOUT ROWID b-tree.
@@ -108,7 +110,10 @@ internal static class Schema
           pledge INTEGER,
           controller TEXT,
           closed INTEGER,
-          delivered_ms INTEGER) WITHOUT ROWID;
+          delivered_ms INTEGER,
+          frozen INTEGER,
+          terms TEXT NOT NULL,
+          children TEXT NOT NULL) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS lots_by_gtin ON lots (gtin, batch);
         CREATE TABLE IF NOT EXISTS lot_epcs (
           epc TEXT PRIMARY KEY,

@@ -86,7 +86,7 @@ public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
         return _statement.ExecuteScalar() is long index ? index : null;
     }
 
-    private const string LotColumns = "receipt, lot, title, gtin, batch, site, zone, status, depositor, owner, quantity, unit, issued, valid_until, location_head, location_time, status_head, pledge, controller, closed, delivered_ms";
+    private const string LotColumns = "receipt, lot, title, gtin, batch, site, zone, status, depositor, owner, quantity, unit, issued, valid_until, location_head, location_time, status_head, pledge, controller, closed, delivered_ms, frozen, terms, children";
     private const string PledgeColumns = "idx, receipt, lot, lender, owner, amount, currency, start_ms, end_ms, status, ended_at, ended_ms";
     private const string TitleColumns = "hash, idx, receipt, depositor, owner, quantity, unit, lot, nonce";
 
@@ -113,6 +113,11 @@ public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
         batch is null
             ? Query($"SELECT {LotColumns} FROM lots WHERE gtin = $p0 ORDER BY receipt", ReadLot, gtin)
             : Query($"SELECT {LotColumns} FROM lots WHERE gtin = $p0 AND batch = $p1 ORDER BY receipt", ReadLot, gtin, batch);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<LotRecord> Parents(string childReceipt) =>
+        // Each child is stored as "\n<receipt> <quantity>\n", so the receipt followed by a space after a line feed is exact.
+        Query($"SELECT {LotColumns} FROM lots WHERE instr(children, char(10) || $p0 || ' ') > 0 ORDER BY receipt", ReadLot, childReceipt);
 
     /// <inheritdoc/>
     public string? EpcHolder(string epc) => Query("SELECT receipt FROM lot_epcs WHERE epc = $p0", r => r.GetString(0), epc).FirstOrDefault();
@@ -149,10 +154,10 @@ public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
     public void PutLot(LotRecord lot)
     {
         ArgumentNullException.ThrowIfNull(lot);
-        Run($"INSERT OR REPLACE INTO lots ({LotColumns}) VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10, $p11, $p12, $p13, $p14, $p15, $p16, $p17, $p18, $p19, $p20)",
+        Run($"INSERT OR REPLACE INTO lots ({LotColumns}) VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10, $p11, $p12, $p13, $p14, $p15, $p16, $p17, $p18, $p19, $p20, $p21, $p22, $p23)",
             lot.Receipt, lot.LotIndex, lot.TitleIndex, lot.Gtin, lot.Batch, lot.Site, lot.Zone, lot.Status.Name(), lot.Depositor, lot.Owner,
             CanonicalValues.Decimal(lot.Quantity), lot.Unit, lot.IssuedMs, lot.ValidUntilMs, lot.LocationHead, lot.LocationTimeMs, lot.StatusHead,
-            lot.ActivePledge, lot.Controller, lot.ClosedAt, lot.DeliveredMs);
+            lot.ActivePledge, lot.Controller, lot.ClosedAt, lot.DeliveredMs, lot.FrozenAt, lot.Terms, string.Concat(lot.Children.Select(c => "\n" + c.ToValue() + "\n")));
     }
 
     /// <inheritdoc/>
@@ -323,7 +328,9 @@ public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
         Quantity = DecimalOf(r.GetString(10)), Unit = r.GetString(11), IssuedMs = r.GetInt64(12), ValidUntilMs = r.GetInt64(13), LocationHead = r.GetInt64(14),
         LocationTimeMs = r.GetInt64(15), StatusHead = r.GetInt64(16), ActivePledge = r.IsDBNull(17) ? null : r.GetInt64(17),
         Controller = r.IsDBNull(18) ? null : r.GetString(18), ClosedAt = r.IsDBNull(19) ? null : r.GetInt64(19),
-        DeliveredMs = r.IsDBNull(20) ? null : r.GetInt64(20),
+        DeliveredMs = r.IsDBNull(20) ? null : r.GetInt64(20), FrozenAt = r.IsDBNull(21) ? null : r.GetInt64(21), Terms = r.GetString(22),
+        Children = r.GetString(23).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(c => LotChild.Parse(c) ?? throw new InvalidDataException($"the database holds '{c}' where a child receipt and quantity belong")).ToList(),
     };
 
     private static PledgeRecord ReadPledge(SqliteDataReader r) => new()

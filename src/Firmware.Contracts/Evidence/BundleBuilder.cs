@@ -118,20 +118,42 @@ public sealed class BundleBuilder
         {
             return lot.Failure!;
         }
-        var moveChain = ChainBack(locationHead, lotIndex);
+        var moveChain = Moves(locationHead, lotIndex, who);
         if (!moveChain.Succeeded)
         {
             return moveChain.Failure!;
         }
-        var moves = new List<MoveEvidence>();
-        foreach (var index in moveChain.Value)
+        var moves = moveChain.Value.Moves;
+
+        // A split child's history before the split is its ancestors': their lot entries and moves come along.
+        var parents = new List<BundleParent>();
+        var historyLot = lot.Value;
+        var historyMoves = new List<MoveEvidence>(moves);
+        for (var child = lot.Value; child.SplitFrom is { } parentReceipt;)
         {
-            var move = Statement(index, EntryKinds.Move);
-            if (!move.Succeeded || MoveStatement.From(move.Value) is not { Succeeded: true } parsed)
+            if (Value(LedgerStateMap.LotKey(parentReceipt)) is not { } parentState)
             {
-                return Result<EvidenceBundle>.Fail("damaged-store", $"{who}: ledger entry {index} is not a move");
+                return Result<EvidenceBundle>.Fail("damaged-store", $"{who}: lot '{child.Receipt}' was split from '{parentReceipt}', which no lot is at ledger size {Size}");
             }
-            moves.Add(new MoveEvidence(index, parsed.Value, ""));
+            _keys.Add(LedgerStateMap.LotKey(parentReceipt));
+            var pf = StateFields.Of(parentState);
+            var (parentIndex, parentHead) = (pf.Number("entry"), pf.Number("location"));
+            var parentEntry = Statement(parentIndex, EntryKinds.Lot);
+            if (!parentEntry.Succeeded || LotStatement.From(parentEntry.Value) is not { Succeeded: true } parentLot)
+            {
+                return Result<EvidenceBundle>.Fail("damaged-store", $"{who}: ledger entry {parentIndex} is not the lot of '{parentReceipt}'");
+            }
+            var parentMoves = Moves(parentHead, parentIndex, who);
+            if (!parentMoves.Succeeded)
+            {
+                return parentMoves.Failure!;
+            }
+            _entries.Add(parentIndex);
+            _entries.UnionWith(parentMoves.Value.Indices);
+            parents.Add(new BundleParent(parentReceipt, parentIndex, parentMoves.Value.Indices));
+            historyMoves.InsertRange(0, parentMoves.Value.Moves);
+            historyLot = lot.Value with { Site = parentLot.Value.Site, Zone = parentLot.Value.Zone };
+            child = parentLot.Value;
         }
 
         BundleLot bundleLot;
@@ -143,7 +165,7 @@ public sealed class BundleBuilder
             {
                 return Result<EvidenceBundle>.Fail("bad-report", "a public bundle is not about a pledge");
             }
-            bundleLot = new BundleLot(receipt, lotIndex, moveChain.Value);
+            bundleLot = new BundleLot(receipt, lotIndex, moveChain.Value.Indices, Parents: parents.Count > 0 ? parents : null);
         }
         else
         {
@@ -163,7 +185,12 @@ public sealed class BundleBuilder
             foreach (var index in events.Value)
             {
                 var entry = Parsed(index);
-                if (entry?.Kind == EntryKinds.Pledge && Ledger.Statement.Parse(entry.Note.Text) is { Succeeded: true } s && PledgeStatement.From(s.Value) is { Succeeded: true } p)
+                if (entry?.Kind == EntryKinds.Endorse && Ledger.Statement.Parse(entry.Note.Text) is { Succeeded: true } es && EndorseStatement.From(es.Value) is { Succeeded: true } endorse)
+                {
+                    owners.Add(endorse.Value.Owner);
+                    owners.Add(endorse.Value.NewOwner);
+                }
+                else if (entry?.Kind == EntryKinds.Pledge && Ledger.Statement.Parse(entry.Note.Text) is { Succeeded: true } s && PledgeStatement.From(s.Value) is { Succeeded: true } p)
                 {
                     owners.Add(p.Value.Owner);
                     if (index == request.Pledge)
@@ -198,10 +225,10 @@ public sealed class BundleBuilder
             _entries.UnionWith(events.Value);
             _entries.UnionWith(parties);
             _keys.Add(LedgerStateMap.LotStatusKey(receipt));
-            bundleLot = new BundleLot(receipt, lotIndex, moveChain.Value, title, events.Value, parties);
+            bundleLot = new BundleLot(receipt, lotIndex, moveChain.Value.Indices, title, events.Value, parties, parents.Count > 0 ? parents : null);
         }
         _entries.Add(lotIndex);
-        _entries.UnionWith(moveChain.Value);
+        _entries.UnionWith(moveChain.Value.Indices);
         _keys.Add(LedgerStateMap.LotKey(receipt));
 
         var (from, to) = request.Custom is { } custom ? (custom.From, custom.To) : EvidenceVerifier.SignedWindow(lot.Value, pledge, pledgeEnded, deliveredMs, _checkpoint.TimeMs!.Value);
@@ -214,7 +241,7 @@ public sealed class BundleBuilder
         // devices of every zone it was in during the window.
         var runs = new Dictionary<string, (long From, long To)>(StringComparer.Ordinal);
         var readers = new List<string>();
-        foreach (var key in EvidenceVerifier.ReaderKeys(lot.Value, moves.Select(m => m.Move.Site)))
+        foreach (var key in EvidenceVerifier.ReaderKeys(historyLot, historyMoves.Select(m => m.Move.Site)))
         {
             foreach (var id in Listed(key))
             {
@@ -235,7 +262,7 @@ public sealed class BundleBuilder
             }
             readerRuns.Add(run.Value.Evidence);
         }
-        var history = LotConditions.History(lot.Value, moves, null, null, LotConditions.Sightings(lot.Value, readerRuns), to);
+        var history = LotConditions.History(historyLot, historyMoves, null, null, LotConditions.Sightings(lot.Value, readerRuns), to);
         foreach (var key in EvidenceVerifier.ZoneKeys(history, from, to))
         {
             foreach (var id in Listed(key))
@@ -356,6 +383,27 @@ public sealed class BundleBuilder
     {
         DeviceId = deviceId, Enrolment = enrolment, EnrolmentIndex = state.Enrolment, EnrolledBy = "", State = state, AnchorIndex = state.Anchor, First = first, Readings = readings,
     };
+
+    // The location chain that ends at 'head': its indices and moves.
+    private Result<(List<long> Indices, List<MoveEvidence> Moves)> Moves(long head, long lotIndex, string who)
+    {
+        var chain = ChainBack(head, lotIndex);
+        if (!chain.Succeeded)
+        {
+            return chain.Failure!;
+        }
+        var moves = new List<MoveEvidence>();
+        foreach (var index in chain.Value)
+        {
+            var move = Statement(index, EntryKinds.Move);
+            if (!move.Succeeded || MoveStatement.From(move.Value) is not { Succeeded: true } parsed)
+            {
+                return Result<(List<long>, List<MoveEvidence>)>.Fail("damaged-store", $"{who}: ledger entry {index} is not a move");
+            }
+            moves.Add(new MoveEvidence(index, parsed.Value, ""));
+        }
+        return (chain.Value, moves);
+    }
 
     // The chain of entries that ends at 'head' and starts after 'lotIndex', following each statement's 'after'.
     private Result<List<long>> ChainBack(long head, long lotIndex)

@@ -91,7 +91,7 @@ public sealed record EvidenceBundle
             }
             if (bundle.Entries.Any(e => e is null) || bundle.State.Any(e => e is null)
                 || bundle.Devices.Any(d => d is null || d.Leaves is null || d.Leaves.Any(l => l is null) || d.Proof is null)
-                || bundle.Lot is { Moves: null })
+                || bundle.Lot is { Moves: null } || bundle.Lot?.Parents?.Any(p => p is null || p.Moves is null) == true)
             {
                 return Result<EvidenceBundle>.Fail("bundle-format", "the bundle has null entries, state entries, devices or leaves");
             }
@@ -283,13 +283,24 @@ public sealed record BundleStateLeaf(
 /// <param name="Title">The title entry's index (lender bundles).</param>
 /// <param name="Events">The status chain (lender bundles).</param>
 /// <param name="Parties">Party registrations whose keys sign in the status chain (lender bundles).</param>
+/// <param name="Parents">A split child's ancestors, nearest first: each one's lot entry and whole location chain (its history before the split).</param>
 public sealed record BundleLot(
     [property: JsonPropertyName("receipt")] string Receipt,
     [property: JsonPropertyName("entry")] long LotEntry,
     [property: JsonPropertyName("moves")] IReadOnlyList<long> Moves,
     [property: JsonPropertyName("title"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Title = null,
     [property: JsonPropertyName("events"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<long>? Events = null,
-    [property: JsonPropertyName("parties"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<long>? Parties = null);
+    [property: JsonPropertyName("parties"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<long>? Parties = null,
+    [property: JsonPropertyName("parents"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<BundleParent>? Parents = null);
+
+/// <summary>An ancestor of a split child in a bundle: its receipt, lot entry and location chain (all in the bundle's entries).</summary>
+/// <param name="Receipt">The ancestor's receipt number.</param>
+/// <param name="LotEntry">Its lot entry's index.</param>
+/// <param name="Moves">Its move entries, in chain order.</param>
+public sealed record BundleParent(
+    [property: JsonPropertyName("receipt")] string Receipt,
+    [property: JsonPropertyName("entry")] long LotEntry,
+    [property: JsonPropertyName("moves")] IReadOnlyList<long> Moves);
 
 /// <summary>
 /// Which report a lot bundle is for. With <paramref name="Pledge"/> alone: the verdict on that pledge,

@@ -41,7 +41,7 @@ public static class LotConditions
         {
             Parameters = terms.Parameters,
             Bands = lot.Lot.Bands,
-            Storage = History(lot.Lot, lot.Moves, departures, lot.DeliveredMs, Sightings(lot.Lot, summary.Devices), terms.Parameters.ToMs),
+            Storage = History(lot.HistoryLot ?? lot.Lot, lot.HistoryMoves ?? lot.Moves, departures, lot.DeliveredMs, Sightings(lot.Lot, summary.Devices), terms.Parameters.ToMs),
             Series = Series(summary),
             Covenants = terms.Pledge?.Statement.Covenants ?? [],
             Caveats = caveats,

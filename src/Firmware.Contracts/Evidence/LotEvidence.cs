@@ -39,6 +39,15 @@ public sealed record LotEvidence
     /// <summary>The lot's status at the checkpoint (lender bundles), or null.</summary>
     public LotStatus? Status { get; init; }
 
+    /// <summary>The party holding the title at the checkpoint: the title's owner, then each endorsement's (lender bundles), or null.</summary>
+    public string? Owner { get; init; }
+
+    /// <summary>The freeze in force at the checkpoint (lender bundles), or null.</summary>
+    public long? FrozenAt { get; init; }
+
+    /// <summary>True when the checkpoint's time is at or after the receipt's validity: expired (derived from signed times, not a state).</summary>
+    public bool ExpiredAt(long checkpointTimeMs) => checkpointTimeMs >= Lot.ValidUntilMs;
+
     /// <summary>The pledges of the status chain, with who held each at its end.</summary>
     public IReadOnlyList<PledgeEvidence> Pledges { get; init; } = [];
 
@@ -47,6 +56,15 @@ public sealed record LotEvidence
 
     /// <summary>The devices the lot's sites and zones need over the window, each in the bundle and complete.</summary>
     public required IReadOnlyList<string> RequiredDevices { get; init; }
+
+    /// <summary>A split child's ancestors, nearest first (none for other lots).</summary>
+    public IReadOnlyList<AncestorEvidence> Ancestors { get; init; } = [];
+
+    /// <summary>The lot as its storage history starts: issued where the oldest ancestor was (the lot itself when it has none).</summary>
+    public LotStatement? HistoryLot { get; init; }
+
+    /// <summary>Every move of its history: the ancestors' (oldest first), then its own.</summary>
+    public IReadOnlyList<MoveEvidence>? HistoryMoves { get; init; }
 }
 
 /// <summary>The window and rules of a lot's condition report, and where they come from.</summary>
@@ -67,6 +85,9 @@ public sealed record ReportTerms(ReportParameters Parameters, string Source, Ple
     /// <summary>True for a custom analysis.</summary>
     public bool IsCustom => Source == CustomTerms;
 }
+
+/// <summary>A verified ancestor of a split child: its receipt, lot entry, lot statement and whole location chain.</summary>
+public sealed record AncestorEvidence(string Receipt, long LotIndex, LotStatement Lot, IReadOnlyList<MoveEvidence> Moves);
 
 /// <summary>A verified move.</summary>
 public sealed record MoveEvidence(long Index, MoveStatement Move, string SignedBy);
@@ -105,66 +126,16 @@ public static partial class EvidenceVerifier
         List<LedgerMember> members, int quorum, string consortium, SignatureChecker signatures, Checkpoint checkpoint, List<DeviceEvidence> devices, HashSet<long> used)
     {
         var who = $"lot {bundleLot.Receipt}";
-        var lotEntry = Member(entries, bundleLot.LotEntry, EntryKinds.Lot, consortium, members, signatures, MemberRoles.Operator, who, used);
-        if (!lotEntry.Succeeded)
+        var located = VerifyLocation(bundleLot.Receipt, bundleLot.LotEntry, bundleLot.Moves, entries, state, members, consortium, signatures, who, used);
+        if (!located.Succeeded)
         {
-            return lotEntry.Failure!;
+            return located.Failure!;
         }
-        var lot = LotStatement.From(lotEntry.Value.Statement);
-        if (!lot.Succeeded)
+        var (lot, issuedBy, moves, deliveredMs) = located.Value;
+        var ancestors = VerifyAncestors(lot, bundleLot.Parents, entries, state, members, consortium, signatures, who, used);
+        if (!ancestors.Succeeded)
         {
-            return Fail("bad-lot", $"{who}: ledger entry {bundleLot.LotEntry} (lot): {lot.Failure!.Message}");
-        }
-        if (lot.Value.Receipt != bundleLot.Receipt)
-        {
-            return Fail("bad-lot", $"{who}: ledger entry {bundleLot.LotEntry} is the lot of receipt '{lot.Value.Receipt}'");
-        }
-        var publicState = state.Require(LedgerStateMap.LotKey(bundleLot.Receipt), "the lot's entry and location head");
-        if (!publicState.Succeeded)
-        {
-            return publicState.Failure!;
-        }
-        var lotFields = StateFields.Of(publicState.Value);
-        var (stateEntry, stateLocation, deliveredMs) = (lotFields.Number("entry"), lotFields.Number("location"), lotFields.OptionalNumber("delivered"));
-        if (lotFields.End() is not null || LedgerStateMap.LotValue(stateEntry, stateLocation, deliveredMs) != publicState.Value)
-        {
-            return Fail("state-format", $"{who}: the lot state value is 'entry', 'location', 'delivered'?: got '{publicState.Value}'");
-        }
-        if (stateEntry != bundleLot.LotEntry)
-        {
-            return Fail("state-mismatch", $"{who}: the state names lot entry {stateEntry}, the bundle {bundleLot.LotEntry}");
-        }
-
-        var moves = new List<MoveEvidence>();
-        var previous = bundleLot.LotEntry;
-        var previousTime = lot.Value.IssuedMs;
-        foreach (var index in bundleLot.Moves)
-        {
-            var entry = Member(entries, index, EntryKinds.Move, consortium, members, signatures, MemberRoles.Operator, who, used);
-            if (!entry.Succeeded)
-            {
-                return entry.Failure!;
-            }
-            var move = MoveStatement.From(entry.Value.Statement);
-            if (!move.Succeeded)
-            {
-                return Fail("bad-lot", $"{who}: ledger entry {index} (move): {move.Failure!.Message}");
-            }
-            if (Chain(move.Value.Lot, bundleLot, previous, index, who) is { } broken)
-            {
-                return broken;
-            }
-            if (move.Value.AtMs < previousTime)
-            {
-                return Fail("broken-chain", $"{who}: ledger entry {index} (move) is dated before the entry it follows");
-            }
-            moves.Add(new MoveEvidence(index, move.Value, entry.Value.Signers[0]));
-            previous = index;
-            previousTime = move.Value.AtMs;
-        }
-        if (previous != stateLocation)
-        {
-            return Fail("incomplete-bundle", $"{who}: the location chain in the bundle ends at ledger entry {previous}, but at this checkpoint it ends at {stateLocation}: moves are left out");
+            return ancestors.Failure!;
         }
 
         var lender = (bundleLot.Title, bundleLot.Events, bundleLot.Parties) switch
@@ -183,6 +154,8 @@ public static partial class EvidenceVerifier
         var pledges = new List<PledgeEvidence>();
         List<LotEventEvidence>? events = null;
         LotStatus? status = null;
+        string? owner = null;
+        long? frozen = null;
         if (lender == true)
         {
             var entry = Member(entries, bundleLot.Title!.Value, EntryKinds.Title, consortium, members, signatures, MemberRoles.Operator, who, used);
@@ -190,12 +163,12 @@ public static partial class EvidenceVerifier
             {
                 return entry.Failure!;
             }
-            if (entry.Value.Statement.Hash != lot.Value.Title)
+            if (entry.Value.Statement.Hash != lot.Title)
             {
-                return Fail("title-mismatch", $"{who}: ledger entry {bundleLot.Title} is not the title the lot commits to (statement hash {entry.Value.Statement.Hash.ToBase64()}, the lot names {lot.Value.Title.ToBase64()})");
+                return Fail("title-mismatch", $"{who}: ledger entry {bundleLot.Title} is not the title the lot commits to (statement hash {entry.Value.Statement.Hash.ToBase64()}, the lot names {lot.Title.ToBase64()})");
             }
             var parsed = TitleStatement.From(entry.Value.Statement);
-            if (!parsed.Succeeded || parsed.Value.Receipt != lot.Value.Receipt)
+            if (!parsed.Succeeded || parsed.Value.Receipt != lot.Receipt)
             {
                 return Fail("title-mismatch", $"{who}: ledger entry {bundleLot.Title} (title): {parsed.Failure?.Message ?? "it is for another receipt"}");
             }
@@ -212,14 +185,17 @@ public static partial class EvidenceVerifier
             {
                 return chain.Failure!;
             }
-            (events, pledges, var computed) = chain.Value;
+            (events, pledges, var computed, var signing) = chain.Value;
             status = computed.Status;
+            owner = computed.Owner;
+            frozen = computed.Frozen;
             var statusState = state.Require(LedgerStateMap.LotStatusKey(bundleLot.Receipt), "the lot's status head, status, quantity and pledge");
             if (!statusState.Succeeded)
             {
                 return statusState.Failure!;
             }
-            var expected = LedgerStateMap.LotStatusValue(titleStatement.Nonce, computed.Head, computed.Status, computed.Quantity, computed.ActivePledge, computed.Controller);
+            var expected = LedgerStateMap.LotStatusValue(new LotStatusState(titleStatement.Nonce, computed.Head, computed.Status, computed.Owner, computed.Quantity,
+                computed.ActivePledge, computed.Controller, computed.Frozen));
             if (expected != statusState.Value)
             {
                 var stateHead = StateFields.Of(statusState.Value) is var f && f.Text("salt") is not null ? f.Number("head") : -1;
@@ -227,39 +203,164 @@ public static partial class EvidenceVerifier
                     ? Fail("incomplete-bundle", $"{who}: the status chain in the bundle ends at ledger entry {computed.Head}, but at this checkpoint it ends at {stateHead}: status entries (pledges, releases, deliveries …) are left out")
                     : Fail("state-mismatch", $"{who}: the status chain gives '{expected.Replace('\n', ';')}', the state at this checkpoint '{statusState.Value.Replace('\n', ';')}'");
             }
-            var owners = pledges.Select(p => p.Statement.Owner).Distinct(StringComparer.Ordinal).ToList();
-            if (parties.Value.Select(p => p.Party.PartyId).Distinct(StringComparer.Ordinal).Except(owners).FirstOrDefault() is { } extraParty)
+            if (parties.Value.Select(p => p.Party.PartyId).Distinct(StringComparer.Ordinal).FirstOrDefault(p => !signing.Contains(p)) is { } extraParty)
             {
                 return Fail("bundle-format", $"{who}: the bundle carries the registrations of party '{extraParty}', which signs nothing in the status chain");
             }
         }
 
-        var terms = Terms(report, lot.Value, pledges, deliveredMs, checkpoint, who);
+        var terms = Terms(report, lot, pledges, deliveredMs, checkpoint, who);
         if (!terms.Succeeded)
         {
             return terms.Failure!;
         }
-        var required = RequiredDevices(lot.Value, moves, terms.Value.Parameters, state, devices, who);
+        var (historyLot, historyMoves) = History(lot, moves, ancestors.Value);
+        var required = RequiredDevices(historyLot, historyMoves, terms.Value.Parameters, state, devices, who);
         if (!required.Succeeded)
         {
             return required.Failure!;
         }
         return new LotEvidence
         {
-            Receipt = lot.Value.Receipt,
+            Receipt = lot.Receipt,
             LotIndex = bundleLot.LotEntry,
-            Lot = lot.Value,
-            IssuedBy = lotEntry.Value.Signers[0],
+            Lot = lot,
+            IssuedBy = issuedBy,
             Moves = moves,
             DeliveredMs = deliveredMs,
             Title = title,
             TitleIndex = bundleLot.Title,
             Events = events,
             Status = status,
+            Owner = owner,
+            FrozenAt = frozen,
             Pledges = pledges,
             Report = terms.Value,
             RequiredDevices = required.Value,
+            Ancestors = ancestors.Value,
+            HistoryLot = historyLot,
+            HistoryMoves = historyMoves,
         };
+    }
+
+    // The lot entry and its location chain, ending at the head the state's 'lot/<receipt>' names.
+    private static Result<(LotStatement Lot, string IssuedBy, List<MoveEvidence> Moves, long? DeliveredMs)> VerifyLocation(string receipt, long lotIndex, IReadOnlyList<long> moveIndices,
+        SortedDictionary<long, LedgerEntry> entries, ProvenState state, List<LedgerMember> members, string consortium, SignatureChecker signatures, string who, HashSet<long> used)
+    {
+        var lotEntry = Member(entries, lotIndex, EntryKinds.Lot, consortium, members, signatures, MemberRoles.Operator, who, used);
+        if (!lotEntry.Succeeded)
+        {
+            return lotEntry.Failure!;
+        }
+        var lot = LotStatement.From(lotEntry.Value.Statement);
+        if (!lot.Succeeded)
+        {
+            return Fail("bad-lot", $"{who}: ledger entry {lotIndex} (lot): {lot.Failure!.Message}");
+        }
+        if (lot.Value.Receipt != receipt)
+        {
+            return Fail("bad-lot", $"{who}: ledger entry {lotIndex} is the lot of receipt '{lot.Value.Receipt}', not '{receipt}'");
+        }
+        var publicState = state.Require(LedgerStateMap.LotKey(receipt), $"the entry and location head of lot {receipt}");
+        if (!publicState.Succeeded)
+        {
+            return publicState.Failure!;
+        }
+        var lotFields = StateFields.Of(publicState.Value);
+        var (stateEntry, stateLocation, deliveredMs) = (lotFields.Number("entry"), lotFields.Number("location"), lotFields.OptionalNumber("delivered"));
+        if (lotFields.End() is not null || LedgerStateMap.LotValue(stateEntry, stateLocation, deliveredMs) != publicState.Value)
+        {
+            return Fail("state-format", $"{who}: the lot state value is 'entry', 'location', 'delivered'?: got '{publicState.Value}'");
+        }
+        if (stateEntry != lotIndex)
+        {
+            return Fail("state-mismatch", $"{who}: the state names lot entry {stateEntry} for receipt {receipt}, the bundle {lotIndex}");
+        }
+        var moves = new List<MoveEvidence>();
+        var previous = lotIndex;
+        var previousTime = lot.Value.IssuedMs;
+        foreach (var index in moveIndices)
+        {
+            var entry = Member(entries, index, EntryKinds.Move, consortium, members, signatures, MemberRoles.Operator, who, used);
+            if (!entry.Succeeded)
+            {
+                return entry.Failure!;
+            }
+            var move = MoveStatement.From(entry.Value.Statement);
+            if (!move.Succeeded)
+            {
+                return Fail("bad-lot", $"{who}: ledger entry {index} (move): {move.Failure!.Message}");
+            }
+            if (Chain(move.Value.Lot, receipt, lotIndex, previous, index, who) is { } broken)
+            {
+                return broken;
+            }
+            if (move.Value.AtMs < previousTime)
+            {
+                return Fail("broken-chain", $"{who}: ledger entry {index} (move) is dated before the entry it follows");
+            }
+            moves.Add(new MoveEvidence(index, move.Value, entry.Value.Signers[0]));
+            previous = index;
+            previousTime = move.Value.AtMs;
+        }
+        if (previous != stateLocation)
+        {
+            return Fail("incomplete-bundle", $"{who}: the location chain of {receipt} in the bundle ends at ledger entry {previous}, but at this checkpoint it ends at {stateLocation}: moves are left out");
+        }
+        return (lot.Value, lotEntry.Value.Signers[0], moves, deliveredMs);
+    }
+
+    // A split child's ancestors, nearest first: each the receipt its predecessor names in 'split-from',
+    // with its lot entry and whole location chain (a closed lot moves no more, so its chain ends where
+    // the child starts); the child carries its parent's goods, conditions, batch, issue and validity.
+    // So the child's history before the split, the parent's, is proven in the child's own bundle.
+    private static Result<List<AncestorEvidence>> VerifyAncestors(LotStatement lot, IReadOnlyList<BundleParent>? parents, SortedDictionary<long, LedgerEntry> entries,
+        ProvenState state, List<LedgerMember> members, string consortium, SignatureChecker signatures, string who, HashSet<long> used)
+    {
+        var ancestors = new List<AncestorEvidence>();
+        var child = lot;
+        foreach (var parent in parents ?? [])
+        {
+            if (child.SplitFrom is not { } from)
+            {
+                return Fail("bundle-format", $"{who}: the bundle carries parent '{parent.Receipt}', but lot '{child.Receipt}' was not split from another");
+            }
+            if (parent.Receipt != from)
+            {
+                return Fail("broken-chain", $"{who}: lot '{child.Receipt}' was split from '{from}', the bundle's parent is '{parent.Receipt}'");
+            }
+            var located = VerifyLocation(parent.Receipt, parent.LotEntry, parent.Moves, entries, state, members, consortium, signatures, who, used);
+            if (!located.Succeeded)
+            {
+                return located.Failure!;
+            }
+            var (statement, _, moves, _) = located.Value;
+            var (site, zone) = moves.Count > 0 ? (moves[^1].Move.Site, moves[^1].Move.Zone) : (statement.Site, statement.Zone);
+            if (statement.Gtin != child.Gtin || statement.Batch != child.Batch || statement.ConditionTerms() != child.ConditionTerms() || statement.IssuedMs != child.IssuedMs
+                || statement.ValidUntilMs != child.ValidUntilMs || site != child.Site || zone != child.Zone || child.Epcs.Except(statement.Epcs, StringComparer.Ordinal).Any())
+            {
+                return Fail(LedgerFailures.ParentMismatch, $"{who}: lot '{child.Receipt}' does not carry on receipt '{parent.Receipt}' (its goods, conditions, batch, dates, place and EPCs)");
+            }
+            ancestors.Add(new AncestorEvidence(parent.Receipt, parent.LotEntry, statement, moves));
+            child = statement;
+        }
+        if (child.SplitFrom is { } missing)
+        {
+            return Fail("incomplete-bundle", $"{who}: lot '{child.Receipt}' was split from '{missing}', whose lot entry and moves the bundle leaves out: its history before the split is that receipt's");
+        }
+        return ancestors;
+    }
+
+    // The lot as its history sees it: issued where and when the oldest ancestor was, moved by every
+    // ancestor's moves and then its own.
+    private static (LotStatement Lot, List<MoveEvidence> Moves) History(LotStatement lot, List<MoveEvidence> moves, List<AncestorEvidence> ancestors)
+    {
+        if (ancestors.Count == 0)
+        {
+            return (lot, moves);
+        }
+        var root = ancestors[^1].Lot;
+        return (lot with { Site = root.Site, Zone = root.Zone }, [.. Enumerable.Reverse(ancestors).SelectMany(a => a.Moves), .. moves]);
     }
 
     // The window and parameters: the pledge's signed terms, the lot's own history, or a custom analysis.
@@ -519,17 +620,24 @@ public static partial class EvidenceVerifier
         return registrations;
     }
 
-    private sealed record ChainState(long Head, LotStatus Status, decimal Quantity, long? ActivePledge, string? Controller);
+    private sealed record ChainState(long Head, LotStatus Status, string Owner, decimal Quantity, long? ActivePledge, string? Controller, long? Frozen);
 
-    private static Result<(List<LotEventEvidence> Events, List<PledgeEvidence> Pledges, ChainState State)> VerifyStatusChain(IReadOnlyList<long> indices, BundleLot bundleLot,
-        TitleStatement title, List<(long Index, PartyRecord Party)> parties, SortedDictionary<long, LedgerEntry> entries,
+    // Replays the status chain as the rules would, from what the bundle holds: who signed each entry
+    // (members admitted before it, parties with the key registered for them at its index), what it
+    // needs (the lot open, not frozen, pledged or not) and what it changes (status, owner, quantity,
+    // active pledge, controller, freeze). The result must be the state's 'lot-status' value.
+    private static Result<(List<LotEventEvidence> Events, List<PledgeEvidence> Pledges, ChainState State, HashSet<string> Signing)> VerifyStatusChain(IReadOnlyList<long> indices,
+        BundleLot bundleLot, TitleStatement title, List<(long Index, PartyRecord Party)> parties, SortedDictionary<long, LedgerEntry> entries,
         List<LedgerMember> members, string consortium, SignatureChecker signatures, string who, HashSet<long> used)
     {
         var events = new List<LotEventEvidence>();
         var pledges = new List<PledgeEvidence>();
+        var signing = new HashSet<string>(StringComparer.Ordinal);
         var previous = bundleLot.LotEntry;
         PledgeEvidence? active = null;
         string? controller = null;
+        long? frozen = null;
+        var owner = title.Owner;
         var lotStatus = LotStatus.Issued;
         var quantity = title.Quantity;
         foreach (var index in indices)
@@ -542,11 +650,15 @@ public static partial class EvidenceVerifier
             var where = $"{who}: ledger entry {index} ({entry.Kind})";
             if (!InventoryRules.StatusKinds.Contains(entry.Kind))
             {
-                return Fail("bad-lot", $"{where} is not a pledge, release, transfer, enforcement, delivery or cancellation");
+                return Fail("bad-lot", $"{where} is not an entry of the status chain ({string.Join(", ", InventoryRules.StatusKinds)})");
             }
-            if (lotStatus is LotStatus.Delivered or LotStatus.Cancelled)
+            if (lotStatus is not (LotStatus.Issued or LotStatus.Pledged or LotStatus.Enforced))
             {
                 return Fail("bad-lot", $"{where} follows the lot's closing entry");
+            }
+            if (frozen is { } frozenAt && entry.Kind != EntryKinds.Unfreeze)
+            {
+                return Fail(LedgerFailures.LotFrozen, $"{where}: the lot is frozen (ledger index {frozenAt}); nothing but an unfreeze follows");
             }
             var statement = Statement.Parse(entry.Note.Text);
             if (!statement.Succeeded || statement.Value.Kind != entry.Kind || statement.Value.Consortium != consortium)
@@ -554,6 +666,22 @@ public static partial class EvidenceVerifier
                 return Fail("bad-lot", $"{where}: {statement.Failure?.Message ?? "not a statement of this kind and consortium"}");
             }
             var known = members.Where(m => m.AdmittedAt < index).ToList();
+            PartyRecord? PartyAt(string id) => parties.Where(p => p.Party.PartyId == id && p.Index < index).Select(p => p.Party).LastOrDefault();
+            Result<IReadOnlyList<string>> Members(MemberRoles role, string what)
+            {
+                var signed = signatures.VerifyMembers(entry.Note, name => known.Find(m => m.Name == name));
+                if (!signed.Succeeded)
+                {
+                    return Fail(signed.Failure!.Code, $"{where}: {signed.Failure.Message}");
+                }
+                return role == MemberRoles.None || signed.Value.Any(m => m.Roles.HasFlag(role))
+                    ? signed.Value.Select(m => m.Name).ToList()
+                    : Fail(LedgerFailures.RoleRequired, $"{where}: not signed by {what}");
+            }
+            Failure? Dealing(string kind) =>
+                active is not null ? Fail(LedgerFailures.LotPledged, $"{where}: the lot is pledged (ledger index {active.Index})")
+                : lotStatus != LotStatus.Issued ? Fail(LedgerFailures.LotEnforced, $"{where}: a {lotStatus.Name()} lot cannot be {kind}")
+                : null;
             LotReference reference;
             IReadOnlyList<string> signers;
             switch (entry.Kind)
@@ -566,11 +694,11 @@ public static partial class EvidenceVerifier
                         return Fail("bad-pledge", $"{where}: {pledge.Failure!.Message}");
                     }
                     reference = pledge.Value.Lot;
-                    if (pledge.Value.Owner != title.Owner)
+                    if (pledge.Value.Owner != owner)
                     {
-                        return Fail(LedgerFailures.NotTheOwner, $"{where}: the pledge names owner '{pledge.Value.Owner}', the title names '{title.Owner}'");
+                        return Fail(LedgerFailures.NotTheOwner, $"{where}: the pledge names owner '{pledge.Value.Owner}', but the title is held by '{owner}'");
                     }
-                    var party = parties.Where(p => p.Party.PartyId == pledge.Value.Owner && p.Index < index).Select(p => p.Party).LastOrDefault();
+                    var party = PartyAt(pledge.Value.Owner);
                     if (party is null)
                     {
                         return Fail("missing-entry", $"{where}: the bundle lacks the registration of owner '{pledge.Value.Owner}' in force at the pledge, so its consent cannot be checked");
@@ -589,10 +717,11 @@ public static partial class EvidenceVerifier
                     {
                         return Fail(LedgerFailures.OwnerConsentRequired, $"{where}: the owner '{pledge.Value.Owner}' did not sign");
                     }
-                    if (active is not null || lotStatus != LotStatus.Issued)
+                    if (Dealing("pledged") is { } refused)
                     {
-                        return Fail(LedgerFailures.LotPledged, $"{where}: the lot was {(active is not null ? $"already pledged at ledger index {active.Index}" : lotStatus.Name())}");
+                        return refused;
                     }
+                    signing.Add(pledge.Value.Owner);
                     signers = [.. signed.Value.Members.Select(m => m.Name), InventoryNames.PartyKeyName(pledge.Value.Owner)];
                     active = new PledgeEvidence { Index = index, Statement = pledge.Value, Lender = pledge.Value.Lender };
                     pledges.Add(active);
@@ -601,12 +730,12 @@ public static partial class EvidenceVerifier
                 }
                 case EntryKinds.Release or EntryKinds.Enforce or EntryKinds.Transfer:
                 {
-                    var membersSigned = signatures.VerifyMembers(entry.Note, name => known.Find(m => m.Name == name));
+                    var membersSigned = Members(MemberRoles.None, "");
                     if (!membersSigned.Succeeded)
                     {
-                        return Fail(membersSigned.Failure!.Code, $"{where}: {membersSigned.Failure.Message}");
+                        return membersSigned.Failure!;
                     }
-                    signers = membersSigned.Value.Select(m => m.Name).ToList();
+                    signers = membersSigned.Value;
                     long pledgeIndex, at;
                     if (entry.Kind == EntryKinds.Transfer)
                     {
@@ -662,57 +791,184 @@ public static partial class EvidenceVerifier
                     active = null;
                     break;
                 }
-                default:
+                case EntryKinds.Endorse:
                 {
-                    var membersSigned = signatures.VerifyMembers(entry.Note, name => known.Find(m => m.Name == name));
-                    if (!membersSigned.Succeeded)
+                    var endorse = EndorseStatement.From(statement.Value);
+                    if (!endorse.Succeeded)
                     {
-                        return Fail(membersSigned.Failure!.Code, $"{where}: {membersSigned.Failure.Message}");
+                        return Fail("bad-lot", $"{where}: {endorse.Failure!.Message}");
                     }
-                    if (!membersSigned.Value.Any(m => m.Roles.HasFlag(MemberRoles.Operator)))
+                    reference = endorse.Value.Lot;
+                    var (from, to) = (PartyAt(endorse.Value.Owner), PartyAt(endorse.Value.NewOwner));
+                    if (from is null || to is null)
+                    {
+                        return Fail("missing-entry", $"{where}: the bundle lacks the registration of party '{(from is null ? endorse.Value.Owner : endorse.Value.NewOwner)}' in force at the endorsement");
+                    }
+                    var signed = PartySignatures.Verify(entry.Note, name => known.Find(m => m.Name == name), signatures, [from, to]);
+                    if (!signed.Succeeded)
+                    {
+                        return Fail(signed.Failure!.Code, $"{where}: {signed.Failure.Message}");
+                    }
+                    if (!signed.Value.Members.Any(m => m.Roles.HasFlag(MemberRoles.Operator)))
                     {
                         return Fail(LedgerFailures.RoleRequired, $"{where}: not signed by an operator member");
+                    }
+                    if (endorse.Value.Owner != owner || !signed.Value.Parties.Contains(endorse.Value.Owner))
+                    {
+                        return Fail(LedgerFailures.OwnerConsentRequired, $"{where}: an endorsement is signed by the owner '{owner}' it is from");
+                    }
+                    if (!signed.Value.Parties.Contains(endorse.Value.NewOwner))
+                    {
+                        return Fail(LedgerFailures.PartyConsentRequired, $"{where}: the new owner '{endorse.Value.NewOwner}' did not sign");
+                    }
+                    if (Dealing("endorsed") is { } refused)
+                    {
+                        return refused;
+                    }
+                    signing.Add(endorse.Value.Owner);
+                    signing.Add(endorse.Value.NewOwner);
+                    signers = [.. signed.Value.Members.Select(m => m.Name), .. signed.Value.Parties.Select(InventoryNames.PartyKeyName)];
+                    owner = endorse.Value.NewOwner;
+                    break;
+                }
+                case EntryKinds.Freeze or EntryKinds.Unfreeze:
+                {
+                    var regulators = Members(MemberRoles.Regulator, "a member with role regulator");
+                    if (!regulators.Succeeded)
+                    {
+                        return regulators.Failure!;
+                    }
+                    signers = regulators.Value;
+                    if (entry.Kind == EntryKinds.Freeze)
+                    {
+                        var freeze = FreezeStatement.From(statement.Value);
+                        if (!freeze.Succeeded)
+                        {
+                            return Fail("bad-lot", $"{where}: {freeze.Failure!.Message}");
+                        }
+                        reference = freeze.Value.Lot;
+                        frozen = index;
+                        break;
+                    }
+                    var unfreeze = UnfreezeStatement.From(statement.Value);
+                    if (!unfreeze.Succeeded)
+                    {
+                        return Fail("bad-lot", $"{where}: {unfreeze.Failure!.Message}");
+                    }
+                    if (frozen != unfreeze.Value.FreezeIndex)
+                    {
+                        return Fail(LedgerFailures.NotFrozen, $"{where}: it lifts freeze {unfreeze.Value.FreezeIndex}, but the freeze in force is {(frozen is { } f ? $"ledger index {f}" : "none")}");
+                    }
+                    reference = unfreeze.Value.Lot;
+                    frozen = null;
+                    break;
+                }
+                case EntryKinds.Dispose:
+                {
+                    var dispose = DisposeStatement.From(statement.Value);
+                    if (!dispose.Succeeded)
+                    {
+                        return Fail("bad-lot", $"{where}: {dispose.Failure!.Message}");
+                    }
+                    var membersSigned = Members(MemberRoles.None, "");
+                    if (!membersSigned.Succeeded)
+                    {
+                        return membersSigned.Failure!;
+                    }
+                    signers = membersSigned.Value;
+                    if (lotStatus != LotStatus.Enforced || controller is null || !signers.Contains(controller))
+                    {
+                        return Fail(LedgerFailures.NotEnforced, $"{where}: a disposal follows an enforcement and is signed by the lender the goods are held for");
+                    }
+                    reference = dispose.Value.Lot;
+                    lotStatus = LotStatus.Disposed;
+                    quantity = 0;
+                    break;
+                }
+                default:
+                {
+                    var membersSigned = Members(MemberRoles.Operator, "an operator member");
+                    if (!membersSigned.Succeeded)
+                    {
+                        return membersSigned.Failure!;
                     }
                     if (active is not null)
                     {
                         return Fail(LedgerFailures.LotPledged, $"{where}: the lot is pledged (ledger index {active.Index})");
                     }
-                    signers = membersSigned.Value.Select(m => m.Name).ToList();
-                    if (entry.Kind == EntryKinds.Deliver)
+                    signers = membersSigned.Value;
+                    switch (entry.Kind)
                     {
-                        var deliver = DeliverStatement.From(statement.Value);
-                        if (!deliver.Succeeded)
+                        case EntryKinds.Deliver:
                         {
-                            return Fail("bad-lot", $"{where}: {deliver.Failure!.Message}");
+                            var deliver = DeliverStatement.From(statement.Value);
+                            if (!deliver.Succeeded)
+                            {
+                                return Fail("bad-lot", $"{where}: {deliver.Failure!.Message}");
+                            }
+                            if (controller is not null && !signers.Contains(controller))
+                            {
+                                return Fail(LedgerFailures.NotTheLender, $"{where}: after enforcement a delivery needs the signature of '{controller}'");
+                            }
+                            if (deliver.Value.Quantity > quantity)
+                            {
+                                return Fail(LedgerFailures.QuantityExceeded, $"{where}: delivers {CanonicalValues.Decimal(deliver.Value.Quantity)}, more than the {CanonicalValues.Decimal(quantity)} left");
+                            }
+                            quantity -= deliver.Value.Quantity;
+                            if (quantity == 0)
+                            {
+                                lotStatus = LotStatus.Delivered;
+                            }
+                            reference = deliver.Value.Lot;
+                            break;
                         }
-                        if (controller is not null && !signers.Contains(controller))
+                        case EntryKinds.Split:
                         {
-                            return Fail(LedgerFailures.NotTheLender, $"{where}: after enforcement a delivery needs the signature of '{controller}'");
+                            var split = SplitStatement.From(statement.Value);
+                            if (!split.Succeeded)
+                            {
+                                return Fail("bad-lot", $"{where}: {split.Failure!.Message}");
+                            }
+                            if (Dealing("split") is { } refused)
+                            {
+                                return refused;
+                            }
+                            if (split.Value.Children.Sum(c => c.Quantity) != quantity)
+                            {
+                                return Fail(LedgerFailures.QuantityMismatch, $"{where}: the children take {CanonicalValues.Decimal(split.Value.Children.Sum(c => c.Quantity))}, the lot holds {CanonicalValues.Decimal(quantity)}");
+                            }
+                            (reference, lotStatus, quantity) = (split.Value.Lot, LotStatus.Split, 0);
+                            break;
                         }
-                        if (deliver.Value.Quantity > quantity)
+                        case EntryKinds.Merge:
                         {
-                            return Fail(LedgerFailures.QuantityExceeded, $"{where}: delivers {CanonicalValues.Decimal(deliver.Value.Quantity)}, more than the {CanonicalValues.Decimal(quantity)} left");
+                            var merge = MergeStatement.From(statement.Value);
+                            if (!merge.Succeeded)
+                            {
+                                return Fail("bad-lot", $"{where}: {merge.Failure!.Message}");
+                            }
+                            if (Dealing("merged") is { } refused)
+                            {
+                                return refused;
+                            }
+                            (reference, lotStatus, quantity) = (merge.Value.Lot, LotStatus.Merged, 0);
+                            break;
                         }
-                        quantity -= deliver.Value.Quantity;
-                        if (quantity == 0)
+                        default:
                         {
-                            lotStatus = LotStatus.Delivered;
+                            var cancel = CancelStatement.From(statement.Value);
+                            if (!cancel.Succeeded)
+                            {
+                                return Fail("bad-lot", $"{where}: {cancel.Failure!.Message}");
+                            }
+                            if (Dealing("cancelled") is { } refused)
+                            {
+                                return refused;
+                            }
+                            lotStatus = LotStatus.Cancelled;
+                            reference = cancel.Value.Lot;
+                            break;
                         }
-                        reference = deliver.Value.Lot;
-                    }
-                    else
-                    {
-                        var cancel = CancelStatement.From(statement.Value);
-                        if (!cancel.Succeeded)
-                        {
-                            return Fail("bad-lot", $"{where}: {cancel.Failure!.Message}");
-                        }
-                        if (lotStatus != LotStatus.Issued)
-                        {
-                            return Fail(LedgerFailures.LotEnforced, $"{where}: a {lotStatus.Name()} lot cannot be cancelled");
-                        }
-                        lotStatus = LotStatus.Cancelled;
-                        reference = cancel.Value.Lot;
                     }
                     break;
                 }
@@ -724,11 +980,14 @@ public static partial class EvidenceVerifier
             events.Add(new LotEventEvidence(index, entry.Kind, statement.Value, signers));
             previous = index;
         }
-        return (events, pledges, new ChainState(previous, lotStatus, quantity, active?.Index, lotStatus == LotStatus.Enforced ? controller : null));
+        return (events, pledges, new ChainState(previous, lotStatus, owner, quantity, active?.Index, lotStatus == LotStatus.Enforced ? controller : null, frozen), signing);
     }
 
     private static Failure? Chain(LotReference reference, BundleLot bundleLot, long previous, long index, string who) =>
-        reference.Receipt != bundleLot.Receipt || reference.LotIndex != bundleLot.LotEntry
+        Chain(reference, bundleLot.Receipt, bundleLot.LotEntry, previous, index, who);
+
+    private static Failure? Chain(LotReference reference, string receipt, long lotIndex, long previous, long index, string who) =>
+        reference.Receipt != receipt || reference.LotIndex != lotIndex
             ? Fail("broken-chain", $"{who}: ledger entry {index} is about receipt '{reference.Receipt}' (lot entry {reference.LotIndex})")
             : reference.After != previous
                 ? Fail("broken-chain", $"{who}: ledger entry {index} follows entry {reference.After}, but the bundle's chain has {previous} before it: an entry is missing or out of order")

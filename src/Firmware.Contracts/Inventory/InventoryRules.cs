@@ -17,11 +17,15 @@ public static class InventoryRules
     [
         new PartyRule(), new TitleRule(), new LotRule(), new MoveRule(), new DeliverRule(), new CancelRule(),
         new PledgeRule(), new ReleaseRule(), new TransferRule(), new EnforceRule(),
+        new EndorseRule(), new SplitRule(), new MergeRule(), new FreezeRule(), new UnfreezeRule(), new DisposeRule(),
     ];
 
     /// <summary>The kinds of the status chain (after the lot entry).</summary>
     public static readonly IReadOnlyList<string> StatusKinds =
-        [EntryKinds.Pledge, EntryKinds.Release, EntryKinds.Transfer, EntryKinds.Enforce, EntryKinds.Deliver, EntryKinds.Cancel];
+    [
+        EntryKinds.Pledge, EntryKinds.Release, EntryKinds.Transfer, EntryKinds.Enforce, EntryKinds.Deliver, EntryKinds.Cancel,
+        EntryKinds.Endorse, EntryKinds.Split, EntryKinds.Merge, EntryKinds.Freeze, EntryKinds.Unfreeze, EntryKinds.Dispose,
+    ];
 }
 
 /// <summary>The lot a statement names, checked against the state.</summary>
@@ -46,6 +50,24 @@ internal static class LotTargets
         lot.IsOpen
             ? null
             : new Failure(LedgerFailures.LotClosed, $"lot '{lot.Receipt}' was {lot.Status.Name()} at ledger index {lot.ClosedAt}") { LedgerIndex = lot.ClosedAt };
+
+    /// <summary>Why a frozen lot takes nothing but an unfreeze, or null when it is not frozen.</summary>
+    public static Failure? Frozen(LotRecord lot) =>
+        lot.FrozenAt is { } freeze
+            ? new Failure(LedgerFailures.LotFrozen, $"lot '{lot.Receipt}' is frozen (ledger index {freeze}); nothing but an unfreeze by a regulator member applies until then") { LedgerIndex = freeze }
+            : null;
+
+    /// <summary>
+    /// Why a status entry that deals in the receipt (endorse, split, merge, cancel) cannot follow now:
+    /// closed, frozen, pledged, enforced, or signed against an older head; null when it can.
+    /// </summary>
+    public static Failure? Dealing(LotRecord lot, long after) =>
+        Closed(lot) ?? Frozen(lot) ?? lot.Status switch
+        {
+            LotStatus.Pledged => Pledged(lot),
+            LotStatus.Enforced => Enforced(lot),
+            _ => StaleStatus(lot, after),
+        };
 
     public static Failure Pledged(LotRecord lot) =>
         new(LedgerFailures.LotPledged, $"lot '{lot.Receipt}' is pledged (active pledge at ledger index {lot.ActivePledge}); it must be released first") { LedgerIndex = lot.ActivePledge };
@@ -215,9 +237,14 @@ internal sealed class LotRule : IEntryRule
         {
             return new Failure(LedgerFailures.UnknownTitle, $"the title at ledger index {title.Index} belongs to the lot at ledger index {used} already") { LedgerIndex = used };
         }
+        if (LotParents.Check(lot, title, state) is { } parentProblem)
+        {
+            return parentProblem;
+        }
         foreach (var epc in lot.Epcs)
         {
-            if (state.EpcHolder(epc) is { } holder)
+            // A split or merge hands its EPCs to the child's receipt number before the child's lot exists.
+            if (state.EpcHolder(epc) is { } holder && holder != lot.Receipt)
             {
                 var other = state.Lot(holder);
                 return new Failure(LedgerFailures.EpcInUse, $"EPC {epc} is in the cargo of lot '{holder}' (ledger index {other?.LotIndex}), which is open; deliver or cancel it there first") { LedgerIndex = other?.LotIndex };
@@ -235,6 +262,7 @@ internal sealed class LotRule : IEntryRule
                 Receipt = lot.Receipt, LotIndex = index, TitleIndex = title.Index, Gtin = lot.Gtin, Batch = lot.Batch, Site = lot.Site, Zone = lot.Zone,
                 Status = LotStatus.Issued, Depositor = title.Depositor, Owner = title.Owner, Quantity = title.Quantity, Unit = title.Unit,
                 IssuedMs = lot.IssuedMs, ValidUntilMs = lot.ValidUntilMs, LocationHead = index, LocationTimeMs = lot.IssuedMs, StatusHead = index,
+                Terms = lot.ConditionTerms(),
             });
             state.PutTitle(title with { LotIndex = index });
             foreach (var epc in lot.Epcs)
@@ -330,7 +358,7 @@ internal sealed class DeliverRule : IEntryRule
             return found.Failure!;
         }
         var lot = found.Value;
-        if (LotTargets.Closed(lot) is { } closed)
+        if ((LotTargets.Closed(lot) ?? LotTargets.Frozen(lot)) is { } closed)
         {
             return closed;
         }
@@ -415,12 +443,7 @@ internal sealed class CancelRule : IEntryRule
             return found.Failure!;
         }
         var lot = found.Value;
-        var refused = LotTargets.Closed(lot) ?? lot.Status switch
-        {
-            LotStatus.Pledged => LotTargets.Pledged(lot),
-            LotStatus.Enforced => LotTargets.Enforced(lot),
-            _ => LotTargets.StaleStatus(lot, cancel.Value.Lot.After),
-        };
+        var refused = LotTargets.Dealing(lot, cancel.Value.Lot.After);
         return refused is not null ? refused : new Effect(lot, state.Cargo(lot.Receipt), statement.Value);
     }
 
@@ -477,7 +500,9 @@ internal sealed class PledgeRule : IEntryRule
         }
         if (pledge.Owner != lot.Owner)
         {
-            return Result<IEntryEffect>.Fail(LedgerFailures.NotTheOwner, $"the pledge names '{pledge.Owner}' as owner, but lot '{lot.Receipt}' is held by another party; only its owner can consent");
+            // Signed before an endorsement changed the owner, it met a changed lot (a conflict), not a forgery.
+            return LotTargets.Dealing(lot, pledge.Lot.After)
+                ?? new Failure(LedgerFailures.NotTheOwner, $"the pledge names '{pledge.Owner}' as owner, but lot '{lot.Receipt}' is held by another party; only its owner can consent");
         }
         var owner = state.Party(pledge.Owner);
         if (owner is null)
@@ -498,15 +523,13 @@ internal sealed class PledgeRule : IEntryRule
             return Result<IEntryEffect>.Fail(LedgerFailures.OwnerConsentRequired,
                 $"the pledge lacks the consent of the owner '{owner.PartyId}': the statement must also carry a signature by {InventoryNames.PartyKeyName(owner.PartyId)}");
         }
-        var refused = LotTargets.Closed(lot) ?? lot.Status switch
-        {
-            LotStatus.Pledged => LotTargets.Pledged(lot),
-            LotStatus.Enforced => LotTargets.Enforced(lot),
-            _ => LotTargets.StaleStatus(lot, pledge.Lot.After),
-        };
-        if (refused is not null)
+        if (LotTargets.Dealing(lot, pledge.Lot.After) is { } refused)
         {
             return refused;
+        }
+        if (pledge.StartMs >= lot.ValidUntilMs)
+        {
+            return Result<IEntryEffect>.Fail(LedgerFailures.ReceiptExpired, $"receipt '{lot.Receipt}' expired at {lot.ValidUntilMs}; a pledge starting at {pledge.StartMs} comes after it: an expired receipt takes no new pledge (deliver the goods)");
         }
         if (pledge.EndMs > lot.ValidUntilMs)
         {
@@ -670,6 +693,10 @@ internal static class PledgeEvents
         {
             return lot.Failure!;
         }
+        if (LotTargets.Frozen(lot.Value) is { } frozen)
+        {
+            return frozen;
+        }
         var pledge = LotTargets.ActivePledge(lot.Value, pledgeIndex, state);
         if (!pledge.Succeeded)
         {
@@ -744,52 +771,70 @@ public static class PartySignatures
     /// <inheritdoc cref="Verify(SignedNote, ILedgerState, SignatureChecker, PartyRecord)"/>
     public static Result<(IReadOnlyList<LedgerMember> Members, bool PartySigned)> Verify(SignedNote note, Func<string, LedgerMember?> members, SignatureChecker signatures, PartyRecord party)
     {
+        ArgumentNullException.ThrowIfNull(party);
+        var signed = Verify(note, members, signatures, [party]);
+        return signed.Succeeded ? (signed.Value.Members, signed.Value.Parties.Count == 1) : signed.Failure!;
+    }
+
+    /// <summary>
+    /// As <see cref="Verify(SignedNote, ILedgerState, SignatureChecker, PartyRecord)"/> for a statement
+    /// that several parties co-sign (an endorsement: the owner and the new owner): every line is a
+    /// member's or one of <paramref name="parties"/>'. Returns the member signers and the parties that signed.
+    /// </summary>
+    public static Result<(IReadOnlyList<LedgerMember> Members, IReadOnlyList<string> Parties)> Verify(SignedNote note, Func<string, LedgerMember?> members, SignatureChecker signatures,
+        IReadOnlyList<PartyRecord> parties)
+    {
         ArgumentNullException.ThrowIfNull(note);
         ArgumentNullException.ThrowIfNull(members);
         ArgumentNullException.ThrowIfNull(signatures);
-        ArgumentNullException.ThrowIfNull(party);
-        var partyKey = signatures.Key(InventoryNames.PartyKeyName(party.PartyId), party.PublicKey);
+        ArgumentNullException.ThrowIfNull(parties);
+        var keys = parties.Select(p => (Party: p, Key: signatures.Key(InventoryNames.PartyKeyName(p.PartyId), p.PublicKey))).ToList();
         var signed = new List<LedgerMember>();
-        var partySigned = false;
+        var partiesSigned = new List<string>();
         foreach (var signature in note.Signatures)
         {
-            if (signature.KeyName == partyKey.Name)
+            var match = keys.FirstOrDefault(k => k.Key.Name == signature.KeyName);
+            if (match.Party is { } party)
             {
-                if (signature.KeyId != partyKey.KeyId)
+                if (signature.KeyId != match.Key.KeyId)
                 {
-                    return Result<(IReadOnlyList<LedgerMember>, bool)>.Fail(LedgerFailures.BadSignature,
-                        $"the signature of party '{party.PartyId}' has key ID {signature.KeyId:x8}, but its registered key has {partyKey.KeyId:x8}");
+                    return Result<(IReadOnlyList<LedgerMember>, IReadOnlyList<string>)>.Fail(LedgerFailures.BadSignature,
+                        $"the signature of party '{party.PartyId}' has key ID {signature.KeyId:x8}, but its registered key has {match.Key.KeyId:x8}");
                 }
-                if (!signatures.Verify(partyKey, note, signature))
+                if (!signatures.Verify(match.Key, note, signature))
                 {
-                    return Result<(IReadOnlyList<LedgerMember>, bool)>.Fail(LedgerFailures.BadSignature, $"the signature of party '{party.PartyId}' does not verify: the statement was altered or forged");
+                    return Result<(IReadOnlyList<LedgerMember>, IReadOnlyList<string>)>.Fail(LedgerFailures.BadSignature, $"the signature of party '{party.PartyId}' does not verify: the statement was altered or forged");
                 }
-                partySigned = true;
+                if (!partiesSigned.Contains(party.PartyId))
+                {
+                    partiesSigned.Add(party.PartyId);
+                }
                 continue;
             }
             if (signature.KeyName.StartsWith(InventoryNames.PartyKeyPrefix, StringComparison.Ordinal))
             {
-                return Result<(IReadOnlyList<LedgerMember>, bool)>.Fail(LedgerFailures.NotTheOwner, $"the statement is signed by {signature.KeyName}, which is not the owner '{party.PartyId}'");
+                return Result<(IReadOnlyList<LedgerMember>, IReadOnlyList<string>)>.Fail(LedgerFailures.NotTheOwner,
+                    $"the statement is signed by {signature.KeyName}, which is not {(parties.Count == 1 ? $"the owner '{parties[0].PartyId}'" : $"one of the parties {string.Join(", ", parties.Select(p => p.PartyId))}")}");
             }
             var member = members(signature.KeyName);
             if (member is null)
             {
-                return Result<(IReadOnlyList<LedgerMember>, bool)>.Fail(LedgerFailures.NotAMember, $"the statement is signed by '{signature.KeyName}', which is neither a member nor the owner");
+                return Result<(IReadOnlyList<LedgerMember>, IReadOnlyList<string>)>.Fail(LedgerFailures.NotAMember, $"the statement is signed by '{signature.KeyName}', which is neither a member nor {(parties.Count == 1 ? "the owner" : "a party to it")}");
             }
             var key = signatures.Key(member.Name, member.PublicKey);
             if (signature.KeyId != key.KeyId)
             {
-                return Result<(IReadOnlyList<LedgerMember>, bool)>.Fail(LedgerFailures.NotAMember, $"the signature of '{member.Name}' has key ID {signature.KeyId:x8}, but the member's key has {key.KeyId:x8}");
+                return Result<(IReadOnlyList<LedgerMember>, IReadOnlyList<string>)>.Fail(LedgerFailures.NotAMember, $"the signature of '{member.Name}' has key ID {signature.KeyId:x8}, but the member's key has {key.KeyId:x8}");
             }
             if (!signatures.Verify(key, note, signature))
             {
-                return Result<(IReadOnlyList<LedgerMember>, bool)>.Fail(LedgerFailures.BadSignature, $"the signature of member '{member.Name}' does not verify: the statement was altered or forged");
+                return Result<(IReadOnlyList<LedgerMember>, IReadOnlyList<string>)>.Fail(LedgerFailures.BadSignature, $"the signature of member '{member.Name}' does not verify: the statement was altered or forged");
             }
             if (!signed.Any(s => s.Name == member.Name))
             {
                 signed.Add(member);
             }
         }
-        return (signed, partySigned);
+        return (signed, partiesSigned);
     }
 }

@@ -140,12 +140,16 @@ public sealed record TitleStatement
 /// (<c>title</c>: the statement hash of the title entry), storage location, goods, required
 /// storage conditions, issue date, validity, and the EPCs of the cargo.
 /// Body: <c>receipt</c>, <c>title</c>, <c>site</c>, <c>zone</c>, <c>product</c>, <c>gtin</c>, <c>batch</c>,
-/// <c>spec</c>?, <c>band</c>+, <c>issued</c>, <c>valid-until</c>, <c>epc</c>*.
+/// <c>spec</c>?, <c>band</c>+, <c>logging</c>?, <c>excursion-delay</c>?, <c>allowance</c>?, <c>activation-energy</c>?,
+/// <c>issued</c>, <c>valid-until</c>, <c>split-from</c>? or <c>merged-from</c>* (≥ 2), <c>epc</c>*.
 /// </summary>
 public sealed record LotStatement
 {
     /// <summary>The most EPCs one lot lists.</summary>
     public const int MaxEpcs = 900;
+
+    /// <summary>The most receipts merged into one.</summary>
+    public const int MaxParents = 16;
 
     /// <summary>The longest product name or specification, in characters.</summary>
     public const int MaxProductLength = 200;
@@ -195,8 +199,22 @@ public sealed record LotStatement
     /// <summary>End of validity (storage term), Unix ms.</summary>
     public required long ValidUntilMs { get; init; }
 
+    /// <summary>The receipt this one was split from (its history before the split is the parent's), or null.</summary>
+    public string? SplitFrom { get; init; }
+
+    /// <summary>The receipts (two or more) merged into this one, or none.</summary>
+    public IReadOnlyList<string> MergedFrom { get; init; } = [];
+
     /// <summary>The SGTIN EPC URIs of the cargo (each carries <see cref="Gtin"/>; the receipt lists the serials, which is how RFID reads map to this batch).</summary>
     public IReadOnlyList<string> Epcs { get; init; } = [];
+
+    /// <summary>
+    /// The goods and how they must be kept: the <c>product</c>, <c>spec</c>, <c>band</c>, <c>logging</c>,
+    /// <c>excursion-delay</c>, <c>allowance</c> and <c>activation-energy</c> lines as written. A split child
+    /// carries its parent's; receipts merge only when theirs are equal.
+    /// </summary>
+    public string ConditionTerms() =>
+        string.Join('\n', ToBody().Where(f => f.Key is "product" or "spec" or "band" or "logging" or "excursion-delay" or "allowance" or "activation-energy").Select(f => f.ToString()));
 
     /// <summary>The band for <paramref name="quantity"/>, or null.</summary>
     public StorageBand? Band(string quantity) => Bands.FirstOrDefault(b => b.Quantity == quantity);
@@ -237,6 +255,14 @@ public sealed record LotStatement
         }
         yield return EntryField.Number("issued", IssuedMs);
         yield return EntryField.Number("valid-until", ValidUntilMs);
+        if (SplitFrom is not null)
+        {
+            yield return new EntryField("split-from", SplitFrom);
+        }
+        foreach (var parent in MergedFrom)
+        {
+            yield return new EntryField("merged-from", parent);
+        }
         foreach (var epc in Epcs)
         {
             yield return new EntryField("epc", epc);
@@ -298,6 +324,12 @@ public sealed record LotStatement
         {
             return Fail($"a lot lists at most {MaxEpcs} EPCs");
         }
+        if ((SplitFrom is not null && MergedFrom.Count > 0) || MergedFrom.Count == 1 || MergedFrom.Count > MaxParents
+            || MergedFrom.Distinct(StringComparer.Ordinal).Count() != MergedFrom.Count
+            || MergedFrom.Append(SplitFrom).Any(p => p is not null && (!InventoryNames.IsValidReceipt(p) || p == Receipt)))
+        {
+            return Fail($"a lot is split from one receipt or merged from 2 to {MaxParents} distinct receipts (never itself), not both");
+        }
         if (Epcs.Distinct(StringComparer.Ordinal).Count() != Epcs.Count)
         {
             return Fail("an EPC is listed twice");
@@ -331,6 +363,8 @@ public sealed record LotStatement
         var energyText = reader.Optional("activation-energy");
         var issued = reader.RequiredNumber("issued");
         var validUntil = reader.RequiredNumber("valid-until");
+        var splitFrom = reader.Optional("split-from");
+        var mergedFrom = reader.Repeated("merged-from", MaxParents);
         var epcs = reader.Repeated("epc", MaxEpcs);
         if (reader.End() is { } failure)
         {
@@ -359,7 +393,7 @@ public sealed record LotStatement
         {
             Receipt = receipt, Title = title, Site = site, Zone = zone, Product = product, Gtin = gtin, Batch = batch, Specification = spec,
             Bands = bands, LoggingIntervalMs = logging, ExcursionDelayMs = delay, AllowanceMs = allowance, ActivationEnergyK = energy,
-            IssuedMs = issued, ValidUntilMs = validUntil, Epcs = epcs,
+            IssuedMs = issued, ValidUntilMs = validUntil, SplitFrom = splitFrom, MergedFrom = mergedFrom, Epcs = epcs,
         };
         var check = lot.Check();
         return check.Succeeded ? lot : check.Failure!;
@@ -664,6 +698,202 @@ public sealed record EnforceStatement(LotReference Lot, long PledgeIndex, long A
         }
         var check = enforce.Lot.Check("enforce statement");
         return check.Succeeded ? enforce : check.Failure!;
+    }
+}
+
+/// <summary>
+/// An endorsement: the receipt's title passes from its owner to another registered party, signed by
+/// an operator member (who keeps the register), the owner and the new owner. Body: lot reference
+/// (status chain), <c>from</c>, <c>to</c>, <c>at</c>.
+/// </summary>
+public sealed record EndorseStatement(LotReference Lot, string Owner, string NewOwner, long AtMs)
+{
+    /// <summary>The body lines.</summary>
+    public IEnumerable<EntryField> ToBody() =>
+        [.. Lot.ToBody(), new EntryField("from", Owner), new EntryField("to", NewOwner), EntryField.Number("at", AtMs)];
+
+    /// <summary>Reads the body of an <see cref="EntryKinds.Endorse"/> statement.</summary>
+    public static Result<EndorseStatement> From(Statement statement)
+    {
+        var reader = new FieldReader(statement.Body, "endorse statement");
+        var endorse = new EndorseStatement(LotReference.Read(reader), reader.Required("from"), reader.Required("to"), reader.RequiredNumber("at"));
+        if (reader.End() is { } failure)
+        {
+            return failure;
+        }
+        var check = endorse.Lot.Check("endorse statement");
+        if (!check.Succeeded)
+        {
+            return check.Failure!;
+        }
+        return InventoryNames.IsValidPartyId(endorse.Owner) && InventoryNames.IsValidPartyId(endorse.NewOwner) && endorse.Owner != endorse.NewOwner
+            ? endorse
+            : Result<EndorseStatement>.Fail(LedgerFailures.EntryField, $"endorse statement: 'from' ({endorse.Owner}) and 'to' ({endorse.NewOwner}) must be two different party ids");
+    }
+}
+
+/// <summary>
+/// A split: the receipt closes and its goods pass to new receipts, each with its own number, quantity
+/// and EPCs, issued next as lots that name it in <c>split-from</c>. Body: lot reference (status chain),
+/// <c>at</c>, <c>child &lt;receipt&gt; &lt;quantity&gt;</c> (2-16; the quantities add up to what the receipt
+/// holds), <c>epc &lt;child receipt&gt; &lt;EPC&gt;</c>* (every EPC of its cargo, each to one child).
+/// </summary>
+public sealed record SplitStatement(LotReference Lot, long AtMs, IReadOnlyList<LotChild> Children, IReadOnlyList<(string Child, string Epc)> Epcs)
+{
+    /// <summary>The most children of one split.</summary>
+    public const int MaxChildren = 16;
+
+    /// <summary>The body lines.</summary>
+    public IEnumerable<EntryField> ToBody() =>
+        [.. Lot.ToBody(), EntryField.Number("at", AtMs), .. Children.Select(c => new EntryField("child", c.ToValue())), .. Epcs.Select(e => new EntryField("epc", $"{e.Child} {e.Epc}"))];
+
+    /// <summary>The EPCs that go to <paramref name="child"/>.</summary>
+    public IReadOnlyList<string> EpcsOf(string child) => Epcs.Where(e => e.Child == child).Select(e => e.Epc).ToList();
+
+    /// <summary>Checks the fields (as parsing does).</summary>
+    public Result Check()
+    {
+        var lot = Lot.Check("split statement");
+        if (!lot.Succeeded)
+        {
+            return lot;
+        }
+        if (Children.Count is < 2 or > MaxChildren || Children.Select(c => c.Receipt).Distinct(StringComparer.Ordinal).Count() != Children.Count
+            || Children.Any(c => c.Receipt == Lot.Receipt || c.Quantity <= 0 || !CanonicalValues.IsWritable(c.Quantity) || !InventoryNames.IsValidReceipt(c.Receipt)))
+        {
+            return Result.Fail(LedgerFailures.EntryField, $"split statement: 2 to {MaxChildren} children, each a new receipt number with a positive quantity");
+        }
+        if (Epcs.Any(e => !Children.Any(c => c.Receipt == e.Child)) || Epcs.Select(e => e.Epc).Distinct(StringComparer.Ordinal).Count() != Epcs.Count)
+        {
+            return Result.Fail(LedgerFailures.EntryField, "split statement: each EPC goes to one child the split names");
+        }
+        return Result.Ok;
+    }
+
+    /// <summary>Reads the body of a <see cref="EntryKinds.Split"/> statement.</summary>
+    public static Result<SplitStatement> From(Statement statement)
+    {
+        var reader = new FieldReader(statement.Body, "split statement");
+        var lot = LotReference.Read(reader);
+        var at = reader.RequiredNumber("at");
+        var childLines = reader.Repeated("child", MaxChildren + 1);
+        var epcLines = reader.Repeated("epc", LotStatement.MaxEpcs);
+        if (reader.End() is { } failure)
+        {
+            return failure;
+        }
+        var children = new List<LotChild>();
+        foreach (var line in childLines)
+        {
+            if (LotChild.Parse(line) is not { } child)
+            {
+                return Result<SplitStatement>.Fail(LedgerFailures.EntryField, $"split statement: a child line is '<receipt> <quantity>', got '{line}'");
+            }
+            children.Add(child);
+        }
+        var epcs = new List<(string, string)>();
+        foreach (var line in epcLines)
+        {
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            if (space <= 0)
+            {
+                return Result<SplitStatement>.Fail(LedgerFailures.EntryField, $"split statement: an epc line is '<child receipt> <EPC>', got '{line}'");
+            }
+            epcs.Add((line[..space], line[(space + 1)..]));
+        }
+        var split = new SplitStatement(lot, at, children, epcs);
+        var check = split.Check();
+        return check.Succeeded ? split : check.Failure!;
+    }
+}
+
+/// <summary>
+/// A merge: the receipt closes and its goods (all that remain, with its cargo) pass to the receipt
+/// <c>into</c>, issued next as a lot that names it among its <c>merged-from</c>. Body: lot reference
+/// (status chain), <c>at</c>, <c>into</c>.
+/// </summary>
+public sealed record MergeStatement(LotReference Lot, long AtMs, string Into)
+{
+    /// <summary>The body lines.</summary>
+    public IEnumerable<EntryField> ToBody() => [.. Lot.ToBody(), EntryField.Number("at", AtMs), new EntryField("into", Into)];
+
+    /// <summary>Reads the body of a <see cref="EntryKinds.Merge"/> statement.</summary>
+    public static Result<MergeStatement> From(Statement statement)
+    {
+        var reader = new FieldReader(statement.Body, "merge statement");
+        var merge = new MergeStatement(LotReference.Read(reader), reader.RequiredNumber("at"), reader.Required("into"));
+        if (reader.End() is { } failure)
+        {
+            return failure;
+        }
+        var check = merge.Lot.Check("merge statement");
+        if (!check.Succeeded)
+        {
+            return check.Failure!;
+        }
+        return InventoryNames.IsValidReceipt(merge.Into) && merge.Into != merge.Lot.Receipt
+            ? merge
+            : Result<MergeStatement>.Fail(LedgerFailures.EntryField, $"merge statement: 'into' ({merge.Into}) must be another receipt number");
+    }
+}
+
+/// <summary>A regulator's freeze of a receipt. Body: lot reference (status chain), <c>at</c>, <c>reason</c>.</summary>
+public sealed record FreezeStatement(LotReference Lot, long AtMs, string Reason)
+{
+    /// <summary>The body lines.</summary>
+    public IEnumerable<EntryField> ToBody() => [.. Lot.ToBody(), EntryField.Number("at", AtMs), new EntryField("reason", Reason)];
+
+    /// <summary>Reads the body of a <see cref="EntryKinds.Freeze"/> statement.</summary>
+    public static Result<FreezeStatement> From(Statement statement)
+    {
+        var reader = new FieldReader(statement.Body, "freeze statement");
+        var freeze = new FreezeStatement(LotReference.Read(reader), reader.RequiredNumber("at"), reader.RequiredText("reason"));
+        if (reader.End() is { } failure)
+        {
+            return failure;
+        }
+        var check = freeze.Lot.Check("freeze statement");
+        return check.Succeeded ? freeze : check.Failure!;
+    }
+}
+
+/// <summary>A regulator's lifting of a freeze. Body: lot reference (status chain), <c>freeze</c> (its index), <c>at</c>, <c>reason</c>.</summary>
+public sealed record UnfreezeStatement(LotReference Lot, long FreezeIndex, long AtMs, string Reason)
+{
+    /// <summary>The body lines.</summary>
+    public IEnumerable<EntryField> ToBody() => [.. Lot.ToBody(), EntryField.Number("freeze", FreezeIndex), EntryField.Number("at", AtMs), new EntryField("reason", Reason)];
+
+    /// <summary>Reads the body of an <see cref="EntryKinds.Unfreeze"/> statement.</summary>
+    public static Result<UnfreezeStatement> From(Statement statement)
+    {
+        var reader = new FieldReader(statement.Body, "unfreeze statement");
+        var unfreeze = new UnfreezeStatement(LotReference.Read(reader), reader.RequiredNumber("freeze"), reader.RequiredNumber("at"), reader.RequiredText("reason"));
+        if (reader.End() is { } failure)
+        {
+            return failure;
+        }
+        var check = unfreeze.Lot.Check("unfreeze statement");
+        return check.Succeeded ? unfreeze : check.Failure!;
+    }
+}
+
+/// <summary>After an enforcement, the lender's record that it sold the goods: the receipt closes. Body: lot reference (status chain), <c>at</c>, <c>reason</c>.</summary>
+public sealed record DisposeStatement(LotReference Lot, long AtMs, string Reason)
+{
+    /// <summary>The body lines.</summary>
+    public IEnumerable<EntryField> ToBody() => [.. Lot.ToBody(), EntryField.Number("at", AtMs), new EntryField("reason", Reason)];
+
+    /// <summary>Reads the body of a <see cref="EntryKinds.Dispose"/> statement.</summary>
+    public static Result<DisposeStatement> From(Statement statement)
+    {
+        var reader = new FieldReader(statement.Body, "dispose statement");
+        var dispose = new DisposeStatement(LotReference.Read(reader), reader.RequiredNumber("at"), reader.RequiredText("reason"));
+        if (reader.End() is { } failure)
+        {
+            return failure;
+        }
+        var check = dispose.Lot.Check("dispose statement");
+        return check.Succeeded ? dispose : check.Failure!;
     }
 }
 

@@ -57,6 +57,24 @@ public static class EntryKinds
     /// <summary>A pledge enforced by its lender.</summary>
     public const string Enforce = "enforce";
 
+    /// <summary>A receipt's ownership endorsed to another party: signed by an operator member, the owner and the new owner.</summary>
+    public const string Endorse = "endorse";
+
+    /// <summary>A receipt split into child receipts (the parent closes), signed by an operator member.</summary>
+    public const string Split = "split";
+
+    /// <summary>A receipt merged into a new receipt with others of the same product and site (it closes), signed by an operator member.</summary>
+    public const string Merge = "merge";
+
+    /// <summary>A receipt frozen by a regulator (or court) member, with a reason: nothing but unfreezing applies to it.</summary>
+    public const string Freeze = "freeze";
+
+    /// <summary>A freeze lifted by a regulator member.</summary>
+    public const string Unfreeze = "unfreeze";
+
+    /// <summary>After an enforcement, the lender's record that the goods were sold (the receipt closes).</summary>
+    public const string Dispose = "dispose";
+
     /// <summary>True for a kind name's syntax: a lower-case word of a-z 0-9 and '-'.</summary>
     public static bool IsValidKindName(string? kind) =>
         kind is { Length: > 0 and <= 32 } && kind[0] is >= 'a' and <= 'z' && kind.All(ch => ch is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');

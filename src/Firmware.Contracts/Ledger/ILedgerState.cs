@@ -55,7 +55,10 @@ public interface ILedgerState
     /// <summary>Every lot, by receipt number (ordinal).</summary>
     IEnumerable<LotRecord> Lots();
 
-    /// <summary>The receipt of the open lot whose cargo includes <paramref name="epc"/>, or null.</summary>
+    /// <summary>The lots whose split or merge handed goods to <paramref name="childReceipt"/> (by receipt number, ordinal).</summary>
+    IReadOnlyList<LotRecord> Parents(string childReceipt);
+
+    /// <summary>The receipt of the open lot whose cargo includes <paramref name="epc"/> (or of the child a split or merge handed it to), or null.</summary>
     string? EpcHolder(string epc);
 
     /// <summary>The EPCs still in an open lot's cargo (ordinal order).</summary>

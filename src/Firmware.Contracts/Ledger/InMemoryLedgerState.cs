@@ -68,6 +68,9 @@ public sealed class InMemoryLedgerState : ILedgerStateWriter
     public IEnumerable<LotRecord> Lots() => _lots.Values.ToList();
 
     /// <inheritdoc/>
+    public IReadOnlyList<LotRecord> Parents(string childReceipt) => _lots.Values.Where(l => l.Children.Any(c => c.Receipt == childReceipt)).ToList();
+
+    /// <inheritdoc/>
     public string? EpcHolder(string epc) => _epcs.GetValueOrDefault(epc);
 
     /// <inheritdoc/>

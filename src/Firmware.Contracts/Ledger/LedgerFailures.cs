@@ -115,4 +115,22 @@ public static class LedgerFailures
 
     /// <summary>A party's key replacement lacks the signature of its current key and a quorum of members for recovery.</summary>
     public const string PartyConsentRequired = "party-consent-required";
+
+    /// <summary>The receipt is frozen (the failure names the freeze); only an unfreeze applies.</summary>
+    public const string LotFrozen = "lot-frozen";
+
+    /// <summary>An unfreeze names a freeze that is not the one in force.</summary>
+    public const string NotFrozen = "not-frozen";
+
+    /// <summary>The receipt's validity has ended: no new pledge.</summary>
+    public const string ReceiptExpired = "receipt-expired";
+
+    /// <summary>A disposal needs an enforced pledge.</summary>
+    public const string NotEnforced = "not-enforced";
+
+    /// <summary>A split's quantities do not add up to what the receipt holds.</summary>
+    public const string QuantityMismatch = "quantity-mismatch";
+
+    /// <summary>A lot's parents (split-from, merged-from) are not the receipts that split or merged into it, or its facts differ from theirs.</summary>
+    public const string ParentMismatch = "parent-mismatch";
 }

@@ -18,13 +18,16 @@ public enum MemberRoles
 
     /// <summary>Reads and audits.</summary>
     Auditor = 4,
+
+    /// <summary>A regulator or court: freezes and unfreezes receipts.</summary>
+    Regulator = 8,
 }
 
-/// <summary>The wire names of <see cref="MemberRoles"/>: comma-separated, in the order operator, lender, auditor.</summary>
+/// <summary>The wire names of <see cref="MemberRoles"/>: comma-separated, in the order operator, lender, auditor, regulator.</summary>
 public static class MemberRoleNames
 {
     private static readonly (MemberRoles Role, string Name)[] Names =
-        [(MemberRoles.Operator, "operator"), (MemberRoles.Lender, "lender"), (MemberRoles.Auditor, "auditor")];
+        [(MemberRoles.Operator, "operator"), (MemberRoles.Lender, "lender"), (MemberRoles.Auditor, "auditor"), (MemberRoles.Regulator, "regulator")];
 
     /// <summary>The canonical text, e.g. <c>operator,auditor</c>; <c>none</c> for no role.</summary>
     public static string Format(MemberRoles roles)
@@ -84,7 +87,7 @@ public sealed record MemberInfo(string Name, MemberRoles Roles, string PublicKey
         }
         if (!MemberRoleNames.TryParse(parts[1], out var roles))
         {
-            return Result<MemberInfo>.Fail("entry-field", $"member roles '{parts[1]}' must be 'none' or a comma-separated list of operator, lender, auditor in that order");
+            return Result<MemberInfo>.Fail("entry-field", $"member roles '{parts[1]}' must be 'none' or a comma-separated list of operator, lender, auditor, regulator in that order");
         }
         var key = KeyCheck.P256Spki(parts[2], $"member '{parts[0]}'");
         return key.Succeeded ? new MemberInfo(parts[0], roles, parts[2]) : key.Failure!;

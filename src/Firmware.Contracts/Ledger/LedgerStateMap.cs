@@ -38,6 +38,17 @@ public sealed record StateEntry
     public SparseLeaf Leaf => new(KeyHash, ValueHash);
 }
 
+/// <summary>The private status of a lot as the state map holds it (<c>lot-status/&lt;receipt&gt;</c>).</summary>
+/// <param name="Salt">The title statement's nonce.</param>
+/// <param name="Head">The last entry of the status chain.</param>
+/// <param name="Status">The lot's status.</param>
+/// <param name="Owner">The party holding the title (the title's owner, then each endorsement's).</param>
+/// <param name="Quantity">What the receipt still holds.</param>
+/// <param name="Pledge">The active pledge, or null.</param>
+/// <param name="Controller">The lender the goods are held for, while enforced; else null.</param>
+/// <param name="Frozen">The freeze in force, or null.</param>
+public sealed record LotStatusState(string Salt, long Head, LotStatus Status, string Owner, decimal Quantity, long? Pledge, string? Controller, long? Frozen);
+
 /// <summary>
 /// The ledger state map (docs/spec-ledger.md §5.1): what a ledger checkpoint commits to in its
 /// <c>state</c> line, so that a bundle can prove not only what it holds but that nothing was left
@@ -202,28 +213,33 @@ public static class LedgerStateMap
     }
 
     /// <summary>
-    /// <c>salt &lt;title nonce&gt;</c>, <c>head</c>, <c>status</c>, <c>quantity</c>, <c>pledge</c>?, <c>controller</c>? (members and lenders only:
-    /// the salt keeps the value from being guessed from its hash, which public proofs reveal as a sibling).
+    /// <c>salt &lt;title nonce&gt;</c>, <c>head</c>, <c>status</c>, <c>owner</c>, <c>quantity</c>, <c>pledge</c>?, <c>controller</c>?
+    /// (while enforced), <c>frozen</c>? (the freeze in force) — members and lenders only: the salt keeps the
+    /// value from being guessed from its hash, which public proofs reveal as a sibling.
     /// </summary>
     public static string LotStatusValue(LotRecord lot, string titleNonce)
     {
         ArgumentNullException.ThrowIfNull(lot);
-        return LotStatusValue(titleNonce, lot.StatusHead, lot.Status, lot.Quantity, lot.ActivePledge, lot.Controller);
+        return LotStatusValue(new LotStatusState(titleNonce, lot.StatusHead, lot.Status, lot.Owner, lot.Quantity, lot.ActivePledge,
+            lot.Status == LotStatus.Enforced ? lot.Controller : null, lot.FrozenAt));
     }
 
     /// <inheritdoc cref="LotStatusValue(LotRecord, string)"/>
-    public static string LotStatusValue(string titleNonce, long head, LotStatus status, decimal quantity, long? pledge, string? controller)
+    public static string LotStatusValue(LotStatusState value)
     {
+        ArgumentNullException.ThrowIfNull(value);
         var text = new StringBuilder();
-        text.Append("salt ").Append(titleNonce).Append('\n');
-        Line(text, "head", head);
-        text.Append("status ").Append(status.Name()).Append('\n');
-        text.Append("quantity ").Append(CanonicalValues.Decimal(quantity)).Append('\n');
-        Line(text, "pledge", pledge);
-        if (controller is not null)
+        text.Append("salt ").Append(value.Salt).Append('\n');
+        Line(text, "head", value.Head);
+        text.Append("status ").Append(value.Status.Name()).Append('\n');
+        text.Append("owner ").Append(value.Owner).Append('\n');
+        text.Append("quantity ").Append(CanonicalValues.Decimal(value.Quantity)).Append('\n');
+        Line(text, "pledge", value.Pledge);
+        if (value.Controller is not null)
         {
-            text.Append("controller ").Append(controller).Append('\n');
+            text.Append("controller ").Append(value.Controller).Append('\n');
         }
+        Line(text, "frozen", value.Frozen);
         return text.ToString();
     }
 

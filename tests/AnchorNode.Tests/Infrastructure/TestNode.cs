@@ -39,6 +39,14 @@ public sealed class TestNode : IAsyncLifetime
     public EcdsaNoteSigner Bank { get; private set; } = null!;
     public EcdsaNoteSigner Auditor { get; private set; } = null!;
 
+    /// <summary>True for a fourth founding member with role regulator (and an API key for it).</summary>
+    public bool WithRegulator { get; init; }
+
+    /// <summary>The regulator member's key (with <see cref="WithRegulator"/>).</summary>
+    public EcdsaNoteSigner? Regulator { get; private set; }
+
+    public string RegulatorKey { get; private set; } = "";
+
     /// <summary>How often the node signs checkpoints (tests wait on them).</summary>
     public int CheckpointIntervalMs { get; init; } = 100;
 
@@ -72,11 +80,17 @@ public sealed class TestNode : IAsyncLifetime
         Runtime = NodeRuntime.Open(Folder, NullLoggerFactory.Instance, Time, covenantEvents: CovenantEvents);
         Ok(Runtime.Founding.AddFounder("bank", "lender", Convert.ToBase64String(Bank.PublicKey.Span)));
         Ok(Runtime.Founding.AddFounder("auditor", "auditor", Convert.ToBase64String(Auditor.PublicKey.Span)));
+        if (WithRegulator)
+        {
+            Regulator = EcdsaNoteSigner.Generate("regulator");
+            Ok(Runtime.Founding.AddFounder("regulator", "regulator", Convert.ToBase64String(Regulator.PublicKey.Span)));
+        }
         var genesis = await Runtime.Founding.CreateGenesisAsync(2, CancellationToken.None);
         Assert.True(genesis.Succeeded, genesis.ToString());
         OperatorKey = Runtime.Organisations.Add("warehouse-ops", "operator");
         LenderKey = Runtime.Organisations.Add("first-bank", "lender");
         AuditorKey = Runtime.Organisations.Add("audit-co", "auditor");
+        RegulatorKey = WithRegulator ? Runtime.Organisations.Add("market-regulator", "regulator") : "";
 
         _app = NodeHost.Build(Runtime, ["http://127.0.0.1:0"], builder =>
         {
@@ -101,6 +115,7 @@ public sealed class TestNode : IAsyncLifetime
         }
         Bank?.Dispose();
         Auditor?.Dispose();
+        Regulator?.Dispose();
         try
         {
             Directory.Delete(Root, recursive: true);

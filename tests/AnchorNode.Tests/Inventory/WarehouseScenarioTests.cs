@@ -123,6 +123,53 @@ public sealed class WarehouseScenarioTests(WarehouseScenario scenario, HeadlessC
     }
 
     [Fact]
+    public async Task ReportPdf_RendersWithPoppler_AndSaysTheBreach_TheVerdict_AndHowToVerify()
+    {
+        using var link = await scenario.Lots.Lender.PostAsync($"v1/lots/{WarehouseScenario.Chilled}/report-links?hours=1", null);
+        var url = (await link.Content.ReadFromJsonAsync(InventoryJsonContext.Default.ReportLinkView))!.Url;
+        using var anonymous = scenario.Node.Anonymous();
+        using var response = await anonymous.GetAsync(url.Replace("/report.html", "/report.pdf", StringComparison.Ordinal));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        Assert.True(response.Content.Headers.ContentType?.MediaType == "application/pdf", await response.Content.ReadAsStringAsync());
+        Assert.Equal("application/pdf", response.Content.Headers.ContentType?.MediaType);
+        var folder = Directory.CreateTempSubdirectory("edgetrace-pdf-").FullName;
+        var pdf = Path.Combine(folder, "report.pdf");
+        await File.WriteAllBytesAsync(pdf, await response.Content.ReadAsByteArrayAsync());
+        var report = await ReportAsync(WarehouseScenario.Chilled);
+
+        var text = await Tool("pdftotext", "-layout", pdf, "-");
+        var png = await Tool("pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", pdf, Path.Combine(folder, "page"));
+
+        Assert.Equal(0, png.ExitCode);
+        Assert.True(new FileInfo(Path.Combine(folder, "page-1.png")).Length > 10_000, "page 1 renders to a PNG with something on it");
+        var words = string.Join(' ', text.Output.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"Condition report {WarehouseScenario.Chilled}", words, StringComparison.Ordinal);
+        Assert.Contains("Covenant breached", words, StringComparison.Ordinal);
+        Assert.Contains($"Verdict as of {EvidenceVerifier.Iso(report.Proof.LedgerTimeMs!.Value)} (ledger size {report.Proof.LedgerSize}", words, StringComparison.Ordinal);
+        Assert.Contains("Breached: temperature above 8 °C for more than 30 min at a time", words, StringComparison.Ordinal);
+        Assert.Contains("CNY 1,234,567.89", words, StringComparison.Ordinal);
+        Assert.Contains("Depositor and owner: acme-foods", words, StringComparison.Ordinal);
+        Assert.Contains("highest reading", words, StringComparison.Ordinal);
+        Assert.Contains("the lender takes the goods as collateral", words, StringComparison.Ordinal);
+        Assert.Contains("SHA-256", words, StringComparison.Ordinal);
+        Assert.Contains("verify report WR-SAL-0001.lot-evidence.json --key", words.Replace(" - ", "-", StringComparison.Ordinal), StringComparison.Ordinal);
+        foreach (var b in report.Conditions.Covenants.SelectMany(c => c.Breaches))
+        {
+            Assert.Contains(ReportWords.Time(b.StartMs), words, StringComparison.Ordinal);
+        }
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private static async Task<Programs.Run> Tool(string program, params string[] args)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return new Programs.Run(process.ExitCode, await output, await error);
+    }
+
+    [Fact]
     public async Task ReportPage_RendersInChromium_WithTheChartAndTheExcursion()
     {
         using var link = await scenario.Lots.Lender.PostAsync($"v1/lots/{WarehouseScenario.Chilled}/report-links?hours=1", null);

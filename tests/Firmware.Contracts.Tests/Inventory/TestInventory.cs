@@ -80,6 +80,33 @@ internal sealed class TestInventory : IDisposable
     public LedgerEntry Entry(string kind, IEnumerable<EntryField> body, params INoteSigner[] signers) =>
         LedgerEntry.Create(kind, [], SignedNote.Sign(Ledger.NewStatement(kind, body).Text, signers));
 
+    /// <summary>A regulator member (role regulator), admitted by the quorum on first use.</summary>
+    public EcdsaNoteSigner Regulator
+    {
+        get
+        {
+            if (State.Member("regulator") is null)
+            {
+                Ok(Ledger.Append(Ledger.Signed(EntryKinds.Admit, new AdmitStatement(Ledger.Info(_regulator, MemberRoles.Regulator)).ToBody(), Ledger.Warehouse, Ledger.Bank)));
+            }
+            return _regulator;
+        }
+    }
+
+    private readonly EcdsaNoteSigner _regulator = EcdsaNoteSigner.Generate("regulator");
+
+    /// <summary>Appends a status entry of <paramref name="receipt"/> whose body <paramref name="body"/> makes from its current status reference.</summary>
+    public Result<LedgerEntry> Act(string kind, string receipt, Func<LotReference, IEnumerable<EntryField>> body, params INoteSigner[] signers) =>
+        Append(Entry(kind, body(Status(receipt)), signers));
+
+    /// <summary>Appends the title of a child of a split or merge, and returns its lot entry (not appended): the parent's facts with its own receipt, quantity, EPCs and parents.</summary>
+    public LedgerEntry ChildLot(string receipt, decimal quantity, IReadOnlyList<string> epcs, Func<LotStatement, LotStatement> parents, Func<TitleStatement, TitleStatement>? title = null)
+    {
+        var titleEntry = Ledger.Signed(EntryKinds.Title, (title ?? (t => t))(Title(receipt, quantity)).ToBody(), Ledger.Warehouse);
+        Ok(Ledger.Append(titleEntry));
+        return Ledger.Signed(EntryKinds.Lot, parents(Lot(receipt, Statement.Parse(titleEntry.Note.Text).Value.Hash, epcs)).ToBody(), Ledger.Warehouse);
+    }
+
     public LedgerEntry PledgeEntry(string receipt, params INoteSigner[] signers) =>
         Entry(EntryKinds.Pledge, Pledge(receipt).ToBody(), signers.Length == 0 ? [Ledger.Bank, Acme] : signers);
 
@@ -90,6 +117,7 @@ internal sealed class TestInventory : IDisposable
     public void Dispose()
     {
         Bank2.Dispose();
+        _regulator.Dispose();
         Acme.Dispose();
         Beta.Dispose();
     }

@@ -4,7 +4,11 @@ using Firmware.Contracts.Hashing;
 
 namespace Firmware.Contracts.Inventory;
 
-/// <summary>Where a lot is in its life: issued → (pledged ↔ issued)* → delivered or cancelled; enforced after a lender enforces its pledge.</summary>
+/// <summary>
+/// Where a lot is in its life: issued → (pledged ↔ issued)* → delivered, cancelled, split or merged;
+/// enforced after a lender enforces its pledge, then delivered or disposed. A freeze is not a status:
+/// it holds whatever the status is (<see cref="LotRecord.FrozenAt"/>).
+/// </summary>
 public enum LotStatus
 {
     /// <summary>In store, not pledged (also after a release).</summary>
@@ -21,6 +25,33 @@ public enum LotStatus
 
     /// <summary>The receipt was cancelled.</summary>
     Cancelled,
+
+    /// <summary>The receipt was split into child receipts, which hold its goods now.</summary>
+    Split,
+
+    /// <summary>The receipt was merged with others into a new receipt, which holds its goods now.</summary>
+    Merged,
+
+    /// <summary>After enforcement, the lender sold the goods.</summary>
+    Disposed,
+}
+
+/// <summary>A receipt that a split or merge handed goods to: its number and the quantity it takes from the parent.</summary>
+/// <param name="Receipt">The child receipt's number.</param>
+/// <param name="Quantity">What it takes over.</param>
+public sealed record LotChild(string Receipt, decimal Quantity)
+{
+    /// <summary>The line value: <c>&lt;receipt&gt; &lt;quantity&gt;</c>.</summary>
+    public string ToValue() => $"{Receipt} {CanonicalValues.Decimal(Quantity)}";
+
+    /// <summary>Parses a line value written by <see cref="ToValue"/>.</summary>
+    public static LotChild? Parse(string value)
+    {
+        var parts = value.Split(' ');
+        return parts.Length == 2 && InventoryNames.IsValidReceipt(parts[0]) && CanonicalValues.TryParseDecimal(parts[1], out var quantity) && quantity > 0
+            ? new LotChild(parts[0], quantity)
+            : null;
+    }
 }
 
 /// <summary>Where a pledge is in its life.</summary>
@@ -155,17 +186,27 @@ public sealed record LotRecord
     /// <summary>The entry that delivered the last unit or cancelled the receipt, or null while open.</summary>
     public long? ClosedAt { get; init; }
 
-    /// <summary>When the last unit was delivered (the closing delivery's <c>at</c>), Unix ms, or null.</summary>
+    /// <summary>When the goods left the receipt (the <c>at</c> of the delivery that emptied it, or of its split, merge or disposal), Unix ms, or null.</summary>
     public long? DeliveredMs { get; init; }
 
-    /// <summary>True until delivered or cancelled.</summary>
-    public bool IsOpen => Status is not (LotStatus.Delivered or LotStatus.Cancelled);
+    /// <summary>The freeze in force (its ledger index), or null.</summary>
+    public long? FrozenAt { get; init; }
+
+    /// <summary>The product, specification, bands and condition parameters of its lot statement (<see cref="LotStatement.ConditionTerms"/>): what a split child or a merge must share.</summary>
+    public string Terms { get; init; } = "";
+
+    /// <summary>The receipts a split or merge handed its goods to, or none.</summary>
+    public IReadOnlyList<LotChild> Children { get; init; } = [];
+
+    /// <summary>True until delivered, cancelled, split, merged or disposed.</summary>
+    public bool IsOpen => Status is not (LotStatus.Delivered or LotStatus.Cancelled or LotStatus.Split or LotStatus.Merged or LotStatus.Disposed);
 
     /// <summary>One line for comparing replicas.</summary>
     public string Describe() =>
         $"lot {Receipt} index={LotIndex} title={TitleIndex} gtin={Gtin} batch={Batch} site={Site} zone={Zone} status={Status.Name()} "
         + $"depositor={Depositor} owner={Owner} quantity={CanonicalValues.Decimal(Quantity)} {Unit} issued={IssuedMs} valid-until={ValidUntilMs} "
-        + $"location={LocationHead}@{LocationTimeMs} status-head={StatusHead} pledge={ActivePledge} controller={Controller} closed={ClosedAt} delivered={DeliveredMs}";
+        + $"location={LocationHead}@{LocationTimeMs} status-head={StatusHead} pledge={ActivePledge} controller={Controller} closed={ClosedAt} delivered={DeliveredMs} "
+        + $"frozen={FrozenAt} terms={Terms.Replace('\n', ';')} children=[{string.Join(";", Children.Select(c => c.ToValue()))}]";
 }
 
 /// <summary>A pledge as the ledger's entries leave it.</summary>
