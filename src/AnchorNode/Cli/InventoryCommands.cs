@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Globalization;
 using AnchorNode.Endpoints;
 using AnchorNode.Inventory;
+using Firmware.Contracts.Ledger;
 using Firmware.Contracts;
 using Firmware.Contracts.Conditions;
 using Firmware.Contracts.Epc;

@@ -1,3 +1,4 @@
+using Firmware.Contracts.Ledger;
 using AnchorNode.Ledger;
 using AnchorNode.Storage;
 using Firmware.Contracts.Conditions;

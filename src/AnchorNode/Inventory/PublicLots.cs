@@ -1,3 +1,4 @@
+using Firmware.Contracts.Ledger;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AnchorNode.Caching;

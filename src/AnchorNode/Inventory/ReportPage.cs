@@ -1,3 +1,4 @@
+using Firmware.Contracts.Ledger;
 using AnchorNode.Evidence;
 using System.Globalization;
 using System.Net;

@@ -274,6 +274,9 @@ public sealed record MqttSettings
 /// <summary>The optional Azure IoT Hub route (<c>iotHub</c>): readings as device-to-cloud telemetry over MQTT.</summary>
 public sealed record IotHubSettings
 {
+    /// <summary>The IoT Hub MQTT api-version used when the file names none.</summary>
+    public const string DefaultApiVersion = "2021-04-12";
+
     /// <summary>The hub's host name, <c>{hub}.azure-devices.net</c>.</summary>
     public required string HostName { get; init; }
 
@@ -290,7 +293,7 @@ public sealed record IotHubSettings
     public string? CaCertificateFile { get; init; }
 
     /// <summary>The api-version in the username.</summary>
-    public string ApiVersion { get; init; } = EdgeGateway.IotHub.IotHubMqtt.DefaultApiVersion;
+    public string ApiVersion { get; init; } = DefaultApiVersion;
 
     /// <summary>How long each SAS token is valid.</summary>
     public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromHours(1);

@@ -912,7 +912,7 @@ public static partial class GatewayConfigReader
         var keyFile = Optional("deviceKeyFile");
         var ca = Optional("caCertificateFile");
         var port = (int)hub.Integer("port", 1, 65_535, 8883);
-        var apiVersion = Optional("apiVersion") ?? EdgeGateway.IotHub.IotHubMqtt.DefaultApiVersion;
+        var apiVersion = Optional("apiVersion") ?? IotHubSettings.DefaultApiVersion;
         var lifetime = hub.Number("tokenLifetimeMinutes", 5, 60 * 24 * 365, 60);
         var queue = (int)hub.Integer("queueMessages", 1, 1_000_000, 2000);
         hub.RejectUnknown();
@@ -934,7 +934,7 @@ public static partial class GatewayConfigReader
         }
         if (!System.Text.RegularExpressions.Regex.IsMatch(apiVersion, "^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?\\z"))
         {
-            throw hub.Error(hub.PathOf("apiVersion"), $"must be an IoT Hub api-version such as {EdgeGateway.IotHub.IotHubMqtt.DefaultApiVersion}, got '{apiVersion}'");
+            throw hub.Error(hub.PathOf("apiVersion"), $"must be an IoT Hub api-version such as {IotHubSettings.DefaultApiVersion}, got '{apiVersion}'");
         }
         return new IotHubSettings
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using EdgeGateway.Configuration;
 
 namespace EdgeGateway.IotHub;
 
@@ -20,7 +21,7 @@ namespace EdgeGateway.IotHub;
 public static class IotHubMqtt
 {
     /// <summary>The IoT Hub API version named in the username.</summary>
-    public const string DefaultApiVersion = "2021-04-12";
+    public const string DefaultApiVersion = IotHubSettings.DefaultApiVersion;
 
     /// <summary>The CONNECT username.</summary>
     public static string Username(string hostName, string deviceId, string apiVersion) => $"{hostName}/{deviceId}/?api-version={apiVersion}";

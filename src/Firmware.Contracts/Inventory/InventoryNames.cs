@@ -15,11 +15,8 @@ public static partial class InventoryNames
     /// <summary>The key name a party signs with.</summary>
     public static string PartyKeyName(string partyId) => PartyKeyPrefix + partyId;
 
-    /// <summary>
-    /// A receipt number: 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit. It is unique in
-    /// the consortium and names the lot in URLs, so it has no '/' or spaces.
-    /// </summary>
-    public static bool IsValidReceipt(string? receipt) => receipt is not null && ReceiptPattern().IsMatch(receipt);
+    /// <inheritdoc cref="LedgerNames.IsValidReceipt"/>
+    public static bool IsValidReceipt(string? receipt) => LedgerNames.IsValidReceipt(receipt);
 
     /// <summary>A party id (depositor or owner): the same characters as a member name.</summary>
     public static bool IsValidPartyId(string? id) => LedgerNames.IsValidMemberName(id);
@@ -36,9 +33,6 @@ public static partial class InventoryNames
 
     /// <summary>Free text on one statement line, as <see cref="FieldReader.TextProblem"/> defines it.</summary>
     public static bool IsValidText(string? text, int maxLength = FieldReader.MaxTextLength) => FieldReader.TextProblem(text, maxLength) is null;
-
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z")]
-    private static partial Regex ReceiptPattern();
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9._-]{0,31}\\z")]
     private static partial Regex UnitPattern();

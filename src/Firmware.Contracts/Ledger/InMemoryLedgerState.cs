@@ -1,5 +1,4 @@
 using Firmware.Contracts.Hashing;
-using Firmware.Contracts.Inventory;
 
 namespace Firmware.Contracts.Ledger;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using Firmware.Contracts;
 using Firmware.Contracts.Hashing;
 
-namespace Firmware.Contracts.Inventory;
+namespace Firmware.Contracts.Ledger;
 
 /// <summary>
 /// Where a lot is in its life: issued → (pledged ↔ issued)* → delivered, cancelled, split or merged;
@@ -48,7 +48,7 @@ public sealed record LotChild(string Receipt, decimal Quantity)
     public static LotChild? Parse(string value)
     {
         var parts = value.Split(' ');
-        return parts.Length == 2 && InventoryNames.IsValidReceipt(parts[0]) && CanonicalValues.TryParseDecimal(parts[1], out var quantity) && quantity > 0
+        return parts.Length == 2 && LedgerNames.IsValidReceipt(parts[0]) && CanonicalValues.TryParseDecimal(parts[1], out var quantity) && quantity > 0
             ? new LotChild(parts[0], quantity)
             : null;
     }

@@ -34,6 +34,12 @@ public static partial class LedgerNames
     /// <summary>A sensor id, as reading leaves carry it: 1-128 of A-Z a-z 0-9 . _ - : / starting with a letter or digit.</summary>
     public static bool IsValidSensorId(string? id) => id is not null && SensorPattern().IsMatch(id);
 
+    /// <summary>
+    /// A warehouse receipt number: 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit. It is
+    /// unique in the consortium and names the lot in URLs, so it has no '/' or spaces.
+    /// </summary>
+    public static bool IsValidReceipt(string? receipt) => receipt is not null && IdPattern().IsMatch(receipt);
+
     /// <summary>A quantity name such as <c>temperature</c>.</summary>
     public static bool IsValidQuantity(string? quantity) => quantity is not null && QuantityPattern().IsMatch(quantity);
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Firmware.Contracts;
 using Firmware.Contracts.Hashing;
-using Firmware.Contracts.Inventory;
 using Firmware.Contracts.Merkle;
 using Firmware.Contracts.Readings;
 
