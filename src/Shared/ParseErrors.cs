@@ -11,13 +11,6 @@ namespace EdgeTrace.CommandLine;
 internal static class ParseErrors
 {
     /// <summary>
-    /// How the user called the program: <c>edgetrace gateway</c> when the <c>edgetrace</c> launcher started
-    /// it (it sets EDGETRACE_COMMAND), else the program's own name.
-    /// </summary>
-    public static string ProgramName(string launcherWord, string programName) =>
-        Environment.GetEnvironmentVariable("EDGETRACE_COMMAND") is { Length: > 0 } ? $"edgetrace {launcherWord}" : programName;
-
-    /// <summary>
     /// One line per problem of <paramref name="parse"/>: words the program does not know and values of
     /// the wrong form first (the cause), then what is missing.
     /// </summary>

@@ -78,7 +78,7 @@ internal static class LedgerCommands
             + $"It reads a node's database through {db}-shm, the index of the write-ahead log, and when that index is missing it creates it beside the database, "
             + $"which needs write access to the folder (and read access to {db}); {pending}. "
             + $"Run verify as the user the node runs as, or copy the whole folder (with the node stopped, {wal.Name} included) and verify the copy: "
-            + $"cp -a {folder.Path} COPY && AnchorNode verify --data COPY";
+            + $"cp -a {folder.Path} COPY && {EdgeTrace.CommandLine.Programs.Node} verify --data COPY";
     }
 
     private static Command Checkpoint()

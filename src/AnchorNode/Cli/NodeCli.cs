@@ -41,7 +41,7 @@ public static class NodeCli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            EdgeTrace.CommandLine.ParseErrors.Write(parse, Console.Error, EdgeTrace.CommandLine.ParseErrors.ProgramName("node", "AnchorNode"));
+            EdgeTrace.CommandLine.ParseErrors.Write(parse, Console.Error, EdgeTrace.CommandLine.Programs.Node);
             return Usage;
         }
         try
@@ -86,7 +86,7 @@ public static class NodeCli
         var folder = new DataFolder(data);
         if (!folder.IsInitialised)
         {
-            throw new UsageException($"--data {data}: not an initialised data folder; run 'AnchorNode init --data {data} --consortium ID --member NAME' first");
+            throw new UsageException($"--data {data}: not an initialised data folder; run '{EdgeTrace.CommandLine.Programs.Node} init --data {data} --consortium ID --member NAME' first");
         }
         return NodeRuntime.Open(folder, CommandLoggers);
     }

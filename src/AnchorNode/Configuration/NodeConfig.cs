@@ -303,7 +303,7 @@ public sealed class DataFolder
     {
         if (!File.Exists(ConfigFile))
         {
-            throw new InvalidDataException($"{Path} is not an initialised data folder (no node.json); run 'AnchorNode init --data {Path} ...' first");
+            throw new InvalidDataException($"{Path} is not an initialised data folder (no node.json); run '{EdgeTrace.CommandLine.Programs.Node} init --data {Path} ...' first");
         }
         NodeConfig? config;
         try

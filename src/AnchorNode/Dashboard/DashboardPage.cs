@@ -182,7 +182,7 @@ public static class DashboardPage
             .Append("body{margin:0;background:#f6f7f8;color:#202124;font:16px/1.5 system-ui,sans-serif}main{max-width:40rem;margin:3rem auto;background:#fff;border-radius:10px;padding:1.2rem 1.5rem;box-shadow:0 1px 2px rgba(60,64,67,.15)}code{background:#f1f3f4;padding:0 .25rem;border-radius:4px}")
             .Append("</style></head><body><main id=\"denied\"><h1>This dashboard needs a link</h1><p>")
             .Append(PageLayout.Encode(reason))
-            .Append("</p><p>An operator of this node gets a link with <code>AnchorNode dashboard-link --data DIR --base-url URL</code> on the node, ")
+            .Append("</p><p>An operator of this node gets a link with <code>edgetrace node dashboard-link --data DIR --base-url URL</code> on the node, ")
             .Append("or with an operator API key from <code>POST /v1/dashboard-links</code>. Open the link it prints; it works for the hours it was made for.</p>")
             .Append("<p>Scripts can read <code>GET /v1/dashboard</code> with an operator or auditor API key instead.</p></main></body></html>\n");
         return html.ToString();

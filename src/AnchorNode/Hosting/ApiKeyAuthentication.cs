@@ -60,7 +60,7 @@ public sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<Authenti
     {
         Response.Headers.WWWAuthenticate = "Bearer";
         return Problems.WriteAsync(Context, new NodeProblem(ProblemTypes.Unauthenticated, 401,
-            "this endpoint needs an API key: send 'Authorization: Bearer etk_…' (an operator issues keys with 'AnchorNode org add')"));
+            $"this endpoint needs an API key: send 'Authorization: Bearer etk_…' (an operator issues keys with '{EdgeTrace.CommandLine.Programs.Node} org add')"));
     }
 
     /// <inheritdoc/>

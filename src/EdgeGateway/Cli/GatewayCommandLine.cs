@@ -30,7 +30,7 @@ public static class GatewayCommandLine
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            EdgeTrace.CommandLine.ParseErrors.Write(parse, error, EdgeTrace.CommandLine.ParseErrors.ProgramName("gateway", "EdgeGateway"));
+            EdgeTrace.CommandLine.ParseErrors.Write(parse, error, EdgeTrace.CommandLine.Programs.Gateway);
             return ExitCodes.Usage;
         }
         try
@@ -78,7 +78,7 @@ public static class GatewayCommandLine
     {
         if (!Directory.Exists(path))
         {
-            throw new UsageException($"--data: the folder {path} does not exist; create it with `EdgeGateway init --data {path}`");
+            throw new UsageException($"--data: the folder {path} does not exist; create it with `{EdgeTrace.CommandLine.Programs.Gateway} init --data {path}`");
         }
         return Path.GetFullPath(path);
     }

@@ -63,7 +63,7 @@ public static class ConfigTemplate
             // Time between two readings of a sensor.
             "pollIntervalSeconds": 60,
             // Sensor id -> zone, for sensors whose source does not know their zone.
-            // `EdgeGateway sensors --sysfs-root /` lists the ids.
+            // `edgetrace gateway sensors --sysfs-root /` lists the ids.
             "zones": {
               // "hwmon/sht3x/1-0044": "chiller-1"
             },
@@ -162,7 +162,7 @@ public static class ConfigTemplate
 
           // Alarm outputs on GPIO lines, on while an alarm of their zones (and rules) is active; empty
           // zones: every alarm. activeLow for relay boards that switch on a low input.
-          // `EdgeGateway outputs test --data DIR` switches each on and off to check the wiring.
+          // `edgetrace gateway outputs test --data DIR` switches each on and off to check the wiring.
           "outputs": [
             // { "id": "siren", "kind": "relay", "pin": 22, "activeLow": true, "zones": ["chiller-1", "freezer-1"] },
             // { "id": "buzzer", "kind": "buzzer", "pin": 23 }

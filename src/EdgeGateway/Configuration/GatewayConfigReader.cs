@@ -37,11 +37,11 @@ public static partial class GatewayConfigReader
         }
         catch (FileNotFoundException)
         {
-            throw new ConfigException(path, "(file)", "not found; create the data folder with `EdgeGateway init --data DIR`");
+            throw new ConfigException(path, "(file)", $"not found; create the data folder with `{EdgeTrace.CommandLine.Programs.Gateway} init --data DIR`");
         }
         catch (DirectoryNotFoundException)
         {
-            throw new ConfigException(path, "(file)", "not found; create the data folder with `EdgeGateway init --data DIR`");
+            throw new ConfigException(path, "(file)", $"not found; create the data folder with `{EdgeTrace.CommandLine.Programs.Gateway} init --data DIR`");
         }
         catch (UnauthorizedAccessException e)
         {

@@ -95,7 +95,7 @@ public static class DeviceKeyFile
     {
         if (!File.Exists(path))
         {
-            throw new DeviceKeyException($"the device key {path} does not exist; create the data folder with `EdgeGateway init --data DIR`");
+            throw new DeviceKeyException($"the device key {path} does not exist; create the data folder with `{EdgeTrace.CommandLine.Programs.Gateway} init --data DIR`");
         }
         if (OperatingSystem.IsWindows())
         {

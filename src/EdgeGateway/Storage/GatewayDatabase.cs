@@ -93,7 +93,7 @@ public static class GatewayDatabase
     {
         if (!File.Exists(path))
         {
-            throw new IOException($"the database {path} does not exist; create the data folder with `EdgeGateway init --data DIR`");
+            throw new IOException($"the database {path} does not exist; create the data folder with `{EdgeTrace.CommandLine.Programs.Gateway} init --data DIR`");
         }
         Initialise();
         var connection = new SqliteConnection(ConnectionString(path, SqliteOpenMode.ReadWrite));
@@ -119,7 +119,7 @@ public static class GatewayDatabase
     {
         if (!File.Exists(path))
         {
-            throw new IOException($"the database {path} does not exist; create the data folder with `EdgeGateway init --data DIR`");
+            throw new IOException($"the database {path} does not exist; create the data folder with `{EdgeTrace.CommandLine.Programs.Gateway} init --data DIR`");
         }
         Initialise();
         var connection = new SqliteConnection(ConnectionString(path, SqliteOpenMode.ReadOnly));

@@ -182,7 +182,7 @@ public sealed partial class UplinkWorker
         }
         if (!status.Enrolled)
         {
-            return await EnterAsync(UplinkStates.UnknownDevice, "the node does not know this device; enrol its key (EdgeGateway init printed it). Readings stay here meanwhile", cancellationToken);
+            return await EnterAsync(UplinkStates.UnknownDevice, "the node does not know this device; enrol its key (init printed it). Readings stay here meanwhile", cancellationToken);
         }
 
         var meta = _store.ReadMeta();

@@ -25,7 +25,7 @@ internal static class Cli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            EdgeTrace.CommandLine.ParseErrors.Write(parse, Console.Error, EdgeTrace.CommandLine.ParseErrors.ProgramName("verify", "Verifier"));
+            EdgeTrace.CommandLine.ParseErrors.Write(parse, Console.Error, EdgeTrace.CommandLine.Programs.Verify);
             return Usage;
         }
         try

@@ -31,7 +31,7 @@ public sealed class DashboardAccessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         var html = await response.Content.ReadAsStringAsync();
-        Assert.Contains("AnchorNode dashboard-link", html, StringComparison.Ordinal);
+        Assert.Contains("edgetrace node dashboard-link", html, StringComparison.Ordinal);
         Assert.DoesNotContain("gateways", html, StringComparison.Ordinal);
     }
 

@@ -148,6 +148,6 @@ public static class TracePage
             .Append("<dt>").Append(Encode(text.Signatures)).Append("</dt><dd id=\"signatures\">").Append(proof.Signatures.ToString(CultureInfo.InvariantCulture)).Append("</dd>\n")
             .Append("</dl>\n<p><a id=\"proof-link\" class=\"button\" href=\"").Append(Encode(proofHref)).Append("\" download>").Append(Encode(text.DownloadProof)).Append("</a></p>\n")
             .Append("<details><summary>").Append(Encode(text.HowToVerify)).Append("</summary>\n<p>").Append(Encode(text.HowToVerifyBody)).Append("</p>\n")
-            .Append("<pre><code>Verifier bundle FILE --key NAME=PUBLIC_KEY … --threshold K</code></pre>\n</details>\n</section>\n");
+            .Append("<pre><code>edgetrace verify bundle FILE --key NAME=PUBLIC_KEY …</code></pre>\n</details>\n</section>\n");
     }
 }

@@ -1,0 +1,23 @@
+namespace EdgeTrace.CommandLine;
+
+/// <summary>
+/// The three programs as the user calls them, for the commands that messages and pages print:
+/// <c>edgetrace node</c>, <c>edgetrace gateway</c>, <c>edgetrace verify</c> when the <c>edgetrace</c>
+/// launcher (a checkout's, or the one <c>edgetrace install</c> writes) started the process (it sets
+/// EDGETRACE_COMMAND), else the programs' own names. Compiled into each program.
+/// </summary>
+internal static class Programs
+{
+    /// <summary>The consortium node.</summary>
+    public static string Node { get; } = Name("node", "AnchorNode");
+
+    /// <summary>The gateway.</summary>
+    public static string Gateway { get; } = Name("gateway", "EdgeGateway");
+
+    /// <summary>The offline verifier.</summary>
+    public static string Verify { get; } = Name("verify", "Verifier");
+
+    /// <summary><c>edgetrace WORD</c> under the launcher, else <paramref name="program"/>.</summary>
+    public static string Name(string launcherWord, string program) =>
+        Environment.GetEnvironmentVariable("EDGETRACE_COMMAND") is { Length: > 0 } ? $"edgetrace {launcherWord}" : program;
+}
