@@ -39,12 +39,18 @@ internal static class GatewayFolders
     }
 
     /// <summary>Publishes the gateway as one native program (Native AOT, this machine's runtime id) into <paramref name="folder"/>; returns its path.</summary>
-    public static async Task<string> PublishNativeAsync(string folder, CancellationToken cancellationToken)
+    public static Task<string> PublishNativeAsync(string folder, CancellationToken cancellationToken) =>
+        PublishAsync(folder, System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier, ["-p:PublishAot=true"], cancellationToken);
+
+    /// <summary>Publishes the gateway self-contained for <paramref name="rid"/> (as the Debian package carries it) into <paramref name="folder"/>; returns its path.</summary>
+    public static Task<string> PublishSelfContainedAsync(string folder, string rid, CancellationToken cancellationToken) =>
+        PublishAsync(folder, rid, ["--self-contained"], cancellationToken);
+
+    private static async Task<string> PublishAsync(string folder, string rid, string[] options, CancellationToken cancellationToken)
     {
-        var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in (string[])["publish", Path.Combine(RepositoryRoot(), "src", "EdgeGateway", "EdgeGateway.csproj"), "-c", "Release", "-r", rid,
-            "-p:PublishAot=true", "-o", folder, "-nologo", "-v", "quiet"])
+            .. options, "-o", folder, "-nologo", "-v", "quiet"])
         {
             psi.ArgumentList.Add(arg);
         }
@@ -55,7 +61,7 @@ internal static class GatewayFolders
         var program = Path.Combine(folder, "EdgeGateway");
         return process.ExitCode == 0 && File.Exists(program)
             ? program
-            : throw new InvalidOperationException($"publishing the native gateway failed ({process.ExitCode}): {await output}{await error}");
+            : throw new InvalidOperationException($"publishing the gateway for {rid} failed ({process.ExitCode}): {await output}{await error}");
     }
 
     public static Process StartGateway(params string[] args) => Start(null, args);

@@ -39,7 +39,11 @@ public sealed class GatewayRssBenchmark : IBenchmarkSuite
             mqtt = await MeasureAsync(context.WorkDirectory, "mqtt", simulate: true, speed, duration, cancellationToken, broker);
             nativeMqtt = await MeasureAsync(context.WorkDirectory, "native-mqtt", simulate: true, speed, duration, cancellationToken, broker, native);
         }
-        Console.WriteLine($"  with MQTT: VmRSS {mqtt.RssMb:F1} MB, VmHWM {mqtt.HwmMb:F1} MB, {mqtt.Leaves:N0} leaves, {mqtt.Published:N0} published; native {nativeMqtt.HwmMb:F1} MB");
+        Console.WriteLine($"  with MQTT: VmRSS {mqtt.RssMb:F1} MB, VmHWM {mqtt.HwmMb:F1} MB, {mqtt.Leaves:N0} leaves, {mqtt.Published:N0} published; native {nativeMqtt.HwmMb:F1} MB, {nativeMqtt.Published:N0} published");
+        if (mqtt.Published == 0 || nativeMqtt.Published == 0)
+        {
+            throw new InvalidOperationException($"a gateway configured for MQTT published nothing (JIT {mqtt.Published}, native {nativeMqtt.Published}): the MQTT rows would not measure publishing");
+        }
         var idle = await MeasureAsync(context.WorkDirectory, "idle", simulate: false, speed, duration, cancellationToken);
         Console.WriteLine($"  idle:      VmRSS {idle.RssMb:F1} MB, VmHWM {idle.HwmMb:F1} MB");
 
@@ -56,7 +60,7 @@ public sealed class GatewayRssBenchmark : IBenchmarkSuite
             same real time; for scale, a .NET hello-world that computes one SHA-256 peaks at about 35 MB on this machine
             (runtime, CoreLib, JIT, OpenSSL). VmRSS splits into anonymous pages (heaps, stacks), file pages (the runtime, assemblies and native libraries as mapped and touched) and shared memory (the JIT-compiled code, mapped twice for W^X). The database column is the size on disk. Goal: ≤ {GoalMegabytes:F0} MB (peak, VmHWM).
             The MQTT row is the same hour with `mqtt` configured against a mosquitto on 127.0.0.1: every reading's leaf
-            published live (QoS 0), alarm events and states, progress and status ({mqtt.Published:N0} messages delivered);
+            published live (QoS 0), alarm events and states, progress and status ({mqtt.Published:N0} messages delivered; native: {nativeMqtt.Published:N0});
             the MQTTnet client (managed code) is loaded and JIT-compiled. For comparison, the last build with the libmosquitto
             binding (commit c63a3cc), measured on this machine on the same day with this suite, gave 64.1 MB for the first row
             and 65.6 MB for this one (an earlier machine: 66.0 MB). The native rows are the same gateway published with
@@ -110,10 +114,10 @@ public sealed class GatewayRssBenchmark : IBenchmarkSuite
         return totals;
     }
 
-    private sealed record Sample(double RssMb, double HwmMb, double AnonMb, double FileMb, double ShmemMb, double ManagedMb, long Leaves, double CpuSeconds, long Published,
+    internal sealed record Sample(double RssMb, double HwmMb, double AnonMb, double FileMb, double ShmemMb, double ManagedMb, long Leaves, double CpuSeconds, long Published,
         Dictionary<string, double> Mappings);
 
-    private static async Task<Sample> MeasureAsync(string work, string name, bool simulate, double speed, TimeSpan duration, CancellationToken cancellationToken,
+    internal static async Task<Sample> MeasureAsync(string work, string name, bool simulate, double speed, TimeSpan duration, CancellationToken cancellationToken,
         MosquittoBroker? broker = null, string? native = null)
     {
         var folder = await GatewayFolders.InitAsync(work, name, "gw-rss");
