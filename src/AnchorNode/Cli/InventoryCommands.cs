@@ -284,6 +284,7 @@ internal static class InventoryCommands
         lot.Subcommands.Add(ExportBundle());
         lot.Subcommands.Add(ReportLink());
         lot.Subcommands.Add(ReportPdfCommand());
+        lot.Subcommands.Add(Epcis());
         return lot;
     }
 
@@ -517,6 +518,37 @@ internal static class InventoryCommands
             }
             NodeCli.Print("verdict", ReportWords.Verdict(report.Value.Conditions.Verdict));
             NodeCli.Print("pdf", Path.GetFullPath(parse.GetValue(output)!));
+            return NodeCli.Ok;
+        });
+        return command;
+    }
+
+    private static Command Epcis()
+    {
+        var data = NodeCli.DataOption();
+        var receipt = Receipt();
+        var output = new Option<string?>("--out") { Description = "The file to write (default: standard output)" };
+        var command = new Command("epcis", "Write the lot's events as an EPCIS 2.0 JSON-LD document (as GET /v1/lots/{receipt}/epcis), from its verified evidence bundle.")
+        {
+            data, receipt, output,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var node = NodeCli.Open(parse.GetValue(data)!);
+            await SignAsync(node, cancellationToken);
+            var document = node.Epcis.Export(parse.GetValue(receipt)!);
+            if (!document.Succeeded)
+            {
+                return NodeCli.Fail(document.Failure!);
+            }
+            if (parse.GetValue(output) is not { } path)
+            {
+                await using var stdout = Console.OpenStandardOutput();
+                await stdout.WriteAsync(document.Value, cancellationToken);
+                return NodeCli.Ok;
+            }
+            await File.WriteAllBytesAsync(path, document.Value, cancellationToken);
+            NodeCli.Print("epcis", Path.GetFullPath(path));
             return NodeCli.Ok;
         });
         return command;
