@@ -284,6 +284,7 @@ internal static class InventoryCommands
         lot.Subcommands.Add(ExportBundle());
         lot.Subcommands.Add(ReportLink());
         lot.Subcommands.Add(ReportPdfCommand());
+        lot.Subcommands.Add(Epcis());
         return lot;
     }
 
@@ -492,13 +493,15 @@ internal static class InventoryCommands
         var link = LinkOptions.For("lender's");
         var output = new Option<string>("--out") { Description = "The PDF file to write", Required = true };
         var bundleOut = new Option<string?>("--bundle-out") { Description = "Also write the evidence bundle the report was computed from (the PDF names its SHA-256)" };
+        var language = new Option<string>("--lang") { Description = "The report's language: en (default) or zh (Chinese; needs a CJK font, Debian's fonts-wqy-zenhei)", DefaultValueFactory = _ => "en" };
         var command = new Command("report-pdf", "Write the lot's condition report as a PDF (verdict as of its checkpoint, chart, covenants in words, signatures and their meaning, a QR code to a report link, the bundle's SHA-256 and the verify command).")
         {
-            data, receipt, o.Pledge, o.From, o.To, o.Threshold, link.BaseUrl, link.Hours, output, bundleOut,
+            data, receipt, o.Pledge, o.From, o.To, o.Threshold, link.BaseUrl, link.Hours, output, bundleOut, language,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var (baseUrl, lifetime) = link.Read(parse);
+            var lang = ReportWords.FromCode(parse.GetValue(language)) ?? throw new UsageException($"--lang {parse.GetValue(language)}: en or zh");
             await using var node = NodeCli.Open(parse.GetValue(data)!);
             await SignAsync(node, cancellationToken);
             var report = node.Reports.Build(parse.GetValue(receipt)!, Request(parse, o), parse.GetValue(o.Threshold));
@@ -508,15 +511,56 @@ internal static class InventoryCommands
             }
             var (token, _) = node.ReportLinks.Create(parse.GetValue(receipt)!, lifetime);
             var keys = report.Value.Evidence.Members.Select(m => $"{m.Name}={m.PublicKey}").ToList();
-            var pdf = ReportPdf.Render(report.Value, new ReportPdfContext(ReportEndpoints.PledgeOf(node, report.Value), baseUrl + ReportLinks.PagePath(parse.GetValue(receipt)!, token), keys));
+            var pageUrl = baseUrl + ReportLinks.PagePath(parse.GetValue(receipt)!, token) + (lang == ReportLanguage.Chinese ? "&lang=zh" : "");
+            byte[] pdf;
+            try
+            {
+                pdf = ReportPdf.Render(report.Value, new ReportPdfContext(ReportEndpoints.PledgeOf(node, report.Value), pageUrl, keys, lang));
+            }
+            catch (ReportFontMissingException e)
+            {
+                await Console.Error.WriteLineAsync($"error: {e.Message}");
+                return NodeCli.Usage;
+            }
             await File.WriteAllBytesAsync(parse.GetValue(output)!, pdf, cancellationToken);
             if (parse.GetValue(bundleOut) is { } bundle)
             {
                 await File.WriteAllBytesAsync(bundle, report.Value.Bundle.Bundle.ToJson(), cancellationToken);
                 NodeCli.Print("bundle", Path.GetFullPath(bundle));
             }
-            NodeCli.Print("verdict", ReportWords.Verdict(report.Value.Conditions.Verdict));
+            NodeCli.Print("verdict", ReportWords.Verdict(report.Value.Conditions.Verdict, lang));
             NodeCli.Print("pdf", Path.GetFullPath(parse.GetValue(output)!));
+            return NodeCli.Ok;
+        });
+        return command;
+    }
+
+    private static Command Epcis()
+    {
+        var data = NodeCli.DataOption();
+        var receipt = Receipt();
+        var output = new Option<string?>("--out") { Description = "The file to write (default: standard output)" };
+        var command = new Command("epcis", "Write the lot's events as an EPCIS 2.0 JSON-LD document (as GET /v1/lots/{receipt}/epcis), from its verified evidence bundle.")
+        {
+            data, receipt, output,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var node = NodeCli.Open(parse.GetValue(data)!);
+            await SignAsync(node, cancellationToken);
+            var document = node.Epcis.Export(parse.GetValue(receipt)!);
+            if (!document.Succeeded)
+            {
+                return NodeCli.Fail(document.Failure!);
+            }
+            if (parse.GetValue(output) is not { } path)
+            {
+                await using var stdout = Console.OpenStandardOutput();
+                await stdout.WriteAsync(document.Value, cancellationToken);
+                return NodeCli.Ok;
+            }
+            await File.WriteAllBytesAsync(path, document.Value, cancellationToken);
+            NodeCli.Print("epcis", Path.GetFullPath(path));
             return NodeCli.Ok;
         });
         return command;

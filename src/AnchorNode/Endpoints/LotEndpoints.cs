@@ -183,6 +183,29 @@ internal static class LotEndpoints
             .Produces<HistoryView>()
             .ProducesProblem(401).ProducesProblem(404);
 
+        lots.MapGet("/{receipt}/epcis", async (string receipt, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
+            {
+                if (request.Query.Keys.FirstOrDefault() is { } unknown)
+                {
+                    return Problems.Result(Problems.Field(RequestProblemTypes.UnknownMember, unknown, $"'{unknown}': this export takes no query parameters"));
+                }
+                var document = node.Epcis.Export(receipt);
+                if (!document.Succeeded && document.Failure!.Code == "no-checkpoint")
+                {
+                    // The readings are proven to a checkpoint over the lot's newest entries: sign one and look again.
+                    await ReportEndpoints.SignAsync(node, cancellationToken);
+                    document = node.Epcis.Export(receipt);
+                }
+                return document.Succeeded
+                    ? Results.Bytes(document.Value, EpcisDocument.MediaType)
+                    : Problems.Result(NodeProblem.From(document.Failure!));
+            })
+            .RequireAuthorization(Policies.Reader)
+            .WithName("GetLotEpcis")
+            .WithSummary("The lot's events as an EPCIS 2.0 JSON-LD document (EPCISDocument): receiving at issue, moves (storing) with the readings of each zone as sensorElementList, endorsements, splits and merges (TransactionEvent), deliveries (shipping); from its verified evidence bundle, as of the best-signed checkpoint. The mapping: docs/anchor-node.md, \"EPCIS export\".")
+            .Produces<string>(200, EpcisDocument.MediaType)
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(503);
+
         lots.MapPost("/{receipt}/moves", async (string receipt, HttpRequest request, NodeRuntime node, CancellationToken cancellationToken) =>
             {
                 var (body, problem) = await RequestBodies.ReadJsonAsync(request, InventoryJsonContext.Default.MoveRequest, cancellationToken);

@@ -51,26 +51,26 @@ internal static class ReportEndpoints
 
         lots.MapGet("/report.html", async (string receipt, string? access, HttpContext context, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                var (built, refused) = await PageReportAsync(context, node, receipt, access, cancellationToken);
+                var (built, language, refused) = await PageReportAsync(context, node, receipt, access, cancellationToken);
                 if (refused is not null)
                 {
                     return refused;
                 }
                 var keys = built!.Evidence.Members.Select(m => $"{m.Name}={m.PublicKey}").ToList();
-                var page = ReportPage.Render(built!, new ReportPageContext(PledgeOf(node, built!), BundlePath(receipt, context.Request.QueryString.Value), keys));
+                var page = ReportPage.Render(built!, new ReportPageContext(PledgeOf(node, built!), BundlePath(receipt, context.Request.QueryString.Value), keys, language));
                 // The page needs nothing from anywhere: say so, so that a browser refuses if it ever tried.
                 context.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'";
                 context.Response.Headers.CacheControl = "no-store";
                 return Results.Content(page, "text/html; charset=utf-8");
             })
             .WithName("GetConditionReportPage")
-            .WithSummary("The condition report as an HTML page with an SVG temperature chart. Lenders and auditors by API key, or anyone with a report link (?access=).")
+            .WithSummary("The condition report as an HTML page with an SVG temperature chart, in English or Chinese (?lang=en|zh, else Accept-Language). Lenders and auditors by API key, or anyone with a report link (?access=).")
             .Produces<string>(200, "text/html")
             .ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(503);
 
         lots.MapGet("/report.pdf", async (string receipt, string? access, HttpContext context, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                var (built, refused) = await PageReportAsync(context, node, receipt, access, cancellationToken);
+                var (built, language, refused) = await PageReportAsync(context, node, receipt, access, cancellationToken);
                 if (refused is not null)
                 {
                     return refused;
@@ -78,10 +78,17 @@ internal static class ReportEndpoints
                 var keys = built!.Evidence.Members.Select(m => $"{m.Name}={m.PublicKey}").ToList();
                 var page = $"{context.Request.Scheme}://{context.Request.Host}/v1/lots/{Uri.EscapeDataString(receipt)}/report.html{context.Request.QueryString.Value}";
                 context.Response.Headers.CacheControl = "no-store";
-                return Results.File(ReportPdf.Render(built!, new ReportPdfContext(PledgeOf(node, built!), page, keys)), "application/pdf", $"{receipt}.condition-report.pdf");
+                try
+                {
+                    return Results.File(ReportPdf.Render(built!, new ReportPdfContext(PledgeOf(node, built!), page, keys, language)), "application/pdf", $"{receipt}.condition-report.pdf");
+                }
+                catch (ReportFontMissingException e)
+                {
+                    return Problems.Result(new NodeProblem("font-missing", 503, e.Message));
+                }
             })
             .WithName("GetConditionReportPdf")
-            .WithSummary("The condition report as a PDF to file or print (the HTML page's figures, the chart, signatures and their meaning, a QR code to the page, the bundle's SHA-256). Lenders and auditors by API key, or anyone with a report link (?access=).")
+            .WithSummary("The condition report as a PDF to file or print (the HTML page's figures, the chart, signatures and their meaning, a QR code to the page, the bundle's SHA-256), in English or Chinese (?lang=en|zh, else Accept-Language; Chinese needs a CJK font on the node, else 503 font-missing). Lenders and auditors by API key, or anyone with a report link (?access=).")
             .Produces(200, contentType: "application/pdf")
             .ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(503);
 
@@ -159,19 +166,35 @@ internal static class ReportEndpoints
     }
 
     // A page or PDF: by API key or report link, the query checked, the report built.
-    private static async Task<(LotReport? Report, IResult? Refused)> PageReportAsync(HttpContext context, NodeRuntime node, string receipt, string? access, CancellationToken cancellationToken)
+    private static async Task<(LotReport? Report, ReportLanguage Language, IResult? Refused)> PageReportAsync(HttpContext context, NodeRuntime node, string receipt, string? access, CancellationToken cancellationToken)
     {
         if (Deny(context, node, receipt, access) is { } denied)
         {
-            return (null, denied);
+            return (null, default, denied);
         }
         var (query, problem) = Query(context.Request);
         if (problem is not null)
         {
-            return (null, problem);
+            return (null, default, problem);
         }
+        // ?lang= when given (and then only en or zh), else the browser's Accept-Language.
+        var language = ReportLanguage.English;
+        if (context.Request.Query.TryGetValue("lang", out var code))
+        {
+            if (ReportWords.FromCode(code.ToString()) is not { } asked)
+            {
+                return (null, default, Problems.Result(Problems.Field(RequestProblemTypes.InvalidField, "lang", $"'lang' is en or zh, got '{code}'")));
+            }
+            language = asked;
+        }
+        else if (Consumer.LanguageNegotiation.FromAcceptLanguage(context.Request.Headers.AcceptLanguage.ToString()) == Consumer.ConsumerLanguage.Chinese)
+        {
+            language = ReportLanguage.Chinese;
+        }
+        context.Response.Headers.ContentLanguage = language.Tag();
+        context.Response.Headers.Vary = "Accept-Language";
         var built = await BuildAsync(node, receipt, query!.Value.Request, query.Value.Threshold, cancellationToken);
-        return built.Succeeded ? (built.Value, null) : (null, Problems.Result(NodeProblem.From(built.Failure!)));
+        return built.Succeeded ? (built.Value, language, null) : (null, language, Problems.Result(NodeProblem.From(built.Failure!)));
     }
 
     internal static PledgeRecord? PledgeOf(NodeRuntime node, LotReport report)

@@ -15,7 +15,8 @@ namespace AnchorNode.Inventory;
 /// <param name="Pledge">The pledge reported on, or null.</param>
 /// <param name="BundleHref">The link that downloads the bundle.</param>
 /// <param name="VerifierKeys">The <c>--key</c> arguments a lender passes to <c>Verifier report</c>.</param>
-public sealed record ReportPageContext(PledgeRecord? Pledge, string BundleHref, IReadOnlyList<string> VerifierKeys);
+/// <param name="Language">The page's language.</param>
+public sealed record ReportPageContext(PledgeRecord? Pledge, string BundleHref, IReadOnlyList<string> VerifierKeys, ReportLanguage Language = ReportLanguage.English);
 
 /// <summary>
 /// The lender's condition report as one self-contained HTML page: no scripts, fonts or external
@@ -34,44 +35,49 @@ public static class ReportPage
         var lot = report.Lot.Lot;
         var c = report.Conditions;
         var v = c.Verdict;
+        var l = context.Language;
+        string Duration(long ms) => ReportWords.Duration(ms, l);
         var verdict = (v.Covenants == ConditionVerdict.Breached ? "breached" : v.Range == ConditionVerdict.OutOfRange ? "excursion" : !v.Evaluated ? "incomplete" : "held",
-            ReportWords.Verdict(v));
+            ReportWords.Verdict(v, l));
+        var title = l.Say("Condition report", "货物状况报告");
         var html = new StringBuilder(64 * 1024);
-        html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-            .Append("<title>Condition report ").Append(E(lot.Receipt)).Append("</title><style>").Append(Css).Append("</style></head><body><main>");
-        html.Append("<header><h1>Condition report <span class=\"receipt\">").Append(E(lot.Receipt)).Append("</span></h1>")
-            .Append("<p class=\"product\">").Append(E(lot.Product)).Append(" · GTIN ").Append(E(lot.Gtin)).Append(" · batch ").Append(E(lot.Batch)).Append("</p>")
+        html.Append("<!doctype html><html lang=\"").Append(l.Tag()).Append("\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+            .Append("<title>").Append(title).Append(' ').Append(E(lot.Receipt)).Append("</title><style>").Append(Css).Append("</style></head><body><main>");
+        html.Append("<header><h1>").Append(title).Append(" <span class=\"receipt\">").Append(E(lot.Receipt)).Append("</span></h1>")
+            .Append("<p class=\"product\">").Append(E(lot.Product)).Append(" · GTIN ").Append(E(lot.Gtin)).Append(l.Say(" · batch ", " · 批号 ")).Append(E(lot.Batch)).Append("</p>")
             .Append("<p id=\"verdict\" class=\"verdict ").Append(verdict.Item1).Append("\">").Append(verdict.Item2).Append("</p>")
-            .Append("<p class=\"window\">").Append(Time(c.Parameters.FromMs)).Append(" – ").Append(Time(c.Parameters.ToMs)).Append(" (").Append(Duration(c.Parameters.ToMs - c.Parameters.FromMs)).Append(")")
-            .Append(c.Terms == ReportTerms.CustomTerms ? " · <b id=\"custom\">custom analysis</b>: window and parameters chosen for this page, not the verdict on the pledge"
-                : c.Terms == ReportTerms.PledgeTerms ? " · the pledge's signed terms" : " · the lot's own history")
-            .Append(report.Evidence is { } asOf ? " · " + E(asOf.AsOf) : "").Append("</p>");
+            .Append("<p class=\"window\">").Append(Time(c.Parameters.FromMs)).Append(" – ").Append(Time(c.Parameters.ToMs)).Append(l.Say(" (", "（")).Append(Duration(c.Parameters.ToMs - c.Parameters.FromMs)).Append(l.Say(")", "）"))
+            .Append(c.Terms == ReportTerms.CustomTerms ? l.Say(" · <b id=\"custom\">custom analysis</b>: window and parameters chosen for this page, not the verdict on the pledge", " · <b id=\"custom\">自定义分析</b>：时间窗口和参数为本页所选，并非对质押的结论")
+                : c.Terms == ReportTerms.PledgeTerms ? l.Say(" · the pledge's signed terms", " · 按质押签署的条款") : l.Say(" · the lot's own history", " · 按货物自身的历史"))
+            .Append(report.Evidence is { } asOf ? " · " + E(ReportWords.AsOf(asOf, l)) : "").Append("</p>");
         foreach (var reason in v.Reasons)
         {
             html.Append("<p class=\"reason\">").Append(E(reason)).Append("</p>");
         }
         html.Append("</header>");
 
-        html.Append("<section><h2>Lot</h2><table class=\"facts\">");
-        Row(html, "Site, zone at issue", $"{lot.Site}, {lot.Zone}");
-        Row(html, "Required", string.Join("; ", c.Bands.Select(ReportWords.Band)));
-        Row(html, "Issued, valid until", $"{Time(lot.IssuedMs)}, {Time(lot.ValidUntilMs)}");
-        if (report.Lot.Title is { } title)
+        html.Append("<section><h2>").Append(l.Say("Lot", "货物")).Append("</h2><table class=\"facts\">");
+        Row(html, l.Say("Site, zone at issue", "签发时的仓库、库区"), $"{lot.Site}{l.Say(", ", "，")}{lot.Zone}");
+        Row(html, l.Say("Required", "存储要求"), string.Join(l.Say("; ", "；"), c.Bands.Select(b => ReportWords.Band(b, l))));
+        Row(html, l.Say("Issued, valid until", "签发日期、有效期至"), $"{Time(lot.IssuedMs)}{l.Say(", ", "，")}{Time(lot.ValidUntilMs)}");
+        if (report.Lot.Title is { } receiptTitle)
         {
-            var parties = ReportWords.Parties(title.Depositor, report.Lot.Owner ?? title.Owner).Split(": ", 2);
-            Row(html, parties[0], parties[1]);
-            Row(html, "Quantity", $"{ReportWords.Number(title.Quantity)} {title.Unit}");
+            foreach (var (label, value) in ReportWords.PartyFacts(receiptTitle.Depositor, report.Lot.Owner ?? receiptTitle.Owner, l))
+            {
+                Row(html, label.Length > 0 ? char.ToUpperInvariant(label[0]) + label[1..] : label, value);
+            }
+            Row(html, l.Say("Quantity", "数量"), $"{ReportWords.Number(receiptTitle.Quantity)} {receiptTitle.Unit}");
         }
-        Row(html, "Cargo", $"{lot.Epcs.Count} EPC{(lot.Epcs.Count == 1 ? "" : "s")}");
+        Row(html, l.Say("Cargo", "货物标签"), l.Say($"{lot.Epcs.Count} EPC{(lot.Epcs.Count == 1 ? "" : "s")}", $"{lot.Epcs.Count} 个 EPC"));
         html.Append("</table></section>");
 
         if (context.Pledge is { } pledge)
         {
-            html.Append("<section id=\"pledge\"><h2>Pledge at ledger index ").Append(pledge.Index).Append("</h2><table class=\"facts\">");
-            Row(html, "Lender", pledge.Lender);
-            Row(html, "Amount", ReportWords.Money(pledge.Amount, pledge.Currency));
-            Row(html, "Term", $"{Time(pledge.StartMs)} – {Time(pledge.EndMs)}");
-            Row(html, "Status", pledge.Status.Name() + (pledge.EndedAtMs is { } ended ? $" at {Time(ended)}" : ""));
+            html.Append("<section id=\"pledge\"><h2>").Append(l.Say($"Pledge at ledger index {pledge.Index}", $"质押（账本索引 {pledge.Index}）")).Append("</h2><table class=\"facts\">");
+            Row(html, l.Say("Lender", "质权人"), pledge.Lender);
+            Row(html, l.Say("Amount", "金额"), ReportWords.Money(pledge.Amount, pledge.Currency, l));
+            Row(html, l.Say("Term", "期限"), $"{Time(pledge.StartMs)} – {Time(pledge.EndMs)}");
+            Row(html, l.Say("Status", "状态"), ReportWords.PledgeStatusName(pledge.Status, l) + (pledge.EndedAtMs is { } ended ? l.Say($" at {Time(ended)}", $"，于 {Time(ended)}") : ""));
             html.Append("</table>");
             if (c.Covenants.Count > 0)
             {
@@ -84,12 +90,12 @@ public static class ReportPage
                         ConditionVerdict.CannotBeEvaluated => "incomplete",
                         _ => "held",
                     };
-                    html.Append("<li class=\"").Append(css).Append("\"><b>").Append(ReportWords.CovenantStatus(covenant.Status)).Append("</b> ").Append(E(ReportWords.Covenant(covenant.Covenant)))
-                        .Append(" <small>(signed as “").Append(E(covenant.Covenant)).Append("”)</small>");
+                    html.Append("<li class=\"").Append(css).Append("\"><b>").Append(ReportWords.CovenantStatus(covenant.Status, l)).Append("</b> ").Append(E(ReportWords.Covenant(covenant.Covenant, l)))
+                        .Append(l.Say(" <small>(signed as “", " <small>（签署原文“")).Append(E(covenant.Covenant)).Append(l.Say("”)</small>", "”）</small>"));
                     foreach (var b in covenant.Breaches)
                     {
-                        html.Append("<br>").Append(E($"{b.DeviceId} {b.SensorId}")).Append(": ").Append(Time(b.StartMs)).Append(" – ").Append(Time(b.EndMs))
-                            .Append(" (").Append(Duration(b.DurationMs)).Append("), limit exceeded at ").Append(Time(b.ExceededAtMs)).Append(", peak ").Append(Value(b.Peak, "Cel"));
+                        html.Append("<br>").Append(E($"{b.DeviceId} {b.SensorId}")).Append(l.Say(": ", "：")).Append(Time(b.StartMs)).Append(" – ").Append(Time(b.EndMs))
+                            .Append(l.Say(" (", "（")).Append(Duration(b.DurationMs)).Append(l.Say("), limit exceeded at ", "），超出限值于 ")).Append(Time(b.ExceededAtMs)).Append(l.Say(", peak ", "，峰值 ")).Append(Value(b.Peak, "Cel"));
                     }
                     html.Append("</li>");
                 }
@@ -98,36 +104,51 @@ public static class ReportPage
             html.Append("</section>");
         }
 
-        html.Append("<section><h2>Temperature</h2>");
-        Chart(html, report);
+        html.Append("<section><h2>").Append(l.Say("Temperature", "温度")).Append("</h2>");
+        Chart(html, report, l);
         html.Append("</section>");
 
-        html.Append("<section><h2>Sensors</h2><div class=\"wide\"><table class=\"grid\" id=\"sensors\"><thead><tr><th>Sensor</th><th>Zone</th><th>Readings</th><th>Min</th><th>Max</th><th>Mean</th><th>MKT</th><th>Out of range</th><th>Complete</th><th>Gaps</th><th>Faults</th></tr></thead><tbody>");
+        html.Append("<section><h2>").Append(l.Say("Sensors", "传感器")).Append("</h2><div class=\"wide\"><table class=\"grid\" id=\"sensors\"><thead><tr>");
+        foreach (var header in l == ReportLanguage.Chinese
+                     ? new[] { "传感器", "库区", "读数", "最低", "最高", "平均", "MKT", "超限时长", "完整度", "缺失", "故障" }
+                     : ["Sensor", "Zone", "Readings", "Min", "Max", "Mean", "MKT", "Out of range", "Complete", "Gaps", "Faults"])
+        {
+            html.Append("<th>").Append(header).Append("</th>");
+        }
+        html.Append("</tr></thead><tbody>");
         foreach (var s in c.Sensors)
         {
-            html.Append("<tr><td>").Append(E($"{s.DeviceId} {s.SensorId}")).Append("<br><small>").Append(E(s.Quantity)).Append("</small></td><td>").Append(E(s.Zone)).Append("</td><td>")
+            html.Append("<tr><td>").Append(E($"{s.DeviceId} {s.SensorId}")).Append("<br><small>").Append(E(ReportWords.QuantityName(s.Quantity, l))).Append("</small></td><td>").Append(E(s.Zone)).Append("</td><td>")
                 .Append(s.Received).Append(" / ").Append(s.Expected).Append("</td><td>").Append(Value(s.Min, s.Unit)).Append("</td><td>").Append(Value(s.Max, s.Unit))
                 .Append("</td><td>").Append(Value(s.Mean, s.Unit)).Append("</td><td>").Append(Value(s.Mkt, s.Unit)).Append("</td><td>").Append(Duration(s.TimeOutOfRangeMs))
-                .Append(s.CumulativeExceeded ? " <b class=\"bad\">over allowance</b>" : "").Append("</td><td>")
+                .Append(s.CumulativeExceeded ? l.Say(" <b class=\"bad\">over allowance</b>", " <b class=\"bad\">超出允许值</b>") : "").Append("</td><td>")
                 .Append((s.Completeness * 100).ToString("0.0", CultureInfo.InvariantCulture)).Append(" %</td><td>").Append(s.Gaps.Count).Append("</td><td>").Append(s.Faults.Count).Append("</td></tr>");
         }
-        html.Append("</tbody></table></div><p class=\"note\">MKT with ΔH/R = ").Append(c.Parameters.ActivationEnergyK.ToString("0.###", CultureInfo.InvariantCulture))
-            .Append(" K; logging interval ").Append(Duration(c.Parameters.IntervalMs)).Append(", gaps are longer than twice that; excursions are periods out of range longer than ")
-            .Append(Duration(c.Parameters.DelayMs)).Append(c.Parameters.CumulativeMs is { } allowance ? $", cumulative allowance {Duration(allowance)}" : "").Append(".</p></section>");
+        var energy = c.Parameters.ActivationEnergyK.ToString("0.###", CultureInfo.InvariantCulture);
+        html.Append("</tbody></table></div><p class=\"note\">").Append(l == ReportLanguage.Chinese
+            ? $"MKT 按 ΔH/R = {energy} K 计算；记录间隔 {Duration(c.Parameters.IntervalMs)}，超过其两倍即为数据缺失；超限指超出范围且持续超过 {Duration(c.Parameters.DelayMs)} 的时段"
+                + (c.Parameters.CumulativeMs is { } allowanceZh ? $"，累计允许 {Duration(allowanceZh)}" : "") + "。"
+            : $"MKT with ΔH/R = {energy} K; logging interval {Duration(c.Parameters.IntervalMs)}, gaps are longer than twice that; excursions are periods out of range longer than {Duration(c.Parameters.DelayMs)}"
+                + (c.Parameters.CumulativeMs is { } allowance ? $", cumulative allowance {Duration(allowance)}" : "") + ".").Append("</p></section>");
 
-        html.Append("<section><h2>Excursions</h2>");
+        html.Append("<section><h2>").Append(l.Say("Excursions", "超限")).Append("</h2>");
         var excursions = c.Sensors.SelectMany(s => s.Excursions.Select(e => (s, e))).OrderBy(x => x.e.StartMs).ToList();
         if (excursions.Count == 0)
         {
-            html.Append("<p class=\"none\">None.</p>");
+            html.Append("<p class=\"none\">").Append(l.Say("None.", "无。")).Append("</p>");
         }
         else
         {
-            html.Append("<div class=\"wide\"><table class=\"grid\" id=\"excursions\"><thead><tr><th>Sensor</th><th>Start</th><th>End</th><th>Duration</th><th>Extreme reading</th></tr></thead><tbody>");
+            html.Append("<div class=\"wide\"><table class=\"grid\" id=\"excursions\"><thead><tr>");
+            foreach (var header in l == ReportLanguage.Chinese ? new[] { "传感器", "开始", "结束", "时长", "极值读数" } : ["Sensor", "Start", "End", "Duration", "Extreme reading"])
+            {
+                html.Append("<th>").Append(header).Append("</th>");
+            }
+            html.Append("</tr></thead><tbody>");
             foreach (var (s, e) in excursions)
             {
                 html.Append("<tr class=\"excursion-row\"><td>").Append(E($"{s.DeviceId} {s.SensorId}")).Append("</td><td>").Append(Time(e.StartMs)).Append("</td><td>").Append(Time(e.EndMs))
-                    .Append(e.Ongoing ? " (open)" : "").Append("</td><td>").Append(Duration(e.DurationMs)).Append("</td><td>").Append(E(ReportWords.Peak(e.Side, e.Peak, s.Unit))).Append("</td></tr>");
+                    .Append(e.Ongoing ? l.Say(" (open)", "（未结束）") : "").Append("</td><td>").Append(Duration(e.DurationMs)).Append("</td><td>").Append(E(ReportWords.Peak(e.Side, e.Peak, s.Unit, l))).Append("</td></tr>");
             }
             html.Append("</tbody></table></div>");
         }
@@ -135,27 +156,30 @@ public static class ReportPage
 
         var gaps = c.Sensors.SelectMany(s => s.Gaps.Select(g => (s, g))).ToList();
         var faults = c.Sensors.SelectMany(s => s.Faults.Select(f => (s, f))).ToList();
-        html.Append("<section><h2>Data completeness</h2>");
+        html.Append("<section><h2>").Append(l.Say("Data completeness", "数据完整性")).Append("</h2>");
         if (gaps.Count == 0 && c.Uncovered.Count == 0 && faults.Count == 0)
         {
-            html.Append("<p class=\"none\">No gaps, no uncovered storage, no device faults.</p>");
+            html.Append("<p class=\"none\">").Append(l.Say("No gaps, no uncovered storage, no device faults.", "无数据缺失、无未监测的存储时段、无设备故障。")).Append("</p>");
         }
         html.Append("<ul class=\"issues\">");
         foreach (var (s, g) in gaps)
         {
-            html.Append("<li class=\"gap-row\">Gap in ").Append(E($"{s.DeviceId} {s.SensorId}")).Append(": ").Append(Time(g.FromMs)).Append(" – ").Append(Time(g.ToMs)).Append(" (").Append(Duration(g.DurationMs)).Append(")</li>");
+            var sensor = E($"{s.DeviceId} {s.SensorId}");
+            html.Append("<li class=\"gap-row\">").Append(l.Say($"Gap in {sensor}: ", $"{sensor} 数据缺失：")).Append(Time(g.FromMs)).Append(" – ").Append(Time(g.ToMs))
+                .Append(l.Say(" (", "（")).Append(Duration(g.DurationMs)).Append(l.Say(")", "）")).Append("</li>");
         }
         foreach (var u in c.Uncovered)
         {
-            html.Append("<li>No ").Append(E(u.Quantity)).Append(" sensor in ").Append(E(u.Zone)).Append(": ").Append(Time(u.FromMs)).Append(" – ").Append(Time(u.ToMs)).Append("</li>");
+            html.Append("<li>").Append(l.Say($"No {E(u.Quantity)} sensor in {E(u.Zone)}: ", $"{E(u.Zone)} 无{E(ReportWords.QuantityName(u.Quantity, l))}传感器：")).Append(Time(u.FromMs)).Append(" – ").Append(Time(u.ToMs)).Append("</li>");
         }
         foreach (var (s, f) in faults)
         {
-            html.Append("<li>Fault ").Append(E(f.Code)).Append(" of ").Append(E($"{s.DeviceId} {s.SensorId}")).Append(" at ").Append(Time(f.TimeMs)).Append("</li>");
+            var sensor = E($"{s.DeviceId} {s.SensorId}");
+            html.Append("<li>").Append(l.Say($"Fault {E(f.Code)} of {sensor} at ", $"{sensor} 故障 {E(f.Code)}，时间 ")).Append(Time(f.TimeMs)).Append("</li>");
         }
         html.Append("</ul></section>");
 
-        html.Append("<section><h2>Storage history</h2><ul class=\"history\">");
+        html.Append("<section><h2>").Append(l.Say("Storage history", "存储历史")).Append("</h2><ul class=\"history\">");
         foreach (var interval in c.Storage)
         {
             html.Append("<li>").Append(E(interval.Site ?? "")).Append(' ').Append(E(interval.Zone)).Append(": ").Append(Time(interval.FromMs)).Append(" – ").Append(Time(interval.ToMs)).Append("</li>");
@@ -163,19 +187,24 @@ public static class ReportPage
         html.Append("</ul></section>");
 
         var proof = report.Proof;
-        html.Append("<section id=\"proof\"><h2>Proof</h2><p class=\"").Append(proof.Verified ? "ok" : "bad").Append("\">")
-            .Append(proof.Verified ? "Verified: " : "Not verified under the requested policy: ")
-            .Append(proof.Readings).Append(" readings proven to ledger checkpoint ").Append(proof.LedgerSize)
-            .Append(proof.LedgerTimeMs is { } t ? $" of {Time(t)}" : "").Append(", signed by ").Append(E(string.Join(", ", proof.Signers)))
-            .Append(" (").Append(proof.ExplicitThreshold ? $"{proof.Threshold} signature(s) asked for; the consortium's quorum is {proof.Quorum}" : $"the consortium's quorum: {proof.Threshold} of {proof.TrustedMembers.Count} members").Append(").")
+        var signers = E(string.Join(l.Say(", ", "、"), proof.Signers));
+        html.Append("<section id=\"proof\"><h2>").Append(l.Say("Proof", "证明")).Append("</h2><p class=\"").Append(proof.Verified ? "ok" : "bad").Append("\">")
+            .Append(proof.Verified ? l.Say("Verified: ", "已验证：") : l.Say("Not verified under the requested policy: ", "按所要求的策略未通过验证："))
+            .Append(l == ReportLanguage.Chinese
+                ? $"{proof.Readings} 条读数已证明至账本检查点 {proof.LedgerSize}" + (proof.LedgerTimeMs is { } tz ? $"（{Time(tz)}）" : "") + $"，签署者 {signers}（"
+                    + (proof.ExplicitThreshold ? $"要求 {proof.Threshold} 个签名；联盟法定人数为 {proof.Quorum}" : $"联盟法定人数：{proof.TrustedMembers.Count} 个成员中 {proof.Threshold} 个") + "）。"
+                : $"{proof.Readings} readings proven to ledger checkpoint {proof.LedgerSize}" + (proof.LedgerTimeMs is { } t ? $" of {Time(t)}" : "") + $", signed by {signers} ("
+                    + (proof.ExplicitThreshold ? $"{proof.Threshold} signature(s) asked for; the consortium's quorum is {proof.Quorum}" : $"the consortium's quorum: {proof.Threshold} of {proof.TrustedMembers.Count} members") + ").")
             .Append(proof.Failure is { } why ? " " + E(why) : "").Append("</p>")
-            .Append("<p><a id=\"bundle\" href=\"").Append(E(context.BundleHref)).Append("\" download=\"").Append(E(BundleFileName(lot.Receipt))).Append("\">Download the evidence bundle</a>, then check it offline, in the folder you saved it to, against the members' keys (the verifier asks for the consortium's quorum of signatures):</p><pre id=\"verify\">")
+            .Append("<p><a id=\"bundle\" href=\"").Append(E(context.BundleHref)).Append("\" download=\"").Append(E(BundleFileName(lot.Receipt))).Append("\">")
+            .Append(l.Say("Download the evidence bundle</a>, then check it offline, in the folder you saved it to, against the members' keys (the verifier asks for the consortium's quorum of signatures):",
+                "下载证据包</a>，然后在保存它的文件夹中，用各成员的公钥离线验证（验证程序要求联盟法定人数的签名）：")).Append("</p><pre id=\"verify\">")
             .Append(E(VerifyCommand.Format("report", BundleFileName(lot.Receipt), context.VerifierKeys))).Append("</pre></section>");
         html.Append("</main></body></html>");
         return html.ToString();
     }
 
-    private static void Chart(StringBuilder html, LotReport report)
+    private static void Chart(StringBuilder html, LotReport report, ReportLanguage l)
     {
         var c = report.Conditions;
         var temperature = c.Sensors.Where(s => s.Quantity == Senml.Temperature).ToList();
@@ -196,7 +225,7 @@ public static class ReportPage
         }
         if (values.Count == 0)
         {
-            html.Append("<p class=\"none\">No temperature readings describe the lot in this window.</p>");
+            html.Append("<p class=\"none\">").Append(l.Say("No temperature readings describe the lot in this window.", "此时间窗口内没有描述该批货物的温度读数。")).Append("</p>");
             return;
         }
         var low = Math.Floor(values.Min() - 1);
@@ -206,32 +235,32 @@ public static class ReportPage
         double Y(double v) => Top + (high - v) / (high - low) * (Height - Top - Bottom);
         string N(double d) => d.ToString("0.#", CultureInfo.InvariantCulture);
 
-        html.Append("<svg id=\"chart\" role=\"img\" aria-label=\"Temperature of the lot's sensors over the report window\" viewBox=\"0 0 ").Append(N(Width)).Append(' ').Append(N(Height))
+        html.Append("<svg id=\"chart\" role=\"img\" aria-label=\"").Append(l.Say("Temperature of the lot's sensors over the report window", "报告时间窗口内货物所在库区传感器的温度")).Append("\" viewBox=\"0 0 ").Append(N(Width)).Append(' ').Append(N(Height))
             .Append("\" xmlns=\"http://www.w3.org/2000/svg\"><defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#888\" stroke-width=\"2\"/></pattern></defs>");
         html.Append("<rect x=\"").Append(N(Left)).Append("\" y=\"").Append(N(Top)).Append("\" width=\"").Append(N(Width - Left - Right)).Append("\" height=\"").Append(N(Height - Top - Bottom)).Append("\" fill=\"#fff\" stroke=\"#ccc\"/>");
         if (band is not null)
         {
             html.Append("<rect class=\"band\" x=\"").Append(N(Left)).Append("\" y=\"").Append(N(Y((double)band.Max))).Append("\" width=\"").Append(N(Width - Left - Right))
-                .Append("\" height=\"").Append(N(Y((double)band.Min) - Y((double)band.Max))).Append("\" fill=\"#2e9b4f\" fill-opacity=\"0.14\"><title>Allowed ")
-                .Append(F(band.Min)).Append(" to ").Append(F(band.Max)).Append(" °C</title></rect>");
+                .Append("\" height=\"").Append(N(Y((double)band.Min) - Y((double)band.Max))).Append("\" fill=\"#2e9b4f\" fill-opacity=\"0.14\"><title>").Append(l.Say("Allowed ", "允许范围 "))
+                .Append(F(band.Min)).Append(l.Say(" to ", " 至 ")).Append(F(band.Max)).Append(" °C</title></rect>");
         }
         foreach (var u in c.Uncovered.Where(u => u.Quantity == Senml.Temperature))
         {
             html.Append("<rect class=\"uncovered\" x=\"").Append(N(X(u.FromMs))).Append("\" y=\"").Append(N(Top)).Append("\" width=\"").Append(N(Math.Max(1, X(u.ToMs) - X(u.FromMs))))
-                .Append("\" height=\"").Append(N(Height - Top - Bottom)).Append("\" fill=\"#999\" fill-opacity=\"0.12\"><title>No temperature sensor in ").Append(E(u.Zone)).Append("</title></rect>");
+                .Append("\" height=\"").Append(N(Height - Top - Bottom)).Append("\" fill=\"#999\" fill-opacity=\"0.12\"><title>").Append(l.Say($"No temperature sensor in {E(u.Zone)}", $"{E(u.Zone)} 无温度传感器")).Append("</title></rect>");
         }
         foreach (var (sensor, _) in points)
         {
             foreach (var g in sensor.Gaps)
             {
                 html.Append("<rect class=\"gap\" x=\"").Append(N(X(g.FromMs))).Append("\" y=\"").Append(N(Height - Bottom - 14)).Append("\" width=\"").Append(N(Math.Max(2, X(g.ToMs) - X(g.FromMs))))
-                    .Append("\" height=\"14\" fill=\"url(#hatch)\" stroke=\"#666\"><title>Gap in ").Append(E(sensor.SensorId)).Append(": ").Append(Time(g.FromMs)).Append(" – ").Append(Time(g.ToMs)).Append("</title></rect>");
+                    .Append("\" height=\"14\" fill=\"url(#hatch)\" stroke=\"#666\"><title>").Append(l.Say($"Gap in {E(sensor.SensorId)}: ", $"{E(sensor.SensorId)} 数据缺失：")).Append(Time(g.FromMs)).Append(" – ").Append(Time(g.ToMs)).Append("</title></rect>");
             }
             foreach (var e in sensor.Excursions)
             {
                 html.Append("<rect class=\"excursion\" x=\"").Append(N(X(e.StartMs))).Append("\" y=\"").Append(N(Top)).Append("\" width=\"").Append(N(Math.Max(2, X(e.EndMs) - X(e.StartMs))))
-                    .Append("\" height=\"").Append(N(Height - Top - Bottom)).Append("\" fill=\"#d62728\" fill-opacity=\"0.18\" stroke=\"#d62728\" stroke-opacity=\"0.5\"><title>Excursion ")
-                    .Append(E(sensor.SensorId)).Append(' ').Append(Time(e.StartMs)).Append(" – ").Append(Time(e.EndMs)).Append(", peak ").Append(Value(e.Peak, sensor.Unit)).Append("</title></rect>");
+                    .Append("\" height=\"").Append(N(Height - Top - Bottom)).Append("\" fill=\"#d62728\" fill-opacity=\"0.18\" stroke=\"#d62728\" stroke-opacity=\"0.5\"><title>").Append(l.Say("Excursion ", "超限 "))
+                    .Append(E(sensor.SensorId)).Append(' ').Append(Time(e.StartMs)).Append(" – ").Append(Time(e.EndMs)).Append(l.Say(", peak ", "，峰值 ")).Append(Value(e.Peak, sensor.Unit)).Append("</title></rect>");
             }
         }
         for (var v = low; v <= high; v += Math.Max(1, Math.Ceiling((high - low) / 8)))
@@ -269,7 +298,7 @@ public static class ReportPage
             html.Append("<text class=\"legend\" x=\"").Append(N(Left + 8 + i * 170)).Append("\" y=\"").Append(N(Height - 6)).Append("\" fill=\"").Append(colour).Append("\">■ ")
                 .Append(E($"{sensor.DeviceId} {sensor.SensorId}")).Append("</text>");
         }
-        html.Append("<text x=\"").Append(N(Left)).Append("\" y=\"11\" class=\"axis\">°C · times in UTC</text></svg>");
+        html.Append("<text x=\"").Append(N(Left)).Append("\" y=\"11\" class=\"axis\">").Append(l.Say("°C · times in UTC", "°C · 时间为 UTC")).Append("</text></svg>");
     }
 
     // Keeps the shape of long series (each bucket's first, lowest and highest reading) so peaks stay visible.
@@ -300,8 +329,6 @@ public static class ReportPage
     private static string Value(double? value, string unit) => ReportWords.Value(value, unit);
 
     private static string Time(long ms) => ReportWords.Time(ms);
-
-    private static string Duration(long ms) => ReportWords.Duration(ms);
 
     private const string Css = """
         body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#f5f6f7}

@@ -45,6 +45,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         Lots = new LotRegistry(Sequencer, Statements, Readers, time);
         LotExporter = new LotBundleExporter(Readers);
         Reports = new ConditionReports(LotExporter, Readers);
+        Epcis = new LotEpcis(Readers, Reports, config.Consortium, config.PublicPlaces.ToDictionary(p => p.Key, p => p.Value.English, StringComparer.Ordinal), time);
         PublicLots = new PublicLots(Reports, Readers, new AnswerCache(config.PublicCache.MaxBytes, config.PublicCache.ConcurrentBuilds));
         CovenantEvents = covenantEvents ?? new LoggingCovenantEvents(loggers.CreateLogger<LoggingCovenantEvents>());
         Covenants = new CovenantMonitor(Reports, Readers, Sequencer, CovenantEvents, time, loggers.CreateLogger<CovenantMonitor>());
@@ -122,6 +123,9 @@ public sealed class NodeRuntime : IAsyncDisposable
 
     /// <summary>Public lot facts for consumer pages.</summary>
     public PublicLots PublicLots { get; }
+
+    /// <summary>Lots' events as EPCIS 2.0 documents.</summary>
+    public LotEpcis Epcis { get; }
 
     /// <summary>Where new covenant breaches are published.</summary>
     public ICovenantEvents CovenantEvents { get; }

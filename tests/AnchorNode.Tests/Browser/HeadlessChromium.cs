@@ -79,7 +79,7 @@ public sealed class HeadlessChromium : IAsyncLifetime
         _playwright?.Dispose();
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EdgeTrace.sln")))

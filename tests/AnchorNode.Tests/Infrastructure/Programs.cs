@@ -27,6 +27,28 @@ public static class Programs
         return new Run(process.ExitCode, await output, await error);
     }
 
+    /// <summary>Runs a system tool (pdftotext, pdftoppm, pdffonts, …) and waits for it.</summary>
+    public static async Task<Run> Tool(string program, params string[] args)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return new Run(process.ExitCode, await output, await error);
+    }
+
     public static Process Start(string dll, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")

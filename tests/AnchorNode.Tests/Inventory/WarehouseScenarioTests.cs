@@ -137,8 +137,8 @@ public sealed class WarehouseScenarioTests(WarehouseScenario scenario, HeadlessC
         await File.WriteAllBytesAsync(pdf, await response.Content.ReadAsByteArrayAsync());
         var report = await ReportAsync(WarehouseScenario.Chilled);
 
-        var text = await Tool("pdftotext", "-layout", pdf, "-");
-        var png = await Tool("pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", pdf, Path.Combine(folder, "page"));
+        var text = await Programs.Tool("pdftotext", "-layout", pdf, "-");
+        var png = await Programs.Tool("pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", pdf, Path.Combine(folder, "page"));
 
         Assert.Equal(0, png.ExitCode);
         Assert.True(new FileInfo(Path.Combine(folder, "page-1.png")).Length > 10_000, "page 1 renders to a PNG with something on it");
@@ -158,15 +158,6 @@ public sealed class WarehouseScenarioTests(WarehouseScenario scenario, HeadlessC
             Assert.Contains(ReportWords.Time(b.StartMs), words, StringComparison.Ordinal);
         }
         Directory.Delete(folder, recursive: true);
-    }
-
-    private static async Task<Programs.Run> Tool(string program, params string[] args)
-    {
-        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return new Programs.Run(process.ExitCode, await output, await error);
     }
 
     [Fact]
