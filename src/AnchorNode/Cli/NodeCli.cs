@@ -37,7 +37,6 @@ public static class NodeCli
         InventoryCommands.AddTo(root);
         PledgeCommands.AddTo(root);
         DashboardCommands.AddTo(root);
-        Demo.DemoCommand.AddTo(root);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -47,14 +46,7 @@ public static class NodeCli
         try
         {
             // Our exceptions carry the exit code; the library's handler would print a stack trace and exit 1.
-            // The demo stops its processes itself on SIGINT/SIGTERM, which can take longer than the
-            // library's grace before it ends the process with 130.
-            var demo = parse.CommandResult.Command.Name == "demo";
-            return await parse.InvokeAsync(new InvocationConfiguration
-            {
-                EnableDefaultExceptionHandler = false,
-                ProcessTerminationTimeout = demo ? null : new InvocationConfiguration().ProcessTerminationTimeout,
-            });
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (UsageException e)
         {

@@ -8,7 +8,7 @@ using System.Text.Json.Nodes;
 namespace EdgeTrace.Benchmarks.Node;
 
 /// <summary>
-/// The demo (<c>AnchorNode demo</c>: a three-member consortium, the warehouse node serving on
+/// The demo (<c>src/Demo</c>, what <c>./edgetrace demo</c> runs: a three-member consortium, the warehouse node serving on
 /// 127.0.0.1, a gateway on a simulated warehouse with three hours of history, lots issued from RFID
 /// arrivals, a pledge, cosigners) run as its own process tree, so that load can be put on the node it
 /// starts and that node's memory read from /proc. It runs under <c>timeout</c>, so it stops by itself
@@ -59,9 +59,9 @@ internal sealed class DemoProcess : IAsyncDisposable
         string Program(string name) => Path.Combine(RepositoryRoot(), "src", name, "bin", "Release", "net10.0", name + ".dll");
         var info = new ProcessStartInfo("timeout") { RedirectStandardOutput = true, RedirectStandardError = true, StandardOutputEncoding = Encoding.UTF8, UseShellExecute = false };
         foreach (var arg in new[] { "--signal=TERM", "--kill-after=30", ((int)bound.TotalSeconds).ToString(CultureInfo.InvariantCulture), "dotnet",
-                     Program("AnchorNode"), "demo", "--data", folder, "--port", port.ToString(CultureInfo.InvariantCulture),
-                     "--speed", speed.ToString(CultureInfo.InvariantCulture), "--gateway-dll", Program("EdgeGateway"),
-                     "--verifier-dll", Program("Verifier") })
+                     Program("Demo"), "--data", folder, "--port", port.ToString(CultureInfo.InvariantCulture),
+                     "--speed", speed.ToString(CultureInfo.InvariantCulture), "--node-dll", Program("AnchorNode"),
+                     "--gateway-dll", Program("EdgeGateway"), "--verifier-dll", Program("Verifier") })
         {
             info.ArgumentList.Add(arg);
         }

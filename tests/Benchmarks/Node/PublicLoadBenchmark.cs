@@ -243,7 +243,7 @@ public sealed class PublicLoadBenchmark : IBenchmarkSuite
         sb.AppendLine("## public-load — public endpoints under load (issue 14, item 6)");
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"""
-            The demo (`AnchorNode demo --speed 600`): a three-member consortium, the warehouse node on 127.0.0.1, one gateway on a
+            The demo (`./edgetrace demo --speed 600`, the program in `src/Demo`): a three-member consortium, the warehouse node on 127.0.0.1, one gateway on a
             simulated warehouse with three hours of history (six temperature probes, RFID readers, a compressor failure), two lots
             issued from the dock door's RFID arrivals, WR-DEMO-1 pledged to the bank, the bank and the auditor cosigning every 3 s.
             The gateway keeps uploading in real time during the run, so new checkpoints arrive (and invalidate what was computed

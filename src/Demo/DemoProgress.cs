@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace AnchorNode.Demo;
+namespace Demo;
 
 /// <summary>Numbered progress lines: <c>[3/11] enrolling gateway gw-1 … done (0.4 s)</c>, with a dot every few seconds of a long wait.</summary>
 internal sealed class DemoProgress(int steps)

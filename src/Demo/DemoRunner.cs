@@ -7,17 +7,12 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using AnchorNode.Cli;
-using AnchorNode.Evidence;
-using AnchorNode.Configuration;
-using Firmware.Contracts.Epc;
-using Firmware.Contracts.Evidence;
 using Firmware.Contracts.Notes;
 
-namespace AnchorNode.Demo;
+namespace Demo;
 
-/// <summary>What <c>AnchorNode demo</c> was asked for.</summary>
-internal sealed record DemoOptions(string Data, bool Fresh, int Port, double Speed, int Gateways, string GatewayDll, string VerifierDll, string? RepoRoot);
+/// <summary>What <c>./edgetrace demo</c> was asked for.</summary>
+internal sealed record DemoOptions(string Data, bool Fresh, int Port, double Speed, int Gateways, DemoPrograms Programs, string? RepoRoot);
 
 /// <summary>A sample lot the demo registers from what the dock door saw.</summary>
 internal sealed record SampleLot(string Receipt, string Product, string Code, string FirstThirteen, string Zone, string Band, string Specification, int Quantity, string Unit)
@@ -29,11 +24,15 @@ internal sealed record SampleLot(string Receipt, string Product, string Code, st
 /// The whole system on one machine: a three-member consortium (warehouse operator, bank, auditor),
 /// the warehouse node serving on 127.0.0.1, gateways on simulated warehouses, lots registered from
 /// RFID arrivals, a pledge with a covenant, a cosigned checkpoint, an evidence bundle and a QR code;
-/// then it keeps everything running until Ctrl-C. Every step is the node's or the gateway's own
-/// command line (as an operator would type it), so the demo also shows how the parts are used.
+/// then it keeps everything running until Ctrl-C. Every step is the node's, the gateway's or the
+/// verifier's own command line (as an operator would type it), a settings file edited as an operator
+/// would edit it, or the node's HTTP API: the demo shows how the parts are used, and uses nothing else.
 /// </summary>
 internal sealed class DemoRunner
 {
+    public const int OkExit = 0;
+    public const int FailedExit = 1;
+    public const int UsageExit = 2;
     public const string Owner = "acme-foods";
     public const string Buyer = "nordic-trade";
     private const string Consortium = "demo";
@@ -86,7 +85,7 @@ internal sealed class DemoRunner
         {
             _progress.Fail("in use");
             await Console.Error.WriteLineAsync($"error: port {_options.Port} is in use; pass --port N (a free port for the node's HTTP API)");
-            return NodeCli.Usage;
+            return UsageExit;
         }
         _progress.Done("free");
 
@@ -95,14 +94,14 @@ internal sealed class DemoRunner
         {
             _progress.Fail("not a demo folder");
             await Console.Error.WriteLineAsync($"error: {_folder.Path} exists and was not made by the demo; pass --data to choose another folder (--fresh only deletes demo folders)");
-            return NodeCli.Usage;
+            return UsageExit;
         }
         using var held = Directory.Exists(_folder.Path) ? _folder.TryLock() : null;
         if (Directory.Exists(_folder.Path) && held is null)
         {
             _progress.Fail("in use");
             await Console.Error.WriteLineAsync($"error: another demo is running on {_folder.Path}; stop it first or pass --data DIR");
-            return NodeCli.Usage;
+            return UsageExit;
         }
         if (_options.Fresh)
         {
@@ -135,7 +134,7 @@ internal sealed class DemoRunner
             died = t.Result;
             abort.Cancel();
         }, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-        var exit = NodeCli.Ok;
+        var exit = OkExit;
         try
         {
             cosigners = await SetUpAsync(processes, abort.Token);
@@ -148,14 +147,14 @@ internal sealed class DemoRunner
             if (!signalled && died is { } child)
             {
                 await Console.Error.WriteLineAsync($"error: {child.Name} exited unexpectedly ({ExitCode(child)}); its log: {Display(child.LogPath)}");
-                exit = NodeCli.Refused;
+                exit = FailedExit;
             }
         }
         catch (DemoException e)
         {
             _progress.Fail("failed");
             await Console.Error.WriteLineAsync($"error: {e.Message}");
-            exit = NodeCli.Refused;
+            exit = FailedExit;
         }
         finally
         {
@@ -188,7 +187,7 @@ internal sealed class DemoRunner
         ConfigureNode();
 
         _progress.Begin(4, $"starting the node on {BaseUrl}");
-        var serve = processes.Start("node", DemoPrograms.AnchorNodeDll, ["serve", "--data", _folder.Warehouse, "--urls", BaseUrl]);
+        var serve = processes.Start("node", _options.Programs.AnchorNodeDll, ["serve", "--data", _folder.Warehouse, "--urls", BaseUrl]);
         var listening = serve.NextLineAsync(l => l.StartsWith("listening: ", StringComparison.Ordinal));
         if (await Task.WhenAny(listening, Task.Delay(TimeSpan.FromSeconds(60), cancellationToken)) != listening)
         {
@@ -210,7 +209,7 @@ internal sealed class DemoRunner
             _progress.Begin(6, $"starting gateway {gateway.Id}: {History} of warehouse history at {_options.Speed.ToString(CultureInfo.InvariantCulture)}× speed, then real time");
             // A history that ends now: the warehouse starts three hours ago and catches up at --speed,
             // so no reading is ever dated after the node received it; a rerun continues where it stopped.
-            var run = processes.Start(gateway.Id, _options.GatewayDll,
+            var run = processes.Start(gateway.Id, _options.Programs.GatewayDll,
                 ["run", "--data", _folder.Gateway(gateway.Id), "--simulate", gateway.Seed.ToString(CultureInfo.InvariantCulture),
                     "--history", History, "--speed", _options.Speed.ToString(CultureInfo.InvariantCulture)]);
             var anchored = await PollAsync(async ct => await CommittedAsync(gateway.Id, ct) is > 0 and var size ? size : (long?)null,
@@ -224,7 +223,7 @@ internal sealed class DemoRunner
             }
         }
 
-        var cosigners = new DemoCosigners([_folder.Bank, _folder.Auditor], _base, File.ReadAllText(_folder.CosignerApiKey).Trim(),
+        var cosigners = new DemoCosigners([("bank", _folder.Bank), ("auditor", _folder.Auditor)], _options.Programs.AnchorNodeDll, _base, _folder.CosignerApiKey,
             Path.Combine(_folder.Logs, "cosigners.log"), TimeSpan.FromSeconds(3));
         cosigners.Start();
 
@@ -260,7 +259,7 @@ internal sealed class DemoRunner
             // The pledge covers the goods from their receipt on (a signed term): the chiller failure
             // in the warehouse's history falls inside it.
             var issued = DateTimeOffset.FromUnixTimeMilliseconds((long)lotView["public"]!["issuedMs"]!);
-            var created = await CliAsync(DemoPrograms.AnchorNodeDll, ["pledge", "create", "--data", _folder.Warehouse, "--receipt", pledged.Receipt, "--lender-data", _folder.Bank,
+            var created = await CliAsync(_options.Programs.AnchorNodeDll, ["pledge", "create", "--data", _folder.Warehouse, "--receipt", pledged.Receipt, "--lender-data", _folder.Bank,
                 "--owner-key", _folder.OwnerKey, "--lender", "bank", "--amount", "500000", "--currency", "CNY", "--start", IsoMs(issued), "--end", Iso(now.AddDays(180)), "--covenant", Covenant], cancellationToken);
             _progress.Done($"pledge at ledger index {created.Field("pledge")}");
         }
@@ -279,28 +278,27 @@ internal sealed class DemoRunner
             await PollAsync(async ct => await CaughtUpAsync(gateway.Id, ct) ? true : (bool?)null, caughtUp,
                 $"gateway {gateway.Id} to replay its {History} of history (its log: {Display(Path.Combine(_folder.Logs, gateway.Id + ".log"))})", cancellationToken);
         }
-        var size = long.Parse((await CliAsync(DemoPrograms.AnchorNodeDll, ["status", "--data", _folder.Warehouse], cancellationToken)).Field("ledger-size"), CultureInfo.InvariantCulture);
+        var size = long.Parse((await CliAsync(_options.Programs.AnchorNodeDll, ["status", "--data", _folder.Warehouse], cancellationToken)).Field("ledger-size"), CultureInfo.InvariantCulture);
         var cosigned = await PollAsync(_ => Task.FromResult(cosigners.CosignedByAll >= size ? cosigners.CosignedByAll : (long?)null),
             TimeSpan.FromSeconds(90), $"the cosigners to reach ledger size {size} (their log: {Display(cosigners.LogPath)})", cancellationToken);
         _progress.Done($"ledger size {cosigned}, three member signatures");
 
         _progress.Begin(12, "writing the evidence bundle, the PDF report, the QR code and the links");
         var keys = await VerifierKeysAsync(cancellationToken);
-        var bundle = await ExportBundleAsync(pledged.Receipt, keys, cancellationToken);
+        var (bundle, verify) = await ExportBundleAsync(pledged.Receipt, keys, cancellationToken);
         var view = await LotAsync(pledged.Receipt, cancellationToken) ?? throw new DemoException($"lot {pledged.Receipt} is not on the node");
         var gtin = (string)view["public"]!["gtin"]!;
         var batch = (string)view["public"]!["batch"]!;
         var code = $"/01/{gtin}/10/{Uri.EscapeDataString(batch)}";
         var qr = Path.Combine(_folder.Qr, pledged.Receipt + ".png");
         await DownloadAsync($"qr{code}.png", qr, cancellationToken);
-        var report = (await CliAsync(DemoPrograms.AnchorNodeDll, ["lot", "report-link", "--data", _folder.Warehouse, "--receipt", pledged.Receipt, "--base-url", BaseUrl], cancellationToken)).Field("url");
+        var report = (await CliAsync(_options.Programs.AnchorNodeDll, ["lot", "report-link", "--data", _folder.Warehouse, "--receipt", pledged.Receipt, "--base-url", BaseUrl], cancellationToken)).Field("url");
         Directory.CreateDirectory(_folder.Reports);
-        var pdf = (await CliAsync(DemoPrograms.AnchorNodeDll, ["lot", "report-pdf", "--data", _folder.Warehouse, "--receipt", pledged.Receipt, "--base-url", BaseUrl,
+        var pdf = (await CliAsync(_options.Programs.AnchorNodeDll, ["lot", "report-pdf", "--data", _folder.Warehouse, "--receipt", pledged.Receipt, "--base-url", BaseUrl,
             "--out", Path.Combine(_folder.Reports, pledged.Receipt + ".condition-report.pdf"), "--bundle-out", Path.Combine(_folder.Reports, ReportBundleName(pledged.Receipt))], cancellationToken)).Field("pdf");
-        var dashboard = (await CliAsync(DemoPrograms.AnchorNodeDll, ["dashboard-link", "--data", _folder.Warehouse, "--base-url", BaseUrl, "--hours", "24"], cancellationToken)).Field("url");
+        var dashboard = (await CliAsync(_options.Programs.AnchorNodeDll, ["dashboard-link", "--data", _folder.Warehouse, "--base-url", BaseUrl, "--hours", "24"], cancellationToken)).Field("url");
         _progress.Done("done");
 
-        var verify = VerifyCommand.Format("report", Path.GetFullPath(bundle), keys);
         await Console.Out.WriteLineAsync($"operator dashboard: {dashboard}");
         await Console.Out.WriteLineAsync($"lender report: {report}");
         await Console.Out.WriteLineAsync($"pdf report: {Display(pdf)}");
@@ -312,7 +310,8 @@ internal sealed class DemoRunner
         return cosigners;
     }
 
-    private static string ReportBundleName(string receipt) => Inventory.ReportPage.BundleFileName(receipt);
+    /// <summary>The name the node's report pages give a lot's bundle (their verify command names it).</summary>
+    private static string ReportBundleName(string receipt) => receipt + ".lot-evidence.json";
 
     /// <summary>
     /// The receipt lifecycle on the unpledged lot: its owner endorses it to a buyer (both sign), then
@@ -324,17 +323,17 @@ internal sealed class DemoRunner
         _progress.Begin(10, $"endorsing {lot.Receipt} from {Owner} to {Buyer}, then splitting it");
         if (!File.Exists(_folder.BuyerKey))
         {
-            await CliAsync(DemoPrograms.AnchorNodeDll, ["party", "keygen", "--party", Buyer, "--out", _folder.BuyerKey], cancellationToken);
+            await CliAsync(_options.Programs.AnchorNodeDll, ["party", "keygen", "--party", Buyer, "--out", _folder.BuyerKey], cancellationToken);
         }
         var parties = await GetJsonAsync("v1/parties", cancellationToken);
         if (!(parties is JsonArray list && list.Any(p => (string?)p?["party"] == Buyer)))
         {
-            await CliAsync(DemoPrograms.AnchorNodeDll, ["party", "add", "--data", _folder.Warehouse, "--party", Buyer, "--key", PublicKeyOf(_folder.BuyerKey)], cancellationToken);
+            await CliAsync(_options.Programs.AnchorNodeDll, ["party", "add", "--data", _folder.Warehouse, "--party", Buyer, "--key", PublicKeyOf(_folder.BuyerKey)], cancellationToken);
         }
         var done = new List<string>();
         if ((string?)view["owner"] == Owner && (string?)view["status"] == "issued")
         {
-            var endorsed = await CliAsync(DemoPrograms.AnchorNodeDll, ["lot", "endorse", "--data", _folder.Warehouse, "--receipt", lot.Receipt, "--to", Buyer,
+            var endorsed = await CliAsync(_options.Programs.AnchorNodeDll, ["lot", "endorse", "--data", _folder.Warehouse, "--receipt", lot.Receipt, "--to", Buyer,
                 "--owner-key", _folder.OwnerKey, "--new-owner-key", _folder.BuyerKey], cancellationToken);
             done.Add($"endorsed at ledger index {endorsed.Field("ledger-index")}");
         }
@@ -350,7 +349,7 @@ internal sealed class DemoRunner
             {
                 args.AddRange(["--epc", $"{lot.Receipt}{(i % 2 == 0 ? "A" : "B")}={cargo[i]}"]);
             }
-            var split = await CliAsync(DemoPrograms.AnchorNodeDll, args, cancellationToken);
+            var split = await CliAsync(_options.Programs.AnchorNodeDll, args, cancellationToken);
             done.Add($"split at ledger index {split.Field("split")} into {lot.Receipt}A and {lot.Receipt}B");
         }
         _progress.Done(done.Count == 0 ? "done already" : string.Join("; ", done));
@@ -358,58 +357,71 @@ internal sealed class DemoRunner
 
     private async Task<bool> FoundAsync(CancellationToken cancellationToken)
     {
-        if (new DataFolder(_folder.Warehouse).IsInitialised)
+        if (IsInitialised(_folder.Warehouse))
         {
-            var members = await CliAsync(DemoPrograms.AnchorNodeDll, ["members", "list", "--data", _folder.Warehouse], cancellationToken);
+            var members = await CliAsync(_options.Programs.AnchorNodeDll, ["members", "list", "--data", _folder.Warehouse], cancellationToken);
             if (members.Has("quorum") && File.Exists(_folder.OperatorApiKey) && File.Exists(_folder.CosignerApiKey))
             {
                 return false;
             }
             throw new DemoException($"the consortium in {Display(_folder.Path)} was left half-made by an earlier run; start over with --fresh");
         }
-        if (new DataFolder(_folder.Bank).IsInitialised || new DataFolder(_folder.Auditor).IsInitialised)
+        if (IsInitialised(_folder.Bank) || IsInitialised(_folder.Auditor))
         {
             throw new DemoException($"the consortium in {Display(_folder.Path)} was left half-made by an earlier run; start over with --fresh");
         }
-        var bank = await CliAsync(DemoPrograms.AnchorNodeDll, ["init", "--data", _folder.Bank, "--consortium", Consortium, "--member", "bank", "--role", "lender"], cancellationToken);
-        var auditor = await CliAsync(DemoPrograms.AnchorNodeDll, ["init", "--data", _folder.Auditor, "--consortium", Consortium, "--member", "auditor", "--role", "auditor"], cancellationToken);
-        await CliAsync(DemoPrograms.AnchorNodeDll, ["init", "--data", _folder.Warehouse, "--consortium", Consortium, "--member", "warehouse", "--role", "operator"], cancellationToken);
-        await CliAsync(DemoPrograms.AnchorNodeDll, ["members", "add", "--data", _folder.Warehouse, "--name", "bank", "--role", "lender", "--key", bank.Field("public-key")], cancellationToken);
-        await CliAsync(DemoPrograms.AnchorNodeDll, ["members", "add", "--data", _folder.Warehouse, "--name", "auditor", "--role", "auditor", "--key", auditor.Field("public-key")], cancellationToken);
-        await CliAsync(DemoPrograms.AnchorNodeDll, ["genesis", "--data", _folder.Warehouse], cancellationToken);
-        var operatorKey = await CliAsync(DemoPrograms.AnchorNodeDll, ["org", "add", "--data", _folder.Warehouse, "--name", "warehouse-ops", "--role", "operator"], cancellationToken);
+        var bank = await CliAsync(_options.Programs.AnchorNodeDll, ["init", "--data", _folder.Bank, "--consortium", Consortium, "--member", "bank", "--role", "lender"], cancellationToken);
+        var auditor = await CliAsync(_options.Programs.AnchorNodeDll, ["init", "--data", _folder.Auditor, "--consortium", Consortium, "--member", "auditor", "--role", "auditor"], cancellationToken);
+        await CliAsync(_options.Programs.AnchorNodeDll, ["init", "--data", _folder.Warehouse, "--consortium", Consortium, "--member", "warehouse", "--role", "operator"], cancellationToken);
+        await CliAsync(_options.Programs.AnchorNodeDll, ["members", "add", "--data", _folder.Warehouse, "--name", "bank", "--role", "lender", "--key", bank.Field("public-key")], cancellationToken);
+        await CliAsync(_options.Programs.AnchorNodeDll, ["members", "add", "--data", _folder.Warehouse, "--name", "auditor", "--role", "auditor", "--key", auditor.Field("public-key")], cancellationToken);
+        await CliAsync(_options.Programs.AnchorNodeDll, ["genesis", "--data", _folder.Warehouse], cancellationToken);
+        var operatorKey = await CliAsync(_options.Programs.AnchorNodeDll, ["org", "add", "--data", _folder.Warehouse, "--name", "warehouse-ops", "--role", "operator"], cancellationToken);
         DemoFolder.WriteSecret(_folder.OperatorApiKey, operatorKey.Field("api-key") + "\n");
-        var cosignerKey = await CliAsync(DemoPrograms.AnchorNodeDll, ["org", "add", "--data", _folder.Warehouse, "--name", "member-nodes", "--role", "auditor"], cancellationToken);
+        var cosignerKey = await CliAsync(_options.Programs.AnchorNodeDll, ["org", "add", "--data", _folder.Warehouse, "--name", "member-nodes", "--role", "auditor"], cancellationToken);
         DemoFolder.WriteSecret(_folder.CosignerApiKey, cosignerKey.Field("api-key") + "\n");
         return true;
     }
 
-    /// <summary>Addresses and public names for this run (the port may differ from the last one).</summary>
+    /// <summary>Has <c>AnchorNode init</c> made this node folder (its settings and its member key)?</summary>
+    private static bool IsInitialised(string nodeFolder) =>
+        File.Exists(Path.Combine(nodeFolder, "node.json")) && File.Exists(Path.Combine(nodeFolder, "member.key"));
+
+    /// <summary>
+    /// The node's <c>node.json</c>, as an operator would edit it: addresses and public names for this run
+    /// (the port may differ from the last one); the node checks the file when it starts.
+    /// </summary>
     private void ConfigureNode()
     {
-        var folder = new DataFolder(_folder.Warehouse);
-        var places = new Dictionary<string, PublicPlaceName>(StringComparer.Ordinal);
+        var file = Path.Combine(_folder.Warehouse, "node.json");
+        var config = ReadJsonObject(file);
+        var places = new JsonObject();
         for (var i = 1; i <= _options.Gateways; i++)
         {
             var site = string.Format(CultureInfo.InvariantCulture, SiteFormat, i);
-            places[site] = new PublicPlaceName { English = $"Riverside Cold Store {i}, Shanghai", Chinese = $"滨江冷库 {i} 号（上海）" };
-            places[$"{site}/chiller-1"] = new PublicPlaceName { English = "Chilled room (2–8 °C)", Chinese = "冷藏间（2–8 °C）" };
-            places[$"{site}/freezer-1"] = new PublicPlaceName { English = "Freezer room (−18 °C or colder)", Chinese = "冷冻间（−18 °C 以下）" };
+            places[site] = new JsonObject { ["en"] = $"Riverside Cold Store {i}, Shanghai", ["zh"] = $"滨江冷库 {i} 号（上海）" };
+            places[$"{site}/chiller-1"] = new JsonObject { ["en"] = "Chilled room (2–8 °C)", ["zh"] = "冷藏间（2–8 °C）" };
+            places[$"{site}/freezer-1"] = new JsonObject { ["en"] = "Freezer room (−18 °C or colder)", ["zh"] = "冷冻间（−18 °C 以下）" };
         }
-        var config = folder.ReadConfig() with
-        {
-            PublicBaseUrl = BaseUrl,
-            PublicPlaces = places,
-            PublicTimeZone = "Asia/Shanghai",
-            // Covenants are checked every few seconds, so a breach shows up while someone watches.
-            CovenantCheckIntervalMs = 5000,
-        };
-        if (config.Problem() is { } problem)
-        {
-            throw new DemoException($"{folder.ConfigFile}: {problem}");
-        }
-        folder.WriteConfig(config);
+        config["publicBaseUrl"] = BaseUrl;
+        config["publicPlaces"] = places;
+        config["publicTimeZone"] = "Asia/Shanghai";
+        // Covenants are checked every few seconds, so a breach shows up while someone watches.
+        config["covenantCheckIntervalMs"] = 5000;
+        File.WriteAllText(file, config.ToJsonString(IndentedJson) + "\n");
     }
+
+    private static readonly System.Text.Json.JsonSerializerOptions IndentedJson = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>A settings file (comments and trailing commas allowed, as the programs read them).</summary>
+    private static JsonObject ReadJsonObject(string file) =>
+        JsonNode.Parse(File.ReadAllText(file), null,
+            new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
+        ?? throw new DemoException($"{file} does not hold a JSON object");
 
     private async Task<string> SetUpGatewayAsync(string deviceId, string site, CancellationToken cancellationToken)
     {
@@ -418,7 +430,7 @@ internal sealed class DemoRunner
         var made = false;
         if (!File.Exists(key))
         {
-            await CliAsync(_options.GatewayDll, ["init", "--data", folder, "--device-id", deviceId, "--node", BaseUrl], cancellationToken);
+            await CliAsync(_options.Programs.GatewayDll, ["init", "--data", folder, "--device-id", deviceId, "--node", BaseUrl], cancellationToken);
             made = true;
         }
         ConfigureGateway(deviceId, Path.Combine(folder, "gateway.json"));
@@ -446,15 +458,14 @@ internal sealed class DemoRunner
                 args.AddRange(["--sensor", $"mqtt/{node.Id}/temperature:temperature:{node.Zone}", "--sensor", $"mqtt/{node.Id}/humidity:humidity:{node.Zone}"]);
             }
         }
-        var enrolled = await CliAsync(DemoPrograms.AnchorNodeDll, args, cancellationToken);
+        var enrolled = await CliAsync(_options.Programs.AnchorNodeDll, args, cancellationToken);
         return $"enrolled at ledger index {enrolled.Field("ledger-index")}";
     }
 
     /// <summary>The gateway's file, as an operator would edit it: this node, the simulated warehouse and its failure, quick retries.</summary>
     private void ConfigureGateway(string deviceId, string path)
     {
-        var config = JsonNode.Parse(File.ReadAllText(path), null,
-            new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject();
+        var config = ReadJsonObject(path);
         config["node"] = new JsonObject { ["url"] = BaseUrl + "/" };
         // Uplink waits are real seconds; the node is on this machine, so a retry need not wait long.
         config["uplink"] = new JsonObject { ["retryInitialSeconds"] = 1, ["retryMaxSeconds"] = 10, ["slowRetrySeconds"] = 10 };
@@ -485,7 +496,7 @@ internal sealed class DemoRunner
             };
         }
         var text = "// Written by './edgetrace demo' (each run sets node.url to the node's port). Fields: docs/gateway-config.md.\n"
-            + config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n";
+            + config.ToJsonString(IndentedJson) + "\n";
         File.WriteAllText(path, text);
     }
 
@@ -493,14 +504,14 @@ internal sealed class DemoRunner
     {
         if (!File.Exists(_folder.OwnerKey))
         {
-            await CliAsync(DemoPrograms.AnchorNodeDll, ["party", "keygen", "--party", Owner, "--out", _folder.OwnerKey], cancellationToken);
+            await CliAsync(_options.Programs.AnchorNodeDll, ["party", "keygen", "--party", Owner, "--out", _folder.OwnerKey], cancellationToken);
         }
         var parties = await GetJsonAsync("v1/parties", cancellationToken);
         if (parties is JsonArray list && list.Any(p => (string?)p?["party"] == Owner))
         {
             return;
         }
-        await CliAsync(DemoPrograms.AnchorNodeDll, ["party", "add", "--data", _folder.Warehouse, "--party", Owner, "--key", PublicKeyOf(_folder.OwnerKey)], cancellationToken);
+        await CliAsync(_options.Programs.AnchorNodeDll, ["party", "add", "--data", _folder.Warehouse, "--party", Owner, "--key", PublicKeyOf(_folder.OwnerKey)], cancellationToken);
     }
 
     private async Task IssueAsync(SampleLot lot, string site, List<JsonNode> arrived, CancellationToken cancellationToken)
@@ -517,24 +528,28 @@ internal sealed class DemoRunner
         {
             args.AddRange(["--epc", (string)arrival["epc"]!]);
         }
-        await CliAsync(DemoPrograms.AnchorNodeDll, args, cancellationToken);
+        await CliAsync(_options.Programs.AnchorNodeDll, args, cancellationToken);
     }
 
-    private async Task<string> ExportBundleAsync(string receipt, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the lot's bundle and checks it as the printed command will, with the verifier and the
+    /// members' keys alone (the consortium's quorum of signatures); returns it and the node's verify command.
+    /// </summary>
+    private async Task<(string Bundle, string Verify)> ExportBundleAsync(string receipt, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         var path = Path.Combine(_folder.Bundles, receipt + ".json");
-        var policy = new EvidencePolicy(keys.Select(k => NoteVerifierKey.Parse(k).Value).ToList());
         string? problem = null;
         try
         {
-            // The bundle is proven against the best-signed checkpoint covering the lot; check it as the printed command will.
-            return await PollAsync(async ct =>
+            // The bundle is proven against the best-signed checkpoint covering the lot; until the members have cosigned it, try again.
+            var verify = await PollAsync(async ct =>
             {
-                await CliAsync(DemoPrograms.AnchorNodeDll, ["lot", "export-bundle", "--data", _folder.Warehouse, "--receipt", receipt, "--out", path], ct);
-                var verified = EvidenceVerifier.Verify(await File.ReadAllBytesAsync(path, ct), policy);
-                problem = verified.Succeeded ? null : verified.Failure!.ToString();
-                return verified.Succeeded ? path : null;
+                var exported = await CliAsync(_options.Programs.AnchorNodeDll, ["lot", "export-bundle", "--data", _folder.Warehouse, "--receipt", receipt, "--out", path], ct);
+                var verified = await DemoPrograms.RunAsync(_options.Programs.VerifierDll, ["report", path, .. keys.SelectMany(k => new[] { "--key", k })], SetupLog, ct);
+                problem = verified.ExitCode == 0 ? null : $"{verified.Command} exited {verified.ExitCode}: {(verified.Output + verified.Error).Trim()}";
+                return verified.ExitCode == 0 ? exported.Field("check") : null;
             }, TimeSpan.FromSeconds(60), $"evidence bundle of {receipt} that the consortium's quorum of member signatures proves", cancellationToken);
+            return (path, verify);
         }
         catch (DemoException e) when (problem is not null)
         {
@@ -633,30 +648,17 @@ internal sealed class DemoRunner
         }
     }
 
-    /// <summary>Runs one of the programs' commands to completion; its output goes to logs/setup.log.</summary>
+    private string SetupLog => Path.Combine(_folder.Logs, "setup.log");
+
+    /// <summary>Runs one of the programs' commands to completion (it must succeed); its output goes to logs/setup.log.</summary>
     private async Task<CliOutput> CliAsync(string dll, IEnumerable<string> args, CancellationToken cancellationToken)
     {
-        var info = DemoPrograms.StartInfo(dll, args);
-        var command = $"{Path.GetFileNameWithoutExtension(dll)} {string.Join(' ', info.ArgumentList.Skip(1).Select(VerifyCommand.ShellQuote))}";
-        using var process = Process.Start(info) ?? throw new DemoException($"could not start {command}");
-        var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        try
+        var run = await DemoPrograms.RunAsync(dll, args, SetupLog, cancellationToken);
+        if (run.ExitCode != 0)
         {
-            await process.WaitForExitAsync(cancellationToken);
+            throw new DemoException($"{run.Command} exited {run.ExitCode}: {run.Error.Trim()} (see {Display(SetupLog)})");
         }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        var log = Path.Combine(_folder.Logs, "setup.log");
-        await File.AppendAllTextAsync(log, $"--- {DateTimeOffset.UtcNow:O} {command}\nexit {process.ExitCode}\n{await output}{await error}", CancellationToken.None);
-        if (process.ExitCode != 0)
-        {
-            throw new DemoException($"{command} exited {process.ExitCode}: {(await error).Trim()} (see {Display(log)})");
-        }
-        return new CliOutput(command, await output);
+        return run;
     }
 
     private static bool PortIsFree(int port)
@@ -710,14 +712,5 @@ internal sealed class DemoRunner
             }
         }
         return full;
-    }
-
-    private sealed record CliOutput(string Command, string Output)
-    {
-        public bool Has(string name) => Output.Split('\n').Any(l => l.StartsWith(name + ": ", StringComparison.Ordinal));
-
-        public string Field(string name) =>
-            Output.Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.StartsWith(name + ": ", StringComparison.Ordinal))?[(name.Length + 2)..]
-            ?? throw new DemoException($"{Command} printed no '{name}:' line");
     }
 }

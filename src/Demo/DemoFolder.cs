@@ -1,4 +1,4 @@
-namespace AnchorNode.Demo;
+namespace Demo;
 
 /// <summary>
 /// The demo's data folder: the three members' node folders, the gateways' folders, keys, logs, and

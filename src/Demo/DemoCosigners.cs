@@ -1,38 +1,31 @@
-using AnchorNode.Runtime;
-using System.Net.Http.Headers;
-using AnchorNode.Configuration;
-using AnchorNode.Hosting;
-using AnchorNode.Ledger;
-using Microsoft.Extensions.Logging.Abstractions;
+using System.Globalization;
 
-namespace AnchorNode.Demo;
+namespace Demo;
 
 /// <summary>
 /// The bank's and the auditor's nodes, cosigning the warehouse node's latest checkpoint every
-/// <c>interval</c>: each replays the new entries into its own replica through the ledger rules
-/// (what <c>AnchorNode cosign</c> does), in this process rather than one process per round.
+/// <c>interval</c>: each round runs <c>AnchorNode cosign</c> on each member's own folder, which
+/// replays the new entries into that member's replica through the ledger rules, recomputes the
+/// state root and cosigns only when it agrees (as each member's operator would run it, e.g. from a timer).
 /// </summary>
 internal sealed class DemoCosigners : IAsyncDisposable
 {
-    private readonly List<(string Name, NodeRuntime Replica)> _members = [];
-    private readonly HttpClient _http;
-    private readonly StreamWriter _log;
+    private readonly IReadOnlyList<(string Name, string Folder)> _members;
+    private readonly string _nodeDll;
+    private readonly Uri _node;
+    private readonly string _apiKeyFile;
     private readonly TimeSpan _interval;
     private readonly Dictionary<string, long> _cosigned = new(StringComparer.Ordinal);
     private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
 
-    public DemoCosigners(IEnumerable<string> memberFolders, Uri node, string apiKey, string logPath, TimeSpan interval)
+    public DemoCosigners(IReadOnlyList<(string Name, string Folder)> members, string nodeDll, Uri node, string apiKeyFile, string logPath, TimeSpan interval)
     {
-        foreach (var folder in memberFolders)
-        {
-            var replica = NodeRuntime.Open(new DataFolder(folder), NullLoggerFactory.Instance);
-            _members.Add((replica.Config.Member, replica));
-        }
-        _http = new HttpClient { BaseAddress = node, Timeout = TimeSpan.FromMinutes(2) };
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
-        _log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        _members = members;
+        _nodeDll = nodeDll;
+        _node = node;
+        _apiKeyFile = apiKeyFile;
         _interval = interval;
         LogPath = logPath;
     }
@@ -58,9 +51,9 @@ internal sealed class DemoCosigners : IAsyncDisposable
         using var timer = new PeriodicTimer(_interval);
         do
         {
-            foreach (var (name, replica) in _members)
+            foreach (var (name, folder) in _members)
             {
-                await CosignAsync(name, replica, cancellationToken);
+                await CosignAsync(name, folder, cancellationToken);
             }
         }
         while (await Wait(timer, cancellationToken));
@@ -78,34 +71,33 @@ internal sealed class DemoCosigners : IAsyncDisposable
         }
     }
 
-    private async Task CosignAsync(string name, NodeRuntime replica, CancellationToken cancellationToken)
+    private async Task CosignAsync(string name, string folder, CancellationToken cancellationToken)
     {
         try
         {
-            var result = await new Cosigner(replica, _http).CosignLatestAsync(cancellationToken);
-            if (result.Succeeded)
+            var run = await DemoPrograms.RunAsync(_nodeDll,
+                ["cosign", "--data", folder, "--node", _node.AbsoluteUri.TrimEnd('/'), "--api-key-file", _apiKeyFile], LogPath, cancellationToken);
+            if (run.ExitCode == 0)
             {
                 lock (_cosigned)
                 {
-                    _cosigned[name] = result.Value.Size;
+                    _cosigned[name] = long.Parse(run.Field("cosigned-size"), CultureInfo.InvariantCulture);
                 }
-                await _log.WriteLineAsync($"{DateTimeOffset.UtcNow:O} {name}: cosigned size {result.Value.Size} (replayed {result.Value.Replayed}; signers {string.Join(", ", result.Value.Signers)})");
                 return;
             }
-            await Problem(name, $"refused: {result.Failure}");
+            await Problem(name, $"{run.Command} exited {run.ExitCode}: {run.Error.Trim()}");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
-        catch (HttpRequestException e)
+        catch (DemoException e)
         {
-            await Problem(name, $"cannot reach the node: {e.Message}");
+            await Problem(name, e.Message);
         }
     }
 
     private async Task Problem(string name, string what)
     {
-        await _log.WriteLineAsync($"{DateTimeOffset.UtcNow:O} {name}: {what}");
         // One line on the console per member; the rest is in the log.
         if (_warned.Add(name))
         {
@@ -117,12 +109,6 @@ internal sealed class DemoCosigners : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await _loop;
-        foreach (var (_, replica) in _members)
-        {
-            await replica.DisposeAsync();
-        }
-        _http.Dispose();
-        await _log.DisposeAsync();
         _stop.Dispose();
     }
 }

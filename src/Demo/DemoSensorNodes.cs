@@ -6,7 +6,7 @@ using System.Text;
 using MQTTnet;
 using MQTTnet.Protocol;
 
-namespace AnchorNode.Demo;
+namespace Demo;
 
 /// <summary>A battery sensor node the demo simulates: its id, the zone it hangs in, and the air it measures.</summary>
 internal sealed record DemoNode(string Id, string Zone, double Celsius, double Humidity);

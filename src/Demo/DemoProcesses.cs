@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace AnchorNode.Demo;
+namespace Demo;
 
 /// <summary>A long-running program the demo started (the node's <c>serve</c>, a gateway's <c>run</c>), its output going to a log file.</summary>
 internal sealed class DemoChild
@@ -185,7 +185,8 @@ internal sealed class DemoProcesses : IAsyncDisposable
         _ => $"exit {exitCode}",
     };
 
-    private static void Terminate(int pid)
+    /// <summary>SIGTERM, which the programs stop cleanly on.</summary>
+    public static void Terminate(int pid)
     {
         // .NET sends only SIGKILL; the children stop cleanly on SIGTERM (gateways seal their logs).
         using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", pid.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false });
@@ -208,12 +209,10 @@ internal sealed class DemoProcesses : IAsyncDisposable
 /// <summary>A step of the demo failed; the message says what and where to look.</summary>
 internal sealed class DemoException(string message) : Exception(message);
 
-/// <summary>Where the programs are: this one (for its commands), the gateway, the verifier, and the dotnet host.</summary>
-internal static class DemoPrograms
+/// <summary>The programs the demo runs, as built: the node, the gateway and the verifier.</summary>
+internal sealed record DemoPrograms(string AnchorNodeDll, string GatewayDll, string VerifierDll)
 {
     public static string DotnetHost => Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
-
-    public static string AnchorNodeDll => typeof(DemoPrograms).Assembly.Location;
 
     /// <summary><c>dotnet DLL ARGS</c>, with standard output and error read as UTF-8.</summary>
     public static ProcessStartInfo StartInfo(string dll, IEnumerable<string> args)
@@ -234,4 +233,53 @@ internal static class DemoPrograms
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         return info;
     }
+
+    /// <summary>
+    /// Runs one command to completion and appends it, its exit code and its output to <paramref name="log"/>.
+    /// Cancelled, the command gets SIGTERM (it stops as on Ctrl-C), then a kill after a few seconds.
+    /// </summary>
+    public static async Task<CliOutput> RunAsync(string dll, IEnumerable<string> args, string log, CancellationToken cancellationToken)
+    {
+        var info = StartInfo(dll, args);
+        var command = $"{Path.GetFileNameWithoutExtension(dll)} {string.Join(' ', info.ArgumentList.Skip(1).Select(ShellQuote))}";
+        using var process = Process.Start(info) ?? throw new DemoException($"could not start {command}");
+        var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            DemoProcesses.Terminate(process.Id);
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await process.WaitForExitAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            throw;
+        }
+        await File.AppendAllTextAsync(log, $"--- {DateTimeOffset.UtcNow:O} {command}\nexit {process.ExitCode}\n{await output}{await error}", CancellationToken.None);
+        return new CliOutput(command, process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Quotes a word for a POSIX shell when it has anything but safe characters (the logs show commands one can paste).</summary>
+    private static string ShellQuote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "_-./=:+,@%".Contains(c, StringComparison.Ordinal))
+            ? word
+            : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}
+
+/// <summary>What a command printed: its <c>name: value</c> lines are read by name.</summary>
+internal sealed record CliOutput(string Command, int ExitCode, string Output, string Error)
+{
+    public bool Has(string name) => Output.Split('\n').Any(l => l.StartsWith(name + ": ", StringComparison.Ordinal));
+
+    public string Field(string name) =>
+        Output.Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.StartsWith(name + ": ", StringComparison.Ordinal))?[(name.Length + 2)..]
+        ?? throw new DemoException($"{Command} printed no '{name}:' line");
 }
