@@ -45,7 +45,7 @@ root.SetAction(async (parse, cancellationToken) =>
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
-    EdgeTrace.CommandLine.ParseErrors.Write(parsed, Console.Error, EdgeTrace.CommandLine.ParseErrors.ProgramName("demo", "Demo"));
+    EdgeTrace.CommandLine.ParseErrors.Write(parsed, Console.Error, EdgeTrace.CommandLine.Programs.Name("demo", "Demo"));
     return DemoRunner.UsageExit;
 }
 // The demo stops its processes itself on SIGINT/SIGTERM, which can take longer than the library's
