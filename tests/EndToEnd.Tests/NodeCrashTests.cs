@@ -107,6 +107,9 @@ public sealed class NodeCrashTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60)));
             await load.StopAsync();
             await watch.StopAsync();
+            // A request its client gave up on (the load's last ones, an upload the gateway's stop cut
+            // short) may still be committed by the node: the final figures are taken once nothing arrives.
+            await WaitUntilTheLedgerStopsGrowingAsync(api);
             var figures = await AssertNothingLostAsync(api, load, run, watch);
             await AssertNodeHoldsTheGatewaysLeavesAsync(api, gateway, figures.Held);
             gate.Close();
@@ -248,6 +251,20 @@ public sealed class NodeCrashTests(ITestOutputHelper output) : IDisposable
                 Assert.Equal(ledger.Count, (long)entry!["index"]!);
                 ledger.Add(((string)entry["kind"]!, Convert.FromBase64String((string)entry["entry"]!)));
             }
+        }
+    }
+
+    private static async Task WaitUntilTheLedgerStopsGrowingAsync(HttpClient api)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var size = (await ReadLedgerAsync(api)).Count;
+        for (var quiet = 0; quiet < 3; )
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the ledger still grows a minute after every client stopped ({size} entries)");
+            await Task.Delay(300);
+            var now = (await ReadLedgerAsync(api)).Count;
+            quiet = now == size ? quiet + 1 : 0;
+            size = now;
         }
     }
 
