@@ -37,6 +37,7 @@ public static class NodeCli
         InventoryCommands.AddTo(root);
         PledgeCommands.AddTo(root);
         DashboardCommands.AddTo(root);
+        NotificationCommands.AddTo(root);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -87,6 +87,10 @@ public sealed record NodeConfig
     [JsonPropertyName("walCheckpointBytes")]
     public long WalCheckpointBytes { get; set; } = WalCheckpointer.DefaultThresholdBytes;
 
+    /// <summary>Webhook and email notifications (covenant breaches to lenders, gateways offline to the operator); none when absent.</summary>
+    [JsonPropertyName("notifications")]
+    public NotificationSettings? Notifications { get; set; }
+
     /// <summary>The ledger's checkpoint origin.</summary>
     [JsonIgnore]
     public string Origin => LedgerNames.Origin(Consortium);
@@ -166,7 +170,7 @@ public sealed record NodeConfig
                 return $"trustedProxies: '{proxy}' is not an IP address";
             }
         }
-        return null;
+        return Notifications?.Problem();
     }
 }
 

@@ -4,6 +4,7 @@ using AnchorNode.Consumer;
 using AnchorNode.Endpoints;
 using AnchorNode.Inventory;
 using AnchorNode.Ledger;
+using AnchorNode.Notifications;
 using AnchorNode.Storage;
 using Firmware.Contracts.Evidence;
 using Firmware.Contracts.Uplink;
@@ -57,6 +58,14 @@ public static class NodeHost
             TimeSpan.FromMilliseconds(node.Config.CheckpointIntervalMs), node.Time, services.GetRequiredService<ILogger<CheckpointService>>()));
         builder.Services.AddHostedService(services => new CovenantMonitorService(node.Covenants, node.Readers,
             TimeSpan.FromMilliseconds(node.Config.CovenantCheckIntervalMs), node.Time, services.GetRequiredService<ILogger<CovenantMonitorService>>()));
+        if (node.Dispatcher is { } dispatcher && node.GatewayWatcher is { } watcher)
+        {
+            var notifications = node.Config.Notifications!;
+            builder.Services.AddHostedService(services => new NotificationService(dispatcher,
+                TimeSpan.FromMilliseconds(notifications.PollIntervalMs), services.GetRequiredService<ILogger<NotificationService>>()));
+            builder.Services.AddHostedService(services => new GatewayPresenceService(watcher,
+                TimeSpan.FromMilliseconds(notifications.GatewayCheckIntervalMs), services.GetRequiredService<ILogger<GatewayPresenceService>>()));
+        }
         builder.Services.AddHostedService(services => new WalCheckpointService(node.Wal, node.Time, services.GetRequiredService<ILogger<WalCheckpointService>>()));
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AnchorNode.Ledger;
 using Microsoft.Extensions.Logging;
 
 namespace AnchorNode.Inventory;
@@ -28,6 +29,15 @@ public interface ICovenantEvents
 {
     /// <summary>Publishes a newly detected breach. Failures are logged by the caller and do not stop detection.</summary>
     ValueTask PublishAsync(CovenantBreachEvent breach, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Called inside the transaction that records the breach, before <see cref="PublishAsync"/>: what
+    /// must exist exactly when the breach is recorded (a notification outbox row) is written here, on
+    /// <paramref name="context"/>'s connection. Nothing by default.
+    /// </summary>
+    void Record(LedgerWriteContext context, CovenantBreachEvent breach)
+    {
+    }
 }
 
 /// <summary>Logs breaches as warnings (the default when nothing else subscribes).</summary>
@@ -52,6 +62,9 @@ public sealed class InMemoryCovenantEvents(ICovenantEvents? next = null) : ICove
 
     /// <summary>Every breach published, in order.</summary>
     public IReadOnlyList<CovenantBreachEvent> Events => _events.ToList();
+
+    /// <inheritdoc/>
+    public void Record(LedgerWriteContext context, CovenantBreachEvent breach) => next?.Record(context, breach);
 
     /// <inheritdoc/>
     public ValueTask PublishAsync(CovenantBreachEvent breach, CancellationToken cancellationToken)

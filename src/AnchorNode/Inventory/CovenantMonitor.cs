@@ -119,7 +119,7 @@ public sealed partial class CovenantMonitor
         return list;
     }
 
-    private static List<CovenantBreachEvent> Store(LedgerWriteContext context, List<(PledgeRecord Pledge, string Covenant, CovenantBreach Breach)> found, long now)
+    private List<CovenantBreachEvent> Store(LedgerWriteContext context, List<(PledgeRecord Pledge, string Covenant, CovenantBreach Breach)> found, long now)
     {
         var insert = context.Command("""
             INSERT INTO covenant_breaches (pledge, covenant, device, sensor, start_ms, end_ms, duration_ms, exceeded_ms, peak, ongoing, detected_ms)
@@ -141,7 +141,9 @@ public sealed partial class CovenantMonitor
             // A breach is new only the first time it is stored; later rounds extend an ongoing one.
             if (insert.ExecuteNonQuery() == 1)
             {
-                fresh.Add(new CovenantBreachEvent(pledge.Index, pledge.Receipt, pledge.Lender, covenant, b.DeviceId, b.SensorId, b.StartMs, b.ExceededAtMs, b.EndMs, b.Peak, b.Ongoing, now));
+                var breach = new CovenantBreachEvent(pledge.Index, pledge.Receipt, pledge.Lender, covenant, b.DeviceId, b.SensorId, b.StartMs, b.ExceededAtMs, b.EndMs, b.Peak, b.Ongoing, now);
+                _events.Record(context, breach);
+                fresh.Add(breach);
                 continue;
             }
             for (var i = 0; i < values.Length - 1; i++)

@@ -6,6 +6,7 @@ using AnchorNode.Devices;
 using AnchorNode.Evidence;
 using AnchorNode.Inventory;
 using AnchorNode.Ledger;
+using AnchorNode.Notifications;
 using AnchorNode.Storage;
 using Firmware.Contracts.Inventory;
 using Firmware.Contracts.Ledger;
@@ -48,12 +49,31 @@ public sealed class NodeRuntime : IAsyncDisposable
         Epcis = new LotEpcis(Readers, Reports, config.Consortium, config.PublicPlaces.ToDictionary(p => p.Key, p => p.Value.English, StringComparer.Ordinal), time);
         PublicLots = new PublicLots(Reports, Readers, new AnswerCache(config.PublicCache.MaxBytes, config.PublicCache.ConcurrentBuilds));
         CovenantEvents = covenantEvents ?? new LoggingCovenantEvents(loggers.CreateLogger<LoggingCovenantEvents>());
+        Outbox = new NotificationOutbox(Database);
+        if (config.Notifications is { } notifications)
+        {
+            Recipients = NotificationRecipients.Load(notifications, folder);
+            _webhooks = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            var transports = new Dictionary<string, INotificationTransport>(StringComparer.Ordinal) { [NotificationOutbox.Webhook] = new HttpWebhookTransport(_webhooks) };
+            if (notifications.Smtp is { } smtp)
+            {
+                transports[NotificationOutbox.Email] = new SmtpEmailTransport(smtp, Recipients, TimeSpan.FromMilliseconds(notifications.TimeoutMs));
+            }
+            Dispatcher = new NotificationDispatcher(Outbox, transports, notifications, time, random, loggers.CreateLogger<NotificationDispatcher>());
+            CovenantEvents = new OutboxCovenantEvents(Recipients, Dispatcher, config.Consortium, config.Member, CovenantEvents);
+        }
         Covenants = new CovenantMonitor(Reports, Readers, Sequencer, CovenantEvents, time, loggers.CreateLogger<CovenantMonitor>());
         ReportLinks = new ReportLinks(folder.DataProtectionDirectory, time);
         StatusReports = new GatewayStatusService(Database, Readers, Signatures, time);
         Dashboard = new OperatorDashboard(Readers, StatusReports, time, TimeSpan.FromMilliseconds(config.GatewayOfflineAfterMs));
         DashboardLinks = new DashboardLinks(folder.DataProtectionDirectory, time);
+        if (Recipients is not null)
+        {
+            GatewayWatcher = new GatewayPresenceWatcher(Dashboard, Database, Recipients, Dispatcher!, config.Consortium, config.Member, time);
+        }
     }
+
+    private readonly HttpClient? _webhooks;
 
     /// <summary>The data folder.</summary>
     public DataFolder Folder { get; }
@@ -145,6 +165,18 @@ public sealed class NodeRuntime : IAsyncDisposable
     /// <summary>Time-limited links to the operator dashboard.</summary>
     public DashboardLinks DashboardLinks { get; }
 
+    /// <summary>The notification outbox (readable whether or not notifications are configured).</summary>
+    public NotificationOutbox Outbox { get; }
+
+    /// <summary>Who is notified; null when node.json has no <c>notifications</c>.</summary>
+    public NotificationRecipients? Recipients { get; }
+
+    /// <summary>Delivers the outbox; null when notifications are not configured.</summary>
+    public NotificationDispatcher? Dispatcher { get; }
+
+    /// <summary>Notifies gateways going offline and coming back; null when notifications are not configured.</summary>
+    public GatewayPresenceWatcher? GatewayWatcher { get; }
+
     /// <summary>Opens the node in <paramref name="folder"/>.</summary>
     /// <exception cref="InvalidDataException">When the folder is not initialised or its files are invalid.</exception>
     public static NodeRuntime Open(DataFolder folder, ILoggerFactory loggers, TimeProvider? time = null, IRandomSource? random = null, ICovenantEvents? covenantEvents = null)
@@ -167,6 +199,7 @@ public sealed class NodeRuntime : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Sequencer.DisposeAsync();
+        _webhooks?.Dispose();
         Wal.Dispose();
         PublicLots.Cache.Dispose();
         Readers.Dispose();

@@ -201,6 +201,29 @@ internal static class Schema
           report TEXT NOT NULL,
           note TEXT NOT NULL) WITHOUT ROWID;
 
+        -- The notification outbox: one row per notification and recipient, written in the transaction
+        -- of the event that causes it; id is the delivery id receivers deduplicate on.
+        CREATE TABLE IF NOT EXISTS notifications (
+          id TEXT PRIMARY KEY,
+          event TEXT NOT NULL,
+          channel TEXT NOT NULL,
+          target TEXT NOT NULL,
+          secret_file TEXT,
+          subject TEXT NOT NULL,
+          body TEXT NOT NULL,
+          created_ms INTEGER NOT NULL,
+          status TEXT NOT NULL,
+          attempts INTEGER NOT NULL,
+          next_ms INTEGER NOT NULL,
+          last_error TEXT,
+          done_ms INTEGER) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS notifications_due ON notifications (status, next_ms);
+        -- The online state of each gateway last notified to the operator.
+        CREATE TABLE IF NOT EXISTS gateway_presence (
+          device TEXT PRIMARY KEY,
+          state TEXT NOT NULL,
+          changed_ms INTEGER NOT NULL) WITHOUT ROWID;
+
         -- API clients: organisations with one role each, and their keys (SHA-256 of the secret only).
         CREATE TABLE IF NOT EXISTS orgs (
           name TEXT PRIMARY KEY,

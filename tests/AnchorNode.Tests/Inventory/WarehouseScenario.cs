@@ -29,20 +29,40 @@ public sealed class WarehouseScenario : IAsyncLifetime
     public static readonly long FailureStart = Start + 120 * 60_000L;
     public static readonly long FailureEnd = Start + 165 * 60_000L;
 
-    public TestNode Node { get; } = new()
+    /// <summary>The bank's webhook: nothing listens there (the discard port), so breach notifications stay in the outbox.</summary>
+    public const string BankHook = "http://127.0.0.1:9/edgetrace";
+
+    public WarehouseScenario()
     {
-        // The node's clock reads the end of the simulated history: its checkpoints are dated there.
-        Time = new StoppedClock(End),
-        CovenantCheckIntervalMs = 1000,
-        ConfigureNode = c => c with
+        TestNode node = null!;
+        node = new TestNode
         {
-            PublicPlaces = new Dictionary<string, PublicPlaceName>
+            // The node's clock reads the end of the simulated history: its checkpoints are dated there
+            // (and failed notifications are never due again).
+            Time = new StoppedClock(End),
+            CovenantCheckIntervalMs = 1000,
+            ConfigureNode = c =>
             {
-                [Site] = new() { English = "Harbour cold store", Chinese = "港口冷库" },
-                [$"{Site}/{SimulatedWarehouse.ChillerZone}"] = new() { English = "Chilled hall", Chinese = "冷藏库" },
+                var secret = Path.Combine(node.Root, "bank-hook.secret");
+                File.WriteAllText(secret, "bank's webhook secret");
+                return c with
+                {
+                    PublicPlaces = new Dictionary<string, PublicPlaceName>
+                    {
+                        [Site] = new() { English = "Harbour cold store", Chinese = "港口冷库" },
+                        [$"{Site}/{SimulatedWarehouse.ChillerZone}"] = new() { English = "Chilled hall", Chinese = "冷藏库" },
+                    },
+                    Notifications = new NotificationSettings
+                    {
+                        Lenders = new Dictionary<string, NotificationContact> { ["bank"] = new() { Webhooks = [new WebhookEndpoint { Url = BankHook, SecretFile = secret }] } },
+                    },
+                };
             },
-        },
-    };
+        };
+        Node = node;
+    }
+
+    public TestNode Node { get; }
     public LotClient Lots { get; private set; } = null!;
     public SimulatedWarehouse Warehouse { get; } = new(new SimulatedWarehouseOptions { Seed = 7, PalletArrivalSpacing = TimeSpan.FromMinutes(5) });
     public WarehouseGateway Gateway { get; private set; } = null!;

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AnchorNode.Endpoints;
 using AnchorNode.Inventory;
+using AnchorNode.Notifications;
 using AnchorNode.Tests.Browser;
 using AnchorNode.Tests.Infrastructure;
 using EdgeGateway.Sensors.Simulation;
@@ -88,6 +89,11 @@ public sealed class WarehouseScenarioTests(WarehouseScenario scenario, HeadlessC
         Assert.All(published, e => Assert.Equal((WarehouseScenario.Chilled, "bank", WarehouseScenario.ChillerCovenant), (e.Receipt, e.Lender, e.Covenant)));
         Assert.Equal(published.Count, published.Select(e => (e.SensorId, e.StartMs)).Distinct().Count());
         Assert.DoesNotContain(scenario.Node.CovenantEvents.Events, e => e.PledgeIndex == scenario.FrozenPledge);
+        // Each breach was put in the outbox for the bank's webhook in the transaction that recorded it.
+        var outbox = scenario.Node.Runtime.Outbox.All(100).Where(i => i.Event.StartsWith("covenant.breach/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(published.Select(e => OutboxCovenantEvents.Message(e, "demo", "warehouse").Event).Order(), outbox.Select(i => i.Event).Order());
+        Assert.All(outbox, i => Assert.Equal(("webhook", WarehouseScenario.BankHook), (i.Channel, i.Target)));
+        Assert.All(outbox, i => Assert.Contains($"\"pledgeIndex\":{scenario.ChilledPledge},", i.Body, StringComparison.Ordinal));
         var breaches = await scenario.Lots.Lender.GetFromJsonAsync($"v1/pledges/{scenario.ChilledPledge}/breaches", InventoryJsonContext.Default.ListBreachView);
         Assert.Equal(2, breaches!.Count);
         Assert.All(breaches, b => Assert.Equal(b.StartMs + 30 * Minute, b.ExceededAtMs));
