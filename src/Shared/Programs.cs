@@ -17,7 +17,12 @@ internal static class Programs
     /// <summary>The offline verifier.</summary>
     public static string Verify { get; } = Name("verify", "Verifier");
 
+    /// <summary>The environment variable the launcher sets to its own absolute path.</summary>
+    public const string LauncherVariable = "EDGETRACE_COMMAND";
+
+    /// <summary>The absolute path of the launcher that started this process, or null.</summary>
+    public static string? Launcher { get; } = Environment.GetEnvironmentVariable(LauncherVariable) is { Length: > 0 } path ? path : null;
+
     /// <summary><c>edgetrace WORD</c> under the launcher, else <paramref name="program"/>.</summary>
-    public static string Name(string launcherWord, string program) =>
-        Environment.GetEnvironmentVariable("EDGETRACE_COMMAND") is { Length: > 0 } ? $"edgetrace {launcherWord}" : program;
+    public static string Name(string launcherWord, string program) => Launcher is not null ? $"edgetrace {launcherWord}" : program;
 }

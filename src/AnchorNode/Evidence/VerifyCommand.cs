@@ -3,16 +3,13 @@ namespace AnchorNode.Evidence;
 /// <summary>
 /// The verify command the node prints for a bundle (CLI output, report pages, the demo), written so
 /// that it runs as printed: the <c>edgetrace</c> launcher's absolute path when the programs were
-/// started through it (it sets <see cref="Variable"/>), else the installed <c>edgetrace</c> tool.
+/// started through it (it sets EDGETRACE_COMMAND), else the installed <c>edgetrace</c> tool.
 /// Without <c>--threshold</c>, so the verifier asks for the consortium's quorum.
 /// </summary>
 public static class VerifyCommand
 {
-    /// <summary>The environment variable the launcher sets to its own absolute path.</summary>
-    public const string Variable = "EDGETRACE_COMMAND";
-
     /// <summary>The program to call: the launcher that started this process, or <c>edgetrace</c> on the PATH.</summary>
-    public static string Program { get; } = Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } launcher ? launcher : "edgetrace";
+    public static string Program { get; } = EdgeTrace.CommandLine.Programs.Launcher ?? "edgetrace";
 
     /// <summary><c>&lt;program&gt; verify &lt;kind&gt; &lt;file&gt; --key NAME=SPKI …</c>, each word quoted for a POSIX shell where needed.</summary>
     public static string Format(string kind, string file, IEnumerable<string> keys) =>

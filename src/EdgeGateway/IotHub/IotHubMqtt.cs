@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using EdgeGateway.Configuration;
 
 namespace EdgeGateway.IotHub;
 
@@ -20,9 +19,6 @@ namespace EdgeGateway.IotHub;
 /// </remarks>
 public static class IotHubMqtt
 {
-    /// <summary>The IoT Hub API version named in the username.</summary>
-    public const string DefaultApiVersion = IotHubSettings.DefaultApiVersion;
-
     /// <summary>The CONNECT username.</summary>
     public static string Username(string hostName, string deviceId, string apiVersion) => $"{hostName}/{deviceId}/?api-version={apiVersion}";
 

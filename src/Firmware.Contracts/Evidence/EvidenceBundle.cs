@@ -69,13 +69,13 @@ public sealed record EvidenceBundle
         {
             return Result<EvidenceBundle>.Fail("bundle-format", $"a bundle is at most {MaxBytes} bytes");
         }
-        if (FormProblem(json) is { } problem)
+        if (FormProblem(json, out var format) is { } problem)
         {
             return Result<EvidenceBundle>.Fail("bundle-format", $"not an evidence bundle: {problem}");
         }
         try
         {
-            if (PeekFormat(json) == FormatV1)
+            if (format == FormatV1)
             {
                 return Result<EvidenceBundle>.Fail("bundle-format",
                     $"this is a {FormatV1} bundle, which proves what it holds but not what it omits; export it again from a current node ({FormatV2})");
@@ -108,9 +108,11 @@ public sealed record EvidenceBundle
 
     // What the deserializer would accept although the text refuses it, or would throw on instead of
     // refusing: a member name twice in one object, an escaped lone surrogate (no UTF-8 form), an index
-    // written with a sign. Null when none.
-    private static string? FormProblem(ReadOnlySpan<byte> json)
+    // written with a sign. Null when none. The same pass reads the top-level "format" string, so an
+    // old bundle is named as such before the full parse.
+    private static string? FormProblem(ReadOnlySpan<byte> json, out string? format)
     {
+        format = null;
         var reader = new Utf8JsonReader(json);
         var containers = new Stack<(string? Name, HashSet<string>? Members)>();
         string? property = null;
@@ -139,15 +141,18 @@ public sealed record EvidenceBundle
                         containers.Pop();
                         property = null;
                         break;
+                    case JsonTokenType.String when containers.Count == 1 && property == "format":
+                        format = reader.GetString();
+                        break;
                     case JsonTokenType.String when reader.ValueIsEscaped:
                         _ = reader.GetString();
                         break;
                     case JsonTokenType.Number:
                         var name = containers.TryPeek(out var container) && container.Members is null ? container.Name : property;
-                        var raw = reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan.ToArray();
-                        if (name is not null && IntegerMembers.Contains(name) && !raw.All(b => b is >= (byte)'0' and <= (byte)'9'))
+                        // A number token is never split across segments here: the reader runs over one span.
+                        if (name is not null && IntegerMembers.Contains(name) && reader.ValueSpan.ContainsAnyExceptInRange((byte)'0', (byte)'9'))
                         {
-                            return $"'{name}' is an integer written with digits only, got '{System.Text.Encoding.UTF8.GetString(raw)}'";
+                            return $"'{name}' is an integer written with digits only, got '{System.Text.Encoding.UTF8.GetString(reader.ValueSpan)}'";
                         }
                         break;
                 }
@@ -160,30 +165,6 @@ public sealed record EvidenceBundle
         catch (JsonException e)
         {
             return e.Message;
-        }
-        return null;
-    }
-
-    // The top-level "format" string, read without materialising the rest (it normally comes first).
-    private static string? PeekFormat(ReadOnlySpan<byte> json)
-    {
-        var reader = new Utf8JsonReader(json);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-        {
-            return null;
-        }
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var isFormat = reader.ValueTextEquals("format"u8);
-            if (!reader.Read())
-            {
-                return null;
-            }
-            if (isFormat)
-            {
-                return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-            }
-            reader.Skip();
         }
         return null;
     }

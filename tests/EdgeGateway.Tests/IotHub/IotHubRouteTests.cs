@@ -116,7 +116,7 @@ public sealed class IotHubRouteTests : IAsyncLifetime
         var token = IotHubMqtt.SasToken("my-hub.azure-devices.net", "dev-1", key, DateTimeOffset.FromUnixTimeSeconds(1_767_225_600));
 
         Assert.Equal("SharedAccessSignature sr=my-hub.azure-devices.net%2Fdevices%2Fdev-1&sig=y1Js61ek111Ft9gVePU29PB%2FH1DAHjx%2BLH4LofXvA6U%3D&se=1767225600", token);
-        Assert.Equal("my-hub.azure-devices.net/dev-1/?api-version=2021-04-12", IotHubMqtt.Username("my-hub.azure-devices.net", "dev-1", IotHubMqtt.DefaultApiVersion));
+        Assert.Equal("my-hub.azure-devices.net/dev-1/?api-version=2021-04-12", IotHubMqtt.Username("my-hub.azure-devices.net", "dev-1", IotHubSettings.DefaultApiVersion));
     }
 
     private IotHubSettings Settings() => new()
@@ -134,7 +134,7 @@ public sealed class IotHubRouteTests : IAsyncLifetime
         if (!e.IsSecureConnection) return "not over TLS";
         if (e.ProtocolVersion != MQTTnet.Formatter.MqttProtocolVersion.V311) return $"protocol {e.ProtocolVersion}, not MQTT 3.1.1";
         if (e.ClientId != Device) return $"client id '{e.ClientId}' is not the device id";
-        if (e.UserName != $"{Host}/{Device}/?api-version={IotHubMqtt.DefaultApiVersion}") return $"username '{e.UserName}'";
+        if (e.UserName != $"{Host}/{Device}/?api-version={IotHubSettings.DefaultApiVersion}") return $"username '{e.UserName}'";
         var fields = (e.Password ?? "").StartsWith("SharedAccessSignature ", StringComparison.Ordinal)
             ? e.Password!["SharedAccessSignature ".Length..].Split('&').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "")
             : [];
