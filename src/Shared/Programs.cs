@@ -9,13 +9,13 @@ namespace EdgeTrace.CommandLine;
 internal static class Programs
 {
     /// <summary>The consortium node.</summary>
-    public static string Node { get; } = Name("node", "AnchorNode");
+    public static string Node => Name("node", "AnchorNode");
 
     /// <summary>The gateway.</summary>
-    public static string Gateway { get; } = Name("gateway", "EdgeGateway");
+    public static string Gateway => Name("gateway", "EdgeGateway");
 
     /// <summary>The offline verifier.</summary>
-    public static string Verify { get; } = Name("verify", "Verifier");
+    public static string Verify => Name("verify", "Verifier");
 
     /// <summary>The environment variable the launcher sets to its own absolute path.</summary>
     public const string LauncherVariable = "EDGETRACE_COMMAND";
