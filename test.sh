@@ -27,11 +27,21 @@ command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
 # The arm64 stage (tests/Packaging.Tests) runs the packaged gateway as an ARM program: under qemu-user
 # with Debian's arm64 libraries (multiarch), unless this machine is arm64 itself.
 arm64=()
+# The packages carry the gateway compiled ahead of time (Native AOT), which links with clang and lld
+# against the C library and zlib of the package's architecture: this machine's, and arm64's through a
+# cross toolchain (packaging/build-deb.sh).
+command -v clang >/dev/null 2>&1 || missing+=(clang)
+command -v ld.lld >/dev/null 2>&1 || missing+=(lld)
+command -v llvm-objcopy >/dev/null 2>&1 || missing+=(llvm)
+[[ -e /usr/include/zlib.h ]] || missing+=(zlib1g-dev)
 if [[ "$(uname -m)" != aarch64 ]]; then
   command -v qemu-aarch64-static >/dev/null 2>&1 || missing+=(qemu-user-static)
+  command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-aarch64-linux-gnu)
+  command -v aarch64-linux-gnu-objcopy >/dev/null 2>&1 || missing+=(binutils-aarch64-linux-gnu)
   [[ -e /usr/lib/aarch64-linux-gnu/libc.so.6 ]] || arm64+=(libc6:arm64)
   [[ -e /usr/lib/aarch64-linux-gnu/libstdc++.so.6 ]] || arm64+=(libstdc++6:arm64)
   [[ -e /usr/lib/aarch64-linux-gnu/libssl.so.3 ]] || arm64+=(libssl3:arm64)
+  [[ -e /usr/lib/aarch64-linux-gnu/libz.a ]] || arm64+=(zlib1g-dev:arm64)
   missing+=("${arm64[@]}")
 fi
 if (( ${#missing[@]} > 0 )); then

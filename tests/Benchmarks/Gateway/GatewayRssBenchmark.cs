@@ -64,8 +64,10 @@ public sealed class GatewayRssBenchmark : IBenchmarkSuite
             the MQTTnet client (managed code) is loaded and JIT-compiled. For comparison, the last build with the libmosquitto
             binding (commit c63a3cc), measured on this machine on the same day with this suite, gave 64.1 MB for the first row
             and 65.6 MB for this one (an earlier machine: 66.0 MB). The native rows are the same gateway published with
-            Native AOT (`dotnet publish src/EdgeGateway -r <rid> -p:PublishAot=true`, as hardware/README.md installs it):
-            machine code compiled ahead of time, no JIT, no IL assemblies to map. CPU is user + system time of the
+            Native AOT (`dotnet publish src/EdgeGateway -r <rid> -p:PublishAot=true`): machine code compiled ahead of
+            time, no JIT, no IL assemblies to map. **The native build is what the Debian package ships**
+            (`packaging/build-deb.sh`, which publishes it the same way); the JIT rows are the development build
+            (`dotnet EdgeGateway.dll`) and what `build-deb.sh --jit` packages. CPU is user + system time of the
             process (/proc/PID/stat) for the whole run, start-up included; the difference between the rows with and
             without MQTT is what publishing costs.
 

@@ -23,13 +23,23 @@ public abstract class PackageContentsTests(BuiltPackage package, ushort elfMachi
         Assert.Equal(package.Version, fields["Version"]);
         Assert.Equal(package.Architecture, fields["Architecture"]);
         var depends = fields["Depends"].Split(", ");
-        // useradd/groupadd/usermod for the maintainer scripts; what the .NET runtime loads (ICU is not
-        // one of them: the gateway runs with invariant globalization).
+        // useradd/groupadd/usermod for the maintainer scripts; OpenSSL, which the gateway loads when the
+        // device key signs; and the package of every library a native file of the package names (ICU is
+        // none of them: the gateway runs with invariant globalization).
         Assert.Contains("passwd", depends);
-        Assert.Contains("libstdc++6", depends);
         Assert.Contains(depends, d => d.StartsWith("libssl3", StringComparison.Ordinal));
+        foreach (var (file, library) in NeededLibraries())
+        {
+            var debian = DebianPackageOf(library);
+            Assert.True(depends.Contains(debian, StringComparer.Ordinal), $"{file} needs {library}, from {debian}, which Depends ({fields["Depends"]}) does not name");
+        }
         Assert.DoesNotContain(depends, d => d.Contains("icu", StringComparison.Ordinal) || d.Contains("dotnet", StringComparison.Ordinal));
-        Assert.True(long.Parse(fields["Installed-Size"], System.Globalization.CultureInfo.InvariantCulture) > 50_000, $"Installed-Size {fields["Installed-Size"]} kB is too small for a self-contained gateway");
+        // Installed-Size is what the package's files take, in kB (as du counts them).
+        var installedKb = long.Parse(fields["Installed-Size"], System.Globalization.CultureInfo.InvariantCulture);
+        var du = await Processes.RunAsync("du", ["-sk", "--exclude=DEBIAN", package.Root]);
+        var treeKb = long.Parse(du.Stdout.Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Math.Abs(installedKb - treeKb) <= treeKb / 50, $"Installed-Size {installedKb} kB, but the files take {treeKb} kB");
+        Assert.True(installedKb * 1024 > new FileInfo(package.Gateway).Length, $"Installed-Size {installedKb} kB is less than the gateway program alone");
 
         var info = await package.DpkgDebAsync("-I");
         foreach (var script in new[] { "postinst", "prerm", "postrm" })
@@ -41,7 +51,7 @@ public abstract class PackageContentsTests(BuiltPackage package, ushort elfMachi
     }
 
     [Fact]
-    public async Task Contents_SelfContainedGatewayCommandUnitAndRules_AllOwnedByRoot()
+    public async Task Contents_NativeGatewayCommandUnitAndRules_AllOwnedByRoot()
     {
         var entries = (await package.DpkgDebAsync("-c")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries))
@@ -50,10 +60,11 @@ public abstract class PackageContentsTests(BuiltPackage package, ushort elfMachi
         Assert.All(entries, e => Assert.True(e.Value.Owner == "root/root", $"{e.Key} is owned by {e.Value.Owner}"));
         Assert.StartsWith("-rwxr-xr-x", entries["./opt/edgetrace/EdgeGateway"].Mode, StringComparison.Ordinal);
         var executables = entries.Where(e => e.Value.Mode[0] == '-' && e.Value.Mode.Contains('x', StringComparison.Ordinal)).Select(e => e.Key).Order(StringComparer.Ordinal);
-        Assert.Equal(["./opt/edgetrace/EdgeGateway", "./opt/edgetrace/createdump"], executables);
-        // Self-contained: the runtime is in the package, so the board needs no .NET installed.
-        Assert.Contains("./opt/edgetrace/libcoreclr.so", entries.Keys);
-        Assert.Contains("./opt/edgetrace/libe_sqlite3.so", entries.Keys);
+        Assert.Equal(["./opt/edgetrace/EdgeGateway"], executables);
+        // Compiled ahead of time: one program and the two native libraries it loads (SQLite, the serial
+        // ports), no .NET runtime and no assemblies to compile on the board.
+        Assert.Equal(["./opt/edgetrace/EdgeGateway", "./opt/edgetrace/libSystem.IO.Ports.Native.so", "./opt/edgetrace/libe_sqlite3.so"],
+            entries.Keys.Where(e => e.StartsWith("./opt/edgetrace/", StringComparison.Ordinal) && !e.EndsWith('/')).Order(StringComparer.Ordinal));
         Assert.Equal("/opt/edgetrace/EdgeGateway", entries["./usr/bin/edgetrace-gateway"].Target);
         Assert.Contains("./lib/systemd/system/edgetrace-gateway.service", entries.Keys);
         Assert.Contains("./usr/share/edgetrace-gateway/udev/99-edgetrace-rfid.rules", entries.Keys);
@@ -85,6 +96,32 @@ public abstract class PackageContentsTests(BuiltPackage package, ushort elfMachi
         Assert.Contains(elves, e => e.Path == "opt/edgetrace/libe_sqlite3.so");
         Assert.All(elves, e => Assert.True(e.Machine == elfMachine, $"{e.Path} is for ELF machine {e.Machine}, not {elfMachine}"));
     }
+
+    [Fact]
+    public void Gateway_IsNativeCode_LinkedOnlyAgainstTheCLibrary()
+    {
+        // A JIT build would name libstdc++ and load libcoreclr; the native program needs the C library alone.
+        var needed = Elf.Needed(package.Gateway);
+
+        Assert.Contains("libc.so.6", needed);
+        Assert.All(needed, library => Assert.Equal("libc6", DebianPackageOf(library)));
+    }
+
+    private IEnumerable<(string File, string Library)> NeededLibraries() =>
+        Directory.EnumerateFiles(Path.Combine(package.Root, "opt/edgetrace"), "*", SearchOption.AllDirectories)
+            .Where(f => Elf.Machine(f) is not null)
+            .SelectMany(f => Elf.Needed(f).Select(library => (Path.GetRelativePath(package.Root, f), library)));
+
+    /// <summary>The Debian package that provides a shared library the package's files name.</summary>
+    private static string DebianPackageOf(string library) => library switch
+    {
+        "libc.so.6" or "libm.so.6" or "libdl.so.2" or "libpthread.so.0" or "librt.so.1"
+            or "ld-linux-aarch64.so.1" or "ld-linux-x86-64.so.2" => "libc6",
+        "libgcc_s.so.1" => "libgcc-s1",
+        "libstdc++.so.6" => "libstdc++6",
+        "libz.so.1" => "zlib1g",
+        _ => $"(no known package for {library})",
+    };
 }
 
 [Collection(PackagesCollection.Name)]
