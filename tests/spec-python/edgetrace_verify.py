@@ -108,7 +108,8 @@ SGTIN_RE = re.compile(r'urn:epc:id:sgtin:([0-9]{6,12})\.([0-9]{1,7})\.'
 JSON_NUMBER_RE = re.compile(r'-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?')
 UNITS = {'temperature': 'Cel', 'humidity': '%RH', 'pressure': 'Pa'}
 KINDS = ('measurement', 'observation', 'fault', 'alarm', 'event')
-STRING_FIELDS = {'dev', 'kind', 'sensor', 'zone', 'rule', 'n', 'u', 'vs', 'detail', 'salt'}
+STRING_FIELDS = {'dev', 'kind', 'sensor', 'zone', 'rule', 'severity', 'reason', 'n', 'u', 'vs', 'detail', 'salt'}
+SEVERITIES = ('warning', 'alarm')  # spec.md §2.1: absent means alarm
 NUMBER_FIELDS = {'ver', 'seq', 't', 'v'}
 T_MAX_MS = 253402300799999
 
@@ -307,6 +308,10 @@ def parse_leaf(data):
     if 'detail' in f:
         if any(is_control(c) for c in f['detail']) or utf16_len(f['detail']) > 512:
             raise Refused('leaf', 'bad detail')
+    if 'severity' in f and (kind != 'alarm' or f['severity'] not in SEVERITIES):
+        raise Refused('leaf', 'severity is warning or alarm, on alarm leaves only')
+    if 'reason' in f and (kind != 'event' or not CODE_RE.fullmatch(f['reason'])):
+        raise Refused('leaf', 'reason is a code, on event leaves only')
     if ('u' in f) != ('v' in f):
         raise Refused('leaf', 'u and v go together')
     if 'u' in f and f['u'] not in UNITS.values():
