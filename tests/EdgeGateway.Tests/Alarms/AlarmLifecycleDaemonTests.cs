@@ -51,6 +51,10 @@ public sealed class AlarmLifecycleDaemonTests : IDisposable
         Assert.DoesNotContain(stopped, l => l.StringValue == SuppressionTransition.EndCode);
         var status = GatewayStatusReader.Read(folder.DatabasePath);
         Assert.Equal(("chiller-1", "defrost"), (Assert.Single(status.OpenWindows).Value.Zone, status.OpenWindows["chiller-defrost"].Reason));
+        var (exit, text, _) = await GatewayProcess.RunAsync("status", "--data", folder.Path);
+        Assert.Equal(0, exit);
+        Assert.Contains($"suppressed: chiller-1 reason=defrost window=chiller-defrost since={opens:yyyy-MM-ddTHH:mm}:00.000Z", text, StringComparison.Ordinal);
+        Assert.Contains("alarm: chiller-1/chiller-silent severity=alarm sensor=ghost/t9", text, StringComparison.Ordinal);
 
         await using (var second = GatewayProcess.Start(run))
         {
