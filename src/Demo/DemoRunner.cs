@@ -482,6 +482,7 @@ internal sealed class DemoRunner
             // The chiller's compressor stops half an hour in, for an hour and a half: alarms, then a covenant breach.
             ["compressorFailure"] = new JsonObject { ["zone"] = "chiller-1", ["startMinutes"] = 30, ["durationMinutes"] = 90, ["peakCelsius"] = 14 },
         };
+        AddWarningAndDefrost(config, DateTimeOffset.UtcNow);
         if (deviceId == SensorNodeGateway)
         {
             // Battery sensor nodes publish to a broker inside this gateway: no broker to install. Each run
@@ -498,6 +499,26 @@ internal sealed class DemoRunner
         var text = "// Written by './edgetrace demo' (each run sets node.url to the node's port). Fields: docs/gateway-config.md.\n"
             + config.ToJsonString(IndentedJson) + "\n";
         File.WriteAllText(path, text);
+    }
+
+    /// <summary>
+    /// A warning rule before the chiller's alarm rule, so that the compressor failure raises a warning
+    /// and then an alarm; and a 20-minute defrost of the chiller 45 minutes before now (UTC, inside the
+    /// replayed history and after the failure), so that a suppressed span is in the log and the report.
+    /// </summary>
+    private static void AddWarningAndDefrost(JsonObject config, DateTimeOffset now)
+    {
+        // Each run rewrites the file it wrote before: the rule is added once.
+        if (config["alarms"] is JsonArray alarms && !alarms.Any(r => (string?)r?["id"] == "chiller-warn"))
+        {
+            var at = alarms.Select((rule, i) => (rule, i)).FirstOrDefault(r => (string?)r.rule?["id"] == "chiller-high").i;
+            alarms.Insert(at, new JsonObject { ["id"] = "chiller-warn", ["zone"] = "chiller-1", ["above"] = 8, ["delayMinutes"] = 3, ["severity"] = "warning" });
+        }
+        config["suppressions"] = new JsonArray(new JsonObject
+        {
+            ["id"] = "chiller-defrost", ["zone"] = "chiller-1", ["reason"] = "defrost",
+            ["daily"] = now.AddMinutes(-45).ToString("HH:mm", CultureInfo.InvariantCulture), ["durationMinutes"] = 20,
+        });
     }
 
     private async Task RegisterOwnerAsync(CancellationToken cancellationToken)

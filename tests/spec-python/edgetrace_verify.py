@@ -108,7 +108,8 @@ SGTIN_RE = re.compile(r'urn:epc:id:sgtin:([0-9]{6,12})\.([0-9]{1,7})\.'
 JSON_NUMBER_RE = re.compile(r'-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?')
 UNITS = {'temperature': 'Cel', 'humidity': '%RH', 'pressure': 'Pa'}
 KINDS = ('measurement', 'observation', 'fault', 'alarm', 'event')
-STRING_FIELDS = {'dev', 'kind', 'sensor', 'zone', 'rule', 'n', 'u', 'vs', 'detail', 'salt'}
+STRING_FIELDS = {'dev', 'kind', 'sensor', 'zone', 'rule', 'severity', 'reason', 'n', 'u', 'vs', 'detail', 'salt'}
+SEVERITIES = ('warning', 'alarm')  # spec.md §2.1: absent means alarm
 NUMBER_FIELDS = {'ver', 'seq', 't', 'v'}
 T_MAX_MS = 253402300799999
 
@@ -307,6 +308,10 @@ def parse_leaf(data):
     if 'detail' in f:
         if any(is_control(c) for c in f['detail']) or utf16_len(f['detail']) > 512:
             raise Refused('leaf', 'bad detail')
+    if 'severity' in f and (kind != 'alarm' or f['severity'] not in SEVERITIES):
+        raise Refused('leaf', 'severity is warning or alarm, on alarm leaves only')
+    if 'reason' in f and (kind != 'event' or not CODE_RE.fullmatch(f['reason'])):
+        raise Refused('leaf', 'reason is a code, on event leaves only')
     if ('u' in f) != ('v' in f):
         raise Refused('leaf', 'u and v go together')
     if 'u' in f and f['u'] not in UNITS.values():
@@ -2134,6 +2139,39 @@ def uncovered_reason(stretches):
     return f"{_duration_text(uncovered_total(stretches))} uncovered: {'; '.join(parts)}{more}"
 
 
+def suppressed_spans(v, storage):
+    """The suppressed spans of spec-ledger.md §7.2 (from spec.md §2.8): per device, suppression-start and
+    -end event leaves with zone and reason paired in seq order; listed when they overlap the window and a
+    storage interval of their zone (at the device's site when both are known)."""
+    frm, to = v.window
+    spans = []
+    for dev in v.devices:
+        open_ = {}
+        for leaf in sorted(dev.leaves, key=lambda x: x['seq']):
+            if leaf['kind'] != 'event' or 'zone' not in leaf or 'reason' not in leaf:
+                continue
+            key = (leaf['zone'], leaf['reason'])
+            if leaf['vs'] == 'suppression-start' and key not in open_:
+                open_[key] = leaf
+            elif leaf['vs'] == 'suppression-end' and key in open_:
+                start = open_.pop(key)
+                spans.append((dev, key, start, leaf))
+        for key, start in open_.items():
+            spans.append((dev, key, start, None))
+    out = []
+    for dev, (zone, reason), start, end in spans:
+        a = start['ms']
+        b = end['ms'] if end is not None else None
+        if not (a < to and (b is None or b > frm)):
+            continue
+        if not any(z == zone and _site_ok(site, dev.site) and a < sb and (b is None or b > sa) for site, z, sa, sb in storage):
+            continue
+        out.append({'device': dev.id, 'zone': zone, 'reason': reason, 'from': a, 'to': b,
+                    'startSeq': start['seq'], 'endSeq': end['seq'] if end is not None else None})
+    out.sort(key=lambda x: (x['from'], x['device'].encode(), x['zone'].encode(), x['reason'].encode()))
+    return out
+
+
 def condition_report(v):
     """The report of spec-ledger.md §7.2 for a verified lot bundle (a BundleVerifier after run())."""
     frm, to = v.window
@@ -2231,7 +2269,8 @@ def condition_report(v):
     uncovered_ms = uncovered_total(all_uncovered)
     for c in channels:
         del c['_parts']
-    return {
+    suppressed = suppressed_spans(v, storage)
+    report = {
         'terms': v.terms_kind,
         'pledge': v.pledge,
         'asOf': {'time': v.cp_time, 'ledgerSize': v.cp.size, 'signers': v.signers, 'required': v.required,
@@ -2250,6 +2289,9 @@ def condition_report(v):
         'complete': not all_uncovered and not any(c['gaps'] for c in channels),
         'verdict': {'range': rng, 'covenants': cov_verdict, 'uncoveredMs': uncovered_ms, 'reasons': reasons},
     }
+    if suppressed:  # left out when empty (§7.2)
+        report['suppressed'] = suppressed
+    return report
 
 
 # ---------------------------------------------------------------------------------------------

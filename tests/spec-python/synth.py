@@ -83,7 +83,7 @@ def leaf(dev, seq, kind, ms, sensor=None, zone=None, quantity=None, value=None, 
 
 def build(late_anchor=False, title_mismatch=False, pledge_signers=('bank', 'owner'), pledge_lender='bank',
           move_at=None, party_replacement=None, checkpoint_ext=None, release_at=None, second_device=False,
-          drop_second_device=False, report=None, checkpoint_signers=('warehouse', 'bank')):
+          drop_second_device=False, report=None, checkpoint_signers=('warehouse', 'bank'), suppression=False):
     L = Ledger()
     members = [('warehouse', 'operator', 'm-warehouse'), ('bank', 'lender', 'm-bank'), ('bank2', 'lender', 'm-bank2')]
     g = L.statement('genesis', ['quorum 2'] + [f'member {n} {r} {spki64(k)}' for n, r, k in members])
@@ -107,6 +107,13 @@ def build(late_anchor=False, title_mismatch=False, pledge_signers=('bank', 'owne
     for i in range(60):
         leaves.append(leaf('gw-9', i + 1, 'measurement', issued + 2000 + i * MIN, 't1', 'chiller-1', 'temperature',
                            value=9.5 if 20 <= i < 40 else 5))
+    if suppression:  # a defrost of chiller-1 from minute 25 to 35 (spec.md §2.8), and one of another zone
+        for code, at in (('suppression-start', 25), ('suppression-end', 35)):
+            for zone in ('chiller-1', 'freezer-1'):
+                seq = len(leaves)
+                leaves.append((f'{{"ver":1,"dev":"gw-9","seq":{seq},"kind":"event","zone":"{zone}","reason":"defrost",'
+                               f'"n":"gw-9/event/{code}","t":{(issued + at * MIN) // 1000}.{(issued + at * MIN) % 1000:03d},'
+                               f'"vs":"{code}","salt":"{seq:032x}"}}').encode())
     hashes = [ev.leaf_hash(x) for x in leaves]
     cp_time = issued + 2 * 3600 * 1000
     dev_cp = f'edgetrace/device/gw-9\n{len(leaves)}\n{ev.b64(ev.mth(hashes))}\ntime {issued + 61 * MIN}\n'

@@ -1063,6 +1063,17 @@ def synthetic_cases():
         eq(rep['sensors'][1]['excursions'], [], 'the probe without a site stayed in range')
     S.check(sec, 'a channel without a site describes the lot at any site (§7.2)', two_channels)
 
+    def suppressed():
+        data, trusted, info2 = synth.build(suppression=True)
+        rep = ev.condition_report(verify(data, trusted))
+        eq(rep['suppressed'], [{'device': 'gw-9', 'zone': 'chiller-1', 'reason': 'defrost', 'from': info2['issued'] + 25 * 60000,
+                                'to': info2['issued'] + 35 * 60000, 'startSeq': 61, 'endSeq': 63}], 'suppressed')
+        eq((rep['verdict']['range'], rep['verdict']['covenants']), ('out-of-range', 'breached'), 'the verdict is not changed')
+        rs = json.loads(read(DOCS, 'schemas', 'condition-report.schema.json'))
+        eq(schema_errors(json.loads(json.dumps(rep)), rs, rs), [], 'schema')
+        eq('suppressed' in ev.condition_report(verify(*synth.build()[:2])), False, 'left out when empty')
+    S.check(sec, 'suppressed spans of the lot\'s zone are listed from the signed leaves; the verdict is unchanged (§7.2)', suppressed)
+
 
 def cli_cases():
     sec = 'command line'

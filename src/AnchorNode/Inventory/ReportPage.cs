@@ -186,6 +186,19 @@ public static class ReportPage
         }
         html.Append("</ul></section>");
 
+        // Suppression delays alarms and never hides readings: the spans are shown, the verdict ignores them.
+        if (c.Suppressed is { Count: > 0 } suppressed)
+        {
+            html.Append("<section id=\"suppressed\"><h2>").Append(l.Say("Alarms suppressed", "报警抑制")).Append("</h2><ul>");
+            foreach (var span in suppressed)
+            {
+                html.Append("<li>").Append(E(span.Zone)).Append(' ').Append(E(span.Reason)).Append(' ').Append(Time(span.FromMs)).Append(" – ")
+                    .Append(span.ToMs is { } to ? Time(to) : l.Say("open", "未结束"))
+                    .Append(l.Say(", alarms suppressed; readings shown", "，报警已抑制；读数照常显示")).Append("</li>");
+            }
+            html.Append("</ul></section>");
+        }
+
         var proof = report.Proof;
         var signers = E(string.Join(l.Say(", ", "、"), proof.Signers));
         html.Append("<section id=\"proof\"><h2>").Append(l.Say("Proof", "证明")).Append("</h2><p class=\"").Append(proof.Verified ? "ok" : "bad").Append("\">")

@@ -107,6 +107,11 @@ public static class ReportPdf
         {
             page.Line($"{l.Say("Excursion", "超限")} {s.DeviceId} {s.SensorId}{Colon()}{Time(x.StartMs)} – {Time(x.EndMs)}{Open()}{Duration(x.DurationMs)}{Close()}{Comma()}{ReportWords.Peak(x.Side, x.Peak, s.Unit, l)}", size: 8);
         }
+        foreach (var span in c.Suppressed ?? [])
+        {
+            page.Line(l.Say($"Suppressed: {span.Zone} {span.Reason} {Time(span.FromMs)} – {(span.ToMs is { } to ? Time(to) : "open")}, alarms suppressed; readings shown",
+                $"报警抑制：{span.Zone} {span.Reason} {Time(span.FromMs)} – {(span.ToMs is { } to2 ? Time(to2) : "未结束")}，报警已抑制；读数照常显示"), size: 8);
+        }
         page.Line(l.Say("Calibration: the sensors' calibration is not recorded on the ledger; acknowledgements of alarms are the operator's, outside this evidence.",
             "校准：传感器的校准未记录在账本上；报警确认由运营方负责，不在本证据范围内。"), size: 8);
 

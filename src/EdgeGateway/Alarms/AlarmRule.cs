@@ -1,4 +1,5 @@
 using System.Globalization;
+using Firmware.Contracts.Readings;
 
 namespace EdgeGateway.Alarms;
 
@@ -7,6 +8,9 @@ public static class AlarmQuantities
 {
     /// <summary>A door contact of the zone: the alarm of a door open longer than the rule's delay.</summary>
     public const string Door = "door";
+
+    /// <summary>A sensor of the zone without a good reading for longer than the rule's <see cref="AlarmRule.SilentFor"/>.</summary>
+    public const string NoData = "no-data";
 }
 
 /// <summary>
@@ -38,6 +42,21 @@ public sealed record AlarmRule
     /// contacts: it starts after <see cref="Delay"/> open and ends when the door closes).
     /// </summary>
     public required string Quantity { get; init; }
+
+    /// <summary>
+    /// <see cref="AlarmSeverity.Warning"/> or <see cref="AlarmSeverity.Alarm"/> (the default), written in
+    /// the rule's alarm leaves. A zone typically has a warning rule that starts early and an alarm rule.
+    /// </summary>
+    public string Severity { get; init; } = AlarmSeverity.Alarm;
+
+    /// <summary>
+    /// For a <see cref="AlarmQuantities.NoData"/> rule: how long a sensor of the zone may go without a
+    /// good reading before the alarm starts (evaluated on the gateway's clock, see <see cref="AlarmEngine.Tick"/>).
+    /// </summary>
+    public TimeSpan SilentFor { get; init; }
+
+    /// <summary>True for a "no data" rule.</summary>
+    public bool IsNoData => Quantity == AlarmQuantities.NoData;
 
     /// <summary>Upper limit (exclusive), in the quantity's SenML unit.</summary>
     public double? Above { get; init; }

@@ -59,7 +59,11 @@ internal static class StatusCommand
         Line("active-alarms", s.ActiveAlarms.Count);
         foreach (var a in s.ActiveAlarms)
         {
-            Line("alarm", $"{a.Zone}/{a.RuleId} sensor={a.SensorId} since={Time(a.SinceMs)} value={a.Value?.ToString(CultureInfo.InvariantCulture) ?? "-"} {a.Unit}".TrimEnd());
+            Line("alarm", $"{a.Zone}/{a.RuleId} severity={a.Severity} sensor={a.SensorId} since={Time(a.SinceMs)} value={a.Value?.ToString(CultureInfo.InvariantCulture) ?? "-"} {a.Unit}".TrimEnd());
+        }
+        foreach (var (id, w) in s.OpenWindows.OrderBy(w => w.Key, StringComparer.Ordinal))
+        {
+            Line("suppressed", $"{w.Zone} reason={w.Reason} window={id} since={Time(w.StartMs)} until={Time(w.EndMs)}");
         }
         Line("mqtt", s.MqttState is null ? "not configured" : $"{s.MqttState} ({s.MqttDetail})");
         if (s.MqttCounters is { } c)
@@ -82,7 +86,7 @@ internal sealed record StatusJson(
     long CheckpointSize, long? CheckpointTimeMs, long NodeCommittedSize, long? NodeCommittedTimeMs, long Backlog,
     string? UplinkState, string? UplinkDetail, long? UplinkTimeMs,
     long DiskBytes, long DiskUsedBytes, long? DiskBudgetBytes, long? DiskFullSinceMs, string? DiskFullCause, long RefusedReadings,
-    IReadOnlyList<AlarmJson> ActiveAlarms, MqttJson? Mqtt)
+    IReadOnlyList<AlarmJson> ActiveAlarms, IReadOnlyList<SuppressionJson> Suppressions, MqttJson? Mqtt)
 {
     public static StatusJson From(GatewayStatus s) => new(
         s.DeviceId, s.LogSize, s.LeavesStored, s.LastSequence, s.PrunedBelow,
@@ -90,6 +94,7 @@ internal sealed record StatusJson(
         s.UplinkState, s.UplinkDetail, s.UplinkTimeMs,
         s.DiskBytes, s.DiskUsedBytes, s.DiskBudgetBytes, s.DiskFullSinceMs, s.DiskFullCause, s.RefusedReadings,
         s.ActiveAlarms.Select(AlarmJson.From).ToList(),
+        s.OpenWindows.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w => new SuppressionJson(w.Key, w.Value.Zone, w.Value.Reason, w.Value.StartMs, w.Value.EndMs)).ToList(),
         s.MqttState is null ? null : new MqttJson(s.MqttState, s.MqttDetail, s.MqttTimeMs, s.MqttCounters));
 }
 
@@ -97,10 +102,13 @@ internal sealed record StatusJson(
 internal sealed record MqttJson(string State, string? Detail, long? TimeMs, EdgeGateway.Telemetry.TelemetrySnapshot? Counters);
 
 /// <summary>An active alarm in <c>status --json</c>.</summary>
-internal sealed record AlarmJson(string Zone, string Rule, string Sensor, long SinceMs, double? Value, string? Unit)
+internal sealed record AlarmJson(string Zone, string Rule, string Sensor, long SinceMs, double? Value, string? Unit, string Severity)
 {
-    public static AlarmJson From(ActiveAlarm a) => new(a.Zone, a.RuleId, a.SensorId, a.SinceMs, a.Value, a.Unit);
+    public static AlarmJson From(ActiveAlarm a) => new(a.Zone, a.RuleId, a.SensorId, a.SinceMs, a.Value, a.Unit, a.Severity);
 }
+
+/// <summary>An open suppression window in <c>status --json</c>.</summary>
+internal sealed record SuppressionJson(string Id, string Zone, string Reason, long SinceMs, long UntilMs);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(StatusJson))]

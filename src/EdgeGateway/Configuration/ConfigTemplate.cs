@@ -186,7 +186,8 @@ public static class ConfigTemplate
           // range. A limit rule starts after delayMinutes continuously out of range and ends at the first
           // reading back in range. A cumulative rule starts when cumulativeMinutes out of range add up
           // within the last windowHours, and ends when the total falls below. Start and end are leaves of
-          // the signed log.
+          // the signed log. "severity" is "warning" or "alarm" (the default), written in the alarm's leaves: a
+          // zone typically has a warning rule that starts early and an alarm rule that starts later.
           "alarms": [
             { "id": "chiller-high", "zone": "chiller-1", "quantity": "temperature", "above": 8, "delayMinutes": 10 },
             { "id": "chiller-low", "zone": "chiller-1", "quantity": "temperature", "below": 2, "delayMinutes": 10 },
@@ -195,6 +196,19 @@ public static class ConfigTemplate
             { "id": "ambient-range", "zone": "ambient-1", "quantity": "temperature", "below": 15, "above": 25, "delayMinutes": 30 }
             // A door open for longer than delayMinutes (the zone's door contacts, "doors" above):
             // { "id": "chiller-door", "zone": "chiller-1", "quantity": "door", "delayMinutes": 2 }
+            // An early warning before chiller-high:
+            // { "id": "chiller-warn", "zone": "chiller-1", "above": 8, "delayMinutes": 5, "severity": "warning" }
+            // A sensor of the zone without a good reading (faults do not count) for longer than silentMinutes:
+            // { "id": "chiller-silent", "zone": "chiller-1", "quantity": "no-data", "silentMinutes": 10 }
+          ],
+
+          // Suppression windows: while one is open, no alarm of its zone starts (an active one stays active, and
+          // readings are logged as always); a condition that outlasts the window starts its alarm after it.
+          // Opening and closing are signed leaves (suppression-start, suppression-end). Times are UTC: "daily"
+          // is a UTC time of day; "from" and "to" carry Z or an offset.
+          "suppressions": [
+            // { "id": "chiller-defrost", "zone": "chiller-1", "reason": "defrost", "daily": "02:00", "durationMinutes": 30 },
+            // { "id": "chiller-service", "zone": "chiller-1", "reason": "maintenance", "from": "2026-12-08T09:00:00Z", "to": "2026-12-08T11:00:00Z" }
           ]
         }
 

@@ -46,6 +46,9 @@ public sealed record GatewayConfig
     /// <summary>Zone alarm rules.</summary>
     public IReadOnlyList<AlarmRule> Alarms { get; init; } = [];
 
+    /// <summary>Alarm suppression windows (defrost, maintenance) per zone.</summary>
+    public IReadOnlyList<SuppressionWindow> Suppressions { get; init; } = [];
+
     /// <summary>Door contacts on GPIO inputs.</summary>
     public IReadOnlyList<DoorOptions> Doors { get; init; } = [];
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using EdgeGateway.Alarms;
@@ -112,11 +113,16 @@ public static partial class GatewayConfigReader
             Simulation = ReadSimulation(root.Object("simulation")),
             Gpio = ReadGpio(root.Object("gpio")),
             Alarms = ReadAlarms(root),
+            Suppressions = ReadSuppressions(root),
             Doors = ReadDoors(root),
             Outputs = ReadOutputs(root),
             Mqtt = ReadMqtt(root.Object("mqtt"), deviceId),
             IotHub = ReadIotHub(root.Object("iotHub"), deviceId),
         };
+        if (config.Suppressions.FirstOrDefault(w => config.Alarms.Any(r => r.Id == w.Id)) is { } clash)
+        {
+            throw root.Error("suppressions", $"window id '{clash.Id}' is also an alarm rule's id; ids must be unique among rules and windows");
+        }
         root.RejectUnknown();
         CheckPins(root, config);
         return config;
@@ -651,24 +657,20 @@ public static partial class GatewayConfigReader
     {
         ConfigException Error(string name, string problem) => rule.Error(rule.PathOf(name), problem);
 
-        var id = rule.RequiredString("id");
-        if (!ZonePattern().IsMatch(id))
-        {
-            throw Error("id", $"must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit, got '{id}'");
-        }
-        var zone = rule.RequiredString("zone");
-        if (!ZonePattern().IsMatch(zone))
-        {
-            throw Error("zone", $"must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit, got '{zone}'");
-        }
+        var (id, zone) = ReadIdAndZone(rule);
         var quantity = rule.String("quantity") ?? Senml.Temperature;
-        if (quantity == AlarmQuantities.Door)
+        var severity = rule.String("severity") ?? AlarmSeverity.Alarm;
+        if (!AlarmSeverity.IsKnown(severity))
         {
-            return ReadDoorRule(rule, id, zone);
+            throw Error("severity", $"must be warning or alarm, got '{severity}'");
+        }
+        if (quantity is AlarmQuantities.Door or AlarmQuantities.NoData)
+        {
+            return ReadTimedRule(rule, id, zone, quantity) with { Severity = severity };
         }
         if (Senml.UnitOf(quantity) is null)
         {
-            throw Error("quantity", $"must be temperature, humidity, pressure or door, got '{quantity}'");
+            throw Error("quantity", $"must be temperature, humidity, pressure, door or no-data, got '{quantity}'");
         }
         var above = rule.Number("above", -1e9, 1e9);
         var below = rule.Number("below", -1e9, 1e9);
@@ -709,22 +711,127 @@ public static partial class GatewayConfigReader
             Cumulative = cumulative is { } cm ? TimeSpan.FromMinutes(cm) : null,
             Window = windowSpan,
             MaxGap = TimeSpan.FromMinutes(maxGap ?? 15),
+            Severity = severity,
         };
     }
 
-    // A door left open: the zone's door contacts, open for longer than delayMinutes.
-    private static AlarmRule ReadDoorRule(JsonFields rule, string id, string zone)
+    // The id and zone of an alarm rule or a suppression window (both required, both ids).
+    private static (string Id, string Zone) ReadIdAndZone(JsonFields owner)
     {
-        var delay = rule.Number("delayMinutes", 0, 7 * 24 * 60) ?? 0;
-        foreach (var name in new[] { "above", "below", "cumulativeMinutes", "windowHours", "maxGapMinutes" })
+        var values = new[] { "id", "zone" }.Select(name =>
+        {
+            var value = owner.RequiredString(name);
+            return ZonePattern().IsMatch(value)
+                ? value
+                : throw owner.Error(owner.PathOf(name), $"must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit, got '{value}'");
+        }).ToArray();
+        return (values[0], values[1]);
+    }
+
+    // A door left open (the zone's door contacts, open for longer than delayMinutes), or a sensor
+    // of the zone silent for longer than silentMinutes: rules without limits.
+    private static AlarmRule ReadTimedRule(JsonFields rule, string id, string zone, string quantity)
+    {
+        var door = quantity == AlarmQuantities.Door;
+        var (own, other) = door ? ("delayMinutes", "silentMinutes") : ("silentMinutes", "delayMinutes");
+        var what = door
+            ? "a door rule, which starts after delayMinutes open and ends when the door closes"
+            : "a no-data rule, which starts when a sensor of the zone has given no good reading for silentMinutes and ends at its next one";
+        foreach (var name in new[] { "above", "below", "cumulativeMinutes", "windowHours", "maxGapMinutes", other })
         {
             if (rule.Get(name) is not null)
             {
-                throw rule.Error(rule.PathOf(name), "does not apply to a door rule, which starts after delayMinutes open and ends when the door closes");
+                throw rule.Error(rule.PathOf(name), $"does not apply to {what}");
             }
         }
+        var minutes = door ? rule.Number(own, 0, 7 * 24 * 60) ?? 0 : rule.Number(own, 0.1, 7 * 24 * 60);
+        if (minutes is not { } span)
+        {
+            throw rule.Error(rule.PathOf(own), $"is required for {what} (0.1 to {7 * 24 * 60} minutes)");
+        }
         rule.RejectUnknown();
-        return new AlarmRule { Id = id, Zone = zone, Quantity = AlarmQuantities.Door, Delay = TimeSpan.FromMinutes(delay) };
+        return door
+            ? new AlarmRule { Id = id, Zone = zone, Quantity = quantity, Delay = TimeSpan.FromMinutes(span) }
+            : new AlarmRule { Id = id, Zone = zone, Quantity = quantity, SilentFor = TimeSpan.FromMinutes(span) };
+    }
+
+    private static List<SuppressionWindow> ReadSuppressions(JsonFields root)
+    {
+        var windows = new List<SuppressionWindow>();
+        foreach (var (element, path) in root.Array("suppressions"))
+        {
+            var window = ReadSuppression(root.At(element, path));
+            if (windows.Any(w => w.Id == window.Id))
+            {
+                throw root.Error($"{path}.id", $"'{window.Id}' is used by another window; window ids must be unique");
+            }
+            windows.Add(window);
+        }
+        return windows;
+    }
+
+    // Times are UTC: a daily "HH:MM" is a UTC time of day; from and to carry their offset.
+    private static SuppressionWindow ReadSuppression(JsonFields window)
+    {
+        ConfigException Error(string name, string problem) => window.Error(window.PathOf(name), problem);
+
+        var (id, zone) = ReadIdAndZone(window);
+        var reason = window.RequiredString("reason");
+        if (!ReasonPattern().IsMatch(reason))
+        {
+            throw Error("reason", $"must be a lower-case code of a-z 0-9 - (1-64 characters, e.g. defrost, maintenance), got '{reason}'");
+        }
+        var daily = window.String("daily");
+        var from = window.String("from");
+        var to = window.String("to");
+        var duration = window.Number("durationMinutes", 1, 24 * 60 - 1);
+        SuppressionWindow result;
+        if (daily is not null)
+        {
+            if (from is not null || to is not null)
+            {
+                throw Error(from is not null ? "from" : "to", "a window is either daily (daily, durationMinutes) or one-off (from, to), not both");
+            }
+            if (!TimeSpan.TryParseExact(daily, @"hh\:mm", CultureInfo.InvariantCulture, out var start) || start >= TimeSpan.FromDays(1))
+            {
+                throw Error("daily", $"must be a UTC time of day as HH:MM (00:00 to 23:59), got '{daily}'");
+            }
+            if (duration is not { } minutes)
+            {
+                throw Error("durationMinutes", "is required with daily (1 to 1439 minutes)");
+            }
+            result = new SuppressionWindow { Id = id, Zone = zone, Reason = reason, DailyStart = start, Duration = TimeSpan.FromMinutes(minutes) };
+        }
+        else
+        {
+            if (from is null || to is null)
+            {
+                throw Error(from is null ? "from" : "to", "a window needs daily and durationMinutes, or from and to (ISO 8601 times with an offset, e.g. 2026-12-08T09:00:00Z)");
+            }
+            if (duration is not null)
+            {
+                throw Error("durationMinutes", "applies only to daily windows; a one-off window ends at 'to'");
+            }
+            var fromMs = ReadInstant(window, "from", from);
+            var toMs = ReadInstant(window, "to", to);
+            if (toMs <= fromMs)
+            {
+                throw Error("to", $"must be after 'from' ({from}), got '{to}'");
+            }
+            result = new SuppressionWindow { Id = id, Zone = zone, Reason = reason, FromMs = fromMs, ToMs = toMs };
+        }
+        window.RejectUnknown();
+        return result;
+    }
+
+    private static long ReadInstant(JsonFields owner, string name, string text)
+    {
+        var hasOffset = text.EndsWith('Z') || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':');
+        if (!hasOffset || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant))
+        {
+            throw owner.Error(owner.PathOf(name), $"must be an ISO 8601 time with Z or an offset (e.g. 2026-12-08T09:00:00Z), got '{text}'");
+        }
+        return instant.ToUnixTimeMilliseconds();
     }
 
     private static MqttSettings? ReadMqtt(JsonFields? mqtt, string deviceId)
@@ -1033,6 +1140,9 @@ public static partial class GatewayConfigReader
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z")]
     private static partial Regex ZonePattern();
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,63}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex ReasonPattern();
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}\\z")]
     private static partial Regex SensorIdPattern();

@@ -92,7 +92,7 @@ public sealed partial class GatewayDaemon
         var writer = new LogWriter(
             log,
             new LeafDrafts(config.DeviceId, id => zones.GetValueOrDefault(id)),
-            new AlarmEngine(config.Alarms),
+            new AlarmEngine(config.Alarms, config.Suppressions, WatchedSensors(config, settings.Sources, zones)),
             new LogWriterOptions
             {
                 BatchMaxEvents = config.Ingest.BatchMaxReadings,
@@ -167,6 +167,9 @@ public sealed partial class GatewayDaemon
             .RunAsync(settings.SourceNotes, stop.Token);
         var uploading = RunUplinkAsync(config, databasePath, signer, writer, health, mqtt?.Publisher, channel.Writer, settings.Clock, loggers, stop.Token);
         var telemetry = mqtt?.RunAsync(channel.Writer, stop.Token) ?? Task.CompletedTask;
+        var ticking = config.Alarms.Any(r => r.IsNoData) || config.Suppressions.Count > 0
+            ? AlarmTicker.RunAsync(channel.Writer, settings.Clock, stop.Token)
+            : Task.CompletedTask;
         var doors = settings.Buses is { } buses && config.Doors.Count > 0
             ? new DoorContacts(config.Doors, buses, settings.Clock, loggers.CreateLogger<DoorContacts>()).RunAsync(channel.Writer, stop.Token)
             : Task.CompletedTask;
@@ -179,6 +182,7 @@ public sealed partial class GatewayDaemon
         await Quietly(pumping);
         await Quietly(telemetry);
         await Quietly(doors);
+        await Quietly(ticking);
         channel.Writer.TryComplete();
         try
         {
@@ -227,7 +231,7 @@ public sealed partial class GatewayDaemon
     {
         var active = log.Store.ReadAlarmStates()
             .Where(a => a.Active)
-            .Select(a => new ActiveAlarm(a.RuleId, a.Zone, a.SensorId, a.ActiveSinceMs ?? 0, a.ActiveValue, a.ActiveUnit))
+            .Select(a => new ActiveAlarm(a.RuleId, a.Zone, a.SensorId, a.ActiveSinceMs ?? 0, a.ActiveValue, a.ActiveUnit) { Severity = a.Severity ?? Firmware.Contracts.Readings.AlarmSeverity.Alarm })
             .ToList();
         if (log.Store.GetMetaLong(MetaKeys.DiskFullSinceMs) is { } since)
         {
@@ -277,6 +281,21 @@ public sealed partial class GatewayDaemon
         catch (Exception e)
         {
             LogTaskFailed(e);
+        }
+    }
+
+    // The sensors a zone's "no data" rules watch from the start: those the sources list (not RFID
+    // readers, which are silent while no tag passes) and those the configuration names. Sensor nodes
+    // and zigbee2mqtt devices are watched from their first message.
+    private static IEnumerable<(string Zone, string SensorId)> WatchedSensors(GatewayConfig config, IReadOnlyList<ISensorSource> sources, Dictionary<string, string> zones)
+    {
+        var listed = sources.SelectMany(s => s.Sensors).Where(s => s.Quantity != Quantity.Tag).Select(s => s.Id).Concat(config.Sensors.Zones.Keys);
+        foreach (var id in listed.Distinct(StringComparer.Ordinal))
+        {
+            if (zones.TryGetValue(id, out var zone))
+            {
+                yield return (zone, id);
+            }
         }
     }
 

@@ -119,8 +119,23 @@ public sealed class LeafDrafts
             TimeMs = Math.Clamp(alarm.TimeMs, 0, ReadingLeaf.MaxTimeMs),
             SensorId = alarm.SensorId, Zone = alarm.Zone, Rule = alarm.RuleId,
             StringValue = alarm.Started ? "start" : "end",
+            // Absent means alarm (docs/spec.md §2.1): only a warning says so.
+            Severity = alarm.Severity == AlarmSeverity.Alarm ? null : alarm.Severity,
             Value = alarm.Value, Unit = alarm.Value is null ? null : alarm.Unit,
             Detail = CleanDetail(alarm.Detail),
+        };
+    }
+
+    /// <summary>The event leaf of a suppression window that opened or closed (<c>suppression-start</c>, <c>suppression-end</c>), with its zone and reason.</summary>
+    public LeafContent ForSuppression(Alarms.SuppressionTransition window, long sequence)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        return new LeafContent
+        {
+            DeviceId = _deviceId, Sequence = sequence, Kind = LeafKind.Event,
+            TimeMs = Math.Clamp(window.TimeMs, 0, ReadingLeaf.MaxTimeMs),
+            StringValue = window.Opened ? Alarms.SuppressionTransition.StartCode : Alarms.SuppressionTransition.EndCode,
+            Zone = window.Zone, Reason = window.Reason, Detail = CleanDetail(window.Detail),
         };
     }
 

@@ -566,6 +566,21 @@ public sealed partial class LogWriter
                 AddLeaf(batch, _drafts.ForGatewayEvent(gatewayEvent, batch.End), null);
                 continue;
             }
+            if (item.TickMs is { } nowMs)
+            {
+                // Like gateway events, written while readings are refused.
+                var tick = _alarms.Tick(nowMs);
+                foreach (var window in tick.Windows)
+                {
+                    LogSuppression(window.Zone, window.Opened ? SuppressionTransition.StartCode : SuppressionTransition.EndCode, window.Detail);
+                    AddLeaf(batch, _drafts.ForSuppression(window, batch.End), null);
+                }
+                foreach (var transition in tick.Alarms)
+                {
+                    AddAlarm(batch, transition);
+                }
+                continue;
+            }
             if (item.Door is { } door)
             {
                 // Like gateway events, door changes are few and are written while readings are refused.
@@ -588,6 +603,11 @@ public sealed partial class LogWriter
                 {
                     transitions = _alarms.Observe(new AlarmReading(_drafts.ZoneOf(m.SensorId), m.SensorId, quantity, m.TimeMs, m.Value, m.Unit));
                 }
+            }
+            else if (sensorEvent is SensorFault { Quantity: not Quantity.Tag })
+            {
+                // Not a good reading: a "no data" rule watches the sensor, and its silence goes on.
+                _alarms.Seen(_drafts.ZoneOf(sensorEvent.SensorId), sensorEvent.SensorId, sensorEvent.TimeMs);
             }
             if (_refusing)
             {
@@ -1094,4 +1114,8 @@ public sealed partial class LogWriter
     [LoggerMessage(EventId = 12, EventName = "invalid-reading", Level = LogLevel.Warning,
         Message = "a reading of sensor {SensorId} cannot be a leaf as reported ({Reason}); recorded as a fault")]
     private partial void LogInvalidReading(string sensorId, string reason);
+
+    [LoggerMessage(EventId = 17, EventName = "suppression", Level = LogLevel.Information,
+        Message = "alarms of zone {Zone}: {Code}: {Detail}")]
+    private partial void LogSuppression(string zone, string code, string detail);
 }

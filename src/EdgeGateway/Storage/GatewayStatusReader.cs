@@ -1,4 +1,5 @@
 using EdgeGateway.Alarms;
+using Firmware.Contracts.Readings;
 using Microsoft.Data.Sqlite;
 
 namespace EdgeGateway.Storage;
@@ -66,6 +67,9 @@ public sealed record GatewayStatus
     /// <summary>Alarms that have started and not ended.</summary>
     public required IReadOnlyList<ActiveAlarm> ActiveAlarms { get; init; }
 
+    /// <summary>Suppression windows open when the daemon last committed: by id, the zone, reason, start and planned end.</summary>
+    public IReadOnlyDictionary<string, OpenWindow> OpenWindows { get; init; } = new Dictionary<string, OpenWindow>();
+
     /// <summary>The MQTT state (see docs), or null when MQTT is not configured.</summary>
     public string? MqttState { get; init; }
 
@@ -100,9 +104,13 @@ public static class GatewayStatusReader
             }
         }
         var checkpoint = SqliteLogStore.QueryCheckpoint(connection, tx, "SELECT size, root, time_ms, note FROM checkpoints ORDER BY size DESC LIMIT 1;", null);
-        var alarms = SqliteLogStore.ReadAlarmStates(connection, tx)
+        var states = SqliteLogStore.ReadAlarmStates(connection, tx);
+        var windows = states
+            .Where(s => s.SensorId == AlarmEngine.WindowKey && s.OutSinceMs is not null && s.LastTimeMs is not null)
+            .ToDictionary(s => s.RuleId, s => new OpenWindow(s.Zone, s.Reason ?? "unknown", s.OutSinceMs!.Value, s.LastTimeMs!.Value), StringComparer.Ordinal);
+        var alarms = states
             .Where(s => s.Active)
-            .Select(s => new ActiveAlarm(s.RuleId, s.Zone, s.SensorId, s.ActiveSinceMs ?? 0, s.ActiveValue, s.ActiveUnit))
+            .Select(s => new ActiveAlarm(s.RuleId, s.Zone, s.SensorId, s.ActiveSinceMs ?? 0, s.ActiveValue, s.ActiveUnit) { Severity = s.Severity ?? AlarmSeverity.Alarm })
             .ToList();
         var used = GatewayDatabase.UsedBytes(connection, tx);
         tx.Commit();
@@ -135,6 +143,7 @@ public static class GatewayStatusReader
             DiskFullCause = Text(MetaKeys.DiskFullCause),
             RefusedReadings = Long(MetaKeys.RefusedReadings) ?? 0,
             ActiveAlarms = alarms,
+            OpenWindows = windows,
             MqttState = Text(MetaKeys.MqttState),
             MqttDetail = Text(MetaKeys.MqttDetail),
             MqttTimeMs = Long(MetaKeys.MqttMs),

@@ -67,7 +67,7 @@ public sealed partial class TelemetryPublisher
         }
         foreach (var alarm in activeAlarms)
         {
-            ZoneAlarms(alarm.Zone)[AlarmKey(alarm.RuleId, alarm.SensorId)] = new ActiveAlarm(alarm.RuleId, alarm.SinceMs, alarm.Value, alarm.Unit, alarm.SensorId);
+            ZoneAlarms(alarm.Zone)[AlarmKey(alarm.RuleId, alarm.SensorId)] = new ActiveAlarm(alarm.RuleId, alarm.SinceMs, alarm.Value, alarm.Unit, alarm.SensorId, alarm.Severity);
         }
     }
 
@@ -191,7 +191,7 @@ public sealed partial class TelemetryPublisher
             var key = AlarmKey(rule, sensor);
             if (started)
             {
-                active[key] = new ActiveAlarm(rule, content.TimeMs, content.Value, content.Unit, sensor);
+                active[key] = new ActiveAlarm(rule, content.TimeMs, content.Value, content.Unit, sensor, AlarmSeverity.Of(content.Severity));
             }
             else
             {
@@ -199,7 +199,7 @@ public sealed partial class TelemetryPublisher
             }
             state = new ZoneAlarmState(zone, active.Values.ToList(), content.TimeMs);
         }
-        var alarmEvent = new AlarmEvent(zone, rule, started ? "start" : "end", content.TimeMs, sensor, content.Value, content.Unit, content.Sequence);
+        var alarmEvent = new AlarmEvent(zone, rule, started ? "start" : "end", content.TimeMs, sensor, content.Value, content.Unit, content.Sequence, AlarmSeverity.Of(content.Severity));
         if (Publish(new MqttMessage(_topics.AlarmEvents(_deviceId), MqttPayloadWriter.Write(alarmEvent), MqttQos.AtLeastOnce)))
         {
             _counters.AlarmEventPublished();

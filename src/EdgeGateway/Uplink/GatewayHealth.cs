@@ -43,7 +43,7 @@ public sealed class GatewayHealth
         }
         foreach (var alarm in activeAlarms)
         {
-            _active[AlarmKey(alarm.RuleId, alarm.SensorId)] = Active(alarm.Zone, alarm.SensorId, alarm.RuleId, alarm.SinceMs, alarm.Value, alarm.Unit);
+            _active[AlarmKey(alarm.RuleId, alarm.SensorId)] = Active(alarm.Zone, alarm.SensorId, alarm.RuleId, alarm.SinceMs, alarm.Value, alarm.Unit, alarm.Severity);
         }
     }
 
@@ -90,13 +90,13 @@ public sealed class GatewayHealth
     {
         if (started)
         {
-            _active[AlarmKey(rule, sensor ?? "")] = Active(zone, sensor ?? "", rule, leaf.TimeMs, leaf.Value, leaf.Unit);
+            _active[AlarmKey(rule, sensor ?? "")] = Active(zone, sensor ?? "", rule, leaf.TimeMs, leaf.Value, leaf.Unit, AlarmSeverity.Of(leaf.Severity));
         }
         else
         {
             _active.Remove(AlarmKey(rule, sensor ?? ""));
         }
-        _recent.Enqueue(new ReportedAlarmEvent(zone, sensor, rule, started ? "start" : "end", leaf.TimeMs, leaf.Value, leaf.Unit, leaf.Sequence));
+        _recent.Enqueue(new ReportedAlarmEvent(zone, sensor, rule, started ? "start" : "end", leaf.TimeMs, leaf.Value, leaf.Unit, leaf.Sequence, AlarmSeverity.Of(leaf.Severity)));
         while (_recent.Count > _recentCapacity)
         {
             _recent.Dequeue();
@@ -114,10 +114,11 @@ public sealed class GatewayHealth
         }
     }
 
-    private ReportedAlarm Active(string zone, string sensor, string rule, long sinceMs, double? value, string? unit)
+    private ReportedAlarm Active(string zone, string sensor, string rule, long sinceMs, double? value, string? unit, string severity)
     {
         var configured = _rules.GetValueOrDefault(rule);
-        return new ReportedAlarm(zone, sensor, rule, configured?.Quantity, configured is null ? null : configured.IsCumulative ? "cumulative" : "limit", sinceMs, value, unit);
+        var kind = configured is null ? null : configured.IsCumulative ? "cumulative" : configured.IsNoData ? "no-data" : "limit";
+        return new ReportedAlarm(zone, sensor, rule, configured?.Quantity, kind, sinceMs, value, unit, severity);
     }
 
     private static string SensorKey(string id, string quantity) => id + "\n" + quantity;

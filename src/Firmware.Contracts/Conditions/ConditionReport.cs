@@ -72,6 +72,14 @@ public sealed record ConditionReport
     [JsonPropertyName("storage")]
     public required IReadOnlyList<StorageInterval> Storage { get; init; }
 
+    /// <summary>
+    /// Spans in which a device suppressed the alarms of a zone the lot was in (docs/spec-ledger.md §7.2),
+    /// by start; null (left out of the JSON) when there are none. No verdict depends on them.
+    /// </summary>
+    [JsonPropertyName("suppressed")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<SuppressedSpan>? Suppressed { get; init; }
+
     /// <summary>One report per sensor that describes the lot during the window, by device then sensor.</summary>
     [JsonPropertyName("sensors")]
     public required IReadOnlyList<SensorReport> Sensors { get; init; }
@@ -109,6 +117,26 @@ public sealed record ConditionReport
 }
 
 /// <summary>The checkpoint a report rests on: its time, the ledger size, who signed it and how many signatures were required.</summary>
+/// <summary>
+/// A span in which a device's alarms of <paramref name="Zone"/> were suppressed: its
+/// <c>suppression-start</c> leaf and the matching <c>suppression-end</c> (docs/spec.md §2.8).
+/// </summary>
+/// <param name="DeviceId">The device whose log holds the leaves.</param>
+/// <param name="Zone">The zone suppressed.</param>
+/// <param name="Reason">Why: <c>defrost</c>, <c>maintenance</c>, …</param>
+/// <param name="FromMs">The start leaf's time.</param>
+/// <param name="ToMs">The end leaf's time, or null when the bundle holds no end (still open at the end of the device's run).</param>
+/// <param name="StartSequence">The start leaf.</param>
+/// <param name="EndSequence">The end leaf, or null.</param>
+public sealed record SuppressedSpan(
+    [property: JsonPropertyName("device")] string DeviceId,
+    [property: JsonPropertyName("zone")] string Zone,
+    [property: JsonPropertyName("reason")] string Reason,
+    [property: JsonPropertyName("from")] long FromMs,
+    [property: JsonPropertyName("to")] long? ToMs,
+    [property: JsonPropertyName("startSeq")] long StartSequence,
+    [property: JsonPropertyName("endSeq")] long? EndSequence);
+
 public sealed record EvidenceAsOf(
     [property: JsonPropertyName("time")] long TimeMs,
     [property: JsonPropertyName("ledgerSize")] long LedgerSize,

@@ -46,13 +46,58 @@ public static class LotConditions
             Covenants = terms.Pledge?.Statement.Covenants ?? [],
             Caveats = caveats,
         });
+        var suppressed = SuppressedSpans(summary.Devices.Select(d => (d.DeviceId, d.Enrolment.Site, d.Readings.Select(r => r.Content))),
+            report.Storage, terms.Parameters.FromMs, terms.Parameters.ToMs);
         return report with
         {
+            Suppressed = suppressed.Count > 0 ? suppressed : null,
             Terms = terms.Source,
             Pledge = terms.Pledge?.Index,
             AsOf = new EvidenceAsOf(summary.CheckpointTimeMs, summary.LedgerCheckpoint.Size, summary.Signers, summary.RequiredSignatures, summary.Quorum),
         };
     }
+
+    /// <summary>
+    /// The suppressed spans of docs/spec-ledger.md §7.2: per device, its <c>suppression-start</c> and
+    /// <c>suppression-end</c> event leaves with a zone and a reason paired in sequence order; those that
+    /// overlap [<paramref name="fromMs"/>, <paramref name="toMs"/>) and a storage interval of their zone
+    /// (at the device's site when both are known), by start, device, zone and reason.
+    /// </summary>
+    public static IReadOnlyList<SuppressedSpan> SuppressedSpans(IEnumerable<(string DeviceId, string? Site, IEnumerable<LeafContent> Leaves)> devices,
+        IReadOnlyList<StorageInterval> storage, long fromMs, long toMs)
+    {
+        ArgumentNullException.ThrowIfNull(devices);
+        ArgumentNullException.ThrowIfNull(storage);
+        var spans = new List<SuppressedSpan>();
+        foreach (var (deviceId, site, leaves) in devices)
+        {
+            var found = new List<SuppressedSpan>();
+            var open = new Dictionary<(string Zone, string Reason), LeafContent>();
+            foreach (var leaf in leaves.Where(l => l.Kind == LeafKind.Event && l.Zone is not null && l.Reason is not null).OrderBy(l => l.Sequence))
+            {
+                var key = (leaf.Zone!, leaf.Reason!);
+                if (leaf.StringValue == SuppressionStart)
+                {
+                    open.TryAdd(key, leaf);
+                }
+                else if (leaf.StringValue == SuppressionEnd && open.Remove(key, out var start))
+                {
+                    found.Add(new SuppressedSpan(deviceId, key.Item1, key.Item2, start.TimeMs, leaf.TimeMs, start.Sequence, leaf.Sequence));
+                }
+            }
+            found.AddRange(open.Select(o => new SuppressedSpan(deviceId, o.Key.Zone, o.Key.Reason, o.Value.TimeMs, null, o.Value.Sequence, null)));
+            spans.AddRange(found.Where(s => Overlaps(s, fromMs, toMs)
+                && storage.Any(i => i.Zone == s.Zone && (i.Site is null || site is null || i.Site == site) && Overlaps(s, i.FromMs, i.ToMs))));
+        }
+        return spans.OrderBy(s => s.FromMs).ThenBy(s => s.DeviceId, StringComparer.Ordinal)
+            .ThenBy(s => s.Zone, StringComparer.Ordinal).ThenBy(s => s.Reason, StringComparer.Ordinal).ToList();
+    }
+
+    // The event codes of docs/spec.md §2.8.
+    private const string SuppressionStart = "suppression-start";
+    private const string SuppressionEnd = "suppression-end";
+
+    private static bool Overlaps(SuppressedSpan span, long fromMs, long toMs) => span.FromMs < toMs && (span.ToMs is not { } end || end > fromMs);
 
     /// <summary>The reads of the lot's EPCs by the bundle's devices, placed in each reader's enrolled zone.</summary>
     public static IReadOnlyList<EpcSighting> Sightings(LotStatement lot, IEnumerable<DeviceEvidence> devices)

@@ -44,6 +44,7 @@ public static class MqttPayloadWriter
                 Number(w, "value", alarm.Value);
                 String(w, "unit", alarm.Unit);
                 String(w, "sensor", alarm.Sensor);
+                String(w, "severity", alarm.Severity);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -65,6 +66,7 @@ public static class MqttPayloadWriter
             Number(w, "value", a.Value);
             String(w, "unit", a.Unit);
             w.WriteNumber("seq", a.Sequence);
+            String(w, "severity", a.Severity);
         });
     }
 

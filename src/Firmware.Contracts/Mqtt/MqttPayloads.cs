@@ -41,12 +41,14 @@ public sealed record GatewayStatus(
 /// <param name="Value">The value that started it.</param>
 /// <param name="Unit">Its unit.</param>
 /// <param name="Sensor">The sensor whose readings started it; null when the start leaf named none.</param>
+/// <param name="Severity"><c>warning</c> or <c>alarm</c> (the gateway always sets it; null, from an older gateway, means alarm).</param>
 public sealed record ActiveAlarm(
     [property: JsonPropertyName("rule")] string Rule,
     [property: JsonPropertyName("since")] long SinceMs,
     [property: JsonPropertyName("value")] double? Value,
     [property: JsonPropertyName("unit")] string? Unit,
-    [property: JsonPropertyName("sensor")] string? Sensor = null);
+    [property: JsonPropertyName("sensor")] string? Sensor = null,
+    [property: JsonPropertyName("severity")] string? Severity = null);
 
 /// <summary>The retained current alarm state of a zone: empty <see cref="Active"/> means all clear.</summary>
 public sealed record ZoneAlarmState(
@@ -54,7 +56,10 @@ public sealed record ZoneAlarmState(
     [property: JsonPropertyName("active")] IReadOnlyList<ActiveAlarm> Active,
     [property: JsonPropertyName("time")] long TimeMs);
 
-/// <summary>An alarm started or ended; <see cref="Sequence"/> is the alarm leaf's place in the device log.</summary>
+/// <summary>
+/// An alarm started or ended; <see cref="Sequence"/> is the alarm leaf's place in the device log;
+/// <see cref="Severity"/> is <c>warning</c> or <c>alarm</c> (the gateway always sets it).
+/// </summary>
 public sealed record AlarmEvent(
     [property: JsonPropertyName("zone")] string Zone,
     [property: JsonPropertyName("rule")] string Rule,
@@ -63,7 +68,8 @@ public sealed record AlarmEvent(
     [property: JsonPropertyName("sensor")] string? Sensor,
     [property: JsonPropertyName("value")] double? Value,
     [property: JsonPropertyName("unit")] string? Unit,
-    [property: JsonPropertyName("seq")] long Sequence);
+    [property: JsonPropertyName("seq")] long Sequence,
+    [property: JsonPropertyName("severity")] string? Severity = null);
 
 /// <summary>Progress of the signed log: a checkpoint was sealed, or the node anchored one.</summary>
 /// <param name="Event"><c>sealed</c> or <c>anchored</c>.</param>

@@ -30,6 +30,15 @@ public sealed record LeafContent
     /// <summary>The alarm rule's id (alarms only).</summary>
     public string? Rule { get; init; }
 
+    /// <summary>
+    /// An alarm's severity: <see cref="AlarmSeverity.Warning"/> or <see cref="AlarmSeverity.Alarm"/>
+    /// (alarm leaves only); null means <see cref="AlarmSeverity.Alarm"/>, as in leaves written before the field.
+    /// </summary>
+    public string? Severity { get; init; }
+
+    /// <summary>Why an event happened, as a lower-case code, e.g. the <c>defrost</c> of a suppression window (event leaves only).</summary>
+    public string? Reason { get; init; }
+
     /// <summary>SenML unit of <see cref="Value"/>.</summary>
     public string? Unit { get; init; }
 
@@ -49,4 +58,20 @@ public sealed record LeafContent
         LeafKind.Event => $"{DeviceId}/event/{StringValue}",
         _ => $"{DeviceId}/{SensorId}/{Quantity}",
     };
+}
+
+/// <summary>The severities of an alarm leaf's <c>severity</c> field.</summary>
+public static class AlarmSeverity
+{
+    /// <summary>An early warning: the condition is developing, the goods are not yet at risk.</summary>
+    public const string Warning = "warning";
+
+    /// <summary>An alarm (the default: a leaf without the field is an alarm).</summary>
+    public const string Alarm = "alarm";
+
+    /// <summary>Whether <paramref name="value"/> is one of the severities.</summary>
+    public static bool IsKnown(string? value) => value is Warning or Alarm;
+
+    /// <summary>The severity a leaf's field means: null is <see cref="Alarm"/>.</summary>
+    public static string Of(string? field) => field ?? Alarm;
 }

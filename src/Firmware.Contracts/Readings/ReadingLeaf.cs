@@ -13,7 +13,7 @@ namespace Firmware.Contracts.Readings;
 /// the signature chain and every verifier work on <see cref="Bytes"/> exactly as stored.
 /// </summary>
 /// <remarks>
-/// Written field order: ver, dev, seq, kind, sensor, zone, rule, n, u, t, v, vs, detail, salt.
+/// Written field order: ver, dev, seq, kind, sensor, zone, rule, severity, reason, n, u, t, v, vs, detail, salt.
 /// Readers accept any order but reject unknown or repeated fields. <c>t</c> is SenML time in
 /// seconds with exactly three decimals (millisecond precision); <c>salt</c> is 16 random bytes in
 /// lower-case hex so that a disclosed sibling hash reveals nothing about its reading.
@@ -165,6 +165,8 @@ public sealed partial class ReadingLeaf
         w.Field("sensor"u8, content.SensorId);
         w.Field("zone"u8, content.Zone);
         w.Field("rule"u8, content.Rule);
+        w.Field("severity"u8, content.Severity);
+        w.Field("reason"u8, content.Reason);
         w.Raw(",\"n\":\""u8);
         switch (content.Kind)
         {
@@ -208,6 +210,8 @@ public sealed partial class ReadingLeaf
         AppendOptionalString(json, "sensor", content.SensorId);
         AppendOptionalString(json, "zone", content.Zone);
         AppendOptionalString(json, "rule", content.Rule);
+        AppendOptionalString(json, "severity", content.Severity);
+        AppendOptionalString(json, "reason", content.Reason);
         AppendString(json, "n", content.Name);
         AppendOptionalString(json, "u", content.Unit);
         json.Append(",\"t\":").Append(FormatTime(content.TimeMs));
@@ -370,7 +374,7 @@ public sealed partial class ReadingLeaf
 
         var seen = 0;
         long? version = null, sequence = null, timeMs = null;
-        string? dev = null, kind = null, sensor = null, zone = null, rule = null, name = null, unit = null, vs = null, detail = null, saltHex = null;
+        string? dev = null, kind = null, sensor = null, zone = null, rule = null, severity = null, reason = null, name = null, unit = null, vs = null, detail = null, saltHex = null;
         double? value = null;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -413,6 +417,8 @@ public sealed partial class ReadingLeaf
                 case Field.Sensor: sensor = ReadString(ref reader, field); break;
                 case Field.Zone: zone = ReadString(ref reader, field); break;
                 case Field.Rule: rule = ReadString(ref reader, field); break;
+                case Field.Severity: severity = ReadString(ref reader, field); break;
+                case Field.Reason: reason = ReadString(ref reader, field); break;
                 case Field.N: name = ReadString(ref reader, field); break;
                 case Field.U: unit = ReadString(ref reader, field); break;
                 case Field.Vs: vs = ReadString(ref reader, field); break;
@@ -460,6 +466,8 @@ public sealed partial class ReadingLeaf
             Quantity = quantity,
             Zone = zone,
             Rule = rule,
+            Severity = severity,
+            Reason = reason,
             Unit = unit,
             Value = value,
             StringValue = vs,
@@ -477,7 +485,7 @@ public sealed partial class ReadingLeaf
         return new ReadingLeaf(bytes.ToArray(), content, Convert.FromHexString(saltHex));
     }
 
-    private static readonly string[] FieldNames = ["ver", "dev", "seq", "kind", "sensor", "zone", "rule", "n", "u", "t", "v", "vs", "detail", "salt"];
+    private static readonly string[] FieldNames = ["ver", "dev", "seq", "kind", "sensor", "zone", "rule", "severity", "reason", "n", "u", "t", "v", "vs", "detail", "salt"];
 
     // Positions in FieldNames (and bits in the set of fields seen).
     private enum Field
@@ -490,6 +498,8 @@ public sealed partial class ReadingLeaf
         Sensor,
         Zone,
         Rule,
+        Severity,
+        Reason,
         N,
         U,
         T,
@@ -512,7 +522,8 @@ public sealed partial class ReadingLeaf
                 2 => name.SequenceEqual("vs"u8) ? Field.Vs : Field.Unknown,
                 3 => name.SequenceEqual("ver"u8) ? Field.Ver : name.SequenceEqual("dev"u8) ? Field.Dev : name.SequenceEqual("seq"u8) ? Field.Seq : Field.Unknown,
                 4 => name.SequenceEqual("kind"u8) ? Field.Kind : name.SequenceEqual("zone"u8) ? Field.Zone : name.SequenceEqual("rule"u8) ? Field.Rule : name.SequenceEqual("salt"u8) ? Field.Salt : Field.Unknown,
-                6 => name.SequenceEqual("sensor"u8) ? Field.Sensor : name.SequenceEqual("detail"u8) ? Field.Detail : Field.Unknown,
+                6 => name.SequenceEqual("sensor"u8) ? Field.Sensor : name.SequenceEqual("detail"u8) ? Field.Detail : name.SequenceEqual("reason"u8) ? Field.Reason : Field.Unknown,
+                8 => name.SequenceEqual("severity"u8) ? Field.Severity : Field.Unknown,
                 _ => Field.Unknown,
             };
         }
@@ -626,6 +637,18 @@ public sealed partial class ReadingLeaf
         if (c.Unit is { } u && !Senml.IsKnownUnit(u))
         {
             return Bad($"unit '{u}' is not one of Cel, %RH, Pa");
+        }
+        if (c.Severity is { } severity && (c.Kind != LeafKind.Alarm || !AlarmSeverity.IsKnown(severity)))
+        {
+            return Bad(c.Kind != LeafKind.Alarm
+                ? $"{Article(c.Kind)} {c.Kind.ToWire()} leaf has no severity (only alarm leaves do)"
+                : $"an alarm's severity is warning or alarm, got '{severity}'");
+        }
+        if (c.Reason is { } reason && (c.Kind != LeafKind.Event || !CodePattern.IsMatch(reason)))
+        {
+            return Bad(c.Kind != LeafKind.Event
+                ? $"{Article(c.Kind)} {c.Kind.ToWire()} leaf has no reason (only event leaves do)"
+                : $"an event's reason is a lower-case code, got '{reason}'");
         }
 
         switch (c.Kind)

@@ -65,7 +65,8 @@ public sealed record ReportedAlarm(
     [property: JsonPropertyName("kind")] string? Kind,
     [property: JsonPropertyName("sinceMs")] long SinceMs,
     [property: JsonPropertyName("value")] double? Value,
-    [property: JsonPropertyName("unit")] string? Unit);
+    [property: JsonPropertyName("unit")] string? Unit,
+    [property: JsonPropertyName("severity")] string? Severity = null);
 
 /// <summary>An alarm start or end, as its alarm leaf records it.</summary>
 /// <param name="Zone">The rule's zone.</param>
@@ -76,6 +77,7 @@ public sealed record ReportedAlarm(
 /// <param name="Value">The reading's value, or null.</param>
 /// <param name="Unit">Its unit, or null.</param>
 /// <param name="Sequence">The alarm leaf's sequence in the device log (the evidence).</param>
+/// <param name="Severity"><c>warning</c> or <c>alarm</c>, as the leaf says (null: from a gateway that did not report it, an alarm).</param>
 public sealed record ReportedAlarmEvent(
     [property: JsonPropertyName("zone")] string Zone,
     [property: JsonPropertyName("sensor")] string? Sensor,
@@ -84,7 +86,8 @@ public sealed record ReportedAlarmEvent(
     [property: JsonPropertyName("timeMs")] long TimeMs,
     [property: JsonPropertyName("value")] double? Value,
     [property: JsonPropertyName("unit")] string? Unit,
-    [property: JsonPropertyName("sequence")] long Sequence);
+    [property: JsonPropertyName("sequence")] long Sequence,
+    [property: JsonPropertyName("severity")] string? Severity = null);
 
 /// <summary>The node's answer to an accepted status report.</summary>
 /// <param name="DeviceId">The device.</param>

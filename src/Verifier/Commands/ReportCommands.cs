@@ -97,6 +97,11 @@ internal static class ReportCommands
         {
             Console.WriteLine($"storage: {s.Site} {s.Zone} from {Iso(s.FromMs)} to {Iso(s.ToMs)}");
         }
+        foreach (var s in report.Suppressed ?? [])
+        {
+            // Suppression delays alarms and hides nothing: the readings below include the span.
+            Console.WriteLine($"suppressed {s.Zone} {s.Reason} {Iso(s.FromMs)} to {(s.ToMs is { } to ? Iso(to) : "open")} (device {s.DeviceId}): alarms suppressed; readings shown");
+        }
         foreach (var s in report.Sensors)
         {
             Console.WriteLine($"sensor: {s.DeviceId} {s.SensorId} {s.Quantity} ({s.Zone}): {s.Received} of {s.Expected} readings ({(s.Completeness * 100).ToString("0.0", CultureInfo.InvariantCulture)}%)"

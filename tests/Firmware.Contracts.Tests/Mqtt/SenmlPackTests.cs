@@ -212,6 +212,17 @@ public class MqttTopicsTests
     }
 
     [Fact]
+    public void AlarmPayloads_CarryTheSeverity()
+    {
+        var state = new ZoneAlarmState("chiller-1", [new ActiveAlarm("chiller-warn", 5, 8.4, "Cel", "t0", "warning")], 6);
+        Assert.Equal("""{"zone":"chiller-1","active":[{"rule":"chiller-warn","since":5,"value":8.4,"unit":"Cel","sensor":"t0","severity":"warning"}],"time":6}""",
+            Encoding.UTF8.GetString(MqttPayloadWriter.Write(state)));
+        var alarmEvent = new AlarmEvent("chiller-1", "chiller-silent", "start", 7, "t9", null, null, 12, "alarm");
+        Assert.Equal("""{"zone":"chiller-1","rule":"chiller-silent","state":"start","time":7,"sensor":"t9","seq":12,"severity":"alarm"}""",
+            Encoding.UTF8.GetString(MqttPayloadWriter.Write(alarmEvent)));
+    }
+
+    [Fact]
     public void ZoneAlarmState_NamesTheSensor_WhenKnown()
     {
         var state = new ZoneAlarmState("chiller-1", [new ActiveAlarm("high-8c-10m", 5, 8.6, "Cel", "sim/chiller-1/t0")], 6);
@@ -233,6 +244,8 @@ public class MqttPayloadWriterTests
         new ZoneAlarmState("chiller-1", [new ActiveAlarm("high-8c-10m", 5, 8.6, "Cel", "sim/chiller-1/t0"), new ActiveAlarm("r<2>", 7, null, null)], 9),
         new AlarmEvent("chiller-1", "high-8c-10m", "start", 1_795_428_720_000, "hwmon/sht3x/1-0044", -0.125, "Cel", 4711),
         new AlarmEvent("z", "gone", "end", 1, null, null, null, 0),
+        new AlarmEvent("chiller-1", "chiller-warn", "start", 1_795_428_360_000, "hwmon/sht3x/1-0044", 8.4, "Cel", 4712, "warning"),
+        new ZoneAlarmState("chiller-1", [new ActiveAlarm("chiller-warn", 5, 8.4, "Cel", "sim/chiller-1/t0", "warning"), new ActiveAlarm("chiller-silent", 7, null, null, "ghost/t9", "alarm")], 9),
         new ProgressEvent("sealed", 1000, new string('a', 64), null, 42),
         new ProgressEvent("anchored", 1000, new string('b', 64), 17, 43),
     };
