@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using AnchorNode.Tests.Infrastructure;
+using Firmware.Contracts.Ledger;
+
+namespace AnchorNode.Tests.Alarms;
+
+/// <summary>
+/// Alarm history and acknowledgement on a real node (Kestrel on 127.0.0.1, SQLite file): the alarm
+/// leaves a gateway uploaded, and acknowledge entries signed by the node's operator member.
+/// </summary>
+public sealed class AlarmAcknowledgementTests : IAsyncLifetime
+{
+    private readonly TestNode _node = new();
+
+    public Task InitializeAsync() => _node.InitializeAsync();
+
+    public Task DisposeAsync() => _node.DisposeAsync();
+
+    /// <summary>An enrolled gateway with readings, an alarm that started and ended, and one still active; all anchored.</summary>
+    private async Task<(SimulatedDevice Device, long Ended, long EndLeaf, long Active)> GatewayWithAlarmsAsync()
+    {
+        var device = new SimulatedDevice("gw-alarms", 31).Add(4);
+        await _node.EnrolAsync(device);
+        var ended = device.AddAlarm("start", value: 8.6);
+        device.Add(2);
+        var endLeaf = device.AddAlarm("end", value: 7.4);
+        var active = device.AddAlarm("start", rule: "chiller-very-high", value: 12.5);
+        device.Add(1);
+        await _node.AnchorAsync(device, 0);
+        return (device, ended, endLeaf, active);
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static string AckPath(string device, long sequence) => $"v1/devices/{device}/alarms/{sequence}/acknowledgements";
+
+    [Fact]
+    public async Task Alarms_ListsStartsWithTheirEnds_FromTheNodesStore()
+    {
+        var (device, ended, endLeaf, active) = await GatewayWithAlarmsAsync();
+        using var client = _node.Client(_node.AuditorKey);
+        var list = await client.GetFromJsonAsync<JsonElement>($"v1/devices/{device.Id}/alarms");
+        var alarms = list.GetProperty("alarms").EnumerateArray().ToList();
+        Assert.Equal(2, alarms.Count);
+        // Newest start first.
+        Assert.Equal(active, alarms[0].GetProperty("sequence").GetInt64());
+        Assert.Equal("active", alarms[0].GetProperty("state").GetString());
+        Assert.Equal("chiller-very-high", alarms[0].GetProperty("rule").GetString());
+        Assert.Equal(JsonValueKind.Null, alarms[0].GetProperty("endMs").ValueKind);
+        Assert.Equal(ended, alarms[1].GetProperty("sequence").GetInt64());
+        Assert.Equal("ended", alarms[1].GetProperty("state").GetString());
+        Assert.Equal(endLeaf, alarms[1].GetProperty("endSequence").GetInt64());
+        Assert.Equal(8.6, alarms[1].GetProperty("value").GetDouble());
+        Assert.Equal(7.4, alarms[1].GetProperty("endValue").GetDouble());
+        Assert.Equal(("cold-a", "t1", "alarm"), (alarms[1].GetProperty("zone").GetString(), alarms[1].GetProperty("sensor").GetString(), alarms[1].GetProperty("severity").GetString()));
+        Assert.Equal(JsonValueKind.Null, alarms[1].GetProperty("acknowledgement").ValueKind);
+    }
+
+    [Fact]
+    public async Task Acknowledge_AppendsAnOperatorSignedEntryNamingTheClient_AndASecondIs409()
+    {
+        var (device, ended, _, _) = await GatewayWithAlarmsAsync();
+        using var client = _node.Operator();
+        using var response = await client.PostAsync(AckPath(device.Id, ended), Json("""{"comment":"Door left open during loading; closed, back to 4 °C."}"""));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var index = body.GetProperty("ledgerIndex").GetInt64();
+        Assert.Equal("api:warehouse-ops", body.GetProperty("by").GetString());
+
+        using (var lease = _node.Runtime.Readers.Rent())
+        {
+            var entry = LedgerEntry.Parse(lease.Reader.Entry(index)).Value;
+            Assert.Equal(EntryKinds.Acknowledge, entry.Kind);
+            var statement = Statement.Parse(entry.Note.Text).Value;
+            Assert.Equal(body.GetProperty("timeMs").GetInt64(), statement.TimeMs);
+            var acknowledge = AcknowledgeStatement.From(statement).Value;
+            Assert.Equal(new AcknowledgeStatement(device.Id, ended, "cold-a", "chiller-high", "api:warehouse-ops", "Door left open during loading; closed, back to 4 °C."), acknowledge);
+            Assert.Single(_node.Runtime.Signatures.VerifyMembers(entry.Note, lease.Reader.State.Member).Value, m => m.Name == _node.Runtime.Config.Member);
+        }
+
+        var listed = (await client.GetFromJsonAsync<JsonElement>($"v1/devices/{device.Id}/alarms")).GetProperty("alarms").EnumerateArray()
+            .Single(a => a.GetProperty("sequence").GetInt64() == ended).GetProperty("acknowledgement");
+        Assert.Equal((index, "api:warehouse-ops"), (listed.GetProperty("ledgerIndex").GetInt64(), listed.GetProperty("by").GetString()));
+
+        using var again = await client.PostAsync(AckPath(device.Id, ended), Json("""{"comment":"again"}"""));
+        var problem = await Problem.ReadAsync(again);
+        Assert.Equal((HttpStatusCode.Conflict, LedgerFailures.AlarmAcknowledged), (problem.Status, problem.Code));
+        Assert.Equal(index, problem.Body.GetProperty("ledgerIndex").GetInt64());
+    }
+
+    [Fact]
+    public async Task Acknowledge_OfALeafThatIsNoAlarmStart_Is404_AndBadCommentsAre400_AndNothingIsAppended()
+    {
+        var (device, ended, endLeaf, _) = await GatewayWithAlarmsAsync();
+        var size = _node.LedgerSize;
+        using var client = _node.Operator();
+        foreach (var path in new[] { AckPath(device.Id, 1), AckPath(device.Id, endLeaf), AckPath(device.Id, 999), AckPath("gw-nobody", 0) })
+        {
+            using var response = await client.PostAsync(path, Json("""{"comment":"checked"}"""));
+            Assert.Equal(HttpStatusCode.NotFound, (await Problem.ReadAsync(response)).Status);
+        }
+        foreach (var json in new[] { """{"comment":" padded"}""", """{"comment":""}""", "{}", """{"comment":"a\u0007bell"}""", $$"""{"comment":"{{new string('x', 501)}}"}""", """{"comment":"ok","by":"someone else"}""", """{"Comment":"ok"}""" })
+        {
+            using var response = await client.PostAsync(AckPath(device.Id, ended), Json(json));
+            var problem = await Problem.ReadAsync(response);
+            Assert.True(problem.Status == HttpStatusCode.BadRequest, $"{json}: {problem.Status} {problem.Detail}");
+        }
+        using (var lender = _node.Client(_node.LenderKey))
+        using (var refused = await lender.PostAsync(AckPath(device.Id, ended), Json("""{"comment":"not mine to acknowledge"}""")))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+        Assert.Equal(size, _node.LedgerSize);
+    }
+
+    [Fact]
+    public async Task Acknowledge_TenAtOnce_AppendsExactlyOne_TheRestAre409()
+    {
+        var (device, ended, _, _) = await GatewayWithAlarmsAsync();
+        using var client = _node.Operator();
+        var attempts = Enumerable.Range(0, 10).Select(async i =>
+        {
+            using var response = await client.PostAsync(AckPath(device.Id, ended), Json($$"""{"comment":"attempt {{i}}"}"""));
+            return response.StatusCode;
+        });
+        var statuses = await Task.WhenAll(attempts);
+        Assert.Equal(1, statuses.Count(s => s == HttpStatusCode.Created));
+        Assert.Equal(9, statuses.Count(s => s == HttpStatusCode.Conflict));
+        using var lease = _node.Runtime.Readers.Rent();
+        Assert.Single(lease.Reader.EntryIndices(EntryKinds.Acknowledge));
+    }
+}
