@@ -132,4 +132,31 @@ public sealed class AlarmAcknowledgementTests : IAsyncLifetime
         using var lease = _node.Runtime.Readers.Rent();
         Assert.Single(lease.Reader.EntryIndices(EntryKinds.Acknowledge));
     }
+
+    [Fact]
+    public async Task Cli_AlarmsAck_AppendsAndAlarmsList_ShowsIt_WhileTheNodeRuns()
+    {
+        var (device, ended, _, active) = await GatewayWithAlarmsAsync();
+        var folder = _node.Folder.Path;
+        var bad = await Programs.RunAsync(Programs.AnchorNode, "alarms", "ack", "--data", folder, "--device", device.Id, "--alarm", ended.ToString(System.Globalization.CultureInfo.InvariantCulture), "--by", "Li Wei", "--comment", " padded");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("comment must not start or end with white space", bad.Error, StringComparison.Ordinal);
+
+        var ack = await Programs.RunAsync(Programs.AnchorNode, "alarms", "ack", "--data", folder, "--device", device.Id, "--alarm", ended.ToString(System.Globalization.CultureInfo.InvariantCulture), "--by", "Li Wei", "--comment", "Compressor restarted");
+        Assert.True(ack.ExitCode == 0, ack.Error);
+        Assert.Equal("cli:Li Wei", ack.Field("by"));
+        var index = long.Parse(ack.Field("ledger-index"), System.Globalization.CultureInfo.InvariantCulture);
+
+        var list = await Programs.RunAsync(Programs.AnchorNode, "alarms", "list", "--data", folder, "--device", device.Id);
+        Assert.Equal(0, list.ExitCode);
+        Assert.Equal("2", list.Field("alarms"));
+        var lines = list.Output.Split('\n').Where(l => l.StartsWith("alarm: ", StringComparison.Ordinal)).ToList();
+        Assert.StartsWith($"alarm: {device.Id}/{active} alarm active chiller-very-high zone cold-a sensor t1 ", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith(" unacknowledged", lines[0], StringComparison.Ordinal);
+        Assert.Contains($"by cli:Li Wei (ledger {index}): Compressor restarted", lines[1], StringComparison.Ordinal);
+
+        var again = await Programs.RunAsync(Programs.AnchorNode, "alarms", "ack", "--data", folder, "--device", device.Id, "--alarm", ended.ToString(System.Globalization.CultureInfo.InvariantCulture), "--by", "Li Wei", "--comment", "again");
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("refused: alarm-acknowledged", again.Error, StringComparison.Ordinal);
+    }
 }
