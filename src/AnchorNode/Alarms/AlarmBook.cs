@@ -62,7 +62,30 @@ public sealed class AlarmBook
     {
         using var lease = _readers.Rent();
         using var snapshot = lease.Reader.Snapshot();
-        return Pair(lease.Reader.AlarmLeaves(deviceId), lease.Reader);
+        return Read(lease.Reader, deviceId);
+    }
+
+    /// <summary>The alarms of <paramref name="deviceId"/> (every device when null) as <paramref name="reader"/> sees them, newest start first.</summary>
+    public static IReadOnlyList<AlarmRecord> Read(NodeReader reader, string? deviceId)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return Pair(reader.AlarmLeaves(deviceId), reader);
+    }
+
+    /// <summary>
+    /// The alarms a lot's report lists: of <paramref name="devices"/> (device and zone pairs the report's
+    /// sensors cover), active at any time in [<paramref name="fromMs"/>, <paramref name="toMs"/>], oldest first.
+    /// </summary>
+    public static IReadOnlyList<AlarmRecord> InWindow(NodeReader reader, IEnumerable<(string DeviceId, string Zone)> devices, long fromMs, long toMs)
+    {
+        ArgumentNullException.ThrowIfNull(devices);
+        var alarms = new List<AlarmRecord>();
+        foreach (var group in devices.Distinct().GroupBy(d => d.DeviceId, StringComparer.Ordinal))
+        {
+            var zones = group.Select(d => d.Zone).ToHashSet(StringComparer.Ordinal);
+            alarms.AddRange(Read(reader, group.Key).Where(a => zones.Contains(a.Zone) && a.StartMs <= toMs && (a.EndMs ?? long.MaxValue) >= fromMs));
+        }
+        return alarms.OrderBy(a => a.StartMs).ThenBy(a => a.DeviceId, StringComparer.Ordinal).ThenBy(a => a.Sequence).ToList();
     }
 
     /// <summary>The alarm whose start leaf is <paramref name="sequence"/> of <paramref name="deviceId"/>, or null.</summary>
