@@ -73,7 +73,7 @@ public sealed class SimulatedDevice : IDisposable
             SensorId = sensor,
             Zone = zone,
             Rule = rule,
-            Unit = Senml.Celsius,
+            Unit = sensor == "h1" ? Senml.RelativeHumidity : Senml.Celsius,
             Value = value,
             StringValue = state,
         }, salt);
