@@ -90,4 +90,22 @@ public sealed class AcknowledgeRuleTests
         Assert.Equal(Ack(2), AcknowledgeStatement.From(Statement.Parse(statement.Text).Value).Value);
         Assert.Contains("\ndevice gw-01\nalarm 2\nzone cold-a\nrule chiller-high\nby api:cold-room-app\ncomment door left open; closed it, 4.1 °C at 10:20", statement.Text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void SpecExample_IsWhatThisCodeWrites_AndNamesTheAlarmLeafOfTheVectors()
+    {
+        // docs/spec-ledger.md §3.5, byte for byte; the leaf is line 5 of docs/vectors/device-log-leaves.jsonl.
+        var spec = File.ReadAllText(Path.Combine(Firmware.Contracts.Tests.Spec.SpecPaths.Root, "docs", "spec-ledger.md"));
+        var section = spec[spec.IndexOf("### 3.5 Alarm acknowledgements", StringComparison.Ordinal)..spec.IndexOf("## 4. Ledger rules", StringComparison.Ordinal)];
+        var start = section.IndexOf("```\n", StringComparison.Ordinal) + 4;
+        var text = section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
+        var nonce = Convert.FromHexString("00000001000000000000000000000000");
+        var written = Statement.Create(EntryKinds.Acknowledge, "demo", 1_795_429_320_000, nonce,
+            new AcknowledgeStatement("gw-demo", 4, "chiller-1", "high-8c-10m", "dashboard:Li Wei", "Door left open during loading; closed at 10:20, back to 4 °C.").ToBody());
+        Assert.Equal(text, written.Text);
+        var leafLine = File.ReadAllLines(Path.Combine(Firmware.Contracts.Tests.Spec.SpecPaths.Vectors, "device-log-leaves.jsonl"))[4];
+        var leaf = Firmware.Contracts.Readings.ReadingLeaf.Parse(System.Text.Encoding.UTF8.GetBytes(leafLine)).Value.Content;
+        Assert.Equal(("gw-demo", 4L, Firmware.Contracts.Readings.LeafKind.Alarm, "start", "chiller-1", "high-8c-10m"),
+            (leaf.DeviceId, leaf.Sequence, leaf.Kind, leaf.StringValue, leaf.Zone, leaf.Rule));
+    }
 }
