@@ -159,4 +159,51 @@ public sealed class AlarmAcknowledgementTests : IAsyncLifetime
         Assert.Equal(1, again.ExitCode);
         Assert.Contains("refused: alarm-acknowledged", again.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task DashboardAlarmRoutes_AskForACookieOrTheRightKey_AndAKeyWithoutANameIsRecordedAsItsClient()
+    {
+        var (device, ended, _, _) = await GatewayWithAlarmsAsync();
+        var path = $"v1/dashboard/alarms/{device.Id}/{ended}/acknowledgements";
+        using (var anonymous = _node.Anonymous())
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("v1/dashboard/alarms")).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync(path, Json("""{"comment":"x","name":"y"}"""))).StatusCode);
+        }
+        using (var lender = _node.Client(_node.LenderKey))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await lender.GetAsync("v1/dashboard/alarms")).StatusCode);
+        }
+        using (var auditor = _node.Client(_node.AuditorKey))
+        {
+            var view = await auditor.GetFromJsonAsync<JsonElement>("v1/dashboard/alarms");
+            Assert.Equal(2, view.GetProperty("alarms").GetArrayLength());
+            using var refused = await auditor.PostAsync(path, Json("""{"comment":"auditors only read","name":"Ann"}"""));
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+        using var client = _node.Operator();
+        using (var badName = await client.PostAsync(path, Json("""{"comment":"ok","name":" Li"}""")))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, badName.StatusCode);
+        }
+        using var response = await client.PostAsync(path, Json("""{"comment":"Checked from a script"}"""));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("api:warehouse-ops", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("by").GetString());
+    }
+
+    [Fact]
+    public async Task AlarmIndex_MissingFromAnOlderDatabase_IsRebuiltFromTheStoredLeaves()
+    {
+        var (device, ended, endLeaf, active) = await GatewayWithAlarmsAsync();
+        using (var connection = _node.Runtime.Database.OpenWriter())
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "DELETE FROM alarm_leaves; DELETE FROM meta WHERE key = 'alarm_index'";
+            command.ExecuteNonQuery();
+        }
+        Assert.Empty(_node.Runtime.Alarms.List(device.Id));
+        await _node.RestartAsync();
+        var alarms = _node.Runtime.Alarms.List(device.Id);
+        Assert.Equal([(active, "active", (long?)null), (ended, "ended", endLeaf)], alarms.Select(a => (a.Sequence, a.State, a.EndSequence)));
+    }
 }
