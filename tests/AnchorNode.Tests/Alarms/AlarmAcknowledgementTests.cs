@@ -129,8 +129,15 @@ public sealed class AlarmAcknowledgementTests : IAsyncLifetime
         var statuses = await Task.WhenAll(attempts);
         Assert.Equal(1, statuses.Count(s => s == HttpStatusCode.Created));
         Assert.Equal(9, statuses.Count(s => s == HttpStatusCode.Conflict));
-        using var lease = _node.Runtime.Readers.Rent();
-        Assert.Single(lease.Reader.EntryIndices(EntryKinds.Acknowledge));
+        using (var lease = _node.Runtime.Readers.Rent())
+        {
+            Assert.Single(lease.Reader.EntryIndices(EntryKinds.Acknowledge));
+        }
+
+        // A fresh replay of the ledger reaches the same state, the acknowledgement included.
+        await _node.WaitForCheckpointAsync();
+        var audit = new AnchorNode.Storage.NodeAudit(_node.Folder.DatabaseFile, "demo").Run(_ => { }, CancellationToken.None);
+        Assert.True(audit.Problem is null, audit.Problem?.ToString());
     }
 
     [Fact]
