@@ -102,7 +102,7 @@ public sealed class AlarmEscalationWatcher
         ArgumentNullException.ThrowIfNull(escalation);
         var sensor = escalation.Sensor is null ? "" : $" on {escalation.Sensor}";
         var subject = $"Alarm not acknowledged for more than {escalation.EscalateAfterMs / 60_000} min: {escalation.Severity} '{escalation.Rule}' in zone {escalation.Zone}{sensor} ({escalation.DeviceId}, leaf {escalation.Sequence})";
-        return new NotificationMessage("alarm.escalated", $"alarm.escalated/{escalation.DeviceId}/{escalation.Sequence}", consortium, member, nowMs, subject, Alarm: escalation);
+        return new NotificationMessage("alarm.escalated", $"alarm.escalated/{escalation.DeviceId}/{escalation.Sequence}", consortium, member, nowMs, subject, Escalation: escalation);
     }
 }
 

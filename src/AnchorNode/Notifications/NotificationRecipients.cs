@@ -32,10 +32,10 @@ public sealed record GatewayPresenceChange(string DeviceId, string? Site, string
 /// <param name="Subject">One line for people.</param>
 /// <param name="Breach">The breach, for <c>covenant.breach</c>.</param>
 /// <param name="Gateway">The change, for <c>gateway.*</c>.</param>
-/// <param name="Alarm">The alarm, for <c>alarm.escalated</c>.</param>
+/// <param name="Escalation">The alarm that escalated, for <c>alarm.escalated</c>.</param>
 public sealed record NotificationMessage(
     string Type, string Event, string Consortium, string Node, long TimeMs, string Subject,
-    CovenantBreachEvent? Breach = null, GatewayPresenceChange? Gateway = null, AlarmEscalation? Alarm = null)
+    CovenantBreachEvent? Breach = null, GatewayPresenceChange? Gateway = null, AlarmEscalation? Escalation = null)
 {
     /// <summary>The outbox rows of this message, one per recipient.</summary>
     public IEnumerable<OutboxItem> For(IEnumerable<Recipient> recipients)

@@ -85,7 +85,7 @@ public sealed class AlarmEscalationTests : IAsyncLifetime
             Assert.True(hook.SignatureValid);
             Assert.Equal("alarm.escalated", hook.Event);
             var body = JsonDocument.Parse(hook.Body).RootElement;
-            var alarm = body.GetProperty("alarm");
+            var alarm = body.GetProperty("escalation");
             Assert.Equal(("alarm.escalated", $"alarm.escalated/{device.Id}/{forgotten}", device.Id, forgotten, "chiller-high", 600_000L),
                 (body.GetProperty("type").GetString(), body.GetProperty("event").GetString(), alarm.GetProperty("deviceId").GetString(),
                  alarm.GetProperty("sequence").GetInt64(), alarm.GetProperty("rule").GetString(), alarm.GetProperty("escalateAfterMs").GetInt64()));
