@@ -857,10 +857,10 @@ def free_text_ok(text, limit=256):
 def _field_value_ok(key, value, lot_gtin=None):
     """Per-field value rules of spec-ledger.md §3.1 (values); True when well-formed."""
     ints = {'quorum', 'enrolment', 'equivocation', 'replaces', 'lot', 'after', 'pledge', 'at',
-            'start', 'end', 'issued', 'valid-until', 'time', 'freeze'}
+            'start', 'end', 'issued', 'valid-until', 'time', 'freeze', 'alarm'}
     ids = {'device', 'site', 'zone', 'party', 'depositor', 'owner', 'lender', 'from', 'to', 'receipt',
-           'into', 'split-from', 'merged-from'}
-    texts = {'reason': 256, 'insurance': 128, 'product': 200, 'spec': 200}
+           'into', 'split-from', 'merged-from', 'rule'}
+    texts = {'reason': 256, 'insurance': 128, 'product': 200, 'spec': 200, 'by': 80, 'comment': 500}
     if key in ints:
         return decimal_int(value) is not None
     if key in ids:
@@ -984,6 +984,8 @@ BODIES = {
     'freeze': [('receipt', '1'), ('lot', '1'), ('after', '1'), ('at', '1'), ('reason', '1')],
     'unfreeze': [('receipt', '1'), ('lot', '1'), ('after', '1'), ('freeze', '1'), ('at', '1'), ('reason', '1')],
     'dispose': [('receipt', '1'), ('lot', '1'), ('after', '1'), ('at', '1'), ('reason', '1')],
+    # spec-ledger.md §3.5, alarm acknowledgements
+    'acknowledge': [('device', '1'), ('alarm', '1'), ('zone', '1'), ('rule', '1'), ('by', '1'), ('comment', '1')],
 }
 ENTRY_KINDS = set(BODIES) | {'anchor', 'equivocation'}
 
@@ -1083,6 +1085,20 @@ def parse_statement(text):
     if kind == 'endorse' and fields['to'] == fields['from']:
         raise ValueError('endorse: to another party')
     return Statement(kind, text, fields)
+
+
+def check_acknowledged_leaf(statement, leaf):
+    """spec-ledger.md §3.5: the leaf an acknowledge statement names must be that alarm's start leaf.
+    Raises Refused('bad-acknowledgement') when it is not; returns the parsed leaf."""
+    if statement.kind != 'acknowledge':
+        raise ValueError('not an acknowledge statement')
+    f = parse_leaf(leaf)
+    st = statement.f
+    want = (st['device'], int(st['alarm']), 'alarm', 'start', st['zone'], st['rule'])
+    got = (f.get('dev'), f.get('seq'), f.get('kind'), f.get('vs'), f.get('zone'), f.get('rule'))
+    if got != want:
+        raise Refused('bad-acknowledgement', f'the leaf is {got}, the statement names {want}')
+    return f
 
 
 class Entry:

@@ -1096,9 +1096,61 @@ def cli_cases():
     S.check(sec, 'exit status 0 / 1 with "failed: <code>" / 2, and report --json', codes)
 
 
+def acknowledge_cases():
+    """spec-ledger.md §3.5: the example acknowledge statement, its field rules, and the leaf it names."""
+    sec = 'ledger §3.5 acknowledge'
+    text = code_blocks(LEDGER[LEDGER.index('### 3.5 Alarm acknowledgements'):LEDGER.index('## 4. Ledger rules')])[0]
+    leaves = [line.encode() for line in read(VEC, 'device-log-leaves.jsonl').split('\n') if line]
+
+    def example():
+        st = ev.parse_statement(text)
+        eq((st.kind, st.f['device'], st.f['alarm'], st.f['zone'], st.f['rule'], st.f['by']),
+           ('acknowledge', 'gw-demo', '4', 'chiller-1', 'high-8c-10m', 'dashboard:Li Wei'), 'fields')
+        leaf = ev.check_acknowledged_leaf(st, leaves[4])
+        eq((leaf['kind'], leaf['vs']), ('alarm', 'start'), 'the named leaf is an alarm start')
+    S.check(sec, 'the example parses and names the alarm start leaf of the vectors', example)
+
+    def wrong_leaf():
+        st = ev.parse_statement(text)
+        for other in (leaves[3], leaves[2]):
+            try:
+                ev.check_acknowledged_leaf(st, other)
+            except ev.Refused as ex:
+                eq(ex.code, 'bad-acknowledgement', 'code')
+            else:
+                raise AssertionError('a leaf that is not the alarm start was accepted')
+        renamed = ev.parse_statement(text.replace('rule high-8c-10m', 'rule high-10c'))
+        try:
+            ev.check_acknowledged_leaf(renamed, leaves[4])
+        except ev.Refused:
+            pass
+        else:
+            raise AssertionError('another rule was accepted')
+    S.check(sec, 'a leaf other than the alarm start, or another rule, is refused', wrong_leaf)
+
+    def field_rules():
+        comment = 'comment Door left open during loading; closed at 10:20, back to 4 °C.'
+        good = [text.replace(comment, 'comment ' + 'x' * 500), text.replace('by dashboard:Li Wei', 'by ' + 'b' * 80),
+                text.replace('alarm 4', 'alarm 0')]
+        for t in good:
+            ev.parse_statement(t)
+        bad = [text.replace(comment, 'comment ' + 'x' * 501), text.replace('by dashboard:Li Wei', 'by ' + 'b' * 81),
+               text.replace('alarm 4', 'alarm 04'), text.replace('rule high-8c-10m', 'rule high 8c'),
+               text.replace(comment, 'comment closed \u202e4 °C'), text.replace(comment + '\n', ''),
+               text.replace('zone chiller-1\nrule high-8c-10m', 'rule high-8c-10m\nzone chiller-1'),
+               text.replace('by dashboard:Li Wei', 'by dashboard:Li Wei\u00a0')]
+        for t in bad:
+            try:
+                ev.parse_statement(t)
+            except ValueError:
+                continue
+            raise AssertionError(f'accepted: {t!r}')
+    S.check(sec, 'free-text limits (by 80, comment 500), numbers, ids and field order', field_rules)
+
+
 def main():
     for part in (leaf_cases, merkle_cases, note_cases, state_map_cases, worked_example, device_bundle_cases,
-                 lot_bundle_cases, report_cases, schema_cases, synthetic_cases, cli_cases):
+                 lot_bundle_cases, report_cases, schema_cases, synthetic_cases, cli_cases, acknowledge_cases):
         try:
             part()
         except Exception as ex:

@@ -38,6 +38,7 @@ public static class NodeCli
         PledgeCommands.AddTo(root);
         DashboardCommands.AddTo(root);
         NotificationCommands.AddTo(root);
+        AlarmCommands.AddTo(root);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -91,6 +91,10 @@ public sealed record NodeConfig
     [JsonPropertyName("notifications")]
     public NotificationSettings? Notifications { get; set; }
 
+    /// <summary>When unacknowledged alarms escalate (needs <see cref="Notifications"/> to notify anyone).</summary>
+    [JsonPropertyName("alarms")]
+    public AlarmSettings Alarms { get; set; } = new();
+
     /// <summary>The ledger's checkpoint origin.</summary>
     [JsonIgnore]
     public string Origin => LedgerNames.Origin(Consortium);
@@ -130,7 +134,7 @@ public sealed record NodeConfig
         {
             return $"publicBaseUrl: {baseProblem}";
         }
-        var nulls = new (string Name, object? Value)[] { ("publicRateLimit", PublicRateLimit), ("publicCache", PublicCache), ("publicPlaces", PublicPlaces), ("trustedProxies", TrustedProxies) };
+        var nulls = new (string Name, object? Value)[] { ("publicRateLimit", PublicRateLimit), ("publicCache", PublicCache), ("publicPlaces", PublicPlaces), ("trustedProxies", TrustedProxies), ("alarms", Alarms) };
         if (nulls.FirstOrDefault(n => n.Value is null).Name is { } missing)
         {
             return $"{missing} is null; give a value or leave the member out for its default";
@@ -138,6 +142,10 @@ public sealed record NodeConfig
         if (PublicRateLimit.Problem() is { } rateProblem)
         {
             return $"publicRateLimit: {rateProblem}";
+        }
+        if (Alarms.Problem() is { } alarmProblem)
+        {
+            return alarmProblem;
         }
         if (PublicCache.Problem() is { } cacheProblem)
         {

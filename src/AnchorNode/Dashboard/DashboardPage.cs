@@ -150,7 +150,7 @@ public static class DashboardPage
     /// inline styles, nothing else.
     /// </summary>
     public static string ContentSecurityPolicy { get; } =
-        $"default-src 'none'; script-src {ScriptHash}; connect-src 'self'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        $"default-src 'none'; script-src {ScriptHash} {DashboardAlarms.ScriptHash}; connect-src 'self'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     /// <summary>The Content-Security-Policy of the pages without script (the 401 page).</summary>
     public const string StaticContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -167,9 +167,9 @@ public static class DashboardPage
             .Append("<header><h1>EdgeTrace operator dashboard</h1><span id=\"updated\"></span></header>")
             .Append("<noscript><p>This dashboard needs JavaScript to show and refresh its data; <code>GET /v1/dashboard</code> gives the same as JSON.</p></noscript>")
             .Append("<main><section class=\"card\" id=\"ledger\"></section><section class=\"card\" id=\"gateways\"></section>")
-            .Append("<section class=\"card\" id=\"alarms\"></section><section class=\"card\" id=\"lots\"></section></main>\n")
+            .Append("<section class=\"card\" id=\"alarms\"></section><section class=\"card\" id=\"lots\"></section>").Append(DashboardAlarms.Html).Append("</main>\n")
             .Append("<script type=\"application/json\" id=\"data\">").Append(json).Append("</script>\n")
-            .Append("<script>").Append(Script).Append("</script>\n</body></html>\n");
+            .Append("<script>").Append(Script).Append("</script>\n").Append(DashboardAlarms.ScriptBlock).Append("</body></html>\n");
         return html.ToString();
     }
 

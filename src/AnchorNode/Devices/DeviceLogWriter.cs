@@ -63,12 +63,18 @@ internal sealed class DeviceLeavesAttachment : ILedgerAttachment
         insert.ExecuteNonQuery();
         // RFID reads are indexed by EPC for trace links; other leaves cost nothing here.
         var observations = context.Command(EpcObservations.InsertSql, "$epc", "$device", "$seq", "$time", "$sensor");
+        var alarms = context.Command(AlarmLeaves.InsertSql, AlarmLeaves.Parameters);
         foreach (var leaf in _leaves)
         {
             if (EpcObservations.IsIndexed(leaf.Content))
             {
                 EpcObservations.Bind(observations, _deviceId, leaf.Content);
                 observations.ExecuteNonQuery();
+            }
+            else if (AlarmLeaves.IsIndexed(leaf.Content))
+            {
+                AlarmLeaves.Bind(alarms, _deviceId, leaf.Content);
+                alarms.ExecuteNonQuery();
             }
         }
         var update = context.Command("UPDATE device_logs SET size = $size WHERE log = $log", "$size", "$log");

@@ -58,7 +58,7 @@ public sealed record NodeProblem(string Code, int Status, string Detail)
         LedgerFailures.ReceiptExists or LedgerFailures.PartyExists or LedgerFailures.EpcInUse or LedgerFailures.LotPledged or LedgerFailures.LotClosed
             or LedgerFailures.LotEnforced or LedgerFailures.NotPledged or LedgerFailures.QuantityExceeded or LedgerFailures.UnknownTitle
             or LedgerFailures.TimeOrder or LedgerFailures.LotFrozen or LedgerFailures.NotFrozen or LedgerFailures.ReceiptExpired or LedgerFailures.NotEnforced
-            or LedgerFailures.QuantityMismatch => 409,
+            or LedgerFailures.QuantityMismatch or LedgerFailures.AlarmAcknowledged => 409,
         "damaged-store" or "evidence-invalid" => 500,
         "no-checkpoint" or Devices.DeviceFailures.NodeOutOfStep => 503,
         ProblemTypes.Equivocation or ProblemTypes.Gap or ProblemTypes.LeafMismatch or ProblemTypes.StaleCheckpoint

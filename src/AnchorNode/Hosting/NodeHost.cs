@@ -66,6 +66,11 @@ public static class NodeHost
             builder.Services.AddHostedService(services => new GatewayPresenceService(watcher,
                 TimeSpan.FromMilliseconds(notifications.GatewayCheckIntervalMs), services.GetRequiredService<ILogger<GatewayPresenceService>>()));
         }
+        if (node.AlarmEscalations is { } escalations)
+        {
+            builder.Services.AddHostedService(services => new AlarmEscalationService(escalations,
+                TimeSpan.FromMilliseconds(node.Config.Alarms.CheckIntervalMs), services.GetRequiredService<ILogger<AlarmEscalationService>>()));
+        }
         builder.Services.AddHostedService(services => new WalCheckpointService(node.Wal, node.Time, services.GetRequiredService<ILogger<WalCheckpointService>>()));
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -121,6 +126,8 @@ public static class NodeHost
         PublicLotEndpoints.Map(app);
         ConsumerEndpoints.Map(app);
         DashboardEndpoints.Map(app);
+        AlarmEndpoints.Map(app);
+        DashboardAlarmEndpoints.Map(app);
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using AnchorNode.Alarms;
 using AnchorNode.Evidence;
 using AnchorNode.Storage;
 using Firmware.Contracts;
@@ -52,6 +53,12 @@ public sealed record ProofStatus
 /// <param name="Proof">The proof status under the requested policy.</param>
 public sealed record LotReport(ExportedBundle Bundle, EvidenceSummary Evidence, ConditionReport Conditions, ProofStatus Proof)
 {
+    /// <summary>
+    /// The alarms of the report's gateways and zones in its window, with their acknowledgement: from this
+    /// node's store and ledger; the bundle does not carry them yet (docs/spec-ledger.md §7.2).
+    /// </summary>
+    public IReadOnlyList<AlarmRecord> Alarms { get; init; } = [];
+
     /// <summary>The lot part of <see cref="Evidence"/>.</summary>
     public LotEvidence Lot => Evidence.Lot!;
 }
@@ -122,6 +129,12 @@ public sealed class ConditionReports
             Readings = evidence.Value.Devices.Sum(d => d.Readings.Count),
             Failure = policy.Succeeded ? null : policy.Failure!.ToString(),
         };
-        return new LotReport(exported.Value, evidence.Value, conditions.Value, proof);
+        IReadOnlyList<AlarmRecord> alarms;
+        using (var lease = _readers.Rent())
+        {
+            var window = conditions.Value.Parameters;
+            alarms = AlarmBook.InWindow(lease.Reader, conditions.Value.Sensors.Select(s => (s.DeviceId, s.Zone)), window.FromMs, window.ToMs);
+        }
+        return new LotReport(exported.Value, evidence.Value, conditions.Value, proof) { Alarms = alarms };
     }
 }

@@ -154,6 +154,8 @@ public static class ReportPage
         }
         html.Append("</section>");
 
+        ReportAlarms.Append(html, report.Alarms, l);
+
         var gaps = c.Sensors.SelectMany(s => s.Gaps.Select(g => (s, g))).ToList();
         var faults = c.Sensors.SelectMany(s => s.Faults.Select(f => (s, f))).ToList();
         html.Append("<section><h2>").Append(l.Say("Data completeness", "数据完整性")).Append("</h2>");

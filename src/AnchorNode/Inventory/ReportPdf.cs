@@ -112,8 +112,11 @@ public static class ReportPdf
             page.Line(l.Say($"Suppressed: {span.Zone} {span.Reason} {Time(span.FromMs)} – {(span.ToMs is { } to ? Time(to) : "open")}, alarms suppressed; readings shown",
                 $"报警抑制：{span.Zone} {span.Reason} {Time(span.FromMs)} – {(span.ToMs is { } to2 ? Time(to2) : "未结束")}，报警已抑制；读数照常显示"), size: 8);
         }
-        page.Line(l.Say("Calibration: the sensors' calibration is not recorded on the ledger; acknowledgements of alarms are the operator's, outside this evidence.",
-            "校准：传感器的校准未记录在账本上；报警确认由运营方负责，不在本证据范围内。"), size: 8);
+        foreach (var line in ReportAlarms.Lines(report.Alarms, l))
+        {
+            page.Line(line, size: 8);
+        }
+        page.Line(l.Say("Calibration: the sensors' calibration is not recorded on the ledger.", "校准：传感器的校准未记录在账本上。"), size: 8);
 
         page.Heading(l.Say("Signatures (what each one means)", "签名（各签名的含义）"), 12);
         page.Line(l.Say($"Receipt issued by {report.Lot.IssuedBy} (operator member) on {Time(lot.IssuedMs)}: attests the goods, their storage conditions and place.",

@@ -24,7 +24,7 @@ public sealed record GatewayPresenceChange(string DeviceId, string? Site, string
 /// The JSON body of every notification (webhook body; attached to the email as text). <see cref="Type"/>
 /// says which of <see cref="Breach"/> and <see cref="Gateway"/> is present.
 /// </summary>
-/// <param name="Type"><c>covenant.breach</c>, <c>gateway.offline</c> or <c>gateway.online</c>.</param>
+/// <param name="Type"><c>covenant.breach</c>, <c>gateway.offline</c>, <c>gateway.online</c> or <c>alarm.escalated</c>.</param>
 /// <param name="Event">The event's key; one event has one key however many recipients it has.</param>
 /// <param name="Consortium">The consortium.</param>
 /// <param name="Node">The member whose node sends it.</param>
@@ -32,9 +32,10 @@ public sealed record GatewayPresenceChange(string DeviceId, string? Site, string
 /// <param name="Subject">One line for people.</param>
 /// <param name="Breach">The breach, for <c>covenant.breach</c>.</param>
 /// <param name="Gateway">The change, for <c>gateway.*</c>.</param>
+/// <param name="Escalation">The alarm that escalated, for <c>alarm.escalated</c>.</param>
 public sealed record NotificationMessage(
     string Type, string Event, string Consortium, string Node, long TimeMs, string Subject,
-    CovenantBreachEvent? Breach = null, GatewayPresenceChange? Gateway = null)
+    CovenantBreachEvent? Breach = null, GatewayPresenceChange? Gateway = null, AlarmEscalation? Escalation = null)
 {
     /// <summary>The outbox rows of this message, one per recipient.</summary>
     public IEnumerable<OutboxItem> For(IEnumerable<Recipient> recipients)

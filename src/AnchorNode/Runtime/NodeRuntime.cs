@@ -6,6 +6,7 @@ using AnchorNode.Devices;
 using AnchorNode.Evidence;
 using AnchorNode.Inventory;
 using AnchorNode.Ledger;
+using AnchorNode.Alarms;
 using AnchorNode.Notifications;
 using AnchorNode.Storage;
 using Firmware.Contracts.Inventory;
@@ -44,6 +45,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         Organisations = new OrganisationStore(Database, random, time);
         Founding = new Founding(Database, config, Convert.ToBase64String(member.PublicKey.Span), Statements, Sequencer, Readers);
         Lots = new LotRegistry(Sequencer, Statements, Readers, time);
+        Alarms = new AlarmBook(Sequencer, Statements, Readers);
         LotExporter = new LotBundleExporter(Readers);
         Reports = new ConditionReports(LotExporter, Readers);
         Epcis = new LotEpcis(Readers, Reports, config.Consortium, config.PublicPlaces.ToDictionary(p => p.Key, p => p.Value.English, StringComparer.Ordinal), time);
@@ -70,10 +72,20 @@ public sealed class NodeRuntime : IAsyncDisposable
         if (Recipients is not null)
         {
             GatewayWatcher = new GatewayPresenceWatcher(Dashboard, Database, Recipients, Dispatcher!, config.Consortium, config.Member, time);
+            if (config.Alarms.EscalateAfterMs > 0)
+            {
+                AlarmEscalations = new AlarmEscalationWatcher(Database, Recipients, Dispatcher!, config.Consortium, config.Member, config.Alarms.EscalateAfterMs, time);
+            }
         }
     }
 
     private readonly HttpClient? _webhooks;
+
+    /// <summary>Alarm history and acknowledgements.</summary>
+    public AlarmBook Alarms { get; }
+
+    /// <summary>Escalates unacknowledged alarms; null without notifications or with escalation off.</summary>
+    public AlarmEscalationWatcher? AlarmEscalations { get; }
 
     /// <summary>The data folder.</summary>
     public DataFolder Folder { get; }

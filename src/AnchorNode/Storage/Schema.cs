@@ -73,6 +73,12 @@ internal static class Schema
         CREATE TABLE IF NOT EXISTS statements (
           hash BLOB PRIMARY KEY,
           idx INTEGER NOT NULL) WITHOUT ROWID;
+        -- Alarm acknowledgements: the alarm's start leaf (device, sequence) -> the acknowledge entry.
+        CREATE TABLE IF NOT EXISTS acknowledgements (
+          device TEXT NOT NULL,
+          alarm INTEGER NOT NULL,
+          idx INTEGER NOT NULL,
+          PRIMARY KEY (device, alarm)) WITHOUT ROWID;
         -- Warehouse receipts (quantities and amounts as canonical decimal text).
         CREATE TABLE IF NOT EXISTS parties (
           party TEXT PRIMARY KEY,
@@ -150,6 +156,22 @@ internal static class Schema
           sensor TEXT NOT NULL,
           PRIMARY KEY (epc, device, seq)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS epc_observations_by_time ON epc_observations (time_ms);
+
+        -- Alarm leaves (start and end) in this node's device leaves (rebuilt from leaf_chunks when missing);
+        -- escalated_ms: when this node recorded the alarm's escalation notification.
+        CREATE TABLE IF NOT EXISTS alarm_leaves (
+          device TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          time_ms INTEGER NOT NULL,
+          zone TEXT NOT NULL,
+          rule TEXT NOT NULL,
+          sensor TEXT,
+          state TEXT NOT NULL,
+          severity TEXT NOT NULL,
+          value REAL,
+          unit TEXT,
+          escalated_ms INTEGER,
+          PRIMARY KEY (device, seq)) WITHOUT ROWID;
 
         -- Covenant breaches this node detected (rebuildable by evaluating the pledges again).
         CREATE TABLE IF NOT EXISTS covenant_breaches (

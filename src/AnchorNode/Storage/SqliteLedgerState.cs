@@ -10,7 +10,7 @@ namespace AnchorNode.Storage;
 /// <summary>
 /// The ledger state in the node database (tables <c>meta</c>, <c>members</c>, <c>devices</c>,
 /// <c>statements</c>, and for warehouse receipts <c>parties</c>, <c>titles</c>, <c>lots</c>,
-/// <c>lot_epcs</c>, <c>pledges</c>). Runs on the connection it is given: inside the writer's transaction the
+/// <c>lot_epcs</c>, <c>pledges</c>; <c>acknowledgements</c> of alarms). Runs on the connection it is given: inside the writer's transaction the
 /// rules see their own batch's changes; on a reader it sees the last commit.
 /// </summary>
 public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
@@ -220,6 +220,22 @@ public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
         p[11].Value = (object?)device.EquivocationIndex ?? DBNull.Value;
         _putDevice.ExecuteNonQuery();
     }
+
+    /// <inheritdoc/>
+    public AcknowledgementRecord? Acknowledgement(string deviceId, long alarm) =>
+        Query("SELECT device, alarm, idx FROM acknowledgements WHERE device = $p0 AND alarm = $p1", ReadAcknowledgement, deviceId, alarm).FirstOrDefault();
+
+    /// <inheritdoc/>
+    public IEnumerable<AcknowledgementRecord> Acknowledgements() => Query("SELECT device, alarm, idx FROM acknowledgements ORDER BY idx", ReadAcknowledgement);
+
+    /// <inheritdoc/>
+    public void PutAcknowledgement(AcknowledgementRecord acknowledgement)
+    {
+        ArgumentNullException.ThrowIfNull(acknowledgement);
+        Run("INSERT OR REPLACE INTO acknowledgements (device, alarm, idx) VALUES ($p0, $p1, $p2)", acknowledgement.DeviceId, acknowledgement.Alarm, acknowledgement.Index);
+    }
+
+    private static AcknowledgementRecord ReadAcknowledgement(SqliteDataReader reader) => new(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2));
 
     /// <inheritdoc/>
     public void AddStatement(Hash32 statementHash, long index)

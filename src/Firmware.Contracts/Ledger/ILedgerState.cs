@@ -68,6 +68,12 @@ public interface ILedgerState
 
     /// <summary>Every pledge, by ledger index.</summary>
     IEnumerable<PledgeRecord> Pledges();
+
+    /// <summary>The acknowledgement of the alarm whose start leaf is <paramref name="alarm"/> in the log of <paramref name="deviceId"/>, or null.</summary>
+    AcknowledgementRecord? Acknowledgement(string deviceId, long alarm);
+
+    /// <summary>Every acknowledgement, by ledger index.</summary>
+    IEnumerable<AcknowledgementRecord> Acknowledgements();
 }
 
 /// <summary>The state the rules write when an entry is appended.</summary>
@@ -97,6 +103,9 @@ public interface ILedgerStateWriter : ILedgerState
     /// <summary>Adds or replaces a pledge.</summary>
     void PutPledge(PledgeRecord pledge);
 
+    /// <summary>Records an alarm's acknowledgement.</summary>
+    void PutAcknowledgement(AcknowledgementRecord acknowledgement);
+
     /// <summary>Records that a statement was appended at <paramref name="index"/>.</summary>
     void AddStatement(Hash32 statementHash, long index);
 
@@ -122,6 +131,7 @@ public static class LedgerStateDescription
             lines.Add($"cargo {lot.Receipt} [{string.Join(";", state.Cargo(lot.Receipt))}]");
         }
         lines.AddRange(state.Pledges().Select(p => p.Describe()));
+        lines.AddRange(state.Acknowledgements().Select(a => a.Describe()));
         return string.Join('\n', lines);
     }
 }

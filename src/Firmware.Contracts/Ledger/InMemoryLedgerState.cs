@@ -13,6 +13,7 @@ public sealed class InMemoryLedgerState : ILedgerStateWriter
     private readonly SortedDictionary<string, LotRecord> _lots = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _epcs = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, PledgeRecord> _pledges = [];
+    private readonly Dictionary<(string Device, long Alarm), AcknowledgementRecord> _acknowledgements = [];
 
     /// <summary>An empty ledger of <paramref name="consortium"/>.</summary>
     public InMemoryLedgerState(string consortium)
@@ -146,6 +147,19 @@ public sealed class InMemoryLedgerState : ILedgerStateWriter
     {
         ArgumentNullException.ThrowIfNull(device);
         _devices[device.DeviceId] = device;
+    }
+
+    /// <inheritdoc/>
+    public AcknowledgementRecord? Acknowledgement(string deviceId, long alarm) => _acknowledgements.GetValueOrDefault((deviceId, alarm));
+
+    /// <inheritdoc/>
+    public IEnumerable<AcknowledgementRecord> Acknowledgements() => _acknowledgements.Values.OrderBy(a => a.Index).ToList();
+
+    /// <inheritdoc/>
+    public void PutAcknowledgement(AcknowledgementRecord acknowledgement)
+    {
+        ArgumentNullException.ThrowIfNull(acknowledgement);
+        _acknowledgements[(acknowledgement.DeviceId, acknowledgement.Alarm)] = acknowledgement;
     }
 
     /// <inheritdoc/>

@@ -133,4 +133,10 @@ public static class LedgerFailures
 
     /// <summary>A lot's parents (split-from, merged-from) are not the receipts that split or merged into it, or its facts differ from theirs.</summary>
     public const string ParentMismatch = "parent-mismatch";
+
+    /// <summary>The alarm was acknowledged before; an alarm takes one acknowledgement.</summary>
+    public const string AlarmAcknowledged = "alarm-acknowledged";
+
+    /// <summary>An acknowledgement names an alarm leaf that no anchor of the device covers yet.</summary>
+    public const string AlarmNotAnchored = "alarm-not-anchored";
 }

@@ -58,6 +58,30 @@ public sealed class SimulatedDevice : IDisposable
         return this;
     }
 
+    /// <summary>Appends an alarm leaf (<paramref name="state"/> <c>start</c> or <c>end</c>) as a gateway's alarm rule writes it; returns its sequence.</summary>
+    public long AddAlarm(string state, string rule = "chiller-high", double value = 9.1, string zone = "cold-a", string? sensor = "t1", long? timeMs = null)
+    {
+        var seq = Leaves.Count;
+        var salt = new byte[ReadingLeaf.SaltLength];
+        _random.NextBytes(salt);
+        var leaf = ReadingLeaf.Create(new LeafContent
+        {
+            DeviceId = Id,
+            Sequence = seq,
+            Kind = LeafKind.Alarm,
+            TimeMs = timeMs ?? StartMs + seq * 30_000L,
+            SensorId = sensor,
+            Zone = zone,
+            Rule = rule,
+            Unit = sensor == "h1" ? Senml.RelativeHumidity : Senml.Celsius,
+            Value = value,
+            StringValue = state,
+        }, salt);
+        Leaves.Add(leaf);
+        Log.Append(leaf.LeafHash);
+        return seq;
+    }
+
     public SignedNote Checkpoint() => Checkpoint(Log.Size, Log.Root());
 
     public SignedNote Checkpoint(long size, Hash32 root) =>

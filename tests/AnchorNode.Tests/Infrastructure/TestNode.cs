@@ -92,6 +92,11 @@ public sealed class TestNode : IAsyncLifetime
         AuditorKey = Runtime.Organisations.Add("audit-co", "auditor");
         RegulatorKey = WithRegulator ? Runtime.Organisations.Add("market-regulator", "regulator") : "";
 
+        await StartHostAsync();
+    }
+
+    private async Task StartHostAsync()
+    {
         _app = NodeHost.Build(Runtime, ["http://127.0.0.1:0"], builder =>
         {
             builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning);
@@ -100,6 +105,16 @@ public sealed class TestNode : IAsyncLifetime
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         BaseAddress = new Uri(address.TrimEnd('/') + "/");
+    }
+
+    /// <summary>Stops the node and starts it again on the same data folder (API keys and ledger kept; a new port).</summary>
+    public async Task RestartAsync()
+    {
+        await _app!.StopAsync();
+        await _app.DisposeAsync();
+        await Runtime.DisposeAsync();
+        Runtime = NodeRuntime.Open(Folder, NullLoggerFactory.Instance, Time, covenantEvents: CovenantEvents);
+        await StartHostAsync();
     }
 
     public async Task DisposeAsync()
