@@ -22,45 +22,12 @@ internal static class EpcObservations
     /// <summary>Builds the index from the stored leaves once, inside <paramref name="tx"/>.</summary>
     public static void EnsureBuilt(SqliteConnection connection, SqliteTransaction tx)
     {
-        using (var check = connection.CreateCommand())
+        using var insert = StoredLeafIndex.Prepare(connection, tx, InsertSql, ["$epc", "$device", "$seq", "$time", "$sensor"]);
+        StoredLeafIndex.EnsureBuilt(connection, tx, BuiltKey, LeafKind.Observation, IsIndexed, (device, content) =>
         {
-            check.Transaction = tx;
-            check.CommandText = $"SELECT 1 FROM meta WHERE key = '{BuiltKey}'";
-            if (check.ExecuteScalar() is not null)
-            {
-                return;
-            }
-        }
-        using var insert = connection.CreateCommand();
-        insert.Transaction = tx;
-        insert.CommandText = InsertSql;
-        foreach (var name in new[] { "$epc", "$device", "$seq", "$time", "$sensor" })
-        {
-            insert.Parameters.Add(new SqliteParameter(name, null));
-        }
-        using (var chunks = connection.CreateCommand())
-        {
-            chunks.Transaction = tx;
-            chunks.CommandText = "SELECT l.device, c.leaves FROM leaf_chunks c JOIN device_logs l ON l.log = c.log";
-            using var reader = chunks.ExecuteReader();
-            while (reader.Read())
-            {
-                var device = reader.GetString(0);
-                foreach (var stored in LeafChunk.Decode((byte[])reader.GetValue(1)))
-                {
-                    if (stored.Bytes.Span.IndexOf("\"observation\""u8) < 0 || ReadingLeaf.Parse(stored.Bytes.Span) is not { Succeeded: true } leaf || !IsIndexed(leaf.Value.Content))
-                    {
-                        continue;
-                    }
-                    Bind(insert, device, leaf.Value.Content);
-                    insert.ExecuteNonQuery();
-                }
-            }
-        }
-        using var done = connection.CreateCommand();
-        done.Transaction = tx;
-        done.CommandText = $"INSERT INTO meta (key, value) VALUES ('{BuiltKey}', '1')";
-        done.ExecuteNonQuery();
+            Bind(insert, device, content);
+            insert.ExecuteNonQuery();
+        });
     }
 
     public static void Bind(SqliteCommand insert, string deviceId, LeafContent content)

@@ -49,6 +49,7 @@ public sealed class NodeDatabase
                 + "Start a new data folder and replay the ledger into it, or for the demo run './edgetrace demo --fresh'");
         }
         EpcObservations.EnsureBuilt(connection, tx);
+        Measurements.EnsureBuilt(connection, tx);
         tx.Commit();
     }
 
