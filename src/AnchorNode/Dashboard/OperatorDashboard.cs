@@ -30,6 +30,9 @@ public sealed class OperatorDashboard
     /// <summary>Points per sparkline: 15-minute buckets over <see cref="Window"/>.</summary>
     public const int SparklinePoints = 96;
 
+    private static readonly Comparer<(string Site, string Zone)> SiteThenZone = Comparer<(string Site, string Zone)>.Create((a, b) =>
+        string.CompareOrdinal(a.Site, b.Site) is var site and not 0 ? site : string.CompareOrdinal(a.Zone, b.Zone));
+
     private readonly NodeReaders _readers;
     private readonly GatewayStatusService _reports;
     private readonly CovenantMonitor _covenants;
@@ -150,7 +153,7 @@ public sealed class OperatorDashboard
         var from = now - (long)Window.TotalMilliseconds;
         var bucketMs = (long)Window.TotalMilliseconds / SparklinePoints;
         var staleMs = (long)_settings.StaleAfter.TotalMilliseconds;
-        var zones = new SortedDictionary<(string Site, string Zone), List<DashboardSensor>>();
+        var zones = new SortedDictionary<(string Site, string Zone), List<DashboardSensor>>(SiteThenZone);
         foreach (var series in Measurements.Series(reader))
         {
             devices.TryGetValue(series.DeviceId, out var device);
