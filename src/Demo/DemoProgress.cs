@@ -7,13 +7,16 @@ namespace Demo;
 internal sealed class DemoProgress(int steps)
 {
     private readonly Stopwatch _clock = new();
+    private readonly Lock _gate = new();
+    private string _line = "";
     private bool _open;
     private bool _ticked;
 
     public void Begin(int step, string what)
     {
         Interrupted();
-        Console.Write(string.Create(CultureInfo.InvariantCulture, $"[{step}/{steps}] {what} … "));
+        _line = string.Create(CultureInfo.InvariantCulture, $"[{step}/{steps}] {what} … ");
+        Console.Write(_line);
         _open = true;
         _ticked = false;
         _clock.Restart();
@@ -40,6 +43,25 @@ internal sealed class DemoProgress(int steps)
         {
             Console.WriteLine(result);
             _open = false;
+        }
+    }
+
+    /// <summary>A line of its own about something that happened meanwhile (a notification arrived); an open step's line is started again below it.</summary>
+    public void Note(string line)
+    {
+        lock (_gate)
+        {
+            if (_open)
+            {
+                Console.WriteLine();
+                Console.WriteLine(line);
+                Console.Write(_line);
+                _ticked = false;
+            }
+            else
+            {
+                Console.WriteLine(line);
+            }
         }
     }
 

@@ -185,6 +185,7 @@ internal sealed class DemoRunner
         var founded = await FoundAsync(cancellationToken);
         _progress.Done(founded ? "done" : "founded already");
         ConfigureNode();
+        await DemoReceivers.StartAsync(_folder.Warehouse, _progress, cancellationToken);
 
         _progress.Begin(4, $"starting the node on {BaseUrl}");
         var serve = processes.Start("node", _options.Programs.AnchorNodeDll, ["serve", "--data", _folder.Warehouse, "--urls", BaseUrl]);
@@ -411,14 +412,14 @@ internal sealed class DemoRunner
         File.WriteAllText(file, config.ToJsonString(IndentedJson) + "\n");
     }
 
-    private static readonly System.Text.Json.JsonSerializerOptions IndentedJson = new()
+    internal static readonly System.Text.Json.JsonSerializerOptions IndentedJson = new()
     {
         WriteIndented = true,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>A settings file (comments and trailing commas allowed, as the programs read them).</summary>
-    private static JsonObject ReadJsonObject(string file) =>
+    internal static JsonObject ReadJsonObject(string file) =>
         JsonNode.Parse(File.ReadAllText(file), null,
             new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
         ?? throw new DemoException($"{file} does not hold a JSON object");

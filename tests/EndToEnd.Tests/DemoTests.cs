@@ -32,6 +32,16 @@ public sealed class DemoTests : IDisposable
         {
             first = await demo.WaitUntilRunningAsync(StartLimit);
 
+            // The node's notifications reach the receivers the demo started: the pledged lot's covenant
+            // breach to the bank by webhook (the receiver checked its signature) and by email.
+            Assert.StartsWith("http://127.0.0.1:", first["webhook receiver"], StringComparison.Ordinal);
+            Assert.StartsWith("127.0.0.1:", first["smtp receiver"], StringComparison.Ordinal);
+            await demo.WaitForLineAsync(l => l.StartsWith("notification: webhook covenant.breach to bank: Covenant breached", StringComparison.Ordinal)
+                && l.EndsWith("(signature ok)", StringComparison.Ordinal), StartLimit);
+            await demo.WaitForLineAsync(l => l.StartsWith("notification: email covenant.breach to ", StringComparison.Ordinal)
+                && l.Contains("credit-risk@bank.example", StringComparison.Ordinal), StartLimit);
+            Assert.DoesNotContain(demo.Lines, l => l.Contains("REFUSED", StringComparison.Ordinal));
+
             var dashboard = first["operator dashboard"];
             Assert.StartsWith($"http://127.0.0.1:{port}/dashboard?access=", dashboard, StringComparison.Ordinal);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };

@@ -44,6 +44,17 @@ public sealed record NodeConfig
     [JsonPropertyName("gatewayOfflineAfterMs")]
     public int GatewayOfflineAfterMs { get; set; } = 90_000;
 
+    /// <summary>The IANA time zone every time on the operator dashboard is shown in, e.g. <c>Europe/Berlin</c>.</summary>
+    [JsonPropertyName("dashboardTimeZone")]
+    public string DashboardTimeZone { get; set; } = "UTC";
+
+    /// <summary>
+    /// After how long a sensor's latest committed measurement shows as stale on the dashboard
+    /// instead of current (default 15 min: readings arrive with the gateway's uploads).
+    /// </summary>
+    [JsonPropertyName("dashboardStaleAfterMs")]
+    public int DashboardStaleAfterMs { get; set; } = 900_000;
+
     /// <summary>
     /// Where consumers reach this node (scheme, host, optional path prefix, e.g.
     /// <c>https://trace.example.com</c>): the base of the GS1 Digital Link URIs in QR codes and on
@@ -158,6 +169,14 @@ public sealed record NodeConfig
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(PublicTimeZone ?? "", out _))
         {
             return $"publicTimeZone '{PublicTimeZone}' is not a time zone this system knows; use an IANA name such as Asia/Shanghai or UTC";
+        }
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(DashboardTimeZone ?? "", out _))
+        {
+            return $"dashboardTimeZone '{DashboardTimeZone}' is not a time zone this system knows; use an IANA name such as Europe/Berlin or UTC";
+        }
+        if (DashboardStaleAfterMs is < 1000 or > 604_800_000)
+        {
+            return $"dashboardStaleAfterMs must be between 1000 and 604800000, got {DashboardStaleAfterMs}";
         }
         foreach (var (key, name) in PublicPlaces)
         {

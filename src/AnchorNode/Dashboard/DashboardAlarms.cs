@@ -57,7 +57,14 @@ public static class DashboardAlarms
           var root = document.getElementById('alarm-book'), list = document.getElementById('alarm-list');
           var every = Number(document.body.dataset.refreshMs) || 3000;
           function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = String(text); return e; }
-          function time(ms) { return ms == null ? '–' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC'; }
+          // The page's one clock (body data-clock: UTC or an IANA zone), in the format of its other times.
+          var zone = document.body.dataset.clock || 'UTC';
+          var clock = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+          function time(ms) {
+            if (ms == null) return '–';
+            var p = {}; clock.formatToParts(new Date(ms)).forEach(function (x) { p[x.type] = x.value; });
+            return p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ':' + p.second + ' ' + zone;
+          }
           function value(v, u) { return v == null ? '' : v + (u === 'Cel' ? ' °C' : u ? ' ' + u : ''); }
           function key(a) { return a.deviceId + '/' + a.sequence; }
           function acknowledged(k) {

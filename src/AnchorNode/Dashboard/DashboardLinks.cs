@@ -18,6 +18,9 @@ public sealed class DashboardLinks
     /// <summary>The JSON the page polls.</summary>
     public const string DataPath = "/v1/dashboard";
 
+    /// <summary>The sections the page patches itself with (under <see cref="DataPath"/>, so the cookie reaches it).</summary>
+    public const string SectionsPath = DataPath + "/sections";
+
     private const string Purpose = "edgetrace.dashboard-link.v1";
     private const string Subject = "dashboard";
 

@@ -11,13 +11,55 @@ namespace AnchorNode.Dashboard;
 /// <param name="Gateways">Every device ever enrolled.</param>
 /// <param name="Zones">Alarms, per site and zone (zones with active or recent alarms only).</param>
 /// <param name="Lots">Every warehouse receipt.</param>
+/// <param name="TimeZone">The zone every time on the page is shown in (IANA id, or <c>UTC</c>).</param>
+/// <param name="StaleAfterMs">A sensor's latest measurement older than this is stale, not current.</param>
+/// <param name="Readings">Per site and zone, each sensor's latest committed measurement and its last 24 hours.</param>
 public sealed record DashboardView(
     long NowMs,
     long OfflineAfterMs,
     DashboardLedger Ledger,
     IReadOnlyList<DashboardGateway> Gateways,
     IReadOnlyList<DashboardZone> Zones,
-    IReadOnlyList<DashboardLot> Lots);
+    IReadOnlyList<DashboardLot> Lots,
+    string TimeZone,
+    long StaleAfterMs,
+    IReadOnlyList<DashboardReadingZone> Readings)
+{
+    /// <summary>The latest measurement of <paramref name="sensorId"/> on <paramref name="deviceId"/> (of <paramref name="quantity"/> when given), or null.</summary>
+    public DashboardSensor? CurrentOf(string deviceId, string? sensorId, string? quantity) =>
+        Readings.SelectMany(z => z.Sensors).FirstOrDefault(s => s.DeviceId == deviceId && s.SensorId == sensorId && (quantity is null || s.Quantity == quantity));
+}
+
+/// <summary>The sensors of one zone.</summary>
+/// <param name="Site">The site of the gateway the sensors belong to, or null.</param>
+/// <param name="Zone">The zone: the one the leaves name, else the sensor's or the gateway's enrolled zone.</param>
+/// <param name="Sensors">By gateway, sensor and quantity.</param>
+public sealed record DashboardReadingZone(string? Site, string Zone, IReadOnlyList<DashboardSensor> Sensors);
+
+/// <summary>A sensor's quantity: its latest committed measurement and the last 24 hours.</summary>
+/// <param name="DeviceId">The gateway whose log holds the measurements.</param>
+/// <param name="SensorId">The sensor.</param>
+/// <param name="Quantity">The quantity.</param>
+/// <param name="Unit">The SenML unit, or null.</param>
+/// <param name="Value">The latest measurement.</param>
+/// <param name="TimeMs">When it was measured.</param>
+/// <param name="AgeSeconds">Its age at <see cref="DashboardView.NowMs"/>.</param>
+/// <param name="Stale">True when it is older than <see cref="DashboardView.StaleAfterMs"/>: the last known value, not the current one.</param>
+/// <param name="Last24h">The measurements of the last 24 hours, or null when there are none.</param>
+public sealed record DashboardSensor(string DeviceId, string SensorId, string Quantity, string? Unit, double Value, long TimeMs, long AgeSeconds, bool Stale, DashboardStats? Last24h);
+
+/// <summary>Measurements over a window, and the points of its sparkline.</summary>
+/// <param name="FromMs">The window's start (it ends now).</param>
+/// <param name="BucketMs">The width of one point.</param>
+/// <param name="Count">Measurements in the window.</param>
+/// <param name="Min">The smallest.</param>
+/// <param name="Max">The largest.</param>
+/// <param name="Mean">Their mean.</param>
+/// <param name="Points">One per bucket with measurements, oldest first (at most 24 h / <paramref name="BucketMs"/>).</param>
+public sealed record DashboardStats(long FromMs, long BucketMs, long Count, double Min, double Max, double Mean, IReadOnlyList<DashboardPoint> Points);
+
+/// <summary>One bucket of a sparkline.</summary>
+public sealed record DashboardPoint(long StartMs, double Min, double Max, double Mean);
 
 /// <summary>The ledger's size and its latest signed checkpoint.</summary>
 /// <param name="Size">Entries.</param>
@@ -93,7 +135,17 @@ public sealed record DashboardAlarmEvent(string DeviceId, string? Sensor, string
 /// <param name="Unit">Its unit.</param>
 /// <param name="Owner">The owner party.</param>
 /// <param name="ActivePledge">The active pledge's ledger index, or null.</param>
-public sealed record DashboardLot(string Receipt, string Gtin, string Batch, string Site, string Zone, string Status, decimal Quantity, string Unit, string Owner, long? ActivePledge);
+/// <param name="Product">The product's name, as the lot was registered.</param>
+/// <param name="Covenant">The active pledge's covenant state: <c>held</c>, <c>breached</c>, <c>cannot-be-evaluated</c> or <c>none</c>; null without an active pledge.</param>
+/// <param name="CovenantReasons">Why the covenants cannot be evaluated, when they cannot.</param>
+public sealed record DashboardLot(string Receipt, string Gtin, string Batch, string Site, string Zone, string Status, decimal Quantity, string Unit, string Owner, long? ActivePledge,
+    string Product, string? Covenant, IReadOnlyList<string> CovenantReasons);
+
+/// <summary>The page's sections re-rendered, for the page to patch itself.</summary>
+/// <param name="NowMs">Node time when they were rendered.</param>
+/// <param name="Updated">The "updated" line of the page.</param>
+/// <param name="Sections">The inner HTML of each section, by element id.</param>
+public sealed record DashboardSectionsView(long NowMs, string Updated, IReadOnlyDictionary<string, string> Sections);
 
 /// <summary>A dashboard link: the page's address with its access token.</summary>
 /// <param name="Path">The path with the token.</param>
@@ -105,4 +157,5 @@ public sealed record DashboardLinkView(string Path, string Url, long ExpiresMs);
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(DashboardView))]
 [JsonSerializable(typeof(DashboardLinkView))]
+[JsonSerializable(typeof(DashboardSectionsView))]
 public sealed partial class DashboardJsonContext : JsonSerializerContext;

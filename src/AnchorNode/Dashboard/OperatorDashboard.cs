@@ -1,9 +1,18 @@
+using System.Collections.Concurrent;
 using AnchorNode.Devices;
+using AnchorNode.Inventory;
 using AnchorNode.Storage;
+using Firmware.Contracts.Conditions;
 using Firmware.Contracts.Inventory;
 using Firmware.Contracts.Ledger;
 
 namespace AnchorNode.Dashboard;
+
+/// <summary>How the dashboard judges and shows things.</summary>
+/// <param name="OfflineAfter">A gateway without contact for longer is offline.</param>
+/// <param name="StaleAfter">A sensor's latest measurement older than this is stale.</param>
+/// <param name="TimeZone">The zone every time is shown in.</param>
+public sealed record DashboardSettings(TimeSpan OfflineAfter, TimeSpan StaleAfter, TimeZoneInfo TimeZone);
 
 /// <summary>
 /// Computes the operator dashboard from the ledger state (devices, anchors, lots, checkpoints) and
@@ -15,19 +24,38 @@ public sealed class OperatorDashboard
     /// <summary>The most recent alarm events listed per zone.</summary>
     public const int RecentPerZone = 20;
 
+    /// <summary>The window of the per-sensor figures and sparklines.</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromHours(24);
+
+    /// <summary>Points per sparkline: 15-minute buckets over <see cref="Window"/>.</summary>
+    public const int SparklinePoints = 96;
+
+    private static readonly Comparer<(string Site, string Zone)> SiteThenZone = Comparer<(string Site, string Zone)>.Create((a, b) =>
+        string.CompareOrdinal(a.Site, b.Site) is var site and not 0 ? site : string.CompareOrdinal(a.Zone, b.Zone));
+
     private readonly NodeReaders _readers;
     private readonly GatewayStatusService _reports;
+    private readonly CovenantMonitor _covenants;
     private readonly TimeProvider _time;
+    private readonly DashboardSettings _settings;
     private readonly TimeSpan _offlineAfter;
 
-    /// <summary>A dashboard over <paramref name="readers"/> and <paramref name="reports"/>.</summary>
-    public OperatorDashboard(NodeReaders readers, GatewayStatusService reports, TimeProvider time, TimeSpan offlineAfter)
+    // A lot's product never changes (it is in the lot's first entry), so it is read once per lot.
+    private readonly ConcurrentDictionary<long, string> _products = new();
+
+    /// <summary>A dashboard over <paramref name="readers"/> and <paramref name="reports"/>, with covenant states from <paramref name="covenants"/>.</summary>
+    public OperatorDashboard(NodeReaders readers, GatewayStatusService reports, CovenantMonitor covenants, TimeProvider time, DashboardSettings settings)
     {
         _readers = readers;
         _reports = reports;
+        _covenants = covenants;
         _time = time;
-        _offlineAfter = offlineAfter;
+        _settings = settings;
+        _offlineAfter = settings.OfflineAfter;
     }
+
+    /// <summary>The clock every time on the page is shown on.</summary>
+    public DashboardClock Clock => new(_settings.TimeZone);
 
     /// <summary>The dashboard as of now.</summary>
     public DashboardView Build()
@@ -83,16 +111,25 @@ public sealed class OperatorDashboard
             }
         }
 
+        var standings = _covenants.Standings(reader);
         var lots = reader.State.Lots()
-            .Select(l => new DashboardLot(l.Receipt, l.Gtin, l.Batch, l.Site, l.Zone, l.Status.Name(), l.Quantity, l.Unit, l.Owner, l.ActivePledge))
+            .Select(l =>
+            {
+                var standing = l.ActivePledge is { } pledge ? standings.GetValueOrDefault(pledge) : null;
+                return new DashboardLot(l.Receipt, l.Gtin, l.Batch, l.Site, l.Zone, l.Status.Name(), l.Quantity, l.Unit, l.Owner, l.ActivePledge,
+                    _products.GetOrAdd(l.LotIndex, _ => ProductOf(reader, l.LotIndex)), standing?.State,
+                    standing?.State == ConditionVerdict.CannotBeEvaluated ? standing.Reasons : []);
+            })
             .ToList();
+        var readings = Readings(reader, now);
         var zoneViews = zones
             .OrderBy(z => z.Value.Site ?? "", StringComparer.Ordinal).ThenBy(z => z.Key, StringComparer.Ordinal)
             .Select(z => new DashboardZone(z.Value.Site, z.Key,
                 z.Value.Active.OrderBy(a => a.SinceMs).ToList(),
                 z.Value.Recent.OrderByDescending(e => e.TimeMs).ThenByDescending(e => e.Sequence).Take(RecentPerZone).ToList()))
             .ToList();
-        return new DashboardView(now, (long)_offlineAfter.TotalMilliseconds, ledger, gateways, zoneViews, lots);
+        return new DashboardView(now, (long)_offlineAfter.TotalMilliseconds, ledger, gateways, zoneViews, lots,
+            _settings.TimeZone.Id, (long)_settings.StaleAfter.TotalMilliseconds, readings);
 
         (string? Site, List<DashboardAlarm> Active, List<DashboardAlarmEvent> Recent) Zone(string zone, string? site)
         {
@@ -104,4 +141,51 @@ public sealed class OperatorDashboard
             return entry;
         }
     }
+
+    /// <summary>
+    /// Each sensor's latest measurement and its last 24 hours, per site and zone. The series table
+    /// lists the sensors; each series costs one range read of its own 24 hours, grouped into at
+    /// most <see cref="SparklinePoints"/> buckets inside SQLite.
+    /// </summary>
+    private List<DashboardReadingZone> Readings(NodeReader reader, long now)
+    {
+        var devices = reader.State.Devices().ToDictionary(d => d.DeviceId, StringComparer.Ordinal);
+        var from = now - (long)Window.TotalMilliseconds;
+        var bucketMs = (long)Window.TotalMilliseconds / SparklinePoints;
+        var staleMs = (long)_settings.StaleAfter.TotalMilliseconds;
+        var zones = new SortedDictionary<(string Site, string Zone), List<DashboardSensor>>(SiteThenZone);
+        foreach (var series in Measurements.Series(reader))
+        {
+            devices.TryGetValue(series.DeviceId, out var device);
+            var zone = series.Zone
+                ?? device?.Sensors.FirstOrDefault(s => s.SensorId == series.SensorId && s.Quantity == series.Quantity)?.Zone
+                ?? device?.Zone
+                ?? "";
+            var buckets = Measurements.Buckets(reader, series.DeviceId, series.SensorId, series.Quantity, from, bucketMs, SparklinePoints);
+            var sensor = new DashboardSensor(series.DeviceId, series.SensorId, series.Quantity, series.Unit, series.Value, series.TimeMs,
+                Math.Max(0, (now - series.TimeMs) / 1000), now - series.TimeMs > staleMs, Summarise(buckets, from, bucketMs));
+            var key = (device?.Site ?? "", zone);
+            if (!zones.TryGetValue(key, out var list))
+            {
+                zones[key] = list = [];
+            }
+            list.Add(sensor);
+        }
+        return zones.Select(z => new DashboardReadingZone(z.Key.Site.Length == 0 ? null : z.Key.Site, z.Key.Zone, z.Value)).ToList();
+    }
+
+    /// <summary>The figures of a window from its buckets (null when it holds no measurement).</summary>
+    internal static DashboardStats? Summarise(IReadOnlyList<MeasurementBucket> buckets, long fromMs, long bucketMs)
+    {
+        if (buckets.Count == 0)
+        {
+            return null;
+        }
+        var count = buckets.Sum(b => b.Count);
+        return new DashboardStats(fromMs, bucketMs, count, buckets.Min(b => b.Min), buckets.Max(b => b.Max), buckets.Sum(b => b.Sum) / count,
+            buckets.Select(b => new DashboardPoint(b.StartMs, b.Min, b.Max, b.Mean)).ToList());
+    }
+
+    private static string ProductOf(NodeReader reader, long lotIndex) =>
+        LotStatement.From(LotChains.StatementAt(reader, lotIndex, EntryKinds.Lot)) is { Succeeded: true } lot ? lot.Value.Product : "";
 }

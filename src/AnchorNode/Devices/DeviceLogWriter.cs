@@ -77,6 +77,16 @@ internal sealed class DeviceLeavesAttachment : ILedgerAttachment
                 alarms.ExecuteNonQuery();
             }
         }
+        // Numeric measurements are indexed by sensor and time for the dashboard.
+        var measurements = new[] { context.Command(Measurements.InsertSql, Measurements.InsertParameters), context.Command(Measurements.UpsertSeriesSql, Measurements.SeriesParameters) };
+        foreach (var leaf in _leaves.Where(l => Measurements.IsIndexed(l.Content)))
+        {
+            foreach (var command in measurements)
+            {
+                Measurements.Bind(command, _deviceId, leaf.Content);
+                command.ExecuteNonQuery();
+            }
+        }
         var update = context.Command("UPDATE device_logs SET size = $size WHERE log = $log", "$size", "$log");
         update.Parameters[0].Value = size + _leaves.Count;
         update.Parameters[1].Value = logId;

@@ -80,39 +80,29 @@ internal static class DashboardEndpoints
                 context.Response.Headers.ContentSecurityPolicy = DashboardPage.ContentSecurityPolicy;
                 context.Response.Headers.CacheControl = "no-store";
                 context.Response.Headers["Referrer-Policy"] = "no-referrer";
-                return Results.Content(DashboardPage.Render(node.Dashboard.Build()), "text/html; charset=utf-8");
+                return Results.Content(DashboardPage.Render(node.Dashboard.Build(), node.Dashboard.Clock), "text/html; charset=utf-8");
             })
             .WithTags("Dashboard")
             .WithName("GetDashboardPage")
-            .WithSummary("The operator dashboard page: gateways, alarms per zone, lots, the ledger; refreshes itself. Open a dashboard link (?access=, then a cookie), or an operator or auditor API key.")
+            .WithSummary("The operator dashboard page: readings per zone (current, 24 h min/max/mean, sparkline), alarms per zone, lots with covenant state, gateways, the ledger, on one clock; rendered on the server and patched in place every few seconds. Open a dashboard link (?access=, then a cookie), or an operator or auditor API key.")
             .Produces<string>(200, "text/html")
             .Produces(302)
             .Produces<string>(401, "text/html");
 
         app.MapGet(DashboardLinks.DataPath, (HttpContext context, NodeRuntime node) =>
-            {
-                if (!node.DashboardLinks.Allows(context.Request.Cookies[DashboardLinks.CookieName]))
-                {
-                    var user = context.User;
-                    if (user.Identity?.IsAuthenticated != true)
-                    {
-                        context.Response.Headers.WWWAuthenticate = "Bearer";
-                        return Problems.Result(new NodeProblem(ProblemTypes.Unauthenticated, 401,
-                            "the dashboard data needs an operator or auditor API key ('Authorization: Bearer etk_…') or the cookie a dashboard link sets"));
-                    }
-                    if (!IsOperatorOrAuditor(user))
-                    {
-                        return Problems.Result(new NodeProblem(ProblemTypes.Forbidden, 403,
-                            $"organisation '{user.Identity.Name}' has role '{user.FindFirst(ClaimTypes.Role)?.Value}'; the dashboard is for operators and auditors"));
-                    }
-                }
-                context.Response.Headers.CacheControl = "no-store";
-                return Results.Json(node.Dashboard.Build(), DashboardJsonContext.Default.DashboardView);
-            })
+                DataAccess(context, node) ?? Results.Json(node.Dashboard.Build(), DashboardJsonContext.Default.DashboardView))
             .WithTags("Dashboard")
             .WithName("GetDashboard")
-            .WithSummary("What the dashboard shows, as JSON: gateways (online, backlog, anchored checkpoint, sensor faults, equivocation), alarms per zone, lots, the ledger.")
+            .WithSummary("What the dashboard shows, as JSON: per zone each sensor's latest committed measurement (age, stale) and its last 24 h (min, max, mean, sparkline points); gateways (online, backlog, anchored checkpoint, sensor faults, equivocation); alarms per zone; lots with product and covenant state; the ledger; the time zone of the page.")
             .Produces<DashboardView>()
+            .ProducesProblem(401).ProducesProblem(403);
+
+        app.MapGet(DashboardLinks.SectionsPath, (HttpContext context, NodeRuntime node) =>
+                DataAccess(context, node) ?? Results.Json(DashboardPage.RenderSections(node.Dashboard.Build(), node.Dashboard.Clock), DashboardJsonContext.Default.DashboardSectionsView))
+            .WithTags("Dashboard")
+            .WithName("GetDashboardSections")
+            .WithSummary("The dashboard page's sections rendered again, as HTML fragments by element id, with the 'updated' line: what the open page patches itself with every few seconds.")
+            .Produces<DashboardSectionsView>()
             .ProducesProblem(401).ProducesProblem(403);
 
         app.MapPost("/v1/dashboard-links", (int? hours, HttpRequest request, NodeRuntime node) =>
@@ -128,6 +118,26 @@ internal static class DashboardEndpoints
             .WithSummary("A link to the dashboard page that works in a browser without an API key, for ?hours= (default 168, at most 744).")
             .Produces<DashboardLinkView>(201)
             .ProducesProblem(401).ProducesProblem(403);
+    }
+
+    /// <summary>Null when the request may read the dashboard's data (a dashboard cookie, or an operator or auditor key); else the problem.</summary>
+    private static IResult? DataAccess(HttpContext context, NodeRuntime node)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        if (node.DashboardLinks.Allows(context.Request.Cookies[DashboardLinks.CookieName]))
+        {
+            return null;
+        }
+        var user = context.User;
+        if (user.Identity?.IsAuthenticated != true)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return Problems.Result(new NodeProblem(ProblemTypes.Unauthenticated, 401,
+                "the dashboard data needs an operator or auditor API key ('Authorization: Bearer etk_…') or the cookie a dashboard link sets"));
+        }
+        return IsOperatorOrAuditor(user) ? null
+            : Problems.Result(new NodeProblem(ProblemTypes.Forbidden, 403,
+                $"organisation '{user.Identity.Name}' has role '{user.FindFirst(ClaimTypes.Role)?.Value}'; the dashboard is for operators and auditors"));
     }
 
     private static bool IsOperatorOrAuditor(ClaimsPrincipal user) => user.IsInRole(Roles.Operator) || user.IsInRole(Roles.Auditor);

@@ -14,6 +14,12 @@ public sealed record StoredBreach(
     long PledgeIndex, string Covenant, string DeviceId, string SensorId, long StartMs, long EndMs, long DurationMs,
     long ExceededAtMs, double Peak, bool Ongoing, long DetectedAtMs);
 
+/// <summary>A pledge's covenants as the monitor last judged them.</summary>
+/// <param name="State"><c>held</c>, <c>breached</c>, <c>cannot-be-evaluated</c> or <c>none</c> (no covenants): the verdict of the lender's condition report.</param>
+/// <param name="Reasons">Why it cannot be evaluated (the report's reasons, or why no report could be made).</param>
+/// <param name="EvaluatedMs">When, node time.</param>
+public sealed record CovenantStanding(string State, IReadOnlyList<string> Reasons, long EvaluatedMs);
+
 /// <summary>
 /// Watches the covenants of active pledges: computes each pledged lot's condition report from the
 /// anchored readings (the same report a lender gets), records every breach in
@@ -29,6 +35,7 @@ public sealed partial class CovenantMonitor
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, CovenantStanding> _standings = new();
 
     /// <summary>A monitor writing through <paramref name="writer"/>'s connection and publishing to <paramref name="events"/>.</summary>
     public CovenantMonitor(ConditionReports reports, NodeReaders readers, SqliteLedgerSequencer writer, ICovenantEvents events, TimeProvider time, ILogger<CovenantMonitor> logger)
@@ -57,17 +64,25 @@ public sealed partial class CovenantMonitor
                     {
                         watched.Add(pledge);
                     }
+                    else
+                    {
+                        _standings[pledge.Index] = new CovenantStanding(ConditionVerdict.NoCovenants, [], _time.GetUtcNow().ToUnixTimeMilliseconds());
+                    }
                 }
             }
             var found = new List<(PledgeRecord Pledge, string Covenant, CovenantBreach Breach)>();
             foreach (var pledge in watched)
             {
                 var report = _reports.Build(pledge.Receipt, new LotBundleRequest { Pledge = pledge.Index });
+                var evaluatedMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
                 if (!report.Succeeded)
                 {
+                    _standings[pledge.Index] = new CovenantStanding(ConditionVerdict.CannotBeEvaluated, [report.Failure!.Message], evaluatedMs);
                     LogNotEvaluated(_logger, pledge.Index, pledge.Receipt, report.Failure!.ToString());
                     continue;
                 }
+                var verdict = report.Value.Conditions.Verdict;
+                _standings[pledge.Index] = new CovenantStanding(verdict.Covenants, verdict.Covenants == ConditionVerdict.CannotBeEvaluated ? verdict.Reasons : [], evaluatedMs);
                 foreach (var status in report.Value.Conditions.Covenants.Where(c => c.Breached))
                 {
                     found.AddRange(status.Breaches.Select(b => (pledge, status.Covenant, b)));
@@ -98,6 +113,32 @@ public sealed partial class CovenantMonitor
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// The covenant state of each active pledge: <c>breached</c> when a breach is recorded (recorded
+    /// breaches survive a restart), else the verdict of the last evaluation, else
+    /// <c>cannot-be-evaluated</c> because none was made since the node started.
+    /// </summary>
+    public IReadOnlyDictionary<long, CovenantStanding> Standings(NodeReader reader)
+    {
+        var breached = new Dictionary<long, long>();
+        using (var rows = reader.Command("SELECT pledge, MIN(detected_ms) FROM covenant_breaches GROUP BY pledge", 0).ExecuteReader())
+        {
+            while (rows.Read())
+            {
+                breached[rows.GetInt64(0)] = rows.GetInt64(1);
+            }
+        }
+        var standings = new Dictionary<long, CovenantStanding>();
+        foreach (var pledge in reader.State.Pledges().Where(p => p.Status == PledgeStatus.Active))
+        {
+            standings[pledge.Index] = breached.TryGetValue(pledge.Index, out var detected)
+                ? new CovenantStanding(ConditionVerdict.Breached, [], _standings.TryGetValue(pledge.Index, out var last) ? last.EvaluatedMs : detected)
+                : _standings.TryGetValue(pledge.Index, out var seen) ? seen
+                : new CovenantStanding(ConditionVerdict.CannotBeEvaluated, ["not evaluated since the node started"], 0);
+        }
+        return standings;
     }
 
     /// <summary>The breaches recorded for a pledge, oldest first.</summary>

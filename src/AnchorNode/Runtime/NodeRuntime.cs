@@ -67,7 +67,8 @@ public sealed class NodeRuntime : IAsyncDisposable
         Covenants = new CovenantMonitor(Reports, Readers, Sequencer, CovenantEvents, time, loggers.CreateLogger<CovenantMonitor>());
         ReportLinks = new ReportLinks(folder.DataProtectionDirectory, time);
         StatusReports = new GatewayStatusService(Database, Readers, Signatures, time);
-        Dashboard = new OperatorDashboard(Readers, StatusReports, time, TimeSpan.FromMilliseconds(config.GatewayOfflineAfterMs));
+        Dashboard = new OperatorDashboard(Readers, StatusReports, Covenants, time, new DashboardSettings(
+            TimeSpan.FromMilliseconds(config.GatewayOfflineAfterMs), TimeSpan.FromMilliseconds(config.DashboardStaleAfterMs), TimeZoneInfo.FindSystemTimeZoneById(config.DashboardTimeZone)));
         DashboardLinks = new DashboardLinks(folder.DataProtectionDirectory, time);
         if (Recipients is not null)
         {

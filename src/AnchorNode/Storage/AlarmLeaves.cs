@@ -25,8 +25,15 @@ internal static class AlarmLeaves
     public static bool IsIndexed(LeafContent content) => content.Kind == LeafKind.Alarm && content.Zone is not null && content.Rule is not null;
 
     /// <summary>Builds the index from the stored leaves once, inside <paramref name="tx"/>.</summary>
-    public static void EnsureBuilt(SqliteConnection connection, SqliteTransaction tx) =>
-        StoredLeafIndex.EnsureBuilt(connection, tx, BuiltKey, InsertSql, Parameters, "\"alarm\""u8.ToArray(), IsIndexed, Bind);
+    public static void EnsureBuilt(SqliteConnection connection, SqliteTransaction tx)
+    {
+        using var insert = StoredLeafIndex.Prepare(connection, tx, InsertSql, Parameters);
+        StoredLeafIndex.EnsureBuilt(connection, tx, BuiltKey, LeafKind.Alarm, IsIndexed, (device, content) =>
+        {
+            Bind(insert, device, content);
+            insert.ExecuteNonQuery();
+        });
+    }
 
     public static void Bind(SqliteCommand insert, string deviceId, LeafContent content)
     {
@@ -87,52 +94,4 @@ public static class AlarmLeafReader
 
     /// <summary>The select list of <see cref="Read"/>.</summary>
     public static string SelectColumns(string alias) => string.Join(", ", Columns.Split(", ").Select(c => $"{alias}.{c}"));
-}
-
-/// <summary>Builds an index over the stored leaves once (marked done in <c>meta</c>).</summary>
-internal static class StoredLeafIndex
-{
-    public static void EnsureBuilt(SqliteConnection connection, SqliteTransaction tx, string builtKey, string insertSql, IReadOnlyList<string> parameters,
-        byte[] marker, Func<LeafContent, bool> indexed, Action<SqliteCommand, string, LeafContent> bind)
-    {
-        using (var check = connection.CreateCommand())
-        {
-            check.Transaction = tx;
-            check.CommandText = $"SELECT 1 FROM meta WHERE key = '{builtKey}'";
-            if (check.ExecuteScalar() is not null)
-            {
-                return;
-            }
-        }
-        using var insert = connection.CreateCommand();
-        insert.Transaction = tx;
-        insert.CommandText = insertSql;
-        foreach (var name in parameters)
-        {
-            insert.Parameters.Add(new SqliteParameter(name, null));
-        }
-        using (var chunks = connection.CreateCommand())
-        {
-            chunks.Transaction = tx;
-            chunks.CommandText = "SELECT l.device, c.leaves FROM leaf_chunks c JOIN device_logs l ON l.log = c.log";
-            using var reader = chunks.ExecuteReader();
-            while (reader.Read())
-            {
-                var device = reader.GetString(0);
-                foreach (var stored in LeafChunk.Decode((byte[])reader.GetValue(1)))
-                {
-                    if (stored.Bytes.Span.IndexOf(marker) < 0 || ReadingLeaf.Parse(stored.Bytes.Span) is not { Succeeded: true } leaf || !indexed(leaf.Value.Content))
-                    {
-                        continue;
-                    }
-                    bind(insert, device, leaf.Value.Content);
-                    insert.ExecuteNonQuery();
-                }
-            }
-        }
-        using var done = connection.CreateCommand();
-        done.Transaction = tx;
-        done.CommandText = $"INSERT INTO meta (key, value) VALUES ('{builtKey}', '1')";
-        done.ExecuteNonQuery();
-    }
 }

@@ -172,6 +172,27 @@ internal static class Schema
           unit TEXT,
           escalated_ms INTEGER,
           PRIMARY KEY (device, seq)) WITHOUT ROWID;
+        -- Numeric measurements in this node's device leaves, for the dashboard's current values and
+        -- 24 h figures (rebuilt from leaf_chunks when missing); measurement_series holds each
+        -- sensor's latest one, so the dashboard lists sensors without reading every measurement.
+        CREATE TABLE IF NOT EXISTS measurements (
+          device TEXT NOT NULL,
+          sensor TEXT NOT NULL,
+          quantity TEXT NOT NULL,
+          time_ms INTEGER NOT NULL,
+          seq INTEGER NOT NULL,
+          value REAL NOT NULL,
+          PRIMARY KEY (device, sensor, quantity, time_ms, seq)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS measurement_series (
+          device TEXT NOT NULL,
+          sensor TEXT NOT NULL,
+          quantity TEXT NOT NULL,
+          zone TEXT,
+          unit TEXT,
+          time_ms INTEGER NOT NULL,
+          seq INTEGER NOT NULL,
+          value REAL NOT NULL,
+          PRIMARY KEY (device, sensor, quantity)) WITHOUT ROWID;
 
         -- Covenant breaches this node detected (rebuildable by evaluating the pledges again).
         CREATE TABLE IF NOT EXISTS covenant_breaches (

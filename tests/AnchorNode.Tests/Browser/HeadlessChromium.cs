@@ -61,6 +61,20 @@ public sealed class HeadlessChromium : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
+    /// <summary>The console errors of <paramref name="page"/> from now on (a page whose script fails shows stale data).</summary>
+    public static List<string> ConsoleErrors(IPage page)
+    {
+        var errors = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                errors.Add(message.Text);
+            }
+        };
+        return errors;
+    }
+
     /// <summary>Saves a full-page screenshot as <c>artifacts/screenshots/NAME.png</c> and returns its path.</summary>
     public static async Task<string> ScreenshotAsync(IPage page, string name)
     {

@@ -34,14 +34,7 @@ public sealed class DashboardBrowserTests(HeadlessChromium chromium) : IClassFix
 
         var (token, _) = _node.Runtime.DashboardLinks.Create(TimeSpan.FromHours(1));
         var page = await chromium.NewPageAsync(1440, 900);
-        var errors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                errors.Add(message.Text);
-            }
-        };
+        var errors = HeadlessChromium.ConsoleErrors(page);
         var response = await page.GotoAsync(new Uri(_node.BaseAddress, DashboardLinks.LinkPath(token).TrimStart('/')).ToString());
         Assert.Equal(200, response!.Status);
         // The token left the address bar.

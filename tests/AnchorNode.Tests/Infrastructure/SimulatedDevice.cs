@@ -27,6 +27,9 @@ public sealed class SimulatedDevice : IDisposable
 
     public string Id { get; }
     public EcdsaNoteSigner Key { get; }
+
+    /// <summary>The time of leaf 0 (leaves follow every 30 s); <see cref="StartMs"/> unless set.</summary>
+    public long FirstLeafMs { get; init; } = StartMs;
     public string PublicKey => Convert.ToBase64String(Key.PublicKey.Span);
     public MerkleLog Log { get; } = new(new InMemoryMerkleHashStore());
     public List<ReadingLeaf> Leaves { get; } = [];
@@ -45,7 +48,7 @@ public sealed class SimulatedDevice : IDisposable
                 DeviceId = Id,
                 Sequence = seq,
                 Kind = LeafKind.Measurement,
-                TimeMs = StartMs + seq * 30_000L,
+                TimeMs = FirstLeafMs + seq * 30_000L,
                 SensorId = temperature ? "t1" : "h1",
                 Quantity = temperature ? Senml.Temperature : Senml.Humidity,
                 Zone = "cold-a",
