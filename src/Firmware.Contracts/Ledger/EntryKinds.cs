@@ -75,6 +75,9 @@ public static class EntryKinds
     /// <summary>After an enforcement, the lender's record that the goods were sold (the receipt closes).</summary>
     public const string Dispose = "dispose";
 
+    /// <summary>A sensor's calibration (correction, certificate, laboratory, dates), signed by an operator member.</summary>
+    public const string Calibrate = "calibrate";
+
     /// <summary>True for a kind name's syntax: a lower-case word of a-z 0-9 and '-'.</summary>
     public static bool IsValidKindName(string? kind) =>
         kind is { Length: > 0 and <= 32 } && kind[0] is >= 'a' and <= 'z' && kind.All(ch => ch is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');

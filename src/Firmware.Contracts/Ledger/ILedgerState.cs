@@ -68,6 +68,12 @@ public interface ILedgerState
 
     /// <summary>Every pledge, by ledger index.</summary>
     IEnumerable<PledgeRecord> Pledges();
+
+    /// <summary>The calibrations of one sensor of a device, by ledger index (so by calibration time).</summary>
+    IReadOnlyList<CalibrationRecord> Calibrations(string deviceId, string sensorId);
+
+    /// <summary>Every calibration, by ledger index.</summary>
+    IEnumerable<CalibrationRecord> Calibrations();
 }
 
 /// <summary>The state the rules write when an entry is appended.</summary>
@@ -97,6 +103,9 @@ public interface ILedgerStateWriter : ILedgerState
     /// <summary>Adds or replaces a pledge.</summary>
     void PutPledge(PledgeRecord pledge);
 
+    /// <summary>Adds a calibration.</summary>
+    void AddCalibration(CalibrationRecord calibration);
+
     /// <summary>Records that a statement was appended at <paramref name="index"/>.</summary>
     void AddStatement(Hash32 statementHash, long index);
 
@@ -122,6 +131,7 @@ public static class LedgerStateDescription
             lines.Add($"cargo {lot.Receipt} [{string.Join(";", state.Cargo(lot.Receipt))}]");
         }
         lines.AddRange(state.Pledges().Select(p => p.Describe()));
+        lines.AddRange(state.Calibrations().Select(c => c.Describe()));
         return string.Join('\n', lines);
     }
 }

@@ -133,4 +133,7 @@ public static class LedgerFailures
 
     /// <summary>A lot's parents (split-from, merged-from) are not the receipts that split or merged into it, or its facts differ from theirs.</summary>
     public const string ParentMismatch = "parent-mismatch";
+
+    /// <summary>A calibration names a sensor the device's enrolment in force does not list with a unit.</summary>
+    public const string UnknownSensor = "unknown-sensor";
 }
