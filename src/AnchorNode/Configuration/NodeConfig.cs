@@ -44,6 +44,10 @@ public sealed record NodeConfig
     [JsonPropertyName("gatewayOfflineAfterMs")]
     public int GatewayOfflineAfterMs { get; set; } = 90_000;
 
+    /// <summary>How many days before its due date a sensor's calibration shows as due soon (default 30).</summary>
+    [JsonPropertyName("calibrationDueSoonDays")]
+    public int CalibrationDueSoonDays { get; set; } = Firmware.Contracts.Uplink.CalibrationStatus.DefaultDueSoonDays;
+
     /// <summary>
     /// Where consumers reach this node (scheme, host, optional path prefix, e.g.
     /// <c>https://trace.example.com</c>): the base of the GS1 Digital Link URIs in QR codes and on
@@ -117,6 +121,10 @@ public sealed record NodeConfig
         if (GatewayOfflineAfterMs is < 1000 or > 86_400_000)
         {
             return $"gatewayOfflineAfterMs must be between 1000 and 86400000, got {GatewayOfflineAfterMs}";
+        }
+        if (CalibrationDueSoonDays is < 0 or > 3650)
+        {
+            return $"calibrationDueSoonDays must be between 0 and 3650, got {CalibrationDueSoonDays}";
         }
         if (CovenantCheckIntervalMs is < 10 or > 3_600_000)
         {

@@ -65,6 +65,8 @@ public sealed class NodeRuntime : IAsyncDisposable
         Covenants = new CovenantMonitor(Reports, Readers, Sequencer, CovenantEvents, time, loggers.CreateLogger<CovenantMonitor>());
         ReportLinks = new ReportLinks(folder.DataProtectionDirectory, time);
         StatusReports = new GatewayStatusService(Database, Readers, Signatures, time);
+        Calibrations = new CalibrationRegistry(Sequencer, Statements, Readers, StatusReports, time);
+        CalibrationDueSoonDays = config.CalibrationDueSoonDays;
         Dashboard = new OperatorDashboard(Readers, StatusReports, time, TimeSpan.FromMilliseconds(config.GatewayOfflineAfterMs));
         DashboardLinks = new DashboardLinks(folder.DataProtectionDirectory, time);
         if (Recipients is not null)
@@ -110,6 +112,12 @@ public sealed class NodeRuntime : IAsyncDisposable
 
     /// <summary>Enrolment, revocation, clearance.</summary>
     public DeviceRegistry Devices { get; }
+
+    /// <summary>Sensor calibrations.</summary>
+    public CalibrationRegistry Calibrations { get; }
+
+    /// <summary>How many days before its due date a calibration shows as due soon (<c>calibrationDueSoonDays</c>).</summary>
+    public int CalibrationDueSoonDays { get; }
 
     /// <summary>Device uploads.</summary>
     public UplinkService Uplink { get; }
