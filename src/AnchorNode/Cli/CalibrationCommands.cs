@@ -1,3 +1,4 @@
+using Firmware.Contracts.Calibration;
 using System.CommandLine;
 using Firmware.Contracts.Evidence;
 using Firmware.Contracts.Ledger;

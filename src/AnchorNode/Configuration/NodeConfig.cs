@@ -1,3 +1,4 @@
+using Firmware.Contracts.Calibration;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AnchorNode.Storage;
@@ -46,7 +47,7 @@ public sealed record NodeConfig
 
     /// <summary>How many days before its due date a sensor's calibration shows as due soon (default 30).</summary>
     [JsonPropertyName("calibrationDueSoonDays")]
-    public int CalibrationDueSoonDays { get; set; } = Firmware.Contracts.Uplink.CalibrationStatus.DefaultDueSoonDays;
+    public int CalibrationDueSoonDays { get; set; } = CalibrationStatus.DefaultDueSoonDays;
 
     /// <summary>
     /// Where consumers reach this node (scheme, host, optional path prefix, e.g.

@@ -17,7 +17,11 @@ public sealed record DashboardView(
     DashboardLedger Ledger,
     IReadOnlyList<DashboardGateway> Gateways,
     IReadOnlyList<DashboardZone> Zones,
-    IReadOnlyList<DashboardLot> Lots);
+    IReadOnlyList<DashboardLot> Lots)
+{
+    /// <summary>Sensors whose calibration is overdue, missing or due soon (<see cref="DashboardCalibration.Flags"/>).</summary>
+    public IReadOnlyList<DashboardCalibration> Calibrations { get; init; } = [];
+}
 
 /// <summary>The ledger's size and its latest signed checkpoint.</summary>
 /// <param name="Size">Entries.</param>

@@ -167,7 +167,7 @@ public static class DashboardPage
             .Append("<header><h1>EdgeTrace operator dashboard</h1><span id=\"updated\"></span></header>")
             .Append("<noscript><p>This dashboard needs JavaScript to show and refresh its data; <code>GET /v1/dashboard</code> gives the same as JSON.</p></noscript>")
             .Append("<main><section class=\"card\" id=\"ledger\"></section><section class=\"card\" id=\"gateways\"></section>")
-            .Append("<section class=\"card\" id=\"alarms\"></section><section class=\"card\" id=\"lots\"></section></main>\n")
+            .Append("<section class=\"card\" id=\"alarms\"></section><section class=\"card\" id=\"lots\"></section>").Append(DashboardCalibration.Section(view.Calibrations)).Append("</main>\n")
             .Append("<script type=\"application/json\" id=\"data\">").Append(json).Append("</script>\n")
             .Append("<script>").Append(Script).Append("</script>\n</body></html>\n");
         return html.ToString();

@@ -1,3 +1,4 @@
+using Firmware.Contracts.Calibration;
 using AnchorNode.Devices;
 using AnchorNode.Storage;
 using Firmware.Contracts.Inventory;
@@ -19,10 +20,12 @@ public sealed class OperatorDashboard
     private readonly GatewayStatusService _reports;
     private readonly TimeProvider _time;
     private readonly TimeSpan _offlineAfter;
+    private readonly int _calibrationDueSoonDays;
 
     /// <summary>A dashboard over <paramref name="readers"/> and <paramref name="reports"/>.</summary>
-    public OperatorDashboard(NodeReaders readers, GatewayStatusService reports, TimeProvider time, TimeSpan offlineAfter)
+    public OperatorDashboard(NodeReaders readers, GatewayStatusService reports, TimeProvider time, TimeSpan offlineAfter, int calibrationDueSoonDays = CalibrationStatus.DefaultDueSoonDays)
     {
+        _calibrationDueSoonDays = calibrationDueSoonDays;
         _readers = readers;
         _reports = reports;
         _time = time;
@@ -92,7 +95,10 @@ public sealed class OperatorDashboard
                 z.Value.Active.OrderBy(a => a.SinceMs).ToList(),
                 z.Value.Recent.OrderByDescending(e => e.TimeMs).ThenByDescending(e => e.Sequence).Take(RecentPerZone).ToList()))
             .ToList();
-        return new DashboardView(now, (long)_offlineAfter.TotalMilliseconds, ledger, gateways, zoneViews, lots);
+        return new DashboardView(now, (long)_offlineAfter.TotalMilliseconds, ledger, gateways, zoneViews, lots)
+        {
+            Calibrations = DashboardCalibration.Flags(reader.State, reports, now, _calibrationDueSoonDays),
+        };
 
         (string? Site, List<DashboardAlarm> Active, List<DashboardAlarmEvent> Recent) Zone(string zone, string? site)
         {

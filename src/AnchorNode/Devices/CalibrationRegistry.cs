@@ -1,3 +1,4 @@
+using Firmware.Contracts.Calibration;
 using AnchorNode.Ledger;
 using AnchorNode.Storage;
 using Firmware.Contracts;
@@ -62,31 +63,40 @@ public sealed class CalibrationRegistry
     public DeviceCalibrations? List(string deviceId, int dueSoonDays)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        _statusReports.Latest().TryGetValue(deviceId, out var report);
         using var lease = _readers.Rent();
         var state = lease.Reader.State;
         if (state.Device(deviceId) is not { } device)
         {
             return null;
         }
+        return new DeviceCalibrations(deviceId, now, state.Size, dueSoonDays, Sensors(state, device, report?.Report, now, dueSoonDays));
+    }
+
+    /// <summary>
+    /// The sensors with a unit that <paramref name="device"/>'s enrolment and its latest status
+    /// <paramref name="report"/> list (the enrolment's quantity wins), each with its calibrations and
+    /// the status of the one in force at <paramref name="nowMs"/>, by sensor id (ordinal).
+    /// </summary>
+    public static IReadOnlyList<SensorCalibrations> Sensors(ILedgerState state, DeviceRecord device, GatewayStatusReport? report, long nowMs, int dueSoonDays)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(device);
         var sensors = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        if (_statusReports.Latest().TryGetValue(deviceId, out var report))
+        foreach (var reported in (report?.Sensors ?? []).Where(s => Senml.UnitOf(s.Quantity) is not null))
         {
-            foreach (var reported in report.Report.Sensors.Where(s => Senml.UnitOf(s.Quantity) is not null))
-            {
-                sensors[reported.Id] = reported.Quantity;
-            }
+            sensors[reported.Id] = reported.Quantity;
         }
         foreach (var enrolled in device.Sensors.Where(s => Senml.UnitOf(s.Quantity) is not null))
         {
             sensors[enrolled.SensorId] = enrolled.Quantity;
         }
-        var list = sensors.Select(s =>
+        return sensors.Select(s =>
         {
-            var history = state.Calibrations(deviceId, s.Key);
-            var inForce = CalibrationRecord.InForce(history, now);
-            return new SensorCalibrations(s.Key, s.Value, Senml.UnitOf(s.Value)!, CalibrationStatus.Of(inForce, now, dueSoonDays), inForce?.Index,
+            var history = state.Calibrations(device.DeviceId, s.Key);
+            var inForce = CalibrationRecord.InForce(history, nowMs);
+            return new SensorCalibrations(s.Key, s.Value, Senml.UnitOf(s.Value)!, CalibrationStatus.Of(inForce, nowMs, dueSoonDays), inForce?.Index,
                 history.Select(CalibrationView.Of).ToList());
         }).ToList();
-        return new DeviceCalibrations(deviceId, now, state.Size, dueSoonDays, list);
     }
 }

@@ -1,3 +1,4 @@
+using Firmware.Contracts.Calibration;
 using System.Text.Json.Serialization;
 using AnchorNode.Auth;
 using AnchorNode.Runtime;

@@ -67,7 +67,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         StatusReports = new GatewayStatusService(Database, Readers, Signatures, time);
         Calibrations = new CalibrationRegistry(Sequencer, Statements, Readers, StatusReports, time);
         CalibrationDueSoonDays = config.CalibrationDueSoonDays;
-        Dashboard = new OperatorDashboard(Readers, StatusReports, time, TimeSpan.FromMilliseconds(config.GatewayOfflineAfterMs));
+        Dashboard = new OperatorDashboard(Readers, StatusReports, time, TimeSpan.FromMilliseconds(config.GatewayOfflineAfterMs), config.CalibrationDueSoonDays);
         DashboardLinks = new DashboardLinks(folder.DataProtectionDirectory, time);
         if (Recipients is not null)
         {

@@ -1,3 +1,4 @@
+using Firmware.Contracts.Calibration;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;

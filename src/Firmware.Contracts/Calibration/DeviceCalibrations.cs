@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Firmware.Contracts.Ledger;
 
-namespace Firmware.Contracts.Uplink;
+namespace Firmware.Contracts.Calibration;
 
 /// <summary>
 /// <c>GET /v1/devices/{device}/calibrations</c>: per sensor of the device, its calibrations on the
