@@ -19,7 +19,11 @@ public sealed record DeviceCalibrations(
     [property: JsonPropertyName("asOfMs")] long AsOfMs,
     [property: JsonPropertyName("ledgerSize")] long LedgerSize,
     [property: JsonPropertyName("dueSoonDays")] int DueSoonDays,
-    [property: JsonPropertyName("sensors")] IReadOnlyList<SensorCalibrations> Sensors);
+    [property: JsonPropertyName("sensors")] IReadOnlyList<SensorCalibrations> Sensors)
+{
+    /// <summary>The path of the list of a device's calibrations.</summary>
+    public static string Path(string deviceId) => $"/v1/devices/{Uri.EscapeDataString(deviceId)}/calibrations";
+}
 
 /// <summary>One sensor's calibrations.</summary>
 /// <param name="SensorId">The sensor id, as in leaves.</param>

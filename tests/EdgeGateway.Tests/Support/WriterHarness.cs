@@ -72,6 +72,17 @@ public sealed class WriterHarness : IAsyncDisposable
         return new WriterHarness(folder, signer, log, writer, channel, queued);
     }
 
+    /// <summary>Starts a writer that corrects readings with <paramref name="calibrations"/> before its alarm rules judge them.</summary>
+    public static WriterHarness StartCalibrated(GatewayFolder folder, LogWriterOptions options, CalibratedReadings calibrations, params AlarmRule[] rules)
+    {
+        var signer = folder.LoadSigner();
+        var log = folder.OpenLog(signer, CryptographicSaltSource.Instance);
+        var writer = new LogWriter(log, new LeafDrafts(folder.DeviceId, id => id.StartsWith("sim/chiller-1/", StringComparison.Ordinal) ? "chiller-1" : null),
+            new AlarmEngine(rules), options, TimeProvider.System, TimeProvider.System, NullLogger<LogWriter>.Instance, calibrations);
+        var channel = System.Threading.Channels.Channel.CreateBounded<LogInput>(new BoundedChannelOptions(100_000) { SingleReader = true });
+        return new WriterHarness(folder, signer, log, writer, channel, []);
+    }
+
     public ValueTask PostAsync(SensorEvent e) => Channel.Writer.WriteAsync(LogInput.From(e));
 
     public async Task PostAllAsync(IEnumerable<SensorEvent> events)
