@@ -17,13 +17,7 @@ namespace EdgeGateway.Tests.Alarms;
 /// </summary>
 public sealed class CalibratedAlarmTests : IAsyncLifetime
 {
-    private static readonly LogWriterOptions Fast = new()
-    {
-        BatchMaxEvents = 1000,
-        BatchMaxDelay = TimeSpan.FromMilliseconds(5),
-        SealInterval = TimeSpan.FromHours(1),
-        SealMaxLeaves = 1000,
-    };
+    private static readonly LogWriterOptions Fast = WriterHarness.Fast;
 
     private GatewayFolder _folder = null!;
 

@@ -35,6 +35,15 @@ public sealed class WriterHarness : IAsyncDisposable
         _run = Task.Run(() => writer.RunAsync(channel.Reader, CancellationToken.None));
     }
 
+    /// <summary>Small batches committed quickly, sealed only at the end.</summary>
+    public static LogWriterOptions Fast { get; } = new()
+    {
+        BatchMaxEvents = 1000,
+        BatchMaxDelay = TimeSpan.FromMilliseconds(5),
+        SealInterval = TimeSpan.FromHours(1),
+        SealMaxLeaves = 1000,
+    };
+
     public GatewayFolder Folder { get; }
 
     /// <summary>The writer's run: completes when it stops, faults when it fails.</summary>
