@@ -1,5 +1,5 @@
-using Firmware.Contracts.Calibration;
 using System.CommandLine;
+using Firmware.Contracts.Calibration;
 using Firmware.Contracts.Evidence;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Uplink;

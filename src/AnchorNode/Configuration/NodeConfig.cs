@@ -1,7 +1,7 @@
-using Firmware.Contracts.Calibration;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AnchorNode.Storage;
+using Firmware.Contracts.Calibration;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Notes;
 

@@ -1,8 +1,7 @@
-using Firmware.Contracts.Calibration;
-using System.Globalization;
 using System.Text;
 using AnchorNode.Consumer.Pages;
 using AnchorNode.Devices;
+using Firmware.Contracts.Calibration;
 using Firmware.Contracts.Evidence;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Uplink;

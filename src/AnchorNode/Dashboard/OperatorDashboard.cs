@@ -1,6 +1,6 @@
-using Firmware.Contracts.Calibration;
 using AnchorNode.Devices;
 using AnchorNode.Storage;
+using Firmware.Contracts.Calibration;
 using Firmware.Contracts.Inventory;
 using Firmware.Contracts.Ledger;
 

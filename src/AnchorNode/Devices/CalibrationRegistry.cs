@@ -1,7 +1,7 @@
-using Firmware.Contracts.Calibration;
 using AnchorNode.Ledger;
 using AnchorNode.Storage;
 using Firmware.Contracts;
+using Firmware.Contracts.Calibration;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Readings;
 using Firmware.Contracts.Uplink;

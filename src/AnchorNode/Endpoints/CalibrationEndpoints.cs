@@ -1,8 +1,8 @@
-using Firmware.Contracts.Calibration;
 using System.Text.Json.Serialization;
 using AnchorNode.Auth;
 using AnchorNode.Runtime;
 using Firmware.Contracts;
+using Firmware.Contracts.Calibration;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Uplink;
 

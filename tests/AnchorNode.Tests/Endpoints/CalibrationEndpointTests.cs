@@ -1,8 +1,8 @@
-using Firmware.Contracts.Calibration;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using AnchorNode.Tests.Infrastructure;
+using Firmware.Contracts.Calibration;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Uplink;
 
