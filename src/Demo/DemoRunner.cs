@@ -460,7 +460,16 @@ internal sealed class DemoRunner
             }
         }
         var enrolled = await CliAsync(_options.Programs.AnchorNodeDll, args, cancellationToken);
-        return $"enrolled at ledger index {enrolled.Field("ledger-index")}";
+        // Each chiller probe's calibration (docs/spec-ledger.md §3.6): t0's is current, t1's fell due a month ago,
+        // so the dashboard and the lender's report flag it; the freezer and ambient probes have none on record.
+        var calibrated = DateTimeOffset.UtcNow.AddDays(-400);
+        foreach (var (probe, correction, due) in new[] { ("t0", "--offset=-0.2", DateTimeOffset.UtcNow.AddDays(330)), ("t1", "--offset=0.3", DateTimeOffset.UtcNow.AddDays(-30)) })
+        {
+            await CliAsync(_options.Programs.AnchorNodeDll, ["calibration", "record", "--data", _folder.Warehouse, "--device", deviceId, "--sensor", $"sim/{SimulatedZones[0]}/{probe}",
+                correction, "--certificate", $"CNAS-L0001-{calibrated.Year}-{probe}-{deviceId}", "--laboratory", "Shanghai Institute of Measurement and Testing Technology",
+                "--calibrated", Iso(calibrated), "--due", Iso(due)], cancellationToken);
+        }
+        return $"enrolled at ledger index {enrolled.Field("ledger-index")}; chiller probes calibrated (t1 overdue)";
     }
 
     /// <summary>The gateway's file, as an operator would edit it: this node, the simulated warehouse and its failure, quick retries.</summary>

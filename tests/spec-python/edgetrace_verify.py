@@ -986,6 +986,9 @@ BODIES = {
     'dispose': [('receipt', '1'), ('lot', '1'), ('after', '1'), ('at', '1'), ('reason', '1')],
     # spec-ledger.md §3.5, alarm acknowledgements
     'acknowledge': [('device', '1'), ('alarm', '1'), ('zone', '1'), ('rule', '1'), ('by', '1'), ('comment', '1')],
+    # spec-ledger.md §3.6: a sensor's calibration (values checked by check_calibrate, not per key)
+    'calibrate': [('device', '1'), ('sensor', '1'), ('unit', '1'), ('offset', '?'), ('point', '*'),
+                  ('certificate', '1'), ('laboratory', '1'), ('calibrated', '1'), ('due', '1')],
 }
 ENTRY_KINDS = set(BODIES) | {'anchor', 'equivocation'}
 
@@ -1050,6 +1053,11 @@ def parse_statement(text):
         raise ValueError('not a member statement')
     kind = m.group(1)
     spec = [('consortium', '1'), ('time', '1'), ('nonce', '1')] + BODIES[kind]
+    if kind == 'calibrate':
+        fields = parse_fields(lines[1:3], spec[:2], 'calibrate statement')
+        fields.update(parse_fields(lines[3:4], spec[2:3], 'calibrate statement'))
+        fields.update(check_calibrate(lines[4:]))
+        return Statement(kind, text, fields)
     fields = parse_fields(lines[1:], spec, f'{kind} statement')
     if kind == 'genesis':
         members = [v.split(' ')[0] for v in fields['member']]
@@ -2363,3 +2371,69 @@ def main(argv):
 
 if __name__ == '__main__':
     sys.exit(main(sys.argv[1:]))
+
+
+# ---------------------------------------------------------------------------------------------
+# spec-ledger.md §3.6: calibrations
+
+CALIBRATION_UNITS = ('Cel', '%RH', 'Pa')
+
+
+def check_calibrate(lines):
+    """The body of a calibrate statement (§3.1 table, §3.6); returns its fields with 'correction' parsed."""
+    f = parse_fields(lines, BODIES['calibrate'], 'calibrate statement', validate=False)
+    if not ID_RE.fullmatch(f['device']) or not SENSOR_RE.fullmatch(f['sensor']):
+        raise ValueError('calibrate statement: device or sensor id')
+    if f['unit'] not in CALIBRATION_UNITS:
+        raise ValueError('calibrate statement: unit is Cel, %RH or Pa')
+    if ('offset' in f) == (len(f['point']) == 2) or len(f['point']) not in (0, 2):
+        raise ValueError("calibrate statement: either one 'offset' line or two 'point' lines")
+    if 'offset' in f:
+        o = parse_decimal(f['offset'])
+        if o is None:
+            raise ValueError('calibrate statement: offset is not a decimal')
+        f['correction'] = ('offset', o)
+    else:
+        points = []
+        for v in f['point']:
+            parts = v.split(' ')
+            if len(parts) != 2 or parse_decimal(parts[0]) is None or parse_decimal(parts[1]) is None:
+                raise ValueError('calibrate statement: a point is <raw decimal> <reference decimal>')
+            points.append((parse_decimal(parts[0]), parse_decimal(parts[1])))
+        if points[0][0] == points[1][0]:
+            raise ValueError('calibrate statement: the two points have the same raw value')
+        f['correction'] = ('points', points)
+    if not free_text_ok(f['certificate'], 128) or not free_text_ok(f['laboratory'], 200):
+        raise ValueError('calibrate statement: certificate or laboratory text')
+    cal, due = decimal_int(f['calibrated']), decimal_int(f['due'])
+    if cal is None or due is None or not due > cal:
+        raise ValueError('calibrate statement: due must come after calibrated')
+    f['calibrated'], f['due'] = cal, due
+    return f
+
+
+def calibration_corrected_text(correction, raw):
+    """§3.6 steps 1-3: the shortest round-trip decimal of the double, the exact correction, six places, halves away from zero."""
+    from fractions import Fraction
+    r = Fraction(repr(float(raw)))  # repr gives the shortest decimal that reads back as the same double
+    kind, value = correction
+    if kind == 'offset':
+        c = r + Fraction(value)
+    else:
+        (x1, y1), (x2, y2) = [(Fraction(a), Fraction(b)) for a, b in value]
+        c = y1 + (r - x1) * (y2 - y1) / (x2 - x1)
+    q, rem = divmod(abs(c) * 10 ** 6, 1)
+    q = int(q) + (1 if rem * 2 >= 1 else 0)
+    digits = str(q).rjust(7, '0')
+    whole, frac = digits[:-6], digits[-6:].rstrip('0')
+    text = whole + ('.' + frac if frac else '')
+    return '-' + text if c < 0 and q != 0 else text
+
+
+def calibration_in_force(history, t):
+    """§3.6: the last calibration (by ledger index) with calibrated <= t, or None."""
+    found = None
+    for cal in sorted(history, key=lambda h: h['index']):
+        if cal['calibrated'] <= t:
+            found = cal
+    return found

@@ -417,6 +417,58 @@ def state_map_cases():
 # ---------------------------------------------------------------------------------------------
 # spec-ledger.md §9: the worked example, and the device bundle
 
+def calibration_cases():
+    sec = 'calibrations (ledger §3.6)'
+    vec = json.loads(read(VEC, 'calibration.json'))
+
+    def correction_of(c):
+        if 'offset' in c:
+            return ('offset', ev.parse_decimal(c['offset']))
+        return ('points', [(ev.parse_decimal(a), ev.parse_decimal(b)) for a, b in c['points']])
+
+    for v in vec['corrections']:
+        S.check(sec, f'{v["correction"]} of {v["raw"]!r} is {v["corrected"]}',
+                lambda v=v: eq(ev.calibration_corrected_text(correction_of(v['correction']), v['raw']), v['corrected'], 'corrected'))
+
+    def history():
+        cals = [dict(c, correction=correction_of(c['correction'])) for c in vec['history']['calibrations']]
+        for r in vec['history']['readings']:
+            cal = ev.calibration_in_force(cals, r['time'])
+            eq(cal and cal['index'], r['calibration'], f'in force at {r["time"]}')
+            if cal:
+                eq(ev.calibration_corrected_text(cal['correction'], r['raw']), r['corrected'], f'corrected at {r["time"]}')
+                eq(r['time'] >= cal['due'], r['overdue'], f'overdue at {r["time"]}')
+    S.check(sec, 'calibration.json: the calibration in force at each reading, its value, overdue', history)
+
+    head = 'edgetrace/statement/v1 calibrate\nconsortium demo\ntime 1\nnonce 000102030405060708090a0b0c0d0e0f\n'
+    tail = 'certificate DKD-K-12345-2026-07\nlaboratory Shanghai Institute of Measurement\ncalibrated 1788000000000\ndue 1819536000000\n'
+    good = head + 'device gw-01\nsensor t1\nunit Cel\npoint 0 0.1\npoint 40 39.8\n' + tail
+
+    def parses():
+        st = ev.parse_statement(good)
+        eq(st.f['correction'], ('points', [(ev.Decimal('0'), ev.Decimal('0.1')), (ev.Decimal('40'), ev.Decimal('39.8'))]), 'points')
+        eq(ev.calibration_corrected_text(st.f['correction'], 4.25), '4.318125', 'example')
+    S.check(sec, 'the §3.6 example statement parses', parses)
+    bad = {
+        'offset and points': good.replace('unit Cel\n', 'unit Cel\noffset 1\n'),
+        'one point': good.replace('point 40 39.8\n', ''),
+        'equal raw points': good.replace('point 40 39.8', 'point 0 39.8'),
+        'offset 1.0': good.replace('point 0 0.1\npoint 40 39.8\n', 'offset 1.0\n'),
+        'unit K': good.replace('unit Cel', 'unit K'),
+        'due = calibrated': good.replace('due 1819536000000', 'due 1788000000000'),
+        'fields out of order': good.replace('certificate DKD-K-12345-2026-07\nlaboratory Shanghai Institute of Measurement\n',
+                                            'laboratory Shanghai Institute of Measurement\ncertificate DKD-K-12345-2026-07\n'),
+    }
+    def refused_statement(text):
+        try:
+            ev.parse_statement(text)
+        except ValueError:
+            return
+        raise AssertionError('accepted, expected entry-field')
+    for name, text in bad.items():
+        S.check(sec, f'refused (entry-field): {name}', lambda text=text: refused_statement(text))
+
+
 def code_blocks(text):
     return re.findall(r'```[a-z]*\n(.*?)```', text, re.S)
 
@@ -1150,7 +1202,7 @@ def acknowledge_cases():
 
 def main():
     for part in (leaf_cases, merkle_cases, note_cases, state_map_cases, worked_example, device_bundle_cases,
-                 lot_bundle_cases, report_cases, schema_cases, synthetic_cases, cli_cases, acknowledge_cases):
+                 lot_bundle_cases, report_cases, schema_cases, synthetic_cases, cli_cases, acknowledge_cases, calibration_cases):
         try:
             part()
         except Exception as ex:

@@ -33,6 +33,7 @@ public static class NodeCli
         SetupCommands.AddTo(root);
         ServeCommand.AddTo(root);
         DeviceCommands.AddTo(root);
+        CalibrationCommands.AddTo(root);
         LedgerCommands.AddTo(root);
         InventoryCommands.AddTo(root);
         PledgeCommands.AddTo(root);

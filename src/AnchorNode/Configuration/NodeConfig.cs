@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AnchorNode.Storage;
+using Firmware.Contracts.Calibration;
 using Firmware.Contracts.Ledger;
 using Firmware.Contracts.Notes;
 
@@ -54,6 +55,10 @@ public sealed record NodeConfig
     /// </summary>
     [JsonPropertyName("dashboardStaleAfterMs")]
     public int DashboardStaleAfterMs { get; set; } = 900_000;
+
+    /// <summary>How many days before its due date a sensor's calibration shows as due soon (default 30).</summary>
+    [JsonPropertyName("calibrationDueSoonDays")]
+    public int CalibrationDueSoonDays { get; set; } = CalibrationStatus.DefaultDueSoonDays;
 
     /// <summary>
     /// Where consumers reach this node (scheme, host, optional path prefix, e.g.
@@ -132,6 +137,10 @@ public sealed record NodeConfig
         if (GatewayOfflineAfterMs is < 1000 or > 86_400_000)
         {
             return $"gatewayOfflineAfterMs must be between 1000 and 86400000, got {GatewayOfflineAfterMs}";
+        }
+        if (CalibrationDueSoonDays is < 0 or > 3650)
+        {
+            return $"calibrationDueSoonDays must be between 0 and 3650, got {CalibrationDueSoonDays}";
         }
         if (CovenantCheckIntervalMs is < 10 or > 3_600_000)
         {

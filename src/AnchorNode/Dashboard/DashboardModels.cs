@@ -28,6 +28,9 @@ public sealed record DashboardView(
     /// <summary>The latest measurement of <paramref name="sensorId"/> on <paramref name="deviceId"/> (of <paramref name="quantity"/> when given), or null.</summary>
     public DashboardSensor? CurrentOf(string deviceId, string? sensorId, string? quantity) =>
         Readings.SelectMany(z => z.Sensors).FirstOrDefault(s => s.DeviceId == deviceId && s.SensorId == sensorId && (quantity is null || s.Quantity == quantity));
+
+    /// <summary>Sensors whose calibration is overdue, missing or due soon (<see cref="DashboardCalibration.Flags"/>).</summary>
+    public IReadOnlyList<DashboardCalibration> Calibrations { get; init; } = [];
 }
 
 /// <summary>The sensors of one zone.</summary>

@@ -3,6 +3,7 @@ using AnchorNode.Devices;
 using AnchorNode.Inventory;
 using AnchorNode.Storage;
 using Firmware.Contracts.Conditions;
+using Firmware.Contracts.Calibration;
 using Firmware.Contracts.Inventory;
 using Firmware.Contracts.Ledger;
 
@@ -39,13 +40,16 @@ public sealed class OperatorDashboard
     private readonly TimeProvider _time;
     private readonly DashboardSettings _settings;
     private readonly TimeSpan _offlineAfter;
+    private readonly int _calibrationDueSoonDays;
 
     // A lot's product never changes (it is in the lot's first entry), so it is read once per lot.
     private readonly ConcurrentDictionary<long, string> _products = new();
 
     /// <summary>A dashboard over <paramref name="readers"/> and <paramref name="reports"/>, with covenant states from <paramref name="covenants"/>.</summary>
-    public OperatorDashboard(NodeReaders readers, GatewayStatusService reports, CovenantMonitor covenants, TimeProvider time, DashboardSettings settings)
+    public OperatorDashboard(NodeReaders readers, GatewayStatusService reports, CovenantMonitor covenants, TimeProvider time, DashboardSettings settings,
+        int calibrationDueSoonDays = CalibrationStatus.DefaultDueSoonDays)
     {
+        _calibrationDueSoonDays = calibrationDueSoonDays;
         _readers = readers;
         _reports = reports;
         _covenants = covenants;
@@ -129,7 +133,10 @@ public sealed class OperatorDashboard
                 z.Value.Recent.OrderByDescending(e => e.TimeMs).ThenByDescending(e => e.Sequence).Take(RecentPerZone).ToList()))
             .ToList();
         return new DashboardView(now, (long)_offlineAfter.TotalMilliseconds, ledger, gateways, zoneViews, lots,
-            _settings.TimeZone.Id, (long)_settings.StaleAfter.TotalMilliseconds, readings);
+            _settings.TimeZone.Id, (long)_settings.StaleAfter.TotalMilliseconds, readings)
+        {
+            Calibrations = DashboardCalibration.Flags(reader.State, reports, now, _calibrationDueSoonDays),
+        };
 
         (string? Site, List<DashboardAlarm> Active, List<DashboardAlarmEvent> Recent) Zone(string zone, string? site)
         {

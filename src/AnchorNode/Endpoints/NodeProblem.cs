@@ -53,7 +53,7 @@ public sealed record NodeProblem(string Code, int Status, string Detail)
             or RequestProblemTypes.UnknownMember or RequestProblemTypes.DuplicateMember or RequestProblemTypes.InvalidField or RequestProblemTypes.TimeAhead => 400,
         ProblemTypes.BadSignature or ProblemTypes.Unauthenticated => 401,
         ProblemTypes.Forbidden or ProblemTypes.RevokedDevice or LedgerFailures.RoleRequired or LedgerFailures.NotAMember => 403,
-        ProblemTypes.NotFound or ProblemTypes.UnknownDevice or Ledger.CosignatureService.UnknownCheckpoint or LedgerFailures.UnknownLot or "empty-window" => 404,
+        ProblemTypes.NotFound or ProblemTypes.UnknownDevice or Ledger.CosignatureService.UnknownCheckpoint or LedgerFailures.UnknownLot or LedgerFailures.UnknownSensor or "empty-window" => 404,
         LedgerFailures.NotTheLender or LedgerFailures.NotTheOwner or LedgerFailures.OwnerConsentRequired or LedgerFailures.PartyConsentRequired => 403,
         LedgerFailures.ReceiptExists or LedgerFailures.PartyExists or LedgerFailures.EpcInUse or LedgerFailures.LotPledged or LedgerFailures.LotClosed
             or LedgerFailures.LotEnforced or LedgerFailures.NotPledged or LedgerFailures.QuantityExceeded or LedgerFailures.UnknownTitle

@@ -117,6 +117,7 @@ public static class NodeHost
         app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
         DeviceEndpoints.Map(app);
+        CalibrationEndpoints.Map(app);
         LedgerEndpoints.Map(app);
         ProofEndpoints.Map(app);
         LotEndpoints.Map(app);

@@ -67,8 +67,10 @@ public sealed class NodeRuntime : IAsyncDisposable
         Covenants = new CovenantMonitor(Reports, Readers, Sequencer, CovenantEvents, time, loggers.CreateLogger<CovenantMonitor>());
         ReportLinks = new ReportLinks(folder.DataProtectionDirectory, time);
         StatusReports = new GatewayStatusService(Database, Readers, Signatures, time);
+        Calibrations = new CalibrationRegistry(Sequencer, Statements, Readers, StatusReports, time);
+        CalibrationDueSoonDays = config.CalibrationDueSoonDays;
         Dashboard = new OperatorDashboard(Readers, StatusReports, Covenants, time, new DashboardSettings(
-            TimeSpan.FromMilliseconds(config.GatewayOfflineAfterMs), TimeSpan.FromMilliseconds(config.DashboardStaleAfterMs), TimeZoneInfo.FindSystemTimeZoneById(config.DashboardTimeZone)));
+            TimeSpan.FromMilliseconds(config.GatewayOfflineAfterMs), TimeSpan.FromMilliseconds(config.DashboardStaleAfterMs), TimeZoneInfo.FindSystemTimeZoneById(config.DashboardTimeZone)), config.CalibrationDueSoonDays);
         DashboardLinks = new DashboardLinks(folder.DataProtectionDirectory, time);
         if (Recipients is not null)
         {
@@ -123,6 +125,12 @@ public sealed class NodeRuntime : IAsyncDisposable
 
     /// <summary>Enrolment, revocation, clearance.</summary>
     public DeviceRegistry Devices { get; }
+
+    /// <summary>Sensor calibrations.</summary>
+    public CalibrationRegistry Calibrations { get; }
+
+    /// <summary>How many days before its due date a calibration shows as due soon (<c>calibrationDueSoonDays</c>).</summary>
+    public int CalibrationDueSoonDays { get; }
 
     /// <summary>Device uploads.</summary>
     public UplinkService Uplink { get; }

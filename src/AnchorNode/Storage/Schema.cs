@@ -139,6 +139,13 @@ internal static class Schema
           ended_at INTEGER,
           ended_ms INTEGER);
         CREATE INDEX IF NOT EXISTS pledges_by_receipt ON pledges (receipt);
+        CREATE TABLE IF NOT EXISTS calibrations (
+          idx INTEGER PRIMARY KEY,
+          device TEXT NOT NULL,
+          sensor TEXT NOT NULL,
+          signed_by TEXT NOT NULL,
+          body TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS calibrations_by_sensor ON calibrations (device, sensor, idx);
 
         -- Local projections of the ledger (rebuildable from entries).
         CREATE TABLE IF NOT EXISTS anchors (

@@ -237,6 +237,21 @@ public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
 
     private static AcknowledgementRecord ReadAcknowledgement(SqliteDataReader reader) => new(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2));
 
+    public IReadOnlyList<CalibrationRecord> Calibrations(string deviceId, string sensorId) =>
+        Query("SELECT idx, signed_by, body FROM calibrations WHERE device = $p0 AND sensor = $p1 ORDER BY idx", ReadCalibration, deviceId, sensorId);
+
+    /// <inheritdoc/>
+    public IEnumerable<CalibrationRecord> Calibrations() => Query("SELECT idx, signed_by, body FROM calibrations ORDER BY idx", ReadCalibration);
+
+    /// <inheritdoc/>
+    public void AddCalibration(CalibrationRecord calibration)
+    {
+        ArgumentNullException.ThrowIfNull(calibration);
+        Run("INSERT INTO calibrations (idx, device, sensor, signed_by, body) VALUES ($p0, $p1, $p2, $p3, $p4)",
+            calibration.Index, calibration.Statement.DeviceId, calibration.Statement.SensorId, calibration.SignedBy,
+            string.Join('\n', calibration.Statement.ToBody()));
+    }
+
     /// <inheritdoc/>
     public void AddStatement(Hash32 statementHash, long index)
     {
@@ -348,6 +363,12 @@ public sealed class SqliteLedgerState : ILedgerStateWriter, IDisposable
         Children = r.GetString(23).Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(c => LotChild.Parse(c) ?? throw new InvalidDataException($"the database holds '{c}' where a child receipt and quantity belong")).ToList(),
     };
+
+    private static CalibrationRecord ReadCalibration(SqliteDataReader r)
+    {
+        var body = r.GetString(2).Split('\n').Select(line => EntryField.ParseLine(line) ?? throw new InvalidDataException($"calibration {r.GetInt64(0)}: bad stored line '{line}'")).ToList();
+        return new CalibrationRecord(r.GetInt64(0), r.GetString(1), CalibrateStatement.FromBody(body).Value);
+    }
 
     private static PledgeRecord ReadPledge(SqliteDataReader r) => new()
     {

@@ -89,6 +89,11 @@ public sealed partial class GatewayDaemon
             FullMode = BoundedChannelFullMode.Wait,
         });
         var zones = ZoneMap(config, settings.Sources);
+        var calibrations = new CalibratedReadings();
+        using (var savedCalibrations = SqliteCalibrationStore.Open(databasePath))
+        {
+            CalibrationSync.LoadSaved(savedCalibrations, calibrations);
+        }
         var writer = new LogWriter(
             log,
             new LeafDrafts(config.DeviceId, id => zones.GetValueOrDefault(id)),
@@ -105,7 +110,8 @@ public sealed partial class GatewayDaemon
             },
             settings.Clock,
             TimeProvider.System,
-            loggers.CreateLogger<LogWriter>());
+            loggers.CreateLogger<LogWriter>(),
+            calibrations);
 
         // Read before the writer owns the log: what the status reports say at start.
         var health = new GatewayHealth(settings.Sources.SelectMany(s => s.Sensors), id => zones.GetValueOrDefault(id), ActiveAlarms(log), config.Alarms);
@@ -165,7 +171,7 @@ public sealed partial class GatewayDaemon
         var writing = Task.Run(() => writer.RunAsync(channel.Reader, CancellationToken.None), CancellationToken.None);
         var pumping = new SensorPump(settings.Sources, channel.Writer, settings.Clock, loggers.CreateLogger<SensorPump>())
             .RunAsync(settings.SourceNotes, stop.Token);
-        var uploading = RunUplinkAsync(config, databasePath, signer, writer, health, mqtt?.Publisher, channel.Writer, settings.Clock, loggers, stop.Token);
+        var uploading = RunUplinkAsync(config, databasePath, signer, writer, calibrations, health, mqtt?.Publisher, channel.Writer, settings.Clock, loggers, stop.Token);
         var telemetry = mqtt?.RunAsync(channel.Writer, stop.Token) ?? Task.CompletedTask;
         var ticking = config.Alarms.Any(r => r.IsNoData) || config.Suppressions.Count > 0
             ? AlarmTicker.RunAsync(channel.Writer, settings.Clock, stop.Token)
@@ -240,7 +246,7 @@ public sealed partial class GatewayDaemon
         return active;
     }
 
-    private async Task RunUplinkAsync(GatewayConfig config, string databasePath, INoteSigner signer, LogWriter writer, GatewayHealth health, TelemetryPublisher? telemetry,
+    private async Task RunUplinkAsync(GatewayConfig config, string databasePath, INoteSigner signer, LogWriter writer, CalibratedReadings calibrations, GatewayHealth health, TelemetryPublisher? telemetry,
         ChannelWriter<LogInput> channel, TimeProvider clock, ILoggerFactory loggers, CancellationToken stoppingToken)
     {
         if (config.Node.Url is null)
@@ -264,8 +270,11 @@ public sealed partial class GatewayDaemon
         var reporter = new StatusReporter(config.DeviceId, client, reportStore, signer, health, Version, config.Uplink.StatusInterval, clock, TimeProvider.System,
             loggers.CreateLogger<StatusReporter>());
         worker.CycleCompleted += reporter.Notify;
+        using var calibrationStore = SqliteCalibrationStore.Open(databasePath);
+        var calibrationSync = new CalibrationSync(config.DeviceId, client, calibrationStore, calibrations, TimeProvider.System, loggers.CreateLogger<CalibrationSync>());
+        worker.CycleCompleted += calibrationSync.Notify;
         LogNode(config.Node.Url.ToString());
-        await Task.WhenAll(worker.RunAsync(stoppingToken), reporter.RunAsync(stoppingToken));
+        await Task.WhenAll(worker.RunAsync(stoppingToken), reporter.RunAsync(stoppingToken), calibrationSync.RunAsync(stoppingToken));
     }
 
     private async Task Quietly(Task task)

@@ -71,6 +71,7 @@ public sealed partial class LogWriter
     private readonly DeviceLog _log;
     private readonly LeafDrafts _drafts;
     private readonly AlarmEngine _alarms;
+    private readonly CalibratedReadings? _calibrations;
     private readonly DiskBudget _budget;
     private readonly LogWriterOptions _options;
     private readonly TimeProvider _clock;
@@ -132,8 +133,11 @@ public sealed partial class LogWriter
     /// <param name="clock">Gateway time: leaf times of gateway events, sealing (simulated under <c>--speed</c>).</param>
     /// <param name="realClock">Real time: how long a reading waits for its commit, retry waits.</param>
     /// <param name="logger">Where acknowledgements and events are logged.</param>
-    public LogWriter(DeviceLog log, LeafDrafts drafts, AlarmEngine alarms, LogWriterOptions options, TimeProvider clock, TimeProvider realClock, ILogger<LogWriter> logger)
+    /// <param name="calibrations">The sensors' calibrations, applied to readings before the alarm engine sees them; null: none.</param>
+    public LogWriter(DeviceLog log, LeafDrafts drafts, AlarmEngine alarms, LogWriterOptions options, TimeProvider clock, TimeProvider realClock, ILogger<LogWriter> logger,
+        CalibratedReadings? calibrations = null)
     {
+        _calibrations = calibrations;
         _log = log;
         _drafts = drafts;
         _alarms = alarms;
@@ -601,7 +605,8 @@ public sealed partial class LogWriter
                 var quantity = LeafDrafts.QuantityName(m.Quantity);
                 if (Senml.UnitOf(quantity) == m.Unit)
                 {
-                    transitions = _alarms.Observe(new AlarmReading(_drafts.ZoneOf(m.SensorId), m.SensorId, quantity, m.TimeMs, m.Value, m.Unit));
+                    var reading = new AlarmReading(_drafts.ZoneOf(m.SensorId), m.SensorId, quantity, m.TimeMs, m.Value, m.Unit);
+                    transitions = _alarms.Observe(_calibrations?.Correct(reading) ?? reading);
                 }
             }
             else if (sensorEvent is SensorFault { Quantity: not Quantity.Tag })

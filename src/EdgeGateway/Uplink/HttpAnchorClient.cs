@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Firmware.Contracts.Calibration;
 using Firmware.Contracts.Uplink;
 
 namespace EdgeGateway.Uplink;
@@ -12,7 +13,7 @@ namespace EdgeGateway.Uplink;
 /// exceptions: network errors and timeouts, 5xx answers, and RFC 9457 problems with their
 /// <see cref="ProblemTypes"/> code.
 /// </summary>
-public sealed class HttpAnchorClient : IAnchorClient, IDisposable
+public sealed class HttpAnchorClient : IAnchorClient, ICalibrationSource, IDisposable
 {
     private const int MaxErrorBodyBytes = 64 * 1024;
     private readonly HttpClient _http;
@@ -95,6 +96,13 @@ public sealed class HttpAnchorClient : IAnchorClient, IDisposable
             Content = new StringContent(signedNote, System.Text.Encoding.UTF8, "text/plain"),
         };
         return await SendAsync(request, UplinkJsonContext.Default.StatusReceipt, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<AnchorResult<DeviceCalibrations>> GetCalibrationsAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Relative(DeviceCalibrations.Path(deviceId)));
+        return await SendAsync(request, CalibrationJsonContext.Default.DeviceCalibrations, cancellationToken);
     }
 
     /// <inheritdoc/>

@@ -78,6 +78,9 @@ public static class EntryKinds
     /// <summary>An operator's acknowledgement of an alarm of an enrolled device (who, the alarm's start leaf, a comment).</summary>
     public const string Acknowledge = "acknowledge";
 
+    /// <summary>A sensor's calibration (correction, certificate, laboratory, dates), signed by an operator member.</summary>
+    public const string Calibrate = "calibrate";
+
     /// <summary>True for a kind name's syntax: a lower-case word of a-z 0-9 and '-'.</summary>
     public static bool IsValidKindName(string? kind) =>
         kind is { Length: > 0 and <= 32 } && kind[0] is >= 'a' and <= 'z' && kind.All(ch => ch is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');

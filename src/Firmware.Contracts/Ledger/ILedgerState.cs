@@ -74,6 +74,12 @@ public interface ILedgerState
 
     /// <summary>Every acknowledgement, by ledger index.</summary>
     IEnumerable<AcknowledgementRecord> Acknowledgements();
+
+    /// <summary>The calibrations of one sensor of a device, by ledger index (so by calibration time).</summary>
+    IReadOnlyList<CalibrationRecord> Calibrations(string deviceId, string sensorId);
+
+    /// <summary>Every calibration, by ledger index.</summary>
+    IEnumerable<CalibrationRecord> Calibrations();
 }
 
 /// <summary>The state the rules write when an entry is appended.</summary>
@@ -106,6 +112,9 @@ public interface ILedgerStateWriter : ILedgerState
     /// <summary>Records an alarm's acknowledgement.</summary>
     void PutAcknowledgement(AcknowledgementRecord acknowledgement);
 
+    /// <summary>Adds a calibration.</summary>
+    void AddCalibration(CalibrationRecord calibration);
+
     /// <summary>Records that a statement was appended at <paramref name="index"/>.</summary>
     void AddStatement(Hash32 statementHash, long index);
 
@@ -132,6 +141,7 @@ public static class LedgerStateDescription
         }
         lines.AddRange(state.Pledges().Select(p => p.Describe()));
         lines.AddRange(state.Acknowledgements().Select(a => a.Describe()));
+        lines.AddRange(state.Calibrations().Select(c => c.Describe()));
         return string.Join('\n', lines);
     }
 }

@@ -14,6 +14,7 @@ public sealed class InMemoryLedgerState : ILedgerStateWriter
     private readonly Dictionary<string, string> _epcs = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, PledgeRecord> _pledges = [];
     private readonly Dictionary<(string Device, long Alarm), AcknowledgementRecord> _acknowledgements = [];
+    private readonly List<CalibrationRecord> _calibrations = [];
 
     /// <summary>An empty ledger of <paramref name="consortium"/>.</summary>
     public InMemoryLedgerState(string consortium)
@@ -82,6 +83,20 @@ public sealed class InMemoryLedgerState : ILedgerStateWriter
 
     /// <inheritdoc/>
     public IEnumerable<PledgeRecord> Pledges() => _pledges.Values.ToList();
+
+    /// <inheritdoc/>
+    public IReadOnlyList<CalibrationRecord> Calibrations(string deviceId, string sensorId) =>
+        _calibrations.Where(c => c.Statement.DeviceId == deviceId && c.Statement.SensorId == sensorId).ToList();
+
+    /// <inheritdoc/>
+    public IEnumerable<CalibrationRecord> Calibrations() => _calibrations.ToList();
+
+    /// <inheritdoc/>
+    public void AddCalibration(CalibrationRecord calibration)
+    {
+        ArgumentNullException.ThrowIfNull(calibration);
+        _calibrations.Add(calibration);
+    }
 
     /// <inheritdoc/>
     public void SetQuorum(int quorum) => Quorum = quorum;

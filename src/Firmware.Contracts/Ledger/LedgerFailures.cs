@@ -139,4 +139,7 @@ public static class LedgerFailures
 
     /// <summary>An acknowledgement names an alarm leaf that no anchor of the device covers yet.</summary>
     public const string AlarmNotAnchored = "alarm-not-anchored";
+
+    /// <summary>A calibration names a sensor the device's enrolment in force does not list with a unit.</summary>
+    public const string UnknownSensor = "unknown-sensor";
 }

@@ -35,7 +35,7 @@ public sealed class LedgerRules
     public LedgerRules(SignatureChecker? signatures = null, IEnumerable<IEntryRule>? additionalRules = null)
     {
         Signatures = signatures ?? new SignatureChecker();
-        IEntryRule[] core = [new GenesisRule(), new AdmitRule(), new EnrolRule(), new RevokeRule(), new ClearRule(), new AnchorRule(), new EquivocationRule(), new AcknowledgeRule()];
+        IEntryRule[] core = [new GenesisRule(), new AdmitRule(), new EnrolRule(), new RevokeRule(), new ClearRule(), new AnchorRule(), new EquivocationRule(), new AcknowledgeRule(), new CalibrateRule()];
         foreach (var rule in core.Concat(additionalRules ?? []))
         {
             if (!_rules.TryAdd(rule.Kind, rule))

@@ -81,6 +81,9 @@ public static class LedgerStateMap
     /// <summary>The key listing the devices with an RFID reader at <paramref name="site"/> (null: devices without a site).</summary>
     public static string ReadersKey(string? site) => $"readers/{site ?? AnySite}";
 
+    /// <summary>The key listing the calibrations of one sensor of a device.</summary>
+    public static string CalibrationKey(string deviceId, string sensorId) => $"calibration/{deviceId}/{sensorId}";
+
     /// <summary>SHA-256 of a key's UTF-8 bytes: its position in the tree.</summary>
     public static Hash32 HashKey(string key) => Hash32.Sha256(Encoding.UTF8.GetBytes(key));
 
@@ -116,6 +119,10 @@ public static class LedgerStateMap
         {
             entries.Add(new StateEntry(LotKey(lot.Receipt), LotValue(lot)));
             entries.Add(new StateEntry(LotStatusKey(lot.Receipt), LotStatusValue(lot, nonces.GetValueOrDefault(lot.TitleIndex) ?? "")));
+        }
+        foreach (var sensor in state.Calibrations().GroupBy(c => CalibrationKey(c.Statement.DeviceId, c.Statement.SensorId), StringComparer.Ordinal))
+        {
+            entries.Add(new StateEntry(sensor.Key, CalibrationValue(sensor.Select(c => c.Index))));
         }
         entries.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
         return entries;
@@ -239,6 +246,18 @@ public static class LedgerStateMap
             text.Append("controller ").Append(value.Controller).Append('\n');
         }
         Line(text, "frozen", value.Frozen);
+        return text.ToString();
+    }
+
+    /// <summary><c>entry &lt;index&gt;</c> per calibration of the sensor, by ledger index.</summary>
+    public static string CalibrationValue(IEnumerable<long> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var text = new StringBuilder();
+        foreach (var index in entries.Order())
+        {
+            Line(text, "entry", index);
+        }
         return text.ToString();
     }
 

@@ -11,13 +11,7 @@ namespace EdgeGateway.Tests.Log;
 
 public sealed class LogWriterTests : IAsyncLifetime
 {
-    private static readonly LogWriterOptions Fast = new()
-    {
-        BatchMaxEvents = 1000,
-        BatchMaxDelay = TimeSpan.FromMilliseconds(5),
-        SealInterval = TimeSpan.FromHours(1),
-        SealMaxLeaves = 1000,
-    };
+    private static readonly LogWriterOptions Fast = WriterHarness.Fast;
 
     private GatewayFolder _folder = null!;
 

@@ -47,6 +47,9 @@ public sealed class TestAnchorNode : IAsyncDisposable
     /// <summary>The largest upload body seen, in leaves.</summary>
     public int LargestUpload { get { lock (_gate) return _requests.Where(r => r.Method == "POST").Select(r => r.Count).DefaultIfEmpty(0).Max(); } }
 
+    /// <summary>What <c>GET /v1/devices/{id}/calibrations</c> answers for its device (404 for others, or when null).</summary>
+    public Firmware.Contracts.Calibration.DeviceCalibrations? Calibrations { get; set; }
+
     public IReadOnlyList<NodeRequest> Requests { get { lock (_gate) return _requests.ToList(); } }
 
     /// <summary>A node on a free port, started; HTTPS with <paramref name="certificate"/> when given.</summary>
@@ -79,6 +82,9 @@ public sealed class TestAnchorNode : IAsyncDisposable
         app.MapGet(UplinkRoutes.DeviceLog, (string deviceId) => Status(deviceId));
         app.MapPost(UplinkRoutes.Upload, (string deviceId, HttpRequest request) => UploadAsync(deviceId, request));
         app.MapPost(UplinkRoutes.Status, (string deviceId, HttpRequest request) => StatusReportAsync(deviceId, request));
+        app.MapGet("/v1/devices/{deviceId}/calibrations", (string deviceId) => Calibrations is { } c && c.DeviceId == deviceId && Injected("GET", deviceId) is null
+            ? Results.Json(c, Firmware.Contracts.Calibration.CalibrationJsonContext.Default.DeviceCalibrations)
+            : Problem(404, ProblemTypes.UnknownDevice, $"no calibrations for {deviceId}"));
         await app.StartAsync();
         _app = app;
     }

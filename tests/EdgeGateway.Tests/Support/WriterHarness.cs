@@ -35,6 +35,15 @@ public sealed class WriterHarness : IAsyncDisposable
         _run = Task.Run(() => writer.RunAsync(channel.Reader, CancellationToken.None));
     }
 
+    /// <summary>Small batches committed quickly, sealed only at the end.</summary>
+    public static LogWriterOptions Fast { get; } = new()
+    {
+        BatchMaxEvents = 1000,
+        BatchMaxDelay = TimeSpan.FromMilliseconds(5),
+        SealInterval = TimeSpan.FromHours(1),
+        SealMaxLeaves = 1000,
+    };
+
     public GatewayFolder Folder { get; }
 
     /// <summary>The writer's run: completes when it stops, faults when it fails.</summary>
@@ -70,6 +79,17 @@ public sealed class WriterHarness : IAsyncDisposable
             new AlarmEngine(rules), options, clock, TimeProvider.System, logger);
         var channel = System.Threading.Channels.Channel.CreateBounded<LogInput>(new BoundedChannelOptions(100_000) { SingleReader = true });
         return new WriterHarness(folder, signer, log, writer, channel, queued);
+    }
+
+    /// <summary>Starts a writer that corrects readings with <paramref name="calibrations"/> before its alarm rules judge them.</summary>
+    public static WriterHarness StartCalibrated(GatewayFolder folder, LogWriterOptions options, CalibratedReadings calibrations, params AlarmRule[] rules)
+    {
+        var signer = folder.LoadSigner();
+        var log = folder.OpenLog(signer, CryptographicSaltSource.Instance);
+        var writer = new LogWriter(log, new LeafDrafts(folder.DeviceId, id => id.StartsWith("sim/chiller-1/", StringComparison.Ordinal) ? "chiller-1" : null),
+            new AlarmEngine(rules), options, TimeProvider.System, TimeProvider.System, NullLogger<LogWriter>.Instance, calibrations);
+        var channel = System.Threading.Channels.Channel.CreateBounded<LogInput>(new BoundedChannelOptions(100_000) { SingleReader = true });
+        return new WriterHarness(folder, signer, log, writer, channel, []);
     }
 
     public ValueTask PostAsync(SensorEvent e) => Channel.Writer.WriteAsync(LogInput.From(e));
