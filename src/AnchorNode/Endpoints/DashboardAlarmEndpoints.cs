@@ -1,5 +1,3 @@
-using System.Security.Claims;
-using AnchorNode.Auth;
 using AnchorNode.Dashboard;
 using AnchorNode.Runtime;
 using Firmware.Contracts.Uplink;
@@ -21,11 +19,10 @@ internal static class DashboardAlarmEndpoints
     {
         app.MapGet(DashboardAlarms.DataPath, (HttpContext context, NodeRuntime node) =>
             {
-                if (Refused(context, node, operatorOnly: false) is { } refused)
+                if (DashboardEndpoints.DataAccess(context, node) is { } refused)
                 {
                     return refused;
                 }
-                context.Response.Headers.CacheControl = "no-store";
                 return Results.Json(DashboardAlarms.Build(node.Alarms.List(null), node.Time.GetUtcNow().ToUnixTimeMilliseconds()), DashboardAlarmsJsonContext.Default.DashboardAlarmsView);
             })
             .WithTags("Dashboard")
@@ -36,7 +33,7 @@ internal static class DashboardAlarmEndpoints
 
         app.MapPost(DashboardAlarms.AcknowledgePath, async (string device, long sequence, HttpContext context, NodeRuntime node, CancellationToken cancellationToken) =>
             {
-                if (Refused(context, node, operatorOnly: true) is { } refused)
+                if (DashboardEndpoints.DataAccess(context, node, operatorOnly: true) is { } refused)
                 {
                     return refused;
                 }
@@ -66,26 +63,5 @@ internal static class DashboardAlarmEndpoints
             .WithBodyLimit(SmallBody)
             .Produces<AcknowledgedResponse>(201)
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
-    }
-
-    // A dashboard link (its cookie) stands for the operator who minted it; otherwise an API key decides.
-    private static IResult? Refused(HttpContext context, NodeRuntime node, bool operatorOnly)
-    {
-        if (node.DashboardLinks.Allows(context.Request.Cookies[DashboardLinks.CookieName]))
-        {
-            return null;
-        }
-        var user = context.User;
-        if (user.Identity?.IsAuthenticated != true)
-        {
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            return Problems.Result(new NodeProblem(ProblemTypes.Unauthenticated, 401,
-                "the dashboard's alarms need the cookie a dashboard link sets, or an API key ('Authorization: Bearer etk_…')"));
-        }
-        var allowed = user.IsInRole(Roles.Operator) || (!operatorOnly && user.IsInRole(Roles.Auditor));
-        return allowed
-            ? null
-            : Problems.Result(new NodeProblem(ProblemTypes.Forbidden, 403,
-                $"organisation '{user.Identity.Name}' has role '{user.FindFirst(ClaimTypes.Role)?.Value}'; {(operatorOnly ? "acknowledging alarms is for operators" : "the dashboard is for operators and auditors")}"));
     }
 }

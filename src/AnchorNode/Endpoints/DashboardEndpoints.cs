@@ -120,8 +120,11 @@ internal static class DashboardEndpoints
             .ProducesProblem(401).ProducesProblem(403);
     }
 
-    /// <summary>Null when the request may read the dashboard's data (a dashboard cookie, or an operator or auditor key); else the problem.</summary>
-    private static IResult? DataAccess(HttpContext context, NodeRuntime node)
+    /// <summary>
+    /// Null when the request may use the dashboard's data (a dashboard link's cookie, which stands for
+    /// the operator who minted it, or an operator key, or for reading also an auditor key); else the problem.
+    /// </summary>
+    internal static IResult? DataAccess(HttpContext context, NodeRuntime node, bool operatorOnly = false)
     {
         context.Response.Headers.CacheControl = "no-store";
         if (node.DashboardLinks.Allows(context.Request.Cookies[DashboardLinks.CookieName]))
@@ -135,9 +138,10 @@ internal static class DashboardEndpoints
             return Problems.Result(new NodeProblem(ProblemTypes.Unauthenticated, 401,
                 "the dashboard data needs an operator or auditor API key ('Authorization: Bearer etk_…') or the cookie a dashboard link sets"));
         }
-        return IsOperatorOrAuditor(user) ? null
+        var allowed = operatorOnly ? user.IsInRole(Roles.Operator) : IsOperatorOrAuditor(user);
+        return allowed ? null
             : Problems.Result(new NodeProblem(ProblemTypes.Forbidden, 403,
-                $"organisation '{user.Identity.Name}' has role '{user.FindFirst(ClaimTypes.Role)?.Value}'; the dashboard is for operators and auditors"));
+                $"organisation '{user.Identity.Name}' has role '{user.FindFirst(ClaimTypes.Role)?.Value}'; {(operatorOnly ? "this is for operators" : "the dashboard is for operators and auditors")}"));
     }
 
     private static bool IsOperatorOrAuditor(ClaimsPrincipal user) => user.IsInRole(Roles.Operator) || user.IsInRole(Roles.Auditor);

@@ -63,13 +63,13 @@ public static class NodeHost
             var notifications = node.Config.Notifications!;
             builder.Services.AddHostedService(services => new NotificationService(dispatcher,
                 TimeSpan.FromMilliseconds(notifications.PollIntervalMs), services.GetRequiredService<ILogger<NotificationService>>()));
-            builder.Services.AddHostedService(services => new GatewayPresenceService(watcher,
-                TimeSpan.FromMilliseconds(notifications.GatewayCheckIntervalMs), services.GetRequiredService<ILogger<GatewayPresenceService>>()));
+            builder.Services.AddHostedService(services => new PeriodicCheckService(() => watcher.Check(), "gateways' online state",
+                TimeSpan.FromMilliseconds(notifications.GatewayCheckIntervalMs), watcher.Time, services.GetRequiredService<ILogger<PeriodicCheckService>>()));
         }
         if (node.AlarmEscalations is { } escalations)
         {
-            builder.Services.AddHostedService(services => new AlarmEscalationService(escalations,
-                TimeSpan.FromMilliseconds(node.Config.Alarms.CheckIntervalMs), services.GetRequiredService<ILogger<AlarmEscalationService>>()));
+            builder.Services.AddHostedService(services => new PeriodicCheckService(() => escalations.Check(), "alarms for escalation",
+                TimeSpan.FromMilliseconds(node.Config.Alarms.CheckIntervalMs), escalations.Time, services.GetRequiredService<ILogger<PeriodicCheckService>>()));
         }
         builder.Services.AddHostedService(services => new WalCheckpointService(node.Wal, node.Time, services.GetRequiredService<ILogger<WalCheckpointService>>()));
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)

@@ -1,6 +1,4 @@
 using AnchorNode.Storage;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AnchorNode.Notifications;
 
@@ -104,31 +102,4 @@ public sealed class AlarmEscalationWatcher
         var subject = $"Alarm not acknowledged for more than {escalation.EscalateAfterMs / 60_000} min: {escalation.Severity} '{escalation.Rule}' in zone {escalation.Zone}{sensor} ({escalation.DeviceId}, leaf {escalation.Sequence})";
         return new NotificationMessage("alarm.escalated", $"alarm.escalated/{escalation.DeviceId}/{escalation.Sequence}", consortium, member, nowMs, subject, Escalation: escalation);
     }
-}
-
-/// <summary>Runs <see cref="AlarmEscalationWatcher.Check"/> every interval.</summary>
-public sealed partial class AlarmEscalationService(AlarmEscalationWatcher watcher, TimeSpan interval, ILogger<AlarmEscalationService> logger) : BackgroundService
-{
-    /// <inheritdoc/>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(interval, watcher.Time);
-        do
-        {
-            try
-            {
-                watcher.Check();
-            }
-#pragma warning disable CA1031 // a locked database or a bad round must not stop the watching
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                LogFailed(logger, e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Checking alarms for escalation failed; trying again at the next interval")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }

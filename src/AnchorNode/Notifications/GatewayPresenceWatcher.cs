@@ -1,7 +1,5 @@
 using AnchorNode.Dashboard;
 using AnchorNode.Storage;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AnchorNode.Notifications;
 
@@ -102,31 +100,4 @@ public sealed class GatewayPresenceWatcher
 
     /// <summary>The clock the watcher's service ticks on.</summary>
     internal TimeProvider Time => _time;
-}
-
-/// <summary>Runs <see cref="GatewayPresenceWatcher.Check"/> every interval.</summary>
-public sealed partial class GatewayPresenceService(GatewayPresenceWatcher watcher, TimeSpan interval, ILogger<GatewayPresenceService> logger) : BackgroundService
-{
-    /// <inheritdoc/>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(interval, watcher.Time);
-        do
-        {
-            try
-            {
-                watcher.Check();
-            }
-#pragma warning disable CA1031 // a locked database or a bad round must not stop the watching
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                LogFailed(logger, e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Checking gateways' online state failed; trying again at the next interval")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }
