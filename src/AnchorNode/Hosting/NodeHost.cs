@@ -63,12 +63,14 @@ public static class NodeHost
             var notifications = node.Config.Notifications!;
             builder.Services.AddHostedService(services => new NotificationService(dispatcher,
                 TimeSpan.FromMilliseconds(notifications.PollIntervalMs), services.GetRequiredService<ILogger<NotificationService>>()));
-            builder.Services.AddHostedService(services => new PeriodicCheckService(() => watcher.Check(), "gateways' online state",
+            // Registered as IHostedService singletons, not AddHostedService: that adds one service per implementation
+            // type (TryAddEnumerable), so a second PeriodicCheckService would be silently dropped.
+            builder.Services.AddSingleton<IHostedService>(services => new PeriodicCheckService(() => watcher.Check(), "gateways' online state",
                 TimeSpan.FromMilliseconds(notifications.GatewayCheckIntervalMs), watcher.Time, services.GetRequiredService<ILogger<PeriodicCheckService>>()));
         }
         if (node.AlarmEscalations is { } escalations)
         {
-            builder.Services.AddHostedService(services => new PeriodicCheckService(() => escalations.Check(), "alarms for escalation",
+            builder.Services.AddSingleton<IHostedService>(services => new PeriodicCheckService(() => escalations.Check(), "alarms for escalation",
                 TimeSpan.FromMilliseconds(node.Config.Alarms.CheckIntervalMs), escalations.Time, services.GetRequiredService<ILogger<PeriodicCheckService>>()));
         }
         builder.Services.AddHostedService(services => new WalCheckpointService(node.Wal, node.Time, services.GetRequiredService<ILogger<WalCheckpointService>>()));
