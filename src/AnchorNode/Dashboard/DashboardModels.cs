@@ -31,6 +31,9 @@ public sealed record DashboardView(
 
     /// <summary>Sensors whose calibration is overdue, missing or due soon (<see cref="DashboardCalibration.Flags"/>).</summary>
     public IReadOnlyList<DashboardCalibration> Calibrations { get; init; } = [];
+
+    /// <summary>Suppression windows open now or closed in the last 7 days, newest first (<see cref="DashboardSuppression.Of"/>).</summary>
+    public IReadOnlyList<DashboardSuppression> Suppressions { get; init; } = [];
 }
 
 /// <summary>The sensors of one zone.</summary>

@@ -20,7 +20,7 @@ public static class DashboardPage
 
     /// <summary>The sections of the page, in order; each is a card with its own element id.</summary>
     public static IReadOnlyList<IDashboardSection> Sections { get; } =
-        [new ReadingsSection(), new AlarmsSection(), new LotsSection(), new CalibrationsSection(), new GatewaysSection(), new LedgerSection()];
+        [new ReadingsSection(), new AlarmsSection(), new SuppressionsSection(), new LotsSection(), new CalibrationsSection(), new GatewaysSection(), new LedgerSection()];
 
     private const string Css = """
         :root{--ok:#137333;--okbg:#e6f4ea;--bad:#b3261e;--badbg:#fce8e6;--warn:#8a4b00;--warnbg:#fef3e0;--muted:#5f6368;--line:#dadce0}

@@ -136,6 +136,7 @@ public sealed class OperatorDashboard
             _settings.TimeZone.Id, (long)_settings.StaleAfter.TotalMilliseconds, readings)
         {
             Calibrations = DashboardCalibration.Flags(reader.State, reports, now, _calibrationDueSoonDays),
+            Suppressions = DashboardSuppression.Of(reader, now),
         };
 
         (string? Site, List<DashboardAlarm> Active, List<DashboardAlarmEvent> Recent) Zone(string zone, string? site)

@@ -64,6 +64,7 @@ internal sealed class DeviceLeavesAttachment : ILedgerAttachment
         // RFID reads are indexed by EPC for trace links; other leaves cost nothing here.
         var observations = context.Command(EpcObservations.InsertSql, "$epc", "$device", "$seq", "$time", "$sensor");
         var alarms = context.Command(AlarmLeaves.InsertSql, AlarmLeaves.Parameters);
+        var suppressions = context.Command(SuppressionEvents.InsertSql, SuppressionEvents.Parameters);
         foreach (var leaf in _leaves)
         {
             if (EpcObservations.IsIndexed(leaf.Content))
@@ -75,6 +76,11 @@ internal sealed class DeviceLeavesAttachment : ILedgerAttachment
             {
                 AlarmLeaves.Bind(alarms, _deviceId, leaf.Content);
                 alarms.ExecuteNonQuery();
+            }
+            else if (SuppressionEvents.IsIndexed(leaf.Content))
+            {
+                SuppressionEvents.Bind(suppressions, _deviceId, leaf.Content);
+                suppressions.ExecuteNonQuery();
             }
         }
         // Numeric measurements are indexed by sensor and time for the dashboard.

@@ -25,15 +25,8 @@ internal static class AlarmLeaves
     public static bool IsIndexed(LeafContent content) => content.Kind == LeafKind.Alarm && content.Zone is not null && content.Rule is not null;
 
     /// <summary>Builds the index from the stored leaves once, inside <paramref name="tx"/>.</summary>
-    public static void EnsureBuilt(SqliteConnection connection, SqliteTransaction tx)
-    {
-        using var insert = StoredLeafIndex.Prepare(connection, tx, InsertSql, Parameters);
-        StoredLeafIndex.EnsureBuilt(connection, tx, BuiltKey, LeafKind.Alarm, IsIndexed, (device, content) =>
-        {
-            Bind(insert, device, content);
-            insert.ExecuteNonQuery();
-        });
-    }
+    public static void EnsureBuilt(SqliteConnection connection, SqliteTransaction tx) =>
+        StoredLeafIndex.EnsureBuilt(connection, tx, BuiltKey, LeafKind.Alarm, IsIndexed, InsertSql, Parameters, Bind);
 
     public static void Bind(SqliteCommand insert, string deviceId, LeafContent content)
     {

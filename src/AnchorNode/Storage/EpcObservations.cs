@@ -20,15 +20,8 @@ internal static class EpcObservations
         content.Kind == LeafKind.Observation && content.StringValue is { } value && value.StartsWith("urn:epc:", StringComparison.Ordinal) && content.SensorId is not null;
 
     /// <summary>Builds the index from the stored leaves once, inside <paramref name="tx"/>.</summary>
-    public static void EnsureBuilt(SqliteConnection connection, SqliteTransaction tx)
-    {
-        using var insert = StoredLeafIndex.Prepare(connection, tx, InsertSql, ["$epc", "$device", "$seq", "$time", "$sensor"]);
-        StoredLeafIndex.EnsureBuilt(connection, tx, BuiltKey, LeafKind.Observation, IsIndexed, (device, content) =>
-        {
-            Bind(insert, device, content);
-            insert.ExecuteNonQuery();
-        });
-    }
+    public static void EnsureBuilt(SqliteConnection connection, SqliteTransaction tx) =>
+        StoredLeafIndex.EnsureBuilt(connection, tx, BuiltKey, LeafKind.Observation, IsIndexed, InsertSql, ["$epc", "$device", "$seq", "$time", "$sensor"], Bind);
 
     public static void Bind(SqliteCommand insert, string deviceId, LeafContent content)
     {

@@ -50,6 +50,7 @@ public sealed class NodeDatabase
         }
         EpcObservations.EnsureBuilt(connection, tx);
         AlarmLeaves.EnsureBuilt(connection, tx);
+        SuppressionEvents.EnsureBuilt(connection, tx);
         Measurements.EnsureBuilt(connection, tx);
         tx.Commit();
     }

@@ -179,6 +179,16 @@ internal static class Schema
           unit TEXT,
           escalated_ms INTEGER,
           PRIMARY KEY (device, seq)) WITHOUT ROWID;
+        -- Suppression events (docs/spec.md §2.8: suppression-start / suppression-end with a zone and a
+        -- reason) in this node's device leaves, for the dashboard's suppressed spans (rebuilt from leaf_chunks when missing).
+        CREATE TABLE IF NOT EXISTS suppression_events (
+          device TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          time_ms INTEGER NOT NULL,
+          code TEXT NOT NULL,
+          zone TEXT NOT NULL,
+          reason TEXT NOT NULL,
+          PRIMARY KEY (device, seq)) WITHOUT ROWID;
         -- Numeric measurements in this node's device leaves, for the dashboard's current values and
         -- 24 h figures (rebuilt from leaf_chunks when missing); measurement_series holds each
         -- sensor's latest one, so the dashboard lists sensors without reading every measurement.

@@ -48,6 +48,18 @@ internal static class StoredLeafIndex
         done.ExecuteNonQuery();
     }
 
+    /// <summary>Unless <paramref name="builtKey"/> says it was done, runs <paramref name="insertSql"/> (with <paramref name="parameters"/>, bound by <paramref name="bind"/>) for every stored leaf of <paramref name="kind"/> that <paramref name="indexed"/> accepts, inside <paramref name="tx"/>.</summary>
+    public static void EnsureBuilt(SqliteConnection connection, SqliteTransaction tx, string builtKey, LeafKind kind, Func<LeafContent, bool> indexed,
+        string insertSql, IEnumerable<string> parameters, Action<SqliteCommand, string, LeafContent> bind)
+    {
+        using var insert = Prepare(connection, tx, insertSql, parameters);
+        EnsureBuilt(connection, tx, builtKey, kind, indexed, (device, content) =>
+        {
+            bind(insert, device, content);
+            insert.ExecuteNonQuery();
+        });
+    }
+
     /// <summary>A command of <paramref name="sql"/> in <paramref name="tx"/> with <paramref name="parameters"/>.</summary>
     public static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction tx, string sql, IEnumerable<string> parameters)
     {

@@ -71,31 +71,49 @@ public static class LotConditions
         var spans = new List<SuppressedSpan>();
         foreach (var (deviceId, site, leaves) in devices)
         {
-            var found = new List<SuppressedSpan>();
-            var open = new Dictionary<(string Zone, string Reason), LeafContent>();
-            foreach (var leaf in leaves.Where(l => l.Kind == LeafKind.Event && l.Zone is not null && l.Reason is not null).OrderBy(l => l.Sequence))
-            {
-                var key = (leaf.Zone!, leaf.Reason!);
-                if (leaf.StringValue == SuppressionStart)
-                {
-                    open.TryAdd(key, leaf);
-                }
-                else if (leaf.StringValue == SuppressionEnd && open.Remove(key, out var start))
-                {
-                    found.Add(new SuppressedSpan(deviceId, key.Item1, key.Item2, start.TimeMs, leaf.TimeMs, start.Sequence, leaf.Sequence));
-                }
-            }
-            found.AddRange(open.Select(o => new SuppressedSpan(deviceId, o.Key.Zone, o.Key.Reason, o.Value.TimeMs, null, o.Value.Sequence, null)));
-            spans.AddRange(found.Where(s => Overlaps(s, fromMs, toMs)
+            spans.AddRange(SpansOf(deviceId, leaves).Where(s => Overlaps(s, fromMs, toMs)
                 && storage.Any(i => i.Zone == s.Zone && (i.Site is null || site is null || i.Site == site) && Overlaps(s, i.FromMs, i.ToMs))));
         }
         return spans.OrderBy(s => s.FromMs).ThenBy(s => s.DeviceId, StringComparer.Ordinal)
             .ThenBy(s => s.Zone, StringComparer.Ordinal).ThenBy(s => s.Reason, StringComparer.Ordinal).ToList();
     }
 
-    // The event codes of docs/spec.md §2.8.
-    private const string SuppressionStart = "suppression-start";
-    private const string SuppressionEnd = "suppression-end";
+    /// <summary>
+    /// Every suppressed span of one device's <paramref name="leaves"/> (docs/spec.md §2.8): each
+    /// <c>suppression-start</c> event leaf with a zone and a reason paired with the first
+    /// <c>suppression-end</c> after it in sequence order with the same zone and reason; the open ones
+    /// (no end yet) last, with a null end.
+    /// </summary>
+    public static List<SuppressedSpan> SpansOf(string deviceId, IEnumerable<LeafContent> leaves)
+    {
+        ArgumentNullException.ThrowIfNull(leaves);
+        var found = new List<SuppressedSpan>();
+        var open = new Dictionary<(string Zone, string Reason), LeafContent>();
+        foreach (var leaf in leaves.Where(IsSuppression).OrderBy(l => l.Sequence))
+        {
+            var key = (leaf.Zone!, leaf.Reason!);
+            if (leaf.StringValue == SuppressionStart)
+            {
+                open.TryAdd(key, leaf);
+            }
+            else if (open.Remove(key, out var start))
+            {
+                found.Add(new SuppressedSpan(deviceId, key.Item1, key.Item2, start.TimeMs, leaf.TimeMs, start.Sequence, leaf.Sequence));
+            }
+        }
+        found.AddRange(open.Select(o => new SuppressedSpan(deviceId, o.Key.Zone, o.Key.Reason, o.Value.TimeMs, null, o.Value.Sequence, null)));
+        return found;
+    }
+
+    /// <summary>True for a <c>suppression-start</c> or <c>suppression-end</c> event leaf with a zone and a reason: one that opens or closes a span (docs/spec.md §2.8).</summary>
+    public static bool IsSuppression(LeafContent leaf) =>
+        leaf is { Kind: LeafKind.Event, Zone: not null, Reason: not null, StringValue: SuppressionStart or SuppressionEnd };
+
+    /// <summary>The event code that opens a suppression window (docs/spec.md §2.8).</summary>
+    public const string SuppressionStart = "suppression-start";
+
+    /// <summary>The event code that closes one.</summary>
+    public const string SuppressionEnd = "suppression-end";
 
     private static bool Overlaps(SuppressedSpan span, long fromMs, long toMs) => span.FromMs < toMs && (span.ToMs is not { } end || end > fromMs);
 

@@ -62,27 +62,43 @@ public sealed class SimulatedDevice : IDisposable
     }
 
     /// <summary>Appends an alarm leaf (<paramref name="state"/> <c>start</c> or <c>end</c>) as a gateway's alarm rule writes it; returns its sequence.</summary>
-    public long AddAlarm(string state, string rule = "chiller-high", double value = 9.1, string zone = "cold-a", string? sensor = "t1", long? timeMs = null)
-    {
-        var seq = Leaves.Count;
-        var salt = new byte[ReadingLeaf.SaltLength];
-        _random.NextBytes(salt);
-        var leaf = ReadingLeaf.Create(new LeafContent
+    public long AddAlarm(string state, string rule = "chiller-high", double value = 9.1, string zone = "cold-a", string? sensor = "t1", long? timeMs = null) =>
+        Append(new LeafContent
         {
             DeviceId = Id,
-            Sequence = seq,
+            Sequence = Leaves.Count,
             Kind = LeafKind.Alarm,
-            TimeMs = timeMs ?? StartMs + seq * 30_000L,
+            TimeMs = timeMs ?? StartMs + Leaves.Count * 30_000L,
             SensorId = sensor,
             Zone = zone,
             Rule = rule,
             Unit = sensor == "h1" ? Senml.RelativeHumidity : Senml.Celsius,
             Value = value,
             StringValue = state,
-        }, salt);
+        });
+
+    /// <summary>Appends an event leaf with code <paramref name="code"/> (e.g. <c>suppression-start</c>, with its zone and reason) and returns its sequence.</summary>
+    public long AddEvent(string code, long timeMs, string? zone = null, string? reason = null, string? detail = null) =>
+        Append(new LeafContent
+        {
+            DeviceId = Id,
+            Sequence = Leaves.Count,
+            Kind = LeafKind.Event,
+            TimeMs = timeMs,
+            Zone = zone,
+            Reason = reason,
+            StringValue = code,
+            Detail = detail,
+        });
+
+    private long Append(LeafContent content)
+    {
+        var salt = new byte[ReadingLeaf.SaltLength];
+        _random.NextBytes(salt);
+        var leaf = ReadingLeaf.Create(content, salt);
         Leaves.Add(leaf);
         Log.Append(leaf.LeafHash);
-        return seq;
+        return content.Sequence;
     }
 
     public SignedNote Checkpoint() => Checkpoint(Log.Size, Log.Root());
