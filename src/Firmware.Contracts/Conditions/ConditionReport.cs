@@ -259,6 +259,20 @@ public sealed record ChannelCalibration(
 
     /// <summary>Part of the window has no calibration on record: those readings are not corrected.</summary>
     public const string None = "none";
+
+    /// <summary>
+    /// One line for a reader (docs/spec-ledger.md §7.2): <c>calibration &lt;status&gt;: ledger entry &lt;entry&gt;, certificate
+    /// &lt;certificate&gt; (&lt;laboratory&gt;), calibrated &lt;time&gt;, due &lt;time&gt;; …</c>, then <c>; overdue from &lt;time&gt;</c>.
+    /// </summary>
+    public string Describe() =>
+        $"calibration {Status}: "
+        + (Applied.Count == 0 ? "no calibration on record" : string.Join("; ", Applied.Select(a =>
+            $"ledger entry {a.Entry}, certificate {a.Certificate} ({a.Laboratory}), calibrated {Second(a.CalibratedMs)}, due {Second(a.DueMs)}")))
+        + (OverdueFromMs is { } overdue ? $"; overdue from {Second(overdue)}" : "");
+
+    /// <summary>Unix ms as <c>YYYY-MM-DDThh:mm:ssZ</c> (milliseconds dropped), as the report's lines write times.</summary>
+    public static string Second(long ms) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>A calibrate entry applied to a channel: its ledger index, certificate, laboratory, calibration time and due date.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Firmware.Contracts.Conditions;
 using Firmware.Contracts.Inventory;
 using Firmware.Contracts.Ledger;
@@ -110,19 +109,16 @@ public static class LotConditions
             {
                 flags.Add(calibration.Applied.Count == 0
                     ? $"{name}: no calibration on record; its readings are not corrected"
-                    : $"{name}: no calibration on record before {Second(calibration.Applied[0].CalibratedMs)}; readings before it are not corrected");
+                    : $"{name}: no calibration on record before {ChannelCalibration.Second(calibration.Applied[0].CalibratedMs)}; readings before it are not corrected");
             }
             if (calibration.OverdueFromMs is { } overdue)
             {
                 var late = calibration.Applied.First(a => a.DueMs <= overdue);
-                flags.Add($"{name}: calibration overdue from {Second(overdue)} (ledger entry {late.Entry}, certificate {late.Certificate}, due {Second(late.DueMs)})");
+                flags.Add($"{name}: calibration overdue from {ChannelCalibration.Second(overdue)} (ledger entry {late.Entry}, certificate {late.Certificate}, due {ChannelCalibration.Second(late.DueMs)})");
             }
         }
         return flags;
     }
-
-    private static string Second(long ms) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     // One sensor's calibrations that correct readings of this unit, by ledger index.
     private static IReadOnlyList<CalibrationRecord> Calibrations(LotEvidence? lot, string deviceId, string sensorId, string? unit) =>
