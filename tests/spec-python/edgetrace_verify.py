@@ -2256,7 +2256,7 @@ def calibration_flags(channels):
             out.append(f'{name}: no calibration on record; its readings are not corrected' if not cal['applied'] else
                        f"{name}: no calibration on record before {iso_s(cal['applied'][0]['calibrated'])}; readings before it are not corrected")
         if cal['overdueFrom'] is not None:
-            late = next(a for a in cal['applied'] if a['due'] <= cal['overdueFrom'])
+            late = [a for a in cal['applied'] if a['calibrated'] <= cal['overdueFrom']][-1]  # in force at overdueFrom
             out.append(f"{name}: calibration overdue from {iso_s(cal['overdueFrom'])} (ledger entry {late['entry']}, "
                        f"certificate {late['certificate']}, due {iso_s(late['due'])})")
     return out

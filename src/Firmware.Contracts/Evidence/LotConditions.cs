@@ -113,7 +113,7 @@ public static class LotConditions
             }
             if (calibration.OverdueFromMs is { } overdue)
             {
-                var late = calibration.Applied.First(a => a.DueMs <= overdue);
+                var late = calibration.Applied.Last(a => a.CalibratedMs <= overdue);
                 flags.Add($"{name}: calibration overdue from {ChannelCalibration.Second(overdue)} (ledger entry {late.Entry}, certificate {late.Certificate}, due {ChannelCalibration.Second(late.DueMs)})");
             }
         }
