@@ -74,6 +74,12 @@ public sealed class DemoTests : IDisposable
             // The chiller failed during the pledge (the demo's history): the covenant is breached, on the pledge's signed terms.
             Assert.Contains("covenant: 'temperature above 8 for 30m' breached", verified.Output, StringComparison.Ordinal);
             Assert.Contains("terms: pledge ", verified.Output, StringComparison.Ordinal);
+            // The chiller probes' calibrations (recorded by the demo): t0's current and applied, t1's overdue and flagged.
+            Assert.Contains("  calibration current: ledger entry ", verified.Output, StringComparison.Ordinal);
+            Assert.Contains("  calibration overdue: ledger entry ", verified.Output, StringComparison.Ordinal);
+            Assert.Contains(verified.Output.Split('\n'), l => l.StartsWith("calibration flag: ", StringComparison.Ordinal) && l.Contains(" sim/chiller-1/t1 temperature: calibration overdue from ", StringComparison.Ordinal));
+            Assert.DoesNotContain(verified.Output.Split('\n'), l => l.StartsWith("calibration flag: ", StringComparison.Ordinal) && l.Contains(" sim/chiller-1/t0 temperature: calibration overdue", StringComparison.Ordinal));
+            Assert.Contains("(OVERDUE)", report, StringComparison.Ordinal);
 
             // After the pledge: WR-DEMO-2 endorsed to a buyer and split in two; the PDF report says the breach and the verdict.
             Assert.Contains(demo.Lines, l => l.StartsWith("[10/12] ", StringComparison.Ordinal) && l.Contains("endorsed at ledger index", StringComparison.Ordinal)

@@ -1423,6 +1423,7 @@ class BundleVerifier:
             named.add(dev.enrolment)
             if dev.anchor is not None:
                 named.add(dev.anchor)
+        named |= getattr(self, 'calibration_named', set())  # step 11a
         if self.lot:
             named |= {self.lot['entry']} | set(self.lot['moves'])
             if 'title' in self.lot:
@@ -1915,6 +1916,35 @@ class BundleVerifier:
             if d.id not in listed:
                 raise Refused('bundle-format', f'device {d.id} is named by no state key the lot needs')
 
+    # -- step 11a: calibrations (spec-ledger.md §7.1) ------------------------------------------
+    def calibrations(self):
+        """Per device (bundle order) and measuring sensor (enrolment order, once each): the key
+        calibration/<device>/<sensor> proven present or absent, and every calibrate entry it lists."""
+        self.calibration_named = set()
+        self.cal = {}
+        for dev in self.devices:
+            for s in dev.sensors:
+                if s['quantity'] == 'epc' or (dev.id, s['id']) in self.cal:
+                    continue
+                key = f'calibration/{dev.id}/{s["id"]}'
+                value = self.sv(key)
+                hist = []
+                if value is not None:
+                    lines = value.split('\n')
+                    idxs = [decimal_int(line[6:]) if line.startswith('entry ') else None for line in lines[:-1]]
+                    if lines[-1] != '' or not idxs or None in idxs or idxs != sorted(set(idxs)):
+                        raise Refused('state-format', f'{key}: not entry <index> lines by ascending index')
+                    for idx in idxs:
+                        self.calibration_named.add(idx)
+                        e = self.entry_of(idx, 'calibrate', 'bad-lot')
+                        self.require_operator(e)
+                        f = e.statement.f
+                        if f['device'] != dev.id or f['sensor'] != s['id']:
+                            raise Refused('bad-lot', f'entry {idx} calibrates {f["device"]} {f["sensor"]}, not {dev.id} {s["id"]}')
+                        hist.append({'index': idx, 'unit': f['unit'], 'correction': f['correction'], 'certificate': f['certificate'],
+                                     'laboratory': f['laboratory'], 'calibrated': f['calibrated'], 'due': f['due']})
+                self.cal[(dev.id, s['id'])] = hist
+
     def run(self):
         self.structure()
         self.checkpoint()
@@ -1927,6 +1957,7 @@ class BundleVerifier:
             self.lot_checks()
             self.terms()
             self.which_devices()
+            self.calibrations()
         elif self.report_terms is not None:
             raise Refused('bundle-format', 'a report without a lot')
         self.unnamed_entries()  # step 12
@@ -2196,6 +2227,41 @@ def suppressed_spans(v, storage):
     return out
 
 
+def _corrected(hist, reading):
+    cal = calibration_in_force(hist, reading['ms'])
+    return float(calibration_corrected_text(cal['correction'], reading['value'])) if cal else reading['value']
+
+
+def channel_calibration(hist, frm, to):
+    """§7.2 Calibrations: the calibrations whose span meets [frm, to), overdueFrom and the status."""
+    applied, overdue = [], None
+    for i, c in enumerate(hist):
+        a = max(c['calibrated'], frm)
+        b = min(hist[i + 1]['calibrated'], to) if i + 1 < len(hist) else to
+        if a >= b:
+            continue
+        applied.append({'entry': c['index'], 'certificate': c['certificate'], 'laboratory': c['laboratory'],
+                        'calibrated': c['calibrated'], 'due': c['due']})
+        if overdue is None and c['due'] < b:
+            overdue = max(c['due'], a)
+    status = 'none' if not hist or hist[0]['calibrated'] > frm else ('overdue' if overdue is not None else 'current')
+    return {'status': status, 'overdueFrom': overdue, 'applied': applied}
+
+
+def calibration_flags(channels):
+    out = []
+    for c in channels:
+        cal, name = c['calibration'], f"{c['device']} {c['sensor']} {c['quantity']}"
+        if cal['status'] == 'none':
+            out.append(f'{name}: no calibration on record; its readings are not corrected' if not cal['applied'] else
+                       f"{name}: no calibration on record before {iso_s(cal['applied'][0]['calibrated'])}; readings before it are not corrected")
+        if cal['overdueFrom'] is not None:
+            late = [a for a in cal['applied'] if a['calibrated'] <= cal['overdueFrom']][-1]  # in force at overdueFrom
+            out.append(f"{name}: calibration overdue from {iso_s(cal['overdueFrom'])} (ledger entry {late['entry']}, "
+                       f"certificate {late['certificate']}, due {iso_s(late['due'])})")
+    return out
+
+
 def condition_report(v):
     """The report of spec-ledger.md §7.2 for a verified lot bundle (a BundleVerifier after run())."""
     frm, to = v.window
@@ -2224,9 +2290,13 @@ def condition_report(v):
                 covered = [(site, z, a, b) for site, z, a, b in storage if z == zone and _site_ok(site, dev.site)]
                 if not covered:
                     continue  # FINDINGS F-26
-                readings = [x for x in dev.leaves if x['kind'] == 'measurement' and x['sensor'] == s['id'] and x['quantity'] == q]
+                # §7.2 Calibrations: each reading corrected by the calibration in force at its time (§3.6).
+                hist = [c for c in getattr(v, 'cal', {}).get((dev.id, s['id']), []) if c['unit'] == UNITS[q]]
+                readings = [dict(x, value=_corrected(hist, x)) for x in dev.leaves
+                            if x['kind'] == 'measurement' and x['sensor'] == s['id'] and x['quantity'] == q]
                 faults = [x for x in dev.leaves if x['kind'] == 'fault' and x['sensor'] == s['id'] and x['quantity'] == q]
                 channels.append(channel_report(dev, s, q, covered, params, band_of.get(q), readings, faults))
+                channels[-1]['calibration'] = channel_calibration(hist, frm, to)
                 channel_times[id(channels[-1])] = sorted(x['ms'] for x in readings)
     channels.sort(key=lambda c: (c['device'].encode(), c['sensor'].encode(), c['quantity'].encode()))  # F-26
     judged = [b['quantity'] for b in bands] + [c['quantity'] for c in v.covenants if c['quantity'] not in band_of]
@@ -2311,7 +2381,8 @@ def condition_report(v):
         'withinRange': not excursions and not exceeded,
         'covenantBreached': any(c['breached'] for c in covenants),
         'complete': not all_uncovered and not any(c['gaps'] for c in channels),
-        'verdict': {'range': rng, 'covenants': cov_verdict, 'uncoveredMs': uncovered_ms, 'reasons': reasons},
+        'verdict': {'range': rng, 'covenants': cov_verdict, 'uncoveredMs': uncovered_ms, 'reasons': reasons,
+                    'calibration': calibration_flags(channels)},
     }
     if suppressed:  # left out when empty (§7.2)
         report['suppressed'] = suppressed
@@ -2368,9 +2439,6 @@ def main(argv):
         print(json.dumps(rep['verdict'], indent=2))
     return 3 if 'cannot-be-evaluated' in (rep['verdict']['range'], rep['verdict']['covenants']) else 0
 
-
-if __name__ == '__main__':
-    sys.exit(main(sys.argv[1:]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2437,3 +2505,7 @@ def calibration_in_force(history, t):
         if cal['calibrated'] <= t:
             found = cal
     return found
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))

@@ -83,7 +83,8 @@ def leaf(dev, seq, kind, ms, sensor=None, zone=None, quantity=None, value=None, 
 
 def build(late_anchor=False, title_mismatch=False, pledge_signers=('bank', 'owner'), pledge_lender='bank',
           move_at=None, party_replacement=None, checkpoint_ext=None, release_at=None, second_device=False,
-          drop_second_device=False, report=None, checkpoint_signers=('warehouse', 'bank'), suppression=False):
+          drop_second_device=False, report=None, checkpoint_signers=('warehouse', 'bank'), suppression=False,
+          calibrations=(), drop_calibration_entry=False, drop_calibration_key=False, extra_calibration=False):
     L = Ledger()
     members = [('warehouse', 'operator', 'm-warehouse'), ('bank', 'lender', 'm-bank'), ('bank2', 'lender', 'm-bank2')]
     g = L.statement('genesis', ['quorum 2'] + [f'member {n} {r} {spki64(k)}' for n, r, k in members])
@@ -101,6 +102,13 @@ def build(late_anchor=False, title_mismatch=False, pledge_signers=('bank', 'owne
         party_key = 'p-acme2'
     enrol = L.add('enrol', sign_note(L.statement('enrol', ['device gw-9', f'key {spki64("d-gw9")}', 'site s1',
                                                           'sensor t1 temperature chiller-1', 'sensor r1 epc chiller-1']), op))
+    # calibrations of gw-9's probe t1 (spec-ledger.md §3.6): (offset, calibrated, due), by ledger index
+    def calibrate(offset, calibrated, due):
+        return L.add('calibrate', sign_note(L.statement('calibrate', [
+            'device gw-9', 'sensor t1', 'unit Cel', f'offset {offset}', 'certificate C-1', 'laboratory Lab One',
+            f'calibrated {calibrated}', f'due {due}']), op))
+    cals = [calibrate(*c) for c in calibrations]
+    extra_cal = calibrate('0.1', 1, 2) if extra_calibration else None  # an entry no state key lists
     # the device log: an RFID read after the issue, then a reading a minute for an hour
     issued = T0 + 10 * MIN
     leaves = [leaf('gw-9', 0, 'observation', issued + 1000, 'r1', 'chiller-1', 'epc', vs=GTIN_EPC)]
@@ -172,6 +180,8 @@ def build(late_anchor=False, title_mismatch=False, pledge_signers=('bank', 'owne
         'lot-status/WR-9': f'salt {title_text.split("nonce ")[1][:32]}\nhead {head}\n'
                            f'status {status}\nowner acme\nquantity 10\n{active}',
     }
+    if cals:
+        state['calibration/gw-9/t1'] = ''.join(f'entry {i}\n' for i in cals)
     if second_device:
         _, e2, az, lz, hz = devices[1]
         state['device/gw-z'] = f'enrolment {e2}\nanchor {az}\nsize {len(lz)}\nroot {ev.b64(ev.mth(hz))}\n'
@@ -181,13 +191,17 @@ def build(late_anchor=False, title_mismatch=False, pledge_signers=('bank', 'owne
     cp_text = f'edgetrace/ledger/synth\n{size}\n{ev.b64(ev.mth(ledger_hashes))}\n' + ''.join(x + '\n' for x in ext)
     names = {'warehouse': ('warehouse', 'm-warehouse'), 'bank': ('bank', 'm-bank'), 'bank2': ('bank2', 'm-bank2')}
     checkpoint = sign_note(cp_text, [names[n] for n in checkpoint_signers])
-    named = {enrol, anchor, lot, title} | set(moves) | set(events) | set(parties)
+    named = {enrol, anchor, lot, title} | set(moves) | set(events) | set(parties) | set(cals[1:] if drop_calibration_entry else cals)
+    if extra_cal is not None:
+        named.add(extra_cal)
     if second_device and not drop_second_device:
         named |= {devices[1][1], devices[1][2]}
     needed = ['consortium', 'device/gw-9', 'lot/WR-9', 'lot-status/WR-9', 'party/acme', 'readers/*', 'readers/s1',
               'zone/*/chiller-1', 'zone/s1/chiller-1']
+    if not drop_calibration_key:
+        needed.append('calibration/gw-9/t1')  # step 11a: present or proven absent
     if second_device and not drop_second_device:
-        needed.append('device/gw-z')
+        needed += ['device/gw-z', 'calibration/gw-z/p1']
     st = []
     for k in sorted(needed, key=lambda x: x.encode()):
         p = smap.proof(k)
@@ -210,4 +224,4 @@ def build(late_anchor=False, title_mismatch=False, pledge_signers=('bank', 'owne
         'report': report if report is not None else {'pledge': pledge},
     }
     trusted = [('warehouse', spki('m-warehouse')), ('bank', spki('m-bank'))]
-    return json.dumps(bundle).encode(), trusted, {'issued': issued, 'cp_time': cp_time, 'pledge': pledge}
+    return json.dumps(bundle).encode(), trusted, {'issued': issued, 'cp_time': cp_time, 'pledge': pledge, 'calibrations': cals}

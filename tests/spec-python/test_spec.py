@@ -959,9 +959,12 @@ def report_cases():
 
     def hand_numbers():
         s = state['rep']['sensors'][0]
-        eq(s['mean'], (94 * 5 + 16 * 9.5) / 110, 'mean')
+        # every reading corrected by the probe's calibration, offset -0.2 (§7.2 Calibrations)
+        # left to right in time order: minutes 10-59 at 4.8, 60-75 at 9.3, 76-119 at 4.8
+        eq(s['mean'], sum([4.8] * 50 + [9.3] * 16 + [4.8] * 44) / 110, 'mean')
         eq(s['completeness'], 110 / 190, 'completeness')
-    S.check(sec, 'mean and completeness recomputed by hand (622/110, 110/190)', hand_numbers)
+        eq(s['calibration']['status'], 'overdue', 'calibration status')
+    S.check(sec, 'mean and completeness recomputed by hand (600/110 after the offset -0.2, 110/190)', hand_numbers)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1125,6 +1128,48 @@ def synthetic_cases():
         eq(schema_errors(json.loads(json.dumps(rep)), rs, rs), [], 'schema')
         eq('suppressed' in ev.condition_report(verify(*synth.build()[:2])), False, 'left out when empty')
     S.check(sec, 'suppressed spans of the lot\'s zone are listed from the signed leaves; the verdict is unchanged (§7.2)', suppressed)
+
+    # §7.1 step 11a and §7.2 Calibrations
+    issued = info['issued']
+    day = 86400000
+    case('the calibration key of a measuring sensor left out', 'incomplete-bundle', drop_calibration_key=True)
+    case('a calibrate entry the key lists left out', 'missing-entry', calibrations=[('-0.3', 1, issued + day), ('0.1', 2, issued + day)],
+         drop_calibration_entry=True)
+    case('a calibrate entry no key lists', 'bundle-format', extra_calibration=True)
+
+    def report_of(**kw):
+        data, trusted, info2 = synth.build(**kw)
+        rep = ev.condition_report(verify(data, trusted))
+        rs = json.loads(read(DOCS, 'schemas', 'condition-report.schema.json'))
+        eq(schema_errors(json.loads(json.dumps(rep)), rs, rs), [], 'schema')
+        return rep, info2
+
+    def uncalibrated():
+        rep, _ = report_of()
+        eq(rep['sensors'][0]['calibration'], {'status': 'none', 'overdueFrom': None, 'applied': []}, 'calibration')
+        eq(rep['verdict']['calibration'], ['gw-9 t1 temperature: no calibration on record; its readings are not corrected'], 'flag')
+        eq(rep['sensors'][0]['max'], 9.5, 'raw values')
+    S.check(sec, 'no calibration on record: raw values, flagged, verdict unchanged', uncalibrated)
+
+    def flips():
+        rep, _ = report_of(calibrations=[('-1.6', 1, issued + day)])
+        s = rep['sensors'][0]
+        eq((s['max'], s['min'], s['excursions']), (7.9, 3.4, []), '9.5 - 1.6 = 7.9, within the band')
+        eq((rep['covenantBreached'], rep['verdict']['calibration']), (False, []), 'no breach, nothing flagged')
+        eq(s['calibration']['status'], 'current', 'status')
+    S.check(sec, 'an offset moves readings near the limit back within it: no excursion, no breach', flips)
+
+    def overdue_and_supersession():
+        rep, info2 = report_of(calibrations=[('-0.3', 1, issued + 10 * 60000), ('0.5', issued + 30 * 60000, issued + day)])
+        s = rep['sensors'][0]
+        a, b = info2['calibrations']
+        eq([x['entry'] for x in s['calibration']['applied']], [a, b], 'both applied')
+        eq((s['calibration']['status'], s['calibration']['overdueFrom']), ('overdue', issued + 10 * 60000), 'overdue')
+        eq((s['min'], s['max']), (4.7, 10.0), '5 - 0.3 before minute 30, 9.5 + 0.5 after')
+        eq(rep['verdict']['calibration'], [f'gw-9 t1 temperature: calibration overdue from {ev.iso_s(issued + 10 * 60000)} '
+                                           f'(ledger entry {a}, certificate C-1, due {ev.iso_s(issued + 10 * 60000)})'], 'flag')
+        eq(rep['verdict']['covenants'], 'breached', 'an overdue calibration changes no verdict')
+    S.check(sec, 'overdue, then superseded inside the window: each reading corrected by the calibration in force at its time', overdue_and_supersession)
 
 
 def cli_cases():

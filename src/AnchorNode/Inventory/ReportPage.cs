@@ -54,6 +54,10 @@ public static class ReportPage
         {
             html.Append("<p class=\"reason\">").Append(E(reason)).Append("</p>");
         }
+        foreach (var flag in ReportWords.CalibrationFlags(v, l))
+        {
+            html.Append("<p class=\"reason calibration-flag\">").Append(E(flag)).Append("</p>");
+        }
         html.Append("</header>");
 
         html.Append("<section><h2>").Append(l.Say("Lot", "货物")).Append("</h2><table class=\"facts\">");
@@ -131,6 +135,12 @@ public static class ReportPage
             : $"MKT with ΔH/R = {energy} K; logging interval {Duration(c.Parameters.IntervalMs)}, gaps are longer than twice that; excursions are periods out of range longer than {Duration(c.Parameters.DelayMs)}"
                 + (c.Parameters.CumulativeMs is { } allowance ? $", cumulative allowance {Duration(allowance)}" : "") + ".").Append("</p></section>");
 
+        html.Append("<section id=\"calibration\"><h2>").Append(l.Say("Calibration", "校准")).Append("</h2><ul class=\"calibrations\">");
+        foreach (var s in c.Sensors)
+        {
+            html.Append("<li class=\"calibration ").Append(E(s.Calibration?.Status ?? "unknown")).Append("\">").Append(E(ReportWords.Calibration(s, l))).Append("</li>");
+        }
+        html.Append("</ul></section>");
         html.Append("<section><h2>").Append(l.Say("Excursions", "超限")).Append("</h2>");
         var excursions = c.Sensors.SelectMany(s => s.Excursions.Select(e => (s, e))).OrderBy(x => x.e.StartMs).ToList();
         if (excursions.Count == 0)

@@ -66,6 +66,10 @@ public static class ReportPdf
         {
             page.Line(reason, size: 8);
         }
+        foreach (var flag in ReportWords.CalibrationFlags(c.Verdict, l))
+        {
+            page.Line(flag, size: 8, colour: XColors.DarkRed);
+        }
 
         page.Heading(l.Say("Lot and pledge", "货物与质押"), 12);
         page.Line(l.Say("Stored: ", "存放：") + $"{lot.Site}{Comma()}{lot.Zone}{l.Say("; required ", "；存储要求 ")}{string.Join(l.Say("; ", "；"), c.Bands.Select(b => ReportWords.Band(b, l)))}");
@@ -116,7 +120,10 @@ public static class ReportPdf
         {
             page.Line(line, size: 8);
         }
-        page.Line(l.Say("Calibration: the sensors' calibration is not recorded on the ledger.", "校准：传感器的校准未记录在账本上。"), size: 8);
+        foreach (var s in c.Sensors)
+        {
+            page.Line(ReportWords.Calibration(s, l), size: 8);
+        }
 
         page.Heading(l.Say("Signatures (what each one means)", "签名（各签名的含义）"), 12);
         page.Line(l.Say($"Receipt issued by {report.Lot.IssuedBy} (operator member) on {Time(lot.IssuedMs)}: attests the goods, their storage conditions and place.",

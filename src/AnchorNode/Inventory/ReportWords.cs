@@ -24,6 +24,40 @@ public enum ReportLanguage
 /// </summary>
 public static class ReportWords
 {
+    /// <summary>
+    /// A channel's calibration (spec-ledger §7.2): what its readings were corrected with, by ledger
+    /// entry, certificate, laboratory, calibration and due date, and whether that is current, overdue
+    /// or missing (readings not corrected).
+    /// </summary>
+    public static string Calibration(SensorReport sensor, ReportLanguage language = ReportLanguage.English)
+    {
+        ArgumentNullException.ThrowIfNull(sensor);
+        var who = $"{sensor.DeviceId} {sensor.SensorId}";
+        if (sensor.Calibration is not { } c)
+        {
+            return language.Say($"Calibration of {who}: not stated (this report was not computed from a lot bundle)", $"{who} 校准：未说明（本报告并非由货物证据包计算）");
+        }
+        var status = c.Status switch
+        {
+            ChannelCalibration.Current => language.Say("current", "有效"),
+            ChannelCalibration.Overdue => language.Say("OVERDUE", "已过期"),
+            _ => language.Say("NONE ON RECORD", "无记录"),
+        };
+        var applied = string.Join(language.Say("; ", "；"), c.Applied.Select(a => language.Say(
+            $"ledger entry {a.Entry}, certificate {a.Certificate} ({a.Laboratory}), calibrated {Time(a.CalibratedMs)}, due {Time(a.DueMs)}",
+            $"账本索引 {a.Entry}，证书 {a.Certificate}（{a.Laboratory}），校准于 {Time(a.CalibratedMs)}，到期 {Time(a.DueMs)}")));
+        return language.Say($"Calibration of {who} ({status}): ", $"{who} 校准（{status}）：")
+            + (applied.Length == 0 ? language.Say("no calibration on record; its readings are not corrected", "账本上无校准记录；读数未经校正") : applied)
+            + (c.OverdueFromMs is { } overdue ? language.Say($"; overdue from {Time(overdue)}", $"；自 {Time(overdue)} 起过期") : "");
+    }
+
+    /// <summary>The verdict's calibration flags (overdue or missing calibrations; they change no verdict), each prefixed for the reader.</summary>
+    public static IEnumerable<string> CalibrationFlags(ConditionVerdict verdict, ReportLanguage language = ReportLanguage.English)
+    {
+        ArgumentNullException.ThrowIfNull(verdict);
+        return (verdict.Calibration ?? []).Select(f => language.Say("Calibration flag (does not change the verdict): ", "校准提示（不改变结论）：") + f);
+    }
+
     /// <summary>The English or the Chinese wording, as <paramref name="language"/> asks.</summary>
     public static string Say(this ReportLanguage language, string english, string chinese) => language == ReportLanguage.Chinese ? chinese : english;
 

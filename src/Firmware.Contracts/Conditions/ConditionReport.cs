@@ -233,7 +233,55 @@ public sealed record SensorReport
     /// <summary>Fault leaves of this sensor and quantity.</summary>
     [JsonPropertyName("faults")]
     public required IReadOnlyList<FaultView> Faults { get; init; }
+
+    /// <summary>The calibrations applied to this channel's readings and their status (reports from a lot bundle), or null.</summary>
+    [JsonPropertyName("calibration")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ChannelCalibration? Calibration { get; init; }
 }
+
+/// <summary>
+/// What a channel's readings were corrected with (docs/spec-ledger.md §7.2, "Calibrations"):
+/// <see cref="Status"/> <c>current</c>, <c>overdue</c> (a calibration in force during the window was
+/// past its due date from <see cref="OverdueFromMs"/>) or <c>none</c> (part of the window has no
+/// calibration on record); <see cref="Applied"/> the calibrations in force at some time of the window.
+/// </summary>
+public sealed record ChannelCalibration(
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("overdueFrom")] long? OverdueFromMs,
+    [property: JsonPropertyName("applied")] IReadOnlyList<AppliedCalibration> Applied)
+{
+    /// <summary>Every instant of the window has a calibration in force, none past its due date.</summary>
+    public const string Current = "current";
+
+    /// <summary>A calibration in force during the window was past its due date.</summary>
+    public const string Overdue = "overdue";
+
+    /// <summary>Part of the window has no calibration on record: those readings are not corrected.</summary>
+    public const string None = "none";
+
+    /// <summary>
+    /// One line for a reader (docs/spec-ledger.md §7.2): <c>calibration &lt;status&gt;: ledger entry &lt;entry&gt;, certificate
+    /// &lt;certificate&gt; (&lt;laboratory&gt;), calibrated &lt;time&gt;, due &lt;time&gt;; …</c>, then <c>; overdue from &lt;time&gt;</c>.
+    /// </summary>
+    public string Describe() =>
+        $"calibration {Status}: "
+        + (Applied.Count == 0 ? "no calibration on record" : string.Join("; ", Applied.Select(a =>
+            $"ledger entry {a.Entry}, certificate {a.Certificate} ({a.Laboratory}), calibrated {Second(a.CalibratedMs)}, due {Second(a.DueMs)}")))
+        + (OverdueFromMs is { } overdue ? $"; overdue from {Second(overdue)}" : "");
+
+    /// <summary>Unix ms as <c>YYYY-MM-DDThh:mm:ssZ</c> (milliseconds dropped), as the report's lines write times.</summary>
+    public static string Second(long ms) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>A calibrate entry applied to a channel: its ledger index, certificate, laboratory, calibration time and due date.</summary>
+public sealed record AppliedCalibration(
+    [property: JsonPropertyName("entry")] long Entry,
+    [property: JsonPropertyName("certificate")] string Certificate,
+    [property: JsonPropertyName("laboratory")] string Laboratory,
+    [property: JsonPropertyName("calibrated")] long CalibratedMs,
+    [property: JsonPropertyName("due")] long DueMs);
 
 /// <summary>
 /// An out-of-range period: from the first reading beyond the limit to the first reading back
@@ -313,6 +361,14 @@ public sealed record ConditionVerdict(
     [property: JsonPropertyName("uncoveredMs")] long UncoveredMs,
     [property: JsonPropertyName("reasons")] IReadOnlyList<string> Reasons)
 {
+    /// <summary>
+    /// The calibration flags of a report from a lot bundle (an overdue or missing calibration per
+    /// channel); they change neither <see cref="Range"/> nor <see cref="Covenants"/>. Null elsewhere.
+    /// </summary>
+    [JsonPropertyName("calibration")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Calibration { get; init; }
+
     /// <summary>No excursion, the window observed throughout.</summary>
     public const string WithinRange = "within-range";
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Firmware.Contracts.Checkpoints;
 using Firmware.Contracts.Conditions;
 using Firmware.Contracts.Hashing;
@@ -279,6 +280,15 @@ public sealed class BundleBuilder
                 return run.Failure!;
             }
             devices.Add(run.Value);
+            foreach (var sensor in EvidenceVerifier.CalibratedSensors(run.Value.Evidence.Enrolment))
+            {
+                var key = LedgerStateMap.CalibrationKey(id, sensor);
+                _keys.Add(key);
+                if (Value(key) is { } calibrations)
+                {
+                    _entries.UnionWith(StateFields.Of(calibrations).Repeated("entry").Select(i => long.Parse(i, CultureInfo.InvariantCulture)));
+                }
+            }
         }
         var report = request.Public ? null : request.Pledge is not null || request.Custom is not null ? new BundleReport(request.Pledge, request.Custom) : null;
         if (request.Public && request.Custom is not null)

@@ -48,14 +48,81 @@ public static class LotConditions
         });
         var suppressed = SuppressedSpans(summary.Devices.Select(d => (d.DeviceId, d.Enrolment.Site, d.Readings.Select(r => r.Content))),
             report.Storage, terms.Parameters.FromMs, terms.Parameters.ToMs);
+        var calibrated = report.Sensors.Select(s => s with { Calibration = Calibration(lot, s, terms.Parameters.FromMs, terms.Parameters.ToMs) }).ToList();
         return report with
         {
+            Sensors = calibrated,
+            Verdict = report.Verdict with { Calibration = CalibrationFlags(calibrated) },
             Suppressed = suppressed.Count > 0 ? suppressed : null,
             Terms = terms.Source,
             Pledge = terms.Pledge?.Index,
             AsOf = new EvidenceAsOf(summary.CheckpointTimeMs, summary.LedgerCheckpoint.Size, summary.Signers, summary.RequiredSignatures, summary.Quorum),
         };
     }
+
+    /// <summary>
+    /// The calibrations of a channel (docs/spec-ledger.md §7.2, "Calibrations"): those of its sensor
+    /// whose unit is the channel's, in force at some time of [<paramref name="fromMs"/>, <paramref name="toMs"/>),
+    /// and the channel's status over the window.
+    /// </summary>
+    public static ChannelCalibration Calibration(LotEvidence lot, SensorReport channel, long fromMs, long toMs)
+    {
+        ArgumentNullException.ThrowIfNull(lot);
+        ArgumentNullException.ThrowIfNull(channel);
+        var history = Calibrations(lot, channel.DeviceId, channel.SensorId, channel.Unit);
+        var applied = new List<AppliedCalibration>();
+        long? overdueFrom = null;
+        for (var i = 0; i < history.Count; i++)
+        {
+            var s = history[i].Statement;
+            var spanFrom = Math.Max(s.CalibratedMs, fromMs);
+            var spanTo = i + 1 < history.Count ? Math.Min(history[i + 1].Statement.CalibratedMs, toMs) : toMs;
+            if (spanFrom >= spanTo)
+            {
+                continue;
+            }
+            applied.Add(new AppliedCalibration(history[i].Index, s.Certificate, s.Laboratory, s.CalibratedMs, s.DueMs));
+            if (overdueFrom is null && s.DueMs < spanTo)
+            {
+                overdueFrom = Math.Max(s.DueMs, spanFrom);
+            }
+        }
+        var status = history.Count == 0 || history[0].Statement.CalibratedMs > fromMs ? ChannelCalibration.None
+            : overdueFrom is not null ? ChannelCalibration.Overdue
+            : ChannelCalibration.Current;
+        return new ChannelCalibration(status, overdueFrom, applied);
+    }
+
+    /// <summary>The verdict's calibration lines, channel by channel: no calibration on record, then overdue.</summary>
+    public static IReadOnlyList<string> CalibrationFlags(IEnumerable<SensorReport> channels)
+    {
+        ArgumentNullException.ThrowIfNull(channels);
+        var flags = new List<string>();
+        foreach (var channel in channels)
+        {
+            if (channel.Calibration is not { } calibration)
+            {
+                continue;
+            }
+            var name = $"{channel.DeviceId} {channel.SensorId} {channel.Quantity}";
+            if (calibration.Status == ChannelCalibration.None)
+            {
+                flags.Add(calibration.Applied.Count == 0
+                    ? $"{name}: no calibration on record; its readings are not corrected"
+                    : $"{name}: no calibration on record before {ChannelCalibration.Second(calibration.Applied[0].CalibratedMs)}; readings before it are not corrected");
+            }
+            if (calibration.OverdueFromMs is { } overdue)
+            {
+                var late = calibration.Applied.Last(a => a.CalibratedMs <= overdue);
+                flags.Add($"{name}: calibration overdue from {ChannelCalibration.Second(overdue)} (ledger entry {late.Entry}, certificate {late.Certificate}, due {ChannelCalibration.Second(late.DueMs)})");
+            }
+        }
+        return flags;
+    }
+
+    // One sensor's calibrations that correct readings of this unit, by ledger index.
+    private static IReadOnlyList<CalibrationRecord> Calibrations(LotEvidence? lot, string deviceId, string sensorId, string? unit) =>
+        lot is not null && lot.Calibrations.TryGetValue((deviceId, sensorId), out var all) ? all.Where(c => c.Statement.Unit == unit).ToList() : [];
 
     /// <summary>
     /// The suppressed spans of docs/spec-ledger.md §7.2: per device, its <c>suppression-start</c> and
@@ -189,6 +256,7 @@ public static class LotConditions
                 foreach (var quantity in quantities)
                 {
                     var channel = mine.Where(c => c.Quantity == quantity).OrderBy(c => c.TimeMs).ThenBy(c => c.Sequence).ToList();
+                    var calibrations = Calibrations(summary.Lot, device.DeviceId, sensor.SensorId, Senml.UnitOf(quantity));
                     series.Add(new SensorSeries
                     {
                         DeviceId = device.DeviceId,
@@ -196,7 +264,7 @@ public static class LotConditions
                         Quantity = quantity,
                         Site = enrol.Site,
                         Zone = zone,
-                        Samples = channel.Where(c => c.Kind == LeafKind.Measurement && c.Value is not null).Select(c => new Sample(c.TimeMs, c.Value!.Value)).ToList(),
+                        Samples = channel.Where(c => c.Kind == LeafKind.Measurement && c.Value is not null).Select(c => new Sample(c.TimeMs, Corrected(calibrations, c))).ToList(),
                         Faults = channel.Where(c => c.Kind == LeafKind.Fault).Select(c => new FaultView(c.TimeMs, c.StringValue ?? "")).ToList(),
                     });
                 }
@@ -204,6 +272,12 @@ public static class LotConditions
         }
         return series;
     }
+
+    // The reading's value corrected by the calibration in force at its time (§3.6), when one is and its unit is the reading's.
+    private static double Corrected(IReadOnlyList<CalibrationRecord> calibrations, LeafContent reading) =>
+        CalibrationRecord.InForce(calibrations, reading.TimeMs) is { } inForce && inForce.Statement.Unit == reading.Unit
+            ? inForce.Statement.Correction.Apply(reading.Value!.Value)
+            : reading.Value!.Value;
 
     private static string? ZoneOf(EnrolStatement enrol, string? sensorId) =>
         enrol.Sensors.FirstOrDefault(s => s.SensorId == sensorId && s.Quantity == Senml.Epc) is { } sensor ? sensor.Zone ?? enrol.Zone : null;

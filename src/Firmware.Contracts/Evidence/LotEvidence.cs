@@ -1,3 +1,4 @@
+using System.Globalization;
 using Firmware.Contracts;
 using Firmware.Contracts.Checkpoints;
 using Firmware.Contracts.Conditions;
@@ -59,6 +60,13 @@ public sealed record LotEvidence
 
     /// <summary>A split child's ancestors, nearest first (none for other lots).</summary>
     public IReadOnlyList<AncestorEvidence> Ancestors { get; init; } = [];
+
+    /// <summary>
+    /// Every calibration on record at the checkpoint for each measuring sensor of the bundle's devices,
+    /// keyed by (device, sensor), by ledger index (empty: no calibration on record, the key proven absent).
+    /// </summary>
+    public IReadOnlyDictionary<(string Device, string Sensor), IReadOnlyList<CalibrationRecord>> Calibrations { get; init; } =
+        new Dictionary<(string Device, string Sensor), IReadOnlyList<CalibrationRecord>>();
 
     /// <summary>The lot as its storage history starts: issued where the oldest ancestor was (the lot itself when it has none).</summary>
     public LotStatement? HistoryLot { get; init; }
@@ -220,6 +228,11 @@ public static partial class EvidenceVerifier
         {
             return required.Failure!;
         }
+        var calibrations = VerifyCalibrations(devices, entries, state, members, consortium, signatures, who, used);
+        if (!calibrations.Succeeded)
+        {
+            return calibrations.Failure!;
+        }
         return new LotEvidence
         {
             Receipt = lot.Receipt,
@@ -238,6 +251,7 @@ public static partial class EvidenceVerifier
             Report = terms.Value,
             RequiredDevices = required.Value,
             Ancestors = ancestors.Value,
+            Calibrations = calibrations.Value,
             HistoryLot = historyLot,
             HistoryMoves = historyMoves,
         };
@@ -506,6 +520,60 @@ public static partial class EvidenceVerifier
             return Fail("bundle-format", $"{who}: device {extra.DeviceId} is in the bundle, but no site or zone of the lot lists it");
         }
         return required.ToList();
+    }
+
+    /// <summary>The sensors of an enrolment whose readings a calibration may correct: every one whose quantity is not <c>epc</c>, in enrolment order.</summary>
+    public static IEnumerable<string> CalibratedSensors(EnrolStatement enrolment)
+    {
+        ArgumentNullException.ThrowIfNull(enrolment);
+        return enrolment.Sensors.Where(s => s.Quantity != "epc").Select(s => s.SensorId).Distinct(StringComparer.Ordinal);
+    }
+
+    // Step 11a: for each measuring sensor of each device, the state's 'calibration/<device>/<sensor>'
+    // (present or proven absent) and every calibrate entry it lists, each signed by an operator
+    // member and about that sensor: so a reader knows the calibration in force at every reading.
+    private static Result<Dictionary<(string Device, string Sensor), IReadOnlyList<CalibrationRecord>>> VerifyCalibrations(List<DeviceEvidence> devices,
+        SortedDictionary<long, LedgerEntry> entries, ProvenState state, List<LedgerMember> members, string consortium, SignatureChecker signatures, string who, HashSet<long> used)
+    {
+        var found = new Dictionary<(string Device, string Sensor), IReadOnlyList<CalibrationRecord>>();
+        foreach (var device in devices)
+        {
+            foreach (var sensor in CalibratedSensors(device.Enrolment))
+            {
+                var key = LedgerStateMap.CalibrationKey(device.DeviceId, sensor);
+                var value = state.Get(key, "the calibrations of a sensor whose readings the report judges");
+                if (!value.Succeeded)
+                {
+                    return Fail(value.Failure!.Code, $"{who}: {value.Failure.Message}");
+                }
+                var records = new List<CalibrationRecord>();
+                if (value.Value is not null)
+                {
+                    var indices = StateFields.Of(value.Value).Repeated("entry");
+                    var parsed = indices.Select(i => long.TryParse(i, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1).ToList();
+                    if (parsed.Count == 0 || parsed.Contains(-1) || LedgerStateMap.CalibrationValue(parsed) != value.Value)
+                    {
+                        return Fail("state-format", $"{who}: state key '{key}' holds 'entry <index>' lines, got '{value.Value}'");
+                    }
+                    foreach (var index in parsed)
+                    {
+                        var entry = Member(entries, index, EntryKinds.Calibrate, consortium, members, signatures, MemberRoles.Operator, who, used);
+                        if (!entry.Succeeded)
+                        {
+                            return entry.Failure!;
+                        }
+                        var calibration = CalibrateStatement.From(entry.Value.Statement);
+                        if (!calibration.Succeeded || calibration.Value.DeviceId != device.DeviceId || calibration.Value.SensorId != sensor)
+                        {
+                            return Fail("bad-lot", $"{who}: ledger entry {index} (calibrate): {calibration.Failure?.Message ?? $"it calibrates {calibration.Value.DeviceId} {calibration.Value.SensorId}, not {device.DeviceId} {sensor}"}");
+                        }
+                        records.Add(new CalibrationRecord(index, entry.Value.Signers[0], calibration.Value));
+                    }
+                }
+                found[(device.DeviceId, sensor)] = records;
+            }
+        }
+        return found;
     }
 
     private static Result<List<string>> Listed(ProvenState state, string key, string why, string who)

@@ -109,6 +109,10 @@ internal static class ReportCommands
                 + (report.Bands.Any(b => b.Quantity == s.Quantity)
                     ? $", out of range {CanonicalValues.Duration(s.TimeOutOfRangeMs)}{(s.CumulativeExceeded ? " (over the allowance)" : "")}"
                     : $", no band for {s.Quantity} on this receipt"));
+            if (s.Calibration is { } calibration)
+            {
+                Console.WriteLine($"  {calibration.Describe()}");
+            }
             foreach (var e in s.Excursions)
             {
                 Console.WriteLine($"  excursion {e.Side} {CanonicalValues.Decimal(e.Limit)}: {Iso(e.StartMs)} to {Iso(e.EndMs)} ({CanonicalValues.Duration(e.DurationMs)}), peak {N(e.Peak)}{(e.Ongoing ? ", open" : "")}");
@@ -142,6 +146,11 @@ internal static class ReportCommands
         foreach (var reason in verdict.Reasons)
         {
             Console.WriteLine($"cannot-evaluate: {reason}");
+        }
+        // Overdue or missing calibrations change no verdict (spec-ledger §7.2), but the reader sees them.
+        foreach (var flag in verdict.Calibration ?? [])
+        {
+            Console.WriteLine($"calibration flag: {flag}");
         }
     }
 

@@ -9,6 +9,7 @@ using AnchorNode.Notifications;
 using AnchorNode.Tests.Browser;
 using AnchorNode.Tests.Infrastructure;
 using EdgeGateway.Sensors.Simulation;
+using Firmware.Contracts.Conditions;
 using Firmware.Contracts.Evidence;
 using Firmware.Contracts.Ledger;
 
@@ -52,6 +53,9 @@ public sealed class WarehouseScenarioTests(WarehouseScenario scenario, HeadlessC
             Assert.Equal(1.0, probe.Completeness);
             Assert.Empty(probe.Gaps);
         }
+        // No probe of the scenario has a calibration on the ledger: raw readings, flagged, and the breach stands.
+        Assert.All(c.Sensors, s => Assert.Equal((ChannelCalibration.None, 0), (s.Calibration!.Status, s.Calibration.Applied.Count)));
+        Assert.Equal(c.Sensors.Select(s => $"{s.DeviceId} {s.SensorId} {s.Quantity}: no calibration on record; its readings are not corrected"), c.Verdict.Calibration);
         var covenant = Assert.Single(c.Covenants);
         Assert.Equal(WarehouseScenario.ChillerCovenant, covenant.Covenant);
         Assert.Equal(2, covenant.Breaches.Count);
@@ -158,6 +162,9 @@ public sealed class WarehouseScenarioTests(WarehouseScenario scenario, HeadlessC
         Assert.Contains("highest reading", words, StringComparison.Ordinal);
         Assert.Contains("the lender takes the goods as collateral", words, StringComparison.Ordinal);
         Assert.Contains("SHA-256", words, StringComparison.Ordinal);
+        Assert.Contains("(NONE ON RECORD): no calibration on record", words, StringComparison.Ordinal);
+        Assert.Contains("Calibration flag (does not change the verdict)", words, StringComparison.Ordinal);
+        Assert.DoesNotContain("not recorded on the ledger", words, StringComparison.Ordinal);
         Assert.Contains("verify report WR-SAL-0001.lot-evidence.json --key", words.Replace(" - ", "-", StringComparison.Ordinal), StringComparison.Ordinal);
         foreach (var b in report.Conditions.Covenants.SelectMany(c => c.Breaches))
         {
@@ -184,6 +191,10 @@ public sealed class WarehouseScenarioTests(WarehouseScenario scenario, HeadlessC
         Assert.True(await page.Locator("#chart rect.excursion").CountAsync() >= 1);
         Assert.Equal("Covenant breached", (await page.Locator("#verdict").InnerTextAsync()).Trim());
         Assert.True(await page.Locator("#excursions tr.excursion-row").CountAsync() >= 2);
+        var calibrations = page.Locator("#calibration li.calibration.none");
+        Assert.True(await calibrations.CountAsync() >= 2);
+        Assert.EndsWith("(NONE ON RECORD): no calibration on record; its readings are not corrected", (await calibrations.First.InnerTextAsync()).Trim(), StringComparison.Ordinal);
+        Assert.True(await page.Locator("header p.calibration-flag").CountAsync() >= 2);
         var box = await page.Locator("#chart rect.excursion").First.BoundingBoxAsync();
         Assert.True(box!.Width > 20, $"the excursion is drawn {box.Width} px wide");
         // The command to check it offline: the consortium's quorum (no --threshold), every member's key, the file the page offers.

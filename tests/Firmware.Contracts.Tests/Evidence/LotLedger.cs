@@ -132,6 +132,14 @@ internal sealed class LotLedger : IDisposable
         return Entries.Count - 1;
     }
 
+    /// <summary>Appends a calibration of <paramref name="sensor"/> of <paramref name="device"/> (a temperature sensor, Cel) signed by the warehouse; returns the index.</summary>
+    public long Calibrate(string device, string sensor, SensorCorrection correction, long calibratedMs, long dueMs, string certificate = "DKD-K-12345-2026-07") =>
+        Append(Signed(EntryKinds.Calibrate, new CalibrateStatement
+        {
+            DeviceId = device, SensorId = sensor, Unit = "Cel", Correction = correction, Certificate = certificate,
+            Laboratory = "Shanghai Institute of Measurement", CalibratedMs = calibratedMs, DueMs = dueMs,
+        }.ToBody(), Warehouse));
+
     /// <summary>Appends to the log without the rules (what a forged ledger would hold); the state map stays the honest one.</summary>
     public long AppendRaw(LedgerEntry entry)
     {

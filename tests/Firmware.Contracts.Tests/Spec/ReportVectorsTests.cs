@@ -9,7 +9,7 @@ using Json.Schema;
 namespace Firmware.Contracts.Tests.Spec;
 
 /// <summary>
-/// docs/vectors/report/: a lender's lot bundle (a chiller excursion breaching the pledge's covenant)
+/// docs/vectors/report/: a lender's lot bundle (a chiller excursion breaching the pledge's covenant, the chiller probe's calibration applied and overdue)
 /// and the condition report JSON it must give, verified with the fixed member keys Alpha (warehouse)
 /// and Beta (bank); and both documents against the published JSON Schemas in docs/schemas. Set
 /// EDGETRACE_WRITE_VECTORS=1 to write the bundle and the report again (new signatures, same facts).
@@ -38,6 +38,7 @@ public sealed class ReportVectorsTests
         var expected = JsonNode.Parse(File.ReadAllText(ReportFile))!;
         Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(report.Value.ToJson())), $"the report differs from {ReportFile}:\n{report.Value.ToJson()}");
         Assert.Equal("breached", (string)expected["verdict"]!["covenants"]!);
+        Assert.Equal("overdue", (string)expected["sensors"]![0]!["calibration"]!["status"]!);
     }
 
     [Fact]
@@ -74,6 +75,8 @@ public sealed class ReportVectorsTests
     {
         Directory.CreateDirectory(Folder);
         using var ledger = new LotLedger();
+        // The chiller probe's calibration (offset −0.2) fell due 40 minutes into the lot's history: applied, and flagged overdue.
+        ledger.Calibrate("gw-1", "t1", new Firmware.Contracts.Ledger.SensorCorrection.Offset(-0.2m), LotLedger.T0 - 300L * 86_400_000, LotLedger.T0 + 40 * LotLedger.Minute);
         var bundle = ledger.Bundle();
         File.WriteAllText(BundleFile, JsonNode.Parse(bundle.ToJson())!.ToJsonString(Indented) + "\n");
         var summary = EvidenceVerifier.Verify(bundle, Keys()).Value;

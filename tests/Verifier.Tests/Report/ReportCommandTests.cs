@@ -31,6 +31,9 @@ public class ReportCommandTests(LotBundleFixture fixture) : IClassFixture<LotBun
         Assert.Contains("  gap: 2026-01-01T08:49:00.000Z to 2026-01-01T08:52:00.000Z (3m)", output, StringComparison.Ordinal);
         Assert.DoesNotContain("08:29:00.000Z to 2026-01-01T08:31", output, StringComparison.Ordinal);
         Assert.Contains("  fault: crc at 2026-01-01T07:40:00.000Z", output, StringComparison.Ordinal);
+        // The probe has no calibration on the ledger: its raw readings are judged, and the report says so.
+        Assert.Contains("  calibration none: no calibration on record\n", output, StringComparison.Ordinal);
+        Assert.Equal("gw-1 t1 temperature: no calibration on record; its readings are not corrected", Line(output, "calibration flag"));
         Assert.Equal("'temperature above 8 for 15m' breached", Line(output, "covenant"));
         Assert.Equal("out of range (1 excursion(s)), covenants breached, as of 2026-01-01T09:00:00.000Z (ledger size 7, signed by warehouse, bank; 2 needed, the consortium's quorum is 1)", Line(output, "verdict"));
     }
