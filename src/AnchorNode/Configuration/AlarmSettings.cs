@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace AnchorNode.Configuration;
 
-/// <summary>What the node does with alarms (<c>alarms</c> in <c>node.json</c>): when an unacknowledged alarm escalates.</summary>
+/// <summary>
+/// What the node does with alarms (<c>alarms</c> in <c>node.json</c>): whether the operator is told of
+/// alarm starts and ends and of calibrations that need them, and when an unacknowledged alarm escalates.
+/// </summary>
 public sealed record AlarmSettings
 {
     /// <summary>
@@ -12,7 +15,15 @@ public sealed record AlarmSettings
     [JsonPropertyName("escalateAfterMs")]
     public long EscalateAfterMs { get; set; } = 1_800_000;
 
-    /// <summary>How often alarms are checked for escalation.</summary>
+    /// <summary>
+    /// Whether the operator's contacts are told of every alarm leaf's start and end (<c>alarm.started</c>,
+    /// <c>alarm.ended</c>) and of sensors whose calibration is due soon, overdue or missing
+    /// (<c>calibration.*</c>). Default true; needs <c>notifications</c>.
+    /// </summary>
+    [JsonPropertyName("notifyOperator")]
+    public bool NotifyOperator { get; set; } = true;
+
+    /// <summary>How often alarms are checked for notifications and escalation.</summary>
     [JsonPropertyName("checkIntervalMs")]
     public int CheckIntervalMs { get; set; } = 10_000;
 

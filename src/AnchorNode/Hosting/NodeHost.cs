@@ -68,6 +68,11 @@ public static class NodeHost
             builder.Services.AddSingleton<IHostedService>(services => new PeriodicCheckService(() => watcher.Check(), "gateways' online state",
                 TimeSpan.FromMilliseconds(notifications.GatewayCheckIntervalMs), watcher.Time, services.GetRequiredService<ILogger<PeriodicCheckService>>()));
         }
+        if (node.OperatorEvents is { } events)
+        {
+            builder.Services.AddSingleton<IHostedService>(services => new PeriodicCheckService(() => events.Check(), "alarms and calibrations to notify",
+                TimeSpan.FromMilliseconds(node.Config.Alarms.CheckIntervalMs), events.Time, services.GetRequiredService<ILogger<PeriodicCheckService>>()));
+        }
         if (node.AlarmEscalations is { } escalations)
         {
             builder.Services.AddSingleton<IHostedService>(services => new PeriodicCheckService(() => escalations.Check(), "alarms for escalation",

@@ -24,7 +24,8 @@ public sealed record GatewayPresenceChange(string DeviceId, string? Site, string
 /// The JSON body of every notification (webhook body; attached to the email as text). <see cref="Type"/>
 /// says which of <see cref="Breach"/> and <see cref="Gateway"/> is present.
 /// </summary>
-/// <param name="Type"><c>covenant.breach</c>, <c>gateway.offline</c>, <c>gateway.online</c> or <c>alarm.escalated</c>.</param>
+/// <param name="Type"><c>covenant.breach</c>, <c>gateway.offline</c>, <c>gateway.online</c>, <c>alarm.started</c>,
+/// <c>alarm.ended</c>, <c>alarm.escalated</c>, <c>calibration.due-soon</c>, <c>calibration.overdue</c> or <c>calibration.missing</c>.</param>
 /// <param name="Event">The event's key; one event has one key however many recipients it has.</param>
 /// <param name="Consortium">The consortium.</param>
 /// <param name="Node">The member whose node sends it.</param>
@@ -33,9 +34,12 @@ public sealed record GatewayPresenceChange(string DeviceId, string? Site, string
 /// <param name="Breach">The breach, for <c>covenant.breach</c>.</param>
 /// <param name="Gateway">The change, for <c>gateway.*</c>.</param>
 /// <param name="Escalation">The alarm that escalated, for <c>alarm.escalated</c>.</param>
+/// <param name="Alarm">The alarm leaf, for <c>alarm.started</c> and <c>alarm.ended</c>.</param>
+/// <param name="Calibration">The sensor and its calibration, for <c>calibration.*</c>.</param>
 public sealed record NotificationMessage(
     string Type, string Event, string Consortium, string Node, long TimeMs, string Subject,
-    CovenantBreachEvent? Breach = null, GatewayPresenceChange? Gateway = null, AlarmEscalation? Escalation = null)
+    CovenantBreachEvent? Breach = null, GatewayPresenceChange? Gateway = null, AlarmEscalation? Escalation = null,
+    AlarmTransitionNotice? Alarm = null, CalibrationNotice? Calibration = null)
 {
     /// <summary>The outbox rows of this message, one per recipient.</summary>
     public IEnumerable<OutboxItem> For(IEnumerable<Recipient> recipients)

@@ -75,6 +75,10 @@ public sealed class NodeRuntime : IAsyncDisposable
         if (Recipients is not null)
         {
             GatewayWatcher = new GatewayPresenceWatcher(Dashboard, Database, Recipients, Dispatcher!, config.Consortium, config.Member, time);
+            if (config.Alarms.NotifyOperator)
+            {
+                OperatorEvents = new OperatorEventWatcher(Database, Readers, StatusReports, Recipients, Dispatcher!, config.Consortium, config.Member, config.CalibrationDueSoonDays, time);
+            }
             if (config.Alarms.EscalateAfterMs > 0)
             {
                 AlarmEscalations = new AlarmEscalationWatcher(Database, Recipients, Dispatcher!, config.Consortium, config.Member, config.Alarms.EscalateAfterMs, time);
@@ -86,6 +90,9 @@ public sealed class NodeRuntime : IAsyncDisposable
 
     /// <summary>Alarm history and acknowledgements.</summary>
     public AlarmBook Alarms { get; }
+
+    /// <summary>Tells the operator of alarm starts and ends and of calibrations that need them; null without notifications or with <c>alarms.notifyOperator</c> off.</summary>
+    public OperatorEventWatcher? OperatorEvents { get; }
 
     /// <summary>Escalates unacknowledged alarms; null without notifications or with escalation off.</summary>
     public AlarmEscalationWatcher? AlarmEscalations { get; }

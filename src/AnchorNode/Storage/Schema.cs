@@ -165,7 +165,8 @@ internal static class Schema
         CREATE INDEX IF NOT EXISTS epc_observations_by_time ON epc_observations (time_ms);
 
         -- Alarm leaves (start and end) in this node's device leaves (rebuilt from leaf_chunks when missing);
-        -- escalated_ms: when this node recorded the alarm's escalation notification.
+        -- escalated_ms: when this node recorded the alarm's escalation notification; notified_ms: when it
+        -- recorded the leaf's alarm.started / alarm.ended notification.
         CREATE TABLE IF NOT EXISTS alarm_leaves (
           device TEXT NOT NULL,
           seq INTEGER NOT NULL,
@@ -178,6 +179,7 @@ internal static class Schema
           value REAL,
           unit TEXT,
           escalated_ms INTEGER,
+          notified_ms INTEGER,
           PRIMARY KEY (device, seq)) WITHOUT ROWID;
         -- Suppression events (docs/spec.md §2.8: suppression-start / suppression-end with a zone and a
         -- reason) in this node's device leaves, for the dashboard's suppressed spans (rebuilt from leaf_chunks when missing).
