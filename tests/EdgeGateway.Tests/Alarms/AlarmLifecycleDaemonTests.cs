@@ -42,7 +42,7 @@ public sealed class AlarmLifecycleDaemonTests : IDisposable
 
         await using (var first = GatewayProcess.Start(run))
         {
-            await first.WaitForLineAsync(l => l.Contains(SuppressionTransition.StartCode, StringComparison.Ordinal), "the defrost window to open", TimeSpan.FromSeconds(60));
+            await first.WaitForLineAsync(l => l.Contains(SuppressionTransition.StartCode, StringComparison.Ordinal), "the defrost window to open", TimeSpan.FromSeconds(180));
             first.Terminate();
             Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         }
@@ -58,10 +58,13 @@ public sealed class AlarmLifecycleDaemonTests : IDisposable
 
         await using (var second = GatewayProcess.Start(run))
         {
-            await second.WaitForLineAsync(l => l.Contains(SuppressionTransition.EndCode, StringComparison.Ordinal), "the defrost window to close", TimeSpan.FromSeconds(60));
+            await second.WaitForLineAsync(l => l.Contains(SuppressionTransition.EndCode, StringComparison.Ordinal), "the defrost window to close", TimeSpan.FromSeconds(180));
             // The chiller cycles around 5 °C: its warning starts again after the window.
             await second.WaitUntilAsync(() => second.Stdout.SkipWhile(l => !l.Contains(SuppressionTransition.EndCode, StringComparison.Ordinal))
-                .Any(l => l.Contains("chiller-1/chiller-warn started", StringComparison.Ordinal)), "a warning after the window", TimeSpan.FromSeconds(60));
+                .Any(l => l.Contains("chiller-1/chiller-warn started", StringComparison.Ordinal)), "a warning after the window",
+                // About 10 s on an idle machine; the limit only catches a gateway that never gets there
+                // (on a machine shared with builds, the replay at 600× ran several times slower).
+                TimeSpan.FromSeconds(180));
             second.Terminate();
             Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         }
