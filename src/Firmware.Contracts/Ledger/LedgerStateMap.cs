@@ -84,6 +84,9 @@ public static class LedgerStateMap
     /// <summary>The key listing the calibrations of one sensor of a device.</summary>
     public static string CalibrationKey(string deviceId, string sensorId) => $"calibration/{deviceId}/{sensorId}";
 
+    /// <summary>The key naming the acknowledgement of the alarm whose start leaf is <paramref name="sequence"/> of a device.</summary>
+    public static string AlarmKey(string deviceId, long sequence) => $"alarm/{deviceId}/{sequence.ToString(CultureInfo.InvariantCulture)}";
+
     /// <summary>SHA-256 of a key's UTF-8 bytes: its position in the tree.</summary>
     public static Hash32 HashKey(string key) => Hash32.Sha256(Encoding.UTF8.GetBytes(key));
 
@@ -124,6 +127,7 @@ public static class LedgerStateMap
         {
             entries.Add(new StateEntry(sensor.Key, CalibrationValue(sensor.Select(c => c.Index))));
         }
+        entries.AddRange(state.Acknowledgements().Select(a => new StateEntry(AlarmKey(a.DeviceId, a.Alarm), AlarmValue(a.Index))));
         entries.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
         return entries;
     }
@@ -248,6 +252,9 @@ public static class LedgerStateMap
         Line(text, "frozen", value.Frozen);
         return text.ToString();
     }
+
+    /// <summary><c>entry &lt;index&gt;</c>: the <c>acknowledge</c> entry of an alarm.</summary>
+    public static string AlarmValue(long entry) => CalibrationValue([entry]);
 
     /// <summary><c>entry &lt;index&gt;</c> per calibration of the sensor, by ledger index.</summary>
     public static string CalibrationValue(IEnumerable<long> entries)

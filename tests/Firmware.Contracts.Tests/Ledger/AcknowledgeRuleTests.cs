@@ -36,6 +36,18 @@ public sealed class AcknowledgeRuleTests
     }
 
     [Fact]
+    public void Acknowledge_IsCommittedByTheStateMap_UnderTheAlarmKey()
+    {
+        var (ledger, _) = Anchored();
+        var before = LedgerStateMap.Root(ledger.State);
+        TestLedger.Ok(ledger.Append(ledger.Signed(EntryKinds.Acknowledge, Ack(4).ToBody(), ledger.Warehouse)));
+        var index = ledger.State.Size - 1;
+        var alarms = LedgerStateMap.Entries(ledger.State).Where(e => e.Key.StartsWith("alarm/", StringComparison.Ordinal)).Select(e => (e.Key, e.Value));
+        Assert.Equal([("alarm/gw-01/4", $"entry {index}\n")], alarms);
+        Assert.NotEqual(before, LedgerStateMap.Root(ledger.State));
+    }
+
+    [Fact]
     public void Acknowledge_OfALeafNoAnchorCovers_IsRefused()
     {
         var (ledger, _) = Anchored(5);

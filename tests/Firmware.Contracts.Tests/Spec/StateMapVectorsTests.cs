@@ -25,6 +25,7 @@ public sealed class StateMapVectorsTests
         ("party/acme-foods", "registration 3\nkey 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"),
         ("lot/WR-2026-000123", "entry 5\nlocation 5\n"),
         ("lot-status/WR-2026-000123", "salt 000102030405060708090a0b0c0d0e0f\nhead 5\nstatus issued\nowner acme-foods\nquantity 360\n"),
+        ("alarm/gw-01/3", "entry 6\n"),
     ];
 
     [Fact]
