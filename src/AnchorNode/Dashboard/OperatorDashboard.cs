@@ -61,19 +61,25 @@ public sealed class OperatorDashboard
     /// <summary>The clock every time on the page is shown on.</summary>
     public DashboardClock Clock => new(_settings.TimeZone);
 
-    /// <summary>The dashboard as of now.</summary>
-    public DashboardView Build()
+    /// <summary>
+    /// Every enrolled gateway's state as of now (<c>online</c>, <c>offline</c>, <c>never-seen</c>,
+    /// <c>revoked</c>): the dashboard's gateway list alone, for those who need no more of it.
+    /// </summary>
+    public (long NowMs, IReadOnlyList<DashboardGateway> Gateways) GatewaysNow()
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var reports = _reports.Latest();
         using var lease = _readers.Rent();
-        var reader = lease.Reader;
-        using var snapshot = reader.Snapshot();
-        var latest = reader.LatestCheckpoint();
-        var ledger = new DashboardLedger(reader.LedgerSize, latest?.Size, latest?.TimeMs, latest?.Signatures);
+        using var snapshot = lease.Reader.Snapshot();
+        return (now, Gateways(lease.Reader, reports, now));
+    }
 
+    /// <summary>A gateway without contact for longer than this is offline.</summary>
+    public long OfflineAfterMs => (long)_offlineAfter.TotalMilliseconds;
+
+    private List<DashboardGateway> Gateways(NodeReader reader, IReadOnlyDictionary<string, StoredStatusReport> reports, long now)
+    {
         var gateways = new List<DashboardGateway>();
-        var zones = new Dictionary<string, (string? Site, List<DashboardAlarm> Active, List<DashboardAlarmEvent> Recent)>(StringComparer.Ordinal);
         foreach (var device in reader.State.Devices().OrderBy(d => d.DeviceId, StringComparer.Ordinal))
         {
             var committed = reader.DeviceLog(device.DeviceId)?.Size ?? 0;
@@ -101,17 +107,36 @@ public sealed class OperatorDashboard
                 committed, report?.LogSize, report is null ? null : Math.Max(0, report.LogSize - committed),
                 report?.SealedSize, report?.PendingReadings, device.AnchorIndex, device.AnchoredSize, anchoredMs,
                 report?.Version, report?.GatewayTimeMs, sensors, sensors.Count(s => s.Fault is not null)));
-            if (report is null)
+        }
+        return gateways;
+    }
+
+    /// <summary>The dashboard as of now.</summary>
+    public DashboardView Build()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var reports = _reports.Latest();
+        using var lease = _readers.Rent();
+        var reader = lease.Reader;
+        using var snapshot = reader.Snapshot();
+        var latest = reader.LatestCheckpoint();
+        var ledger = new DashboardLedger(reader.LedgerSize, latest?.Size, latest?.TimeMs, latest?.Signatures);
+
+        var gateways = Gateways(reader, reports, now);
+        var zones = new Dictionary<string, (string? Site, List<DashboardAlarm> Active, List<DashboardAlarmEvent> Recent)>(StringComparer.Ordinal);
+        foreach (var gateway in gateways)
+        {
+            if (!reports.TryGetValue(gateway.DeviceId, out var stored))
             {
                 continue;
             }
-            foreach (var alarm in report.ActiveAlarms)
+            foreach (var alarm in stored.Report.ActiveAlarms)
             {
-                Zone(alarm.Zone, device.Site).Active.Add(new DashboardAlarm(device.DeviceId, alarm.Sensor, alarm.Rule, alarm.Quantity, alarm.Kind, alarm.SinceMs, alarm.Value, alarm.Unit));
+                Zone(alarm.Zone, gateway.Site).Active.Add(new DashboardAlarm(gateway.DeviceId, alarm.Sensor, alarm.Rule, alarm.Quantity, alarm.Kind, alarm.SinceMs, alarm.Value, alarm.Unit));
             }
-            foreach (var e in report.RecentAlarms)
+            foreach (var e in stored.Report.RecentAlarms)
             {
-                Zone(e.Zone, device.Site).Recent.Add(new DashboardAlarmEvent(device.DeviceId, e.Sensor, e.Rule, e.Event, e.TimeMs, e.Value, e.Unit, e.Sequence));
+                Zone(e.Zone, gateway.Site).Recent.Add(new DashboardAlarmEvent(gateway.DeviceId, e.Sensor, e.Rule, e.Event, e.TimeMs, e.Value, e.Unit, e.Sequence));
             }
         }
 

@@ -50,11 +50,9 @@ public sealed class AlarmEscalationWatcher
     public IReadOnlyList<AlarmEscalation> Check()
     {
         var nowMs = Time.GetUtcNow().ToUnixTimeMilliseconds();
-        var escalated = new List<AlarmEscalation>();
-        using var connection = _database.OpenWriter();
-        NodeDatabase.Execute(connection, "BEGIN IMMEDIATE");
-        try
+        return _dispatcher.Record(_database, connection =>
         {
+            var escalated = new List<AlarmEscalation>();
             using var due = connection.CreateCommand();
             due.CommandText = $"""
                 SELECT {AlarmLeafReader.SelectColumns("a")} FROM alarm_leaves a
@@ -80,18 +78,8 @@ public sealed class AlarmEscalationWatcher
                 NotificationOutbox.Add(connection, Message(escalation, _consortium, _member, nowMs).For(_recipients.Operator));
                 escalated.Add(escalation);
             }
-            NodeDatabase.Execute(connection, "COMMIT");
-        }
-        catch
-        {
-            NodeDatabase.Execute(connection, "ROLLBACK");
-            throw;
-        }
-        if (escalated.Count > 0)
-        {
-            _dispatcher.Wake();
-        }
-        return escalated;
+            return escalated;
+        });
     }
 
     /// <summary>The message of <paramref name="escalation"/>; its event key names the alarm, so it is one event however often it is recorded.</summary>

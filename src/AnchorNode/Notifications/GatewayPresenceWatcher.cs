@@ -35,12 +35,10 @@ public sealed class GatewayPresenceWatcher
     /// <summary>Compares every gateway's state now with the one last notified; returns the changes notified.</summary>
     public IReadOnlyList<GatewayPresenceChange> Check()
     {
-        var view = _dashboard.Build();
-        var changes = new List<GatewayPresenceChange>();
-        using var connection = _database.OpenWriter();
-        NodeDatabase.Execute(connection, "BEGIN IMMEDIATE");
-        try
+        var (nowMs, gateways) = _dashboard.GatewaysNow();
+        return _dispatcher.Record(_database, connection =>
         {
+            var changes = new List<GatewayPresenceChange>();
             using var read = connection.CreateCommand();
             read.CommandText = "SELECT device, state FROM gateway_presence";
             var known = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -55,8 +53,8 @@ public sealed class GatewayPresenceWatcher
             upsert.CommandText = "INSERT INTO gateway_presence (device, state, changed_ms) VALUES ($device, $state, $now) ON CONFLICT (device) DO UPDATE SET state = excluded.state, changed_ms = excluded.changed_ms";
             upsert.Parameters.AddWithValue("$device", "");
             upsert.Parameters.AddWithValue("$state", "");
-            upsert.Parameters.AddWithValue("$now", view.NowMs);
-            foreach (var gateway in view.Gateways.Where(g => g.State is "online" or "offline"))
+            upsert.Parameters.AddWithValue("$now", nowMs);
+            foreach (var gateway in gateways.Where(g => g.State is "online" or "offline"))
             {
                 var before = known.GetValueOrDefault(gateway.DeviceId);
                 if (before == gateway.State)
@@ -70,22 +68,12 @@ public sealed class GatewayPresenceWatcher
                 {
                     continue;
                 }
-                var change = new GatewayPresenceChange(gateway.DeviceId, gateway.Site, gateway.Zone, gateway.State, gateway.LastContactMs, view.OfflineAfterMs);
-                NotificationOutbox.Add(connection, Message(change, view.NowMs).For(_recipients.Operator));
+                var change = new GatewayPresenceChange(gateway.DeviceId, gateway.Site, gateway.Zone, gateway.State, gateway.LastContactMs, _dashboard.OfflineAfterMs);
+                NotificationOutbox.Add(connection, Message(change, nowMs).For(_recipients.Operator));
                 changes.Add(change);
             }
-            NodeDatabase.Execute(connection, "COMMIT");
-        }
-        catch
-        {
-            NodeDatabase.Execute(connection, "ROLLBACK");
-            throw;
-        }
-        if (changes.Count > 0)
-        {
-            _dispatcher.Wake();
-        }
-        return changes;
+            return changes;
+        });
     }
 
     private NotificationMessage Message(GatewayPresenceChange change, long nowMs)

@@ -1,4 +1,6 @@
 using AnchorNode.Configuration;
+using AnchorNode.Storage;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -43,6 +45,38 @@ public sealed partial class NotificationDispatcher
     {
         var full = Math.Min(maxMs, baseMs * Math.Pow(2, Math.Min(attempts - 1, 40)));
         return (long)(full / 2 + full / 2 * jitter);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="record"/> in one write transaction on <paramref name="database"/> (it records
+    /// notifications with <see cref="NotificationOutbox.Add"/> beside the state that caused them, so a
+    /// crash keeps both or neither), then asks for a round when it recorded any.
+    /// </summary>
+    /// <returns>What <paramref name="record"/> returned.</returns>
+    public IReadOnlyList<T> Record<T>(NodeDatabase database, Func<SqliteConnection, IReadOnlyList<T>> record)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(record);
+        IReadOnlyList<T> recorded;
+        using (var connection = database.OpenWriter())
+        {
+            NodeDatabase.Execute(connection, "BEGIN IMMEDIATE");
+            try
+            {
+                recorded = record(connection);
+                NodeDatabase.Execute(connection, "COMMIT");
+            }
+            catch
+            {
+                NodeDatabase.Execute(connection, "ROLLBACK");
+                throw;
+            }
+        }
+        if (recorded.Count > 0)
+        {
+            Wake();
+        }
+        return recorded;
     }
 
     /// <summary>Asks for a round now (new notifications were recorded).</summary>

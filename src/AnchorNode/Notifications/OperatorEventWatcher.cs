@@ -39,13 +39,17 @@ public sealed record CalibrationNotice(string DeviceId, string SensorId, string 
 /// told once, also across restarts. Leaves older than <see cref="AlarmHorizon"/> when first seen (a
 /// backlog of weeks, or an index rebuilt from an old database) are marked without a notification: the
 /// alarm history and the reports hold them, and a flood of stale alarms would bury the current ones.
-/// A calibration notification's event key names the sensor, the status and the due date, so the
-/// outbox sends it once per calibration and status, however often it is checked.
+/// Calibrations are looked at once per <see cref="CalibrationInterval"/>; a calibration notification's
+/// event key names the sensor, the status and the due date, so the outbox sends it once per
+/// calibration and status, however often it is checked. A check with nothing to tell writes nothing.
 /// </remarks>
 public sealed class OperatorEventWatcher
 {
     /// <summary>How old an alarm leaf may be, by the node's clock, and still be notified.</summary>
     public static readonly TimeSpan AlarmHorizon = TimeSpan.FromHours(24);
+
+    /// <summary>How often calibrations are looked at: their status changes by the day, alarms by the second.</summary>
+    public static readonly TimeSpan CalibrationInterval = TimeSpan.FromHours(1);
 
     private readonly NodeDatabase _database;
     private readonly NodeReaders _readers;
@@ -55,6 +59,7 @@ public sealed class OperatorEventWatcher
     private readonly string _consortium;
     private readonly string _member;
     private readonly int _dueSoonDays;
+    private long _nextCalibrationMs = long.MinValue;
 
     /// <summary>A watcher telling <paramref name="recipients"/>' operator contacts.</summary>
     public OperatorEventWatcher(NodeDatabase database, NodeReaders readers, GatewayStatusService reports, NotificationRecipients recipients, NotificationDispatcher dispatcher,
@@ -74,20 +79,26 @@ public sealed class OperatorEventWatcher
     /// <summary>The clock.</summary>
     public TimeProvider Time { get; }
 
-    /// <summary>Records the notifications due now; returns how many events it recorded (each once, however often it is called).</summary>
+    /// <summary>Records the notifications due now; returns how many events it recorded (the outbox keeps each once, however often it is called).</summary>
     public int Check()
     {
         var nowMs = Time.GetUtcNow().ToUnixTimeMilliseconds();
-        IReadOnlyList<DashboardCalibration> calibrations;
+        IReadOnlyList<DashboardCalibration> calibrations = [];
+        var looked = nowMs >= _nextCalibrationMs;
+        bool unnotifiedLeaves;
         using (var lease = _readers.Rent())
         {
-            calibrations = DashboardCalibration.Flags(lease.Reader.State, _reports.Latest(), nowMs, _dueSoonDays);
+            if (looked)
+            {
+                calibrations = DashboardCalibration.Flags(lease.Reader.State, _reports.Latest(), nowMs, _dueSoonDays);
+            }
+            using var unnotified = lease.Reader.Command("SELECT EXISTS (SELECT 1 FROM alarm_leaves WHERE notified_ms IS NULL)", 0);
+            unnotifiedLeaves = Convert.ToInt64(unnotified.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 1;
         }
-        var recorded = 0;
-        using var connection = _database.OpenWriter();
-        NodeDatabase.Execute(connection, "BEGIN IMMEDIATE");
-        try
+        // Nothing to tell: no write transaction on the node's database.
+        var recorded = calibrations.Count == 0 && !unnotifiedLeaves ? [] : _dispatcher.Record<object>(_database, connection =>
         {
+            var notices = new List<object>();
             using var fresh = connection.CreateCommand();
             fresh.CommandText = $"SELECT {AlarmLeafReader.SelectColumns("a")} FROM alarm_leaves a WHERE a.notified_ms IS NULL ORDER BY a.time_ms, a.device, a.seq";
             var leaves = AlarmLeafReader.Read(fresh);
@@ -107,27 +118,22 @@ public sealed class OperatorEventWatcher
                 {
                     var notice = new AlarmTransitionNotice(leaf.DeviceId, leaf.Sequence, leaf.State, leaf.Zone, leaf.Rule, leaf.Sensor, leaf.Severity, leaf.TimeMs, leaf.Value, leaf.Unit);
                     NotificationOutbox.Add(connection, Message(notice, _consortium, _member, nowMs).For(_recipients.Operator));
-                    recorded++;
+                    notices.Add(notice);
                 }
             }
             foreach (var flag in calibrations)
             {
                 var notice = new CalibrationNotice(flag.DeviceId, flag.SensorId, flag.Quantity, flag.Status, flag.Certificate, flag.Laboratory, flag.DueMs);
                 NotificationOutbox.Add(connection, Message(notice, _consortium, _member, nowMs).For(_recipients.Operator));
-                recorded++;
+                notices.Add(notice);
             }
-            NodeDatabase.Execute(connection, "COMMIT");
-        }
-        catch
+            return notices;
+        });
+        if (looked)
         {
-            NodeDatabase.Execute(connection, "ROLLBACK");
-            throw;
+            _nextCalibrationMs = nowMs + (long)CalibrationInterval.TotalMilliseconds;
         }
-        if (recorded > 0)
-        {
-            _dispatcher.Wake();
-        }
-        return recorded;
+        return recorded.Count;
     }
 
     /// <summary>The message of an alarm leaf; its event key names the leaf.</summary>

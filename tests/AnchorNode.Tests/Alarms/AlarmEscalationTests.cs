@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using AnchorNode.Configuration;
+using AnchorNode.Notifications;
 using AnchorNode.Tests.Infrastructure;
 using AnchorNode.Tests.Notifications;
 using netDumbster.smtp;
@@ -14,43 +15,18 @@ namespace AnchorNode.Tests.Alarms;
 /// alarm, also across a restart; never for an alarm acknowledged or ended in time), and every alarm
 /// start and end and calibration that needs them (each once; an alarm leaf older than a day is not told).
 /// </summary>
-public sealed class AlarmEscalationTests : IAsyncLifetime
+public sealed class AlarmEscalationTests() : NotificationTestBase("edgetrace-escalation-tests")
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "edgetrace-escalation-tests", Guid.NewGuid().ToString("N"));
-    private readonly OffsetTimeProvider _time = new();
-    private SimpleSmtpServer _smtp = null!;
-
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_root);
-        _smtp = netDumbster.smtp.Configuration.Configure().WithAddress(IPAddress.Loopback).WithRandomPort().Build();
-        return Task.CompletedTask;
-    }
-
-    public Task DisposeAsync()
-    {
-        _smtp.Stop();
-        _smtp.Dispose();
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task UnacknowledgedActiveAlarm_EscalatesOnce_ByWebhookAndEmail_NotAgainAfterARestart_AcknowledgedAndEndedOnesNever()
     {
-        await using var receiver = await WebhookReceiver.StartAsync(_root);
+        await using var receiver = await WebhookReceiver.StartAsync(Root);
         // Only escalations: the alarm and calibration notices are the next test's.
         var node = NodeTelling(receiver, new AlarmSettings { EscalateAfterMs = 600_000, CheckIntervalMs = 50, NotifyOperator = false });
         await node.InitializeAsync();
         try
         {
-            var now = _time.GetUtcNow().ToUnixTimeMilliseconds() - 1000;
+            var now = Time.GetUtcNow().ToUnixTimeMilliseconds() - 1000;
             using var device = new SimulatedDevice("gw-escalate", 41).Add(2);
             await node.EnrolAsync(device);
             var forgotten = device.AddAlarm("start", rule: "chiller-high", timeMs: now);
@@ -68,8 +44,8 @@ public sealed class AlarmEscalationTests : IAsyncLifetime
             Assert.Empty(watcher.Check());
             Assert.Empty(node.Runtime.Outbox.All(10));
 
-            _time.Advance(TimeSpan.FromMinutes(11));
-            await Eventually.TrueAsync(() => receiver.Accepted.Count == 1 && _smtp.ReceivedEmailCount == 1, "the escalation webhook and email were delivered");
+            Time.Advance(TimeSpan.FromMinutes(11));
+            await Eventually.TrueAsync(() => receiver.Accepted.Count == 1 && Smtp.ReceivedEmailCount == 1, "the escalation webhook and email were delivered");
             var hook = receiver.Accepted[0];
             Assert.True(hook.SignatureValid);
             Assert.Equal("alarm.escalated", hook.Event);
@@ -78,7 +54,7 @@ public sealed class AlarmEscalationTests : IAsyncLifetime
             Assert.Equal(("alarm.escalated", $"alarm.escalated/{device.Id}/{forgotten}", device.Id, forgotten, "chiller-high", 600_000L),
                 (body.GetProperty("type").GetString(), body.GetProperty("event").GetString(), alarm.GetProperty("deviceId").GetString(),
                  alarm.GetProperty("sequence").GetInt64(), alarm.GetProperty("rule").GetString(), alarm.GetProperty("escalateAfterMs").GetInt64()));
-            var mail = Assert.Single(_smtp.ReceivedEmail);
+            var mail = Assert.Single(Smtp.ReceivedEmail);
             Assert.Contains("Alarm not acknowledged for more than 10 min", mail.Headers["Subject"], StringComparison.Ordinal);
             Assert.Contains("chiller-high", mail.Headers["Subject"], StringComparison.Ordinal);
             Assert.NotNull(node.Runtime.Alarms.Find(device.Id, forgotten)!.EscalatedMs);
@@ -87,11 +63,11 @@ public sealed class AlarmEscalationTests : IAsyncLifetime
 
             // A restart, and more time: the same alarm does not escalate again, and nothing else does.
             await node.RestartAsync();
-            _time.Advance(TimeSpan.FromMinutes(30));
+            Time.Advance(TimeSpan.FromMinutes(30));
             Assert.Empty(node.Runtime.AlarmEscalations!.Check());
             await Eventually.TrueAsync(() => node.Runtime.Outbox.Summary(10) is { Pending: 0, Delivered: 2, Failed: 0 }, "both notifications delivered, none added");
             Assert.Single(receiver.Accepted);
-            Assert.Equal(1, _smtp.ReceivedEmailCount);
+            Assert.Equal(1, Smtp.ReceivedEmailCount);
         }
         finally
         {
@@ -102,12 +78,12 @@ public sealed class AlarmEscalationTests : IAsyncLifetime
     [Fact]
     public async Task AlarmStartAndEnd_AndCalibrationFlags_AreToldOnce_StaleAlarmsAreNot()
     {
-        await using var receiver = await WebhookReceiver.StartAsync(_root);
+        await using var receiver = await WebhookReceiver.StartAsync(Root);
         var node = NodeTelling(receiver, new AlarmSettings { EscalateAfterMs = 0, CheckIntervalMs = 3_600_000 });
         await node.InitializeAsync();
         try
         {
-            var now = _time.GetUtcNow().ToUnixTimeMilliseconds() - 1000;
+            var now = Time.GetUtcNow().ToUnixTimeMilliseconds() - 1000;
             using var device = new SimulatedDevice("gw-tell", 43).Add(2);
             await node.EnrolAsync(device);
             var stale = device.AddAlarm("start", rule: "door-open", sensor: null, timeMs: now - (2 * 86_400_000L));
@@ -121,9 +97,11 @@ public sealed class AlarmEscalationTests : IAsyncLifetime
                 Assert.Equal(HttpStatusCode.Created, response.StatusCode);
             }
 
+            // Calibrations are looked at hourly (the node's first look was at its start, before them).
+            Time.Advance(OperatorEventWatcher.CalibrationInterval);
             var watcher = node.Runtime.OperatorEvents!;
             watcher.Check();
-            await Eventually.TrueAsync(() => receiver.Accepted.Count == 4 && _smtp.ReceivedEmailCount == 4, "four webhooks and four emails delivered");
+            await Eventually.TrueAsync(() => receiver.Accepted.Count == 4 && Smtp.ReceivedEmailCount == 4, "four webhooks and four emails delivered");
 
             var events = receiver.Accepted.Select(h => (h.Event, JsonDocument.Parse(h.Body).RootElement)).OrderBy(e => e.Event, StringComparer.Ordinal).ToList();
             Assert.All(receiver.Accepted, h => Assert.True(h.SignatureValid));
@@ -136,7 +114,7 @@ public sealed class AlarmEscalationTests : IAsyncLifetime
             Assert.Equal(("t1", "overdue", "CNAS-L0001-2025-118"), (events[3].Item2.GetProperty("calibration").GetProperty("sensorId").GetString(),
                 events[3].Item2.GetProperty("calibration").GetProperty("status").GetString(), events[3].Item2.GetProperty("calibration").GetProperty("certificate").GetString()));
             Assert.Equal("h1", events[2].Item2.GetProperty("calibration").GetProperty("sensorId").GetString());
-            var subjects = _smtp.ReceivedEmail.Select(m => m.Headers["Subject"]).ToList();
+            var subjects = Smtp.ReceivedEmail.Select(m => m.Headers["Subject"]).ToList();
             Assert.Contains(subjects, s => s!.StartsWith("Alarm 'chiller-high' started in zone cold-a on t1 at 9.4 Cel", StringComparison.Ordinal));
             Assert.Contains(subjects, s => s!.StartsWith("Calibration overdue since", StringComparison.Ordinal) && s!.Contains("t1", StringComparison.Ordinal));
             // The stale alarm is in the history but was not told.
@@ -149,7 +127,7 @@ public sealed class AlarmEscalationTests : IAsyncLifetime
             node.Runtime.OperatorEvents!.Check();
             await Eventually.TrueAsync(() => node.Runtime.Outbox.Summary(20) is { Pending: 0, Delivered: 8, Failed: 0 }, "the eight deliveries done, none added");
             Assert.Equal(4, receiver.Accepted.Count);
-            Assert.Equal(4, _smtp.ReceivedEmailCount);
+            Assert.Equal(4, Smtp.ReceivedEmailCount);
         }
         finally
         {
@@ -160,13 +138,13 @@ public sealed class AlarmEscalationTests : IAsyncLifetime
     // A node whose operator contacts are the receiver and the SMTP server, with these alarm settings.
     private TestNode NodeTelling(WebhookReceiver receiver, AlarmSettings alarms) => new()
     {
-        Time = _time,
+        Time = Time,
         ConfigureNode = c => c with
         {
             Notifications = new NotificationSettings
             {
                 Operator = new NotificationContact { Webhooks = [new WebhookEndpoint { Url = receiver.Url, SecretFile = receiver.SecretFile }], Emails = ["cold-room@warehouse.example"] },
-                Smtp = new SmtpSettings { Host = "127.0.0.1", Port = _smtp.Configuration.Port, From = "node@warehouse.example", Tls = "auto" },
+                Smtp = new SmtpSettings { Host = "127.0.0.1", Port = Smtp.Configuration.Port, From = "node@warehouse.example", Tls = "auto" },
                 RetryBaseMs = 40, RetryMaxMs = 200, PollIntervalMs = 50, GatewayCheckIntervalMs = 3_600_000, TimeoutMs = 5000,
             },
             Alarms = alarms,

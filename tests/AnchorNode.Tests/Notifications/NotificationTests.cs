@@ -18,38 +18,13 @@ namespace AnchorNode.Tests.Notifications;
 /// The notification outbox on a real node: a webhook receiver on Kestrel that checks signatures and
 /// answers 503 first, an in-process SMTP server, restarts on the same data folder.
 /// </summary>
-public sealed class NotificationTests : IAsyncLifetime
+public sealed class NotificationTests() : NotificationTestBase("edgetrace-notify-tests")
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "edgetrace-notify-tests", Guid.NewGuid().ToString("N"));
-    private readonly OffsetTimeProvider _time = new();
-    private SimpleSmtpServer _smtp = null!;
-
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_root);
-        _smtp = netDumbster.smtp.Configuration.Configure().WithAddress(System.Net.IPAddress.Loopback).WithRandomPort().Build();
-        return Task.CompletedTask;
-    }
-
-    public Task DisposeAsync()
-    {
-        _smtp.Stop();
-        _smtp.Dispose();
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        return Task.CompletedTask;
-    }
-
     private NotificationSettings Settings(NotificationContact? operatorContact = null, IReadOnlyDictionary<string, NotificationContact>? lenders = null, string tls = "auto") => new()
     {
         Operator = operatorContact,
         Lenders = lenders ?? new Dictionary<string, NotificationContact>(),
-        Smtp = new SmtpSettings { Host = "127.0.0.1", Port = _smtp.Configuration.Port, From = "node@warehouse.example", Tls = tls },
+        Smtp = new SmtpSettings { Host = "127.0.0.1", Port = Smtp.Configuration.Port, From = "node@warehouse.example", Tls = tls },
         RetryBaseMs = 40,
         RetryMaxMs = 200,
         PollIntervalMs = 50,
@@ -63,10 +38,10 @@ public sealed class NotificationTests : IAsyncLifetime
     [Fact]
     public async Task GatewayOffline_ThenBackOnline_ReachesTheOperatorsWebhookAfter503s_AndItsEmail()
     {
-        await using var receiver = await WebhookReceiver.StartAsync(_root, failFirst: 2);
+        await using var receiver = await WebhookReceiver.StartAsync(Root, failFirst: 2);
         var node = new TestNode
         {
-            Time = _time,
+            Time = Time,
             ConfigureNode = c => c with { GatewayOfflineAfterMs = 60_000, Notifications = Settings(Hook(receiver, "cold-room@warehouse.example")) },
         };
         await node.InitializeAsync();
@@ -78,8 +53,8 @@ public sealed class NotificationTests : IAsyncLifetime
             await Eventually.TrueAsync(() => PresenceOf(node.Runtime, device.Id) == "online", "the watcher saw the gateway online");
             Assert.Equal(0, node.Runtime.Outbox.Summary(10).Pending + node.Runtime.Outbox.Summary(10).Delivered);
 
-            _time.Advance(TimeSpan.FromSeconds(75));
-            await Eventually.TrueAsync(() => receiver.Accepted.Count == 1 && _smtp.ReceivedEmailCount == 1, "the offline webhook and email were delivered");
+            Time.Advance(TimeSpan.FromSeconds(75));
+            await Eventually.TrueAsync(() => receiver.Accepted.Count == 1 && Smtp.ReceivedEmailCount == 1, "the offline webhook and email were delivered");
 
             var attempts = receiver.Attempts.ToList();
             Assert.Equal([503, 503, 200], attempts.Select(a => a.Status));
@@ -91,13 +66,13 @@ public sealed class NotificationTests : IAsyncLifetime
             Assert.Equal(("gateway.offline", "gw-notify", "offline", "warehouse"),
                 (body.GetProperty("type").GetString(), body.GetProperty("gateway").GetProperty("deviceId").GetString(),
                  body.GetProperty("gateway").GetProperty("state").GetString(), body.GetProperty("node").GetString()));
-            var mail = Assert.Single(_smtp.ReceivedEmail);
+            var mail = Assert.Single(Smtp.ReceivedEmail);
             Assert.Equal("cold-room@warehouse.example", Assert.Single(mail.ToAddresses).Address);
             Assert.Contains("Gateway gw-notify (site-1/cold-a) is offline", mail.Headers["Subject"], StringComparison.Ordinal);
             Assert.Contains("\"gateway.offline\"", mail.MessageParts[0].BodyData, StringComparison.Ordinal);
 
-            await StatusReports.PostOkAsync(node, device, StatusReports.Report(device, _time.GetUtcNow().ToUnixTimeMilliseconds(), 2, 2));
-            await Eventually.TrueAsync(() => receiver.Accepted.Count == 2 && _smtp.ReceivedEmailCount == 2, "the back-online webhook and email were delivered");
+            await StatusReports.PostOkAsync(node, device, StatusReports.Report(device, Time.GetUtcNow().ToUnixTimeMilliseconds(), 2, 2));
+            await Eventually.TrueAsync(() => receiver.Accepted.Count == 2 && Smtp.ReceivedEmailCount == 2, "the back-online webhook and email were delivered");
             var online = receiver.Accepted[1];
             Assert.Equal("gateway.online", online.Event);
             Assert.NotEqual(attempts[0].DeliveryId, online.DeliveryId);
@@ -112,8 +87,8 @@ public sealed class NotificationTests : IAsyncLifetime
     [Fact]
     public async Task Restart_MidRetry_LosesNothing_AndDeliversWithTheSameIdempotencyId()
     {
-        await using var receiver = await WebhookReceiver.StartAsync(_root, failFirst: int.MaxValue);
-        var folder = new DataFolder(Path.Combine(_root, "node"));
+        await using var receiver = await WebhookReceiver.StartAsync(Root, failFirst: int.MaxValue);
+        var folder = new DataFolder(Path.Combine(Root, "node"));
         var settings = Settings(lenders: new Dictionary<string, NotificationContact> { ["bank"] = Hook(receiver, "credit@bank.example") }) with { RetryBaseMs = 200, RetryMaxMs = 400 };
         folder.Initialise(new NodeConfig { Consortium = "demo", Member = "warehouse", Notifications = settings }).Dispose();
         var breach = new CovenantBreachEvent(7, "urn:receipt:1", "bank", "temperature above 8 for 30m", "gw-1", "t1", 1000, 1_801_000, 1_900_000, 11.5, false, 2_000_000);
@@ -145,7 +120,7 @@ public sealed class NotificationTests : IAsyncLifetime
             Assert.Equal(("covenant.breach", 7, "urn:receipt:1", 11.5),
                 (body.GetProperty("type").GetString(), body.GetProperty("breach").GetProperty("pledgeIndex").GetInt32(),
                  body.GetProperty("breach").GetProperty("receipt").GetString(), body.GetProperty("breach").GetProperty("peak").GetDouble()));
-            var mail = Assert.Single(_smtp.ReceivedEmail);
+            var mail = Assert.Single(Smtp.ReceivedEmail);
             Assert.Equal("credit@bank.example", Assert.Single(mail.ToAddresses).Address);
             Assert.Equal((0, 2, 0), (runtime.Outbox.Summary(10).Pending, runtime.Outbox.Summary(10).Delivered, runtime.Outbox.Summary(10).Failed));
 
@@ -164,7 +139,7 @@ public sealed class NotificationTests : IAsyncLifetime
     [Fact]
     public async Task StartTlsRequired_ButNotOffered_IsRetriedThenFailed_WithTheReasonShown()
     {
-        var folder = new DataFolder(Path.Combine(_root, "node"));
+        var folder = new DataFolder(Path.Combine(Root, "node"));
         var settings = Settings(lenders: new Dictionary<string, NotificationContact> { ["bank"] = new() { Emails = ["credit@bank.example"] } }, tls: "starttls") with { MaxAttempts = 2 };
         folder.Initialise(new NodeConfig { Consortium = "demo", Member = "warehouse", Notifications = settings }).Dispose();
         var breach = new CovenantBreachEvent(3, "urn:receipt:2", "bank", "temperature above 8 for 30m", "gw-1", "t1", 1000, 1_801_000, 1_900_000, 9.5, true, 2_000_000);
@@ -177,7 +152,7 @@ public sealed class NotificationTests : IAsyncLifetime
             var failed = Assert.Single(runtime.Outbox.Summary(10).Undelivered);
             Assert.Equal(("failed", 2), (failed.Status, failed.Attempts));
             Assert.Contains("does not offer STARTTLS", failed.LastError, StringComparison.Ordinal);
-            Assert.Equal(0, _smtp.ReceivedEmailCount);
+            Assert.Equal(0, Smtp.ReceivedEmailCount);
         }
         finally
         {
@@ -216,7 +191,7 @@ public sealed class NotificationTests : IAsyncLifetime
     [Fact]
     public async Task Start_WithAMissingSecretFile_ExitsTwo_NamingTheField()
     {
-        var folder = new DataFolder(Path.Combine(_root, "node"));
+        var folder = new DataFolder(Path.Combine(Root, "node"));
         var settings = Settings(new NotificationContact { Webhooks = [new WebhookEndpoint { Url = "https://ops.example/hook", SecretFile = "missing.secret" }] });
         folder.Initialise(new NodeConfig { Consortium = "demo", Member = "warehouse", Notifications = settings }).Dispose();
 
@@ -235,7 +210,7 @@ public sealed class NotificationTests : IAsyncLifetime
 
     private async Task<(NodeRuntime Runtime, WebApplication App)> StartAsync(DataFolder folder)
     {
-        var runtime = NodeRuntime.Open(folder, NullLoggerFactory.Instance, _time);
+        var runtime = NodeRuntime.Open(folder, NullLoggerFactory.Instance, Time);
         var app = NodeHost.Build(runtime, ["http://127.0.0.1:0"], builder => builder.Logging.ClearProviders());
         await app.StartAsync();
         return (runtime, app);
