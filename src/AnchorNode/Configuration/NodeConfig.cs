@@ -111,6 +111,10 @@ public sealed record NodeConfig
     [JsonPropertyName("alarms")]
     public AlarmSettings Alarms { get; set; } = new();
 
+    /// <summary>The consortium's etcd cluster, which orders entries for every member node; null: this node orders alone (SQLite).</summary>
+    [JsonPropertyName("etcd")]
+    public EtcdSettings? Etcd { get; set; }
+
     /// <summary>The ledger's checkpoint origin.</summary>
     [JsonIgnore]
     public string Origin => LedgerNames.Origin(Consortium);
@@ -206,7 +210,7 @@ public sealed record NodeConfig
                 return $"trustedProxies: '{proxy}' is not an IP address";
             }
         }
-        return Notifications?.Problem();
+        return Etcd?.Problem() ?? Notifications?.Problem();
     }
 }
 

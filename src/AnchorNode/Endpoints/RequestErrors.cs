@@ -31,14 +31,28 @@ internal static class RequestErrors
         return Problems.WriteAsync(http, problem);
     }
 
+    /// <summary>The problem type when the ordering service cannot append now.</summary>
+    public const string LedgerUnavailable = "ledger-unavailable";
+
     /// <summary>The status of an exception that reached the exception handler.</summary>
     public static int StatusOf(Exception exception) =>
-        exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
+        exception is BadHttpRequestException bad ? bad.StatusCode
+        : exception is Ledger.LedgerUnavailableException ? StatusCodes.Status503ServiceUnavailable
+        : StatusCodes.Status500InternalServerError;
 
     /// <summary>Gives such a problem its type and a detail that says what to do.</summary>
     public static void Describe(ProblemDetailsContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.Exception is Ledger.LedgerUnavailableException unavailable)
+        {
+            // The consortium's ordering has no quorum or cannot be reached: nothing was appended, and
+            // the same request may succeed shortly (a gateway moves to another member meanwhile).
+            context.ProblemDetails.Type = ProblemTypes.For(LedgerUnavailable);
+            context.ProblemDetails.Detail = unavailable.Message;
+            context.HttpContext.Response.Headers.RetryAfter = "2";
+            return;
+        }
         if (context.Exception is not BadHttpRequestException bad)
         {
             return;

@@ -48,6 +48,12 @@ public sealed class LedgerProposal
 
     /// <summary>Local data committed in the same transaction as the entry, or null.</summary>
     public ILedgerAttachment? Attachment { get; }
+
+    /// <summary>
+    /// The index the entry must get, or null for "the next one". A node applying an order decided
+    /// elsewhere (etcd) sets it, so an entry another process applied already is never appended twice.
+    /// </summary>
+    public long? ExpectedIndex { get; init; }
 }
 
 /// <summary>An appended entry.</summary>

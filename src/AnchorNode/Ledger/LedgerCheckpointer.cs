@@ -38,11 +38,22 @@ public sealed class LedgerCheckpointer
     }
 
     /// <summary>Signs a checkpoint of the current ledger if it grew since the last one; returns the new one or null.</summary>
-    public async Task<StoredCheckpoint?> SignIfGrownAsync(CancellationToken cancellationToken)
+    public Task<StoredCheckpoint?> SignIfGrownAsync(CancellationToken cancellationToken) =>
+        SignAsync(context => Sign(context, null), cancellationToken);
+
+    /// <summary>
+    /// Signs the checkpoint a consortium sealed at <paramref name="size"/> with time <paramref name="timeMs"/>
+    /// (docs/spec-ledger.md §6), if the ledger has exactly that many entries when the writer runs it and
+    /// this node has not signed that size yet; null otherwise. Every member signs the same text.
+    /// </summary>
+    public Task<StoredCheckpoint?> SignSealedAsync(long size, long timeMs, CancellationToken cancellationToken) =>
+        SignAsync(context => Sign(context, (size, timeMs)), cancellationToken);
+
+    private async Task<StoredCheckpoint?> SignAsync(Func<LedgerWriteContext, (StoredCheckpoint? Signed, Dictionary<string, string>? State)> sign, CancellationToken cancellationToken)
     {
         try
         {
-            var (signed, state) = await _writer.RunExclusiveAsync(SignIfGrown, cancellationToken).ConfigureAwait(false);
+            var (signed, state) = await _writer.RunExclusiveAsync(sign, cancellationToken).ConfigureAwait(false);
             if (state is not null)
             {
                 _recorded = state;
@@ -57,10 +68,10 @@ public sealed class LedgerCheckpointer
         }
     }
 
-    private (StoredCheckpoint? Signed, Dictionary<string, string>? State) SignIfGrown(LedgerWriteContext context)
+    private (StoredCheckpoint? Signed, Dictionary<string, string>? State) Sign(LedgerWriteContext context, (long Size, long TimeMs)? sealedAt)
     {
         var size = context.Ledger.Size;
-        if (size == 0)
+        if (size == 0 || (sealedAt is { } seal && seal.Size != size))
         {
             return (null, null);
         }
@@ -79,6 +90,10 @@ public sealed class LedgerCheckpointer
         if (lastSize == size)
         {
             return (null, null);
+        }
+        if (sealedAt is { } sealTime && sealTime.TimeMs > _time.GetUtcNow().ToUnixTimeMilliseconds() + Firmware.Contracts.Uplink.ProblemTypes.MaxClockSkewMs)
+        {
+            throw new InvalidOperationException($"refusing to sign the consortium's checkpoint of size {size}: it is dated {sealTime.TimeMs}, more than {Firmware.Contracts.Uplink.ProblemTypes.MaxClockSkewMs / 60_000} minutes ahead of this member's clock");
         }
         var tree = context.Ledger.Reader;
         var root = tree.Root(size);
@@ -105,8 +120,9 @@ public sealed class LedgerCheckpointer
         var stateRoot = LedgerStateMap.Tree(state).Root;
         var recorded = _recorded ?? StateValues.At(context.Connection, lastSize).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
         StateValues.Record(context.Connection, size, state, recorded);
-        // Checkpoint times never go backwards, even if the clock does.
-        var time = Math.Max(_time.GetUtcNow().ToUnixTimeMilliseconds(), lastTime);
+        // Checkpoint times never go backwards, even if the clock does. A consortium's seal carries
+        // the time every member signs (the sealing member took it the same way).
+        var time = sealedAt?.TimeMs ?? Math.Max(_time.GetUtcNow().ToUnixTimeMilliseconds(), lastTime);
         var note = new Checkpoint(_origin, size, root, [Checkpoint.TimeExtension(time), Checkpoint.StateExtension(stateRoot)]).Sign(_member);
         _guard.Record(size, root);
         var insert = context.Command("INSERT INTO checkpoints (size, root, time_ms, note, signatures) VALUES ($size, $root, $time, $note, 1)", "$size", "$root", "$time", "$note");

@@ -41,6 +41,9 @@ public sealed partial class SqliteLedgerSequencer : ILedgerSequencer, IAsyncDisp
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
+    /// <summary>The failure when a proposal's <see cref="LedgerProposal.ExpectedIndex"/> is not the next index.</summary>
+    public const string NotAtPosition = "ledger-position";
+
     /// <summary>Batches committed so far.</summary>
     public long Commits { get; private set; }
 
@@ -70,6 +73,44 @@ public sealed partial class SqliteLedgerSequencer : ILedgerSequencer, IAsyncDisp
             throw new ObjectDisposedException(nameof(SqliteLedgerSequencer), "the ledger writer has stopped");
         }
         return item.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Checks <paramref name="proposals"/> in order against the ledger as it is when it has exactly
+    /// <paramref name="expectedSize"/> entries, each against the state the accepted ones before it
+    /// imply, and keeps nothing: the transaction always rolls back. Null when the ledger does not have
+    /// <paramref name="expectedSize"/> entries. Attachments are not run.
+    /// </summary>
+    public Task<IReadOnlyList<Result<LedgerEntry>>?> ValidateAsync(IReadOnlyList<LedgerProposal> proposals, long expectedSize, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(proposals);
+        var item = new ExclusiveItem<IReadOnlyList<Result<LedgerEntry>>?>(context => Validate(context, proposals, expectedSize), commit: false);
+        if (!_queue.Writer.TryWrite(item))
+        {
+            throw new ObjectDisposedException(nameof(SqliteLedgerSequencer), "the ledger writer has stopped");
+        }
+        return item.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    private List<Result<LedgerEntry>>? Validate(LedgerWriteContext context, IReadOnlyList<LedgerProposal> proposals, long expectedSize)
+    {
+        if (context.State.Size != expectedSize)
+        {
+            return null;
+        }
+        var results = new List<Result<LedgerEntry>>(proposals.Count);
+        foreach (var proposal in proposals)
+        {
+            _context.Execute("SAVEPOINT proposal");
+            var checkedEntry = proposal.Parsed is { } parsed ? _rules.Append(parsed, _context.State) : _rules.Append(proposal.Entry, _context.State);
+            if (!checkedEntry.Succeeded)
+            {
+                _context.Execute("ROLLBACK TO proposal");
+            }
+            _context.Execute("RELEASE proposal");
+            results.Add(checkedEntry);
+        }
+        return results;
     }
 
     /// <summary>Stops taking work, finishes what is queued, and closes the connection.</summary>
@@ -159,6 +200,10 @@ public sealed partial class SqliteLedgerSequencer : ILedgerSequencer, IAsyncDisp
 
     private Result<AppendedEntry> AppendOne(LedgerProposal proposal)
     {
+        if (proposal.ExpectedIndex is { } expected && expected != _context.State.Size)
+        {
+            return Result<AppendedEntry>.Fail(NotAtPosition, $"the entry belongs at index {expected} but the ledger has {_context.State.Size} entries");
+        }
         _context.Execute("SAVEPOINT proposal");
         var keep = false;
         try
@@ -192,14 +237,22 @@ public sealed partial class SqliteLedgerSequencer : ILedgerSequencer, IAsyncDisp
         }
     }
 
-    private T RunExclusive<T>(Func<LedgerWriteContext, T> work)
+    private T RunExclusive<T>(Func<LedgerWriteContext, T> work, bool commit)
     {
         _context.Execute("BEGIN IMMEDIATE");
         try
         {
             _context.Resync();
             var result = work(_context);
-            _context.Execute("COMMIT");
+            if (commit)
+            {
+                _context.Execute("COMMIT");
+            }
+            else
+            {
+                _context.Execute("ROLLBACK");
+                _context.Invalidate();
+            }
             return result;
         }
         catch
@@ -245,7 +298,7 @@ public sealed partial class SqliteLedgerSequencer : ILedgerSequencer, IAsyncDisp
         public override void RunAlone(SqliteLedgerSequencer sequencer) => sequencer.CommitBatch([this]);
     }
 
-    private sealed class ExclusiveItem<T>(Func<LedgerWriteContext, T> work) : WorkItem
+    private sealed class ExclusiveItem<T>(Func<LedgerWriteContext, T> work, bool commit = true) : WorkItem
     {
         public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -253,7 +306,7 @@ public sealed partial class SqliteLedgerSequencer : ILedgerSequencer, IAsyncDisp
         {
             try
             {
-                Completion.TrySetResult(sequencer.RunExclusive(work));
+                Completion.TrySetResult(sequencer.RunExclusive(work, commit));
             }
 #pragma warning disable CA1031 // the caller awaits the exception; the writer must keep running
             catch (Exception e)

@@ -36,16 +36,21 @@ public sealed class NodeRuntime : IAsyncDisposable
         Sequencer = new SqliteLedgerSequencer(Database, config.Consortium, Rules, [new AnchorProjection()], loggers.CreateLogger<SqliteLedgerSequencer>(), config.MaxBatch);
         Readers = new NodeReaders(Database, config.Consortium);
         Statements = new StatementSigner(config.Consortium, member, time, random);
-        Devices = new DeviceRegistry(Sequencer, Statements, Readers);
-        Uplink = new UplinkService(Sequencer, Readers, Signatures, time, loggers.CreateLogger<UplinkService>());
         Guard = new CheckpointGuard(folder.GuardFile);
         Checkpointer = new LedgerCheckpointer(Sequencer, member, config.Origin, time, Guard);
         Cosignatures = new CosignatureService(Sequencer, Signatures);
+        if (config.Etcd is { } etcd)
+        {
+            Etcd = new EtcdLedgerSequencer(etcd, config.Consortium, Sequencer, Readers, Checkpointer, Cosignatures, config.Member, time, loggers.CreateLogger<EtcdLedgerSequencer>());
+        }
+        Ordering = (ILedgerSequencer?)Etcd ?? Sequencer;
+        Devices = new DeviceRegistry(Ordering, Statements, Readers);
+        Uplink = new UplinkService(Ordering, Readers, Signatures, time, loggers.CreateLogger<UplinkService>());
         Exporter = new BundleExporter(Readers);
         Organisations = new OrganisationStore(Database, random, time);
-        Founding = new Founding(Database, config, Convert.ToBase64String(member.PublicKey.Span), Statements, Sequencer, Readers);
-        Lots = new LotRegistry(Sequencer, Statements, Readers, time);
-        Alarms = new AlarmBook(Sequencer, Statements, Readers);
+        Founding = new Founding(Database, config, Convert.ToBase64String(member.PublicKey.Span), Statements, Ordering, Readers);
+        Lots = new LotRegistry(Ordering, Statements, Readers, time);
+        Alarms = new AlarmBook(Ordering, Statements, Readers);
         LotExporter = new LotBundleExporter(Readers);
         Reports = new ConditionReports(LotExporter, Readers);
         Epcis = new LotEpcis(Readers, Reports, config.Consortium, config.PublicPlaces.ToDictionary(p => p.Key, p => p.Value.English, StringComparer.Ordinal), time);
@@ -67,7 +72,7 @@ public sealed class NodeRuntime : IAsyncDisposable
         Covenants = new CovenantMonitor(Reports, Readers, Sequencer, CovenantEvents, time, loggers.CreateLogger<CovenantMonitor>());
         ReportLinks = new ReportLinks(folder.DataProtectionDirectory, time);
         StatusReports = new GatewayStatusService(Database, Readers, Signatures, time);
-        Calibrations = new CalibrationRegistry(Sequencer, Statements, Readers, StatusReports, time);
+        Calibrations = new CalibrationRegistry(Ordering, Statements, Readers, StatusReports, time);
         CalibrationDueSoonDays = config.CalibrationDueSoonDays;
         Dashboard = new OperatorDashboard(Readers, StatusReports, Covenants, time, new DashboardSettings(
             TimeSpan.FromMilliseconds(config.GatewayOfflineAfterMs), TimeSpan.FromMilliseconds(config.DashboardStaleAfterMs), TimeZoneInfo.FindSystemTimeZoneById(config.DashboardTimeZone)), config.CalibrationDueSoonDays);
@@ -121,8 +126,17 @@ public sealed class NodeRuntime : IAsyncDisposable
     /// <summary>The ledger rules.</summary>
     public LedgerRules Rules { get; }
 
-    /// <summary>The ordering port (and the writer).</summary>
+    /// <summary>
+    /// The local writer: this node's SQLite store. Alone it is also the ordering port; in a consortium
+    /// ordered by etcd it applies etcd's order (see <see cref="Ordering"/>).
+    /// </summary>
     public SqliteLedgerSequencer Sequencer { get; }
+
+    /// <summary>The ordering port every new entry goes through: <see cref="Etcd"/> when node.json names an etcd cluster, else <see cref="Sequencer"/>.</summary>
+    public ILedgerSequencer Ordering { get; }
+
+    /// <summary>The consortium's etcd ordering, or null when this node orders alone.</summary>
+    public EtcdLedgerSequencer? Etcd { get; }
 
     /// <summary>Pooled readers.</summary>
     public NodeReaders Readers { get; }
@@ -226,6 +240,10 @@ public sealed class NodeRuntime : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        if (Etcd is not null)
+        {
+            await Etcd.DisposeAsync();
+        }
         await Sequencer.DisposeAsync();
         _webhooks?.Dispose();
         Wal.Dispose();

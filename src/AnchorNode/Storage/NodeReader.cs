@@ -90,6 +90,14 @@ public sealed class NodeReader : IDisposable
     /// <summary>The number of ledger entries.</summary>
     public long LedgerSize => State.Size;
 
+    /// <summary>A value of the <c>meta</c> table, or null.</summary>
+    public string? Meta(string key)
+    {
+        var command = Command("SELECT value FROM meta WHERE key = $p0", 1);
+        command.Parameters[0].Value = key;
+        return command.ExecuteScalar() as string;
+    }
+
     /// <summary>The bytes of the entry at <paramref name="index"/>, or null when missing.</summary>
     public byte[]? Entry(long index)
     {

@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using AnchorNode.Configuration;
+using AnchorNode.Hosting;
+using AnchorNode.Runtime;
+using Firmware.Contracts.Checkpoints;
+using Firmware.Contracts.Notes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AnchorNode.Tests.Infrastructure;
+
+/// <summary>
+/// A consortium ordered by a real etcd cluster on loopback: etcd members as child processes, and
+/// three member nodes (warehouse: operator, bank: lender, auditor: auditor) in this process, each
+/// with its own data folder and SQLite store, each serving on a real Kestrel at 127.0.0.1.
+/// </summary>
+public sealed class ConsortiumNodes : IAsyncLifetime
+{
+    public static readonly string[] Members = ["warehouse", "bank", "auditor"];
+    private static readonly string[] Roles = ["operator", "lender", "auditor"];
+
+    private readonly List<Process> _etcd = [];
+    private readonly WebApplication?[] _apps = new WebApplication?[3];
+
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "edgetrace-consortium-tests", Guid.NewGuid().ToString("N"));
+
+    public int EtcdMembers { get; init; } = 1;
+
+    public string[] EtcdEndpoints { get; private set; } = [];
+
+    public NodeRuntime[] Runtimes { get; } = new NodeRuntime[3];
+
+    public Uri[] BaseAddresses { get; } = new Uri[3];
+
+    public string OperatorKey { get; private set; } = "";
+
+    public DataFolder Folder(int member) => new(Path.Combine(Root, Members[member]));
+
+    public async Task InitializeAsync()
+    {
+        StartEtcd();
+        var keys = new EcdsaNoteSigner[3];
+        for (var i = 0; i < 3; i++)
+        {
+            keys[i] = Folder(i).Initialise(new NodeConfig
+            {
+                Consortium = "demo",
+                Member = Members[i],
+                Roles = Roles[i],
+                CheckpointIntervalMs = 100,
+                Etcd = new EtcdSettings { Endpoints = EtcdEndpoints, TimeoutMs = 2000, AppendTimeoutMs = 20_000 },
+            });
+        }
+        var warehouse = NodeRuntime.Open(Folder(0), NullLoggerFactory.Instance);
+        for (var i = 1; i < 3; i++)
+        {
+            Assert.True(warehouse.Founding.AddFounder(Members[i], Roles[i], Convert.ToBase64String(keys[i].PublicKey.Span)).Succeeded);
+        }
+        var genesis = await warehouse.Founding.CreateGenesisAsync(2, CancellationToken.None);
+        Assert.True(genesis.Succeeded, genesis.ToString());
+        OperatorKey = warehouse.Organisations.Add("warehouse-ops", "operator");
+        await warehouse.DisposeAsync();
+        foreach (var key in keys)
+        {
+            key.Dispose();
+        }
+        for (var i = 0; i < 3; i++)
+        {
+            await StartNodeAsync(i);
+        }
+    }
+
+    public async Task StartNodeAsync(int member)
+    {
+        Runtimes[member] = NodeRuntime.Open(Folder(member), NullLoggerFactory.Instance);
+        var app = NodeHost.Build(Runtimes[member], ["http://127.0.0.1:0"], builder => builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync();
+        _apps[member] = app;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        BaseAddresses[member] = new Uri(address.TrimEnd('/') + "/");
+    }
+
+    public async Task StopNodeAsync(int member)
+    {
+        if (_apps[member] is { } app)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            _apps[member] = null;
+        }
+        await Runtimes[member].DisposeAsync();
+    }
+
+    public HttpClient Client(int member, string? apiKey = null)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddresses[member], Timeout = TimeSpan.FromSeconds(60) };
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        }
+        return client;
+    }
+
+    public long LedgerSize(int member)
+    {
+        using var lease = Runtimes[member].Readers.Rent();
+        return lease.Reader.LedgerSize;
+    }
+
+    public Firmware.Contracts.Hashing.Hash32 LedgerRoot(int member, long size)
+    {
+        using var lease = Runtimes[member].Readers.Rent();
+        return lease.Reader.Ledger.Root(size);
+    }
+
+    /// <summary>Waits until every running member node has applied <paramref name="size"/> entries.</summary>
+    public async Task WaitAllAppliedAsync(long size, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (Enumerable.Range(0, 3).Any(i => _apps[i] is not null && LedgerSize(i) < size))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not every member applied {size} entries: {string.Join(", ", Enumerable.Range(0, 3).Select(i => $"{Members[i]} {LedgerSize(i)}"))}");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Waits until member <paramref name="member"/> serves a checkpoint of at least <paramref name="size"/> with <paramref name="signers"/> signatures.</summary>
+    public async Task<SignedNote> WaitForCheckpointAsync(int member, long size, int signers, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        using var client = Client(member);
+        while (true)
+        {
+            using var response = await client.GetAsync("v1/ledger/checkpoint");
+            if (response.IsSuccessStatusCode)
+            {
+                var note = SignedNote.Parse(await response.Content.ReadAsStringAsync()).Value;
+                if (Checkpoint.ParseText(note.Text).Value.Size >= size && note.Signatures.Select(s => s.KeyName).Distinct().Count() >= signers)
+                {
+                    return note;
+                }
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"{Members[member]} served no checkpoint of size ≥ {size} with {signers} signatures in time");
+            await Task.Delay(20);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            if (Runtimes[i] is not null && _apps[i] is not null)
+            {
+                await StopNodeAsync(i);
+            }
+        }
+        foreach (var process in _etcd)
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            process.Dispose();
+        }
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private void StartEtcd()
+    {
+        var ports = Enumerable.Range(0, EtcdMembers * 2).Select(_ => FreePort()).ToArray();
+        var names = Enumerable.Range(0, EtcdMembers).Select(i => $"etcd{i}").ToArray();
+        var cluster = string.Join(",", names.Select((n, i) => $"{n}=http://127.0.0.1:{ports[2 * i + 1]}"));
+        EtcdEndpoints = names.Select((_, i) => $"http://127.0.0.1:{ports[2 * i]}").ToArray();
+        for (var i = 0; i < EtcdMembers; i++)
+        {
+            var dir = Path.Combine(Root, names[i]);
+            Directory.CreateDirectory(dir);
+            var info = new ProcessStartInfo("etcd")
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+                ArgumentList =
+                {
+                    "--name", names[i], "--data-dir", Path.Combine(dir, "data"),
+                    "--listen-client-urls", EtcdEndpoints[i], "--advertise-client-urls", EtcdEndpoints[i],
+                    "--listen-peer-urls", $"http://127.0.0.1:{ports[2 * i + 1]}", "--initial-advertise-peer-urls", $"http://127.0.0.1:{ports[2 * i + 1]}",
+                    "--initial-cluster", cluster, "--initial-cluster-state", "new", "--initial-cluster-token", Path.GetFileName(Root),
+                    "--heartbeat-interval", "50", "--election-timeout", "500", "--logger", "zap", "--log-outputs", Path.Combine(dir, "etcd.log"),
+                },
+            };
+            var process = Process.Start(info)!;
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            _etcd.Add(process);
+        }
+        // Ready once a linearizable read answers (it needs a leader).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        while (true)
+        {
+            try
+            {
+                var health = http.GetStringAsync(EtcdEndpoints[0] + "/health").GetAwaiter().GetResult();
+                if (health.Contains("\"true\"", StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            Assert.True(DateTime.UtcNow < deadline, "the etcd cluster did not become healthy within 30 s");
+            Thread.Sleep(50);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
