@@ -42,3 +42,60 @@ public sealed class EtcdOrderingTests : IAsyncLifetime
         Assert.Equal(3, note.Signatures.Select(s => s.KeyName).Distinct().Count());
     }
 }
+
+/// <summary>One active pledge per lot, whichever member's nodes the competing pledges are sent to.</summary>
+public sealed class EtcdPledgeRaceTests : IAsyncLifetime
+{
+    private readonly ConsortiumNodes _nodes = new();
+
+    public Task InitializeAsync() => _nodes.InitializeAsync();
+
+    public Task DisposeAsync() => _nodes.DisposeAsync();
+
+    [Fact]
+    public async Task ConcurrentPledgesOfOneLot_ToDifferentNodes_ExactlyOneIsAppended()
+    {
+        await _nodes.WaitAllAppliedAsync(1);
+        using var lots = new AnchorNode.Tests.Inventory.LotClient(_nodes.Client(0, _nodes.OperatorKey), _nodes.Client(1, _nodes.LenderKeys[1]), _nodes.Client(2, _nodes.AuditorKeys[2]), _nodes.Runtimes[1].Member);
+        await lots.RegisterPartiesAsync();
+        const int Rounds = 4;
+        for (var round = 0; round < Rounds; round++)
+        {
+            var receipt = $"WR-RACE-{round}";
+            await lots.IssueAsync(AnchorNode.Tests.Inventory.LotClient.Request(receipt));
+            await _nodes.WaitAllAppliedAsync(_nodes.LedgerSize(0));
+            // Each node drafts against its own applied state; the statements differ in amount.
+            var notes = new List<(int Node, string Note)>();
+            for (var node = 0; node < 3; node++)
+            {
+                using var lender = _nodes.Client(node, _nodes.LenderKeys[node]);
+                var drafting = new AnchorNode.Tests.Inventory.LotClient(_nodes.Client(0, _nodes.OperatorKey), lender, _nodes.Client(node, _nodes.AuditorKeys[node]), _nodes.Runtimes[1].Member);
+                notes.Add((node, AnchorNode.Tests.Inventory.LotClient.Sign(await drafting.DraftPledgeAsync(receipt, 1000m + node), _nodes.Runtimes[1].Member, lots.Acme)));
+            }
+            var answers = await Task.WhenAll(notes.Select(async n =>
+            {
+                using var client = _nodes.Client(n.Node, _nodes.LenderKeys[n.Node]);
+                using var response = await lots.SubmitAsync(n.Note, client);
+                return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+            }));
+            Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.Created));
+            Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.Created), a =>
+            {
+                Assert.Equal(HttpStatusCode.Conflict, a.StatusCode);
+                Assert.Contains("lot-pledged", a.Body, StringComparison.Ordinal);
+            });
+        }
+        var size = _nodes.LedgerSize(0);
+        await _nodes.WaitAllAppliedAsync(Math.Max(size, Enumerable.Range(0, 3).Max(_nodes.LedgerSize)));
+        size = _nodes.LedgerSize(0);
+        Assert.All(Enumerable.Range(1, 2), i => Assert.Equal(_nodes.LedgerRoot(0, size), _nodes.LedgerRoot(i, size)));
+        for (var node = 0; node < 3; node++)
+        {
+            using var lease = _nodes.Runtimes[node].Readers.Rent();
+            for (var round = 0; round < Rounds; round++)
+            {
+                Assert.Equal(Firmware.Contracts.Ledger.LotStatus.Pledged, lease.Reader.State.Lot($"WR-RACE-{round}")!.Status);
+            }
+        }
+    }
+}

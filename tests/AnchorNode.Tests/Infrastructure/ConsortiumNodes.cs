@@ -40,6 +40,12 @@ public sealed class ConsortiumNodes : IAsyncLifetime
 
     public string OperatorKey { get; private set; } = "";
 
+    /// <summary>An API key of a lender organisation on each member's node (API clients are each node's own).</summary>
+    public string[] LenderKeys { get; } = new string[3];
+
+    /// <summary>An API key of an auditor organisation on each member's node.</summary>
+    public string[] AuditorKeys { get; } = new string[3];
+
     public DataFolder Folder(int member) => new(Path.Combine(Root, Members[member]));
 
     public async Task InitializeAsync()
@@ -73,6 +79,8 @@ public sealed class ConsortiumNodes : IAsyncLifetime
         for (var i = 0; i < 3; i++)
         {
             await StartNodeAsync(i);
+            LenderKeys[i] = Runtimes[i].Organisations.Add("first-bank", "lender");
+            AuditorKeys[i] = Runtimes[i].Organisations.Add("audit-co", "auditor");
         }
     }
 

@@ -18,14 +18,20 @@ public sealed class LotClient : IDisposable
     public const string Gtin = "10614141007346";
     public const long T0 = 1_767_247_200_000;
 
-    private readonly TestNode _node;
+    private readonly INoteSigner _bank;
 
     public LotClient(TestNode node)
+        : this(node.Operator(), node.Client(node.LenderKey), node.Client(node.AuditorKey), node.Bank)
     {
-        _node = node;
-        Operator = node.Operator();
-        Lender = node.Client(node.LenderKey);
-        Auditor = node.Client(node.AuditorKey);
+    }
+
+    /// <summary>Calls through the given clients (each may be another member's node) and signs as <paramref name="bank"/>.</summary>
+    public LotClient(HttpClient @operator, HttpClient lender, HttpClient auditor, INoteSigner bank)
+    {
+        _bank = bank;
+        Operator = @operator;
+        Lender = lender;
+        Auditor = auditor;
     }
 
     public HttpClient Operator { get; }
@@ -74,10 +80,14 @@ public sealed class LotClient : IDisposable
     }
 
     /// <summary>The pledge statement text the node drafts for the bank.</summary>
-    public async Task<string> DraftPledgeAsync(string receipt, long startMs = T0 + 3_600_000, params string[] covenants)
+    public Task<string> DraftPledgeAsync(string receipt, long startMs = T0 + 3_600_000, params string[] covenants) =>
+        DraftPledgeAsync(receipt, 1_234_567.89m, startMs, covenants);
+
+    /// <summary>The pledge statement text for <paramref name="amount"/>.</summary>
+    public async Task<string> DraftPledgeAsync(string receipt, decimal amount, long startMs = T0 + 3_600_000, params string[] covenants)
     {
         using var response = await Lender.PostAsJsonAsync($"v1/lots/{receipt}/pledges/draft",
-            new PledgeDraftRequest("bank", 1_234_567.89m, "CNY", startMs, startMs + 90L * 86_400_000, covenants), InventoryJsonContext.Default.PledgeDraftRequest);
+            new PledgeDraftRequest("bank", amount, "CNY", startMs, startMs + 90L * 86_400_000, covenants), InventoryJsonContext.Default.PledgeDraftRequest);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
         var draft = System.Text.Json.JsonSerializer.Deserialize(body, InventoryJsonContext.Default.DraftResponse)!;
@@ -102,7 +112,7 @@ public sealed class LotClient : IDisposable
     /// <summary>Drafts, signs (bank and acme) and submits a pledge; returns its ledger index.</summary>
     public async Task<long> PledgeAsync(string receipt, params string[] covenants)
     {
-        var note = Sign(await DraftPledgeAsync(receipt, covenants: covenants), _node.Bank, Acme);
+        var note = Sign(await DraftPledgeAsync(receipt, covenants: covenants), _bank, Acme);
         using var response = await SubmitAsync(note);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode}: {body}");
