@@ -189,6 +189,48 @@ public sealed class ConsortiumNodes : IAsyncLifetime
         }
     }
 
+    /// <summary>The etcd member that leads now (from its metrics), or -1.</summary>
+    public async Task<int> EtcdLeaderAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        for (var i = 0; i < EtcdEndpoints.Length; i++)
+        {
+            try
+            {
+                var metrics = await http.GetStringAsync(EtcdEndpoints[i] + "/metrics");
+                if (metrics.Contains("\netcd_server_is_leader 1", StringComparison.Ordinal))
+                {
+                    return i;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>Kills etcd member <paramref name="member"/> with SIGKILL.</summary>
+    public void KillEtcd(int member)
+    {
+        _etcd[member].Kill();
+        _etcd[member].WaitForExit();
+    }
+
+    /// <summary>Restarts a killed etcd member on its data folder and ports.</summary>
+    public void RestartEtcd(int member) => _etcd[member] = Process.Start(_etcdStarts[member])!;
+
+    /// <summary>Stops (SIGSTOP) or continues (SIGCONT) etcd member <paramref name="member"/>: to the others, a partition.</summary>
+    public void SignalEtcd(int member, bool stop) => Assert.Equal(0, Kill(_etcd[member].Id, stop ? 19 : 18));
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    private readonly List<ProcessStartInfo> _etcdStarts = [];
+
     private void StartEtcd()
     {
         var ports = Enumerable.Range(0, EtcdMembers * 2).Select(_ => FreePort()).ToArray();
@@ -201,8 +243,6 @@ public sealed class ConsortiumNodes : IAsyncLifetime
             Directory.CreateDirectory(dir);
             var info = new ProcessStartInfo("etcd")
             {
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
                 ArgumentList =
                 {
                     "--name", names[i], "--data-dir", Path.Combine(dir, "data"),
@@ -212,12 +252,8 @@ public sealed class ConsortiumNodes : IAsyncLifetime
                     "--heartbeat-interval", "50", "--election-timeout", "500", "--logger", "zap", "--log-outputs", Path.Combine(dir, "etcd.log"),
                 },
             };
-            var process = Process.Start(info)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            _etcd.Add(process);
+            _etcdStarts.Add(info);
+            _etcd.Add(Process.Start(info)!);
         }
         // Ready once a linearizable read answers (it needs a leader).
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
