@@ -22,14 +22,19 @@ internal static class SetupCommands
         var consortium = new Option<string>("--consortium") { Description = "The consortium id (a-z 0-9 . _ -); every member uses the same", Required = true };
         var member = new Option<string>("--member") { Description = "This member's name, also its key name in signatures", Required = true };
         var role = new Option<string>("--role") { Description = "This member's roles if it founds the consortium: operator, lender, auditor, regulator (comma-separated) or none", DefaultValueFactory = _ => "operator" };
+        var etcd = new Option<string?>("--etcd") { Description = "The consortium's etcd client URLs, comma-separated (http://host:2379,...): entries are then ordered by that cluster for every member node (docs/consortium.md); without it this node orders alone" };
         var command = new Command("init", "Create a data folder: a new P-256 member key (mode 0600), node.json and the database. Prints the member's key name and public key.")
         {
-            data, consortium, member, role,
+            data, consortium, member, role, etcd,
         };
         command.SetAction(parse =>
         {
             var folder = new DataFolder(parse.GetValue(data)!);
             var config = new NodeConfig { Consortium = parse.GetValue(consortium)!, Member = parse.GetValue(member)!, Roles = parse.GetValue(role)! };
+            if (parse.GetValue(etcd) is { } endpoints)
+            {
+                config.Etcd = new EtcdSettings { Endpoints = endpoints.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) };
+            }
             if (config.Problem() is { } problem)
             {
                 throw new UsageException(problem);
@@ -43,6 +48,7 @@ internal static class SetupCommands
             NodeCli.Print("origin", config.Origin);
             NodeCli.Print("member", config.Member);
             NodeCli.Print("roles", config.Roles);
+            NodeCli.Print("ordering", config.Etcd is { } ordered ? $"etcd {string.Join(',', ordered.Endpoints)} (prefix {ordered.PrefixFor(config.Consortium)})" : "this node (SQLite)");
             NodeCli.Print("key-id", signer.KeyId.ToString("x8", System.Globalization.CultureInfo.InvariantCulture));
             NodeCli.Print("public-key", Convert.ToBase64String(signer.PublicKey.Span));
             NodeCli.Print("verifier-key", $"{config.Member}={Convert.ToBase64String(signer.PublicKey.Span)}");

@@ -44,21 +44,21 @@ public sealed class EtcdFaultTests : IAsyncLifetime
 
         await UploadRoundsAsync(3);
         var leader = await WaitForLeaderAsync();
-        _nodes.KillEtcd(leader);
+        _nodes.Etcd.Kill(leader);
         await UploadRoundsAsync(3);
-        _nodes.RestartEtcd(leader);
+        _nodes.Etcd.Restart(leader);
         await UploadRoundsAsync(2);
 
         // A member stopped (SIGSTOP) looks partitioned to the others; it is the leader when possible.
         var stopped = await WaitForLeaderAsync();
-        _nodes.SignalEtcd(stopped, stop: true);
+        _nodes.Etcd.Pause(stopped);
         try
         {
             await UploadRoundsAsync(3);
         }
         finally
         {
-            _nodes.SignalEtcd(stopped, stop: false);
+            _nodes.Etcd.Resume(stopped);
         }
         await UploadRoundsAsync(2);
 
@@ -91,7 +91,7 @@ public sealed class EtcdFaultTests : IAsyncLifetime
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
-            if (await _nodes.EtcdLeaderAsync() is var leader and >= 0)
+            if (await _nodes.Etcd.LeaderAsync() is var leader and >= 0)
             {
                 return leader;
             }

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using AnchorNode.Configuration;
 using AnchorNode.Hosting;
 using AnchorNode.Runtime;
@@ -25,14 +22,16 @@ public sealed class ConsortiumNodes : IAsyncLifetime
     public static readonly string[] Members = ["warehouse", "bank", "auditor"];
     private static readonly string[] Roles = ["operator", "lender", "auditor"];
 
-    private readonly List<Process> _etcd = [];
     private readonly WebApplication?[] _apps = new WebApplication?[3];
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "edgetrace-consortium-tests", Guid.NewGuid().ToString("N"));
 
     public int EtcdMembers { get; init; } = 1;
 
-    public string[] EtcdEndpoints { get; private set; } = [];
+    public string[] EtcdEndpoints => Etcd.Endpoints;
+
+    /// <summary>The etcd cluster.</summary>
+    public EtcdProcesses Etcd { get; private set; } = null!;
 
     public NodeRuntime[] Runtimes { get; } = new NodeRuntime[3];
 
@@ -50,7 +49,7 @@ public sealed class ConsortiumNodes : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        StartEtcd();
+        Etcd = await EtcdProcesses.StartAsync(Path.Combine(Root, "etcd"), EtcdMembers);
         var keys = new EcdsaNoteSigner[3];
         for (var i = 0; i < 3; i++)
         {
@@ -168,17 +167,9 @@ public sealed class ConsortiumNodes : IAsyncLifetime
                 await StopNodeAsync(i);
             }
         }
-        foreach (var process in _etcd)
+        if (Etcd is not null)
         {
-            try
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-            catch (InvalidOperationException)
-            {
-            }
-            process.Dispose();
+            await Etcd.DisposeAsync();
         }
         try
         {
@@ -187,102 +178,5 @@ public sealed class ConsortiumNodes : IAsyncLifetime
         catch (IOException)
         {
         }
-    }
-
-    /// <summary>The etcd member that leads now (from its metrics), or -1.</summary>
-    public async Task<int> EtcdLeaderAsync()
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        for (var i = 0; i < EtcdEndpoints.Length; i++)
-        {
-            try
-            {
-                var metrics = await http.GetStringAsync(EtcdEndpoints[i] + "/metrics");
-                if (metrics.Contains("\netcd_server_is_leader 1", StringComparison.Ordinal))
-                {
-                    return i;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-        }
-        return -1;
-    }
-
-    /// <summary>Kills etcd member <paramref name="member"/> with SIGKILL.</summary>
-    public void KillEtcd(int member)
-    {
-        _etcd[member].Kill();
-        _etcd[member].WaitForExit();
-    }
-
-    /// <summary>Restarts a killed etcd member on its data folder and ports.</summary>
-    public void RestartEtcd(int member) => _etcd[member] = Process.Start(_etcdStarts[member])!;
-
-    /// <summary>Stops (SIGSTOP) or continues (SIGCONT) etcd member <paramref name="member"/>: to the others, a partition.</summary>
-    public void SignalEtcd(int member, bool stop) => Assert.Equal(0, Kill(_etcd[member].Id, stop ? 19 : 18));
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
-
-    private readonly List<ProcessStartInfo> _etcdStarts = [];
-
-    private void StartEtcd()
-    {
-        var ports = Enumerable.Range(0, EtcdMembers * 2).Select(_ => FreePort()).ToArray();
-        var names = Enumerable.Range(0, EtcdMembers).Select(i => $"etcd{i}").ToArray();
-        var cluster = string.Join(",", names.Select((n, i) => $"{n}=http://127.0.0.1:{ports[2 * i + 1]}"));
-        EtcdEndpoints = names.Select((_, i) => $"http://127.0.0.1:{ports[2 * i]}").ToArray();
-        for (var i = 0; i < EtcdMembers; i++)
-        {
-            var dir = Path.Combine(Root, names[i]);
-            Directory.CreateDirectory(dir);
-            var info = new ProcessStartInfo("etcd")
-            {
-                ArgumentList =
-                {
-                    "--name", names[i], "--data-dir", Path.Combine(dir, "data"),
-                    "--listen-client-urls", EtcdEndpoints[i], "--advertise-client-urls", EtcdEndpoints[i],
-                    "--listen-peer-urls", $"http://127.0.0.1:{ports[2 * i + 1]}", "--initial-advertise-peer-urls", $"http://127.0.0.1:{ports[2 * i + 1]}",
-                    "--initial-cluster", cluster, "--initial-cluster-state", "new", "--initial-cluster-token", Path.GetFileName(Root),
-                    "--heartbeat-interval", "50", "--election-timeout", "500", "--logger", "zap", "--log-outputs", Path.Combine(dir, "etcd.log"),
-                },
-            };
-            _etcdStarts.Add(info);
-            _etcd.Add(Process.Start(info)!);
-        }
-        // Ready once a linearizable read answers (it needs a leader).
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        while (true)
-        {
-            try
-            {
-                var health = http.GetStringAsync(EtcdEndpoints[0] + "/health").GetAwaiter().GetResult();
-                if (health.Contains("\"true\"", StringComparison.Ordinal))
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-            Assert.True(DateTime.UtcNow < deadline, "the etcd cluster did not become healthy within 30 s");
-            Thread.Sleep(50);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -19,7 +19,7 @@ namespace EdgeTrace.Benchmarks.Node;
 /// </summary>
 public sealed class AnchoringBenchmark : IBenchmarkSuite
 {
-    private const int LeavesPerUpload = 100;
+    internal const int LeavesPerUpload = 100;
 
     /// <inheritdoc/>
     public string Name => "node-anchoring";
@@ -104,7 +104,7 @@ public sealed class AnchoringBenchmark : IBenchmarkSuite
         return sb.ToString();
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {
@@ -116,7 +116,7 @@ public sealed class AnchoringBenchmark : IBenchmarkSuite
         }
     }
 
-    private static List<Upload> Generate(List<Device> fleet, int rounds)
+    internal static List<Upload> Generate(List<Device> fleet, int rounds)
     {
         var uploads = new List<Upload>(fleet.Count * rounds);
         for (var round = 0; round < rounds; round++)
@@ -135,7 +135,7 @@ public sealed class AnchoringBenchmark : IBenchmarkSuite
         var started = Stopwatch.GetTimestamp();
         using var content = new ByteArrayContent(upload.Body);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        using var response = await http.PostAsync(upload.Path, content, cancellationToken);
+        using var response = await (upload.Via ?? http).PostAsync(upload.Path, content, cancellationToken);
         if (response.StatusCode != HttpStatusCode.OK)
         {
             throw new InvalidOperationException($"{upload.Path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
@@ -144,7 +144,7 @@ public sealed class AnchoringBenchmark : IBenchmarkSuite
         return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 
-    private static async Task<(double Seconds, double P50, double P99)> SaturateAsync(HttpClient http, List<Upload> uploads, int clients, CancellationToken cancellationToken)
+    internal static async Task<(double Seconds, double P50, double P99)> SaturateAsync(HttpClient http, List<Upload> uploads, int clients, CancellationToken cancellationToken)
     {
         var latencies = new List<double>[clients];
         var next = -1;
@@ -163,7 +163,7 @@ public sealed class AnchoringBenchmark : IBenchmarkSuite
         return (seconds, Percentiles.Of(all, 50), Percentiles.Of(all, 99));
     }
 
-    private static async Task<(double Seconds, double P50, double P99)> PaceAsync(HttpClient http, List<Upload> uploads, double rate, CancellationToken cancellationToken)
+    internal static async Task<(double Seconds, double P50, double P99)> PaceAsync(HttpClient http, List<Upload> uploads, double rate, CancellationToken cancellationToken)
     {
         var latencies = new double[uploads.Count];
         var clock = Stopwatch.StartNew();
@@ -190,8 +190,11 @@ public sealed class AnchoringBenchmark : IBenchmarkSuite
         return (seconds, Percentiles.Of(sorted, 50), Percentiles.Of(sorted, 99));
     }
 
-    private sealed record Upload(string Path, byte[] Body, TaskCompletionSource Previous, TaskCompletionSource Done)
+    internal sealed record Upload(string Path, byte[] Body, TaskCompletionSource Previous, TaskCompletionSource Done)
     {
+        /// <summary>The node to send it to, when not the pass's one node (a device's own member node).</summary>
+        public HttpClient? Via { get; set; }
+
         public string DeviceId => Path.Split('/')[^2];
     }
 
@@ -317,7 +320,7 @@ public sealed class AnchoringBenchmark : IBenchmarkSuite
         }
     }
 
-    private sealed class Device
+    internal sealed class Device
     {
         private readonly Random _random;
         private readonly MerkleLog _log = new(new InMemoryMerkleHashStore());

@@ -31,8 +31,43 @@ internal sealed class NodeProcess : IAsyncDisposable
     {
         await RunAsync(cancellationToken, "init", "--data", folder, "--consortium", "bench", "--member", "warehouse");
         await RunAsync(cancellationToken, "genesis", "--data", folder, "--quorum", "1");
+        return await ServeAsync(folder, cancellationToken);
+    }
+
+    /// <summary>
+    /// Three member nodes ordered by the etcd cluster at <paramref name="etcd"/>: folders made with
+    /// <c>init --etcd</c>, the genesis written by the first (quorum 2), each node serving.
+    /// </summary>
+    public static async Task<NodeProcess[]> StartMembersAsync(string root, IReadOnlyList<string> etcd, CancellationToken cancellationToken)
+    {
+        string[] names = ["warehouse", "bank", "auditor"];
+        var folders = names.Select(n => Path.Combine(root, n)).ToArray();
+        var keys = new List<string>();
+        foreach (var (name, folder) in names.Zip(folders))
+        {
+            var init = await RunAsync(cancellationToken, "init", "--data", folder, "--consortium", "bench", "--member", name, "--role", name == "warehouse" ? "operator" : "none", "--etcd", string.Join(',', etcd));
+            keys.Add(Field(init, "public-key"));
+        }
+        for (var i = 1; i < names.Length; i++)
+        {
+            await RunAsync(cancellationToken, "members", "add", "--data", folders[0], "--name", names[i], "--key", keys[i]);
+        }
+        await RunAsync(cancellationToken, "genesis", "--data", folders[0], "--quorum", "2");
+        var nodes = new NodeProcess[names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            nodes[i] = await ServeAsync(folders[i], cancellationToken);
+        }
+        return nodes;
+    }
+
+    private static string Field(string output, string name) =>
+        output.Split('\n').Single(l => l.StartsWith(name + ": ", StringComparison.Ordinal))[(name.Length + 2)..].Trim();
+
+    private static async Task<NodeProcess> ServeAsync(string folder, CancellationToken cancellationToken)
+    {
         var org = await RunAsync(cancellationToken, "org", "add", "--data", folder, "--name", "bench-ops", "--role", "operator");
-        var key = org.Split('\n').Single(l => l.StartsWith("api-key: ", StringComparison.Ordinal))["api-key: ".Length..].Trim();
+        var key = Field(org, "api-key");
         var process = Start("serve", "--data", folder, "--urls", "http://127.0.0.1:0");
         Uri? address = null;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
