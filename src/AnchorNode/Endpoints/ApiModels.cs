@@ -45,6 +45,19 @@ public sealed record DeviceView(
     [property: JsonPropertyName("anchoredRoot")] string AnchoredRoot,
     [property: JsonPropertyName("equivocation")] long? Equivocation);
 
+/// <summary>How this node's entries are ordered, and how far it has applied the order.</summary>
+/// <param name="Mode"><c>local</c> (this node orders alone, in SQLite) or <c>etcd</c> (the consortium's etcd cluster orders).</param>
+/// <param name="Applied">Entries in this node's store.</param>
+/// <param name="Ordered">Entries in the consortium's order when this node last looked (equal to applied when local).</param>
+/// <param name="Halted">Why this node stopped applying the order (an entry its rules refuse), or null.</param>
+/// <param name="LastError">The last error reaching the ordering service, or null while it answers.</param>
+public sealed record OrderingView(
+    [property: JsonPropertyName("mode")] string Mode,
+    [property: JsonPropertyName("applied")] long Applied,
+    [property: JsonPropertyName("ordered")] long Ordered,
+    [property: JsonPropertyName("halted")] string? Halted,
+    [property: JsonPropertyName("lastError")] string? LastError);
+
 /// <summary>The consortium's members.</summary>
 public sealed record MembersView(
     [property: JsonPropertyName("consortium")] string Consortium,
@@ -133,6 +146,7 @@ internal sealed record UplinkBody(
 [JsonSerializable(typeof(DeviceView))]
 [JsonSerializable(typeof(List<DeviceView>))]
 [JsonSerializable(typeof(MembersView))]
+[JsonSerializable(typeof(OrderingView))]
 [JsonSerializable(typeof(CheckpointView))]
 [JsonSerializable(typeof(CheckpointsView))]
 [JsonSerializable(typeof(ConsistencyView))]

@@ -129,5 +129,21 @@ internal static class LedgerEndpoints
             .WithName("GetMembers")
             .WithSummary("The consortium's members and keys as the ledger records them (what a verifier's --key options name).")
             .Produces<MembersView>();
+
+        app.MapGet("/v1/ledger/ordering", (NodeRuntime node) =>
+            {
+                if (node.Etcd is { } etcd)
+                {
+                    var status = etcd.Status;
+                    return Results.Json(new OrderingView("etcd", status.Applied, Math.Max(status.Ordered, status.Applied), status.Halted, status.LastError), NodeJsonContext.Default.OrderingView);
+                }
+                using var lease = node.Readers.Rent();
+                var size = lease.Reader.LedgerSize;
+                return Results.Json(new OrderingView("local", size, size, null, null), NodeJsonContext.Default.OrderingView);
+            })
+            .WithTags("Ledger")
+            .WithName("GetOrdering")
+            .WithSummary("How this node's entries are ordered (alone, or by the consortium's etcd cluster) and how far it has applied that order.")
+            .Produces<OrderingView>();
     }
 }

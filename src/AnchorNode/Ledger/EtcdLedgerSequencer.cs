@@ -113,7 +113,7 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
         {
             if (_halted is { } halted)
             {
-                throw new LedgerWriteException($"this node stopped applying the consortium's order: {halted}", new InvalidOperationException(halted));
+                throw new LedgerUnavailableException($"this node stopped applying the consortium's order, so it appends nothing: {halted}");
             }
             var progress = Volatile.Read(ref _progress).Task;
             if (Interlocked.Read(ref _applied) >= size)
@@ -574,7 +574,7 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
     {
         foreach (var pending in _inFlight.Values)
         {
-            pending.Completion.TrySetException(new LedgerWriteException($"this node stopped applying the consortium's order: {reason}", new InvalidOperationException(reason)));
+            pending.Completion.TrySetException(new LedgerUnavailableException($"this node stopped applying the consortium's order: {reason}"));
         }
     }
 

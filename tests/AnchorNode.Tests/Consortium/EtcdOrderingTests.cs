@@ -99,3 +99,88 @@ public sealed class EtcdPledgeRaceTests : IAsyncLifetime
         }
     }
 }
+
+/// <summary>A member node that was down catches up from etcd; an entry no rule accepts stops every node instead of forking.</summary>
+public sealed class EtcdCatchUpTests : IAsyncLifetime
+{
+    private readonly ConsortiumNodes _nodes = new();
+
+    public Task InitializeAsync() => _nodes.InitializeAsync();
+
+    public Task DisposeAsync() => _nodes.DisposeAsync();
+
+    [Fact]
+    public async Task AStoppedNode_CatchesUpFromEtcd_AndSignsWhatItMissed()
+    {
+        await _nodes.WaitAllAppliedAsync(1);
+        await _nodes.StopNodeAsync(2);
+        using var device = new SimulatedDevice("gw-catch-up").Add(10);
+        await EnrolAsync(device);
+        for (var i = 0; i < 5; i++)
+        {
+            var from = device.Size;
+            device.Add(10);
+            // Each upload goes to the node that holds the device's leaves: the first one.
+            using var upload = _nodes.Client(0);
+            using var response = await upload.PostAsJsonAsync(UplinkRoutes.UploadPath(device.Id).TrimStart('/'), device.Request(i == 0 ? 0 : from), UplinkJsonContext.Default.UplinkRequest);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        }
+        var size = _nodes.LedgerSize(0);
+        await _nodes.WaitForCheckpointAsync(0, size, 2);
+        await _nodes.StartNodeAsync(2);
+        await _nodes.WaitAllAppliedAsync(size);
+        Assert.Equal(_nodes.LedgerRoot(0, size), _nodes.LedgerRoot(2, size));
+        // The late member signs the sealed checkpoints it applies, so the latest carries all three.
+        var note = await _nodes.WaitForCheckpointAsync(1, size, 3);
+        Assert.Contains(note.Signatures, s => s.KeyName == "auditor");
+        using var ordering = _nodes.Client(2);
+        var view = await ordering.GetFromJsonAsync("v1/ledger/ordering", NodeJsonContext.Default.OrderingView);
+        Assert.Equal(("etcd", size, size, (string?)null), (view!.Mode, view.Applied, view.Ordered, view.Halted));
+    }
+
+    [Fact]
+    public async Task AnEntryTheRulesRefuse_PutIntoEtcdDirectly_StopsEveryNode_AndNothingIsApplied()
+    {
+        await _nodes.WaitAllAppliedAsync(1);
+        var size = _nodes.LedgerSize(0);
+        // Someone with write access to etcd bypasses the nodes: a malformed entry at the next index.
+        using (var etcd = new dotnet_etcd.EtcdClient(_nodes.EtcdEndpoints[0], configureChannelOptions: o => o.Credentials = Grpc.Core.ChannelCredentials.Insecure))
+        {
+            var txn = new Etcdserverpb.TxnRequest();
+            txn.Success.Add(new Etcdserverpb.RequestOp { RequestPut = new Etcdserverpb.PutRequest { Key = Google.Protobuf.ByteString.CopyFromUtf8($"edgetrace/demo/e/{size:D20}"), Value = Google.Protobuf.ByteString.CopyFromUtf8("not an entry") } });
+            txn.Success.Add(new Etcdserverpb.RequestOp { RequestPut = new Etcdserverpb.PutRequest { Key = Google.Protobuf.ByteString.CopyFromUtf8("edgetrace/demo/size"), Value = Google.Protobuf.ByteString.CopyFromUtf8((size + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)) } });
+            Assert.True((await etcd.TransactionAsync(txn)).Succeeded);
+        }
+        for (var node = 0; node < 3; node++)
+        {
+            using var client = _nodes.Client(node);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            OrderingView? view;
+            while ((view = await client.GetFromJsonAsync("v1/ledger/ordering", NodeJsonContext.Default.OrderingView))!.Halted is null)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"{ConsortiumNodes.Members[node]} did not stop applying");
+                await Task.Delay(20);
+            }
+            Assert.Contains($"entry {size}", view.Halted, StringComparison.Ordinal);
+            Assert.Equal(size, _nodes.LedgerSize(node));
+        }
+        // Writes are refused with the reason, not accepted on a store that stopped following the order.
+        using var device = new SimulatedDevice("gw-after-halt");
+        using var op = _nodes.Client(0, _nodes.OperatorKey);
+        using var refused = await op.PostAsJsonAsync("v1/devices", new EnrolRequest(device.Id, device.PublicKey, "site-1", "cold-a",
+            [new SensorModel("t1", "temperature", "cold-a")]), NodeJsonContext.Default.EnrolRequest);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        var problem = await refused.Content.ReadAsStringAsync();
+        Assert.Contains("ledger-unavailable", problem, StringComparison.Ordinal);
+        Assert.Contains("stopped applying", problem, StringComparison.Ordinal);
+        Assert.Equal(size, _nodes.LedgerSize(0));
+    }
+
+    private async Task EnrolAsync(SimulatedDevice device)
+    {
+        using var client = _nodes.Client(0, _nodes.OperatorKey);
+        using var response = await client.PostAsJsonAsync("v1/devices", new EnrolRequest(device.Id, device.PublicKey, "site-1", "cold-a",
+            [new SensorModel("t1", "temperature", "cold-a")]), NodeJsonContext.Default.EnrolRequest);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+}
