@@ -26,8 +26,17 @@ internal sealed class EtcdCluster : IDisposable
         _endpoints = settings.Endpoints;
         _timeout = TimeSpan.FromMilliseconds(settings.TimeoutMs);
         Keys = new EtcdLedgerKeys(prefix);
-        var trust = settings.CaFile is { } ca ? LoadCa(ca) : null;
-        var clientCertificate = settings.CertFile is { } cert ? X509Certificate2.CreateFromPemFile(cert, settings.KeyFile) : null;
+        X509Certificate2Collection? trust;
+        X509Certificate2? clientCertificate;
+        try
+        {
+            trust = settings.CaFile is { } ca ? LoadCa(ca) : null;
+            clientCertificate = settings.CertFile is { } cert ? X509Certificate2.CreateFromPemFile(cert, settings.KeyFile) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new InvalidDataException($"etcd.caFile/certFile/keyFile ({settings.CaFile ?? settings.CertFile}): the PEM file cannot be read: {e.Message}", e);
+        }
         _clients = _endpoints.Select(endpoint => endpoint.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
             ? new EtcdClient(endpoint, configureSslOptions: ssl => ConfigureTls(ssl, trust, clientCertificate))
             : new EtcdClient(endpoint, configureChannelOptions: options => options.Credentials = ChannelCredentials.Insecure)).ToArray();

@@ -5,11 +5,11 @@ namespace AnchorNode.Ledger;
 
 /// <summary>
 /// The ordering port: puts proposed entries in one order, validates each against the state the
-/// entries before it imply, and appends the valid ones. Here a local single writer over SQLite
-/// (<see cref="SqliteLedgerSequencer"/>). A consortium of nodes would order through an existing
-/// engine instead (an etcd-backed sequencer: proposals go into etcd's log with a compare-and-swap
-/// on the last index; every member node applies etcd's log in order with the same
-/// <see cref="LedgerRules"/>, so all reach the same decisions; see docs/spec-ledger.md).
+/// entries before it imply, and appends the valid ones. A node alone orders with a local single
+/// writer over SQLite (<see cref="SqliteLedgerSequencer"/>); the members of a consortium order
+/// through their etcd cluster (<see cref="EtcdLedgerSequencer"/>: compare-and-swap on the last index,
+/// and every member node applies etcd's order with the same <see cref="LedgerRules"/>; see
+/// docs/spec-ledger.md §6).
 /// </summary>
 public interface ILedgerSequencer
 {

@@ -41,6 +41,13 @@ public sealed class NodeRuntime : IAsyncDisposable
         Cosignatures = new CosignatureService(Sequencer, Signatures);
         if (config.Etcd is { } etcd)
         {
+            // Certificate files are named relative to the data folder (or absolute).
+            etcd = etcd with
+            {
+                CaFile = etcd.CaFile is { } ca ? Path.Combine(folder.Path, ca) : null,
+                CertFile = etcd.CertFile is { } cert ? Path.Combine(folder.Path, cert) : null,
+                KeyFile = etcd.KeyFile is { } key ? Path.Combine(folder.Path, key) : null,
+            };
             Etcd = new EtcdLedgerSequencer(etcd, config.Consortium, Sequencer, Readers, Checkpointer, Cosignatures, config.Member, time, loggers.CreateLogger<EtcdLedgerSequencer>());
         }
         Ordering = (ILedgerSequencer?)Etcd ?? Sequencer;
