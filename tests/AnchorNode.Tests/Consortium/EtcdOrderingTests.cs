@@ -184,3 +184,84 @@ public sealed class EtcdCatchUpTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
 }
+
+/// <summary>A node reaches an etcd cluster that asks for TLS client certificates, with the files node.json names.</summary>
+public sealed class EtcdTlsTests : IAsyncLifetime
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "edgetrace-etcd-tls", Guid.NewGuid().ToString("N"));
+    private EtcdProcesses? _etcd;
+
+    public Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_root);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_etcd is not null)
+        {
+            await _etcd.DisposeAsync();
+        }
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public async Task WithTheConsortiumCaAndAClientCertificate_TheGenesisIsOrdered_WithoutTheClientCertificate_Refused()
+    {
+        using var caKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var caRequest = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=consortium test CA", caKey, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509KeyUsageExtension(System.Security.Cryptography.X509Certificates.X509KeyUsageFlags.KeyCertSign, true));
+        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        string Issue(string name, bool server)
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest($"CN={name}", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            var usages = new System.Security.Cryptography.OidCollection { new(server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2") };
+            request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension(usages, false));
+            if (server)
+            {
+                var san = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+                san.AddIpAddress(IPAddress.Loopback);
+                request.CertificateExtensions.Add(san.Build());
+            }
+            using var certificate = request.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), Guid.NewGuid().ToByteArray());
+            File.WriteAllText(Path.Combine(_root, name + ".pem"), certificate.ExportCertificatePem());
+            File.WriteAllText(Path.Combine(_root, name + "-key.pem"), key.ExportPkcs8PrivateKeyPem());
+            return name;
+        }
+        File.WriteAllText(Path.Combine(_root, "ca.pem"), ca.ExportCertificatePem());
+        Issue("server", server: true);
+        Issue("node", server: false);
+        _etcd = await EtcdProcesses.StartAsync(Path.Combine(_root, "etcd"), 1, new EtcdTls(Path.Combine(_root, "ca.pem"), Path.Combine(_root, "server.pem"), Path.Combine(_root, "server-key.pem")));
+
+        async Task<Firmware.Contracts.Result<AnchorNode.Ledger.AppendedEntry>> GenesisAsync(string folderName, bool withClientCertificate)
+        {
+            var folder = new AnchorNode.Configuration.DataFolder(Path.Combine(_root, folderName));
+            // Certificate paths relative to the data folder, as an operator writes them.
+            folder.Initialise(new AnchorNode.Configuration.NodeConfig
+            {
+                Consortium = folderName,
+                Member = "warehouse",
+                Etcd = new AnchorNode.Configuration.EtcdSettings
+                {
+                    Endpoints = _etcd.Endpoints,
+                    CaFile = "../ca.pem",
+                    CertFile = withClientCertificate ? "../node.pem" : null,
+                    KeyFile = withClientCertificate ? "../node-key.pem" : null,
+                    TimeoutMs = 2000,
+                    AppendTimeoutMs = 3000,
+                },
+            }).Dispose();
+            await using var runtime = AnchorNode.Runtime.NodeRuntime.Open(folder, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+            return await runtime.Founding.CreateGenesisAsync(1, CancellationToken.None);
+        }
+
+        var ordered = await GenesisAsync("tls-ok", withClientCertificate: true);
+        Assert.True(ordered.Succeeded, ordered.ToString());
+        Assert.Equal(0, ordered.Value.Index);
+        var refused = await Assert.ThrowsAsync<AnchorNode.Ledger.LedgerUnavailableException>(() => GenesisAsync("tls-no-client-cert", withClientCertificate: false));
+        Assert.Contains("etcd", refused.Message, StringComparison.Ordinal);
+    }
+}

@@ -29,12 +29,19 @@ public sealed class EtcdProcesses : IAsyncDisposable
     public string[] Endpoints { get; }
 
     /// <summary>Starts <paramref name="members"/> members under <paramref name="root"/> and waits until the cluster has a leader.</summary>
-    public static async Task<EtcdProcesses> StartAsync(string root, int members = 3, CancellationToken cancellationToken = default)
+    public static async Task<EtcdProcesses> StartAsync(string root, int members = 3, CancellationToken cancellationToken = default) =>
+        await StartAsync(root, members, tls: null, cancellationToken);
+
+    /// <summary>
+    /// Starts a cluster whose client traffic is TLS with <paramref name="tls"/>'s server certificate,
+    /// asking clients for certificates its CA signed (peers talk plain HTTP on loopback).
+    /// </summary>
+    public static async Task<EtcdProcesses> StartAsync(string root, int members, EtcdTls? tls, CancellationToken cancellationToken = default)
     {
         var ports = Enumerable.Range(0, members * 2).Select(_ => FreePort()).ToArray();
         var names = Enumerable.Range(0, members).Select(i => $"etcd{i}").ToArray();
         var cluster = string.Join(",", names.Select((n, i) => $"{n}=http://127.0.0.1:{ports[2 * i + 1]}"));
-        var endpoints = names.Select((_, i) => $"http://127.0.0.1:{ports[2 * i]}").ToArray();
+        var endpoints = names.Select((_, i) => $"{(tls is null ? "http" : "https")}://127.0.0.1:{ports[2 * i]}").ToArray();
         var starts = new ProcessStartInfo[members];
         var token = Guid.NewGuid().ToString("N");
         for (var i = 0; i < members; i++)
@@ -53,13 +60,23 @@ public sealed class EtcdProcesses : IAsyncDisposable
                     "--heartbeat-interval", "50", "--election-timeout", "500", "--logger", "zap", "--log-outputs", Path.Combine(dir, "etcd.log"),
                 },
             };
+            if (tls is not null)
+            {
+                foreach (var arg in new[] { "--cert-file", tls.ServerCertificate, "--key-file", tls.ServerKey, "--trusted-ca-file", tls.Ca, "--client-cert-auth" })
+                {
+                    starts[i].ArgumentList.Add(arg);
+                }
+            }
         }
         var etcd = new EtcdProcesses(root, endpoints, starts);
         for (var i = 0; i < members; i++)
         {
             etcd.Restart(i);
         }
-        await etcd.WaitForLeaderAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        if (tls is null)
+        {
+            await etcd.WaitForLeaderAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        }
         return etcd;
     }
 
@@ -166,3 +183,6 @@ public sealed class EtcdProcesses : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+
+/// <summary>PEM files for an etcd cluster's client TLS: the CA, the members' server certificate and key.</summary>
+public sealed record EtcdTls(string Ca, string ServerCertificate, string ServerKey);
