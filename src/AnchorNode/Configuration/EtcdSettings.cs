@@ -41,6 +41,14 @@ public sealed record EtcdSettings
     [JsonPropertyName("pollIntervalMs")]
     public int PollIntervalMs { get; set; } = 50;
 
+    /// <summary>
+    /// How many of the latest entries etcd keeps at least; older ones, up to a checkpoint a quorum of
+    /// members signed, are deleted from etcd (every node keeps them in its own store, and a node that
+    /// falls further behind copies them from a peer). 0, the default: never delete.
+    /// </summary>
+    [JsonPropertyName("keepEntries")]
+    public long KeepEntries { get; set; }
+
     /// <summary>The prefix in force for <paramref name="consortium"/>.</summary>
     public string PrefixFor(string consortium) => Prefix ?? $"edgetrace/{consortium}/";
 
@@ -83,6 +91,7 @@ public sealed record EtcdSettings
         return TimeoutMs is < 100 or > 600_000 ? $"etcd.timeoutMs must be between 100 and 600000, got {TimeoutMs}"
             : AppendTimeoutMs is < 100 or > 3_600_000 ? $"etcd.appendTimeoutMs must be between 100 and 3600000, got {AppendTimeoutMs}"
             : PollIntervalMs is < 5 or > 60_000 ? $"etcd.pollIntervalMs must be between 5 and 60000, got {PollIntervalMs}"
+            : KeepEntries < 0 ? $"etcd.keepEntries must be 0 (never delete) or more, got {KeepEntries}"
             : null;
     }
 }

@@ -143,6 +143,12 @@ internal sealed class EtcdLedgerKeys(string prefix)
 
     public string Size { get; } = prefix + "size";
 
+    /// <summary>The index below which entries (and seals and signatures) were deleted from etcd.</summary>
+    public string Trimmed { get; } = prefix + "trimmed";
+
+    /// <summary>The prefix of the signature lines on the checkpoint of size <paramref name="size"/>.</summary>
+    public string Signatures(long size) => $"{Prefix}sig/{Number(size)}/";
+
     public string Entry(long index) => $"{Prefix}e/{Number(index)}";
 
     public string Seal(long size) => $"{Prefix}seal/{Number(size)}";
@@ -163,6 +169,10 @@ internal sealed class EtcdLedgerKeys(string prefix)
         if (rest.SequenceEqual("size"))
         {
             return (EtcdKeyKind.Size, 0, null);
+        }
+        if (rest.SequenceEqual("trimmed"))
+        {
+            return (EtcdKeyKind.Other, 0, null);
         }
         if (rest.StartsWith("e/") && long.TryParse(rest[2..], NumberStyles.None, CultureInfo.InvariantCulture, out var index))
         {

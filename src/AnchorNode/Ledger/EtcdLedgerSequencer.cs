@@ -42,6 +42,9 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
     private readonly LedgerCheckpointer _checkpointer;
     private readonly CosignatureService _cosignatures;
     private readonly string _member;
+    private readonly string _origin;
+    private readonly SignatureChecker _signatures;
+    private readonly IReadOnlyList<ILedgerPeer> _peers;
     private readonly TimeProvider _time;
     private readonly EtcdSettings _settings;
     private readonly ILogger _logger;
@@ -60,7 +63,7 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
 
     /// <summary>Connects to the cluster <paramref name="settings"/> names and starts applying its order into <paramref name="writer"/>'s store.</summary>
     public EtcdLedgerSequencer(EtcdSettings settings, string consortium, SqliteLedgerSequencer writer, NodeReaders readers, LedgerCheckpointer checkpointer,
-        CosignatureService cosignatures, string member, TimeProvider time, ILogger<EtcdLedgerSequencer> logger)
+        CosignatureService cosignatures, SignatureChecker signatures, string member, IReadOnlyList<ILedgerPeer> peers, TimeProvider time, ILogger<EtcdLedgerSequencer> logger)
     {
         ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
@@ -70,6 +73,9 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
         _checkpointer = checkpointer;
         _cosignatures = cosignatures;
         _member = member;
+        _origin = LedgerNames.Origin(consortium);
+        _signatures = signatures;
+        _peers = peers;
         _time = time;
         _logger = logger;
         using (var lease = readers.Rent())
@@ -152,6 +158,46 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
         var response = await _etcd.TxnAsync(txn, cancellationToken).ConfigureAwait(false);
         Wake();
         return response.Succeeded;
+    }
+
+    /// <summary>
+    /// Deletes from etcd the entries (and seals and signature lines) below the newest checkpoint that
+    /// a quorum of members signed and that leaves at least <c>keepEntries</c> entries in etcd; every
+    /// node keeps them in its store. Returns the new floor, or null when nothing was deleted.
+    /// </summary>
+    public async Task<long?> TrimAsync(CancellationToken cancellationToken)
+    {
+        if (_settings.KeepEntries <= 0)
+        {
+            return null;
+        }
+        var size = await _etcd.SizeAsync(cancellationToken).ConfigureAwait(false);
+        long floor;
+        int quorum;
+        long? target;
+        using (var lease = _readers.Rent())
+        {
+            quorum = Math.Max(1, lease.Reader.State.Quorum);
+            target = lease.Reader.CheckpointsAfter(0, int.MaxValue).Where(c => c.Size <= size - _settings.KeepEntries && c.Signatures >= quorum).Select(c => (long?)c.Size).LastOrDefault();
+        }
+        floor = EtcdLedgerKeys.ParseNumber(await _etcd.GetAsync(_etcd.Keys.Trimmed, cancellationToken).ConfigureAwait(false));
+        if (target is not { } trimTo || trimTo <= floor)
+        {
+            return null;
+        }
+        var txn = new TxnRequest();
+        txn.Compare.Add(floor == 0
+            ? new Compare { Key = ByteString.CopyFromUtf8(_etcd.Keys.Trimmed), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 }
+            : new Compare { Key = ByteString.CopyFromUtf8(_etcd.Keys.Trimmed), Target = Compare.Types.CompareTarget.Value, Result = Compare.Types.CompareResult.Equal, Value = EtcdLedgerKeys.NumberValue(floor) });
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFromUtf8(_etcd.Keys.Trimmed), Value = EtcdLedgerKeys.NumberValue(trimTo) } });
+        txn.Success.Add(Delete(_etcd.Keys.Entry(floor), _etcd.Keys.Entry(trimTo)));
+        txn.Success.Add(Delete(_etcd.Keys.Seal(0), _etcd.Keys.Seal(trimTo)));
+        txn.Success.Add(Delete(_etcd.Keys.Signatures(0), _etcd.Keys.Signatures(trimTo)));
+        var response = await _etcd.TxnAsync(txn, cancellationToken).ConfigureAwait(false);
+        return response.Succeeded ? trimTo : null;
+
+        static RequestOp Delete(string from, string to) =>
+            new() { RequestDeleteRange = new DeleteRangeRequest { Key = ByteString.CopyFromUtf8(from), RangeEnd = ByteString.CopyFromUtf8(to) } };
     }
 
     /// <inheritdoc/>
@@ -463,8 +509,14 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
                     break;
                 case EtcdKeyKind.Entry when number < next:
                     break;
+                case EtcdKeyKind.Entry when number > next && appends.Count == 0:
+                    // The entries between were deleted from etcd (keepEntries): copy them from a peer.
+                    await CatchUpAsync(next, token).ConfigureAwait(false);
+                    return true;
                 case EtcdKeyKind.Entry when number > next:
-                    throw new LedgerWriteException($"etcd holds entry {number} but this node has {next}; the order has a gap", new InvalidOperationException("gap"));
+                    // Apply what comes before the gap first; the next page meets the gap first.
+                    through = kv.ModRevision - 1;
+                    goto done;
                 case EtcdKeyKind.Entry:
                     var bytes = kv.Value.ToByteArray();
                     var owner = _inFlight.TryGetValue(number, out var mine) && mine.Proposal.Entry.AsSpan().SequenceEqual(bytes) ? mine : null;
@@ -482,6 +534,7 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
                     break;
             }
         }
+    done:
         foreach (var (index, owner, task) in appends)
         {
             var result = await task.ConfigureAwait(false);
@@ -536,6 +589,94 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
         return page.More;
     }
 
+    // Entries [from, trimmed) are no longer in etcd: take them from a peer, and keep them only if the
+    // ledger they give at the trimmed size has the root and state root of the checkpoint sealed there,
+    // signed by a quorum of members (their signature lines in etcd). Then sign that checkpoint too.
+    private async Task CatchUpAsync(long from, CancellationToken token)
+    {
+        var trimmed = EtcdLedgerKeys.ParseNumber(await _etcd.GetAsync(_etcd.Keys.Trimmed, token).ConfigureAwait(false));
+        if (from >= trimmed)
+        {
+            throw new LedgerWriteException($"etcd's order skips from entry {from}, but etcd deleted entries only below {trimmed}; the order has a gap", new InvalidOperationException("gap"));
+        }
+        var sealTime = EtcdLedgerKeys.ParseNumber(await _etcd.GetAsync(_etcd.Keys.Seal(trimmed), token).ConfigureAwait(false));
+        var lines = (await _etcd.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(_etcd.Keys.Signatures(trimmed)), RangeEnd = ByteString.CopyFromUtf8(EtcdClientRangeEnd(_etcd.Keys.Signatures(trimmed))) }, token).ConfigureAwait(false))
+            .Kvs.Select(kv => kv.Value.ToStringUtf8().TrimEnd('\n')).ToList();
+        var errors = new List<string>();
+        foreach (var peer in _peers)
+        {
+            try
+            {
+                var proposals = new List<LedgerProposal>();
+                for (var index = from; index < trimmed;)
+                {
+                    var page = await peer.EntriesAsync(index, (int)Math.Min(1000, trimmed - index), token).ConfigureAwait(false);
+                    if (page.Count == 0)
+                    {
+                        throw new InvalidDataException($"it served no entry {index}");
+                    }
+                    foreach (var (at, bytes) in page.TakeWhile(e => e.Index < trimmed))
+                    {
+                        if (at != index)
+                        {
+                            throw new InvalidDataException($"it served entry {at} where {index} was asked for");
+                        }
+                        proposals.Add(new LedgerProposal(bytes) { ExpectedIndex = index });
+                        index++;
+                    }
+                }
+                var kept = await _writer.AppendAllAsync(proposals, context => MatchesSeal(context, trimmed, sealTime, lines), token).ConfigureAwait(false);
+                if (!kept.Succeeded)
+                {
+                    throw new InvalidDataException(kept.Failure!.Message);
+                }
+                Interlocked.Exchange(ref _applied, trimmed);
+                LogCaughtUp(_logger, trimmed - from, peer.Name, trimmed);
+                if (await _checkpointer.SignSealedAsync(trimmed, sealTime, token).ConfigureAwait(false) is { } signed)
+                {
+                    await PublishSignatureAsync(signed, token).ConfigureAwait(false);
+                }
+                foreach (var line in lines)
+                {
+                    await MergeSignatureAsync(trimmed, line, line, token).ConfigureAwait(false);
+                }
+                Signal();
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or InvalidDataException or System.Text.Json.JsonException or FormatException or TaskCanceledException && !token.IsCancellationRequested)
+            {
+                LogPeerRefused(_logger, peer.Name, from, trimmed, e.Message);
+                errors.Add($"{peer.Name}: {e.Message}");
+            }
+        }
+        throw new LedgerWriteException($"entries {from}..{trimmed - 1} are no longer in etcd and no peer served ones that match the checkpoint a quorum signed at {trimmed}"
+            + (errors.Count == 0 ? " (node.json lists no peers)" : ": " + string.Join("; ", errors)), new InvalidOperationException("catch-up"));
+    }
+
+    private Result MatchesSeal(LedgerWriteContext context, long size, long timeMs, IReadOnlyList<string> lines)
+    {
+        if (context.State.Size != size)
+        {
+            return Result.Fail("catch-up", $"the copied entries end at {context.State.Size}, not {size}");
+        }
+        var stateRoot = LedgerStateMap.Tree(LedgerStateMap.Entries(context.State)).Root;
+        var text = new Firmware.Contracts.Checkpoints.Checkpoint(_origin, size, context.Ledger.Root(), [Firmware.Contracts.Checkpoints.Checkpoint.TimeExtension(timeMs), Firmware.Contracts.Checkpoints.Checkpoint.StateExtension(stateRoot)]).ToNoteText();
+        var signers = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in lines)
+        {
+            var note = Firmware.Contracts.Notes.SignedNote.Parse(text + "\n" + line + "\n");
+            if (note.Succeeded && _signatures.VerifyMembers(note.Value, context.State.Member) is { Succeeded: true } verified)
+            {
+                signers.UnionWith(verified.Value.Select(m => m.Name));
+            }
+        }
+        var quorum = Math.Max(1, context.State.Quorum);
+        return signers.Count >= quorum ? Result.Ok
+            : Result.Fail("catch-up", $"the copied ledger at size {size} is signed by {signers.Count} of the {quorum} members a checkpoint needs ({string.Join(", ", signers)}); it is not the history the members signed");
+    }
+
+    private static string EtcdClientRangeEnd(string prefix) => dotnet_etcd.EtcdClient.GetRangeEnd(prefix);
+
     private async Task PublishSignatureAsync(StoredCheckpoint signed, CancellationToken token)
     {
         var note = Firmware.Contracts.Notes.SignedNote.Parse(signed.Note).Value;
@@ -577,6 +718,12 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
             pending.Completion.TrySetException(new LedgerUnavailableException($"this node stopped applying the consortium's order: {reason}"));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Copied {Count} entries no longer in etcd from {Peer}, matching the checkpoint a quorum signed at size {Size}")]
+    private static partial void LogCaughtUp(ILogger logger, long count, string peer, long size);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Peer {Peer} did not serve entries {From}..{To} that match the quorum's checkpoint: {Reason}")]
+    private static partial void LogPeerRefused(ILogger logger, string peer, long from, long to, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Another member appended at index {Index} first (attempt {Attempt}); checking again")]
     private static partial void LogConflict(ILogger logger, long index, int attempt);
@@ -656,6 +803,7 @@ public sealed partial class EtcdSealService : Microsoft.Extensions.Hosting.Backg
             try
             {
                 await _etcd.SealIfGrownAsync(stoppingToken).ConfigureAwait(false);
+                await _etcd.TrimAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (EtcdUnavailableException e)
             {

@@ -113,6 +113,46 @@ public sealed partial class SqliteLedgerSequencer : ILedgerSequencer, IAsyncDisp
         return results;
     }
 
+    /// <summary>
+    /// Appends <paramref name="proposals"/> in one transaction and keeps them only if every one is
+    /// accepted and <paramref name="check"/>, run on the result, succeeds; otherwise nothing is kept
+    /// and the first failure is returned. For a history taken from elsewhere that must match a
+    /// checkpoint before this node keeps any of it.
+    /// </summary>
+    public async Task<Result> AppendAllAsync(IReadOnlyList<LedgerProposal> proposals, Func<LedgerWriteContext, Result> check, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(proposals);
+        ArgumentNullException.ThrowIfNull(check);
+        try
+        {
+            return await RunExclusiveAsync(context =>
+            {
+                var hashes = new List<Firmware.Contracts.Hashing.Hash32>(proposals.Count);
+                foreach (var proposal in proposals)
+                {
+                    var appended = AppendOne(proposal);
+                    if (!appended.Succeeded)
+                    {
+                        throw new RefusedException(appended.Failure!);
+                    }
+                    hashes.Add(appended.Value.Entry.LeafHash);
+                }
+                context.Ledger.Append(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(hashes));
+                var checkedResult = check(context);
+                return checkedResult.Succeeded ? Result.Ok : throw new RefusedException(checkedResult.Failure!);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RefusedException refused)
+        {
+            return refused.Failure;
+        }
+    }
+
+    private sealed class RefusedException(Failure failure) : Exception(failure.Message)
+    {
+        public Failure Failure { get; } = failure;
+    }
+
     /// <summary>Stops taking work, finishes what is queued, and closes the connection.</summary>
     public async ValueTask DisposeAsync()
     {

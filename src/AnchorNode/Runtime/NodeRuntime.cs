@@ -48,7 +48,7 @@ public sealed class NodeRuntime : IAsyncDisposable
                 CertFile = etcd.CertFile is { } cert ? Path.Combine(folder.Path, cert) : null,
                 KeyFile = etcd.KeyFile is { } key ? Path.Combine(folder.Path, key) : null,
             };
-            Etcd = new EtcdLedgerSequencer(etcd, config.Consortium, Sequencer, Readers, Checkpointer, Cosignatures, config.Member, time, loggers.CreateLogger<EtcdLedgerSequencer>());
+            Etcd = new EtcdLedgerSequencer(etcd, config.Consortium, Sequencer, Readers, Checkpointer, Cosignatures, Signatures, config.Member, [], time, loggers.CreateLogger<EtcdLedgerSequencer>());
         }
         Ordering = (ILedgerSequencer?)Etcd ?? Sequencer;
         Devices = new DeviceRegistry(Ordering, Statements, Readers);
