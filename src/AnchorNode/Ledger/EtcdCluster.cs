@@ -54,7 +54,7 @@ internal sealed class EtcdCluster : IDisposable
     /// </summary>
     public async Task<T> CallAsync<T>(Func<EtcdClient, DateTime, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
-        RpcException? last = null;
+        Exception? last = null;
         for (var tried = 0; tried < _clients.Length; tried++)
         {
             var index = Volatile.Read(ref _current);
@@ -67,8 +67,15 @@ internal sealed class EtcdCluster : IDisposable
                 last = e;
                 Interlocked.CompareExchange(ref _current, (index + 1) % _clients.Length, index);
             }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The client library reports a passed deadline as a cancellation.
+                last = e;
+                Interlocked.CompareExchange(ref _current, (index + 1) % _clients.Length, index);
+            }
         }
-        throw new EtcdUnavailableException($"no member of the etcd cluster answered ({string.Join(", ", _endpoints)}): {last!.Status.Detail}", last);
+        var detail = last is RpcException rpc ? rpc.Status.Detail : $"no answer within {_timeout.TotalMilliseconds:F0} ms";
+        throw new EtcdUnavailableException($"no member of the etcd cluster answered ({string.Join(", ", _endpoints)}): {detail}", last);
     }
 
     /// <summary>A linearizable range read.</summary>

@@ -364,7 +364,10 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
             bool committed;
             try
             {
-                committed = (await _etcd.TxnAsync(txn, token).ConfigureAwait(false)).Succeeded;
+                // A refusal is not proof that nothing was appended: the client library repeats a call
+                // whose answer was lost, and the repeat is refused by the first attempt's own commit.
+                committed = (await _etcd.TxnAsync(txn, token).ConfigureAwait(false)).Succeeded
+                    || await CommittedAsync(size, accepted[0], deadline, token).ConfigureAwait(false);
             }
             catch (EtcdUnavailableException e)
             {
