@@ -260,9 +260,10 @@ public sealed class EtcdCluster : IAsyncDisposable
                 leaders.Add(status.Leader);
                 seen.Append(CultureInfo.InvariantCulture, $"member {i}: leader {status.Leader:x}; ");
             }
-            catch (RpcException ex)
+            // dotnet-etcd reports a passed deadline as a cancellation, not as an RpcException.
+            catch (Exception ex) when (ex is RpcException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                seen.Append(CultureInfo.InvariantCulture, $"member {i}: {ex.StatusCode}; ");
+                seen.Append(CultureInfo.InvariantCulture, $"member {i}: {(ex is RpcException rpc ? rpc.StatusCode.ToString() : "no answer within 2 s")}; ");
                 return (null, seen.ToString());
             }
         }
