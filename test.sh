@@ -24,6 +24,10 @@ command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || m
 # tests/spec-python: Debian's python3 with python3-cryptography (ECDSA P-256)
 /usr/bin/python3 -c 'import cryptography' >/dev/null 2>&1 || missing+=(python3 python3-cryptography)
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
+# tests/Consortium.Tests: a real etcd cluster orders the member nodes' ledger (Debian's etcd 3.4: the
+# server, and etcdctl from the client package)
+[[ -x /usr/bin/etcd ]] || missing+=(etcd-server)
+[[ -x /usr/bin/etcdctl ]] || missing+=(etcd-client)
 # The arm64 stage (tests/Packaging.Tests) runs the packaged gateway as an ARM program: under qemu-user
 # with Debian's arm64 libraries (multiarch), unless this machine is arm64 itself.
 arm64=()
