@@ -161,6 +161,39 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
     }
 
     /// <summary>
+    /// Seals the consortium's ledger at its current size (unless a seal covers it already) and waits
+    /// until this node has signed the sealed checkpoint; returns it, or null when this node's latest
+    /// checkpoint already covered the whole order.
+    /// </summary>
+    public async Task<StoredCheckpoint?> SealAndSignAsync(CancellationToken cancellationToken)
+    {
+        var size = await _etcd.SizeAsync(cancellationToken).ConfigureAwait(false);
+        await WaitAppliedAsync(size, cancellationToken).ConfigureAwait(false);
+        if (size == 0 || LatestCheckpoint() is { } covered && covered.Size >= size)
+        {
+            return null;
+        }
+        var deadline = _time.GetUtcNow() + TimeSpan.FromMilliseconds(_settings.AppendTimeoutMs);
+        while (true)
+        {
+            await SealIfGrownAsync(cancellationToken).ConfigureAwait(false);
+            if (LatestCheckpoint() is { } signed && signed.Size >= size)
+            {
+                return signed;
+            }
+            if (_halted is { } halted)
+            {
+                throw new InvalidOperationException($"this node stopped applying the consortium's order: {halted}");
+            }
+            if (_time.GetUtcNow() > deadline)
+            {
+                throw new InvalidOperationException($"no checkpoint of size {size} was sealed and signed here within {_settings.AppendTimeoutMs} ms");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50, _settings.PollIntervalMs)), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Deletes from etcd the entries (and seals and signature lines) below the newest checkpoint that
     /// a quorum of members signed and that leaves at least <c>keepEntries</c> entries in etcd; every
     /// node keeps them in its store. Returns the new floor, or null when nothing was deleted.

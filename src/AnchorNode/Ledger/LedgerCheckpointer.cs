@@ -37,9 +37,16 @@ public sealed class LedgerCheckpointer
         _guard = guard;
     }
 
+    // In a consortium ordered by etcd a member never picks a checkpoint's time alone: it seals the
+    // size in etcd and signs when it applies the seal, as every member does.
+    private Func<CancellationToken, Task<StoredCheckpoint?>>? _seal;
+
+    /// <summary>Makes <see cref="SignIfGrownAsync"/> seal through the consortium's order (<paramref name="seal"/>) instead of signing alone.</summary>
+    public void SealThrough(Func<CancellationToken, Task<StoredCheckpoint?>> seal) => _seal = seal;
+
     /// <summary>Signs a checkpoint of the current ledger if it grew since the last one; returns the new one or null.</summary>
     public Task<StoredCheckpoint?> SignIfGrownAsync(CancellationToken cancellationToken) =>
-        SignAsync(context => Sign(context, null), cancellationToken);
+        _seal is { } seal ? seal(cancellationToken) : SignAsync(context => Sign(context, null), cancellationToken);
 
     /// <summary>
     /// Signs the checkpoint a consortium sealed at <paramref name="size"/> with time <paramref name="timeMs"/>

@@ -49,6 +49,7 @@ public sealed class NodeRuntime : IAsyncDisposable
                 KeyFile = etcd.KeyFile is { } key ? Path.Combine(folder.Path, key) : null,
             };
             Etcd = new EtcdLedgerSequencer(etcd, config.Consortium, Sequencer, Readers, Checkpointer, Cosignatures, Signatures, config.Member, [], time, loggers.CreateLogger<EtcdLedgerSequencer>());
+            Checkpointer.SealThrough(Etcd.SealAndSignAsync);
         }
         Ordering = (ILedgerSequencer?)Etcd ?? Sequencer;
         Devices = new DeviceRegistry(Ordering, Statements, Readers);

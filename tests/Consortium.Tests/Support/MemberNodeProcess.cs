@@ -90,6 +90,20 @@ public sealed class MemberNodeProcess : IAsyncDisposable
         return code;
     }
 
+    /// <summary>SIGSTOP: the process stays, answers nothing, and its connections hang (a partition as others see it).</summary>
+    public Task PauseAsync()
+    {
+        Running().Signal("STOP");
+        return Task.CompletedTask;
+    }
+
+    /// <summary>SIGCONT after <see cref="PauseAsync"/>.</summary>
+    public Task ResumeAsync()
+    {
+        Running().Signal("CONT");
+        return Task.CompletedTask;
+    }
+
     /// <summary>Starts it again (after <see cref="KillHardAsync"/> or <see cref="StopAsync"/>) on the same folder and address; returns once it is ready.</summary>
     public async Task RestartAsync(CancellationToken cancellationToken = default)
     {
