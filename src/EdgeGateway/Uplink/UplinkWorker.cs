@@ -57,6 +57,7 @@ public sealed partial class UplinkWorker
     private readonly ILogger<UplinkWorker> _logger;
     private readonly AsyncSignal _sealed = new();
     private string? _state;
+    private Uri? _recordedNode;
     private int _limit = UplinkRoutes.MaxLeavesPerUpload;
 
     /// <param name="deviceId">The device.</param>
@@ -124,6 +125,7 @@ public sealed partial class UplinkWorker
                 LogUnexpected(e);
                 outcome = Outcome.Retry;
             }
+            RecordNode();
             CycleCompleted?.Invoke();
             try
             {
@@ -283,13 +285,12 @@ public sealed partial class UplinkWorker
 
     private async Task<Outcome> OnProblemAsync(UplinkProblem problem, string call, CancellationToken cancellationToken)
     {
-        switch (problem.Kind)
+        if (FailoverAnchorClient.IsNodeFault(problem))
         {
-            case UplinkFailureKind.Network:
-            case UplinkFailureKind.Server:
-            case UplinkFailureKind.Protocol:
-                await EnterAsync(UplinkStates.Offline, $"{call}: {problem}", cancellationToken);
-                return Outcome.Retry;
+            // No answer, a 5xx, or a member node that has not caught up: retried with backoff (on the
+            // next of node.urls, if there are several), starting again from that node's status.
+            await EnterAsync(UplinkStates.Offline, $"{call}: {problem}", cancellationToken);
+            return Outcome.Retry;
         }
         switch (problem.Code)
         {
@@ -340,6 +341,17 @@ public sealed partial class UplinkWorker
             UplinkStates.Offline => Outcome.Retry,
             _ => Outcome.Slow,
         };
+    }
+
+    // Which node the next cycle starts on (after a failover, the next of node.urls).
+    private void RecordNode()
+    {
+        var node = _client.Node;
+        if (node != _recordedNode)
+        {
+            _store.RecordNodeUrl(node.AbsoluteUri);
+            _recordedNode = node;
+        }
     }
 
     private void RecordCommitted(long committed, long? ledgerIndex)
