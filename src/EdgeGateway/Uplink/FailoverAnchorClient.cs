@@ -6,9 +6,12 @@ namespace EdgeGateway.Uplink;
 
 /// <summary>
 /// The member nodes of a consortium (<c>node.urls</c>) as one <see cref="IAnchorClient"/>: every call
-/// goes to the current node; a failure that says that node is unreachable or unwell (see
-/// <see cref="IsNodeFault"/>) moves to the next one, round robin, and a refusal of the request itself
-/// does not. Uploads go to the node whose device log status the worker last read, so that after a
+/// goes to the current node. A failure of the uplink's own calls (device log status, upload) that
+/// says that node is unreachable or unwell (see <see cref="IsNodeFault"/>) moves to the next one,
+/// round robin, and a refusal of the request itself does not. Status reports and calibration
+/// fetches follow the current node without moving it: the uplink asks at least every cycle, with
+/// its backoff, and two callers moving one pointer would toss it back and forth while all nodes
+/// are down. Uploads go to the node whose device log status the worker last read, so that after a
 /// move the worker's retry first asks the new node how far it got and resends from there (the
 /// existing resume path). While on another node, the preferred one (the first) is asked again
 /// at a status request once <c>preferredRetry</c> has passed, and used again if it answers.
@@ -29,6 +32,7 @@ public sealed partial class FailoverAnchorClient : IAnchorClient, ICalibrationSo
     private readonly Lock _gate = new();
     private int _current;
     private long _preferredAskedAt;
+    // Written and read by the uplink worker only (its status and upload calls are never concurrent).
     private int _statusNode;
 
     /// <param name="urls">The nodes, the preferred first; at least one, no repeats.</param>
@@ -107,15 +111,13 @@ public sealed partial class FailoverAnchorClient : IAnchorClient, ICalibrationSo
     /// <inheritdoc/>
     public async Task<AnchorResult<StatusReceipt>> PostStatusAsync(string deviceId, string signedNote, CancellationToken cancellationToken)
     {
-        var node = CurrentIndex();
-        return Checked(node, "status report", await _clients[node].PostStatusAsync(deviceId, signedNote, cancellationToken));
+        return await _clients[CurrentIndex()].PostStatusAsync(deviceId, signedNote, cancellationToken);
     }
 
     /// <inheritdoc/>
     public async Task<AnchorResult<DeviceCalibrations>> GetCalibrationsAsync(string deviceId, CancellationToken cancellationToken)
     {
-        var node = CurrentIndex();
-        return Checked(node, "calibrations", await _clients[node].GetCalibrationsAsync(deviceId, cancellationToken));
+        return await _clients[CurrentIndex()].GetCalibrationsAsync(deviceId, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -154,7 +156,7 @@ public sealed partial class FailoverAnchorClient : IAnchorClient, ICalibrationSo
     {
         if (answer.Problem is { } problem && IsNodeFault(problem) && _urls.Length > 1)
         {
-            // Only the first failure of a node moves on: another call may have moved already.
+            // Only a failure on the current node moves on (the preferred one may have been taken back meanwhile).
             int next;
             lock (_gate)
             {

@@ -168,6 +168,30 @@ public sealed class FailoverTests : IAsyncLifetime
         Assert.Equal(refusing.Url.AbsoluteUri, Status().NodeUrl);
     }
 
+    [Fact]
+    public async Task StatusReports_FollowTheUplinksNode_AndDoNotMoveItThemselves()
+    {
+        UplinkHarness.Fill(Folder, Signer, 100, sealEvery: 100);
+        var closed = TestAnchorNode.Unstarted();
+        await using var node = await TestAnchorNode.StartAsync();
+        node.Enrol(Device, Key);
+        using var failover = Failover(Slow, closed.Url, node.Url);
+        using var store = SqliteUplinkStore.Open(Folder.DatabasePath);
+        var health = new GatewayHealth([], _ => null, [], []);
+        var reporter = new StatusReporter(Device, failover, store, Signer, health, "9.9.9", TimeSpan.FromHours(1),
+            TimeProvider.System, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<StatusReporter>.Instance);
+
+        Assert.False(await reporter.SendOnceAsync(CancellationToken.None));
+        Assert.Equal(closed.Url, failover.Current);
+        Assert.Empty(Moves());
+
+        // The uplink's status request fails on the closed port and moves; the next report follows.
+        Assert.NotNull((await failover.GetStatusAsync(Device, CancellationToken.None)).Problem);
+        Assert.Equal(node.Url, failover.Current);
+        Assert.True(await reporter.SendOnceAsync(CancellationToken.None));
+        Assert.Single(node.ReportsOf(Device));
+    }
+
     [Theory]
     [InlineData(UplinkFailureKind.Network, null, null, true)]
     [InlineData(UplinkFailureKind.Server, 500, null, true)]
