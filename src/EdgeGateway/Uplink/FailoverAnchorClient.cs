@@ -45,8 +45,8 @@ public sealed partial class FailoverAnchorClient : IAnchorClient, ICalibrationSo
         ArgumentNullException.ThrowIfNull(urls);
         ArgumentNullException.ThrowIfNull(connect);
         ArgumentOutOfRangeException.ThrowIfZero(urls.Count);
-        _urls = [.. urls];
         _clients = [.. urls.Select(connect)];
+        _urls = [.. _clients.Select(c => c.Node)];
         _preferredRetry = preferredRetry;
         _clock = clock;
         _logger = logger;

@@ -125,7 +125,6 @@ public sealed partial class UplinkWorker
                 LogUnexpected(e);
                 outcome = Outcome.Retry;
             }
-            RecordNode();
             CycleCompleted?.Invoke();
             try
             {
@@ -169,6 +168,7 @@ public sealed partial class UplinkWorker
     private async Task<Outcome> SyncAsync(CancellationToken cancellationToken)
     {
         var answer = await _client.GetStatusAsync(_deviceId, cancellationToken);
+        RecordNode();
         if (answer.Problem is { } statusProblem)
         {
             return await OnProblemAsync(statusProblem, "status", cancellationToken);
@@ -343,7 +343,7 @@ public sealed partial class UplinkWorker
         };
     }
 
-    // Which node the next cycle starts on (after a failover, the next of node.urls).
+    // The node this cycle uploads to, or after a failure the one the next cycle asks (the next of node.urls).
     private void RecordNode()
     {
         var node = _client.Node;
