@@ -67,9 +67,6 @@ public sealed partial class FailoverAnchorClient : IAnchorClient, ICalibrationSo
     /// <inheritdoc/>
     public Uri Node => Current;
 
-    /// <summary>Raised after every move, with the node moved to and why.</summary>
-    public event Action<Uri, string>? Moved;
-
     /// <summary>
     /// True when <paramref name="problem"/> says the node cannot serve now (no answer, a timeout, a 5xx,
     /// an unreadable answer, or <see cref="NodeOutOfStep"/>), not that it refuses what was sent.
@@ -103,22 +100,18 @@ public sealed partial class FailoverAnchorClient : IAnchorClient, ICalibrationSo
     /// <inheritdoc/>
     public async Task<AnchorResult<UplinkReceipt>> UploadAsync(string deviceId, UplinkBatch batch, CancellationToken cancellationToken)
     {
-        // To the node whose status the batch was cut from, even if a status report moved on meanwhile.
+        // To the node whose status the batch was cut from: a new node is asked for its status first.
         var node = _statusNode;
         return Checked(node, "upload", await _clients[node].UploadAsync(deviceId, batch, cancellationToken));
     }
 
     /// <inheritdoc/>
-    public async Task<AnchorResult<StatusReceipt>> PostStatusAsync(string deviceId, string signedNote, CancellationToken cancellationToken)
-    {
-        return await _clients[CurrentIndex()].PostStatusAsync(deviceId, signedNote, cancellationToken);
-    }
+    public Task<AnchorResult<StatusReceipt>> PostStatusAsync(string deviceId, string signedNote, CancellationToken cancellationToken) =>
+        _clients[CurrentIndex()].PostStatusAsync(deviceId, signedNote, cancellationToken);
 
     /// <inheritdoc/>
-    public async Task<AnchorResult<DeviceCalibrations>> GetCalibrationsAsync(string deviceId, CancellationToken cancellationToken)
-    {
-        return await _clients[CurrentIndex()].GetCalibrationsAsync(deviceId, cancellationToken);
-    }
+    public Task<AnchorResult<DeviceCalibrations>> GetCalibrationsAsync(string deviceId, CancellationToken cancellationToken) =>
+        _clients[CurrentIndex()].GetCalibrationsAsync(deviceId, cancellationToken);
 
     /// <inheritdoc/>
     public void Dispose()
@@ -186,7 +179,6 @@ public sealed partial class FailoverAnchorClient : IAnchorClient, ICalibrationSo
             _current = node;
         }
         LogNode(_urls[node].AbsoluteUri, reason);
-        Moved?.Invoke(_urls[node], reason);
     }
 
     [LoggerMessage(EventId = 402, EventName = "node", Level = LogLevel.Warning, Message = "anchoring on {Url}: {Reason}")]
