@@ -49,6 +49,7 @@ internal static class StatusCommand
         Line("node-committed-size", s.NodeCommittedSize);
         Line("node-committed-time", Time(s.NodeCommittedTimeMs));
         Line("backlog", s.Backlog);
+        Line("node-url", s.NodeUrl);
         Line("uplink", s.UplinkState is null ? null : $"{s.UplinkState} ({s.UplinkDetail})");
         Line("disk-bytes", s.DiskBytes);
         Line("disk-used-bytes", s.DiskUsedBytes);
@@ -84,14 +85,14 @@ internal static class StatusCommand
 internal sealed record StatusJson(
     string DeviceId, long LogSize, long LeavesStored, long? LastSequence, long PrunedBelow,
     long CheckpointSize, long? CheckpointTimeMs, long NodeCommittedSize, long? NodeCommittedTimeMs, long Backlog,
-    string? UplinkState, string? UplinkDetail, long? UplinkTimeMs,
+    string? NodeUrl, string? UplinkState, string? UplinkDetail, long? UplinkTimeMs,
     long DiskBytes, long DiskUsedBytes, long? DiskBudgetBytes, long? DiskFullSinceMs, string? DiskFullCause, long RefusedReadings,
     IReadOnlyList<AlarmJson> ActiveAlarms, IReadOnlyList<SuppressionJson> Suppressions, MqttJson? Mqtt)
 {
     public static StatusJson From(GatewayStatus s) => new(
         s.DeviceId, s.LogSize, s.LeavesStored, s.LastSequence, s.PrunedBelow,
         s.CheckpointSize, s.CheckpointTimeMs, s.NodeCommittedSize, s.NodeCommittedTimeMs, s.Backlog,
-        s.UplinkState, s.UplinkDetail, s.UplinkTimeMs,
+        s.NodeUrl, s.UplinkState, s.UplinkDetail, s.UplinkTimeMs,
         s.DiskBytes, s.DiskUsedBytes, s.DiskBudgetBytes, s.DiskFullSinceMs, s.DiskFullCause, s.RefusedReadings,
         s.ActiveAlarms.Select(AlarmJson.From).ToList(),
         s.OpenWindows.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w => new SuppressionJson(w.Key, w.Value.Zone, w.Value.Reason, w.Value.StartMs, w.Value.EndMs)).ToList(),

@@ -16,6 +16,8 @@ public static class ConfigTemplate
 
           "node": {
             // Base URL of the anchor node. Empty: readings are kept and sealed here, not anchored.
+            // Member nodes of a consortium: "urls": ["https://a.example/", "https://b.example/"] instead
+            // of url, the first preferred; on failure the gateway moves to the next and resumes there.
             "url": {{Quote(nodeUrl?.AbsoluteUri ?? "")}},
             // Time allowed for one request, including an upload of up to 10,000 leaves.
             "requestTimeoutSeconds": 60,

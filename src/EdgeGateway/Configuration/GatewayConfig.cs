@@ -65,8 +65,17 @@ public sealed record GatewayConfig
 /// <summary>The anchor node.</summary>
 public sealed record NodeOptions
 {
-    /// <summary>Base URL (http or https); null to keep readings local and upload nothing.</summary>
+    /// <summary>Base URL (http or https) of the preferred node; null to keep readings local and upload nothing.</summary>
     public Uri? Url { get; init; }
+
+    /// <summary>
+    /// Every node the gateway may anchor on, the preferred (<see cref="Url"/>) first: member nodes of one
+    /// consortium (<c>node.urls</c>), or just <see cref="Url"/>; empty when there is none.
+    /// </summary>
+    public IReadOnlyList<Uri> Urls { get; init; } = [];
+
+    /// <summary>While on another node, how long before the preferred one is tried again.</summary>
+    public TimeSpan PreferredRetry { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Time allowed for one request, including the upload of up to 10,000 leaves.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);

@@ -255,15 +255,56 @@ public static partial class GatewayConfigReader
         {
             throw node.Error(node.PathOf("url"), problem);
         }
+        var urls = ReadNodeUrls(node);
+        if (urls is not null && url is not null)
+        {
+            throw node.Error(node.PathOf("urls"), $"and {node.PathOf("url")} are both set; give one node as url or several as urls (the first preferred)");
+        }
         var options = new NodeOptions
         {
-            Url = url,
+            Url = urls?[0] ?? url,
+            Urls = urls ?? (url is null ? [] : [url]),
+            PreferredRetry = TimeSpan.FromMilliseconds(node.Integer("preferredRetryMs", 1, 86_400_000, 300_000)),
             RequestTimeout = TimeSpan.FromSeconds(node.Number("requestTimeoutSeconds", 1, 3600, 60)),
             CaCertificateFile = node.String("caCertificateFile") is { Length: > 0 } ca ? ca : null,
         };
         node.RejectUnknown();
         return options;
     }
+
+    // Several member nodes of one consortium, the first preferred; null when the field is missing.
+    private static List<Uri>? ReadNodeUrls(JsonFields node)
+    {
+        if (node.Get("urls") is null)
+        {
+            return null;
+        }
+        var urls = new List<Uri>();
+        foreach (var (element, path) in node.Array("urls"))
+        {
+            if (element.ValueKind != JsonValueKind.String || JsonFields.TextOf(element) is not { } text)
+            {
+                throw node.Error(path, $"must be a URL string, got {JsonFields.Describe(element)}");
+            }
+            if (NodeUrlProblem(text, out var url) is { } problem)
+            {
+                throw node.Error(path, problem);
+            }
+            var normal = WithSlash(url!);
+            if (urls.FindIndex(u => u == normal) is var first and >= 0)
+            {
+                throw node.Error(path, $"repeats {node.PathOf("urls")}[{first}] ({normal.AbsoluteUri}); list each node once");
+            }
+            urls.Add(normal);
+        }
+        if (urls.Count == 0)
+        {
+            throw node.Error(node.PathOf("urls"), "must list at least one node URL (or leave it out, with url)");
+        }
+        return urls;
+    }
+
+    private static Uri WithSlash(Uri url) => url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
 
     private static SealingOptions ReadSealing(JsonFields? sealing)
     {

@@ -256,7 +256,8 @@ public sealed partial class GatewayDaemon
         }
         await Task.Yield();
         using var store = SqliteUplinkStore.Open(databasePath);
-        using var client = HttpAnchorClient.Create(config.Node.Url, config.Node.RequestTimeout, config.Node.CaCertificateFile);
+        using var client = new FailoverAnchorClient(config.Node.Urls, url => HttpAnchorClient.Create(url, config.Node.RequestTimeout, config.Node.CaCertificateFile),
+            config.Node.PreferredRetry, TimeProvider.System, loggers.CreateLogger<FailoverAnchorClient>());
         using var deviceKey = NoteVerifierKey.FromSpki(signer.KeyName, signer.PublicKey.Span);
         var worker = new UplinkWorker(config.DeviceId, client, store, deviceKey, config.Uplink, clock, TimeProvider.System, new Random(),
             (e, ct) => channel.WriteAsync(LogInput.From(e), ct), loggers.CreateLogger<UplinkWorker>());
@@ -273,7 +274,7 @@ public sealed partial class GatewayDaemon
         using var calibrationStore = SqliteCalibrationStore.Open(databasePath);
         var calibrationSync = new CalibrationSync(config.DeviceId, client, calibrationStore, calibrations, TimeProvider.System, loggers.CreateLogger<CalibrationSync>());
         worker.CycleCompleted += calibrationSync.Notify;
-        LogNode(config.Node.Url.ToString());
+        LogNode(config.Node.Url.ToString(), config.Node.Urls.Count > 1 ? $"the preferred of {config.Node.Urls.Count} nodes" : "the only node configured");
         await Task.WhenAll(worker.RunAsync(stoppingToken), reporter.RunAsync(stoppingToken), calibrationSync.RunAsync(stoppingToken));
     }
 
@@ -347,9 +348,9 @@ public sealed partial class GatewayDaemon
     [LoggerMessage(EventId = 205, EventName = "task-failed", Level = LogLevel.Error, Message = "a gateway task failed while stopping")]
     private partial void LogTaskFailed(Exception exception);
 
-    [LoggerMessage(EventId = 401, EventName = "no-node", Level = LogLevel.Warning, Message = "no node.url in gateway.json: readings are kept and sealed here but not anchored")]
+    [LoggerMessage(EventId = 401, EventName = "no-node", Level = LogLevel.Warning, Message = "no node.url or node.urls in gateway.json: readings are kept and sealed here but not anchored")]
     private partial void LogNoNode();
 
-    [LoggerMessage(EventId = 402, EventName = "node", Level = LogLevel.Information, Message = "anchoring on {Url}")]
-    private partial void LogNode(string url);
+    [LoggerMessage(EventId = 402, EventName = "node", Level = LogLevel.Information, Message = "anchoring on {Url}: {Reason}")]
+    private partial void LogNode(string url, string reason);
 }

@@ -227,6 +227,9 @@ public static class MetaKeys
     /// <summary>The ledger index of the last anchor entry.</summary>
     public const string NodeLedgerIndex = "node_ledger_index";
 
+    /// <summary>The base URL of the node the uplink anchors on (one of node.urls).</summary>
+    public const string NodeUrl = "node_url";
+
     /// <summary>The uplink's state: ok, offline, unknown-device, blocked, diverged.</summary>
     public const string UplinkState = "uplink_state";
 

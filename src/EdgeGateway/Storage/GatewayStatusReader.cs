@@ -37,6 +37,9 @@ public sealed record GatewayStatus
     /// <summary>Leaves the node has not committed.</summary>
     public long Backlog => Math.Max(0, LogSize - NodeCommittedSize);
 
+    /// <summary>The node the uplink anchors on (one of <c>node.urls</c>), or null before the first attempt.</summary>
+    public string? NodeUrl { get; init; }
+
     /// <summary>The uplink state (see docs), or null before the first attempt.</summary>
     public string? UplinkState { get; init; }
 
@@ -133,6 +136,7 @@ public static class GatewayStatusReader
             CheckpointTimeMs = checkpoint?.TimeMs,
             NodeCommittedSize = Long(MetaKeys.NodeCommittedSize) ?? 0,
             NodeCommittedTimeMs = Long(MetaKeys.NodeCommittedMs),
+            NodeUrl = Text(MetaKeys.NodeUrl),
             UplinkState = Text(MetaKeys.UplinkState),
             UplinkDetail = Text(MetaKeys.UplinkDetail),
             UplinkTimeMs = Long(MetaKeys.UplinkMs),

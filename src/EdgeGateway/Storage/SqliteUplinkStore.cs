@@ -137,6 +137,9 @@ public sealed class SqliteUplinkStore : IDisposable
         });
     }
 
+    /// <summary>Records the node the uplink anchors on, for <c>status</c>.</summary>
+    public void RecordNodeUrl(string url) => SetMeta(MetaKeys.NodeUrl, url);
+
     /// <summary>The gateway time of the last status report sent, or null.</summary>
     public long? LastStatusReportMs()
     {

@@ -71,6 +71,9 @@ public sealed class HttpAnchorClient : IAnchorClient, ICalibrationSource, IDispo
     }
 
     /// <inheritdoc/>
+    public Uri Node => _http.BaseAddress!;
+
+    /// <inheritdoc/>
     public async Task<AnchorResult<DeviceLogStatus>> GetStatusAsync(string deviceId, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, Relative(UplinkRoutes.DeviceLogPath(deviceId)));

@@ -5,6 +5,9 @@ namespace EdgeGateway.Uplink;
 /// <summary>The anchor node as the gateway's uplink sees it (the Uplink contract in Firmware.Contracts).</summary>
 public interface IAnchorClient
 {
+    /// <summary>The base URL of the node the client uses now (for <c>status</c>).</summary>
+    Uri Node { get; }
+
     /// <summary>How far the node got with the device's log.</summary>
     Task<AnchorResult<DeviceLogStatus>> GetStatusAsync(string deviceId, CancellationToken cancellationToken);
 

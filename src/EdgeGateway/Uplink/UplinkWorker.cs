@@ -57,6 +57,7 @@ public sealed partial class UplinkWorker
     private readonly ILogger<UplinkWorker> _logger;
     private readonly AsyncSignal _sealed = new();
     private string? _state;
+    private Uri? _recordedNode;
     private int _limit = UplinkRoutes.MaxLeavesPerUpload;
 
     /// <param name="deviceId">The device.</param>
@@ -167,6 +168,7 @@ public sealed partial class UplinkWorker
     private async Task<Outcome> SyncAsync(CancellationToken cancellationToken)
     {
         var answer = await _client.GetStatusAsync(_deviceId, cancellationToken);
+        RecordNode();
         if (answer.Problem is { } statusProblem)
         {
             return await OnProblemAsync(statusProblem, "status", cancellationToken);
@@ -283,13 +285,12 @@ public sealed partial class UplinkWorker
 
     private async Task<Outcome> OnProblemAsync(UplinkProblem problem, string call, CancellationToken cancellationToken)
     {
-        switch (problem.Kind)
+        if (FailoverAnchorClient.IsNodeFault(problem))
         {
-            case UplinkFailureKind.Network:
-            case UplinkFailureKind.Server:
-            case UplinkFailureKind.Protocol:
-                await EnterAsync(UplinkStates.Offline, $"{call}: {problem}", cancellationToken);
-                return Outcome.Retry;
+            // No answer, a 5xx, or a member node that has not caught up: retried with backoff (on the
+            // next of node.urls, if there are several), starting again from that node's status.
+            await EnterAsync(UplinkStates.Offline, $"{call}: {problem}", cancellationToken);
+            return Outcome.Retry;
         }
         switch (problem.Code)
         {
@@ -340,6 +341,17 @@ public sealed partial class UplinkWorker
             UplinkStates.Offline => Outcome.Retry,
             _ => Outcome.Slow,
         };
+    }
+
+    // The node this cycle uploads to, or after a failure the one the next cycle asks (the next of node.urls).
+    private void RecordNode()
+    {
+        var node = _client.Node;
+        if (node != _recordedNode)
+        {
+            _store.RecordNodeUrl(node.AbsoluteUri);
+            _recordedNode = node;
+        }
     }
 
     private void RecordCommitted(long committed, long? ledgerIndex)

@@ -28,7 +28,7 @@ public sealed class ConfigDocumentationTests
     public void GatewayConfigDoc_ReferenceTableNamesEveryTopLevelSection()
     {
         var doc = File.ReadAllText(Path.Combine(Repository(), "docs", "gateway-config.md"));
-        foreach (var field in new[] { "deviceId", "node.url", "sealing.maxLeaves", "ingest.batchMaxReadings", "storage.maxDatabaseMegabytes",
+        foreach (var field in new[] { "deviceId", "node.url", "node.urls", "node.preferredRetryMs", "sealing.maxLeaves", "ingest.batchMaxReadings", "storage.maxDatabaseMegabytes",
                      "uplink.slowRetrySeconds", "sensors.rfid[]", "simulation.sensorsPerZone", "cumulativeMinutes",
                      "mqtt.host", "mqtt.nodes[]", "mqtt.zigbee2mqtt.devices[]", "mqtt.caCertificateFile" })
         {

@@ -128,6 +128,43 @@ public sealed class GatewayConfigReaderTests
     }
 
     [Fact]
+    public void Parse_NodeUrls_AllInOrderThePreferredFirst_WithTheRetrySetting()
+    {
+        var config = GatewayConfigReader.Parse("""
+            { "deviceId": "gw-01", "node": { "urls": ["https://a.example:8443", "http://127.0.0.1:5102/", "https://c.example/edgetrace"], "preferredRetryMs": 2500 } }
+            """, "gateway.json");
+        Assert.Equal([new Uri("https://a.example:8443/"), new Uri("http://127.0.0.1:5102/"), new Uri("https://c.example/edgetrace/")], config.Node.Urls);
+        Assert.Equal(new Uri("https://a.example:8443/"), config.Node.Url);
+        Assert.Equal(TimeSpan.FromMilliseconds(2500), config.Node.PreferredRetry);
+    }
+
+    [Fact]
+    public void Parse_SingleNodeUrl_IsTheOnlyOne_AndThePreferredRetryDefaultsToFiveMinutes()
+    {
+        var config = GatewayConfigReader.Parse("""{ "deviceId": "gw-01", "node": { "url": "https://a.example:8443/" } }""", "gateway.json");
+        Assert.Equal([new Uri("https://a.example:8443/")], config.Node.Urls);
+        Assert.Equal(TimeSpan.FromMilliseconds(300_000), config.Node.PreferredRetry);
+        Assert.Empty(GatewayConfigReader.Parse("""{ "deviceId": "gw-01", "node": { "url": "" } }""", "gateway.json").Node.Urls);
+    }
+
+    [Theory]
+    [InlineData("""{ "url": "https://a.example/", "urls": ["https://b.example/"] }""", "node.urls", "and node.url are both set; give one node as url or several as urls (the first preferred)")]
+    [InlineData("""{ "urls": [] }""", "node.urls", "must list at least one node URL (or leave it out, with url)")]
+    [InlineData("""{ "urls": ["https://a.example:8443", "https://b.example/", "https://a.example:8443/"] }""", "node.urls[2]", "repeats node.urls[0] (https://a.example:8443/); list each node once")]
+    [InlineData("""{ "urls": ["https://a.example/", "ftp://b.example/"] }""", "node.urls[1]", "must be an absolute http:// or https:// URL, got 'ftp://b.example/'")]
+    [InlineData("""{ "urls": ["https://a.example/?x=1"] }""", "node.urls[0]", "must not have a query or fragment, got 'https://a.example/?x=1'")]
+    [InlineData("""{ "urls": [""] }""", "node.urls[0]", "must be an absolute http:// or https:// URL, got ''")]
+    [InlineData("""{ "urls": [5102] }""", "node.urls[0]", "must be a URL string, got")]
+    [InlineData("""{ "urls": "https://a.example/" }""", "node.urls", "must be an array, got")]
+    [InlineData("""{ "urls": ["https://a.example/"], "preferredRetryMs": 0 }""", "node.preferredRetryMs", "must be between 1 and 86400000, got 0")]
+    public void Parse_BadNodeUrls_AreRefusedNamingTheField(string node, string field, string problem)
+    {
+        var e = Refused($$"""{ "deviceId": "gw-01", "node": {{node}} }""");
+        Assert.Equal(field, e.Field);
+        Assert.StartsWith(problem, e.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_RetryMaxBelowInitial_IsRefused()
     {
         var e = Refused("""{ "deviceId": "gw-01", "uplink": { "retryInitialSeconds": 10, "retryMaxSeconds": 5 } }""");

@@ -29,6 +29,7 @@ public sealed class TestAnchorNode : IAsyncDisposable
     private WebApplication? _app;
     private int _failNext;
     private int _failStatus = 503;
+    private string? _failProblem;
     private long _ledgerSize;
     private long? _shrinkBeforeNextUpload;
 
@@ -101,13 +102,17 @@ public sealed class TestAnchorNode : IAsyncDisposable
 
     public void MarkEquivocated(string deviceId) { lock (_gate) _devices[deviceId].Equivocated = true; }
 
-    /// <summary>The next <paramref name="count"/> requests get <paramref name="status"/> with no body.</summary>
-    public void FailNext(int count, int status = 503)
+    /// <summary>
+    /// The next <paramref name="count"/> requests get <paramref name="status"/>, with no body, or with
+    /// the problem <paramref name="problem"/> when given.
+    /// </summary>
+    public void FailNext(int count, int status = 503, string? problem = null)
     {
         lock (_gate)
         {
             _failNext = count;
             _failStatus = status;
+            _failProblem = problem;
         }
     }
 
@@ -165,8 +170,10 @@ public sealed class TestAnchorNode : IAsyncDisposable
                 return null;
             }
             _failNext--;
-            _requests.Add(new NodeRequest(method, deviceId, -1, 0, -1, _failStatus, null));
-            return Results.StatusCode(_failStatus);
+            _requests.Add(new NodeRequest(method, deviceId, -1, 0, -1, _failStatus, _failProblem));
+            return _failProblem is { } code
+                ? Results.Problem(detail: $"injected {code}", statusCode: _failStatus, type: ProblemTypes.For(code), title: code)
+                : Results.StatusCode(_failStatus);
         }
     }
 

@@ -21,17 +21,23 @@ public sealed class UplinkHarness : IAsyncDisposable
 
     private readonly CancellationTokenSource _stop = new();
     private readonly SqliteUplinkStore _store;
-    private readonly HttpAnchorClient _client;
+    private readonly IDisposable _client;
     private readonly NoteVerifierKey _key;
     private readonly Task _run;
 
     private UplinkHarness(GatewayFolder folder, Uri node, UplinkOptions options, string? caFile, TimeProvider? clock, TimeProvider? waitClock,
         Microsoft.Extensions.Logging.ILogger<UplinkWorker>? logger)
+        : this(folder, HttpAnchorClient.Create(node, TimeSpan.FromSeconds(30), caFile), options, clock, waitClock, logger)
+    {
+    }
+
+    private UplinkHarness(GatewayFolder folder, IAnchorClient client, UplinkOptions options, TimeProvider? clock, TimeProvider? waitClock,
+        Microsoft.Extensions.Logging.ILogger<UplinkWorker>? logger)
     {
         _store = SqliteUplinkStore.Open(folder.DatabasePath);
-        _client = HttpAnchorClient.Create(node, TimeSpan.FromSeconds(30), caFile);
+        _client = (IDisposable)client;
         _key = folder.VerifierKey();
-        Worker = new UplinkWorker(folder.DeviceId, _client, _store, _key, options, clock ?? TimeProvider.System, waitClock ?? TimeProvider.System, new Random(1),
+        Worker = new UplinkWorker(folder.DeviceId, client, _store, _key, options, clock ?? TimeProvider.System, waitClock ?? TimeProvider.System, new Random(1),
             (e, _) =>
             {
                 Events.Enqueue(e);
@@ -48,6 +54,11 @@ public sealed class UplinkHarness : IAsyncDisposable
     public static UplinkHarness Start(GatewayFolder folder, Uri node, UplinkOptions? options = null, string? caFile = null,
         TimeProvider? clock = null, TimeProvider? waitClock = null, Microsoft.Extensions.Logging.ILogger<UplinkWorker>? logger = null) =>
         new(folder, node, options ?? QuickRetries, caFile, clock, waitClock, logger);
+
+    /// <summary>A worker on <paramref name="client"/> (which it disposes), e.g. a <see cref="FailoverAnchorClient"/>.</summary>
+    public static UplinkHarness Start(GatewayFolder folder, FailoverAnchorClient client, UplinkOptions? options = null,
+        Microsoft.Extensions.Logging.ILogger<UplinkWorker>? logger = null) =>
+        new(folder, client, options ?? QuickRetries, null, null, logger);
 
     public async ValueTask DisposeAsync()
     {
