@@ -476,7 +476,9 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
                 LogUnavailable(_logger, e.Message);
                 more = false;
             }
-            catch (LedgerWriteException e)
+#pragma warning disable CA1031 // applying must go on after any failure; each is logged and retried
+            catch (Exception e)
+#pragma warning restore CA1031
             {
                 _lastError = e.Message;
                 LogApplyFailed(_logger, e);
