@@ -546,6 +546,12 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
                     Interlocked.Exchange(ref _ordered, Math.Max(Interlocked.Read(ref _ordered), EtcdLedgerKeys.ParseNumber(kv.Value)));
                     break;
                 case EtcdKeyKind.Entry when number < next:
+                    // Applied already, perhaps by another process on this folder (a command-line tool):
+                    // if it is one of ours, answer it, with its local data stored after it.
+                    if (_inFlight.TryGetValue(number, out var done) && done.Proposal.Entry.AsSpan().SequenceEqual(kv.Value.Span))
+                    {
+                        await CompleteAppliedElsewhereAsync(done, number, kv.Value.ToByteArray(), token).ConfigureAwait(false);
+                    }
                     break;
                 case EtcdKeyKind.Entry when number > next && appends.Count == 0:
                     // The entries between were deleted from etcd (keepEntries): copy them from a peer.
@@ -585,9 +591,21 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
             }
             if (result.Failure!.Code == SqliteLedgerSequencer.NotAtPosition)
             {
-                // Another process (a command-line tool on the same folder) applied it first: read again.
-                using var lease = _readers.Rent();
-                Interlocked.Exchange(ref _applied, lease.Reader.LedgerSize);
+                // Another process (a command-line tool on the same folder) applied it first: answer
+                // ours among what it applied, and read again.
+                long stored;
+                using (var lease = _readers.Rent())
+                {
+                    stored = lease.Reader.LedgerSize;
+                }
+                Interlocked.Exchange(ref _applied, stored);
+                foreach (var (ownIndex, ownOwner, _) in appends)
+                {
+                    if (ownOwner is not null && ownIndex < stored)
+                    {
+                        await CompleteAppliedElsewhereAsync(ownOwner, ownIndex, ownOwner.Proposal.Entry, token).ConfigureAwait(false);
+                    }
+                }
                 Signal();
                 return true;
             }
@@ -625,6 +643,28 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
         }, token).ConfigureAwait(false);
         Signal();
         return page.More;
+    }
+
+    // Our entry was applied by another process on this folder, without our local data: store the
+    // data after it, then answer. If the data cannot be stored, the proposer is told to send again
+    // (an upload's leaves then come with the re-sent upload).
+    private async Task CompleteAppliedElsewhereAsync(Pending owner, long index, byte[] bytes, CancellationToken token)
+    {
+        if (LedgerEntry.Parse(bytes) is not { Succeeded: true } entry)
+        {
+            return;
+        }
+        _inFlight.TryRemove(index, out _);
+        if (owner.Proposal.Attachment is { } attachment)
+        {
+            var stored = await _writer.RunExclusiveAsync(context => attachment.Apply(context, entry.Value, index), token).ConfigureAwait(false);
+            if (!stored.Succeeded)
+            {
+                owner.Completion.TrySetException(new LedgerUnavailableException($"entry {index} was applied by another process without its local data, which could not be stored after it ({stored.Failure!.Message}); send again"));
+                return;
+            }
+        }
+        owner.Completion.TrySetResult(new AppendedEntry(index, index + 1, entry.Value));
     }
 
     // Entries [from, trimmed) are no longer in etcd: take them from a peer, and keep them only if the

@@ -176,6 +176,60 @@ public sealed class EtcdCatchUpTests : IAsyncLifetime
         Assert.Equal(size, _nodes.LedgerSize(0));
     }
 
+    [Fact]
+    public async Task ACommandLineToolOnTheSameFolder_WhileTheNodeServes_IsAnswered_AndUploadsKeepTheirLeaves()
+    {
+        await _nodes.WaitAllAppliedAsync(1);
+        // A second runtime on the serving member's folder, as a command-line tool opens it: both
+        // apply etcd's order into the same store.
+        await using var tool = AnchorNode.Runtime.NodeRuntime.Open(_nodes.Folder(0), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var devices = Enumerable.Range(0, 4).Select(i => new SimulatedDevice($"gw-tool-{i}", i + 1).Add(15)).ToArray();
+        try
+        {
+            foreach (var device in devices)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                var enrolled = await tool.Devices.EnrolAsync(new Firmware.Contracts.Ledger.EnrolStatement
+                {
+                    DeviceId = device.Id,
+                    PublicKey = device.PublicKey,
+                    Zone = "cold-a",
+                    Sensors = [new Firmware.Contracts.Ledger.SensorInfo("t1", "temperature", "cold-a")],
+                }, timeout.Token);
+                Assert.True(enrolled.Succeeded, enrolled.ToString());
+            }
+            // Uploads to the serving node while the tool's runtime keeps applying the same order.
+            await Task.WhenAll(devices.Select(async device =>
+            {
+                for (var round = 0; round < 3; round++)
+                {
+                    var from = round == 0 ? 0 : device.Size;
+                    if (round > 0)
+                    {
+                        device.Add(15);
+                    }
+                    using var client = _nodes.Client(0);
+                    using var response = await client.PostAsJsonAsync(UplinkRoutes.UploadPath(device.Id).TrimStart('/'), device.Request(from), UplinkJsonContext.Default.UplinkRequest);
+                    Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+                }
+            }));
+            using var lease = _nodes.Runtimes[0].Readers.Rent();
+            foreach (var device in devices)
+            {
+                // Every acknowledged upload's leaves are in the store, whichever runtime applied its anchor.
+                Assert.Equal(device.Size, lease.Reader.State.Device(device.Id)!.AnchoredSize);
+                Assert.Equal(device.Size, lease.Reader.DeviceLog(device.Id)!.Size);
+            }
+        }
+        finally
+        {
+            foreach (var device in devices)
+            {
+                device.Dispose();
+            }
+        }
+    }
+
     private async Task EnrolAsync(SimulatedDevice device)
     {
         using var client = _nodes.Client(0, _nodes.OperatorKey);
