@@ -173,7 +173,9 @@ internal sealed class DemoProcesses : IAsyncDisposable
             children.Reverse();
         }
         var stopped = new List<string>();
-        // Gateways first (they seal their logs), then the node they upload to.
+        // Gateways first (they seal their logs), then the nodes they upload to (a member node the demo
+        // restarted too), then the etcd cluster that orders the nodes' entries.
+        children = [.. children.OrderBy(c => c.Name.StartsWith("etcd", StringComparison.Ordinal) ? 2 : c.Name.StartsWith("node", StringComparison.Ordinal) ? 1 : 0)];
         foreach (var child in children)
         {
             stopped.Add(await StopAsync(child, grace));
@@ -186,7 +188,7 @@ internal sealed class DemoProcesses : IAsyncDisposable
         var process = child.Process;
         if (process.HasExited)
         {
-            return $"{child.Name} had exited ({Describe(process.ExitCode)})";
+            return child.Expected ? $"{child.Name} had been killed by the demo" : $"{child.Name} had exited ({Describe(process.ExitCode)})";
         }
         Terminate(process.Id);
         using var timeout = new CancellationTokenSource(grace);

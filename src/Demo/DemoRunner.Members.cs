@@ -167,6 +167,7 @@ internal sealed partial class DemoRunner
         var node = _nodes[warehouse.Name].Child;
         _progress.Begin(13, $"killing the warehouse's node with SIGKILL (pid {node.Process.Id.ToString(CultureInfo.InvariantCulture)}), as a crash or a power cut would");
         var before = await CommittedAsync(SensorNodeGateway, cancellationToken) ?? 0;
+        var sizeAtKill = (await CheckpointAsync(bank, 0, 1, cancellationToken))?.Size ?? 0;
         await DemoProcesses.KillAsync(node);
         _progress.Done($"killed; {SensorNodeGateway} had {before} readings anchored");
 
@@ -189,7 +190,7 @@ internal sealed partial class DemoRunner
         await WaitListeningAsync(_nodes[warehouse.Name], "the warehouse's node", cancellationToken);
         var same = await PollAsync(ct => SameCheckpointAsync(target, ct), TimeSpan.FromSeconds(120),
             $"checkpoint of size {target} or more that the warehouse's, the bank's and the auditor's nodes all serve (the warehouse's log: {Display(_nodes[warehouse.Name].Child.LogPath)})", cancellationToken);
-        _progress.Done($"caught up: ledger size {same.Size} on the warehouse's, the bank's and the auditor's nodes, one root, {same.Signers} member signatures");
+        _progress.Done($"caught up: ledger size {same.Size} on the warehouse's, the bank's and the auditor's nodes ({same.Size - sizeAtKill} entries ordered while it was down), one root, {same.Signers} member signatures");
     }
 
     /// <summary>The checkpoint every member's node serves, when they serve the same one (of at least <paramref name="size"/>).</summary>
