@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using Firmware.Contracts.Checkpoints;
 using Firmware.Contracts.Notes;
 
@@ -133,18 +132,28 @@ internal sealed partial class DemoRunner
     /// <summary>The member's latest checkpoint when it covers <paramref name="size"/> with at least <paramref name="signers"/> member signatures, else null.</summary>
     private static async Task<ServedCheckpoint?> CheckpointAsync(DemoMember member, long size, int signers, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = member.Base, Timeout = TimeSpan.FromSeconds(10) };
+        if (await GetTextAsync(member, "v1/ledger/checkpoint", cancellationToken) is not { } text
+            || SignedNote.Parse(text) is not { Succeeded: true } note
+            || Checkpoint.ParseText(note.Value.Text) is not { Succeeded: true } checkpoint)
+        {
+            return null;
+        }
+        var signed = note.Value.Signatures.Select(s => s.KeyName).Distinct(StringComparer.Ordinal).Count();
+        return checkpoint.Value.Size >= size && signed >= signers ? new ServedCheckpoint(checkpoint.Value.Size, signed, note.Value.Text) : null;
+    }
+
+    /// <summary>True when the member's node answers the page at <paramref name="path"/> (no key), else null.</summary>
+    private static async Task<bool?> ServesAsync(DemoMember member, string path, CancellationToken cancellationToken) =>
+        await GetTextAsync(member, path.TrimStart('/'), cancellationToken) is null ? null : true;
+
+    /// <summary>A page of the member's node without a key, or null when it does not answer it (yet).</summary>
+    private static async Task<string?> GetTextAsync(DemoMember member, string path, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = member.Base, Timeout = TimeSpan.FromSeconds(30) };
         try
         {
-            using var response = await http.GetAsync(new Uri("v1/ledger/checkpoint", UriKind.Relative), cancellationToken);
-            if (!response.IsSuccessStatusCode
-                || SignedNote.Parse(await response.Content.ReadAsStringAsync(cancellationToken)) is not { Succeeded: true } note
-                || Checkpoint.ParseText(note.Value.Text) is not { Succeeded: true } checkpoint)
-            {
-                return null;
-            }
-            var signed = note.Value.Signatures.Select(s => s.KeyName).Distinct(StringComparer.Ordinal).Count();
-            return checkpoint.Value.Size >= size && signed >= signers ? new ServedCheckpoint(checkpoint.Value.Size, signed, note.Value.Text) : null;
+            using var response = await http.GetAsync(new Uri(path, UriKind.Relative), cancellationToken);
+            return response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync(cancellationToken) : null;
         }
         catch (HttpRequestException)
         {
@@ -161,7 +170,7 @@ internal sealed partial class DemoRunner
     /// member and keeps anchoring; the bank's node exports the pledged lot's bundle, which verifies with
     /// the members' keys and the consortium's quorum; the warehouse's node restarts and catches up from etcd.
     /// </summary>
-    private async Task MemberGoesDownAsync(DemoProcesses processes, string receipt, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    private async Task MemberGoesDownAsync(DemoProcesses processes, string receipt, string code, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         var (warehouse, bank) = (_members[0], _members[1]);
         var node = _nodes[warehouse.Name].Child;
@@ -190,7 +199,13 @@ internal sealed partial class DemoRunner
         await WaitListeningAsync(_nodes[warehouse.Name], "the warehouse's node", cancellationToken);
         var same = await PollAsync(ct => SameCheckpointAsync(target, ct), TimeSpan.FromSeconds(120),
             $"checkpoint of size {target} or more that the warehouse's, the bank's and the auditor's nodes all serve (the warehouse's log: {Display(_nodes[warehouse.Name].Child.LogPath)})", cancellationToken);
-        _progress.Done($"caught up: ledger size {same.Size} on the warehouse's, the bank's and the auditor's nodes ({same.Size - sizeAtKill} entries ordered while it was down), one root, {same.Signers} member signatures");
+        // Every member's node serves the lot's consumer page: it needs the readings, which each node pulls from its peer.
+        foreach (var member in _members)
+        {
+            await PollAsync(ct => ServesAsync(member, code, ct), TimeSpan.FromSeconds(90),
+                $"consumer page of {receipt} on the {member.Name}'s node (it needs the lot's readings from its peer: GET {member.BaseUrl}/v1/node/replication; its log: {Display(Path.Combine(_folder.Logs, member.Process + ".log"))})", cancellationToken);
+        }
+        _progress.Done($"caught up: ledger size {same.Size} on the warehouse's, the bank's and the auditor's nodes ({same.Size - sizeAtKill} entries ordered while it was down), one root, {same.Signers} member signatures; each serves {receipt}'s consumer page");
     }
 
     /// <summary>The checkpoint every member's node serves, when they serve the same one (of at least <paramref name="size"/>).</summary>

@@ -360,7 +360,7 @@ internal sealed partial class DemoRunner
         await Console.Out.WriteLineAsync($"verify: {verify}");
         if (IsConsortium)
         {
-            await MemberGoesDownAsync(processes, pledged.Receipt, keys, cancellationToken);
+            await MemberGoesDownAsync(processes, pledged.Receipt, code, keys, cancellationToken);
             await PrintMembersAsync(code, cancellationToken);
         }
         await Console.Out.WriteLineAsync($"logs: {Display(_folder.Logs)}");
