@@ -43,6 +43,18 @@ internal sealed class DemoFolder
 
     public string Gateway(string deviceId) => Combine("gateways", deviceId);
 
+    /// <summary>The data folder of etcd member <paramref name="name"/> (<c>--members 3</c>).</summary>
+    public string EtcdData(string name) => Combine("etcd", name);
+
+    /// <summary>The etcd cluster's ports, as first made (an etcd member keeps its peers' addresses).</summary>
+    public string EtcdPorts => Combine("etcd", "ports");
+
+    /// <summary>Is there an etcd cluster here (the folder was made with <c>--members 3</c>)?</summary>
+    public bool HasEtcd => Directory.Exists(Combine("etcd"));
+
+    /// <summary>An API key <paramref name="issuer"/>'s node issued to <paramref name="holder"/> (each node's keys are its own).</summary>
+    public string ApiKey(string issuer, string holder) => Combine("keys", $"{holder}@{issuer}.api-key");
+
     private string Marker => Combine(MarkerName);
 
     private string LockFile => Combine("demo.lock");

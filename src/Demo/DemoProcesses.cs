@@ -27,6 +27,9 @@ internal sealed class DemoChild
 
     public bool HasExited => Process.HasExited;
 
+    /// <summary>Set when the demo ends this child on purpose (a member node killed to show the others carry on).</summary>
+    public bool Expected { get; set; }
+
     internal void Line(string line)
     {
         lock (_gate)
@@ -84,14 +87,30 @@ internal sealed class DemoProcesses : IAsyncDisposable
     /// <summary>Completes with the first child that exited while the demo was not stopping.</summary>
     public Task<DemoChild> Died => _died.Task;
 
-    /// <summary>Starts <c>dotnet DLL ARGS</c> as <paramref name="name"/>.</summary>
-    public DemoChild Start(string name, string dll, IEnumerable<string> args)
+    /// <summary>Starts <c>dotnet DLL ARGS</c> as <paramref name="name"/>, with <paramref name="environment"/> added to its environment.</summary>
+    public DemoChild Start(string name, string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = DemoPrograms.StartInfo(dll, args);
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[variable] = value;
+        }
+        return Start(name, info, $"dotnet {dll} {string.Join(' ', info.ArgumentList.Skip(1))}");
+    }
+
+    /// <summary>Starts a program from the PATH (etcd) as <paramref name="name"/>.</summary>
+    public DemoChild StartProgram(string name, string program, IEnumerable<string> args)
+    {
+        var info = DemoPrograms.ProgramStartInfo(program, args);
+        return Start(name, info, $"{program} {string.Join(' ', info.ArgumentList)}");
+    }
+
+    private DemoChild Start(string name, ProcessStartInfo info, string commandLine)
+    {
         info.RedirectStandardInput = true;
         var logPath = Path.Combine(_logs, name + ".log");
         var log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), Encoding.UTF8) { AutoFlush = true };
-        log.WriteLine($"--- {DateTimeOffset.UtcNow:O} dotnet {dll} {string.Join(' ', info.ArgumentList.Skip(1))}");
+        log.WriteLine($"--- {DateTimeOffset.UtcNow:O} {commandLine}");
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new DemoChild(name, process, logPath, log);
         var outputs = 2;
@@ -112,7 +131,7 @@ internal sealed class DemoProcesses : IAsyncDisposable
         process.Exited += (_, _) => _ = ExitedAsync(child);
         if (!process.Start())
         {
-            throw new DemoException($"could not start {name} (dotnet {dll})");
+            throw new DemoException($"could not start {name} ({commandLine})");
         }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -129,10 +148,18 @@ internal sealed class DemoProcesses : IAsyncDisposable
         // A Ctrl-C in a terminal reaches the children too, and one may be quicker to exit than our
         // own handler is to record that we are stopping; a moment's grace tells the two apart.
         await Task.Delay(TimeSpan.FromMilliseconds(500));
-        if (!_stopping)
+        if (!_stopping && !child.Expected)
         {
             _died.TrySetResult(child);
         }
+    }
+
+    /// <summary>SIGKILL, as a power cut or a crash would end it; its exit is not reported as a failure.</summary>
+    public static async Task KillAsync(DemoChild child)
+    {
+        child.Expected = true;
+        child.Process.Kill();
+        await child.Process.WaitForExitAsync();
     }
 
     /// <summary>SIGTERM to every child still running (the newest first), a wait, then a kill; returns one line per child.</summary>
@@ -146,7 +173,9 @@ internal sealed class DemoProcesses : IAsyncDisposable
             children.Reverse();
         }
         var stopped = new List<string>();
-        // Gateways first (they seal their logs), then the node they upload to.
+        // Gateways first (they seal their logs), then the nodes they upload to (a member node the demo
+        // restarted too), then the etcd cluster that orders the nodes' entries.
+        children = [.. children.OrderBy(c => c.Name.StartsWith("etcd", StringComparison.Ordinal) ? 2 : c.Name.StartsWith("node", StringComparison.Ordinal) ? 1 : 0)];
         foreach (var child in children)
         {
             stopped.Add(await StopAsync(child, grace));
@@ -159,7 +188,7 @@ internal sealed class DemoProcesses : IAsyncDisposable
         var process = child.Process;
         if (process.HasExited)
         {
-            return $"{child.Name} had exited ({Describe(process.ExitCode)})";
+            return child.Expected ? $"{child.Name} had been killed by the demo" : $"{child.Name} had exited ({Describe(process.ExitCode)})";
         }
         Terminate(process.Id);
         using var timeout = new CancellationTokenSource(grace);
@@ -217,7 +246,15 @@ internal sealed record DemoPrograms(string AnchorNodeDll, string GatewayDll, str
     /// <summary><c>dotnet DLL ARGS</c>, with standard output and error read as UTF-8.</summary>
     public static ProcessStartInfo StartInfo(string dll, IEnumerable<string> args)
     {
-        var info = new ProcessStartInfo(DotnetHost)
+        var info = ProgramStartInfo(DotnetHost, [dll, .. args]);
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        return info;
+    }
+
+    /// <summary><c>PROGRAM ARGS</c>, with standard output and error read as UTF-8.</summary>
+    public static ProcessStartInfo ProgramStartInfo(string program, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -225,12 +262,10 @@ internal sealed record DemoPrograms(string AnchorNodeDll, string GatewayDll, str
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        info.ArgumentList.Add(dll);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         return info;
     }
 

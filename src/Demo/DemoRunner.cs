@@ -12,7 +12,8 @@ using Firmware.Contracts.Notes;
 namespace Demo;
 
 /// <summary>What <c>./edgetrace demo</c> was asked for.</summary>
-internal sealed record DemoOptions(string Data, bool Fresh, int Port, double Speed, int Gateways, DemoPrograms Programs, string? RepoRoot);
+/// <param name="Members">1: the warehouse's node only, the bank and the auditor cosign; 3: each member serves its own node, ordered by etcd.</param>
+internal sealed record DemoOptions(string Data, bool Fresh, int Port, double Speed, int Gateways, DemoPrograms Programs, string? RepoRoot, int Members = 1);
 
 /// <summary>A sample lot the demo registers from what the dock door saw.</summary>
 internal sealed record SampleLot(string Receipt, string Product, string Code, string FirstThirteen, string Zone, string Band, string Specification, int Quantity, string Unit)
@@ -28,7 +29,7 @@ internal sealed record SampleLot(string Receipt, string Product, string Code, st
 /// verifier's own command line (as an operator would type it), a settings file edited as an operator
 /// would edit it, or the node's HTTP API: the demo shows how the parts are used, and uses nothing else.
 /// </summary>
-internal sealed class DemoRunner
+internal sealed partial class DemoRunner
 {
     public const int OkExit = 0;
     public const int FailedExit = 1;
@@ -59,7 +60,7 @@ internal sealed class DemoRunner
 
     private readonly DemoOptions _options;
     private readonly DemoFolder _folder;
-    private readonly DemoProgress _progress = new(Steps);
+    private readonly DemoProgress _progress;
     private readonly Uri _base;
     private HttpClient? _operator;
     private DemoSensorNodes? _sensorNodes;
@@ -71,6 +72,8 @@ internal sealed class DemoRunner
         _options = options;
         _folder = new DemoFolder(options.Data);
         _base = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{options.Port}/"));
+        _progress = new DemoProgress(IsConsortium ? ConsortiumSteps : Steps);
+        _members = [new("warehouse", "operator", _folder.Warehouse, _base), new("bank", "lender", _folder.Bank, Next(_base, 1)), new("auditor", "auditor", _folder.Auditor, Next(_base, 2))];
     }
 
     private string BaseUrl => _base.AbsoluteUri.TrimEnd('/');
@@ -80,14 +83,24 @@ internal sealed class DemoRunner
 
     private async Task<int> RunAsync()
     {
-        _progress.Begin(1, $"checking port {_options.Port}");
-        if (!PortIsFree(_options.Port))
+        if (IsConsortium)
         {
-            _progress.Fail("in use");
-            await Console.Error.WriteLineAsync($"error: port {_options.Port} is in use; pass --port N (a free port for the node's HTTP API)");
-            return UsageExit;
+            if (await CheckConsortiumPortsAsync() is { } refused)
+            {
+                return refused;
+            }
         }
-        _progress.Done("free");
+        else
+        {
+            _progress.Begin(1, $"checking port {_options.Port}");
+            if (!PortIsFree(_options.Port))
+            {
+                _progress.Fail("in use");
+                await Console.Error.WriteLineAsync($"error: port {_options.Port} is in use; pass --port N (a free port for the node's HTTP API)");
+                return UsageExit;
+            }
+            _progress.Done("free");
+        }
 
         _progress.Begin(2, $"data folder {Display(_folder.Path)}");
         if (_folder.IsForeign)
@@ -175,25 +188,51 @@ internal sealed class DemoRunner
             }
             await processes.DisposeAsync();
             _operator?.Dispose();
+            _lender?.Dispose();
         }
         return exit;
     }
 
-    private async Task<DemoCosigners> SetUpAsync(DemoProcesses processes, CancellationToken cancellationToken)
+    private async Task<DemoCosigners?> SetUpAsync(DemoProcesses processes, CancellationToken cancellationToken)
     {
-        _progress.Begin(3, "founding the consortium (warehouse, bank, auditor)");
+        if (IsInitialised(_folder.Warehouse) && _folder.HasEtcd != IsConsortium)
+        {
+            var made = _folder.HasEtcd ? 3 : 1;
+            throw new DemoException($"{Display(_folder.Path)} was made with --members {made}; run with --members {made}, or pass --fresh to start over");
+        }
+        if (IsConsortium)
+        {
+            _progress.Begin(3, "starting etcd (3 members) and founding the consortium (warehouse, bank, auditor)");
+            await StartEtcdAsync(processes, cancellationToken);
+        }
+        else
+        {
+            _progress.Begin(3, "founding the consortium (warehouse, bank, auditor)");
+        }
         var founded = await FoundAsync(cancellationToken);
         _progress.Done(founded ? "done" : "founded already");
-        ConfigureNode();
+        ConfigureNodes();
         await DemoReceivers.StartAsync(_folder.Warehouse, _progress, cancellationToken);
 
-        _progress.Begin(4, $"starting the node on {BaseUrl}");
-        var serve = processes.Start("node", _options.Programs.AnchorNodeDll, ["serve", "--data", _folder.Warehouse, "--urls", BaseUrl]);
-        var listening = serve.NextLineAsync(l => l.StartsWith("listening: ", StringComparison.Ordinal));
-        if (await Task.WhenAny(listening, Task.Delay(TimeSpan.FromSeconds(60), cancellationToken)) != listening)
+        if (IsConsortium)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            throw new DemoException($"the node did not start listening within a minute; its log: {Display(serve.LogPath)}");
+            _progress.Begin(4, $"starting the member nodes on {string.Join(", ", _members.Select(m => m.BaseUrl))}");
+            foreach (var member in _members)
+            {
+                _nodes[member.Name] = StartNode(processes, member);
+            }
+            foreach (var member in _members)
+            {
+                await WaitListeningAsync(_nodes[member.Name], $"{member.Name}'s node", cancellationToken);
+            }
+            _lender = new HttpClient { BaseAddress = _members[1].Base, Timeout = TimeSpan.FromSeconds(30) };
+            _lender.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", File.ReadAllText(_folder.ApiKey("bank", LenderOrganisation)).Trim());
+        }
+        else
+        {
+            _progress.Begin(4, $"starting the node on {BaseUrl}");
+            var serve = processes.Start("node", _options.Programs.AnchorNodeDll, ["serve", "--data", _folder.Warehouse, "--urls", BaseUrl]);
+            await WaitListeningAsync(serve, "the node", cancellationToken);
         }
         _operator = new HttpClient { BaseAddress = _base, Timeout = TimeSpan.FromSeconds(30) };
         _operator.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", File.ReadAllText(_folder.OperatorApiKey).Trim());
@@ -224,9 +263,10 @@ internal sealed class DemoRunner
             }
         }
 
-        var cosigners = new DemoCosigners([("bank", _folder.Bank), ("auditor", _folder.Auditor)], _options.Programs.AnchorNodeDll, _base, _folder.CosignerApiKey,
+        // With three member nodes, every member seals and cosigns through etcd: no cosigning rounds.
+        var cosigners = IsConsortium ? null : new DemoCosigners([("bank", _folder.Bank), ("auditor", _folder.Auditor)], _options.Programs.AnchorNodeDll, _base, _folder.CosignerApiKey,
             Path.Combine(_folder.Logs, "cosigners.log"), TimeSpan.FromSeconds(3));
-        cosigners.Start();
+        cosigners?.Start();
 
         _progress.Begin(7, "waiting for pallets at the dock door (RFID arrivals)");
         var arrivals = new Dictionary<string, List<JsonNode>>(StringComparer.Ordinal);
@@ -260,7 +300,8 @@ internal sealed class DemoRunner
             // The pledge covers the goods from their receipt on (a signed term): the chiller failure
             // in the warehouse's history falls inside it.
             var issued = DateTimeOffset.FromUnixTimeMilliseconds((long)lotView["public"]!["issuedMs"]!);
-            var created = await CliAsync(_options.Programs.AnchorNodeDll, ["pledge", "create", "--data", _folder.Warehouse, "--receipt", pledged.Receipt, "--lender-data", _folder.Bank,
+            // With three member nodes the bank submits its pledge to its own node.
+            var created = await CliAsync(_options.Programs.AnchorNodeDll, ["pledge", "create", "--data", IsConsortium ? _folder.Bank : _folder.Warehouse, "--receipt", pledged.Receipt, "--lender-data", _folder.Bank,
                 "--owner-key", _folder.OwnerKey, "--lender", "bank", "--amount", "500000", "--currency", "CNY", "--start", IsoMs(issued), "--end", Iso(now.AddDays(180)), "--covenant", Covenant], cancellationToken);
             _progress.Done($"pledge at ledger index {created.Field("pledge")}");
         }
@@ -271,7 +312,8 @@ internal sealed class DemoRunner
 
         await TradeAsync(Lots[1], cancellationToken);
 
-        _progress.Begin(11, "waiting for the warehouses' history to reach the present, and for the bank and the auditor to cosign");
+        _progress.Begin(11, IsConsortium ? "waiting for the warehouses' history to reach the present, and for a checkpoint the members cosigned through etcd"
+            : "waiting for the warehouses' history to reach the present, and for the bank and the auditor to cosign");
         foreach (var gateway in gateways)
         {
             // Until then the pledge's window (to now) holds hours no reading covers yet.
@@ -280,13 +322,22 @@ internal sealed class DemoRunner
                 $"gateway {gateway.Id} to replay its {History} of history (its log: {Display(Path.Combine(_folder.Logs, gateway.Id + ".log"))})", cancellationToken);
         }
         var size = long.Parse((await CliAsync(_options.Programs.AnchorNodeDll, ["status", "--data", _folder.Warehouse], cancellationToken)).Field("ledger-size"), CultureInfo.InvariantCulture);
-        var cosigned = await PollAsync(_ => Task.FromResult(cosigners.CosignedByAll >= size ? cosigners.CosignedByAll : (long?)null),
-            TimeSpan.FromSeconds(90), $"the cosigners to reach ledger size {size} (their log: {Display(cosigners.LogPath)})", cancellationToken);
-        _progress.Done($"ledger size {cosigned}, three member signatures");
+        if (cosigners is null)
+        {
+            var checkpoint = await PollAsync(ct => CheckpointAsync(_members[0], size, 2, ct), TimeSpan.FromSeconds(90),
+                $"checkpoint of ledger size {size} or more with two member signatures (the nodes' logs: {Display(_folder.Logs)})", cancellationToken);
+            _progress.Done($"ledger size {checkpoint.Size}, {checkpoint.Signers} member signatures");
+        }
+        else
+        {
+            var cosigned = await PollAsync(_ => Task.FromResult(cosigners.CosignedByAll >= size ? cosigners.CosignedByAll : (long?)null),
+                TimeSpan.FromSeconds(90), $"the cosigners to reach ledger size {size} (their log: {Display(cosigners.LogPath)})", cancellationToken);
+            _progress.Done($"ledger size {cosigned}, three member signatures");
+        }
 
         _progress.Begin(12, "writing the evidence bundle, the PDF report, the QR code and the links");
         var keys = await VerifierKeysAsync(cancellationToken);
-        var (bundle, verify) = await ExportBundleAsync(pledged.Receipt, keys, cancellationToken);
+        var (bundle, verify) = await ExportBundleAsync(_folder.Warehouse, pledged.Receipt, pledged.Receipt + ".json", keys, cancellationToken);
         var view = await LotAsync(pledged.Receipt, cancellationToken) ?? throw new DemoException($"lot {pledged.Receipt} is not on the node");
         var gtin = (string)view["public"]!["gtin"]!;
         var batch = (string)view["public"]!["batch"]!;
@@ -307,6 +358,11 @@ internal sealed class DemoRunner
         await Console.Out.WriteLineAsync($"consumer QR: {Display(qr)}");
         await Console.Out.WriteLineAsync($"evidence bundle: {Display(bundle)}");
         await Console.Out.WriteLineAsync($"verify: {verify}");
+        if (IsConsortium)
+        {
+            await MemberGoesDownAsync(processes, pledged.Receipt, code, keys, cancellationToken);
+            await PrintMembersAsync(code, cancellationToken);
+        }
         await Console.Out.WriteLineAsync($"logs: {Display(_folder.Logs)}");
         return cosigners;
     }
@@ -361,7 +417,7 @@ internal sealed class DemoRunner
         if (IsInitialised(_folder.Warehouse))
         {
             var members = await CliAsync(_options.Programs.AnchorNodeDll, ["members", "list", "--data", _folder.Warehouse], cancellationToken);
-            if (members.Has("quorum") && File.Exists(_folder.OperatorApiKey) && File.Exists(_folder.CosignerApiKey))
+            if (members.Has("quorum") && File.Exists(_folder.OperatorApiKey) && MemberKeyFiles().All(File.Exists))
             {
                 return false;
             }
@@ -376,11 +432,21 @@ internal sealed class DemoRunner
         await CliAsync(_options.Programs.AnchorNodeDll, ["init", "--data", _folder.Warehouse, "--consortium", Consortium, "--member", "warehouse", "--role", "operator"], cancellationToken);
         await CliAsync(_options.Programs.AnchorNodeDll, ["members", "add", "--data", _folder.Warehouse, "--name", "bank", "--role", "lender", "--key", bank.Field("public-key")], cancellationToken);
         await CliAsync(_options.Programs.AnchorNodeDll, ["members", "add", "--data", _folder.Warehouse, "--name", "auditor", "--role", "auditor", "--key", auditor.Field("public-key")], cancellationToken);
+        if (IsConsortium)
+        {
+            // Before the genesis: it goes into etcd, and the bank's and the auditor's nodes apply it from there.
+            ConfigureNodes();
+        }
         await CliAsync(_options.Programs.AnchorNodeDll, ["genesis", "--data", _folder.Warehouse], cancellationToken);
-        var operatorKey = await CliAsync(_options.Programs.AnchorNodeDll, ["org", "add", "--data", _folder.Warehouse, "--name", "warehouse-ops", "--role", "operator"], cancellationToken);
-        DemoFolder.WriteSecret(_folder.OperatorApiKey, operatorKey.Field("api-key") + "\n");
-        var cosignerKey = await CliAsync(_options.Programs.AnchorNodeDll, ["org", "add", "--data", _folder.Warehouse, "--name", "member-nodes", "--role", "auditor"], cancellationToken);
-        DemoFolder.WriteSecret(_folder.CosignerApiKey, cosignerKey.Field("api-key") + "\n");
+        await AddOrganisationAsync(_folder.Warehouse, "warehouse-ops", "operator", _folder.OperatorApiKey, cancellationToken);
+        if (IsConsortium)
+        {
+            await AddMemberKeysAsync(cancellationToken);
+        }
+        else
+        {
+            await AddOrganisationAsync(_folder.Warehouse, "member-nodes", "auditor", _folder.CosignerApiKey, cancellationToken);
+        }
         return true;
     }
 
@@ -388,13 +454,29 @@ internal sealed class DemoRunner
     private static bool IsInitialised(string nodeFolder) =>
         File.Exists(Path.Combine(nodeFolder, "node.json")) && File.Exists(Path.Combine(nodeFolder, "member.key"));
 
-    /// <summary>
-    /// The node's <c>node.json</c>, as an operator would edit it: addresses and public names for this run
-    /// (the port may differ from the last one); the node checks the file when it starts.
-    /// </summary>
-    private void ConfigureNode()
+    /// <summary>Adds an API client to a member's node and keeps its key in <paramref name="keyFile"/>.</summary>
+    private async Task AddOrganisationAsync(string nodeFolder, string name, string role, string keyFile, CancellationToken cancellationToken)
     {
-        var file = Path.Combine(_folder.Warehouse, "node.json");
+        var added = await CliAsync(_options.Programs.AnchorNodeDll, ["org", "add", "--data", nodeFolder, "--name", name, "--role", role], cancellationToken);
+        DemoFolder.WriteSecret(keyFile, added.Field("api-key") + "\n");
+    }
+
+    private void ConfigureNodes()
+    {
+        foreach (var member in IsConsortium ? _members : _members.Take(1))
+        {
+            ConfigureNode(member);
+        }
+    }
+
+    /// <summary>
+    /// A member's <c>node.json</c>, as an operator would edit it: addresses and public names for this run
+    /// (the port may differ from the last one); with three member nodes, the etcd cluster and the peer
+    /// to pull device leaves from. The node checks the file when it starts.
+    /// </summary>
+    private void ConfigureNode(DemoMember member)
+    {
+        var file = Path.Combine(member.Folder, "node.json");
         var config = ReadJsonObject(file);
         var places = new JsonObject();
         for (var i = 1; i <= _options.Gateways; i++)
@@ -404,11 +486,16 @@ internal sealed class DemoRunner
             places[$"{site}/chiller-1"] = new JsonObject { ["en"] = "Chilled room (2–8 °C)", ["zh"] = "冷藏间（2–8 °C）" };
             places[$"{site}/freezer-1"] = new JsonObject { ["en"] = "Freezer room (−18 °C or colder)", ["zh"] = "冷冻间（−18 °C 以下）" };
         }
-        config["publicBaseUrl"] = BaseUrl;
+        config["publicBaseUrl"] = member.BaseUrl;
         config["publicPlaces"] = places;
         config["publicTimeZone"] = "Asia/Shanghai";
         // Covenants are checked every few seconds, so a breach shows up while someone watches.
         config["covenantCheckIntervalMs"] = 5000;
+        if (IsConsortium)
+        {
+            config["etcd"] = new JsonObject { ["endpoints"] = new JsonArray(_etcd!.Endpoints.Select(e => (JsonNode)e).ToArray()) };
+            config["peers"] = new JsonArray(PeerOf(member).BaseUrl);
+        }
         File.WriteAllText(file, config.ToJsonString(IndentedJson) + "\n");
     }
 
@@ -476,7 +563,9 @@ internal sealed class DemoRunner
     private void ConfigureGateway(string deviceId, string path)
     {
         var config = ReadJsonObject(path);
-        config["node"] = new JsonObject { ["url"] = BaseUrl + "/" };
+        // With three member nodes the gateway knows them all, the warehouse's first (preferred).
+        config["node"] = IsConsortium ? new JsonObject { ["urls"] = new JsonArray(_members.Select(m => (JsonNode)(m.BaseUrl + "/")).ToArray()) }
+            : new JsonObject { ["url"] = BaseUrl + "/" };
         // Uplink waits are real seconds; the node is on this machine, so a retry need not wait long.
         config["uplink"] = new JsonObject { ["retryInitialSeconds"] = 1, ["retryMaxSeconds"] = 10, ["slowRetrySeconds"] = 10 };
         // Sealed every 20 s, so the newest anchored reading is never far behind a checkpoint: a live
@@ -506,7 +595,7 @@ internal sealed class DemoRunner
                 ["nodes"] = new JsonArray(DemoSensorNodes.Nodes.Select(n => (JsonNode)new JsonObject { ["id"] = n.Id, ["zone"] = n.Zone }).ToArray()),
             };
         }
-        var text = "// Written by './edgetrace demo' (each run sets node.url to the node's port). Fields: docs/gateway-config.md.\n"
+        var text = $"// Written by './edgetrace demo' (each run sets {(IsConsortium ? "node.urls to the member nodes' ports" : "node.url to the node's port")}). Fields: docs/gateway-config.md.\n"
             + config.ToJsonString(IndentedJson) + "\n";
         File.WriteAllText(path, text);
     }
@@ -566,16 +655,16 @@ internal sealed class DemoRunner
     /// Writes the lot's bundle and checks it as the printed command will, with the verifier and the
     /// members' keys alone (the consortium's quorum of signatures); returns it and the node's verify command.
     /// </summary>
-    private async Task<(string Bundle, string Verify)> ExportBundleAsync(string receipt, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    private async Task<(string Bundle, string Verify)> ExportBundleAsync(string nodeFolder, string receipt, string fileName, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(_folder.Bundles, receipt + ".json");
+        var path = Path.Combine(_folder.Bundles, fileName);
         string? problem = null;
         try
         {
             // The bundle is proven against the best-signed checkpoint covering the lot; until the members have cosigned it, try again.
             var verify = await PollAsync(async ct =>
             {
-                var exported = await CliAsync(_options.Programs.AnchorNodeDll, ["lot", "export-bundle", "--data", _folder.Warehouse, "--receipt", receipt, "--out", path], ct);
+                var exported = await CliAsync(_options.Programs.AnchorNodeDll, ["lot", "export-bundle", "--data", nodeFolder, "--receipt", receipt, "--out", path], ct);
                 var verified = await DemoPrograms.RunAsync(_options.Programs.VerifierDll, ["report", path, .. keys.SelectMany(k => new[] { "--key", k })], SetupLog, ct);
                 problem = verified.ExitCode == 0 ? null : $"{verified.Command} exited {verified.ExitCode}: {(verified.Output + verified.Error).Trim()}";
                 return verified.ExitCode == 0 ? exported.Field("check") : null;
@@ -594,9 +683,11 @@ internal sealed class DemoRunner
         return members["members"]!.AsArray().Select(m => $"{(string)m!["name"]!}={(string)m["publicKey"]!}").ToList();
     }
 
-    private async Task<long?> CommittedAsync(string deviceId, CancellationToken cancellationToken)
+    private Task<long?> CommittedAsync(string deviceId, CancellationToken cancellationToken) => CommittedAsync(_operator!, deviceId, cancellationToken);
+
+    private static async Task<long?> CommittedAsync(HttpClient node, string deviceId, CancellationToken cancellationToken)
     {
-        var status = await GetJsonAsync($"v1/devices/{deviceId}/log", cancellationToken);
+        var status = await GetJsonAsync(node, $"v1/devices/{deviceId}/log", cancellationToken);
         return status?["committedSize"] is { } size ? (long)size : null;
     }
 
@@ -623,11 +714,15 @@ internal sealed class DemoRunner
         GetJsonAsync($"v1/lots/{Uri.EscapeDataString(receipt)}", cancellationToken);
 
     /// <summary>GET with the operator's key: the JSON, or null for 404.</summary>
-    private async Task<JsonNode?> GetJsonAsync(string path, CancellationToken cancellationToken)
+    private Task<JsonNode?> GetJsonAsync(string path, CancellationToken cancellationToken) => GetJsonAsync(_operator!, path, cancellationToken);
+
+    /// <summary>GET with <paramref name="client"/>'s key: the JSON, or null for 404.</summary>
+    private static async Task<JsonNode?> GetJsonAsync(HttpClient client, string path, CancellationToken cancellationToken)
     {
+        var baseUrl = client.BaseAddress!.AbsoluteUri.TrimEnd('/');
         try
         {
-            using var response = await _operator!.GetAsync(new Uri(path, UriKind.Relative), cancellationToken);
+            using var response = await client.GetAsync(new Uri(path, UriKind.Relative), cancellationToken);
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
                 return null;
@@ -635,13 +730,13 @@ internal sealed class DemoRunner
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                throw new DemoException($"GET {BaseUrl}/{path}: {(int)response.StatusCode} {body}");
+                throw new DemoException($"GET {baseUrl}/{path}: {(int)response.StatusCode} {body}");
             }
             return JsonNode.Parse(body);
         }
         catch (HttpRequestException e)
         {
-            throw new DemoException($"GET {BaseUrl}/{path}: {e.Message}");
+            throw new DemoException($"GET {baseUrl}/{path}: {e.Message}");
         }
     }
 

@@ -151,6 +151,108 @@ public sealed class DemoTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// <c>--members 3</c>: three member nodes over a three-member etcd cluster. The demo kills the
+    /// warehouse's node; the gateway keeps anchoring through another member; the bank's node exports a
+    /// bundle that verifies with the consortium's quorum; the restarted warehouse node catches up; every
+    /// member's node serves the consumer page and a checkpoint the members signed; Ctrl-C stops etcd too.
+    /// </summary>
+    [Fact]
+    public async Task Demo_ThreeMembers_KeepsAnchoringWhenANodeIsKilled_SurvivorsBundleVerifies_RestartedNodeCatchesUp()
+    {
+        var port = FreePortBlock();
+        await using var demo = DemoProcess.Start(Data, port, "--members", "3");
+        var fields = await demo.WaitUntilRunningAsync(TimeSpan.FromMinutes(6));
+        var lines = demo.Lines;
+        Assert.Contains(lines, l => l.StartsWith("[3/16] starting etcd (3 members) and founding the consortium", StringComparison.Ordinal) && l.Contains(" done ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("[13/16] killing the warehouse's node with SIGKILL (pid ", StringComparison.Ordinal) && l.Contains(" killed; gw-1 had ", StringComparison.Ordinal));
+
+        // The gateway anchored more after the kill, through the bank's or the auditor's node (it says which).
+        var anchoring = lines.Last(l => l.StartsWith("[14/16] ", StringComparison.Ordinal));
+        var moved = System.Text.RegularExpressions.Regex.Match(anchoring, @"committed size (\d+) → (\d+) on the bank's node; gw-1 uploads to http://127\.0\.0\.1:(\d+)/");
+        Assert.True(moved.Success, anchoring);
+        Assert.True(long.Parse(moved.Groups[2].Value, CultureInfo.InvariantCulture) > long.Parse(moved.Groups[1].Value, CultureInfo.InvariantCulture), anchoring);
+        Assert.Contains(int.Parse(moved.Groups[3].Value, CultureInfo.InvariantCulture), new[] { port + 1, port + 2 });
+
+        // The bundle the bank's node exported while the warehouse's was down verifies as printed, with the quorum.
+        Assert.Contains(lines, l => l.StartsWith("[15/16] exporting WR-DEMO-1's evidence bundle from the bank's node", StringComparison.Ordinal) && l.Contains("verified with the quorum", StringComparison.Ordinal));
+        var verify = ShellWords(fields["verify bank's bundle"]);
+        Assert.Equal([Path.Combine(Repository, "edgetrace"), "verify", "report"], verify.Take(3));
+        Assert.Contains("from-bank", verify[3], StringComparison.Ordinal);
+        Assert.DoesNotContain("--threshold", fields["verify bank's bundle"], StringComparison.Ordinal);
+        var verified = await RunAsync(verify[0], verify.Skip(1), _root.FullName);
+        Assert.True(verified.ExitCode == 0, $"{fields["verify bank's bundle"]}\n{verified.Output}{verified.Error}");
+        Assert.Contains("lot: WR-DEMO-1 ", verified.Output, StringComparison.Ordinal);
+        Assert.Contains("2 needed, the consortium's quorum is 2", verified.Output, StringComparison.Ordinal);
+
+        var caughtUp = lines.Last(l => l.StartsWith("[16/16] ", StringComparison.Ordinal));
+        var size = System.Text.RegularExpressions.Regex.Match(caughtUp, @"caught up: ledger size (\d+) on the warehouse's, the bank's and the auditor's nodes .*, one root");
+        Assert.True(size.Success, caughtUp);
+
+        // Every member's node answers: the consumer page, and a checkpoint at least that size with the quorum's signatures.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        foreach (var (member, memberPort) in new[] { ("warehouse", port), ("bank", port + 1), ("auditor", port + 2) })
+        {
+            Assert.StartsWith($"http://127.0.0.1:{memberPort} ", fields[$"{member} node"], StringComparison.Ordinal);
+            Assert.StartsWith($"http://127.0.0.1:{memberPort}/dashboard?access=", fields[$"{member} dashboard"], StringComparison.Ordinal);
+            Assert.Contains("Atlantic salmon fillets", await http.GetStringAsync(new Uri(fields[$"{member} consumer page"])), StringComparison.Ordinal);
+            var note = Firmware.Contracts.Notes.SignedNote.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{memberPort}/v1/ledger/checkpoint"))).Value;
+            Assert.True(Firmware.Contracts.Checkpoints.Checkpoint.ParseText(note.Text).Value.Size >= long.Parse(size.Groups[1].Value, CultureInfo.InvariantCulture), $"{member}: {note.Text}");
+            Assert.True(note.Signatures.Select(x => x.KeyName).Distinct().Count() >= 2, $"{member}: {note.Signatures.Count} signatures");
+        }
+
+        Assert.Equal(0, await demo.InterruptAsync(TimeSpan.FromSeconds(90)));
+        Assert.Contains(demo.Lines, l => l == "stopped: node-warehouse had been killed by the demo");
+        foreach (var name in new[] { "gw-1", "node-warehouse", "node-bank", "node-auditor", "etcd-1", "etcd-2", "etcd-3" })
+        {
+            Assert.Contains(demo.Lines, l => l.StartsWith($"stopped: {name} stopped ", StringComparison.Ordinal));
+        }
+        AssertNoChildLeft("node-warehouse", "node-bank", "node-auditor", "etcd-1", "etcd-2", "etcd-3", "gw-1");
+    }
+
+    [Fact]
+    public async Task Demo_ThreeMembers_BusyPortOfTheBanksNode_ExitsTwoNamingIt_BeforeStartingAnything()
+    {
+        var port = FreePortBlock();
+        using var busy = new TcpListener(IPAddress.Loopback, port + 1);
+        busy.Start();
+
+        await using var demo = DemoProcess.Start(Data, port, "--members", "3");
+        var exit = await demo.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"port {port + 1} (the bank's node) is in use; pass --port N", demo.Errors, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Data), "the data folder was made although nothing may start");
+    }
+
+    /// <summary>A port whose block for <c>--members 3</c> is free: it and the next two (the nodes), +10 to +12 and +20 to +22 (etcd).</summary>
+    private static int FreePortBlock()
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 40_000);
+            if (new[] { 0, 1, 2, 10, 11, 12, 20, 21, 22 }.All(offset => PortIsFree(port + offset)))
+            {
+                return port;
+            }
+        }
+        throw new InvalidOperationException("no free block of ports for three member nodes and etcd");
+    }
+
+    private static bool PortIsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     [Fact]
     public async Task Demo_BusyPort_ExitsTwoWithTheFix_BeforeStartingAnything()
     {
