@@ -56,6 +56,12 @@ public sealed partial class UplinkService
         _logger = logger;
     }
 
+    /// <summary>
+    /// Stores leaves an upload re-sends for anchors this node applied without them (another member
+    /// received them); null: such uploads are answered <see cref="DeviceFailures.NodeOutOfStep"/>.
+    /// </summary>
+    public LeafReplicator? Replicator { get; set; }
+
     /// <summary>How far the node got with a device's log; null when the device was never enrolled.</summary>
     public DeviceLogStatus? Status(string deviceId)
     {
@@ -113,6 +119,17 @@ public sealed partial class UplinkService
             if (plan.Outcome is not null)
             {
                 return plan.Outcome;
+            }
+            if (plan.Fill is { } fill)
+            {
+                // The upload re-sent leaves this node lacked: store them, then check the rest as usual.
+                var stored = await Replicator!.StoreAsync(fill, cancellationToken);
+                if (!stored.Succeeded && stored.Failure!.Code != DeviceLeavesAttachment.Moved)
+                {
+                    return UplinkOutcome.Fail(stored.Failure.Code, stored.Failure.Message);
+                }
+                LogFilled(_logger, deviceId, fill.Gap.Held, fill.Size);
+                continue;
             }
             var result = await _sequencer.AppendAsync(plan.Proposal!, cancellationToken);
             if (result.Succeeded)
@@ -238,7 +255,7 @@ public sealed partial class UplinkService
         var held = log?.Size ?? 0;
         if (held != device.AnchoredSize)
         {
-            return UplinkOutcome.Fail(DeviceFailures.NodeOutOfStep,
+            return held < device.AnchoredSize ? Fill(reader, upload, held, device.AnchoredSize) : UplinkOutcome.Fail(DeviceFailures.NodeOutOfStep,
                 $"this node holds {held} leaves of {deviceId} but the ledger anchors {device.AnchoredSize}; it cannot check uploads for this device");
         }
         if (upload.FirstSequence > held)
@@ -300,6 +317,27 @@ public sealed partial class UplinkService
         return new Plan(new LedgerProposal(entry, attachment), false) { Edge = extended.Peaks() };
     }
 
+    // Anchors another member received reach past the leaves this node holds. An upload that re-sends
+    // the missing leaves through the anchored size fills the gap (checked against the anchors' roots);
+    // otherwise the node waits for its replicator to pull them from a peer.
+    private Plan Fill(NodeReader reader, ParsedUpload upload, long held, long anchored)
+    {
+        var deviceId = upload.DeviceId;
+        var end = upload.FirstSequence + upload.Leaves.Count;
+        if (Replicator is null || upload.FirstSequence > held || end < anchored || LeafGap.Of(reader, deviceId) is not { } gap || end < gap.AnchoredSize)
+        {
+            Replicator?.Wake();
+            return UplinkOutcome.Fail(DeviceFailures.NodeOutOfStep,
+                $"this node holds {held} leaves of {deviceId} but the ledger anchors {anchored} (anchors another member received); it is pulling them from its peers. "
+                + $"Try again shortly, or re-send from sequence {held} through at least {anchored}");
+        }
+        var missing = upload.Leaves.Skip((int)(held - upload.FirstSequence)).Take((int)(gap.AnchoredSize - held)).ToList();
+        var fill = AnchoredLeafFill.Check(reader, gap, missing);
+        return fill.Succeeded
+            ? new Plan(null, false) { Fill = fill.Value }
+            : UplinkOutcome.Fail(ProblemTypes.LeafMismatch, $"the re-sent leaves are not the ones the ledger anchors: {fill.Failure!.Message}");
+    }
+
     private static Func<int, long, Hash32> StoredNode(MerkleTreeReader? tree) =>
         (level, index) => (tree ?? throw new InvalidOperationException("the device log has no stored leaves")).PerfectNode(level, index);
 
@@ -337,6 +375,9 @@ public sealed partial class UplinkService
     [LoggerMessage(Level = LogLevel.Debug, Message = "Upload for {DeviceId} raced another write ({Reason}); checking again")]
     private static partial void LogRetry(ILogger logger, string deviceId, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upload for {DeviceId} re-sent the leaves from {Held} to {Size} this node lacked; stored")]
+    private static partial void LogFilled(ILogger logger, string deviceId, long held, long size);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} equivocated: its checkpoint of size {Size} contradicts its anchored log of size {Anchored}")]
     private static partial void LogEquivocation(ILogger logger, string deviceId, long size, long anchored);
 
@@ -354,6 +395,9 @@ public sealed partial class UplinkService
     {
         /// <summary>The device log's peaks once the proposal is committed.</summary>
         public Hash32[]? Edge { get; init; }
+
+        /// <summary>Leaves to store before checking the upload again, instead of a proposal.</summary>
+        public AnchoredLeafFill? Fill { get; init; }
 
         public static implicit operator Plan(UplinkOutcome outcome) => new(null, false, outcome);
     }

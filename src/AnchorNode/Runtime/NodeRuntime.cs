@@ -84,7 +84,12 @@ public sealed class NodeRuntime : IAsyncDisposable
                 AlarmEscalations = new AlarmEscalationWatcher(Database, Recipients, Dispatcher!, config.Consortium, config.Member, config.Alarms.EscalateAfterMs, time);
             }
         }
+        Replication = new LeafReplicator(Sequencer, Readers, HttpLeafPeer.For(config.Peers, Environment.GetEnvironmentVariable(HttpLeafPeer.ApiKeyVariable)), time, loggers.CreateLogger<LeafReplicator>());
+        Uplink.Replicator = Replication;
     }
+
+    /// <summary>Pulls device leaves of anchors this node applied without them from the <c>peers</c>.</summary>
+    public LeafReplicator Replication { get; }
 
     private readonly HttpClient? _webhooks;
 
@@ -227,6 +232,7 @@ public sealed class NodeRuntime : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Sequencer.DisposeAsync();
+        Replication.Dispose();
         _webhooks?.Dispose();
         Wal.Dispose();
         PublicLots.Cache.Dispose();
