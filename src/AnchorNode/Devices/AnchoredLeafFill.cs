@@ -53,12 +53,12 @@ internal sealed record LeafGap(string DeviceId, long Held, IReadOnlyList<AnchorT
         return anchors.Count == 0 ? null : new LeafGap(deviceId, held, anchors);
     }
 
-    /// <summary>Every device this node holds fewer leaves of than anchored: (device, held, anchored size).</summary>
+    /// <summary>Every device this node holds fewer leaves of than the ledger anchors: (device, held, anchored size), by device id.</summary>
     public static List<(string DeviceId, long Held, long Anchored)> Behind(NodeReader reader)
     {
         var command = reader.Command("""
-            SELECT a.device, coalesce(l.size, 0), max(a.size) FROM anchors a LEFT JOIN device_logs l ON l.device = a.device
-            GROUP BY a.device HAVING max(a.size) > coalesce(l.size, 0) ORDER BY a.device
+            SELECT d.device, coalesce(l.size, 0), d.anchored_size FROM devices d LEFT JOIN device_logs l ON l.device = d.device
+            WHERE d.anchored_size > coalesce(l.size, 0) ORDER BY d.device
             """, 0);
         using var rows = command.ExecuteReader();
         var list = new List<(string, long, long)>();

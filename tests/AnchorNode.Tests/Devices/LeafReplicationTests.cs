@@ -198,6 +198,34 @@ public sealed class LeafReplicationTests(TestNode node) : IClassFixture<TestNode
     }
 
     [Fact]
+    public async Task ServeWithPeersInNodeJson_PullsInTheBackground()
+    {
+        using var device = await AnchoredAsync("gw-repl-serve", 14, 12);
+        NodeRuntime replica;
+        // The key this member presents to its peers comes from the environment, read when the node opens.
+        Environment.SetEnvironmentVariable(HttpLeafPeer.ApiKeyVariable, node.AuditorKey);
+        try
+        {
+            replica = await ReplicaAsync("serve", [node.BaseAddress.ToString()]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(HttpLeafPeer.ApiKeyVariable, null);
+        }
+        Assert.Equal(node.BaseAddress.ToString(), Assert.Single(replica.Replication.Peers).Name);
+        await HostAsync(replica);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (Held(replica, device.Id) < device.Size)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the background replicator did not pull {device.Id}: {replica.Replication.Status().LastError}");
+            replica.Replication.Wake();
+            await Task.Delay(50);
+        }
+        Assert.Equal(Leaves(node.Runtime, device.Id), Leaves(replica, device.Id));
+    }
+
+    [Fact]
     public async Task LeavesEndpoint_NeedsAKey_PagesAndSaysWhatItDoesNotHold()
     {
         using var device = await AnchoredAsync("gw-repl-endpoint", 13, 6);
@@ -253,10 +281,10 @@ public sealed class LeafReplicationTests(TestNode node) : IClassFixture<TestNode
     }
 
     // A member's node that replayed the node's ledger (as a cosigning replica does) and so holds its anchors without leaves.
-    private async Task<NodeRuntime> ReplicaAsync(string name)
+    private async Task<NodeRuntime> ReplicaAsync(string name, IReadOnlyList<string>? peers = null)
     {
         var folder = new DataFolder(Path.Combine(node.Root, "replica-" + name));
-        folder.Initialise(new NodeConfig { Consortium = "demo", Member = "replica-" + name, Roles = "auditor" }).Dispose();
+        folder.Initialise(new NodeConfig { Consortium = "demo", Member = "replica-" + name, Roles = "auditor", Peers = peers ?? [] }).Dispose();
         var replica = Own(NodeRuntime.Open(folder, NullLoggerFactory.Instance));
         List<(long Index, byte[] Bytes)> entries;
         using (var lease = node.Runtime.Readers.Rent())
