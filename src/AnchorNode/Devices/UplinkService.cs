@@ -318,13 +318,15 @@ public sealed partial class UplinkService
     }
 
     // Anchors another member received reach past the leaves this node holds. An upload that re-sends
-    // the missing leaves through the anchored size fills the gap (checked against the anchors' roots);
-    // otherwise the node waits for its replicator to pull them from a peer.
+    // the missing leaves through one or more of those anchors fills the gap that far (checked against
+    // the anchors' roots), and is then checked again: through the anchored size it goes on as usual,
+    // short of it it is answered out-of-step, and the gateway resumes from the new held size.
+    // Without a re-send, the node waits for its replicator to pull the leaves from a peer.
     private Plan Fill(NodeReader reader, ParsedUpload upload, long held, long anchored)
     {
         var deviceId = upload.DeviceId;
         var end = upload.FirstSequence + upload.Leaves.Count;
-        if (Replicator is null || upload.FirstSequence > held || end < anchored || LeafGap.Of(reader, deviceId) is not { } gap || end < gap.AnchoredSize)
+        if (Replicator is null || upload.FirstSequence > held || LeafGap.Of(reader, deviceId) is not { } gap || end < gap.Anchors[0].Size)
         {
             Replicator?.Wake();
             return UplinkOutcome.Fail(DeviceFailures.NodeOutOfStep,

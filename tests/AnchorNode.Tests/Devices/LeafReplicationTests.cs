@@ -182,8 +182,18 @@ public sealed class LeafReplicationTests(TestNode node) : IClassFixture<TestNode
         }
         Assert.Equal(0, Held(replica, device.Id));
 
+        // A re-send that reaches the first anchor (size 25) but not the second (30) fills up to the first,
+        // and is answered out-of-step so the gateway resumes from there.
+        using (var early = device.Fork(27, seed: 96))
+        using (var partial = await gateway.PostAsJsonAsync(UplinkRoutes.UploadPath(device.Id).TrimStart('/'), early.Request(0), UplinkJsonContext.Default.UplinkRequest))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, partial.StatusCode);
+            Assert.Contains("re-send from sequence 25", (await Problem.ReadAsync(partial)).Detail, StringComparison.Ordinal);
+        }
+        Assert.Equal(25, Held(replica, device.Id));
+
         var ledgerBefore = LedgerSize(replica);
-        using var resent = await gateway.PostAsJsonAsync(UplinkRoutes.UploadPath(device.Id).TrimStart('/'), device.Request(0), UplinkJsonContext.Default.UplinkRequest);
+        using var resent = await gateway.PostAsJsonAsync(UplinkRoutes.UploadPath(device.Id).TrimStart('/'), device.Request(25), UplinkJsonContext.Default.UplinkRequest);
         var body = await resent.Content.ReadAsStringAsync();
         Assert.True(resent.IsSuccessStatusCode, $"{(int)resent.StatusCode}: {body}");
         var receipt = System.Text.Json.JsonSerializer.Deserialize(body, UplinkJsonContext.Default.UplinkReceipt)!;
