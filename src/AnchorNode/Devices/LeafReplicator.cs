@@ -9,13 +9,17 @@ namespace AnchorNode.Devices;
 /// <summary>
 /// Pulls the device leaves this node holds anchors of but not the leaves (it applied anchor entries
 /// another member received) from its peers. For each such device it walks the anchors after its held
-/// size in ledger order; for each anchor it fetches the missing leaves from the first peer that has
-/// them, checks them against the anchor's device-signed root (<see cref="AnchoredLeafFill"/>), and
-/// only then stores them in one write; a peer whose leaves fail the check is logged and the next one
+/// size in ledger order, a few at a time (up to 16384 leaves, or one larger anchor): it fetches the
+/// missing leaves from the first peer that has them, checks them against each anchor's
+/// device-signed root (<see cref="AnchoredLeafFill"/>), and only then stores them in one write; a
+/// peer whose leaves fail the check is logged and the next one
 /// asked. Nothing is stored that the ledger does not anchor, so a wrong peer can delay, never corrupt.
 /// </summary>
 public sealed partial class LeafReplicator : IDisposable
 {
+    // The most leaves fetched and stored at once, unless a single anchor has more.
+    private const int MaxLeavesPerWrite = 4 * LeafPage.MaxLeaves;
+
     private readonly SqliteLedgerSequencer _writer;
     private readonly NodeReaders _readers;
     private readonly IReadOnlyList<ILeafPeer> _peers;
@@ -150,7 +154,8 @@ public sealed partial class LeafReplicator : IDisposable
             {
                 return $"{deviceId}: {gap.Missing} leaves missing and no peers configured";
             }
-            var next = gap with { Anchors = [gap.Anchors[0]] };
+            // Small anchors (an upload every few seconds) are pulled several at a time, checked together and stored in one write.
+            var next = gap with { Anchors = gap.Anchors.TakeWhile((a, i) => i == 0 || a.Size - gap.Held <= MaxLeavesPerWrite).ToList() };
             var fill = await FetchCheckedAsync(next, cancellationToken).ConfigureAwait(false);
             if (!fill.Succeeded)
             {
@@ -166,7 +171,7 @@ public sealed partial class LeafReplicator : IDisposable
                 }
                 return stored.Failure.Message;
             }
-            LogPulled(_logger, fill.Value.Size - gap.Held, deviceId, gap.Held, next.Anchors[0].Index);
+            LogPulled(_logger, fill.Value.Size - gap.Held, deviceId, gap.Held, next.Anchors[^1].Index);
         }
     }
 
@@ -195,7 +200,7 @@ public sealed partial class LeafReplicator : IDisposable
             errors.Add($"{peer.Name} served leaves of {gap.DeviceId} that were refused: {fill.Failure.Message}");
         }
         return Result<AnchoredLeafFill>.Fail("leaves-unavailable",
-            $"no peer served the leaves {gap.Held}..{gap.AnchoredSize - 1} of {gap.DeviceId} anchored at ledger index {gap.Anchors[0].Index}: {string.Join("; ", errors)}");
+            $"no peer served the leaves {gap.Held}..{gap.AnchoredSize - 1} of {gap.DeviceId} anchored up to ledger index {gap.Anchors[^1].Index}: {string.Join("; ", errors)}");
     }
 
     private static async Task<Result<IReadOnlyList<ReadOnlyMemory<byte>>>> FetchAsync(ILeafPeer peer, LeafGap gap, CancellationToken cancellationToken)
@@ -231,7 +236,7 @@ public sealed partial class LeafReplicator : IDisposable
         _oneRun.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pulled {Count} leaves of {DeviceId} from sequence {From} (anchor at ledger index {Anchor})")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pulled {Count} leaves of {DeviceId} from sequence {From} (up to the anchor at ledger index {Anchor})")]
     private static partial void LogPulled(ILogger logger, long count, string deviceId, long from, long anchor);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Peer {Peer} could not serve leaves of {DeviceId}: {Reason}")]

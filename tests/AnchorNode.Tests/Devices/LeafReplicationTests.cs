@@ -106,20 +106,27 @@ public sealed class LeafReplicationTests(TestNode node) : IClassFixture<TestNode
         Assert.Contains("0..39", refusal, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task OnlyALyingPeer_LeavesTheReplicaBehind_WithNothingStored()
+    [Theory]
+    [InlineData("altered", "give the root")]
+    [InlineData("other-device", "is leaf 4 of 'gw-repl-stranger'")]
+    [InlineData("swapped", "leaf 4 of gw-repl-lie-swapped is leaf 5 of")]
+    [InlineData("not-a-leaf", "leaf 4 of gw-repl-lie-not-a-leaf is not a v1 reading leaf")]
+    public async Task OnlyALyingPeer_LeavesTheReplicaBehind_WithNothingStored(string attack, string reason)
     {
-        using var device = await AnchoredAsync("gw-repl-lie-only", 10, 9);
-        var replica = await ReplicaAsync("lie-only");
-        var liar = await LyingPeerAsync(device, 4);
+        using var device = await AnchoredAsync("gw-repl-lie-" + attack, 10, 9);
+        var replica = await ReplicaAsync("lie-" + attack);
+        var liar = await LyingPeerAsync(device, 4, attack);
 
-        using var replicator = Replicator(replica, null, Plain(liar));
+        var log = new CapturedLog();
+        using var replicator = Replicator(replica, log, Plain(liar));
         var status = await replicator.RunOnceAsync(CancellationToken.None);
 
         Assert.Equal(0, Held(replica, device.Id));
         Assert.Empty(Leaves(replica, device.Id));
         Assert.Contains(status.Devices, d => d.DeviceId == device.Id && d.Held == 0 && d.Anchored == 9);
         Assert.Contains("refused", status.LastError, StringComparison.Ordinal);
+        var refusal = Assert.Single(log.Lines, l => l.Contains("Refused leaves", StringComparison.Ordinal) && l.Contains($"device {device.Id},", StringComparison.Ordinal));
+        Assert.Contains(reason, refusal, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -322,10 +329,18 @@ public sealed class LeafReplicationTests(TestNode node) : IClassFixture<TestNode
     }
 
     // A second real server that answers the leaves route with the node's page, the leaf at 'sequence'
-    // replaced by another well-formed leaf of the device at that sequence (from a fork of its log).
-    private async Task<Uri> LyingPeerAsync(SimulatedDevice device, int sequence)
+    // replaced: by another well-formed leaf of the device at that sequence (from a fork of its log),
+    // by a stranger device's leaf at that sequence, by the next leaf (swapped with it), or by bytes that are no leaf.
+    private async Task<Uri> LyingPeerAsync(SimulatedDevice device, int sequence, string attack = "altered")
     {
-        var replacement = device.Fork(sequence, seed: 99).Add(1).Leaves[sequence].Bytes.ToArray();
+        using var stranger = new SimulatedDevice("gw-repl-stranger", seed: 5).Add(sequence + 1);
+        var replacement = attack switch
+        {
+            "altered" => Convert.ToBase64String(device.Fork(sequence, seed: 99).Add(1).Leaves[sequence].Bytes.Span),
+            "other-device" => Convert.ToBase64String(stranger.Leaves[sequence].Bytes.Span),
+            "swapped" => null,
+            _ => Convert.ToBase64String("not a leaf"u8),
+        };
         var (nodeUrl, apiKey) = (node.BaseAddress, node.AuditorKey);
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -336,9 +351,10 @@ public sealed class LeafReplicationTests(TestNode node) : IClassFixture<TestNode
             using var honest = Authorised(nodeUrl, apiKey);
             var page = (await honest.GetFromJsonAsync($"v1/devices/{deviceId}/leaves?from={from}&count={count}", ReplicationJsonContext.Default.LeafPage, cancellationToken))!;
             var leaves = page.Leaves.ToList();
-            if (sequence >= from && sequence < from + leaves.Count)
+            var at = (int)(sequence - from);
+            if (at >= 0 && at + 1 < leaves.Count)
             {
-                leaves[(int)(sequence - from)] = Convert.ToBase64String(replacement);
+                (leaves[at], leaves[at + 1]) = replacement is null ? (leaves[at + 1], leaves[at]) : (replacement, leaves[at + 1]);
             }
             return Results.Json(page with { Leaves = leaves }, ReplicationJsonContext.Default.LeafPage);
         });
