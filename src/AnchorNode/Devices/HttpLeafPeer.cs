@@ -113,7 +113,7 @@ public sealed class HttpLeafPeer : ILeafPeer, IDisposable
                 return Result<IReadOnlyList<byte[]>>.Fail("peer-refused", $"{Name} answered {(int)response.StatusCode} to {path}: {body[..Math.Min(body.Length, 300)]}");
             }
             var page = await response.Content.ReadFromJsonAsync(ReplicationJsonContext.Default.LeafPage, cancellationToken).ConfigureAwait(false);
-            if (page is null || page.DeviceId != deviceId || page.From != from || page.Leaves is null || page.Leaves.Count > count)
+            if (page is null || page.DeviceId != deviceId || page.From != from || page.Leaves is null || page.Leaves.Count > count || page.Leaves.Any(l => l is null))
             {
                 return Result<IReadOnlyList<byte[]>>.Fail("peer-refused", $"{Name} answered {path} with a page that is not the one asked for");
             }

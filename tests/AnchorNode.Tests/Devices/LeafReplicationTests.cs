@@ -130,6 +130,21 @@ public sealed class LeafReplicationTests(TestNode node) : IClassFixture<TestNode
     }
 
     [Fact]
+    public async Task PeerAnsweringANullLeaf_IsAPeerError_AndNothingIsStored()
+    {
+        using var device = await AnchoredAsync("gw-repl-null-leaf", 15, 7);
+        var replica = await ReplicaAsync("null-leaf");
+        var liar = await LyingPeerAsync(device, 2, "null-leaf");
+
+        using var replicator = Replicator(replica, null, Plain(liar));
+        var status = await replicator.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(0, Held(replica, device.Id));
+        Assert.Contains(status.Devices, d => d.DeviceId == device.Id && d.Held == 0 && d.Anchored == 7);
+        Assert.Contains("not the one asked for", status.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NoReachablePeer_ReportsTheLag_AndLosesNothing()
     {
         using var device = await AnchoredAsync("gw-repl-unreachable", 11, 15);
@@ -338,8 +353,8 @@ public sealed class LeafReplicationTests(TestNode node) : IClassFixture<TestNode
         {
             "altered" => Convert.ToBase64String(device.Fork(sequence, seed: 99).Add(1).Leaves[sequence].Bytes.Span),
             "other-device" => Convert.ToBase64String(stranger.Leaves[sequence].Bytes.Span),
-            "swapped" => null,
-            _ => Convert.ToBase64String("not a leaf"u8),
+            "not-a-leaf" => Convert.ToBase64String("not a leaf"u8),
+            _ => null,
         };
         var (nodeUrl, apiKey) = (node.BaseAddress, node.AuditorKey);
         var builder = WebApplication.CreateBuilder();
@@ -354,7 +369,12 @@ public sealed class LeafReplicationTests(TestNode node) : IClassFixture<TestNode
             var at = (int)(sequence - from);
             if (at >= 0 && at + 1 < leaves.Count)
             {
-                (leaves[at], leaves[at + 1]) = replacement is null ? (leaves[at + 1], leaves[at]) : (replacement, leaves[at + 1]);
+                (leaves[at], leaves[at + 1]) = attack switch
+                {
+                    "swapped" => (leaves[at + 1], leaves[at]),
+                    "null-leaf" => (null!, leaves[at + 1]),
+                    _ => (replacement!, leaves[at + 1]),
+                };
             }
             return Results.Json(page with { Leaves = leaves }, ReplicationJsonContext.Default.LeafPage);
         });
