@@ -326,14 +326,15 @@ public sealed partial class UplinkService
     {
         var deviceId = upload.DeviceId;
         var end = upload.FirstSequence + upload.Leaves.Count;
-        if (Replicator is null || upload.FirstSequence > held || LeafGap.Of(reader, deviceId) is not { } gap || end < gap.Anchors[0].Size)
+        if (Replicator is null || LeafGap.Of(reader, deviceId) is not { } gap || upload.FirstSequence > gap.Held || end < gap.Anchors[0].Size)
         {
             Replicator?.Wake();
             return UplinkOutcome.Fail(DeviceFailures.NodeOutOfStep,
                 $"this node holds {held} leaves of {deviceId} but the ledger anchors {anchored} (anchors another member received); it is pulling them from its peers. "
                 + $"Try again shortly, or re-send from sequence {held} through at least {anchored}");
         }
-        var missing = upload.Leaves.Skip((int)(held - upload.FirstSequence)).Take((int)(gap.AnchoredSize - held)).ToList();
+        // The gap is read again: an upload or the replicator may have stored leaves since 'held' was read.
+        var missing = upload.Leaves.Skip((int)(gap.Held - upload.FirstSequence)).Take((int)(gap.AnchoredSize - gap.Held)).ToList();
         var fill = AnchoredLeafFill.Check(reader, gap, missing);
         return fill.Succeeded
             ? new Plan(null, false) { Fill = fill.Value }
