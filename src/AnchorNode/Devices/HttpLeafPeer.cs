@@ -63,7 +63,10 @@ public sealed partial class ReplicationJsonContext : JsonSerializerContext;
 /// </summary>
 public sealed class HttpLeafPeer : ILeafPeer, IDisposable
 {
-    /// <summary>The environment variable holding the API key this node presents to its peers.</summary>
+    /// <summary>
+    /// The environment variable holding the API keys this node presents to its peers: one key for
+    /// every peer, or one per peer (comma-separated, in the order of node.json's <c>peers</c>).
+    /// </summary>
     public const string ApiKeyVariable = "EDGETRACE_PEER_API_KEY";
 
     private readonly HttpClient _client;
@@ -81,16 +84,25 @@ public sealed class HttpLeafPeer : ILeafPeer, IDisposable
     /// <inheritdoc/>
     public string Name { get; }
 
-    /// <summary>Peers for the base URLs of node.json's <c>peers</c>, each asked with <paramref name="apiKey"/> (none when null).</summary>
-    public static IReadOnlyList<HttpLeafPeer> For(IReadOnlyList<string> baseUrls, string? apiKey)
+    /// <summary>
+    /// Peers for the base URLs of node.json's <c>peers</c>, asked with <paramref name="apiKeys"/> (see
+    /// <see cref="ApiKeyVariable"/>; no key when null or empty).
+    /// </summary>
+    /// <exception cref="InvalidDataException">When there are several keys, but not one per peer.</exception>
+    public static IReadOnlyList<HttpLeafPeer> For(IReadOnlyList<string> baseUrls, string? apiKeys)
     {
         ArgumentNullException.ThrowIfNull(baseUrls);
-        return baseUrls.Select(url =>
+        var keys = (apiKeys ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (keys.Length > 1 && keys.Length != baseUrls.Count)
+        {
+            throw new InvalidDataException($"{ApiKeyVariable} holds {keys.Length} API keys for {baseUrls.Count} peers: give one key for every peer, or one per peer in the order of 'peers' in node.json");
+        }
+        return baseUrls.Select((url, i) =>
         {
             var client = new HttpClient { BaseAddress = new Uri(url.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
-            if (!string.IsNullOrWhiteSpace(apiKey))
+            if (keys.Length > 0)
             {
-                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey.Trim());
+                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", keys[keys.Length == 1 ? 0 : i]);
             }
             return new HttpLeafPeer(client, ownsClient: true);
         }).ToList();

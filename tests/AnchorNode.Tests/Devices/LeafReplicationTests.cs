@@ -258,6 +258,34 @@ public sealed class LeafReplicationTests(TestNode node) : IClassFixture<TestNode
     }
 
     [Fact]
+    public async Task PeerKeys_OnePerPeer_AreEachSentToTheirPeer()
+    {
+        using var device = await AnchoredAsync("gw-repl-two-keys", 16, 8);
+        // The same node under two names, so that it is two peers: the first is given a key it does not know.
+        var other = new UriBuilder(node.BaseAddress) { Host = "localhost" }.Uri.ToString();
+        NodeRuntime replica;
+        Environment.SetEnvironmentVariable(HttpLeafPeer.ApiKeyVariable, $"etk_unknown, {node.AuditorKey}");
+        try
+        {
+            replica = await ReplicaAsync("two-keys", [other, node.BaseAddress.ToString()]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(HttpLeafPeer.ApiKeyVariable, null);
+        }
+
+        var log = new CapturedLog();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(log));
+        var replicator = new LeafReplicator(replica.Sequencer, replica.Readers, replica.Replication.Peers, replica.Time, loggers.CreateLogger<LeafReplicator>());
+        var status = await replicator.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(device.Size, Held(replica, device.Id));
+        Assert.Null(status.LastError);
+        Assert.Contains(log.Lines, l => l.Contains($"Peer {other} could not serve leaves of {device.Id}", StringComparison.Ordinal) && l.Contains("answered 401", StringComparison.Ordinal));
+        Assert.Throws<InvalidDataException>(() => HttpLeafPeer.For(["http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3"], "a,b"));
+    }
+
+    [Fact]
     public async Task LeavesEndpoint_NeedsAKey_PagesAndSaysWhatItDoesNotHold()
     {
         using var device = await AnchoredAsync("gw-repl-endpoint", 13, 6);
