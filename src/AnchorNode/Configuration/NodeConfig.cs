@@ -115,6 +115,13 @@ public sealed record NodeConfig
     [JsonPropertyName("etcd")]
     public EtcdSettings? Etcd { get; set; }
 
+    /// <summary>
+    /// Base URLs of the other member nodes (e.g. <c>http://10.0.0.2:5100</c>), asked in this order for
+    /// device leaves this node holds anchors of but not the leaves. Empty: no leaves are pulled.
+    /// </summary>
+    [JsonPropertyName("peers")]
+    public IReadOnlyList<string> Peers { get; set; } = [];
+
     /// <summary>The ledger's checkpoint origin.</summary>
     [JsonIgnore]
     public string Origin => LedgerNames.Origin(Consortium);
@@ -158,7 +165,7 @@ public sealed record NodeConfig
         {
             return $"publicBaseUrl: {baseProblem}";
         }
-        var nulls = new (string Name, object? Value)[] { ("publicRateLimit", PublicRateLimit), ("publicCache", PublicCache), ("publicPlaces", PublicPlaces), ("trustedProxies", TrustedProxies), ("alarms", Alarms) };
+        var nulls = new (string Name, object? Value)[] { ("publicRateLimit", PublicRateLimit), ("publicCache", PublicCache), ("publicPlaces", PublicPlaces), ("trustedProxies", TrustedProxies), ("alarms", Alarms), ("peers", Peers) };
         if (nulls.FirstOrDefault(n => n.Value is null).Name is { } missing)
         {
             return $"{missing} is null; give a value or leave the member out for its default";
@@ -210,7 +217,28 @@ public sealed record NodeConfig
                 return $"trustedProxies: '{proxy}' is not an IP address";
             }
         }
+        if (PeersProblem() is { } peersProblem)
+        {
+            return $"peers: {peersProblem}";
+        }
         return Etcd?.Problem() ?? Notifications?.Problem();
+    }
+
+    private string? PeersProblem()
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var peer in Peers)
+        {
+            if (!Uri.TryCreate(peer, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
+            {
+                return $"'{peer}' is not a node's base URL (http:// or https://, host, port, optional path; no query, fragment or user info)";
+            }
+            if (!seen.Add(uri.AbsoluteUri.TrimEnd('/')))
+            {
+                return $"'{peer}' is listed twice";
+            }
+        }
+        return null;
     }
 }
 

@@ -41,73 +41,8 @@ internal sealed class DeviceLeavesAttachment : ILedgerAttachment
         {
             return Result.Fail(Moved, $"the node's copy of {_deviceId}'s log has {size} leaves, the upload was checked against {_expectedSize}");
         }
-        var stored = new StoredLeaf[_leaves.Count];
-        long minTime = long.MaxValue, maxTime = long.MinValue;
-        for (var i = 0; i < _leaves.Count; i++)
-        {
-            var leaf = _leaves[i];
-            stored[i] = new StoredLeaf(size + i, leaf.Content.TimeMs, leaf.Bytes);
-            minTime = Math.Min(minTime, leaf.Content.TimeMs);
-            maxTime = Math.Max(maxTime, leaf.Content.TimeMs);
-        }
-        WriteStoredLevels(context.Tiles.Log(logId), _nodes);
-        var insert = context.Command("INSERT INTO leaf_chunks (log, first_seq, count, min_time, max_time, anchor, leaves) VALUES ($log, $first, $count, $min, $max, $anchor, $leaves)",
-            "$log", "$first", "$count", "$min", "$max", "$anchor", "$leaves");
-        insert.Parameters[0].Value = logId;
-        insert.Parameters[1].Value = size;
-        insert.Parameters[2].Value = _leaves.Count;
-        insert.Parameters[3].Value = minTime;
-        insert.Parameters[4].Value = maxTime;
-        insert.Parameters[5].Value = index;
-        insert.Parameters[6].Value = LeafChunk.Encode(stored);
-        insert.ExecuteNonQuery();
-        // RFID reads are indexed by EPC for trace links; other leaves cost nothing here.
-        var observations = context.Command(EpcObservations.InsertSql, "$epc", "$device", "$seq", "$time", "$sensor");
-        var alarms = context.Command(AlarmLeaves.InsertSql, AlarmLeaves.Parameters);
-        var suppressions = context.Command(SuppressionEvents.InsertSql, SuppressionEvents.Parameters);
-        foreach (var leaf in _leaves)
-        {
-            if (EpcObservations.IsIndexed(leaf.Content))
-            {
-                EpcObservations.Bind(observations, _deviceId, leaf.Content);
-                observations.ExecuteNonQuery();
-            }
-            else if (AlarmLeaves.IsIndexed(leaf.Content))
-            {
-                AlarmLeaves.Bind(alarms, _deviceId, leaf.Content);
-                alarms.ExecuteNonQuery();
-            }
-            else if (SuppressionEvents.IsIndexed(leaf.Content))
-            {
-                SuppressionEvents.Bind(suppressions, _deviceId, leaf.Content);
-                suppressions.ExecuteNonQuery();
-            }
-        }
-        // Numeric measurements are indexed by sensor and time for the dashboard.
-        var measurements = new[] { context.Command(Measurements.InsertSql, Measurements.InsertParameters), context.Command(Measurements.UpsertSeriesSql, Measurements.SeriesParameters) };
-        foreach (var leaf in _leaves.Where(l => Measurements.IsIndexed(l.Content)))
-        {
-            foreach (var command in measurements)
-            {
-                Measurements.Bind(command, _deviceId, leaf.Content);
-                command.ExecuteNonQuery();
-            }
-        }
-        var update = context.Command("UPDATE device_logs SET size = $size WHERE log = $log", "$size", "$log");
-        update.Parameters[0].Value = size + _leaves.Count;
-        update.Parameters[1].Value = logId;
-        update.ExecuteNonQuery();
+        DeviceLeafRows.Append(context, _deviceId, logId, size, [new LeafRun(index, _leaves)], _nodes);
         return Result.Ok;
-    }
-
-    // The nodes come in append order, so each stored level's nodes form one contiguous run.
-    private static void WriteStoredLevels(IMerkleHashStore store, IReadOnlyList<MerkleNode> nodes)
-    {
-        foreach (var level in nodes.GroupBy(n => n.Level))
-        {
-            var run = level.ToList();
-            store.Write(level.Key, run[0].Index, run.Select(n => n.Hash).ToArray());
-        }
     }
 }
 

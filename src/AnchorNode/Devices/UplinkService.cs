@@ -56,6 +56,19 @@ public sealed partial class UplinkService
         _logger = logger;
     }
 
+    /// <summary>
+    /// Stores leaves an upload re-sends for anchors this node applied without them (another member
+    /// received them); null: such uploads are answered <see cref="DeviceFailures.NodeOutOfStep"/>.
+    /// </summary>
+    public LeafReplicator? Replicator { get; set; }
+
+    /// <summary>
+    /// Waits until this node holds every entry the consortium ordered before the call (a member node
+    /// of an etcd-ordered consortium); null when this node orders alone. An upload refused against a
+    /// store that lags (a device enrolled through another member a moment ago) is checked once more after it.
+    /// </summary>
+    public Func<CancellationToken, Task>? CatchUp { get; set; }
+
     /// <summary>How far the node got with a device's log; null when the device was never enrolled.</summary>
     public DeviceLogStatus? Status(string deviceId)
     {
@@ -107,12 +120,30 @@ public sealed partial class UplinkService
             return parsed.Problem;
         }
         var upload = parsed.Upload!;
+        var caughtUp = CatchUp is null;
         for (var attempt = 1; ; attempt++)
         {
             var plan = Check(upload);
+            if (plan.Outcome is { Failure: not null } && !caughtUp)
+            {
+                caughtUp = true;
+                await CatchUp!(cancellationToken);
+                plan = Check(upload);
+            }
             if (plan.Outcome is not null)
             {
                 return plan.Outcome;
+            }
+            if (plan.Fill is { } fill)
+            {
+                // The upload re-sent leaves this node lacked: store them, then check the rest as usual.
+                var stored = await Replicator!.StoreAsync(fill, cancellationToken);
+                if (!stored.Succeeded && stored.Failure!.Code != DeviceLeavesAttachment.Moved)
+                {
+                    return UplinkOutcome.Fail(stored.Failure.Code, stored.Failure.Message);
+                }
+                LogFilled(_logger, deviceId, fill.Gap.Held, fill.Size);
+                continue;
             }
             var result = await _sequencer.AppendAsync(plan.Proposal!, cancellationToken);
             if (result.Succeeded)
@@ -238,7 +269,7 @@ public sealed partial class UplinkService
         var held = log?.Size ?? 0;
         if (held != device.AnchoredSize)
         {
-            return UplinkOutcome.Fail(DeviceFailures.NodeOutOfStep,
+            return held < device.AnchoredSize ? Fill(reader, upload, held, device.AnchoredSize) : UplinkOutcome.Fail(DeviceFailures.NodeOutOfStep,
                 $"this node holds {held} leaves of {deviceId} but the ledger anchors {device.AnchoredSize}; it cannot check uploads for this device");
         }
         if (upload.FirstSequence > held)
@@ -300,6 +331,30 @@ public sealed partial class UplinkService
         return new Plan(new LedgerProposal(entry, attachment), false) { Edge = extended.Peaks() };
     }
 
+    // Anchors another member received reach past the leaves this node holds. An upload that re-sends
+    // the missing leaves through one or more of those anchors fills the gap that far (checked against
+    // the anchors' roots), and is then checked again: through the anchored size it goes on as usual,
+    // short of it it is answered out-of-step, and the gateway resumes from the new held size.
+    // Without a re-send, the node waits for its replicator to pull the leaves from a peer.
+    private Plan Fill(NodeReader reader, ParsedUpload upload, long held, long anchored)
+    {
+        var deviceId = upload.DeviceId;
+        var end = upload.FirstSequence + upload.Leaves.Count;
+        if (Replicator is null || LeafGap.Of(reader, deviceId) is not { } gap || upload.FirstSequence > gap.Held || end < gap.Anchors[0].Size)
+        {
+            Replicator?.Wake();
+            return UplinkOutcome.Fail(DeviceFailures.NodeOutOfStep,
+                $"this node holds {held} leaves of {deviceId} but the ledger anchors {anchored} (anchors another member received); it is pulling them from its peers. "
+                + $"Try again shortly, or re-send from sequence {held} through at least {anchored}");
+        }
+        // The gap is read again: an upload or the replicator may have stored leaves since 'held' was read.
+        var missing = upload.Leaves.Skip((int)(gap.Held - upload.FirstSequence)).Take((int)(gap.AnchoredSize - gap.Held)).ToList();
+        var fill = AnchoredLeafFill.Check(reader, gap, missing);
+        return fill.Succeeded
+            ? new Plan(null, false) { Fill = fill.Value }
+            : UplinkOutcome.Fail(ProblemTypes.LeafMismatch, $"the re-sent leaves are not the ones the ledger anchors: {fill.Failure!.Message}");
+    }
+
     private static Func<int, long, Hash32> StoredNode(MerkleTreeReader? tree) =>
         (level, index) => (tree ?? throw new InvalidOperationException("the device log has no stored leaves")).PerfectNode(level, index);
 
@@ -337,6 +392,9 @@ public sealed partial class UplinkService
     [LoggerMessage(Level = LogLevel.Debug, Message = "Upload for {DeviceId} raced another write ({Reason}); checking again")]
     private static partial void LogRetry(ILogger logger, string deviceId, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upload for {DeviceId} re-sent the leaves from {Held} to {Size} this node lacked; stored")]
+    private static partial void LogFilled(ILogger logger, string deviceId, long held, long size);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} equivocated: its checkpoint of size {Size} contradicts its anchored log of size {Anchored}")]
     private static partial void LogEquivocation(ILogger logger, string deviceId, long size, long anchored);
 
@@ -354,6 +412,9 @@ public sealed partial class UplinkService
     {
         /// <summary>The device log's peaks once the proposal is committed.</summary>
         public Hash32[]? Edge { get; init; }
+
+        /// <summary>Leaves to store before checking the upload again, instead of a proposal.</summary>
+        public AnchoredLeafFill? Fill { get; init; }
 
         public static implicit operator Plan(UplinkOutcome outcome) => new(null, false, outcome);
     }

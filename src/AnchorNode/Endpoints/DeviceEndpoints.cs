@@ -49,6 +49,11 @@ internal static class DeviceEndpoints
                     }
                     outcome = await node.Uplink.UploadAsync(deviceId, strings!, cancellationToken);
                 }
+                if (outcome.Failure?.Code == DeviceFailures.NodeOutOfStep)
+                {
+                    // Transient: the node is pulling the leaves from its peers.
+                    request.HttpContext.Response.Headers.RetryAfter = "5";
+                }
                 return outcome.Receipt is { } receipt
                     ? Results.Json(receipt, UplinkJsonContext.Default.UplinkReceipt)
                     : Problems.Result(NodeProblem.ForDeviceWrite(outcome.Failure!));

@@ -1,6 +1,7 @@
 using AnchorNode.Runtime;
 using AnchorNode.Auth;
 using AnchorNode.Consumer;
+using AnchorNode.Devices;
 using AnchorNode.Endpoints;
 using AnchorNode.Inventory;
 using AnchorNode.Ledger;
@@ -87,6 +88,10 @@ public static class NodeHost
             builder.Services.AddSingleton<IHostedService>(services => new PeriodicCheckService(() => escalations.Check(), "alarms for escalation",
                 TimeSpan.FromMilliseconds(node.Config.Alarms.CheckIntervalMs), escalations.Time, services.GetRequiredService<ILogger<PeriodicCheckService>>()));
         }
+        if (node.Config.Peers.Count > 0)
+        {
+            builder.Services.AddHostedService(_ => new LeafReplicationService(node.Replication, TimeSpan.FromSeconds(5)));
+        }
         builder.Services.AddHostedService(services => new WalCheckpointService(node.Wal, node.Time, services.GetRequiredService<ILogger<WalCheckpointService>>()));
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -145,6 +150,7 @@ public static class NodeHost
         DashboardEndpoints.Map(app);
         AlarmEndpoints.Map(app);
         DashboardAlarmEndpoints.Map(app);
+        ReplicationEndpoints.Map(app);
         return app;
     }
 }

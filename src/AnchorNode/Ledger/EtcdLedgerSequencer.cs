@@ -112,6 +112,22 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
         }
     }
 
+    /// <summary>Called after this node applied entries other members proposed (e.g. to pull the leaves of their anchors).</summary>
+    public Action? AppliedFromOthers { get; set; }
+
+    /// <summary>Waits until this node's store holds every entry etcd held when the call was made.</summary>
+    public async Task CatchUpAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WaitAppliedAsync(await _etcd.SizeAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (EtcdUnavailableException)
+        {
+            // Without etcd this node answers from what it has.
+        }
+    }
+
     /// <summary>Waits until this node's store holds at least <paramref name="size"/> entries.</summary>
     public async Task WaitAppliedAsync(long size, CancellationToken cancellationToken)
     {
@@ -613,6 +629,10 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
                 + "this node stops applying rather than diverge, and signs nothing further; compare with the other members' nodes";
             LogHalted(_logger, _halted);
             return false;
+        }
+        if (appends.Any(a => a.Owner is null))
+        {
+            AppliedFromOthers?.Invoke();
         }
         foreach (var seal in seals)
         {

@@ -13,15 +13,13 @@ public interface ILedgerPeer
     Task<IReadOnlyList<(long Index, byte[] Bytes)>> EntriesAsync(long from, int count, CancellationToken cancellationToken);
 }
 
-/// <summary>A member node reached over HTTP: <c>GET /v1/ledger/entries</c> (the client carries the API key the peer issued).</summary>
-public sealed class HttpLedgerPeer(HttpClient client) : ILedgerPeer
+/// <summary>How a peer's <c>GET /v1/ledger/entries</c> is read (the client carries the API key the peer issued).</summary>
+public static class LedgerPeerEntries
 {
-    /// <inheritdoc/>
-    public string Name => client.BaseAddress?.ToString() ?? "?";
-
-    /// <inheritdoc/>
-    public async Task<IReadOnlyList<(long Index, byte[] Bytes)>> EntriesAsync(long from, int count, CancellationToken cancellationToken)
+    /// <summary>Up to <paramref name="count"/> entries from <paramref name="from"/> on, as the peer at <paramref name="client"/>'s base address serves them.</summary>
+    public static async Task<IReadOnlyList<(long Index, byte[] Bytes)>> ReadAsync(HttpClient client, long from, int count, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(client);
         var page = await client.GetFromJsonAsync(new Uri($"v1/ledger/entries?from={from}&count={count}", UriKind.Relative), PeerJsonContext.Default.PeerEntries, cancellationToken).ConfigureAwait(false);
         return page?.Entries is { } entries ? entries.Select(e => (e.Index, Convert.FromBase64String(e.Entry))).ToList() : [];
     }

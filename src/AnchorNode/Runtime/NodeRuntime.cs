@@ -39,6 +39,8 @@ public sealed class NodeRuntime : IAsyncDisposable
         Guard = new CheckpointGuard(folder.GuardFile);
         Checkpointer = new LedgerCheckpointer(Sequencer, member, config.Origin, time, Guard);
         Cosignatures = new CosignatureService(Sequencer, Signatures);
+        // The other members' nodes: asked for device leaves, and for entries etcd no longer holds.
+        var peers = HttpLeafPeer.For(config.Peers, Environment.GetEnvironmentVariable(HttpLeafPeer.ApiKeyVariable));
         if (config.Etcd is { } etcd)
         {
             // Certificate files are named relative to the data folder (or absolute).
@@ -48,7 +50,7 @@ public sealed class NodeRuntime : IAsyncDisposable
                 CertFile = etcd.CertFile is { } cert ? Path.Combine(folder.Path, cert) : null,
                 KeyFile = etcd.KeyFile is { } key ? Path.Combine(folder.Path, key) : null,
             };
-            Etcd = new EtcdLedgerSequencer(etcd, config.Consortium, Sequencer, Readers, Checkpointer, Cosignatures, Signatures, config.Member, [], time, loggers.CreateLogger<EtcdLedgerSequencer>());
+            Etcd = new EtcdLedgerSequencer(etcd, config.Consortium, Sequencer, Readers, Checkpointer, Cosignatures, Signatures, config.Member, peers, time, loggers.CreateLogger<EtcdLedgerSequencer>());
             Checkpointer.SealThrough(Etcd.SealAndSignAsync);
         }
         Ordering = (ILedgerSequencer?)Etcd ?? Sequencer;
@@ -97,7 +99,17 @@ public sealed class NodeRuntime : IAsyncDisposable
                 AlarmEscalations = new AlarmEscalationWatcher(Database, Recipients, Dispatcher!, config.Consortium, config.Member, config.Alarms.EscalateAfterMs, time);
             }
         }
+        Replication = new LeafReplicator(Sequencer, Readers, peers, time, loggers.CreateLogger<LeafReplicator>());
+        Uplink.Replicator = Replication;
+        if (Etcd is not null)
+        {
+            Etcd.AppliedFromOthers = Replication.Wake;
+            Uplink.CatchUp = Etcd.CatchUpAsync;
+        }
     }
+
+    /// <summary>Pulls device leaves of anchors this node applied without them from the <c>peers</c>.</summary>
+    public LeafReplicator Replication { get; }
 
     private readonly HttpClient? _webhooks;
 
@@ -253,6 +265,7 @@ public sealed class NodeRuntime : IAsyncDisposable
             await Etcd.DisposeAsync();
         }
         await Sequencer.DisposeAsync();
+        Replication.Dispose();
         _webhooks?.Dispose();
         Wal.Dispose();
         PublicLots.Cache.Dispose();
