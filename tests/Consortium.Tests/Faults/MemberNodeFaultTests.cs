@@ -96,10 +96,8 @@ public sealed class MemberNodeFaultTests(ITestOutputHelper output) : IAsyncLifet
             {
                 await _etcd.KillAsync(i);
             }
-            for (var i = 0; i < 3; i++)
-            {
-                await _etcd.RestartAsync(i);
-            }
+            // One member alone has no quorum: all three come back together.
+            await Task.WhenAll(Enumerable.Range(0, 3).Select(i => _etcd.RestartAsync(i)));
             foreach (var node in _members.Nodes)
             {
                 await node.RestartAsync();
@@ -203,6 +201,9 @@ public sealed class MemberNodeFaultTests(ITestOutputHelper output) : IAsyncLifet
                 using var state = _members.Client(i, _members.ReaderKeys[i]);
                 var device = await state.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"v1/devices/{_devices[d].Id}");
                 Assert.True(_acknowledged[d] == (long)device!["anchoredSize"]!, $"{MemberNodes.Names[i]} {when}: {_devices[d].Id} anchored {(long)device["anchoredSize"]!}, acknowledged {_acknowledged[d]}");
+                // The leaves too: pulled from the member that received them, checked against the anchors.
+                await Eventually.UntilAsync(async ct => (await client.GetFromJsonAsync(UplinkRoutes.DeviceLogPath(_devices[d].Id).TrimStart('/'), UplinkJsonContext.Default.DeviceLogStatus, ct))!.CommittedSize,
+                    held => held == _acknowledged[d], $"{MemberNodes.Names[i]} holding {_devices[d].Id}'s {_acknowledged[d]} leaves {when}", TimeSpan.FromSeconds(60), _members.Diagnostics);
             }
         }
         Assert.All(texts, t => Assert.Equal(texts[0], t));

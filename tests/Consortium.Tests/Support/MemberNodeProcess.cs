@@ -20,9 +20,11 @@ public sealed class MemberNodeProcess : IAsyncDisposable
     public const string ReadinessPath = "v1/ledger/checkpoint";
 
     private SupervisedProcess? _process;
+    private readonly IReadOnlyDictionary<string, string> _environment;
 
-    private MemberNodeProcess(string folder, Uri url)
+    private MemberNodeProcess(string folder, Uri url, IReadOnlyDictionary<string, string>? environment)
     {
+        _environment = environment ?? new Dictionary<string, string>();
         Folder = folder;
         Url = url;
         LogPath = Path.TrimEndingDirectorySeparator(folder) + ".serve.log";
@@ -51,13 +53,17 @@ public sealed class MemberNodeProcess : IAsyncDisposable
     public static Uri ReserveUrl() => new($"http://127.0.0.1:{Programs.PortForRestarts()}/");
 
     /// <summary><c>serve</c> on <paramref name="folder"/> (initialised: init, genesis, its node.json) at <paramref name="url"/> or a reserved one; returns once it is ready.</summary>
-    public static async Task<MemberNodeProcess> StartAsync(string folder, Uri? url = null, CancellationToken cancellationToken = default)
+    public static async Task<MemberNodeProcess> StartAsync(string folder, Uri? url = null, CancellationToken cancellationToken = default) =>
+        await StartAsync(folder, url, null, cancellationToken);
+
+    /// <summary>As <see cref="StartAsync(string, Uri?, CancellationToken)"/>, with variables added to the node's environment on every start.</summary>
+    public static async Task<MemberNodeProcess> StartAsync(string folder, Uri? url, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken = default)
     {
         if (!File.Exists(Path.Combine(folder, "node.json")))
         {
             throw new ArgumentException($"{folder} is not an initialised node folder (no node.json): run AnchorNode init first", nameof(folder));
         }
-        var node = new MemberNodeProcess(folder, url ?? ReserveUrl());
+        var node = new MemberNodeProcess(folder, url ?? ReserveUrl(), environment);
         try
         {
             await node.LaunchAsync(cancellationToken);
@@ -131,7 +137,7 @@ public sealed class MemberNodeProcess : IAsyncDisposable
     {
         var start = Programs.StartInfo(Programs.AnchorNode, ["serve", "--data", Folder, "--urls", Url.GetLeftPart(UriPartial.Authority)]);
         _process = await SupervisedProcess.StartAsync(start.FileName, start.ArgumentList, LogPath,
-            start.Environment.Where(e => e.Value is not null).ToDictionary(e => e.Key, e => e.Value!), cancellationToken);
+            start.Environment.Where(e => e.Value is not null).ToDictionary(e => e.Key, e => e.Value!).Concat(_environment).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value), cancellationToken);
         await WaitUntilReadyAsync(cancellationToken);
     }
 

@@ -42,6 +42,13 @@ public sealed class MemberNodes : IAsyncDisposable
             var path = Path.Combine(folders[i], "node.json");
             var config = JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsObject();
             config["checkpointIntervalMs"] = 100;
+            // The other members' nodes, asked for device leaves and for entries etcd no longer holds.
+            var peers = new JsonArray();
+            foreach (var j in Others(i))
+            {
+                peers.Add(urls[j].AbsoluteUri);
+            }
+            config["peers"] = peers;
             configure?.Invoke(i, config);
             await File.WriteAllTextAsync(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         }
@@ -56,13 +63,25 @@ public sealed class MemberNodes : IAsyncDisposable
         {
             readers[i] = await NodeProcess.AddOrganisationAsync(folders[i], "audit-co", "auditor");
         }
+        // Each node presents to each peer a key that peer issued, in the order of its 'peers'.
+        var peerKeys = new string[Names.Length, Names.Length];
+        for (var j = 0; j < Names.Length; j++)
+        {
+            foreach (var i in Others(j))
+            {
+                peerKeys[i, j] = await NodeProcess.AddOrganisationAsync(folders[j], $"peer-{Names[i]}", "auditor");
+            }
+        }
         var nodes = new MemberNodeProcess[Names.Length];
         for (var i = 0; i < Names.Length; i++)
         {
-            nodes[i] = await MemberNodeProcess.StartAsync(folders[i], urls[i]);
+            var presented = string.Join(",", Others(i).Select(j => peerKeys[i, j]));
+            nodes[i] = await MemberNodeProcess.StartAsync(folders[i], urls[i], new Dictionary<string, string> { ["EDGETRACE_PEER_API_KEY"] = presented });
         }
         return new MemberNodes(nodes, operatorKey, readers);
     }
+
+    private static IEnumerable<int> Others(int member) => Enumerable.Range(0, Names.Length).Where(j => j != member);
 
     /// <summary>A client of node <paramref name="member"/> with <paramref name="apiKey"/> (none when null).</summary>
     public HttpClient Client(int member, string? apiKey = null)
