@@ -92,6 +92,10 @@ public sealed class HttpLeafPeer : ILeafPeer, AnchorNode.Ledger.ILedgerPeer, IDi
     public static IReadOnlyList<HttpLeafPeer> For(IReadOnlyList<string> baseUrls, string? apiKeys)
     {
         ArgumentNullException.ThrowIfNull(baseUrls);
+        if (baseUrls.Count == 0)
+        {
+            return [];
+        }
         var keys = (apiKeys ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (keys.Length > 1 && keys.Length != baseUrls.Count)
         {

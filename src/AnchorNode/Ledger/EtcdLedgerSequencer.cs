@@ -817,7 +817,7 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Copied {Count} entries no longer in etcd from {Peer}, matching the checkpoint a quorum signed at size {Size}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Copied {Count} entries no longer in etcd from {Peer}, matching the checkpoint a quorum signed at size {Size}")]
     private static partial void LogCaughtUp(ILogger logger, long count, string peer, long size);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Peer {Peer} did not serve entries {From}..{To} that match the quorum's checkpoint: {Reason}")]

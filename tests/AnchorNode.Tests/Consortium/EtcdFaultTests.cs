@@ -44,9 +44,9 @@ public sealed class EtcdFaultTests : IAsyncLifetime
 
         await UploadRoundsAsync(3);
         var leader = await WaitForLeaderAsync();
-        _nodes.Etcd.Kill(leader);
+        await _nodes.Etcd.KillAsync(leader);
         await UploadRoundsAsync(3);
-        _nodes.Etcd.Restart(leader);
+        await _nodes.Etcd.RestartAsync(leader);
         await UploadRoundsAsync(2);
 
         // A member stopped (SIGSTOP) looks partitioned to the others; it is the leader when possible.

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Net;
+using Consortium.Tests.Support;
 using System.Net.Sockets;
 
 namespace AnchorNode.Tests.Infrastructure;
@@ -11,15 +11,15 @@ namespace AnchorNode.Tests.Infrastructure;
 /// </summary>
 public sealed class EtcdProcesses : IAsyncDisposable
 {
-    private readonly Process?[] _members;
-    private readonly ProcessStartInfo[] _starts;
+    private readonly SupervisedProcess?[] _members;
+    private readonly List<string>[] _arguments;
 
-    private EtcdProcesses(string root, string[] endpoints, ProcessStartInfo[] starts)
+    private EtcdProcesses(string root, string[] endpoints, List<string>[] arguments)
     {
         Root = root;
         Endpoints = endpoints;
-        _starts = starts;
-        _members = new Process?[starts.Length];
+        _arguments = arguments;
+        _members = new SupervisedProcess?[arguments.Length];
     }
 
     /// <summary>Where the members' data folders and logs are.</summary>
@@ -42,36 +42,30 @@ public sealed class EtcdProcesses : IAsyncDisposable
         var names = Enumerable.Range(0, members).Select(i => $"etcd{i}").ToArray();
         var cluster = string.Join(",", names.Select((n, i) => $"{n}=http://127.0.0.1:{ports[2 * i + 1]}"));
         var endpoints = names.Select((_, i) => $"{(tls is null ? "http" : "https")}://127.0.0.1:{ports[2 * i]}").ToArray();
-        var starts = new ProcessStartInfo[members];
+        var starts = new List<string>[members];
         var token = Guid.NewGuid().ToString("N");
         for (var i = 0; i < members; i++)
         {
             var dir = Path.Combine(root, names[i]);
             Directory.CreateDirectory(dir);
             var peer = $"http://127.0.0.1:{ports[2 * i + 1]}";
-            starts[i] = new ProcessStartInfo(Executable)
-            {
-                ArgumentList =
-                {
-                    "--name", names[i], "--data-dir", Path.Combine(dir, "data"),
-                    "--listen-client-urls", endpoints[i], "--advertise-client-urls", endpoints[i],
-                    "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                    "--initial-cluster", cluster, "--initial-cluster-state", "new", "--initial-cluster-token", token,
-                    "--heartbeat-interval", "50", "--election-timeout", "500", "--logger", "zap", "--log-outputs", Path.Combine(dir, "etcd.log"),
-                },
-            };
+            starts[i] =
+            [
+                "--name", names[i], "--data-dir", Path.Combine(dir, "data"),
+                "--listen-client-urls", endpoints[i], "--advertise-client-urls", endpoints[i],
+                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                "--initial-cluster", cluster, "--initial-cluster-state", "new", "--initial-cluster-token", token,
+                "--heartbeat-interval", "50", "--election-timeout", "500",
+            ];
             if (tls is not null)
             {
-                foreach (var arg in new[] { "--cert-file", tls.ServerCertificate, "--key-file", tls.ServerKey, "--trusted-ca-file", tls.Ca, "--client-cert-auth" })
-                {
-                    starts[i].ArgumentList.Add(arg);
-                }
+                starts[i].AddRange(["--cert-file", tls.ServerCertificate, "--key-file", tls.ServerKey, "--trusted-ca-file", tls.Ca, "--client-cert-auth"]);
             }
         }
         var etcd = new EtcdProcesses(root, endpoints, starts);
         for (var i = 0; i < members; i++)
         {
-            etcd.Restart(i);
+            await etcd.RestartAsync(i, cancellationToken);
         }
         if (tls is null)
         {
@@ -126,55 +120,40 @@ public sealed class EtcdProcesses : IAsyncDisposable
     }
 
     /// <summary>Kills member <paramref name="member"/> with SIGKILL.</summary>
-    public void Kill(int member)
+    public async Task KillAsync(int member, CancellationToken cancellationToken = default)
     {
         if (_members[member] is { } process)
         {
-            process.Kill();
-            process.WaitForExit();
-            process.Dispose();
             _members[member] = null;
+            await process.KillAsync(cancellationToken);
+            await process.DisposeAsync();
         }
     }
 
-    /// <summary>Starts member <paramref name="member"/> (again) on its data folder and ports.</summary>
-    public void Restart(int member)
+    /// <summary>Starts member <paramref name="member"/> (again) on its data folder and ports; it dies with the test process.</summary>
+    public async Task RestartAsync(int member, CancellationToken cancellationToken = default)
     {
-        Kill(member);
-        _members[member] = Process.Start(_starts[member]) ?? throw new InvalidOperationException($"could not start {Executable}");
+        await KillAsync(member, cancellationToken);
+        _members[member] = await SupervisedProcess.StartAsync(Executable, _arguments[member], Path.Combine(Root, $"etcd{member}.log"), null, cancellationToken);
     }
 
     /// <summary>Stops member <paramref name="member"/> with SIGSTOP: to the others it is partitioned away.</summary>
-    public void Pause(int member) => Signal(member, "STOP");
+    public void Pause(int member) => Running(member).Signal("STOP");
 
     /// <summary>Continues a stopped member with SIGCONT.</summary>
-    public void Resume(int member) => Signal(member, "CONT");
+    public void Resume(int member) => Running(member).Signal("CONT");
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         for (var i = 0; i < _members.Length; i++)
         {
-            if (_members[i] is { } process)
-            {
-                process.Kill();
-                await process.WaitForExitAsync();
-                process.Dispose();
-                _members[i] = null;
-            }
+            await KillAsync(i);
         }
     }
 
-    private void Signal(int member, string signal)
-    {
-        var process = _members[member] ?? throw new InvalidOperationException($"etcd member {member} is not running");
-        using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) ?? throw new InvalidOperationException("could not run kill");
-        kill.WaitForExit();
-        if (kill.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"kill -{signal} {process.Id} exited {kill.ExitCode}");
-        }
-    }
+    private SupervisedProcess Running(int member) =>
+        _members[member] ?? throw new InvalidOperationException($"etcd member {member} is not running");
 
     private static int FreePort()
     {
