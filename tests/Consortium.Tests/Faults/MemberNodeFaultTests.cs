@@ -113,6 +113,54 @@ public sealed class MemberNodeFaultTests(ITestOutputHelper output) : IAsyncLifet
         }
     }
 
+    /// <summary>A longer random schedule (<c>./test.sh --soak</c>): each round one fault, chosen by a seeded draw, during uploads.</summary>
+    [Fact]
+    [Trait("Category", "Soak")]
+    public async Task RandomFaultSchedule_ThirtyRounds_NothingAcknowledgedIsLost_OneHistory()
+    {
+        var random = new Random(16);
+        try
+        {
+            await EnrolAsync();
+            for (var round = 0; round < 30; round++)
+            {
+                var uploads = UploadAsync(rounds: 3);
+                await Task.Delay(random.Next(50, 400));
+                switch (random.Next(3))
+                {
+                    case 0:
+                        var node = random.Next(3);
+                        await _members.Nodes[node].KillHardAsync();
+                        await uploads;
+                        await _members.Nodes[node].RestartAsync();
+                        break;
+                    case 1:
+                        var leader = await _etcd.LeaderAsync();
+                        await _etcd.KillAsync(leader);
+                        await uploads;
+                        await _etcd.RestartAsync(leader);
+                        break;
+                    default:
+                        var member = random.Next(3);
+                        _etcd.Pause(member);
+                        await _members.Nodes[member].PauseAsync();
+                        await Task.Delay(random.Next(500, 3000));
+                        _etcd.Resume(member);
+                        await _members.Nodes[member].ResumeAsync();
+                        await uploads;
+                        break;
+                }
+                await ConvergedAsync($"after round {round}");
+            }
+        }
+        catch
+        {
+            output.WriteLine(_members.Diagnostics());
+            output.WriteLine(_etcd.Diagnostics());
+            throw;
+        }
+    }
+
     private async Task EnrolAsync()
     {
         using var client = _members.Client(0, _members.OperatorKey);
