@@ -227,7 +227,7 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
         using (var lease = _readers.Rent())
         {
             quorum = Math.Max(1, lease.Reader.State.Quorum);
-            target = lease.Reader.CheckpointsAfter(0, int.MaxValue).Where(c => c.Size <= size - _settings.KeepEntries && c.Signatures >= quorum).Select(c => (long?)c.Size).LastOrDefault();
+            target = lease.Reader.LatestSignedBy(size - _settings.KeepEntries, quorum)?.Size;
         }
         floor = EtcdLedgerKeys.ParseNumber(await _etcd.GetAsync(_etcd.Keys.Trimmed, cancellationToken).ConfigureAwait(false));
         if (target is not { } trimTo || trimTo <= floor)
@@ -882,6 +882,7 @@ public sealed partial class EtcdSealService : Microsoft.Extensions.Hosting.Backg
     private readonly TimeSpan _interval;
     private readonly TimeProvider _time;
     private readonly ILogger<EtcdSealService> _logger;
+    private string? _lastProblem;
 
     /// <summary>Seals through <paramref name="etcd"/> every <paramref name="interval"/>.</summary>
     public EtcdSealService(EtcdLedgerSequencer etcd, TimeSpan interval, TimeProvider time, ILogger<EtcdSealService> logger)
@@ -905,8 +906,15 @@ public sealed partial class EtcdSealService : Microsoft.Extensions.Hosting.Backg
             }
             catch (EtcdUnavailableException e)
             {
-                LogNotSealed(_logger, e.Message);
+                // Said once per outage, not every tick.
+                if (e.Message != _lastProblem)
+                {
+                    LogNotSealed(_logger, e.Message);
+                }
+                _lastProblem = e.Message;
+                continue;
             }
+            _lastProblem = null;
         }
     }
 

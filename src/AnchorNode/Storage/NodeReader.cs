@@ -124,6 +124,10 @@ public sealed class NodeReader : IDisposable
     /// <summary>The newest checkpoint, or null.</summary>
     public StoredCheckpoint? LatestCheckpoint() => Checkpoints("SELECT size, time_ms, note, signatures FROM checkpoints ORDER BY size DESC LIMIT 1").FirstOrDefault();
 
+    /// <summary>The largest checkpoint of at most <paramref name="maxSize"/> with at least <paramref name="signatures"/> member signatures, or null.</summary>
+    public StoredCheckpoint? LatestSignedBy(long maxSize, int signatures) =>
+        Checkpoints("SELECT size, time_ms, note, signatures FROM checkpoints WHERE size <= $p0 AND signatures >= $p1 ORDER BY size DESC LIMIT 1", maxSize, signatures).FirstOrDefault();
+
     /// <summary>The checkpoint at <paramref name="size"/>, or null.</summary>
     public StoredCheckpoint? CheckpointAt(long size) => Checkpoints("SELECT size, time_ms, note, signatures FROM checkpoints WHERE size = $p0", size).FirstOrDefault();
 
