@@ -136,3 +136,63 @@ public sealed class EtcdFaultTests : IAsyncLifetime
         }
     }));
 }
+
+/// <summary>Without an etcd majority nothing is appended: writes answer 503 with the reason, reads go on, and writes resume with the majority.</summary>
+public sealed class EtcdQuorumLossTests : IAsyncLifetime
+{
+    private readonly ConsortiumNodes _nodes = new() { EtcdMembers = 3, AppendTimeoutMs = 3000 };
+
+    public Task InitializeAsync() => _nodes.InitializeAsync();
+
+    public Task DisposeAsync() => _nodes.DisposeAsync();
+
+    [Fact]
+    public async Task TwoOfThreeEtcdMembersStopped_WritesAnswer503_ReadsAnswer_ThenWritesResume()
+    {
+        await _nodes.WaitAllAppliedAsync(1);
+        var size = _nodes.LedgerSize(0);
+        await _nodes.WaitForCheckpointAsync(2, size, 2);
+        using var device = new SimulatedDevice("gw-no-quorum");
+        using var op = _nodes.Client(0, _nodes.OperatorKey);
+        var enrol = new EnrolRequest(device.Id, device.PublicKey, "site-1", "cold-a", [new SensorModel("t1", "temperature", "cold-a")]);
+        _nodes.Etcd.Pause(1);
+        _nodes.Etcd.Pause(2);
+        try
+        {
+            using var refused = await op.PostAsJsonAsync("v1/devices", enrol, NodeJsonContext.Default.EnrolRequest);
+            var problem = await refused.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Contains("ledger-unavailable", problem, StringComparison.Ordinal);
+            Assert.True(refused.Headers.RetryAfter is not null, "a 503 without Retry-After");
+            // Reads are served from each node's own store meanwhile.
+            using var anonymous = _nodes.Client(2);
+            using var checkpoint = await anonymous.GetAsync("v1/ledger/checkpoint");
+            Assert.Equal(HttpStatusCode.OK, checkpoint.StatusCode);
+        }
+        finally
+        {
+            _nodes.Etcd.Resume(1);
+            _nodes.Etcd.Resume(2);
+        }
+        // Nothing was appended while etcd had no majority, or if the attempt did commit, it is there
+        // exactly once: the retry below is refused as a second enrolment or succeeds.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        HttpStatusCode status;
+        do
+        {
+            using var again = await op.PostAsJsonAsync("v1/devices", enrol, NodeJsonContext.Default.EnrolRequest);
+            status = again.StatusCode;
+            if (status == HttpStatusCode.ServiceUnavailable)
+            {
+                await Task.Delay(200);
+            }
+        }
+        while (status == HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < deadline);
+        Assert.True(status is HttpStatusCode.Created or HttpStatusCode.Conflict, $"after the majority came back: {(int)status}");
+        await _nodes.WaitAllAppliedAsync(size + 1);
+        using var lease = _nodes.Runtimes[1].Readers.Rent();
+        Assert.NotNull(lease.Reader.State.Device(device.Id));
+        Assert.Equal(size + 1, lease.Reader.LedgerSize);
+    }
+}
+

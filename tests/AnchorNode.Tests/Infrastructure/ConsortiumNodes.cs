@@ -28,6 +28,9 @@ public sealed class ConsortiumNodes : IAsyncLifetime
 
     public int EtcdMembers { get; init; } = 1;
 
+    /// <summary>How long an append keeps trying without an etcd quorum before it answers 503.</summary>
+    public int AppendTimeoutMs { get; init; } = 20_000;
+
     public string[] EtcdEndpoints => Etcd.Endpoints;
 
     /// <summary>The etcd cluster.</summary>
@@ -59,7 +62,7 @@ public sealed class ConsortiumNodes : IAsyncLifetime
                 Member = Members[i],
                 Roles = Roles[i],
                 CheckpointIntervalMs = 100,
-                Etcd = new EtcdSettings { Endpoints = EtcdEndpoints, TimeoutMs = 2000, AppendTimeoutMs = 20_000 },
+                Etcd = new EtcdSettings { Endpoints = EtcdEndpoints, TimeoutMs = 2000, AppendTimeoutMs = AppendTimeoutMs },
             });
         }
         var warehouse = NodeRuntime.Open(Folder(0), NullLoggerFactory.Instance);
