@@ -55,17 +55,8 @@ public static class NodeHost
         builder.Services.AddSingleton(node.Organisations);
         builder.Services.AddSingleton(node.Readers);
         builder.Services.AddSingleton(node.Time);
-        if (node.Etcd is { } etcd)
-        {
-            // Checkpoints are sealed in etcd and signed by every member as it applies the seal.
-            builder.Services.AddHostedService(services => new EtcdSealService(etcd,
-                TimeSpan.FromMilliseconds(node.Config.CheckpointIntervalMs), node.Time, services.GetRequiredService<ILogger<EtcdSealService>>()));
-        }
-        else
-        {
-            builder.Services.AddHostedService(services => new CheckpointService(node.Checkpointer,
-                TimeSpan.FromMilliseconds(node.Config.CheckpointIntervalMs), node.Time, services.GetRequiredService<ILogger<CheckpointService>>()));
-        }
+        builder.Services.AddHostedService(services => new CheckpointService(node.Checkpointer,
+            TimeSpan.FromMilliseconds(node.Config.CheckpointIntervalMs), node.Time, services.GetRequiredService<ILogger<CheckpointService>>()));
         builder.Services.AddHostedService(services => new CovenantMonitorService(node.Covenants, node.Readers,
             TimeSpan.FromMilliseconds(node.Config.CovenantCheckIntervalMs), node.Time, services.GetRequiredService<ILogger<CovenantMonitorService>>()));
         if (node.Dispatcher is { } dispatcher && node.GatewayWatcher is { } watcher)

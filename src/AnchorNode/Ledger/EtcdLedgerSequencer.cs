@@ -153,7 +153,7 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
     /// all of it and that size has no seal yet: the seal carries the time every member signs, so all
     /// members sign the same checkpoint text (docs/spec-ledger.md §6). True when this call sealed.
     /// </summary>
-    public async Task<bool> SealIfGrownAsync(CancellationToken cancellationToken)
+    private async Task<bool> SealIfGrownAsync(CancellationToken cancellationToken)
     {
         var size = await _etcd.SizeAsync(cancellationToken).ConfigureAwait(false);
         if (size == 0 || Interlocked.Read(ref _applied) != size)
@@ -195,6 +195,7 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
             await SealIfGrownAsync(cancellationToken).ConfigureAwait(false);
             if (LatestCheckpoint() is { } signed && signed.Size >= size)
             {
+                await TrimAsync(cancellationToken).ConfigureAwait(false);
                 return signed;
             }
             if (_halted is { } halted)
@@ -874,50 +875,3 @@ public sealed partial class EtcdLedgerSequencer : ILedgerSequencer, IAsyncDispos
 
 /// <summary>The ordering service could not decide now (no quorum, unreachable); try again later. HTTP 503.</summary>
 public sealed class LedgerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
-
-/// <summary>Seals a consortium checkpoint every interval while entries arrive (any member may; etcd lets one win per size).</summary>
-public sealed partial class EtcdSealService : Microsoft.Extensions.Hosting.BackgroundService
-{
-    private readonly EtcdLedgerSequencer _etcd;
-    private readonly TimeSpan _interval;
-    private readonly TimeProvider _time;
-    private readonly ILogger<EtcdSealService> _logger;
-    private string? _lastProblem;
-
-    /// <summary>Seals through <paramref name="etcd"/> every <paramref name="interval"/>.</summary>
-    public EtcdSealService(EtcdLedgerSequencer etcd, TimeSpan interval, TimeProvider time, ILogger<EtcdSealService> logger)
-    {
-        _etcd = etcd;
-        _interval = interval;
-        _time = time;
-        _logger = logger;
-    }
-
-    /// <inheritdoc/>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(_interval, _time);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-        {
-            try
-            {
-                await _etcd.SealIfGrownAsync(stoppingToken).ConfigureAwait(false);
-                await _etcd.TrimAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (EtcdUnavailableException e)
-            {
-                // Said once per outage, not every tick.
-                if (e.Message != _lastProblem)
-                {
-                    LogNotSealed(_logger, e.Message);
-                }
-                _lastProblem = e.Message;
-                continue;
-            }
-            _lastProblem = null;
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No checkpoint sealed this time: {Reason}")]
-    private static partial void LogNotSealed(ILogger logger, string reason);
-}

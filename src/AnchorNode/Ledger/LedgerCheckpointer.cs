@@ -142,13 +142,17 @@ public sealed class LedgerCheckpointer
     }
 }
 
-/// <summary>Signs a ledger checkpoint every interval while entries arrive.</summary>
+/// <summary>
+/// Signs a ledger checkpoint every interval while entries arrive (in a consortium ordered by etcd:
+/// seals one there and signs it, through <see cref="LedgerCheckpointer.SealThrough"/>).
+/// </summary>
 public sealed partial class CheckpointService : BackgroundService
 {
     private readonly LedgerCheckpointer _checkpointer;
     private readonly TimeSpan _interval;
     private readonly TimeProvider _time;
     private readonly ILogger<CheckpointService> _logger;
+    private string? _lastOutage;
 
     /// <summary>Signs with <paramref name="checkpointer"/> every <paramref name="interval"/>.</summary>
     public CheckpointService(LedgerCheckpointer checkpointer, TimeSpan interval, TimeProvider time, ILogger<CheckpointService> logger)
@@ -186,6 +190,18 @@ public sealed partial class CheckpointService : BackgroundService
                 // A busy or failing disk must not stop the node from serving; the next tick retries.
                 LogRefused(_logger, e.Message);
             }
+            catch (Exception e) when (e is EtcdUnavailableException or LedgerUnavailableException)
+            {
+                // A consortium's etcd without quorum, or a node that stopped applying its order:
+                // said once per outage, not every tick.
+                if (e.Message != _lastOutage)
+                {
+                    LogRefused(_logger, e.Message);
+                }
+                _lastOutage = e.Message;
+                continue;
+            }
+            _lastOutage = null;
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }

@@ -32,13 +32,9 @@ public sealed class EtcdFaultTests : IAsyncLifetime
     public async Task EtcdLeaderKilledAndMemberStopped_DuringUploads_NothingAcknowledgedIsLost()
     {
         await _nodes.WaitAllAppliedAsync(1);
-        for (var i = 0; i < 3; i++)
+        foreach (var device in _devices)
         {
-            using var client = _nodes.Client(i == 0 ? 0 : i, i == 0 ? _nodes.OperatorKey : null);
-            using var op = _nodes.Client(0, _nodes.OperatorKey);
-            var response = await op.PostAsJsonAsync("v1/devices", new EnrolRequest(_devices[i].Id, _devices[i].PublicKey, "site-1", "cold-a",
-                [new SensorModel("t1", "temperature", "cold-a")]), NodeJsonContext.Default.EnrolRequest);
-            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            await _nodes.EnrolAsync(device);
         }
         await _nodes.WaitAllAppliedAsync(_nodes.LedgerSize(0));
 
@@ -154,7 +150,7 @@ public sealed class EtcdQuorumLossTests : IAsyncLifetime
         await _nodes.WaitForCheckpointAsync(2, size, 2);
         using var device = new SimulatedDevice("gw-no-quorum");
         using var op = _nodes.Client(0, _nodes.OperatorKey);
-        var enrol = new EnrolRequest(device.Id, device.PublicKey, "site-1", "cold-a", [new SensorModel("t1", "temperature", "cold-a")]);
+        var enrol = ConsortiumNodes.Enrolment(device);
         _nodes.Etcd.Pause(1);
         _nodes.Etcd.Pause(2);
         try

@@ -20,12 +20,7 @@ public sealed class EtcdOrderingTests : IAsyncLifetime
     {
         await _nodes.WaitAllAppliedAsync(1);
         using var device = new SimulatedDevice("gw-etcd-1").Add(20);
-        using (var client = _nodes.Client(0, _nodes.OperatorKey))
-        {
-            var response = await client.PostAsJsonAsync("v1/devices", new EnrolRequest(device.Id, device.PublicKey, "site-1", "cold-a",
-                [new SensorModel("t1", "temperature", "cold-a")]), NodeJsonContext.Default.EnrolRequest);
-            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        }
+        await _nodes.EnrolAsync(device);
         using (var client = _nodes.Client(1))
         {
             // Uploaded to another member's node than the one that enrolled it.
@@ -115,7 +110,7 @@ public sealed class EtcdCatchUpTests : IAsyncLifetime
         await _nodes.WaitAllAppliedAsync(1);
         await _nodes.StopNodeAsync(2);
         using var device = new SimulatedDevice("gw-catch-up").Add(10);
-        await EnrolAsync(device);
+        await _nodes.EnrolAsync(device);
         for (var i = 0; i < 5; i++)
         {
             var from = device.Size;
@@ -167,8 +162,7 @@ public sealed class EtcdCatchUpTests : IAsyncLifetime
         // Writes are refused with the reason, not accepted on a store that stopped following the order.
         using var device = new SimulatedDevice("gw-after-halt");
         using var op = _nodes.Client(0, _nodes.OperatorKey);
-        using var refused = await op.PostAsJsonAsync("v1/devices", new EnrolRequest(device.Id, device.PublicKey, "site-1", "cold-a",
-            [new SensorModel("t1", "temperature", "cold-a")]), NodeJsonContext.Default.EnrolRequest);
+        using var refused = await op.PostAsJsonAsync("v1/devices", ConsortiumNodes.Enrolment(device), NodeJsonContext.Default.EnrolRequest);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         var problem = await refused.Content.ReadAsStringAsync();
         Assert.Contains("ledger-unavailable", problem, StringComparison.Ordinal);
@@ -228,14 +222,6 @@ public sealed class EtcdCatchUpTests : IAsyncLifetime
                 device.Dispose();
             }
         }
-    }
-
-    private async Task EnrolAsync(SimulatedDevice device)
-    {
-        using var client = _nodes.Client(0, _nodes.OperatorKey);
-        using var response = await client.PostAsJsonAsync("v1/devices", new EnrolRequest(device.Id, device.PublicKey, "site-1", "cold-a",
-            [new SensorModel("t1", "temperature", "cold-a")]), NodeJsonContext.Default.EnrolRequest);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
 }
 

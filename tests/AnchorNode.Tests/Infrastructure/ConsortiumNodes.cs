@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using AnchorNode.Endpoints;
 using AnchorNode.Configuration;
 using AnchorNode.Hosting;
 using AnchorNode.Runtime;
@@ -115,6 +117,18 @@ public sealed class ConsortiumNodes : IAsyncLifetime
             client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
         }
         return client;
+    }
+
+    /// <summary>The enrolment request for <paramref name="device"/> (one temperature probe in zone cold-a).</summary>
+    public static EnrolRequest Enrolment(SimulatedDevice device) =>
+        new(device.Id, device.PublicKey, "site-1", "cold-a", [new SensorModel("t1", "temperature", "cold-a")]);
+
+    /// <summary>Enrols <paramref name="device"/> through the warehouse's node (the operator's API).</summary>
+    public async Task EnrolAsync(SimulatedDevice device)
+    {
+        using var client = Client(0, OperatorKey);
+        using var response = await client.PostAsJsonAsync("v1/devices", Enrolment(device), NodeJsonContext.Default.EnrolRequest);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
     }
 
     public long LedgerSize(int member)

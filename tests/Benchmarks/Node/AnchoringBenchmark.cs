@@ -41,16 +41,7 @@ public sealed class AnchoringBenchmark : IBenchmarkSuite
         // Devices authenticate by their checkpoint signatures; they send no API key.
         using var http = node.Client(clients * 2, apiKey: false);
         var fleet = Enumerable.Range(0, devices).Select(i => new Device($"gw-{i:D4}", i)).ToList();
-        foreach (var device in fleet)
-        {
-            using var enrol = await operatorClient.PostAsync("v1/devices", new StringContent(
-                $"{{\"deviceId\":\"{device.Id}\",\"publicKey\":\"{Convert.ToBase64String(device.Key.PublicKey.Span)}\",\"zone\":\"cold-a\",\"sensors\":[{{\"id\":\"t1\",\"quantity\":\"temperature\",\"zone\":\"cold-a\"}}]}}",
-                Encoding.UTF8, "application/json"), cancellationToken);
-            if (enrol.StatusCode != HttpStatusCode.Created)
-            {
-                throw new InvalidOperationException($"enrolling {device.Id}: {(int)enrol.StatusCode} {await enrol.Content.ReadAsStringAsync(cancellationToken)}");
-            }
-        }
+        await EnrolAsync(operatorClient, fleet, cancellationToken);
 
         Console.WriteLine($"  generating uploads for {devices} devices ...");
         var warmUp = Generate(fleet, warmUpRounds);
@@ -102,6 +93,21 @@ public sealed class AnchoringBenchmark : IBenchmarkSuite
         }
         sb.AppendLine(CultureInfo.InvariantCulture, $"| the rest: HTTP (Kestrel, sockets), the writer's SQLite transaction and fsync, the ledger entry and its tiles, GC | {Math.Max(0, nodeCpu - staged):F3} | {Math.Max(0, nodeCpu - staged) / nodeCpu:P0} |");
         return sb.ToString();
+    }
+
+    /// <summary>Enrols every device of <paramref name="fleet"/> through the operator API (one temperature probe each).</summary>
+    internal static async Task EnrolAsync(HttpClient operatorClient, IEnumerable<Device> fleet, CancellationToken cancellationToken)
+    {
+        foreach (var device in fleet)
+        {
+            using var enrol = await operatorClient.PostAsync("v1/devices", new StringContent(
+                $"{{\"deviceId\":\"{device.Id}\",\"publicKey\":\"{Convert.ToBase64String(device.Key.PublicKey.Span)}\",\"zone\":\"cold-a\",\"sensors\":[{{\"id\":\"t1\",\"quantity\":\"temperature\",\"zone\":\"cold-a\"}}]}}",
+                Encoding.UTF8, "application/json"), cancellationToken);
+            if (enrol.StatusCode != HttpStatusCode.Created)
+            {
+                throw new InvalidOperationException($"enrolling {device.Id}: {(int)enrol.StatusCode} {await enrol.Content.ReadAsStringAsync(cancellationToken)}");
+            }
+        }
     }
 
     internal static string LoadAverage()

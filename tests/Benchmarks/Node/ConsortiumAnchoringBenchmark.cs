@@ -75,16 +75,7 @@ public sealed class ConsortiumAnchoringBenchmark : IBenchmarkSuite
         try
         {
             var fleet = Enumerable.Range(0, devices).Select(i => new AnchoringBenchmark.Device($"gw-{i:D4}", i)).ToList();
-            foreach (var device in fleet)
-            {
-                using var enrol = await operatorClient.PostAsync("v1/devices", new StringContent(
-                    $"{{\"deviceId\":\"{device.Id}\",\"publicKey\":\"{Convert.ToBase64String(device.Key.PublicKey.Span)}\",\"zone\":\"cold-a\",\"sensors\":[{{\"id\":\"t1\",\"quantity\":\"temperature\",\"zone\":\"cold-a\"}}]}}",
-                    Encoding.UTF8, "application/json"), cancellationToken);
-                if (enrol.StatusCode != HttpStatusCode.Created)
-                {
-                    throw new InvalidOperationException($"enrolling {device.Id}: {(int)enrol.StatusCode} {await enrol.Content.ReadAsStringAsync(cancellationToken)}");
-                }
-            }
+            await AnchoringBenchmark.EnrolAsync(operatorClient, fleet, cancellationToken);
             List<AnchoringBenchmark.Upload> Routed(List<AnchoringBenchmark.Upload> uploads)
             {
                 foreach (var upload in uploads)
